@@ -1,0 +1,814 @@
+//! The client side of an SMTP session as a sans-IO machine.
+//!
+//! Given transactions (envelope + content) it writes the commands, reads
+//! the replies, and reports per recipient whether the message was
+//! delivered, should be retried (4xx, lost connection, timeout) or must be
+//! bounced (5xx), so that an MTA can retry some recipients and bounce
+//! others. EHLO falls back to HELO on a 5xx (RFC 5321 §4.1.1.1), SIZE is
+//! declared and PIPELINING used when advertised (RFC 1870, RFC 2920).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::address::{ForwardPath, ReversePath};
+use super::command::{Body, Command, MailParams};
+use super::data;
+use super::extensions::{Extensions, Mechanism};
+use super::reply::{EnhancedCode, Reply, ReplyParser};
+
+/// Client timeouts of RFC 5321 §4.5.3.2.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClientTimeouts {
+    /// Greeting, EHLO, MAIL, RCPT, RSET, QUIT: 5 minutes.
+    pub command: Duration,
+    /// The 354 after DATA: 2 minutes.
+    pub data_start: Duration,
+    /// The reply after the final dot: 10 minutes.
+    pub data_end: Duration,
+}
+
+impl Default for ClientTimeouts {
+    fn default() -> Self {
+        ClientTimeouts {
+            command: Duration::from_secs(5 * 60),
+            data_start: Duration::from_secs(2 * 60),
+            data_end: Duration::from_secs(10 * 60),
+        }
+    }
+}
+
+/// User name and password for AUTH PLAIN (RFC 4954, RFC 4616).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+/// How a client session behaves.
+#[derive(Debug, Clone)]
+pub struct ClientConfig {
+    /// The name sent with EHLO/HELO.
+    pub helo_name: String,
+    /// Authenticate with AUTH PLAIN before the first MAIL.
+    pub credentials: Option<Credentials>,
+    /// Use PIPELINING when the server offers it.
+    pub pipelining: bool,
+    pub timeouts: ClientTimeouts,
+}
+
+impl ClientConfig {
+    pub fn new(helo_name: &str) -> ClientConfig {
+        ClientConfig {
+            helo_name: helo_name.to_owned(),
+            credentials: None,
+            pipelining: true,
+            timeouts: ClientTimeouts::default(),
+        }
+    }
+
+    pub fn with_credentials(mut self, user: &str, password: &str) -> ClientConfig {
+        self.credentials = Some(Credentials {
+            user: user.to_owned(),
+            password: password.to_owned(),
+        });
+        self
+    }
+
+    pub fn without_pipelining(mut self) -> ClientConfig {
+        self.pipelining = false;
+        self
+    }
+}
+
+/// One message to send: envelope and content (RFC 5322 text, CRLF lines).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Transaction {
+    pub reverse_path: ReversePath,
+    pub forward_paths: Vec<ForwardPath>,
+    pub content: Vec<u8>,
+}
+
+/// Why a recipient was not delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reason {
+    /// The server said so.
+    Reply(Reply),
+    /// The client concluded it (timeout, lost connection, missing extension).
+    Local {
+        enhanced: EnhancedCode,
+        text: String,
+    },
+}
+
+impl Reason {
+    fn local(class: u8, subject: u16, detail: u16, text: impl Into<String>) -> Reason {
+        Reason::Local {
+            enhanced: EnhancedCode::new(class, subject, detail),
+            text: text.into(),
+        }
+    }
+}
+
+/// What became of one recipient.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    /// The server took responsibility: 250 after the data.
+    Delivered { reply: Reply },
+    /// Try again later: 4xx, a lost connection or a timeout.
+    Deferred { reason: Reason },
+    /// Do not try again; bounce: 5xx.
+    Failed { reason: Reason },
+}
+
+impl Outcome {
+    /// 4xx defers, 5xx fails; a positive reply here is a server bug, so
+    /// treat it as transient.
+    fn from_reply(reply: &Reply) -> Outcome {
+        let reason = Reason::Reply(reply.clone());
+        if reply.code().is_permanent() {
+            Outcome::Failed { reason }
+        } else {
+            Outcome::Deferred { reason }
+        }
+    }
+}
+
+/// What happened, for the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ClientEvent {
+    /// EHLO (or HELO after a refused EHLO) was accepted.
+    Greeted {
+        esmtp: bool,
+        extensions: Extensions,
+    },
+    Authenticated,
+    /// Every recipient of transaction `index` has its outcome.
+    TransactionDone {
+        index: usize,
+        outcomes: Vec<Outcome>,
+    },
+    Closed,
+}
+
+/// The reply the client waits for next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Expect {
+    Greeting,
+    Ehlo,
+    Helo,
+    Auth,
+    Mail,
+    Rcpt(usize),
+    Data,
+    DataEnd,
+    Rset,
+    Quit,
+}
+
+/// Progress of the transaction being sent.
+#[derive(Debug, Default)]
+struct Progress {
+    mail_ok: bool,
+    accepted: Vec<usize>,
+    outcomes: Vec<Option<Outcome>>,
+    /// A 354 came although nothing may be delivered: the lone dot of
+    /// RFC 2920 §3.1 was sent and its reply means nothing.
+    empty_data: bool,
+    /// The server may still hold an open transaction: RSET before the next.
+    needs_rset: bool,
+}
+
+/// The client side of one SMTP connection.
+#[derive(Debug)]
+pub struct ClientSession {
+    config: ClientConfig,
+    transactions: Vec<Transaction>,
+    current: usize,
+    progress: Progress,
+    extensions: Extensions,
+    esmtp: bool,
+    pipelining: bool,
+    expect: VecDeque<Expect>,
+    replies: ReplyParser,
+    outbox: Vec<u8>,
+    events: VecDeque<ClientEvent>,
+    deadline: Option<Instant>,
+    closed: bool,
+}
+
+impl ClientSession {
+    /// Starts a session that will send `transactions` in order, then QUIT.
+    /// It waits for the server's greeting first.
+    pub fn new(
+        config: ClientConfig,
+        transactions: Vec<Transaction>,
+        now: Instant,
+    ) -> ClientSession {
+        let mut session = ClientSession {
+            config,
+            transactions,
+            current: 0,
+            progress: Progress::default(),
+            extensions: Extensions::default(),
+            esmtp: false,
+            pipelining: false,
+            expect: VecDeque::new(),
+            replies: ReplyParser::new(),
+            outbox: Vec::new(),
+            events: VecDeque::new(),
+            deadline: None,
+            closed: false,
+        };
+        session.progress = session.fresh_progress();
+        session.wait_for(Expect::Greeting, now);
+        session
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.closed
+    }
+
+    /// What the server advertised (empty before EHLO, or after HELO).
+    pub fn extensions(&self) -> &Extensions {
+        &self.extensions
+    }
+
+    /// True once commands were pipelined in this session.
+    pub fn pipelining(&self) -> bool {
+        self.pipelining
+    }
+
+    /// Bytes received from the server.
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant) {
+        if self.closed {
+            return;
+        }
+        self.replies.push(bytes);
+        while !self.closed {
+            match self.replies.next_reply() {
+                None => break,
+                Some(Ok(reply)) => self.handle_reply(reply, now),
+                Some(Err(error)) => {
+                    let text = format!("Invalid reply from the server: {error}");
+                    self.abandon(Reason::local(4, 5, 0, text));
+                }
+            }
+        }
+    }
+
+    /// The server closed the connection.
+    pub fn handle_close(&mut self) {
+        if !self.closed {
+            let expecting_close = self.expect.front() == Some(&Expect::Quit);
+            if !expecting_close {
+                self.abandon(Reason::local(4, 4, 2, "The server closed the connection"));
+            }
+            self.finish();
+        }
+    }
+
+    /// The host says what time it is; past the deadline the session gives
+    /// up and every recipient not yet done is deferred.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if self.closed || self.deadline.is_none_or(|d| now < d) {
+            return;
+        }
+        let waiting = self.expect.front().copied();
+        let text = format!("Timeout waiting for the server's reply ({waiting:?})");
+        self.abandon(Reason::local(4, 4, 2, text));
+    }
+
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        if self.closed { None } else { self.deadline }
+    }
+
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        (!self.outbox.is_empty()).then(|| std::mem::take(&mut self.outbox))
+    }
+
+    pub fn poll_event(&mut self) -> Option<ClientEvent> {
+        self.events.pop_front()
+    }
+
+    fn fresh_progress(&self) -> Progress {
+        let n = self
+            .transactions
+            .get(self.current)
+            .map_or(0, |t| t.forward_paths.len());
+        Progress {
+            outcomes: vec![None; n],
+            ..Progress::default()
+        }
+    }
+
+    fn send(&mut self, command: &Command, expect: Expect, now: Instant) {
+        command.encode(&mut self.outbox);
+        self.wait_for(expect, now);
+    }
+
+    fn wait_for(&mut self, expect: Expect, now: Instant) {
+        if self.expect.is_empty() {
+            self.deadline = Some(now + self.timeout_for(expect));
+        }
+        self.expect.push_back(expect);
+    }
+
+    fn timeout_for(&self, expect: Expect) -> Duration {
+        match expect {
+            Expect::Data => self.config.timeouts.data_start,
+            Expect::DataEnd => self.config.timeouts.data_end,
+            _ => self.config.timeouts.command,
+        }
+    }
+
+    fn handle_reply(&mut self, reply: Reply, now: Instant) {
+        let Some(expect) = self.expect.pop_front() else {
+            // A reply nobody asked for: the server is confused.
+            self.abandon(Reason::local(4, 5, 0, format!("Unexpected reply: {reply}")));
+            return;
+        };
+        self.deadline = self.expect.front().map(|&e| now + self.timeout_for(e));
+        // 421 may come at any time: the server is closing (§3.8).
+        if reply.code().get() == 421 && expect != Expect::Quit {
+            self.abandon_with(Outcome::Deferred {
+                reason: Reason::Reply(reply),
+            });
+            self.finish();
+            return;
+        }
+        match expect {
+            Expect::Greeting => self.on_greeting(reply, now),
+            Expect::Ehlo => self.on_ehlo(reply, now),
+            Expect::Helo => self.on_helo(reply, now),
+            Expect::Auth => self.on_auth(reply, now),
+            Expect::Mail => self.on_mail(reply, now),
+            Expect::Rcpt(i) => self.on_rcpt(i, reply, now),
+            Expect::Data => self.on_data(reply, now),
+            Expect::DataEnd => self.on_data_end(reply, now),
+            Expect::Rset => self.start_transaction(now),
+            Expect::Quit => self.finish(),
+        }
+    }
+
+    fn on_greeting(&mut self, reply: Reply, now: Instant) {
+        if reply.code().is_positive() {
+            let ehlo = Command::Ehlo {
+                domain: self.config.helo_name.clone(),
+            };
+            self.send(&ehlo, Expect::Ehlo, now);
+        } else {
+            // 554 "no service here": say QUIT politely (§3.1).
+            self.fail_remaining(&reply);
+            self.quit(now);
+        }
+    }
+
+    fn on_ehlo(&mut self, reply: Reply, now: Instant) {
+        if reply.code().is_positive() {
+            self.esmtp = true;
+            self.extensions = Extensions::from_ehlo(&reply);
+            self.greeted(now);
+        } else if reply.code().is_permanent() {
+            // An old server that does not know EHLO (§4.1.1.1, §3.2).
+            let helo = Command::Helo {
+                domain: self.config.helo_name.clone(),
+            };
+            self.send(&helo, Expect::Helo, now);
+        } else {
+            self.fail_remaining(&reply);
+            self.quit(now);
+        }
+    }
+
+    fn on_helo(&mut self, reply: Reply, now: Instant) {
+        if reply.code().is_positive() {
+            self.esmtp = false;
+            self.extensions = Extensions::default();
+            self.greeted(now);
+        } else {
+            self.fail_remaining(&reply);
+            self.quit(now);
+        }
+    }
+
+    fn greeted(&mut self, now: Instant) {
+        self.events.push_back(ClientEvent::Greeted {
+            esmtp: self.esmtp,
+            extensions: self.extensions.clone(),
+        });
+        let Some(credentials) = self.config.credentials.clone() else {
+            return self.start_transaction(now);
+        };
+        if !self.extensions.auth.contains(&Mechanism::Plain) {
+            let reason = Reason::local(5, 7, 0, "The server does not offer AUTH PLAIN");
+            self.abandon_with(Outcome::Failed { reason });
+            return self.quit(now);
+        }
+        // authzid (empty) NUL authcid NUL passwd, RFC 4616 §2.
+        let token = format!("\0{}\0{}", credentials.user, credentials.password);
+        let auth = Command::Auth {
+            mechanism: "PLAIN".into(),
+            initial: Some(BASE64.encode(token)),
+        };
+        self.send(&auth, Expect::Auth, now);
+    }
+
+    fn on_auth(&mut self, reply: Reply, now: Instant) {
+        if reply.code().is_positive() {
+            self.events.push_back(ClientEvent::Authenticated);
+            self.start_transaction(now);
+        } else {
+            self.fail_remaining(&reply);
+            self.quit(now);
+        }
+    }
+
+    fn start_transaction(&mut self, now: Instant) {
+        let Some(tx) = self.transactions.get(self.current) else {
+            return self.quit(now);
+        };
+        let needs_utf8 =
+            !tx.reverse_path.is_ascii() || tx.forward_paths.iter().any(|f| !f.is_ascii());
+        if needs_utf8 && !self.extensions.smtputf8 {
+            let reason = Reason::local(
+                5,
+                6,
+                7,
+                "Non-ASCII address, but the server does not offer SMTPUTF8 (RFC 6531)",
+            );
+            self.progress
+                .outcomes
+                .fill(Some(Outcome::Failed { reason }));
+            return self.transaction_done(now);
+        }
+        if tx.forward_paths.is_empty() {
+            return self.transaction_done(now);
+        }
+        let params = MailParams {
+            size: self.extensions.size.map(|_| tx.content.len() as u64),
+            body: (self.extensions.eight_bit_mime && !tx.content.is_ascii())
+                .then_some(Body::EightBitMime),
+            smtputf8: needs_utf8,
+            ..MailParams::default()
+        };
+        let mail = Command::Mail {
+            from: tx.reverse_path.clone(),
+            params,
+        };
+        self.progress.needs_rset = true;
+        if self.config.pipelining && self.extensions.pipelining {
+            // RFC 2920 §3.1: MAIL, every RCPT and DATA in one group; DATA last.
+            self.pipelining = true;
+            self.send(&mail, Expect::Mail, now);
+            let mut i = 0;
+            while let Some(rcpt) = self.rcpt_command(i) {
+                self.send(&rcpt, Expect::Rcpt(i), now);
+                i += 1;
+            }
+            self.send(&Command::Data, Expect::Data, now);
+        } else {
+            self.send(&mail, Expect::Mail, now);
+        }
+    }
+
+    /// `RCPT TO:` for recipient `i` of the current transaction.
+    fn rcpt_command(&self, i: usize) -> Option<Command> {
+        let to = self.transactions.get(self.current)?.forward_paths.get(i)?;
+        Some(Command::Rcpt {
+            to: to.clone(),
+            params: Default::default(),
+        })
+    }
+
+    fn pipelined(&self) -> bool {
+        self.config.pipelining && self.extensions.pipelining
+    }
+
+    fn on_mail(&mut self, reply: Reply, now: Instant) {
+        if reply.code().is_positive() {
+            self.progress.mail_ok = true;
+            if !self.pipelined()
+                && let Some(first) = self.rcpt_command(0)
+            {
+                self.send(&first, Expect::Rcpt(0), now);
+            }
+        } else {
+            self.progress
+                .outcomes
+                .fill(Some(Outcome::from_reply(&reply)));
+            if !self.pipelined() {
+                self.transaction_done(now);
+            }
+        }
+    }
+
+    fn on_rcpt(&mut self, i: usize, reply: Reply, now: Instant) {
+        if self.progress.mail_ok {
+            if reply.code().is_positive() {
+                self.progress.accepted.push(i);
+            } else {
+                self.progress.outcomes[i] = Some(Outcome::from_reply(&reply));
+            }
+        }
+        if self.pipelined() {
+            return;
+        }
+        if let Some(next) = self.rcpt_command(i + 1) {
+            self.send(&next, Expect::Rcpt(i + 1), now);
+        } else if self.progress.accepted.is_empty() {
+            self.transaction_done(now);
+        } else {
+            self.send(&Command::Data, Expect::Data, now);
+        }
+    }
+
+    fn on_data(&mut self, reply: Reply, now: Instant) {
+        let deliverable = self.progress.mail_ok && !self.progress.accepted.is_empty();
+        if reply.code().get() == 354 {
+            let content: &[u8] = if deliverable {
+                &self.transactions[self.current].content
+            } else {
+                self.progress.empty_data = true;
+                b""
+            };
+            let mut wire = Vec::new();
+            data::stuff(content, &mut wire);
+            self.outbox.extend_from_slice(&wire);
+            self.wait_for(Expect::DataEnd, now);
+            return;
+        }
+        if deliverable {
+            self.settle_accepted(&reply);
+        }
+        self.transaction_done(now);
+    }
+
+    fn on_data_end(&mut self, reply: Reply, now: Instant) {
+        if !self.progress.empty_data {
+            self.settle_accepted(&reply);
+            self.progress.needs_rset = false;
+        }
+        self.transaction_done(now);
+    }
+
+    /// The reply after the data (or to DATA) decides every accepted recipient.
+    fn settle_accepted(&mut self, reply: &Reply) {
+        let outcome = if reply.code().is_positive() {
+            Outcome::Delivered {
+                reply: reply.clone(),
+            }
+        } else {
+            Outcome::from_reply(reply)
+        };
+        for i in std::mem::take(&mut self.progress.accepted) {
+            self.progress.outcomes[i] = Some(outcome.clone());
+        }
+    }
+
+    fn transaction_done(&mut self, now: Instant) {
+        let outcomes = self.take_outcomes(|| Outcome::Deferred {
+            reason: Reason::local(4, 5, 0, "No reply for this recipient"),
+        });
+        self.events.push_back(ClientEvent::TransactionDone {
+            index: self.current,
+            outcomes,
+        });
+        let needs_rset = self.progress.needs_rset;
+        self.current += 1;
+        self.progress = self.fresh_progress();
+        if needs_rset && self.current < self.transactions.len() {
+            // §4.1.1.5: abort what the server may still hold.
+            self.send(&Command::Rset, Expect::Rset, now);
+        } else {
+            self.start_transaction(now);
+        }
+    }
+
+    fn take_outcomes(&mut self, missing: impl Fn() -> Outcome) -> Vec<Outcome> {
+        std::mem::take(&mut self.progress.outcomes)
+            .into_iter()
+            .map(|o| o.unwrap_or_else(&missing))
+            .collect()
+    }
+
+    fn quit(&mut self, now: Instant) {
+        self.expect.clear();
+        self.send(&Command::Quit, Expect::Quit, now);
+    }
+
+    /// Every recipient still open, in this and later transactions, gets the
+    /// outcome a failed reply implies; the session then QUITs.
+    fn fail_remaining(&mut self, reply: &Reply) {
+        self.abandon_with(Outcome::from_reply(reply));
+    }
+
+    /// Gives every unfinished recipient `outcome` and reports them.
+    fn abandon_with(&mut self, outcome: Outcome) {
+        while self.current < self.transactions.len() {
+            let outcomes = self.take_outcomes(|| outcome.clone());
+            self.events.push_back(ClientEvent::TransactionDone {
+                index: self.current,
+                outcomes,
+            });
+            self.current += 1;
+            self.progress = self.fresh_progress();
+        }
+    }
+
+    /// Gives up on the session: unfinished recipients are deferred and the
+    /// connection is closed without QUIT.
+    fn abandon(&mut self, reason: Reason) {
+        self.abandon_with(Outcome::Deferred { reason });
+        self.finish();
+    }
+
+    fn finish(&mut self) {
+        if !self.closed {
+            self.closed = true;
+            self.expect.clear();
+            self.deadline = None;
+            self.events.push_back(ClientEvent::Closed);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smtp::address::Mailbox;
+
+    fn tx(to: &[&str]) -> Transaction {
+        Transaction {
+            reverse_path: ReversePath::Mailbox(Mailbox::parse("alice@example.org").unwrap()),
+            forward_paths: to
+                .iter()
+                .map(|t| ForwardPath::Mailbox(Mailbox::parse(t).unwrap()))
+                .collect(),
+            content: b"Subject: hi\r\n\r\nhello\r\n".to_vec(),
+        }
+    }
+
+    /// A client driven by a scripted server: each step is the server's reply
+    /// bytes; returns every chunk the client sent.
+    fn script(
+        config: ClientConfig,
+        txs: Vec<Transaction>,
+        replies: &[&str],
+    ) -> (ClientSession, Vec<String>) {
+        let now = Instant::now();
+        let mut c = ClientSession::new(config, txs, now);
+        let mut sent = Vec::new();
+        for reply in replies {
+            c.handle_input(reply.as_bytes(), now);
+            if let Some(bytes) = c.poll_transmit() {
+                sent.push(String::from_utf8(bytes).unwrap());
+            }
+        }
+        (c, sent)
+    }
+
+    fn outcomes(c: &mut ClientSession) -> Vec<Vec<Outcome>> {
+        std::iter::from_fn(|| c.poll_event())
+            .filter_map(|e| match e {
+                ClientEvent::TransactionDone { outcomes, .. } => Some(outcomes),
+                _ => None,
+            })
+            .collect()
+    }
+
+    const EHLO_PIPELINING: &str = "250-mx Hello\r\n250-SIZE 1000\r\n250 PIPELINING\r\n";
+
+    #[test]
+    fn ehlo_refused_falls_back_to_helo_rfc5321_4_1_1_1() {
+        let (_, sent) = script(
+            ClientConfig::new("c.example"),
+            vec![tx(&["bob@example.net"])],
+            &["220 mx\r\n", "502 5.5.1 what?\r\n", "250 mx\r\n"],
+        );
+        assert_eq!(sent[0], "EHLO c.example\r\n");
+        assert_eq!(sent[1], "HELO c.example\r\n");
+        // After HELO: no parameters, one command at a time.
+        assert_eq!(sent[2], "MAIL FROM:<alice@example.org>\r\n");
+    }
+
+    #[test]
+    fn size_declared_and_group_pipelined_rfc2920_3_1_rfc1870_3() {
+        let (_, sent) = script(
+            ClientConfig::new("c.example"),
+            vec![tx(&["bob@example.net", "eve@example.net"])],
+            &["220 mx\r\n", EHLO_PIPELINING],
+        );
+        assert_eq!(
+            sent[1],
+            "MAIL FROM:<alice@example.org> SIZE=22\r\nRCPT TO:<bob@example.net>\r\n\
+             RCPT TO:<eve@example.net>\r\nDATA\r\n"
+        );
+    }
+
+    #[test]
+    fn per_recipient_outcomes_rfc5321_3_3() {
+        let (mut c, sent) = script(
+            ClientConfig::new("c.example"),
+            vec![tx(&[
+                "bob@example.net",
+                "nobody@example.net",
+                "busy@example.net",
+            ])],
+            &[
+                "220 mx\r\n",
+                EHLO_PIPELINING,
+                "250 ok\r\n250 ok\r\n550 5.1.1 no\r\n452 4.2.2 full\r\n354 go\r\n",
+                "250 2.6.0 queued\r\n",
+                "221 bye\r\n",
+            ],
+        );
+        assert!(sent[2].ends_with("\r\n.\r\n"));
+        assert_eq!(sent[3], "QUIT\r\n");
+        let done = outcomes(&mut c);
+        assert!(matches!(done[0][0], Outcome::Delivered { .. }));
+        assert!(matches!(done[0][1], Outcome::Failed { .. }));
+        assert!(matches!(done[0][2], Outcome::Deferred { .. }));
+        assert!(c.is_closed());
+    }
+
+    #[test]
+    fn no_accepted_recipient_means_no_data_and_rset_rfc5321_4_1_1_5() {
+        let (mut c, sent) = script(
+            ClientConfig::new("c.example").without_pipelining(),
+            vec![tx(&["nobody@example.net"]), tx(&["bob@example.net"])],
+            &[
+                "220 mx\r\n",
+                "250 mx\r\n",
+                "250 ok\r\n",
+                "550 5.1.1 no\r\n",
+                "250 reset\r\n",
+            ],
+        );
+        assert_eq!(sent[3], "RSET\r\n");
+        assert_eq!(sent[4], "MAIL FROM:<alice@example.org>\r\n");
+        assert!(matches!(outcomes(&mut c)[0][0], Outcome::Failed { .. }));
+    }
+
+    #[test]
+    fn reply_421_defers_everything_rfc5321_3_8() {
+        let (mut c, _) = script(
+            ClientConfig::new("c.example"),
+            vec![tx(&["bob@example.net"]), tx(&["eve@example.net"])],
+            &["220 mx\r\n", "421 4.3.2 going down\r\n"],
+        );
+        let done = outcomes(&mut c);
+        assert_eq!(done.len(), 2);
+        assert!(
+            done.iter()
+                .flatten()
+                .all(|o| matches!(o, Outcome::Deferred { .. }))
+        );
+        assert!(c.is_closed());
+    }
+
+    #[test]
+    fn silent_server_times_out_rfc5321_4_5_3_2() {
+        let now = Instant::now();
+        let mut c = ClientSession::new(
+            ClientConfig::new("c.example"),
+            vec![tx(&["bob@example.net"])],
+            now,
+        );
+        let deadline = c.poll_timeout().unwrap();
+        assert_eq!(deadline, now + Duration::from_secs(300));
+        c.handle_timeout(deadline);
+        assert!(c.is_closed());
+        assert!(matches!(outcomes(&mut c)[0][0], Outcome::Deferred { .. }));
+    }
+
+    #[test]
+    fn auth_plain_is_sent_after_ehlo_rfc4954_4() {
+        let (_, sent) = script(
+            ClientConfig::new("c.example").with_credentials("alice", "alice"),
+            vec![tx(&["bob@example.net"])],
+            &["220 mx\r\n", "250-mx\r\n250 AUTH PLAIN LOGIN\r\n"],
+        );
+        assert_eq!(
+            sent[1],
+            format!("AUTH PLAIN {}\r\n", BASE64.encode("\0alice\0alice"))
+        );
+    }
+
+    #[test]
+    fn utf8_address_without_smtputf8_fails_locally_rfc6531_3_4() {
+        let mut t = tx(&["bob@example.net"]);
+        t.forward_paths = vec![ForwardPath::Mailbox(
+            Mailbox::parse("jörg@example.net").unwrap(),
+        )];
+        let (mut c, sent) = script(
+            ClientConfig::new("c.example"),
+            vec![t],
+            &["220 mx\r\n", "250 mx\r\n"],
+        );
+        assert_eq!(sent[1], "QUIT\r\n");
+        assert!(matches!(outcomes(&mut c)[0][0], Outcome::Failed { .. }));
+    }
+}

@@ -1,0 +1,273 @@
+//! The mail data after `354`: dot-stuffing on the way out, and on the way
+//! in dot-unstuffing plus the one true end of data, `CRLF.CRLF`
+//! (RFC 5321 §4.1.1.4, §4.5.2).
+//!
+//! A bare CR or a bare LF never ends a line and never starts one, so no
+//! combination of them with a dot ends the data: that is what defeats SMTP
+//! smuggling (CVE-2023-51764/5/6). The receiver records that it saw them;
+//! the server decides whether to keep such a message or refuse it.
+
+/// Longest text line, CRLF included (RFC 5321 §4.5.3.1.6).
+pub const MAX_TEXT_LINE: usize = 1000;
+
+/// Where in a line the receiver stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum At {
+    /// Just after CRLF (or at the very start of the data).
+    LineStart,
+    /// After a `.` at the start of a line.
+    Dot,
+    /// After `.` CR at the start of a line: LF now ends the data.
+    DotCr,
+    /// Inside a line.
+    Text,
+    /// After a CR inside a line.
+    Cr,
+}
+
+/// What the receiver noticed about the data, for the end-of-data verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DataFaults {
+    /// Line number (1-based) of the first bare LF, if any.
+    pub first_bare_lf: Option<usize>,
+    /// Line number of the first bare CR, if any.
+    pub first_bare_cr: Option<usize>,
+    /// Line number and length of the first line over `MAX_TEXT_LINE`.
+    pub first_long_line: Option<(usize, usize)>,
+    /// The message grew past the size limit; the excess was not kept.
+    pub oversized: bool,
+}
+
+/// Receives the data of one message, keeping at most `max_size` octets.
+#[derive(Debug)]
+pub struct DataReceiver {
+    at: At,
+    content: Vec<u8>,
+    max_size: usize,
+    /// Octets of the message, counted even past `max_size`.
+    size: usize,
+    line: usize,
+    line_len: usize,
+    faults: DataFaults,
+}
+
+impl DataReceiver {
+    pub fn new(max_size: usize) -> DataReceiver {
+        DataReceiver {
+            at: At::LineStart,
+            content: Vec::new(),
+            max_size,
+            size: 0,
+            line: 1,
+            line_len: 0,
+            faults: DataFaults::default(),
+        }
+    }
+
+    /// Takes bytes; returns how many it used, and whether the end of data
+    /// was among them. Bytes after the end belong to the command stream.
+    pub fn ingest(&mut self, input: &[u8]) -> (usize, bool) {
+        for (i, &b) in input.iter().enumerate() {
+            self.line_len += 1;
+            match (self.at, b) {
+                (At::LineStart, b'.') => self.at = At::Dot,
+                (At::Dot, b'\r') => self.at = At::DotCr,
+                (At::DotCr, b'\n') => return (i + 1, true),
+                (At::DotCr, _) => {
+                    // `.` CR then something else: the CR was bare.
+                    self.note_bare_cr();
+                    self.keep(b'\r');
+                    self.text_byte(b);
+                }
+                // A leading dot is removed (§4.5.2): `..x` becomes `.x`.
+                (At::LineStart | At::Dot | At::Text, _) => self.text_byte(b),
+                (At::Cr, b'\n') => {
+                    self.keep(b'\r');
+                    self.keep(b'\n');
+                    self.end_line();
+                }
+                (At::Cr, _) => {
+                    self.note_bare_cr();
+                    self.keep(b'\r');
+                    self.text_byte(b);
+                }
+            }
+        }
+        (input.len(), false)
+    }
+
+    /// A byte inside a line (never the LF of a CRLF).
+    fn text_byte(&mut self, b: u8) {
+        match b {
+            b'\r' => self.at = At::Cr,
+            b'\n' => {
+                if self.faults.first_bare_lf.is_none() {
+                    self.faults.first_bare_lf = Some(self.line);
+                }
+                self.keep(b'\n');
+                self.at = At::Text;
+            }
+            _ => {
+                self.keep(b);
+                self.at = At::Text;
+            }
+        }
+    }
+
+    fn note_bare_cr(&mut self) {
+        if self.faults.first_bare_cr.is_none() {
+            self.faults.first_bare_cr = Some(self.line);
+        }
+    }
+
+    fn end_line(&mut self) {
+        if self.line_len > MAX_TEXT_LINE && self.faults.first_long_line.is_none() {
+            self.faults.first_long_line = Some((self.line, self.line_len));
+        }
+        self.line += 1;
+        self.line_len = 0;
+        self.at = At::LineStart;
+    }
+
+    fn keep(&mut self, b: u8) {
+        self.size += 1;
+        if self.size <= self.max_size {
+            self.content.push(b);
+        } else {
+            self.faults.oversized = true;
+        }
+    }
+
+    /// Octets received so far (after unstuffing), including any not kept.
+    pub fn size(&self) -> usize {
+        self.size
+    }
+
+    /// The message and what was noticed about it.
+    pub fn finish(self) -> (Vec<u8>, DataFaults) {
+        (self.content, self.faults)
+    }
+}
+
+/// Dot-stuffs `content` and appends the end-of-data line (RFC 5321 §4.5.2).
+///
+/// A line starts after CRLF only, as the receiver sees it. Content that
+/// does not end in CRLF gets one, so that `.` starts a line of its own.
+pub fn stuff(content: &[u8], out: &mut Vec<u8>) {
+    out.reserve(content.len() + content.len() / 64 + 5);
+    let mut line_start = true;
+    let mut after_cr = false;
+    for &b in content {
+        if line_start && b == b'.' {
+            out.push(b'.');
+        }
+        out.push(b);
+        line_start = after_cr && b == b'\n';
+        after_cr = b == b'\r';
+    }
+    if !content.is_empty() && !content.ends_with(b"\r\n") {
+        out.extend_from_slice(b"\r\n");
+    }
+    out.extend_from_slice(b".\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn receive(wire: &[u8]) -> (Option<usize>, Vec<u8>, DataFaults) {
+        let mut rx = DataReceiver::new(1 << 20);
+        let (used, done) = rx.ingest(wire);
+        let (content, faults) = rx.finish();
+        (done.then_some(used), content, faults)
+    }
+
+    #[test]
+    fn end_of_data_is_crlf_dot_crlf_rfc5321_4_1_1_4() {
+        let (end, content, _) = receive(b"Subject: x\r\n\r\nhi\r\n.\r\nQUIT\r\n");
+        assert_eq!(end, Some(21));
+        assert_eq!(content, b"Subject: x\r\n\r\nhi\r\n");
+    }
+
+    #[test]
+    fn empty_message_ends_at_once() {
+        assert_eq!(receive(b".\r\n").0, Some(3));
+    }
+
+    #[test]
+    fn leading_dot_is_removed_rfc5321_4_5_2() {
+        let (_, content, _) = receive(b"..hidden\r\n.x\r\n.\r\n");
+        assert_eq!(content, b".hidden\r\nx\r\n");
+    }
+
+    #[test]
+    fn smuggling_sequences_never_end_data_cve_2023_51764() {
+        for seq in [
+            &b"\n.\n"[..],
+            b"\n.\r\n",
+            b"\r.\r",
+            b"\r.\n",
+            b"\n.\r",
+            b"\r.\r\n",
+            b"\r\n.\r",
+            b"\r\n\0.\r\n",
+            b"\r\n.\0\r\n",
+        ] {
+            let mut wire = b"text".to_vec();
+            wire.extend_from_slice(seq);
+            wire.extend_from_slice(b"MAIL FROM:<evil@example.com>");
+            assert_eq!(receive(&wire).0, None, "{seq:?} ended the data");
+        }
+    }
+
+    #[test]
+    fn bare_line_endings_are_noticed_rfc5321_2_3_8() {
+        let (_, content, faults) = receive(b"a\nb\r\nc\rd\r\n.\r\n");
+        assert_eq!(content, b"a\nb\r\nc\rd\r\n");
+        assert_eq!(faults.first_bare_lf, Some(1));
+        assert_eq!(faults.first_bare_cr, Some(2));
+    }
+
+    #[test]
+    fn long_line_is_noticed_rfc5321_4_5_3_1_6() {
+        let mut wire = vec![b'x'; 998];
+        wire.extend_from_slice(b"\r\n");
+        wire.extend_from_slice(&[b'y'; 999]);
+        wire.extend_from_slice(b"\r\n.\r\n");
+        let (_, _, faults) = receive(&wire);
+        assert_eq!(faults.first_long_line, Some((2, 1001)));
+    }
+
+    #[test]
+    fn size_limit_bounds_memory() {
+        let mut rx = DataReceiver::new(10);
+        rx.ingest(&[b'x'; 100_000]);
+        assert_eq!(rx.size(), 100_000);
+        let (content, faults) = rx.finish();
+        assert_eq!(content.len(), 10);
+        assert!(faults.oversized);
+    }
+
+    #[test]
+    fn stuffing_doubles_leading_dots_rfc5321_4_5_2() {
+        let mut out = Vec::new();
+        stuff(b".a\r\nb\r\n..c\r\n", &mut out);
+        assert_eq!(out, b"..a\r\nb\r\n...c\r\n.\r\n");
+        let mut out = Vec::new();
+        stuff(b"no newline", &mut out);
+        assert_eq!(out, b"no newline\r\n.\r\n");
+    }
+
+    #[test]
+    fn split_anywhere_gives_the_same_result() {
+        let wire = b"a\r\n..b\r\n.\r\n";
+        for cut in 0..wire.len() {
+            let mut rx = DataReceiver::new(100);
+            let (n1, d1) = rx.ingest(&wire[..cut]);
+            assert!(!d1 && n1 == cut);
+            let (_, d2) = rx.ingest(&wire[cut..]);
+            assert!(d2);
+            assert_eq!(rx.finish().0, b"a\r\n.b\r\n");
+        }
+    }
+}

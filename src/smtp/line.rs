@@ -1,0 +1,141 @@
+//! Line framing: SMTP commands and replies are lines ending in CRLF
+//! (RFC 5321 §2.3.8). A line longer than its limit is discarded up to its
+//! end and reported, so a peer that never sends CRLF cannot grow memory.
+
+use thiserror::Error;
+
+/// Why a line could not be taken.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Error)]
+pub enum LineError {
+    #[error("line longer than {0} octets")]
+    TooLong(usize),
+    #[error("line ended with a bare LF; SMTP lines end with CRLF (RFC 5321 §2.3.8)")]
+    BareLf,
+}
+
+/// Collects bytes and hands out complete lines.
+#[derive(Debug)]
+pub struct LineBuffer {
+    max: usize,
+    buf: Vec<u8>,
+    start: usize,
+    /// Inside an over-long line: drop bytes until its LF.
+    discarding: bool,
+}
+
+impl LineBuffer {
+    /// `max` counts the CRLF, as the limits of RFC 5321 §4.5.3.1 do.
+    pub fn new(max: usize) -> LineBuffer {
+        LineBuffer {
+            max,
+            buf: Vec::new(),
+            start: 0,
+            discarding: false,
+        }
+    }
+
+    pub fn push(&mut self, bytes: &[u8]) {
+        self.buf.extend_from_slice(bytes);
+        let pending = &self.buf[self.start..];
+        if pending.len() > self.max && !pending.contains(&b'\n') {
+            // The current line is already too long: keep none of it.
+            self.discarding = true;
+            self.buf.clear();
+            self.start = 0;
+        }
+    }
+
+    /// True when part of a line is waiting for its end.
+    pub fn has_partial(&self) -> bool {
+        self.discarding || self.start < self.buf.len()
+    }
+
+    /// The next complete line without its CRLF.
+    pub fn next_line(&mut self) -> Option<Result<Vec<u8>, LineError>> {
+        let avail = &self.buf[self.start..];
+        let Some(lf) = avail.iter().position(|&b| b == b'\n') else {
+            self.compact();
+            return None;
+        };
+        let line = &avail[..=lf];
+        self.start += lf + 1;
+        let result = if std::mem::take(&mut self.discarding) || line.len() > self.max {
+            Err(LineError::TooLong(self.max))
+        } else if line.len() < 2 || line[line.len() - 2] != b'\r' {
+            Err(LineError::BareLf)
+        } else {
+            Ok(line[..line.len() - 2].to_vec())
+        };
+        Some(result)
+    }
+
+    /// Hands out every byte not yet taken as a line (the start of a DATA
+    /// body that arrived pipelined behind its command).
+    pub fn take_rest(&mut self) -> Vec<u8> {
+        let rest = self.buf.split_off(self.start);
+        self.buf.clear();
+        self.start = 0;
+        rest
+    }
+
+    fn compact(&mut self) {
+        if self.start > 0 {
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn lines_end_with_crlf_rfc5321_2_3_8() {
+        let mut lb = LineBuffer::new(512);
+        lb.push(b"NOOP\r\nQU");
+        assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
+        assert_eq!(lb.next_line(), None);
+        lb.push(b"IT\r\n");
+        assert_eq!(lb.next_line(), Some(Ok(b"QUIT".to_vec())));
+    }
+
+    #[test]
+    fn bare_lf_is_reported_rfc5321_2_3_8() {
+        let mut lb = LineBuffer::new(512);
+        lb.push(b"NOOP\nNOOP\r\n");
+        assert_eq!(lb.next_line(), Some(Err(LineError::BareLf)));
+        assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
+    }
+
+    #[test]
+    fn endless_line_stays_bounded() {
+        let mut lb = LineBuffer::new(512);
+        for _ in 0..1000 {
+            lb.push(&[b'x'; 1000]);
+            assert!(lb.buf.len() <= 1000);
+        }
+        lb.push(b"\r\nNOOP\r\n");
+        assert_eq!(lb.next_line(), Some(Err(LineError::TooLong(512))));
+        assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
+    }
+
+    #[test]
+    fn complete_lines_survive_a_long_partial() {
+        let mut lb = LineBuffer::new(16);
+        lb.push(b"NOOP\r\n");
+        lb.push(&[b'x'; 40]);
+        assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
+        assert_eq!(lb.next_line(), None);
+        lb.push(b"\r\n");
+        assert_eq!(lb.next_line(), Some(Err(LineError::TooLong(16))));
+    }
+
+    #[test]
+    fn limit_counts_the_crlf_rfc5321_4_5_3_1_4() {
+        let mut lb = LineBuffer::new(8);
+        lb.push(b"123456\r\n1234567\r\n");
+        assert_eq!(lb.next_line(), Some(Ok(b"123456".to_vec())));
+        assert_eq!(lb.next_line(), Some(Err(LineError::TooLong(8))));
+    }
+}

@@ -1,0 +1,28 @@
+//! SMTP (RFC 5321 and its extensions) as sans-IO machines.
+//!
+//! Bytes in, bytes and events out; time is handed in, never read. The same
+//! machines serve the simulated network, real sockets, fuzzers and tests.
+//!
+//! * `address`, `command`, `reply`: the grammar of paths, commands, replies
+//! * `line`, `data`: framing of command lines and of the message data
+//! * `extensions`: what EHLO advertises
+//! * `policy`: the questions a server asks its host
+//! * `server`, `client`: the two session machines
+
+pub mod address;
+pub mod client;
+pub mod command;
+pub mod data;
+pub mod extensions;
+pub mod line;
+pub mod pair;
+pub mod policy;
+pub mod reply;
+pub mod server;
+
+pub use address::{ForwardPath, Host, Mailbox, ReversePath};
+pub use client::{ClientConfig, ClientEvent, ClientSession, Outcome, Transaction};
+pub use command::{Command, CommandError};
+pub use policy::{Envelope, Peer, Policy, SimplePolicy};
+pub use reply::{EnhancedCode, Reply, ReplyCode, ReplyParser};
+pub use server::{ServerConfig, ServerEvent, ServerSession};

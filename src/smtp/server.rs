@@ -1,0 +1,1069 @@
+//! The server side of an SMTP session as a sans-IO machine.
+//!
+//! Feed it what the client sent (`handle_input`), tell it about time
+//! (`handle_timeout`), and collect what it wants to send (`poll_transmit`)
+//! and what happened (`poll_event`). It reads no clock and does no IO; policy
+//! questions go to the host through [`Policy`].
+//!
+//! Every reply produced while consuming one chunk of input leaves in one
+//! transmit, so a pipelined group is answered together (RFC 2920 §3.2).
+
+use std::collections::VecDeque;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+
+use super::address::{ForwardPath, ReversePath};
+use super::command::{Command, MailParams, RcptParams};
+use super::data::{DataFaults, DataReceiver, MAX_TEXT_LINE};
+use super::extensions::{Extensions, Mechanism};
+use super::line::{LineBuffer, LineError};
+use super::policy::{Envelope, Peer, Policy};
+use super::reply::{EnhancedCode, Reply};
+
+/// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
+pub const MAX_COMMAND_LINE: usize = 512;
+/// How long a server waits for the next command (RFC 5321 §4.5.3.2.7).
+pub const SERVER_TIMEOUT: Duration = Duration::from_secs(5 * 60);
+
+const fn esc(class: u8, subject: u16, detail: u16) -> Option<EnhancedCode> {
+    Some(EnhancedCode::new(class, subject, detail))
+}
+
+/// What to do with a message whose data holds a bare CR or LF.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum BareLineEndings {
+    /// Refuse it at end of data with 554 5.6.0 and say why (the default:
+    /// a relay that passes bare LFs on helps SMTP smuggling).
+    #[default]
+    Refuse,
+    /// Keep them as ordinary data bytes.
+    Keep,
+}
+
+/// How a server session behaves; the policy answers the rest.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The name in the greeting and the EHLO reply.
+    pub hostname: String,
+    /// A submission port (587, RFC 6409): offers AUTH PLAIN LOGIN and
+    /// requires it before MAIL.
+    pub submission: bool,
+    pub timeout: Duration,
+    pub bare_line_endings: BareLineEndings,
+    /// After this many failed commands the server gives up with 421.
+    pub max_errors: usize,
+}
+
+impl ServerConfig {
+    pub fn new(hostname: &str) -> ServerConfig {
+        ServerConfig {
+            hostname: hostname.to_owned(),
+            submission: false,
+            timeout: SERVER_TIMEOUT,
+            bare_line_endings: BareLineEndings::Refuse,
+            max_errors: 20,
+        }
+    }
+
+    pub fn submission(mut self) -> ServerConfig {
+        self.submission = true;
+        self
+    }
+}
+
+/// Why a session ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseReason {
+    /// The client said QUIT.
+    Quit,
+    /// The client was silent for longer than the timeout.
+    Timeout,
+    /// The host asked the session to shut down.
+    Shutdown,
+    /// Too many failed commands.
+    TooManyErrors,
+    /// The client went away without QUIT.
+    PeerClosed,
+}
+
+/// What happened in the session, for the host.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ServerEvent {
+    /// EHLO (`esmtp`) or HELO succeeded.
+    Greeted {
+        domain: String,
+        esmtp: bool,
+    },
+    Authenticated {
+        user: String,
+    },
+    /// MAIL FROM was accepted: a transaction began.
+    SenderAccepted {
+        reverse_path: ReversePath,
+    },
+    RecipientAccepted {
+        forward_path: ForwardPath,
+    },
+    /// A message was accepted with a 250 after its data.
+    MessageReceived {
+        envelope: Envelope,
+        content: Vec<u8>,
+        queue_id: String,
+    },
+    /// The message was refused after its data; the reply says why.
+    MessageRefused {
+        envelope: Envelope,
+        reply: Reply,
+    },
+    Closed {
+        reason: CloseReason,
+    },
+}
+
+#[derive(Debug)]
+enum Phase {
+    /// Service was refused with 554: only QUIT is answered with 221 (§3.1).
+    Refused,
+    Commands,
+    Data(Box<DataReceiver>),
+    Auth(AuthStep),
+    Closed,
+}
+
+#[derive(Debug)]
+enum AuthStep {
+    PlainResponse,
+    LoginUser,
+    LoginPassword { user: String },
+}
+
+/// The server side of one SMTP connection.
+#[derive(Debug)]
+pub struct ServerSession {
+    config: ServerConfig,
+    phase: Phase,
+    peer: Peer,
+    /// EHLO was used (rather than HELO): extensions apply.
+    esmtp: bool,
+    transaction: Option<Envelope>,
+    lines: LineBuffer,
+    outbox: Vec<u8>,
+    events: VecDeque<ServerEvent>,
+    errors: usize,
+    deadline: Instant,
+}
+
+impl ServerSession {
+    /// Opens a session: the greeting (220, or 554 when the policy refuses
+    /// service) is ready to transmit at once.
+    pub fn new(
+        config: ServerConfig,
+        peer: Peer,
+        now: Instant,
+        policy: &mut impl Policy,
+    ) -> ServerSession {
+        let mut session = ServerSession {
+            deadline: now + config.timeout,
+            config,
+            phase: Phase::Commands,
+            peer,
+            esmtp: false,
+            transaction: None,
+            lines: LineBuffer::new(MAX_COMMAND_LINE),
+            outbox: Vec::new(),
+            events: VecDeque::new(),
+            errors: 0,
+        };
+        match policy.greeting(&session.peer) {
+            Ok(()) => {
+                let text = format!("{} ESMTP mailflow ready", session.config.hostname);
+                session.send(Reply::new(220, None, text));
+            }
+            Err(text) => {
+                session.phase = Phase::Refused;
+                session.send(Reply::new(554, esc(5, 7, 1), text));
+            }
+        }
+        session
+    }
+
+    /// What the server knows of its client.
+    pub fn peer(&self) -> &Peer {
+        &self.peer
+    }
+
+    pub fn is_closed(&self) -> bool {
+        matches!(self.phase, Phase::Closed)
+    }
+
+    /// True while the session reads message data rather than commands.
+    pub fn in_data(&self) -> bool {
+        matches!(self.phase, Phase::Data(_))
+    }
+
+    /// Bytes received from the client.
+    pub fn handle_input(&mut self, bytes: &[u8], now: Instant, policy: &mut impl Policy) {
+        if self.is_closed() {
+            return;
+        }
+        self.deadline = now + self.config.timeout;
+        let mut input = bytes;
+        if self.in_data() {
+            let used = self.feed_data(input, policy);
+            input = &input[used..];
+        }
+        self.lines.push(input);
+        while !self.is_closed() {
+            let Some(line) = self.lines.next_line() else {
+                break;
+            };
+            match line {
+                Ok(line) => self.handle_line(&line, policy),
+                Err(LineError::TooLong(_)) => self.fail(Reply::new(
+                    500,
+                    esc(5, 5, 2),
+                    "Line too long: a command line is at most 512 octets (RFC 5321 §4.5.3.1.4)",
+                )),
+                Err(LineError::BareLf) => self.fail(Reply::new(
+                    500,
+                    esc(5, 5, 2),
+                    "Bare LF: command lines must end with CRLF (RFC 5321 §2.3.8)",
+                )),
+            }
+            if self.in_data() {
+                // The data may have arrived pipelined behind DATA's line.
+                let rest = self.lines.take_rest();
+                let used = self.feed_data(&rest, policy);
+                self.lines.push(&rest[used..]);
+            }
+        }
+    }
+
+    /// The host says what time it is; past the deadline the session ends
+    /// with 421 (RFC 5321 §4.5.3.2.7).
+    pub fn handle_timeout(&mut self, now: Instant) {
+        if !self.is_closed() && now >= self.deadline {
+            let text = format!(
+                "{} Timeout waiting for the client; closing connection",
+                self.config.hostname
+            );
+            self.close(Reply::new(421, esc(4, 4, 2), text), CloseReason::Timeout);
+        }
+    }
+
+    /// When the host should call `handle_timeout` next.
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        (!self.is_closed()).then_some(self.deadline)
+    }
+
+    /// The client closed the connection; an open transaction is dropped.
+    pub fn handle_close(&mut self) {
+        if !self.is_closed() {
+            self.phase = Phase::Closed;
+            self.transaction = None;
+            self.events.push_back(ServerEvent::Closed {
+                reason: CloseReason::PeerClosed,
+            });
+        }
+    }
+
+    /// The host is going down: 421 and close (RFC 5321 §3.8).
+    pub fn shutdown(&mut self) {
+        if !self.is_closed() {
+            let text = format!(
+                "{} Service shutting down; try again later",
+                self.config.hostname
+            );
+            self.close(Reply::new(421, esc(4, 3, 2), text), CloseReason::Shutdown);
+        }
+    }
+
+    /// Bytes to send to the client: every reply produced so far, together.
+    pub fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        (!self.outbox.is_empty()).then(|| std::mem::take(&mut self.outbox))
+    }
+
+    pub fn poll_event(&mut self) -> Option<ServerEvent> {
+        self.events.pop_front()
+    }
+
+    fn send(&mut self, reply: Reply) {
+        reply.encode(&mut self.outbox);
+    }
+
+    /// A failed command: reply, and give up after too many.
+    fn fail(&mut self, reply: Reply) {
+        self.send(reply);
+        self.errors += 1;
+        if self.errors >= self.config.max_errors {
+            let reply = Reply::new(421, esc(4, 7, 0), "Too many errors; closing connection");
+            self.close(reply, CloseReason::TooManyErrors);
+        }
+    }
+
+    fn close(&mut self, reply: Reply, reason: CloseReason) {
+        self.send(reply);
+        self.phase = Phase::Closed;
+        self.events.push_back(ServerEvent::Closed { reason });
+    }
+
+    fn handle_line(&mut self, line: &[u8], policy: &mut impl Policy) {
+        match std::mem::replace(&mut self.phase, Phase::Commands) {
+            Phase::Auth(step) => return self.auth_response(step, line, policy),
+            Phase::Refused => {
+                self.phase = Phase::Refused;
+                return match Command::parse(line) {
+                    Ok(Command::Quit) => self.quit(),
+                    _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
+                };
+            }
+            other => self.phase = other,
+        }
+        match Command::parse(line) {
+            Ok(command) => self.handle_command(command, policy),
+            Err(error) => self.fail(error.reply()),
+        }
+    }
+
+    fn handle_command(&mut self, command: Command, policy: &mut impl Policy) {
+        match command {
+            Command::Ehlo { domain } => self.hello(domain, true, policy),
+            Command::Helo { domain } => self.hello(domain, false, policy),
+            Command::Mail { from, params } => self.mail(from, params, policy),
+            Command::Rcpt { to, params } => self.rcpt(to, params, policy),
+            Command::Data => self.data(policy),
+            Command::Rset => {
+                self.transaction = None;
+                self.send(Reply::new(250, esc(2, 0, 0), "Reset OK"));
+            }
+            Command::Noop => self.send(Reply::new(250, esc(2, 0, 0), "OK")),
+            Command::Quit => self.quit(),
+            // §3.5.3: 252 when the server will not verify but will try delivery.
+            Command::Vrfy { .. } => self.send(Reply::new(
+                252,
+                esc(2, 0, 0),
+                "Cannot VRFY user, but will accept message and attempt delivery",
+            )),
+            Command::Expn { .. } => {
+                self.fail(Reply::new(502, esc(5, 5, 1), "EXPN is not available here"));
+            }
+            Command::Help { .. } => self.send(help_reply()),
+            Command::StartTls => self.fail(Reply::new(
+                502,
+                esc(5, 5, 1),
+                "STARTTLS is not offered: this server has no TLS",
+            )),
+            Command::Auth { mechanism, initial } => self.auth(&mechanism, initial, policy),
+        }
+    }
+
+    fn quit(&mut self) {
+        let text = format!("{} Bye", self.config.hostname);
+        self.close(Reply::new(221, esc(2, 0, 0), text), CloseReason::Quit);
+    }
+
+    /// EHLO and HELO; either one also resets a transaction (§4.1.4).
+    fn hello(&mut self, domain: String, esmtp: bool, policy: &impl Policy) {
+        self.transaction = None;
+        self.esmtp = esmtp;
+        self.peer.helo = Some(domain.clone());
+        let first = format!("{} Hello {}", self.config.hostname, domain);
+        let reply = if esmtp {
+            let mut lines = vec![first];
+            lines.extend(self.extensions(policy).to_lines());
+            Reply::multiline(250, None, lines)
+        } else {
+            Reply::new(250, None, first)
+        };
+        self.send(reply);
+        self.events
+            .push_back(ServerEvent::Greeted { domain, esmtp });
+    }
+
+    fn extensions(&self, policy: &impl Policy) -> Extensions {
+        Extensions {
+            size: Some(policy.max_message_size() as u64),
+            pipelining: true,
+            eight_bit_mime: true,
+            enhanced_status_codes: true,
+            smtputf8: true,
+            auth: if self.config.submission {
+                vec![Mechanism::Plain, Mechanism::Login]
+            } else {
+                Vec::new()
+            },
+            starttls: false,
+        }
+    }
+
+    fn mail(&mut self, from: ReversePath, params: MailParams, policy: &mut impl Policy) {
+        if self.peer.helo.is_none() {
+            return self.fail(Reply::new(503, esc(5, 5, 1), "Send EHLO or HELO first"));
+        }
+        if self.transaction.is_some() {
+            return self.fail(Reply::new(
+                503,
+                esc(5, 5, 1),
+                "Nested MAIL command: a transaction is already open (RSET first)",
+            ));
+        }
+        if self.config.submission && self.peer.authenticated.is_none() {
+            return self.fail(Reply::new(530, esc(5, 7, 0), "Authentication required"));
+        }
+        if !self.esmtp && !params.is_empty() {
+            return self.fail(Reply::new(
+                555,
+                esc(5, 5, 4),
+                "MAIL parameters need EHLO; this session began with HELO",
+            ));
+        }
+        if let Some(p) = params.unknown.first() {
+            let text = format!(
+                "MAIL parameter {} not recognized or not implemented",
+                p.keyword
+            );
+            return self.fail(Reply::new(555, esc(5, 5, 4), text));
+        }
+        let max = policy.max_message_size() as u64;
+        if params.size.is_some_and(|s| s > max) {
+            let text = format!("Message size exceeds fixed maximum message size of {max} octets");
+            return self.fail(Reply::new(552, esc(5, 3, 4), text));
+        }
+        if !from.is_ascii() && !params.smtputf8 {
+            return self.fail(non_ascii_reply("sender"));
+        }
+        let reply = Reply::new(250, esc(2, 1, 0), format!("Sender {from} OK"));
+        self.events.push_back(ServerEvent::SenderAccepted {
+            reverse_path: from.clone(),
+        });
+        self.transaction = Some(Envelope {
+            reverse_path: from,
+            forward_paths: Vec::new(),
+            params,
+        });
+        self.send(reply);
+    }
+
+    fn rcpt(&mut self, to: ForwardPath, params: RcptParams, policy: &mut impl Policy) {
+        let Some(envelope) = &self.transaction else {
+            return self.fail(Reply::new(503, esc(5, 5, 1), "Send MAIL FROM first"));
+        };
+        if envelope.forward_paths.len() >= policy.max_recipients() {
+            // Transient by design: the client sends the rest in a new transaction.
+            return self.send(Reply::new(452, esc(4, 5, 3), "Too many recipients"));
+        }
+        if let Some(p) = params.unknown.first() {
+            let text = format!(
+                "RCPT parameter {} not recognized or not implemented",
+                p.keyword
+            );
+            return self.fail(Reply::new(555, esc(5, 5, 4), text));
+        }
+        if !to.is_ascii() && !envelope.params.smtputf8 {
+            return self.fail(non_ascii_reply("recipient"));
+        }
+        if let Some(refusal) = self.refuse_recipient(&to, policy) {
+            return self.send(refusal);
+        }
+        if let Some(reply) = policy.check_recipient(envelope, &to, &self.peer) {
+            return self.send(reply);
+        }
+        let reply = Reply::new(250, esc(2, 1, 5), format!("Recipient {to} OK"));
+        self.send(reply);
+        self.events.push_back(ServerEvent::RecipientAccepted {
+            forward_path: to.clone(),
+        });
+        if let Some(envelope) = &mut self.transaction {
+            envelope.forward_paths.push(to);
+        }
+    }
+
+    /// Local mailbox or relay? Postmaster is always welcome (§4.5.1).
+    fn refuse_recipient(&self, to: &ForwardPath, policy: &impl Policy) -> Option<Reply> {
+        // `<Postmaster>` without a domain has no mailbox to check.
+        let mailbox = to.mailbox()?;
+        let local = mailbox.domain().is_some_and(|d| policy.is_local_domain(d));
+        if local {
+            if mailbox.is_postmaster() || policy.mailbox_exists(mailbox) {
+                return None;
+            }
+            let text = format!("Mailbox <{mailbox}> does not exist here");
+            return Some(Reply::new(550, esc(5, 1, 1), text));
+        }
+        if policy.may_relay(&self.peer) {
+            return None;
+        }
+        let host = mailbox.host();
+        let text = format!("Relaying denied: {host} is not a domain of this server");
+        Some(Reply::new(550, esc(5, 7, 1), text))
+    }
+
+    fn data(&mut self, policy: &impl Policy) {
+        match &self.transaction {
+            None => self.fail(Reply::new(503, esc(5, 5, 1), "Send MAIL FROM first")),
+            Some(e) if e.forward_paths.is_empty() => {
+                self.fail(Reply::new(
+                    503,
+                    esc(5, 5, 1),
+                    "No valid recipients: send RCPT TO first",
+                ));
+            }
+            Some(_) => {
+                self.send(Reply::new(354, None, "End data with <CR><LF>.<CR><LF>"));
+                // Room for the message plus one extra octet to notice excess.
+                let max = policy.max_message_size().saturating_add(1);
+                self.phase = Phase::Data(Box::new(DataReceiver::new(max)));
+            }
+        }
+    }
+
+    /// Gives message bytes to the receiver; returns how many it took.
+    fn feed_data(&mut self, input: &[u8], policy: &mut impl Policy) -> usize {
+        let Phase::Data(rx) = &mut self.phase else {
+            return 0;
+        };
+        let (used, done) = rx.ingest(input);
+        if done {
+            let Phase::Data(rx) = std::mem::replace(&mut self.phase, Phase::Commands) else {
+                unreachable!("checked above")
+            };
+            self.end_of_data(*rx, policy);
+        }
+        used
+    }
+
+    fn end_of_data(&mut self, rx: DataReceiver, policy: &mut impl Policy) {
+        let Some(envelope) = self.transaction.take() else {
+            return;
+        };
+        let (content, faults) = rx.finish();
+        let verdict = self
+            .content_fault(&faults, content.len(), policy)
+            .map_or_else(
+                || policy.accept_message(&envelope, &content, &self.peer),
+                Err,
+            );
+        match verdict {
+            Ok(queue_id) => {
+                let text = if queue_id.is_empty() {
+                    "Message accepted for delivery".to_owned()
+                } else {
+                    format!("Message accepted for delivery as {queue_id}")
+                };
+                self.send(Reply::new(250, esc(2, 6, 0), text));
+                self.events.push_back(ServerEvent::MessageReceived {
+                    envelope,
+                    content,
+                    queue_id,
+                });
+            }
+            Err(reply) => {
+                self.send(reply.clone());
+                self.events
+                    .push_back(ServerEvent::MessageRefused { envelope, reply });
+            }
+        }
+    }
+
+    /// The documented rules for bad content, checked at end of data.
+    fn content_fault(
+        &self,
+        faults: &DataFaults,
+        len: usize,
+        policy: &impl Policy,
+    ) -> Option<Reply> {
+        let max = policy.max_message_size();
+        if faults.oversized || len > max {
+            let text = format!("Message size exceeds fixed maximum message size of {max} octets");
+            return Some(Reply::new(552, esc(5, 3, 4), text));
+        }
+        if let Some((line, octets)) = faults.first_long_line {
+            let text = format!(
+                "Message refused: line {line} is {octets} octets; a text line is at most \
+                 {MAX_TEXT_LINE} including CRLF (RFC 5321 §4.5.3.1.6)"
+            );
+            return Some(Reply::new(554, esc(5, 6, 0), text));
+        }
+        if self.config.bare_line_endings == BareLineEndings::Refuse {
+            let bare = [("LF", faults.first_bare_lf), ("CR", faults.first_bare_cr)];
+            if let Some((what, Some(line))) = bare.into_iter().find(|(_, l)| l.is_some()) {
+                let text = format!(
+                    "Message refused: bare {what} in line {line}; lines end with CRLF \
+                     (RFC 5321 §2.3.8). Bare line endings are how SMTP smuggling hides a second message"
+                );
+                return Some(Reply::new(554, esc(5, 6, 0), text));
+            }
+        }
+        None
+    }
+
+    fn auth(&mut self, mechanism: &str, initial: Option<String>, policy: &mut impl Policy) {
+        if !self.config.submission {
+            return self.fail(Reply::new(
+                502,
+                esc(5, 5, 1),
+                "AUTH is not offered on this port",
+            ));
+        }
+        if !self.esmtp {
+            return self.fail(Reply::new(503, esc(5, 5, 1), "Send EHLO before AUTH"));
+        }
+        if self.peer.authenticated.is_some() {
+            return self.fail(Reply::new(503, esc(5, 5, 1), "Already authenticated"));
+        }
+        if self.transaction.is_some() {
+            return self.fail(Reply::new(
+                503,
+                esc(5, 5, 1),
+                "AUTH is not allowed during a mail transaction",
+            ));
+        }
+        match (mechanism, initial) {
+            // "=" is an empty initial response (RFC 4954 §4).
+            ("PLAIN", Some(response)) => {
+                self.auth_response(AuthStep::PlainResponse, response.as_bytes(), policy)
+            }
+            ("PLAIN", None) => {
+                self.send(Reply::new(334, None, ""));
+                self.phase = Phase::Auth(AuthStep::PlainResponse);
+            }
+            ("LOGIN", Some(user)) => {
+                self.auth_response(AuthStep::LoginUser, user.as_bytes(), policy)
+            }
+            ("LOGIN", None) => {
+                self.send(Reply::new(334, None, BASE64.encode("Username:")));
+                self.phase = Phase::Auth(AuthStep::LoginUser);
+            }
+            _ => self.fail(Reply::new(
+                504,
+                esc(5, 5, 4),
+                format!("Unrecognized authentication type {mechanism}; use PLAIN or LOGIN"),
+            )),
+        }
+    }
+
+    /// One line of a SASL exchange (RFC 4954 §4).
+    fn auth_response(&mut self, step: AuthStep, line: &[u8], policy: &mut impl Policy) {
+        if line == b"*" {
+            return self.fail(Reply::new(501, esc(5, 0, 0), "Authentication cancelled"));
+        }
+        let decoded = if line == b"=" {
+            Ok(Vec::new())
+        } else {
+            BASE64.decode(line)
+        };
+        let Ok(decoded) = decoded else {
+            return self.fail(Reply::new(
+                501,
+                esc(5, 5, 2),
+                "Invalid base64 in AUTH response",
+            ));
+        };
+        match step {
+            AuthStep::PlainResponse => {
+                // authzid NUL authcid NUL passwd (RFC 4616 §2).
+                let mut parts = decoded.split(|&b| b == 0);
+                let (_authzid, user, password) = (parts.next(), parts.next(), parts.next());
+                match (user, password, parts.next()) {
+                    (Some(user), Some(password), None) => self.verify(user, password, policy),
+                    _ => self.fail(Reply::new(501, esc(5, 5, 2), "Malformed PLAIN response")),
+                }
+            }
+            AuthStep::LoginUser => {
+                let user = String::from_utf8_lossy(&decoded).into_owned();
+                self.send(Reply::new(334, None, BASE64.encode("Password:")));
+                self.phase = Phase::Auth(AuthStep::LoginPassword { user });
+            }
+            AuthStep::LoginPassword { user } => self.verify(user.as_bytes(), &decoded, policy),
+        }
+    }
+
+    fn verify(&mut self, user: &[u8], password: &[u8], policy: &mut impl Policy) {
+        let user = String::from_utf8_lossy(user).into_owned();
+        let password = String::from_utf8_lossy(password);
+        if policy.check_credentials(&user, &password) {
+            self.send(Reply::new(235, esc(2, 7, 0), "Authentication successful"));
+            self.peer.authenticated = Some(user.clone());
+            self.events.push_back(ServerEvent::Authenticated { user });
+        } else {
+            self.fail(Reply::new(
+                535,
+                esc(5, 7, 8),
+                "Authentication credentials invalid",
+            ));
+        }
+    }
+}
+
+fn non_ascii_reply(who: &str) -> Reply {
+    Reply::new(
+        553,
+        esc(5, 6, 7),
+        format!("Non-ASCII {who} address needs the SMTPUTF8 parameter (RFC 6531)"),
+    )
+}
+
+fn help_reply() -> Reply {
+    let lines = [
+        "mailflow SMTP server. Commands:",
+        "  EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH",
+        "A session: EHLO, MAIL FROM:<you>, RCPT TO:<them>, DATA, the message, '.', QUIT",
+        "See RFC 5321 §4.1 for each command",
+    ];
+    Reply::multiline(
+        214,
+        esc(2, 0, 0),
+        lines.iter().map(|l| l.to_string()).collect(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::smtp::policy::SimplePolicy;
+    use crate::smtp::reply::ReplyParser;
+
+    /// A session of mx.example.net for bob@example.net; returns it with the
+    /// replies to `input` (the greeting excluded).
+    fn run(
+        config: ServerConfig,
+        policy: &mut SimplePolicy,
+        input: &[u8],
+    ) -> (ServerSession, Vec<Reply>) {
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, policy);
+        s.poll_transmit();
+        s.handle_input(input, now, policy);
+        let mut parser = ReplyParser::new();
+        parser.push(&s.poll_transmit().unwrap_or_default());
+        let replies = std::iter::from_fn(|| parser.next_reply())
+            .map(Result::unwrap)
+            .collect();
+        (s, replies)
+    }
+
+    fn mx() -> (ServerConfig, SimplePolicy) {
+        (
+            ServerConfig::new("mx.example.net"),
+            SimplePolicy::for_domain("example.net", &["bob"]),
+        )
+    }
+
+    fn codes(input: &str) -> Vec<u16> {
+        let (config, mut policy) = mx();
+        let (_, replies) = run(config, &mut policy, input.as_bytes());
+        replies.iter().map(|r| r.code().get()).collect()
+    }
+
+    fn last(input: &str) -> Reply {
+        let (config, mut policy) = mx();
+        let (_, mut replies) = run(config, &mut policy, input.as_bytes());
+        replies.pop().expect("a reply")
+    }
+
+    const HELLO: &str = "EHLO client.example\r\n";
+
+    #[test]
+    fn greeting_is_220_rfc5321_3_1() {
+        let (config, mut policy) = mx();
+        let mut s = ServerSession::new(config, Peer::default(), Instant::now(), &mut policy);
+        assert!(
+            s.poll_transmit()
+                .unwrap()
+                .starts_with(b"220 mx.example.net")
+        );
+    }
+
+    #[test]
+    fn refused_service_is_554_then_only_quit_rfc5321_3_1() {
+        let (config, mut policy) = mx();
+        policy.refuse_service = Some("No SMTP service here".into());
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        assert!(s.poll_transmit().unwrap().starts_with(b"554 5.7.1"));
+        s.handle_input(b"EHLO x.example\r\nQUIT\r\n", now, &mut policy);
+        assert_eq!(s.poll_transmit().unwrap()[..3], *b"503");
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn ehlo_advertises_extensions_rfc5321_4_1_1_1() {
+        let reply = last(HELLO);
+        let ext = Extensions::from_ehlo(&reply);
+        assert!(ext.pipelining && ext.eight_bit_mime && ext.enhanced_status_codes && ext.smtputf8);
+        assert_eq!(
+            ext.size,
+            Some(crate::smtp::policy::DEFAULT_MAX_MESSAGE_SIZE as u64)
+        );
+        assert!(ext.auth.is_empty(), "no AUTH on port 25");
+    }
+
+    #[test]
+    fn submission_advertises_auth_plain_login_rfc4954_3() {
+        let (_, mut policy) = mx();
+        let config = ServerConfig::new("smtp.example.org").submission();
+        let (_, replies) = run(config, &mut policy, HELLO.as_bytes());
+        let ext = Extensions::from_ehlo(&replies[0]);
+        assert_eq!(ext.auth, vec![Mechanism::Plain, Mechanism::Login]);
+    }
+
+    #[test]
+    fn ehlo_without_domain_is_501_rfc5321_4_1_1_1() {
+        assert_eq!(codes("EHLO\r\n"), [501]);
+    }
+
+    #[test]
+    fn mail_before_ehlo_is_503_rfc5321_4_1_4() {
+        assert_eq!(codes("MAIL FROM:<a@b.example>\r\n"), [503]);
+    }
+
+    #[test]
+    fn nested_mail_is_503_rfc5321_4_1_4() {
+        assert_eq!(
+            codes("HELO c.example\r\nMAIL FROM:<a@b.example>\r\nMAIL FROM:<a@b.example>\r\n"),
+            [250, 250, 503]
+        );
+    }
+
+    #[test]
+    fn rcpt_before_mail_is_503_rfc5321_4_1_4() {
+        assert_eq!(
+            codes("EHLO c.example\r\nRCPT TO:<bob@example.net>\r\n"),
+            [250, 503]
+        );
+    }
+
+    #[test]
+    fn data_before_valid_rcpt_is_503_rfc5321_3_3() {
+        let input =
+            "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.net>\r\nDATA\r\n";
+        assert_eq!(codes(input), [250, 250, 550, 503]);
+    }
+
+    #[test]
+    fn ehlo_inside_transaction_resets_it_rfc5321_4_1_4() {
+        let input = "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nEHLO c.example\r\nRCPT TO:<bob@example.net>\r\n";
+        assert_eq!(codes(input), [250, 250, 250, 503]);
+    }
+
+    #[test]
+    fn rset_clears_the_transaction_rfc5321_4_1_1_5() {
+        let input =
+            "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRSET\r\nRCPT TO:<bob@example.net>\r\n";
+        assert_eq!(codes(input), [250, 250, 250, 503]);
+    }
+
+    #[test]
+    fn unknown_parameter_is_555_rfc5321_4_1_1_11() {
+        let reply = last("EHLO c.example\r\nMAIL FROM:<a@b.example> XFOO=1\r\n");
+        assert_eq!(reply.code().get(), 555);
+        let reply = last(
+            "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net> NOTIFY=NEVER\r\n",
+        );
+        assert_eq!(reply.code().get(), 555);
+    }
+
+    #[test]
+    fn non_ascii_address_without_smtputf8_is_553_5_6_7_rfc6531_3_5() {
+        let reply = last("EHLO c.example\r\nMAIL FROM:<jörg@b.example>\r\n");
+        assert_eq!((reply.code().get(), reply.enhanced()), (553, esc(5, 6, 7)));
+        assert_eq!(
+            codes("EHLO c.example\r\nMAIL FROM:<jörg@b.example> SMTPUTF8\r\n"),
+            [250, 250]
+        );
+    }
+
+    #[test]
+    fn size_over_limit_is_552_5_3_4_rfc1870_6_1() {
+        let reply = last("EHLO c.example\r\nMAIL FROM:<a@b.example> SIZE=999999999\r\n");
+        assert_eq!((reply.code().get(), reply.enhanced()), (552, esc(5, 3, 4)));
+    }
+
+    #[test]
+    fn unknown_local_mailbox_is_550_5_1_1_rfc5321_3_6_2() {
+        let reply =
+            last("EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<nobody@example.net>\r\n");
+        assert_eq!((reply.code().get(), reply.enhanced()), (550, esc(5, 1, 1)));
+    }
+
+    #[test]
+    fn relay_for_strangers_is_550_5_7_1_rfc5321_3_6_2() {
+        let reply =
+            last("EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<x@elsewhere.example>\r\n");
+        assert_eq!((reply.code().get(), reply.enhanced()), (550, esc(5, 7, 1)));
+    }
+
+    #[test]
+    fn postmaster_is_always_accepted_rfc5321_4_5_1() {
+        let input = "EHLO c.example\r\nMAIL FROM:<>\r\nRCPT TO:<Postmaster>\r\nRCPT TO:<POSTMASTER@example.net>\r\n";
+        assert_eq!(codes(input), [250, 250, 250, 250]);
+    }
+
+    #[test]
+    fn hundred_recipients_then_452_4_5_3_rfc5321_4_5_3_1_8() {
+        let mut input = String::from("EHLO c.example\r\nMAIL FROM:<a@b.example>\r\n");
+        for _ in 0..101 {
+            input.push_str("RCPT TO:<bob@example.net>\r\n");
+        }
+        let codes = codes(&input);
+        assert_eq!(codes[2..102], [250; 100]);
+        assert_eq!(codes[102], 452);
+    }
+
+    #[test]
+    fn command_line_over_512_octets_is_500_5_5_2_rfc5321_4_5_3_1_4() {
+        let ok = format!("NOOP {}\r\n", "x".repeat(512 - 7));
+        let long = format!("NOOP {}\r\n", "x".repeat(512 - 6));
+        assert_eq!(codes(&format!("{ok}{long}NOOP\r\n")), [250, 500, 250]);
+        assert_eq!(last(&long).enhanced(), esc(5, 5, 2));
+    }
+
+    #[test]
+    fn vrfy_is_252_rfc5321_3_5_3() {
+        assert_eq!(codes("VRFY bob\r\n"), [252]);
+    }
+
+    #[test]
+    fn expn_and_starttls_are_502_rfc5321_4_2_4() {
+        assert_eq!(codes("EXPN staff\r\nSTARTTLS\r\n"), [502, 502]);
+    }
+
+    #[test]
+    fn quit_is_221_and_closes_rfc5321_4_1_1_10() {
+        let (config, mut policy) = mx();
+        let (s, replies) = run(config, &mut policy, b"QUIT\r\nNOOP\r\n");
+        assert_eq!(replies.len(), 1);
+        assert_eq!(replies[0].code().get(), 221);
+        assert!(s.is_closed());
+    }
+
+    const TRANSACTION: &str =
+        "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n";
+
+    fn received(config: ServerConfig, body: &[u8]) -> (Vec<u16>, Option<Vec<u8>>) {
+        let mut policy = SimplePolicy::for_domain("example.net", &["bob"]);
+        let mut input = TRANSACTION.as_bytes().to_vec();
+        input.extend_from_slice(body);
+        let (mut s, replies) = run(config, &mut policy, &input);
+        let content = std::iter::from_fn(|| s.poll_event()).find_map(|e| match e {
+            ServerEvent::MessageReceived { content, .. } => Some(content),
+            _ => None,
+        });
+        (replies.iter().map(|r| r.code().get()).collect(), content)
+    }
+
+    #[test]
+    fn data_is_unstuffed_and_accepted_with_250_2_6_0_rfc5321_4_5_2() {
+        let (codes, content) = received(ServerConfig::new("mx"), b"..dot\r\nx\r\n.\r\n");
+        assert_eq!(codes, [250, 250, 250, 354, 250]);
+        assert_eq!(content.unwrap(), b".dot\r\nx\r\n");
+    }
+
+    #[test]
+    fn smuggled_end_of_data_is_not_run_as_commands_cve_2023_51764() {
+        let body = b"x\n.\nMAIL FROM:<evil@x.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\nevil\r\n.\r\n";
+        let (codes, content) = received(ServerConfig::new("mx"), body);
+        assert_eq!(codes, [250, 250, 250, 354, 554]);
+        assert_eq!(content, None);
+        let mut keep = ServerConfig::new("mx");
+        keep.bare_line_endings = BareLineEndings::Keep;
+        let (codes, content) = received(keep, body);
+        assert_eq!(codes, [250, 250, 250, 354, 250]);
+        assert!(content.unwrap().starts_with(b"x\n.\nMAIL FROM"));
+    }
+
+    #[test]
+    fn text_line_over_1000_octets_is_refused_at_end_rfc5321_4_5_3_1_6() {
+        let mut body = vec![b'y'; 999];
+        body.extend_from_slice(b"\r\n.\r\n");
+        let (codes, _) = received(ServerConfig::new("mx"), &body);
+        assert_eq!(codes.last(), Some(&554));
+        let mut body = vec![b'y'; 998];
+        body.extend_from_slice(b"\r\n.\r\n");
+        let (codes, _) = received(ServerConfig::new("mx"), &body);
+        assert_eq!(codes.last(), Some(&250));
+    }
+
+    #[test]
+    fn pipelined_group_is_answered_in_one_transmit_rfc2920_3_2() {
+        let (config, mut policy) = mx();
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.poll_transmit();
+        s.handle_input(TRANSACTION.as_bytes(), now, &mut policy);
+        let chunk = s.poll_transmit().unwrap();
+        assert_eq!(s.poll_transmit(), None);
+        let mut parser = ReplyParser::new();
+        parser.push(&chunk);
+        assert_eq!(std::iter::from_fn(|| parser.next_reply()).count(), 4);
+    }
+
+    #[test]
+    fn timeout_is_421_4_4_2_rfc5321_4_5_3_2_7() {
+        let (config, mut policy) = mx();
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.poll_transmit();
+        assert_eq!(s.poll_timeout(), Some(now + SERVER_TIMEOUT));
+        s.handle_timeout(now + SERVER_TIMEOUT - Duration::from_secs(1));
+        assert!(!s.is_closed());
+        s.handle_timeout(now + SERVER_TIMEOUT);
+        assert!(s.poll_transmit().unwrap().starts_with(b"421 4.4.2"));
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn shutdown_is_421_4_3_2_rfc5321_3_8() {
+        let (config, mut policy) = mx();
+        let mut s = ServerSession::new(config, Peer::default(), Instant::now(), &mut policy);
+        s.poll_transmit();
+        s.shutdown();
+        assert!(s.poll_transmit().unwrap().starts_with(b"421 4.3.2"));
+        assert_eq!(
+            s.poll_event(),
+            Some(ServerEvent::Closed {
+                reason: CloseReason::Shutdown
+            })
+        );
+    }
+
+    #[test]
+    fn auth_plain_then_relay_rfc4954_4() {
+        let config = ServerConfig::new("smtp.example.org").submission();
+        let mut policy =
+            SimplePolicy::for_domain("example.org", &["alice"]).with_account("alice", "alice");
+        let token = BASE64.encode("\0alice\0alice");
+        let input = format!(
+            "EHLO laptop.example\r\nMAIL FROM:<alice@example.org>\r\nAUTH PLAIN {token}\r\n\
+             MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n"
+        );
+        let (s, replies) = run(config, &mut policy, input.as_bytes());
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(codes, [250, 530, 235, 250, 250]);
+        assert_eq!(s.peer().authenticated.as_deref(), Some("alice"));
+    }
+
+    #[test]
+    fn auth_login_and_bad_password_rfc4954_4() {
+        let config = ServerConfig::new("smtp.example.org").submission();
+        let mut policy = SimplePolicy::default().with_account("alice", "alice");
+        let (user, wrong) = (BASE64.encode("alice"), BASE64.encode("bob"));
+        let input = format!(
+            "EHLO l.example\r\nAUTH LOGIN\r\n{user}\r\n{wrong}\r\nAUTH FOO\r\nAUTH PLAIN\r\n*\r\n"
+        );
+        let (_, replies) = run(config, &mut policy, input.as_bytes());
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(codes, [250, 334, 334, 535, 504, 334, 501]);
+    }
+
+    #[test]
+    fn too_many_errors_end_the_session_with_421() {
+        let (config, mut policy) = mx();
+        let (s, replies) = run(config, &mut policy, "XYZZY\r\n".repeat(25).as_bytes());
+        assert_eq!(replies.len(), 21);
+        assert_eq!(replies[20].code().get(), 421);
+        assert!(s.is_closed());
+    }
+}
