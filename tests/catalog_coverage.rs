@@ -1,0 +1,185 @@
+//! Every reply code and enhanced status code that mailflow's SMTP machines
+//! can produce has an entry in the teaching catalog, so `mailflow explain`
+//! and the dashboard never meet a code they cannot explain.
+
+use std::collections::BTreeSet;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use mailflow::explain::Catalog;
+use mailflow::smtp::client::{ClientConfig, ClientEvent, Outcome, Reason, Transaction};
+use mailflow::smtp::server::BareLineEndings;
+use mailflow::smtp::{
+    ForwardPath, Mailbox, Peer, ReplyParser, ReversePath, ServerConfig, ServerSession, SimplePolicy,
+};
+
+/// Sessions that between them walk every reply path of the server.
+fn server_inputs() -> Vec<(ServerConfig, SimplePolicy, String)> {
+    let mx = || ServerConfig::new("mx.example.net");
+    let sub = || ServerConfig::new("smtp.example.org").submission();
+    let local = || {
+        let mut p =
+            SimplePolicy::for_domain("example.net", &["bob"]).with_account("alice", "alice");
+        p.max_message_size = Some(2000);
+        p.max_recipients = Some(1);
+        p
+    };
+    let refusing = || {
+        let mut p = local();
+        p.refuse_service = Some("no service".into());
+        p
+    };
+    let plain = BASE64.encode("\0alice\0alice");
+    let wrong = BASE64.encode("\0alice\0nope");
+    let long_line = "y".repeat(1200);
+    let big = "z\r\n".repeat(1000);
+    let tx = "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n";
+    vec![
+        (mx(), refusing(), "NOOP\r\nQUIT\r\n".into()),
+        (
+            mx(),
+            local(),
+            "HELP\r\nVRFY bob\r\nEXPN x\r\nSTARTTLS\r\nETRN x\r\nXYZZY\r\nEHLO\r\nMAIL FROM:<a@b.example>\r\n\
+             HELO c.example\r\nMAIL FROM:<a@b.example> SIZE=1\r\nEHLO c.example\r\nMAIL FROM:<bad>\r\n\
+             MAIL FROM:<a@b.example> SIZE=x\r\nMAIL FROM:<a@b.example> XFOO\r\nMAIL FROM:<a@b.example> SIZE=99999\r\n\
+             MAIL FROM:<jörg@b.example>\r\nRCPT TO:<bob@example.net>\r\nMAIL FROM:<a@b.example>\r\nMAIL FROM:<a@b.example>\r\n\
+             RCPT TO:<bad>\r\nRCPT TO:<nobody@example.net>\r\nRCPT TO:<x@elsewhere.example>\r\nDATA\r\n\
+             RCPT TO:<bob@example.net>\r\nRCPT TO:<bob@example.net>\r\nRSET\r\nNOOP\r\nAUTH PLAIN\r\nQUIT\r\n"
+                .into(),
+        ),
+        (mx(), local(), format!("{tx}ok\r\n.\r\n{tx}{long_line}\r\n.\r\n{tx}a\nb\r\n.\r\n{tx}{big}.\r\nQUIT\r\n")),
+        (mx(), local(), format!("NOOP {long_line}\r\nNOOP\nQUIT\r\n")),
+        (
+            sub(),
+            local(),
+            format!(
+                "AUTH PLAIN {plain}\r\nEHLO l.example\r\nMAIL FROM:<a@b.example>\r\nAUTH FOO\r\nAUTH PLAIN {wrong}\r\n\
+                 AUTH PLAIN !!\r\nAUTH PLAIN\r\n*\r\nAUTH LOGIN\r\nYQ==\r\nYQ==\r\nAUTH PLAIN {plain}\r\nAUTH PLAIN {plain}\r\n\
+                 MAIL FROM:<a@b.example>\r\nAUTH PLAIN {plain}\r\nQUIT\r\n"
+            ),
+        ),
+        (mx(), local(), "XYZZY\r\n".repeat(25)),
+    ]
+}
+
+fn server_codes() -> BTreeSet<(u16, Option<String>)> {
+    let mut seen = BTreeSet::new();
+    for (mut config, mut policy, input) in server_inputs() {
+        for keep in [BareLineEndings::Refuse, BareLineEndings::Keep] {
+            config.bare_line_endings = keep;
+            let now = Instant::now();
+            let mut session = ServerSession::new(config.clone(), Peer::default(), now, &mut policy);
+            session.handle_input(input.as_bytes(), now, &mut policy);
+            session.handle_timeout(now + Duration::from_secs(3600));
+            let mut parser = ReplyParser::new();
+            parser.push(&session.poll_transmit().unwrap_or_default());
+            while let Some(reply) = parser.next_reply() {
+                let reply = reply.expect("the server writes valid replies");
+                seen.insert((reply.code().get(), reply.enhanced().map(|e| e.to_string())));
+            }
+        }
+    }
+    let mut shut = ServerSession::new(
+        ServerConfig::new("mx"),
+        Peer::default(),
+        Instant::now(),
+        &mut SimplePolicy::default(),
+    );
+    shut.shutdown();
+    let mut parser = ReplyParser::new();
+    parser.push(&shut.poll_transmit().unwrap_or_default());
+    while let Some(Ok(reply)) = parser.next_reply() {
+        seen.insert((reply.code().get(), reply.enhanced().map(|e| e.to_string())));
+    }
+    seen
+}
+
+#[test]
+fn every_server_reply_is_in_the_catalog() {
+    let catalog = Catalog::builtin();
+    let seen = server_codes();
+    // The walk above really reached the interesting corners.
+    for must in [
+        220, 221, 235, 250, 252, 214, 334, 354, 421, 452, 500, 501, 502, 503, 504, 530, 535, 550,
+        552, 553, 554, 555,
+    ] {
+        assert!(
+            seen.iter().any(|(c, _)| *c == must),
+            "no {must} seen: {seen:?}"
+        );
+    }
+    let missing: Vec<String> = seen
+        .iter()
+        .flat_map(|(code, esc)| [Some(code.to_string()), esc.clone()])
+        .flatten()
+        .filter(|topic| catalog.lookup(topic).is_none())
+        .collect();
+    assert!(missing.is_empty(), "not in assets/explain.ron: {missing:?}");
+}
+
+#[test]
+fn every_client_local_reason_is_in_the_catalog() {
+    let catalog = Catalog::builtin();
+    let mailbox = |s: &str| Mailbox::parse(s).unwrap();
+    let tx = |to: &str| Transaction {
+        reverse_path: ReversePath::Mailbox(mailbox("alice@example.org")),
+        forward_paths: vec![ForwardPath::Mailbox(mailbox(to))],
+        content: b"x\r\n".to_vec(),
+    };
+    let now = Instant::now();
+    let scripts: Vec<(ClientConfig, Transaction, Vec<&[u8]>, bool)> = vec![
+        (ClientConfig::new("c"), tx("bob@example.net"), vec![], true),
+        (
+            ClientConfig::new("c"),
+            tx("bob@example.net"),
+            vec![b"garbage\r\n"],
+            false,
+        ),
+        (
+            ClientConfig::new("c"),
+            tx("jörg@example.net"),
+            vec![b"220 x\r\n", b"250 x\r\n"],
+            false,
+        ),
+        (
+            ClientConfig::new("c").with_credentials("a", "b"),
+            tx("bob@example.net"),
+            vec![b"220 x\r\n", b"250 x\r\n"],
+            false,
+        ),
+    ];
+    let mut enhanced = BTreeSet::new();
+    for (config, transaction, replies, time_out) in scripts {
+        let mut client = mailflow::smtp::ClientSession::new(config, vec![transaction], now);
+        for reply in replies {
+            client.handle_input(reply, now);
+        }
+        if time_out {
+            client.handle_timeout(now + Duration::from_secs(3600));
+        }
+        client.handle_close();
+        while let Some(event) = client.poll_event() {
+            let ClientEvent::TransactionDone { outcomes, .. } = event else {
+                continue;
+            };
+            for outcome in outcomes {
+                if let Outcome::Deferred {
+                    reason: Reason::Local { enhanced: e, .. },
+                }
+                | Outcome::Failed {
+                    reason: Reason::Local { enhanced: e, .. },
+                } = outcome
+                {
+                    enhanced.insert(e.to_string());
+                }
+            }
+        }
+    }
+    assert!(enhanced.len() >= 4, "{enhanced:?}");
+    let missing: Vec<&String> = enhanced
+        .iter()
+        .filter(|t| catalog.lookup(t).is_none())
+        .collect();
+    assert!(missing.is_empty(), "not in assets/explain.ron: {missing:?}");
+}
