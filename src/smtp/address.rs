@@ -143,6 +143,39 @@ impl Mailbox {
         &self.local_part
     }
 
+    /// The local part with quoting removed where it is not needed:
+    /// `"bob"` and `bob` name the same mailbox (RFC 5321 §4.1.2).
+    pub fn canonical_local_part(&self) -> String {
+        let Some(body) = self
+            .local_part
+            .strip_prefix('"')
+            .and_then(|t| t.strip_suffix('"'))
+        else {
+            return self.local_part.clone();
+        };
+        let mut unescaped = String::with_capacity(body.len());
+        let mut chars = body.chars();
+        while let Some(c) = chars.next() {
+            unescaped.push(if c == '\\' {
+                chars.next().unwrap_or(c)
+            } else {
+                c
+            });
+        }
+        if is_local_part(&unescaped) && !unescaped.starts_with('"') {
+            return unescaped;
+        }
+        let mut quoted = String::from('"');
+        for c in unescaped.chars() {
+            if c == '"' || c == '\\' {
+                quoted.push('\\');
+            }
+            quoted.push(c);
+        }
+        quoted.push('"');
+        quoted
+    }
+
     /// The host after the `@`.
     pub fn host(&self) -> &Host {
         &self.host
@@ -161,7 +194,8 @@ impl Mailbox {
 
     /// True for `postmaster@...` in any case (RFC 5321 §4.5.1).
     pub fn is_postmaster(&self) -> bool {
-        self.local_part.eq_ignore_ascii_case("postmaster")
+        self.canonical_local_part()
+            .eq_ignore_ascii_case("postmaster")
     }
 }
 
@@ -387,6 +421,23 @@ mod tests {
         assert_eq!(m.to_string(), r#""john \"jd\" doe"@example.org"#);
         let at_inside = Mailbox::parse(r#""a@b"@example.org"#).unwrap();
         assert_eq!(at_inside.domain(), Some("example.org"));
+    }
+
+    #[test]
+    fn quoted_forms_are_equivalent_rfc5321_4_1_2() {
+        let quoted = Mailbox::parse(r#""bob"@example.net"#).unwrap();
+        assert_eq!(quoted.canonical_local_part(), "bob");
+        let needed = Mailbox::parse(r#""john doe"@example.net"#).unwrap();
+        assert_eq!(needed.canonical_local_part(), r#""john doe""#);
+        let escaped = Mailbox::parse(r#""a\b"@example.net"#).unwrap();
+        assert_eq!(escaped.canonical_local_part(), "ab");
+        let backslash = Mailbox::parse(r#""a\\b"@example.net"#).unwrap();
+        assert_eq!(backslash.canonical_local_part(), r#""a\\b""#);
+        assert!(
+            Mailbox::parse(r#""PostMaster"@example.net"#)
+                .unwrap()
+                .is_postmaster()
+        );
     }
 
     #[test]

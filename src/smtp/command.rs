@@ -390,10 +390,8 @@ fn parse_mail(arg: &str) -> Result<Command, CommandError> {
         let value = param.value.as_deref();
         match (param.keyword.as_str(), value) {
             ("SIZE", Some(v)) if v.len() <= 20 && v.bytes().all(|b| b.is_ascii_digit()) => {
-                params.size = Some(
-                    v.parse()
-                        .map_err(|_| CommandError::BadParam("SIZE".into()))?,
-                );
+                // 1*20DIGIT is valid syntax (RFC 1870 §3) even past u64: just too big.
+                params.size = Some(v.parse().unwrap_or(u64::MAX));
             }
             ("BODY", Some(v)) if v.eq_ignore_ascii_case("7BIT") => {
                 params.body = Some(Body::SevenBit);

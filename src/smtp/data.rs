@@ -68,7 +68,11 @@ impl DataReceiver {
     /// was among them. Bytes after the end belong to the command stream.
     pub fn ingest(&mut self, input: &[u8]) -> (usize, bool) {
         for (i, &b) in input.iter().enumerate() {
-            self.line_len += 1;
+            // The leading dot removed by unstuffing does not count towards
+            // the 1000 octets (§4.5.3.1.6).
+            if !(self.at == At::LineStart && b == b'.') {
+                self.line_len += 1;
+            }
             match (self.at, b) {
                 (At::LineStart, b'.') => self.at = At::Dot,
                 (At::Dot, b'\r') => self.at = At::DotCr,
@@ -236,6 +240,17 @@ mod tests {
         wire.extend_from_slice(b"\r\n.\r\n");
         let (_, _, faults) = receive(&wire);
         assert_eq!(faults.first_long_line, Some((2, 1001)));
+    }
+
+    #[test]
+    fn stuffed_dot_does_not_count_in_the_1000_rfc5321_4_5_3_1_6() {
+        let mut wire = b"..".to_vec();
+        wire.extend_from_slice(&[b'x'; 997]);
+        wire.extend_from_slice(b"\r\n.\r\n");
+        let (end, content, faults) = receive(&wire);
+        assert!(end.is_some());
+        assert_eq!(content.len(), 1000);
+        assert_eq!(faults.first_long_line, None);
     }
 
     #[test]

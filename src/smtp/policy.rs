@@ -137,7 +137,8 @@ impl Policy for SimplePolicy {
     }
 
     fn mailbox_exists(&self, mailbox: &Mailbox) -> bool {
-        self.mailboxes.contains(&mailbox.to_string().to_lowercase())
+        let address = format!("{}@{}", mailbox.canonical_local_part(), mailbox.host());
+        self.mailboxes.contains(&address.to_lowercase())
     }
 
     fn may_relay(&self, peer: &Peer) -> bool {
