@@ -1,9 +1,24 @@
 //! mailflow: a terminal mail-flow simulator.
 //!
-//! The layers follow `DESIGN.md`: protocol machines at the bottom know no IO
-//! (`smtp`), the teaching catalog (`explain`) turns codes and verbs into
-//! words, and the faces (`cli`) start things. Dependencies point down only.
+//! The layers follow `DESIGN.md`, dependencies pointing down only:
+//!
+//! * protocols, no IO: `smtp`, `pop3`, `dns`; messages: `mail`
+//! * `trace`: the append-only log every view reads
+//! * `scenario`: RON files, validation, expectations
+//! * `net`: the virtual network and its taps
+//! * `node`: clients, MTAs, DNS servers
+//! * `sim`: building and running a world
+//! * faces: `cli` (and the teaching catalog `explain`)
 
 pub mod cli;
+pub mod dns;
 pub mod explain;
+pub mod export;
+pub mod mail;
+pub mod net;
+pub mod node;
+pub mod pop3;
+pub mod scenario;
+pub mod sim;
 pub mod smtp;
+pub mod trace;

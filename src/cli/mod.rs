@@ -1,7 +1,10 @@
 //! The command line: clap parses, each subcommand lives in its own file.
 
+mod check;
 mod demo;
 mod explain;
+mod list;
+mod run;
 
 use std::process::ExitCode;
 
@@ -21,8 +24,15 @@ enum Command {
     /// a command (RCPT) or an extension (PIPELINING).
     Explain(explain::Args),
     /// Run one SMTP session between mailflow's client and server machines
-    /// and print every line with what it means (the default).
+    /// and print every line with what it means.
     Demo(demo::Args),
+    /// Run a scenario headless: print the transcript and check its
+    /// expectations (exit 0 when all hold, 1 when one fails, 2 on errors).
+    Run(run::Args),
+    /// Validate scenario files without running them.
+    Check(check::Args),
+    /// List the bundled scenarios.
+    List,
 }
 
 /// Parses the process arguments and runs the chosen command.
@@ -31,6 +41,9 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
+        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Check(args)) => check::run(&args),
+        Some(Command::List) => list::run(),
         None => demo::run(&demo::Args::default()),
     }
 }

@@ -628,6 +628,8 @@ impl ClientSession {
     fn finish(&mut self) {
         if !self.closed {
             self.closed = true;
+            // Commands written before a 421 was read must not go out (§3.8).
+            self.outbox.clear();
             self.expect.clear();
             self.deadline = None;
             self.events.push_back(ClientEvent::Closed);

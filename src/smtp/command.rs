@@ -286,8 +286,10 @@ impl CommandError {
     }
 }
 
+/// A single word of at most 255 octets: the EHLO/HELO domain (§4.5.3.1.2).
 fn one_word(arg: &str, syntax: &'static str) -> Result<String, CommandError> {
-    if arg.is_empty() || arg.contains(' ') || arg.chars().any(char::is_control) {
+    let too_long = arg.len() > super::address::MAX_DOMAIN_OCTETS;
+    if arg.is_empty() || too_long || arg.contains(' ') || arg.chars().any(char::is_control) {
         return Err(CommandError::Syntax(syntax));
     }
     Ok(arg.to_owned())
@@ -557,6 +559,19 @@ mod tests {
         ] {
             assert_eq!(parse(line).unwrap().to_string(), line);
         }
+    }
+
+    #[test]
+    fn ehlo_domain_over_255_octets_is_501_rfc5321_4_5_3_1_2() {
+        assert!(parse(&format!("EHLO {}", "a".repeat(255))).is_ok());
+        assert_eq!(
+            parse(&format!("EHLO {}", "a".repeat(256)))
+                .unwrap_err()
+                .reply()
+                .code()
+                .get(),
+            501
+        );
     }
 
     #[test]

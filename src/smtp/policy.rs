@@ -47,6 +47,12 @@ pub trait Policy {
     /// May this client send to domains that are not local?
     fn may_relay(&self, peer: &Peer) -> bool;
 
+    /// A domain this server accepts from anyone and passes on, as a backup
+    /// MX does (Postfix's relay_domains).
+    fn is_relay_domain(&self, _domain: &str) -> bool {
+        false
+    }
+
     /// `Err(text)` refuses service at connection time with 554 (§3.1).
     fn greeting(&mut self, _peer: &Peer) -> Result<(), String> {
         Ok(())

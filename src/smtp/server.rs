@@ -54,6 +54,9 @@ pub struct ServerConfig {
     pub bare_line_endings: BareLineEndings,
     /// After this many failed commands the server gives up with 421.
     pub max_errors: usize,
+    /// Advertise PIPELINING (RFC 2920). Pipelined input is answered in
+    /// order either way; without it, clients send one command at a time.
+    pub pipelining: bool,
 }
 
 impl ServerConfig {
@@ -64,6 +67,7 @@ impl ServerConfig {
             timeout: SERVER_TIMEOUT,
             bare_line_endings: BareLineEndings::Refuse,
             max_errors: 20,
+            pipelining: true,
         }
     }
 
@@ -385,7 +389,7 @@ impl ServerSession {
     fn extensions(&self, policy: &impl Policy) -> Extensions {
         Extensions {
             size: Some(policy.max_message_size() as u64),
-            pipelining: true,
+            pipelining: self.config.pipelining,
             eight_bit_mime: true,
             enhanced_status_codes: true,
             smtputf8: true,
@@ -422,7 +426,7 @@ impl ServerSession {
         if let Some(p) = params.unknown.first() {
             let text = format!(
                 "MAIL parameter {} not recognized or not implemented",
-                p.keyword
+                clip(&p.keyword)
             );
             return self.fail(Reply::new(555, esc(5, 5, 4), text));
         }
@@ -457,7 +461,7 @@ impl ServerSession {
         if let Some(p) = params.unknown.first() {
             let text = format!(
                 "RCPT parameter {} not recognized or not implemented",
-                p.keyword
+                clip(&p.keyword)
             );
             return self.fail(Reply::new(555, esc(5, 5, 4), text));
         }
@@ -492,7 +496,8 @@ impl ServerSession {
             let text = format!("Mailbox <{mailbox}> does not exist here");
             return Some(Reply::new(550, esc(5, 1, 1), text));
         }
-        if policy.may_relay(&self.peer) {
+        let backed_up = mailbox.domain().is_some_and(|d| policy.is_relay_domain(d));
+        if backed_up || policy.may_relay(&self.peer) {
             return None;
         }
         let host = mailbox.host();
@@ -694,6 +699,15 @@ impl ServerSession {
                 "Authentication credentials invalid",
             ));
         }
+    }
+}
+
+/// Client text echoed in a reply is cut short, so a reply line stays
+/// within 512 octets (RFC 5321 §4.5.3.1.5).
+fn clip(text: &str) -> String {
+    match text.char_indices().nth(64) {
+        Some((i, _)) => format!("{}...", &text[..i]),
+        None => text.to_owned(),
     }
 }
 

@@ -1,0 +1,117 @@
+//! `mailflow run`: run a scenario headless, print what happened, and check
+//! its expectations. Exit code 0 when all hold, 1 when one fails, 2 when
+//! the scenario cannot be loaded.
+
+use std::process::ExitCode;
+
+use crate::export;
+use crate::scenario::{self, bundled};
+use crate::sim::{self, Ending};
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// A teacher's board: times, C:/S: lines, DNS, queue facts.
+    #[default]
+    Text,
+    /// JSON Lines: one object per event.
+    Json,
+    /// A Markdown handout with one section per session.
+    Markdown,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A scenario file, or the name of a bundled one (see `mailflow list`).
+    #[arg(default_value = bundled::DEFAULT)]
+    pub scenario: String,
+    /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprint!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    let mut plan = loaded.plan;
+    if let Some(seed) = args.seed {
+        plan.seed = seed;
+    }
+    let run = sim::run(&plan);
+    let verdicts = scenario::expect::check(&plan.expect, &run.trace);
+    let board = export::text::render(&run.trace);
+    match args.format {
+        Format::Text => {
+            println!("{}  (seed {})", plan.title, plan.seed);
+            if !plan.about.is_empty() {
+                println!("{}", plan.about);
+            }
+            println!();
+            print!("{board}");
+            println!();
+            match run.ending {
+                Ending::Quiet => {
+                    println!("The run ended at {}: nothing was left to do.", run.ended_at)
+                }
+                Ending::TimeLimit => println!(
+                    "The run stopped at its limit, {}; mail may still be queued.",
+                    run.ended_at
+                ),
+            }
+        }
+        Format::Json => {
+            print!("{}", export::json::render(&run.trace));
+        }
+        Format::Markdown => {
+            print!(
+                "{}",
+                export::markdown::render(&plan.title, &plan.about, &run.trace, &board)
+            );
+        }
+    }
+    report(&verdicts, args.format)
+}
+
+/// Prints the verdicts and picks the exit code.
+fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
+    let failed = verdicts.iter().filter(|v| !v.held).count();
+    match format {
+        Format::Json => {
+            for v in verdicts {
+                let line = serde_json::json!({
+                    "kind": "expectation", "claim": v.claim, "held": v.held, "evidence": v.evidence
+                });
+                println!("{line}");
+            }
+        }
+        Format::Text | Format::Markdown => {
+            if !verdicts.is_empty() {
+                let heading = if format == Format::Markdown {
+                    "\n## Expectations\n"
+                } else {
+                    "\nExpectations:"
+                };
+                println!("{heading}");
+                for v in verdicts {
+                    println!("  {v}");
+                }
+                println!(
+                    "{} of {} expectations held.",
+                    verdicts.len() - failed,
+                    verdicts.len()
+                );
+            }
+        }
+    }
+    if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    }
+}

@@ -1,0 +1,49 @@
+//! A Markdown handout: the scenario's story, its hosts, each session as a
+//! transcript block, and the queue facts in order.
+
+use std::fmt::Write;
+
+use crate::trace::transcript::{self, LineKind};
+use crate::trace::{Dir, Trace};
+
+/// The handout; `title` and `about` come from the scenario.
+pub fn render(title: &str, about: &str, trace: &Trace, facts: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "# {title}\n");
+    if !about.is_empty() {
+        let _ = writeln!(out, "{about}\n");
+    }
+    let _ = writeln!(out, "## Hosts\n\n| host | address | role |\n|---|---|---|");
+    for h in &trace.hosts {
+        let _ = writeln!(out, "| {} | {} | {:?} |", h.name, h.ip, h.role);
+    }
+    let _ = writeln!(out, "\n## Sessions");
+    for c in transcript::connections(trace) {
+        let lines = transcript::lines(trace, c.conn);
+        let _ = writeln!(
+            out,
+            "\n### [{}] {} → {} ({:?}), at {}\n",
+            c.conn.0,
+            trace.name(c.from),
+            trace.name(c.to),
+            c.protocol,
+            c.at
+        );
+        if lines.is_empty() {
+            let _ = writeln!(out, "No bytes were exchanged.");
+            continue;
+        }
+        let _ = writeln!(out, "```");
+        for line in lines {
+            let tag = match (line.dir, line.kind) {
+                (_, LineKind::Data) => "  |",
+                (Dir::Up, _) => "C:",
+                (Dir::Down, _) => "S:",
+            };
+            let _ = writeln!(out, "{tag} {}", line.text);
+        }
+        let _ = writeln!(out, "```");
+    }
+    let _ = writeln!(out, "\n## Everything, in order\n\n```\n{facts}```");
+    out
+}

@@ -1,0 +1,9 @@
+//! Exporters: the trace written out for people and programs.
+//!
+//! * `text`: a teacher's board, line by line
+//! * `json`: JSON Lines, one object per event
+//! * `markdown`: a handout with one section per session
+
+pub mod json;
+pub mod markdown;
+pub mod text;

@@ -1,0 +1,18 @@
+//! The virtual network: hosts with addresses, links with latency and
+//! faults, reliable streams (TCP-like) and datagrams (UDP-like), and the
+//! taps that write everything that crosses it into the trace.
+//!
+//! * `link`: latency, jitter, loss, down windows
+//! * `network`: the shared medium, with the trace and the seeded RNGs
+//! * `stream`: listeners and connections
+//! * `datagram`: sockets for DNS
+
+pub mod datagram;
+pub mod link;
+pub mod network;
+pub mod stream;
+
+pub use datagram::DatagramSocket;
+pub use link::{Link, Window};
+pub use network::{ConnectError, NetHandle, Network};
+pub use stream::{Listener, SimStream};

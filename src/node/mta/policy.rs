@@ -1,0 +1,269 @@
+//! What an MTA answers its SMTP server sessions, and what it does with a
+//! message once it says 250: a Received header on top, local recipients
+//! stored, the rest queued for relay.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use super::Mta;
+use super::queue::{QueueEntry, Rcpt, RcptState};
+use crate::mail::{Headers, Received, With, prepend, received_count, return_path};
+use crate::smtp::{EnhancedCode, Envelope, ForwardPath, Mailbox, Peer, Policy, Reply};
+use crate::trace::{ConnId, EventKind};
+
+pub(crate) struct MtaPolicy {
+    mta: Mta,
+    conn: ConnId,
+}
+
+impl MtaPolicy {
+    pub fn new(mta: Mta, conn: ConnId) -> MtaPolicy {
+        MtaPolicy { mta, conn }
+    }
+}
+
+/// `bob@example.net` in lower case, quotes removed where not needed.
+pub(crate) fn address_of(mailbox: &Mailbox) -> String {
+    format!("{}@{}", mailbox.canonical_local_part(), mailbox.host()).to_lowercase()
+}
+
+fn in_network(ip: IpAddr, (net, prefix): (IpAddr, u8)) -> bool {
+    match (ip, net) {
+        (IpAddr::V4(a), IpAddr::V4(b)) => {
+            let mask = u32::MAX
+                .checked_shl(32 - u32::from(prefix.min(32)))
+                .unwrap_or(0);
+            u32::from(a) & mask == u32::from(b) & mask
+        }
+        (IpAddr::V6(a), IpAddr::V6(b)) => {
+            let mask = u128::MAX
+                .checked_shl(128 - u32::from(prefix.min(128)))
+                .unwrap_or(0);
+            u128::from(a) & mask == u128::from(b) & mask
+        }
+        _ => false,
+    }
+}
+
+impl MtaPolicy {
+    /// The mailbox a local recipient is stored in; postmaster of a local
+    /// domain always exists (RFC 5321 §4.5.1).
+    fn local_address(&self, to: &ForwardPath) -> Option<String> {
+        let state = self.mta.state.borrow();
+        match to {
+            ForwardPath::Postmaster => state
+                .config
+                .domains
+                .first()
+                .map(|d| format!("postmaster@{d}")),
+            ForwardPath::Mailbox(m) => m
+                .domain()
+                .filter(|d| state.is_local(d))
+                .map(|_| address_of(m)),
+        }
+    }
+}
+
+impl Policy for MtaPolicy {
+    fn is_local_domain(&self, domain: &str) -> bool {
+        self.mta.state.borrow().is_local(domain)
+    }
+
+    fn mailbox_exists(&self, mailbox: &Mailbox) -> bool {
+        self.mta
+            .state
+            .borrow()
+            .config
+            .mailboxes
+            .contains_key(&address_of(mailbox))
+    }
+
+    fn may_relay(&self, peer: &Peer) -> bool {
+        let state = self.mta.state.borrow();
+        peer.authenticated.is_some()
+            || peer.ip.is_some_and(|ip| {
+                state
+                    .config
+                    .relay_networks
+                    .iter()
+                    .any(|n| in_network(ip, *n))
+            })
+    }
+
+    fn is_relay_domain(&self, domain: &str) -> bool {
+        let state = self.mta.state.borrow();
+        state
+            .config
+            .relay_domains
+            .iter()
+            .any(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    fn max_message_size(&self) -> usize {
+        self.mta.state.borrow().config.max_size
+    }
+
+    fn max_recipients(&self) -> usize {
+        self.mta.state.borrow().config.max_recipients
+    }
+
+    fn check_credentials(&mut self, user: &str, password: &str) -> bool {
+        let state = self.mta.state.borrow();
+        let user = user.to_lowercase();
+        let matches =
+            |address: &String| address == &user || address.split('@').next() == Some(user.as_str());
+        state
+            .config
+            .mailboxes
+            .iter()
+            .any(|(address, secret)| matches(address) && secret == password)
+    }
+
+    /// Greylisting (RFC 6647) and mailbox quotas.
+    fn check_recipient(
+        &mut self,
+        envelope: &Envelope,
+        to: &ForwardPath,
+        peer: &Peer,
+    ) -> Option<Reply> {
+        let now = self.mta.net.now().0;
+        let local = self.local_address(to);
+        let mut state = self.mta.state.borrow_mut();
+        if let (Some(delay), Some(ip), None) =
+            (state.config.greylisting, peer.ip, &peer.authenticated)
+        {
+            let key = (ip, envelope.reverse_path.to_string(), to.to_string());
+            let first = *state.greylist.entry(key).or_insert(now);
+            if now < first + delay {
+                let wait = (first + delay - now).as_secs().div_ceil(60);
+                let text = format!("Greylisted: please try again in {wait} minute(s) (RFC 6647)");
+                return Some(Reply::new(450, Some(EnhancedCode::new(4, 7, 1)), text));
+            }
+        }
+        if let (Some(quota), Some(address)) = (state.config.quota, local) {
+            let size = envelope.params.size.unwrap_or(0) as usize;
+            if state.mailbox_size(&address) + size > quota {
+                let text = format!("Mailbox <{address}> is full (quota {quota} octets)");
+                return Some(Reply::new(452, Some(EnhancedCode::new(4, 2, 2)), text));
+            }
+        }
+        None
+    }
+
+    /// The 250 after DATA: from here the MTA answers for the message.
+    fn accept_message(
+        &mut self,
+        envelope: &Envelope,
+        content: &[u8],
+        peer: &Peer,
+    ) -> Result<String, Reply> {
+        let mta = &self.mta;
+        let net = &mta.net;
+        let (max_hops, hostname) = {
+            let state = mta.state.borrow();
+            (state.config.max_hops, state.config.hostname.clone())
+        };
+        let hops = received_count(content);
+        if hops >= max_hops {
+            net.record(EventKind::LoopDetected {
+                host: net.host(),
+                queue_id: String::new(),
+                hops,
+            });
+            let text =
+                format!("Too many hops: {hops} Received headers, a mail loop? (RFC 5321 §6.3)");
+            return Err(Reply::new(554, Some(EnhancedCode::new(5, 4, 6)), text));
+        }
+        let now_unix = mta.unix_now();
+        let mut state = mta.state.borrow_mut();
+        let queue_id = state.new_queue_id();
+        let received = Received {
+            from_helo: peer.helo.clone().unwrap_or_default(),
+            from_ip: peer.ip,
+            by: hostname.clone(),
+            with: if peer.authenticated.is_some() {
+                With::Esmtpa
+            } else {
+                With::Esmtp
+            },
+            id: queue_id.clone(),
+            for_rcpt: Received::single_recipient(&envelope.forward_paths),
+            date: now_unix,
+        };
+        let content = prepend(content, &received.to_header());
+        let message_id = Headers::parse(&content)
+            .message_id()
+            .map_or_else(|| format!("<{queue_id}@{hostname}>"), str::to_owned);
+        let rcpts: Vec<String> = envelope
+            .forward_paths
+            .iter()
+            .map(|f| f.to_string())
+            .collect();
+        net.record(EventKind::Queued {
+            host: net.host(),
+            queue_id: queue_id.clone(),
+            message_id: message_id.clone(),
+            from: envelope.reverse_path.to_string(),
+            rcpts,
+            conn: Some(self.conn),
+        });
+        drop(state);
+        let mut remote = Vec::new();
+        for to in &envelope.forward_paths {
+            match self.local_address(to) {
+                Some(address) => {
+                    let stored = prepend(&content, &return_path(&envelope.reverse_path));
+                    mta.state
+                        .borrow_mut()
+                        .store(net, &address, &queue_id, &message_id, stored);
+                }
+                None => remote.extend(to.mailbox().map(address_of)),
+            }
+        }
+        if !remote.is_empty() {
+            let now = net.now().0;
+            let entry = QueueEntry {
+                id: queue_id.clone(),
+                message_id,
+                reverse_path: envelope.reverse_path.clone(),
+                content: Arc::from(content),
+                rcpts: remote
+                    .into_iter()
+                    .map(|address| Rcpt {
+                        address,
+                        state: RcptState::Pending { last_reason: None },
+                    })
+                    .collect(),
+                arrived: now,
+                arrival_unix: now_unix,
+                attempts: 0,
+                next_attempt: now,
+                in_flight: false,
+                _job: mta.activity.begin(),
+            };
+            mta.state.borrow_mut().queue.insert(queue_id.clone(), entry);
+            mta.wake.notify_one();
+        }
+        Ok(queue_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn relay_networks_match_by_prefix() {
+        let net = ("192.0.2.0".parse().unwrap(), 24);
+        assert!(in_network("192.0.2.77".parse().unwrap(), net));
+        assert!(!in_network("192.0.3.1".parse().unwrap(), net));
+        assert!(in_network(
+            "2001:db8::1".parse().unwrap(),
+            ("2001:db8::".parse().unwrap(), 32)
+        ));
+        assert!(in_network(
+            "198.51.100.9".parse().unwrap(),
+            ("0.0.0.0".parse().unwrap(), 0)
+        ));
+    }
+}

@@ -1,0 +1,178 @@
+//! A mail user agent: someone's mail program. It writes messages at their
+//! scheduled times and submits them to its server on port 587 with AUTH
+//! PLAIN, and it fetches its mailbox over POP3 at the fetch times.
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use tokio::time::sleep_until;
+
+use crate::mail::{Draft, Headers, NamedMailbox, compose, message_id};
+use crate::net::NetHandle;
+use crate::node::Activity;
+use crate::node::pump::run_smtp_client;
+use crate::node::resolve::StubResolver;
+use crate::pop3::{ClientConfig as Pop3Config, Pop3Client, Pop3ClientEvent};
+use crate::smtp::client::{ClientConfig, Transaction};
+use crate::smtp::{ClientSession, ForwardPath, Mailbox, ReversePath};
+use crate::trace::{EventKind, SimTime};
+
+/// One message to write.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub at: Duration,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub bcc: Vec<String>,
+    pub subject: String,
+    pub body: String,
+    /// Exact DATA content to send instead of a composed message.
+    pub raw: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct MuaConfig {
+    pub hostname: String,
+    pub account: String,
+    pub password: String,
+    /// The submission and POP3 server's host name.
+    pub server: String,
+    pub send: Vec<Outgoing>,
+    pub fetch: Vec<Duration>,
+    pub keep_on_server: bool,
+    pub pipelining: bool,
+    pub resolver: Option<IpAddr>,
+    pub start_unix: i64,
+}
+
+/// Schedules every send and fetch of this client.
+pub fn spawn(net: NetHandle, config: MuaConfig, activity: &Activity) {
+    for (n, message) in config.send.iter().cloned().enumerate() {
+        let job = activity.begin();
+        let (net, config) = (net.clone(), config.clone());
+        tokio::task::spawn_local(async move {
+            sleep_until(net.instant_of(SimTime(message.at))).await;
+            send(&net, &config, &message, n + 1).await;
+            drop(job);
+        });
+    }
+    for at in config.fetch.iter().copied() {
+        let job = activity.begin();
+        let (net, config) = (net.clone(), config.clone());
+        tokio::task::spawn_local(async move {
+            sleep_until(net.instant_of(SimTime(at))).await;
+            fetch(&net, &config).await;
+            drop(job);
+        });
+    }
+}
+
+fn mailboxes(list: &[String]) -> Vec<NamedMailbox> {
+    list.iter()
+        .filter_map(|a| Mailbox::parse(a).ok())
+        .map(NamedMailbox::new)
+        .collect()
+}
+
+/// Writes message number `n` and submits it.
+async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize) {
+    let Ok(from) = Mailbox::parse(&config.account) else {
+        return;
+    };
+    let id = message_id(&format!("{n}.{}", net.now().as_micros()), &config.hostname);
+    let draft = Draft {
+        from: NamedMailbox::new(from.clone()),
+        to: mailboxes(&message.to),
+        cc: mailboxes(&message.cc),
+        bcc: mailboxes(&message.bcc),
+        subject: message.subject.clone(),
+        body: message.body.clone(),
+        date: config.start_unix + net.now().0.as_secs() as i64,
+        message_id: id.clone(),
+    };
+    let forward_paths: Vec<ForwardPath> = draft.envelope_recipients();
+    let content = match &message.raw {
+        Some(raw) => raw.as_bytes().to_vec(),
+        None => compose(&draft),
+    };
+    let message_id = Headers::parse(&content)
+        .message_id()
+        .map_or(id, str::to_owned);
+    net.record(EventKind::Composed {
+        host: net.host(),
+        message_id,
+        from: config.account.clone(),
+        rcpts: forward_paths.iter().map(|f| f.to_string()).collect(),
+    });
+    let Some(mut stream) = connect(net, config, 587).await else {
+        return;
+    };
+    let transaction = Transaction {
+        reverse_path: ReversePath::Mailbox(from),
+        forward_paths,
+        content,
+    };
+    let mut smtp =
+        ClientConfig::new(&config.hostname).with_credentials(&config.account, &config.password);
+    smtp.pipelining = config.pipelining;
+    let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
+    run_smtp_client(net, &mut stream, &mut session).await;
+}
+
+/// Looks up the server and connects to `port`; failures are in the trace.
+async fn connect(net: &NetHandle, config: &MuaConfig, port: u16) -> Option<crate::net::SimStream> {
+    let mut dns = StubResolver::new(net, config.resolver);
+    let ips = dns.addresses(&config.server).await.ok()?;
+    for ip in ips {
+        if let Ok(stream) = net.connect(ip, port).await {
+            return Some(stream);
+        }
+    }
+    None
+}
+
+/// Fetches the mailbox over POP3.
+async fn fetch(net: &NetHandle, config: &MuaConfig) {
+    let Some(mut stream) = connect(net, config, 110).await else {
+        return;
+    };
+    let pop3 = Pop3Config {
+        user: config.account.clone(),
+        password: config.password.clone(),
+        delete_after_retrieve: !config.keep_on_server,
+    };
+    let mut client = Pop3Client::new(pop3, net.instant());
+    loop {
+        while let Some(bytes) = client.poll_transmit() {
+            stream.send(&bytes);
+        }
+        while let Some(event) = client.poll_event() {
+            if let Pop3ClientEvent::Retrieved { uid, content } = event {
+                net.record(EventKind::Retrieved {
+                    host: net.host(),
+                    mailbox: config.account.clone(),
+                    uid,
+                    message_id: Headers::parse(&content).message_id().map(str::to_owned),
+                });
+            }
+        }
+        if client.is_closed() {
+            break;
+        }
+        let deadline = client.poll_timeout();
+        tokio::select! {
+            biased;
+            chunk = stream.recv() => match chunk {
+                Some(bytes) => client.handle_input(bytes.as_bytes(), net.instant()),
+                None => client.handle_close(),
+            },
+            () = async {
+                match deadline {
+                    Some(d) => sleep_until(tokio::time::Instant::from_std(d)).await,
+                    None => std::future::pending().await,
+                }
+            } => client.handle_timeout(net.instant()),
+        }
+    }
+    stream.close();
+}

@@ -1,0 +1,218 @@
+//! Both machines wired back to back in memory: a client fetching bob's
+//! mail from a server, with no IO and no clock but the one handed in.
+
+use std::time::Instant;
+
+use super::client::{ClientConfig, Pop3Client, Pop3ClientEvent};
+use super::maildrop::MemoryMaildrop;
+use super::server::{AUTOLOGOUT, CloseReason, Pop3Server, Pop3ServerEvent};
+
+const WELCOME: &[u8] = b"From: alice@example.org\r\nTo: bob@example.net\r\n\
+    Subject: welcome\r\n\r\nHello Bob.\r\n";
+/// Lines that begin with dots, a lone dot, and what looks like an end.
+const DOTS: &[u8] = b"Subject: dots\r\n\r\n.\r\n..\r\n.hidden\r\nend.\r\n. \r\n\r\n.\r\n";
+
+/// Big enough to leave the server in several pieces.
+fn big() -> Vec<u8> {
+    let mut content = b"Subject: big\r\n\r\n".to_vec();
+    for i in 0..12_000 {
+        content.extend_from_slice(format!("line {i} .\r\n.{i}\r\n").as_bytes());
+    }
+    content
+}
+
+fn bobs_maildrop() -> MemoryMaildrop {
+    let mut drop = MemoryMaildrop::new().with_account("bob", "secret");
+    drop.deliver("bob", "1700000000.welcome", WELCOME);
+    drop.deliver("bob", "1700000001.dots", DOTS);
+    drop.deliver("bob", "1700000002.big", big());
+    drop
+}
+
+/// A client and a server over a perfect in-memory wire.
+struct Wire {
+    client: Pop3Client,
+    server: Pop3Server,
+    maildrop: MemoryMaildrop,
+    now: Instant,
+    /// Everything the client sent, in order.
+    commands: Vec<u8>,
+    client_events: Vec<Pop3ClientEvent>,
+    server_events: Vec<Pop3ServerEvent>,
+}
+
+impl Wire {
+    fn new(delete_after_retrieve: bool) -> Wire {
+        let now = Instant::now();
+        let config = ClientConfig {
+            user: "bob".into(),
+            password: "secret".into(),
+            delete_after_retrieve,
+        };
+        Wire {
+            client: Pop3Client::new(config, now),
+            server: Pop3Server::new("pop.example.net", now),
+            maildrop: bobs_maildrop(),
+            now,
+            commands: Vec::new(),
+            client_events: Vec::new(),
+            server_events: Vec::new(),
+        }
+    }
+
+    /// Moves bytes both ways until neither side has anything to say, or
+    /// until the client is about to send `stop_before` (which is then kept
+    /// back, as if the connection broke first).
+    fn drive(&mut self, stop_before: Option<&[u8]>) {
+        loop {
+            let mut moved = false;
+            while let Some(bytes) = self.server.poll_transmit() {
+                self.client.handle_input(&bytes, self.now);
+                moved = true;
+            }
+            if let Some(bytes) = self.client.poll_transmit() {
+                if stop_before.is_some_and(|s| bytes.starts_with(s)) {
+                    break;
+                }
+                self.commands.extend_from_slice(&bytes);
+                self.server
+                    .handle_input(&bytes, self.now, &mut self.maildrop);
+                moved = true;
+            }
+            if !moved {
+                break;
+            }
+        }
+        if self.server.is_closed() {
+            self.client.handle_close();
+        }
+        self.collect();
+    }
+
+    fn collect(&mut self) {
+        self.client_events
+            .extend(std::iter::from_fn(|| self.client.poll_event()));
+        self.server_events
+            .extend(std::iter::from_fn(|| self.server.poll_event()));
+    }
+
+    fn retrieved(&self) -> Vec<(&str, &[u8])> {
+        self.client_events
+            .iter()
+            .filter_map(|e| match e {
+                Pop3ClientEvent::Retrieved { uid, content } => Some((uid.as_str(), &content[..])),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+#[test]
+fn client_fetches_three_messages_byte_for_byte_and_deletes_them_rfc1939() {
+    let mut wire = Wire::new(true);
+    wire.drive(None);
+    let big = big();
+    assert_eq!(
+        wire.retrieved(),
+        [
+            ("1700000000.welcome", WELCOME),
+            ("1700000001.dots", DOTS),
+            ("1700000002.big", &big[..]),
+        ]
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&wire.commands),
+        "USER bob\r\nPASS secret\r\nLIST\r\nUIDL\r\n\
+         RETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nRETR 3\r\nDELE 3\r\nQUIT\r\n"
+    );
+    assert!(wire.maildrop.messages("bob").is_empty());
+    assert_eq!(wire.client_events.first(), Some(&Pop3ClientEvent::LoggedIn));
+    assert_eq!(wire.client_events.last(), Some(&Pop3ClientEvent::Closed));
+    assert_eq!(
+        wire.server_events.last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::Quit
+        })
+    );
+    assert!(wire.server_events.contains(&Pop3ServerEvent::Deleted {
+        user: "bob".into(),
+        uids: vec![
+            "1700000000.welcome".into(),
+            "1700000001.dots".into(),
+            "1700000002.big".into()
+        ]
+    }));
+    assert!(wire.client.is_closed() && wire.server.is_closed());
+}
+
+#[test]
+fn leaving_mail_on_the_server_deletes_nothing_rfc1939_6() {
+    let mut wire = Wire::new(false);
+    wire.drive(None);
+    assert_eq!(wire.retrieved().len(), 3);
+    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    assert!(
+        !wire
+            .server_events
+            .iter()
+            .any(|e| matches!(e, Pop3ServerEvent::Deleted { .. }))
+    );
+}
+
+#[test]
+fn dropped_connection_before_quit_deletes_nothing_rfc1939_6() {
+    let mut wire = Wire::new(true);
+    wire.drive(Some(b"QUIT"));
+    assert_eq!(wire.retrieved().len(), 3, "all retrieved and marked");
+    wire.server.handle_close();
+    wire.client.handle_close();
+    wire.collect();
+    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    assert_eq!(
+        wire.server_events.last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::PeerClosed
+        })
+    );
+}
+
+#[test]
+fn autologout_before_quit_deletes_nothing_rfc1939_3() {
+    let mut wire = Wire::new(true);
+    wire.drive(Some(b"QUIT"));
+    let deadline = wire.server.poll_timeout().expect("the timer runs");
+    assert_eq!(deadline, wire.now + AUTOLOGOUT);
+    wire.server.handle_timeout(deadline);
+    assert_eq!(wire.server.poll_transmit(), None);
+    wire.client.handle_close();
+    wire.collect();
+    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    assert!(wire.server_events.contains(&Pop3ServerEvent::Closed {
+        reason: CloseReason::Timeout
+    }));
+}
+
+#[test]
+fn wrong_password_fetches_nothing_rfc1939_7() {
+    let mut wire = Wire::new(true);
+    wire.client = Pop3Client::new(
+        ClientConfig {
+            user: "bob".into(),
+            password: "guess".into(),
+            delete_after_retrieve: true,
+        },
+        wire.now,
+    );
+    wire.drive(None);
+    assert!(wire.retrieved().is_empty());
+    assert_eq!(
+        wire.client_events,
+        [
+            Pop3ClientEvent::Failed {
+                reply: "-ERR authentication failed".into()
+            },
+            Pop3ClientEvent::Closed
+        ]
+    );
+    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+}

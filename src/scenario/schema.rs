@@ -1,0 +1,333 @@
+//! The RON schema of a scenario, as teachers write it. Names are plain,
+//! defaults are sensible, and unknown fields are errors (a typo must not
+//! pass silently). `scenarios/hello.ron` teaches the format by example.
+
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+/// A whole scenario file.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// One line: what this scenario shows.
+    pub title: String,
+    /// A paragraph for the student: what to watch for.
+    #[serde(default)]
+    pub about: String,
+    /// The seed of every random choice (jitter, loss, equal-preference MX
+    /// order). Same seed, same run.
+    #[serde(default = "default_seed")]
+    pub seed: u64,
+    /// The wall-clock time at the start, for Date and Received headers:
+    /// `"2026-12-01 09:00:00"` (UTC).
+    #[serde(default = "default_start")]
+    pub start: String,
+    /// Stop after this much simulated time even if mail is still queued.
+    #[serde(default = "default_run_for")]
+    pub run_for: String,
+    /// Delay of links not listed in `links`.
+    #[serde(default = "default_latency")]
+    pub latency: String,
+    #[serde(default)]
+    pub dns: Vec<DnsServer>,
+    #[serde(default)]
+    pub mtas: Vec<Mta>,
+    #[serde(default)]
+    pub clients: Vec<Client>,
+    #[serde(default)]
+    pub links: Vec<Link>,
+    /// What must be true at the end: the lesson's claims, checked.
+    #[serde(default)]
+    pub expect: Vec<Expect>,
+}
+
+fn default_seed() -> u64 {
+    1
+}
+
+fn default_start() -> String {
+    "2026-12-01 09:00:00".into()
+}
+
+fn default_run_for() -> String {
+    "7d".into()
+}
+
+fn default_latency() -> String {
+    "5ms".into()
+}
+
+fn default_true() -> bool {
+    true
+}
+
+/// An authoritative DNS server and its zones.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DnsServer {
+    pub name: String,
+    pub ip: String,
+    pub zones: Vec<Zone>,
+    /// Windows when this host is off the network: `[("0s", "10m")]`.
+    #[serde(default)]
+    pub down: Vec<(String, String)>,
+}
+
+/// One zone. Hosts of the scenario whose names fall inside it get their A
+/// (or AAAA) record automatically unless the zone already has one.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Zone {
+    pub origin: String,
+    #[serde(default)]
+    pub records: Vec<Record>,
+    #[serde(default)]
+    pub faults: Vec<DnsFault>,
+}
+
+/// A resource record, written like a zone file line.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Record {
+    /// `Mx("example.net", 10, "mx.example.net")`
+    Mx(String, u16, String),
+    /// `NullMx("example.com")`: the domain accepts no mail (RFC 7505).
+    NullMx(String),
+    /// `A("mx.example.net", "203.0.113.25")`
+    A(String, String),
+    /// `Aaaa("mx.example.net", "2001:db8::25")`
+    Aaaa(String, String),
+    /// `Txt("example.net", "v=spf1 -all")`
+    Txt(String, String),
+    /// `Cname("mail.example.net", "mx.example.net")`
+    Cname(String, String),
+}
+
+/// A DNS failure for a time: `ServFail(name: "example.net", until: "10m")`.
+/// No name means the whole zone; no `until` means for ever.
+#[derive(Debug, Clone, Deserialize)]
+pub enum DnsFault {
+    /// The server answers SERVFAIL (rcode 2): try again later.
+    ServFail {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "zero")]
+        from: String,
+        #[serde(default)]
+        until: Option<String>,
+    },
+    /// The server says the name does not exist (rcode 3).
+    NxDomain {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "zero")]
+        from: String,
+        #[serde(default)]
+        until: Option<String>,
+    },
+    /// The server does not answer at all: the resolver times out.
+    NoAnswer {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(default = "zero")]
+        from: String,
+        #[serde(default)]
+        until: Option<String>,
+    },
+}
+
+fn zero() -> String {
+    "0s".into()
+}
+
+/// A mail transfer agent: listens on 25, on 587 for submission, and on
+/// 110 (POP3) when it holds mailboxes.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mta {
+    pub name: String,
+    pub ip: String,
+    /// Domains delivered here rather than relayed.
+    #[serde(default)]
+    pub domains: Vec<String>,
+    /// Full address → password (for POP3 and for AUTH on 587).
+    #[serde(default)]
+    pub mailboxes: BTreeMap<String, String>,
+    /// Listen on 587 with AUTH PLAIN for its own users (RFC 6409).
+    #[serde(default)]
+    pub submission: bool,
+    /// Client addresses allowed to relay without AUTH (`"192.0.2.0/24"`).
+    #[serde(default)]
+    pub relay_networks: Vec<String>,
+    /// Domains accepted from anyone and passed on: what a backup MX does.
+    #[serde(default)]
+    pub relay_domains: Vec<String>,
+    /// Send all non-local mail to this host instead of asking DNS for MX.
+    #[serde(default)]
+    pub smarthost: Option<String>,
+    /// Waits between delivery attempts; the last one repeats.
+    #[serde(default = "default_retry")]
+    pub retry: Vec<String>,
+    /// Give up (and bounce) a message this old (RFC 5321 §4.5.4.1: 4-5 days).
+    #[serde(default = "default_max_age")]
+    pub max_age: String,
+    /// Refuse first attempts with 450 4.7.1 and accept them after this delay.
+    #[serde(default)]
+    pub greylisting: Option<String>,
+    /// Largest message accepted, in octets (advertised with SIZE).
+    #[serde(default = "default_max_size")]
+    pub max_size: usize,
+    #[serde(default = "default_max_recipients")]
+    pub max_recipients: usize,
+    /// Largest total of one mailbox in octets; more gets 452 4.2.2.
+    #[serde(default)]
+    pub quota: Option<usize>,
+    /// Refuse a message with more Received headers than this (§6.3).
+    #[serde(default = "default_max_hops")]
+    pub max_hops: usize,
+    /// Offer and use PIPELINING (RFC 2920).
+    #[serde(default = "default_true")]
+    pub pipelining: bool,
+    /// Keep bare CR/LF in message data instead of refusing the message.
+    #[serde(default)]
+    pub keep_bare_line_endings: bool,
+    /// Which DNS server to ask (default: the first one).
+    #[serde(default)]
+    pub resolver: Option<String>,
+    #[serde(default)]
+    pub down: Vec<(String, String)>,
+}
+
+fn default_retry() -> Vec<String> {
+    vec!["30m".into()]
+}
+
+fn default_max_age() -> String {
+    "5d".into()
+}
+
+fn default_max_size() -> usize {
+    10 * 1024 * 1024
+}
+
+fn default_max_recipients() -> usize {
+    100
+}
+
+fn default_max_hops() -> usize {
+    100
+}
+
+/// A person's mail program.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Client {
+    pub name: String,
+    pub ip: String,
+    /// The person's address, e.g. `"alice@example.org"`.
+    pub account: String,
+    pub password: String,
+    /// The MTA it submits to (port 587) and fetches from (POP3).
+    pub server: String,
+    /// Messages to send.
+    #[serde(default)]
+    pub send: Vec<Message>,
+    /// When to fetch the mailbox over POP3: `["2m", "1h"]`.
+    #[serde(default)]
+    pub fetch: Vec<String>,
+    /// Keep messages on the server after fetching them.
+    #[serde(default)]
+    pub keep_on_server: bool,
+    #[serde(default = "default_true")]
+    pub pipelining: bool,
+    #[serde(default)]
+    pub resolver: Option<String>,
+}
+
+/// One message a client sends.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Message {
+    /// When, after the start: `"0s"`, `"2m"`.
+    #[serde(default = "zero")]
+    pub at: String,
+    #[serde(default)]
+    pub to: Vec<String>,
+    #[serde(default)]
+    pub cc: Vec<String>,
+    /// Envelope only: never written into the headers (RFC 5322 §3.6.3).
+    #[serde(default)]
+    pub bcc: Vec<String>,
+    #[serde(default)]
+    pub subject: String,
+    #[serde(default)]
+    pub body: String,
+    /// Send exactly these bytes as the message data instead of composing
+    /// one (for lessons about what a client may not send).
+    #[serde(default)]
+    pub raw: Option<String>,
+}
+
+/// A link with its own delay or faults.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Link {
+    pub between: (String, String),
+    #[serde(default)]
+    pub latency: Option<String>,
+    #[serde(default)]
+    pub jitter: Option<String>,
+    /// Chance that a datagram is lost, 0.0 to 1.0.
+    #[serde(default)]
+    pub loss: f64,
+    #[serde(default)]
+    pub down: Vec<(String, String)>,
+}
+
+/// A claim about the run, checked at its end.
+#[derive(Debug, Clone, Deserialize)]
+pub enum Expect {
+    /// A message reached this mailbox (within a time, if given).
+    Delivered {
+        to: String,
+        #[serde(default)]
+        within: Option<String>,
+    },
+    /// No message reached this mailbox.
+    NotDelivered { to: String },
+    /// A bounce (DSN) reached this mailbox, with this status if given.
+    Bounced {
+        to: String,
+        #[serde(default)]
+        status: Option<String>,
+    },
+    /// Some delivery was deferred at least this often.
+    Deferred {
+        #[serde(default = "one")]
+        at_least: usize,
+    },
+    /// The first message took exactly this many SMTP hops.
+    Hops { exactly: usize },
+    /// The message in this mailbox carries this many Received headers.
+    ReceivedHeaders { mailbox: String, count: usize },
+    /// This account fetched at least one message over POP3.
+    Retrieved {
+        by: String,
+        #[serde(default = "one")]
+        at_least: usize,
+    },
+    /// Some SMTP reply had this code (and enhanced status, if given).
+    Reply {
+        code: u16,
+        #[serde(default)]
+        status: Option<String>,
+    },
+    /// An MTA detected a mail loop.
+    LoopDetected,
+    /// A queue entry expired.
+    Expired,
+}
+
+fn one() -> usize {
+    1
+}

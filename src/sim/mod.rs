@@ -1,0 +1,149 @@
+//! Running a world: build the network and the nodes from a validated plan,
+//! then run on a current-thread tokio runtime whose clock is paused, so the
+//! clock jumps to the next timer whenever every task waits. Hours of
+//! retries take milliseconds, and the same seed gives the same trace.
+
+use std::time::Duration;
+
+use crate::dns::Authority;
+use crate::net::{Link, Network, Window};
+use crate::node::mta::{self, MtaConfig};
+use crate::node::mua::{self, MuaConfig, Outgoing};
+use crate::node::{Activity, dns_server};
+use crate::scenario::Plan;
+use crate::trace::{HostId, HostInfo, SimTime, Trace};
+
+/// How a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Ending {
+    /// Nothing was left to do.
+    Quiet,
+    /// The run limit came first; mail may still be queued.
+    TimeLimit,
+}
+
+/// The result of a run.
+pub struct Run {
+    pub trace: Trace,
+    pub ending: Ending,
+    /// Simulated time at the end.
+    pub ended_at: SimTime,
+}
+
+fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
+    list.iter()
+        .map(|(from, until)| Window {
+            from: SimTime(*from),
+            until: SimTime(*until),
+        })
+        .collect()
+}
+
+/// Runs the plan to completion (or to its run limit).
+pub fn run(plan: &Plan) -> Run {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .start_paused(true)
+        .build()
+        .expect("a current-thread runtime can always be built");
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, world(plan))
+}
+
+async fn world(plan: &Plan) -> Run {
+    let hosts: Vec<HostInfo> = plan
+        .hosts
+        .iter()
+        .map(|h| HostInfo {
+            name: h.name.clone(),
+            ip: h.ip,
+            role: h.role,
+        })
+        .collect();
+    let down = plan.hosts.iter().map(|h| windows(&h.down)).collect();
+    let default_link = Link {
+        latency: plan.latency,
+        ..Link::default()
+    };
+    let network = Network::new(hosts, down, default_link.clone(), plan.seed);
+    for l in &plan.links {
+        let link = Link {
+            latency: l.latency.unwrap_or(default_link.latency),
+            jitter: l.jitter.unwrap_or_default(),
+            loss: l.loss,
+            down: windows(&l.down),
+        };
+        network.set_link(HostId(l.a as u16), HostId(l.b as u16), link);
+    }
+    let activity = Activity::new();
+    let handle = |i: usize| network.handle(HostId(i as u16));
+    for d in &plan.dns {
+        tokio::task::spawn_local(dns_server::run(
+            handle(d.host),
+            Authority::new(d.zones.clone()),
+        ));
+    }
+    for m in &plan.mtas {
+        let config = MtaConfig {
+            hostname: plan.hosts[m.host].name.clone(),
+            domains: m.domains.clone(),
+            mailboxes: m.mailboxes.clone(),
+            submission: m.submission,
+            relay_networks: m.relay_networks.clone(),
+            relay_domains: m.relay_domains.clone(),
+            smarthost: m.smarthost.clone(),
+            retry: m.retry.clone(),
+            max_age: m.max_age,
+            greylisting: m.greylisting,
+            max_size: m.max_size,
+            max_recipients: m.max_recipients,
+            quota: m.quota,
+            max_hops: m.max_hops,
+            pipelining: m.pipelining,
+            keep_bare_line_endings: m.keep_bare_line_endings,
+            resolver: plan.hosts[m.host].resolver,
+            start_unix: plan.start_unix,
+        };
+        mta::spawn(handle(m.host), config, activity.clone());
+    }
+    for c in &plan.clients {
+        let config = MuaConfig {
+            hostname: plan.hosts[c.host].name.clone(),
+            account: c.account.clone(),
+            password: c.password.clone(),
+            server: c.server.clone(),
+            send: c
+                .send
+                .iter()
+                .map(|m| Outgoing {
+                    at: m.at,
+                    to: m.to.clone(),
+                    cc: m.cc.clone(),
+                    bcc: m.bcc.clone(),
+                    subject: m.subject.clone(),
+                    body: m.body.clone(),
+                    raw: m.raw.clone(),
+                })
+                .collect(),
+            fetch: c.fetch.clone(),
+            keep_on_server: c.keep_on_server,
+            pipelining: c.pipelining,
+            resolver: plan.hosts[c.host].resolver,
+            start_unix: plan.start_unix,
+        };
+        mua::spawn(handle(c.host), config, &activity);
+    }
+    // Let every task start (and open its jobs) before looking for quiet.
+    tokio::task::yield_now().await;
+    let ending = tokio::select! {
+        biased;
+        () = activity.idle() => Ending::Quiet,
+        () = tokio::time::sleep(plan.run_for) => Ending::TimeLimit,
+    };
+    let ended_at = network.now();
+    Run {
+        trace: network.take_trace(),
+        ending,
+        ended_at,
+    }
+}

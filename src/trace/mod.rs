@@ -1,0 +1,340 @@
+//! The trace: an append-only log of everything that crossed the wire and
+//! every fact the nodes report. It is the truth every view reads.
+//!
+//! Wire events hold the raw bytes (shared, never copied per reader);
+//! parsed commands, replies and DNS answers are derived from those bytes by
+//! `transcript`, never stored beside them. Node facts (queued, deferred,
+//! delivered, bounced...) are events of their own.
+
+pub mod transcript;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Serialize;
+
+/// Simulated time since the start of the run.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SimTime(pub Duration);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(Duration::ZERO);
+
+    pub fn as_micros(self) -> u64 {
+        self.0.as_micros() as u64
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// `+1h02m03.004s`-style, short for small times: `+0.125s`, `+4m05.000s`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ms = self.0.as_millis();
+        let (h, m, s, ms) = (ms / 3_600_000, ms / 60_000 % 60, ms / 1000 % 60, ms % 1000);
+        match (h, m) {
+            (0, 0) => write!(f, "+{s}.{ms:03}s"),
+            (0, _) => write!(f, "+{m}m{s:02}.{ms:03}s"),
+            _ => write!(f, "+{h}h{m:02}m{s:02}.{ms:03}s"),
+        }
+    }
+}
+
+impl Serialize for SimTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(self.as_micros())
+    }
+}
+
+/// Bytes as they crossed the wire, shared between every reader.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Payload(pub Arc<[u8]>);
+
+impl Payload {
+    pub fn new(bytes: &[u8]) -> Payload {
+        Payload(Arc::from(bytes))
+    }
+
+    pub fn as_bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Payload {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
+    }
+}
+
+impl Serialize for Payload {
+    /// As text: SMTP and POP3 are text protocols; other bytes are escaped.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
+    }
+}
+
+/// A host of the world, by index into `Trace::hosts`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct HostId(pub u16);
+
+/// A stream connection, numbered in order of the connect attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct ConnId(pub u32);
+
+/// What a host is in the story.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// A mail user agent: someone's laptop or phone.
+    Client,
+    /// A mail transfer agent (it may also hold mailboxes).
+    Mta,
+    /// An authoritative DNS server.
+    Dns,
+}
+
+/// A host as the views see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HostInfo {
+    pub name: String,
+    pub ip: std::net::IpAddr,
+    pub role: Role,
+}
+
+/// The application protocol on a connection, known from its port.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Protocol {
+    /// Port 25: relay between MTAs.
+    Smtp,
+    /// Port 587: a client submitting mail (RFC 6409).
+    Submission,
+    /// Port 110: a client retrieving mail (RFC 1939).
+    Pop3,
+    /// Port 53.
+    Dns,
+    Other,
+}
+
+impl Protocol {
+    pub fn from_port(port: u16) -> Protocol {
+        match port {
+            25 => Protocol::Smtp,
+            587 => Protocol::Submission,
+            110 => Protocol::Pop3,
+            53 => Protocol::Dns,
+            _ => Protocol::Other,
+        }
+    }
+}
+
+/// Which way bytes went on a connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Dir {
+    /// From the side that connected (the client: `C:` lines).
+    Up,
+    /// From the side that accepted (the server: `S:` lines).
+    Down,
+}
+
+/// One recipient's delivery state as a node reports it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Attempt {
+    pub rcpt: String,
+    /// What the next hop or the resolver said, e.g. `550 5.1.1 no such user`.
+    pub reason: String,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EventKind {
+    // --- the network
+    /// A host asked for a connection.
+    Connect {
+        conn: ConnId,
+        from: HostId,
+        to: HostId,
+        port: u16,
+        protocol: Protocol,
+    },
+    /// The server side took it.
+    Accept { conn: ConnId },
+    /// Nobody listens on that port: refused at once.
+    Refused { conn: ConnId },
+    /// The host or the link is down: the attempt timed out.
+    Unreachable { conn: ConnId },
+    /// No host of the world has this address: the attempt timed out.
+    NoRoute {
+        from: HostId,
+        ip: std::net::IpAddr,
+        port: u16,
+    },
+    /// Bytes sent; `arrives` is when the other side reads them.
+    Bytes {
+        conn: ConnId,
+        dir: Dir,
+        arrives: SimTime,
+        data: Payload,
+    },
+    /// One side closed; the other side learns it at `arrives`.
+    Close {
+        conn: ConnId,
+        dir: Dir,
+        arrives: SimTime,
+    },
+    /// A datagram (DNS); `arrives` is `None` when it was lost.
+    Datagram {
+        from: HostId,
+        from_port: u16,
+        to: HostId,
+        to_port: u16,
+        arrives: Option<SimTime>,
+        data: Payload,
+    },
+
+    // --- facts reported by nodes
+    /// A client wrote a message (its Message-ID lets views follow it).
+    Composed {
+        host: HostId,
+        message_id: String,
+        from: String,
+        rcpts: Vec<String>,
+    },
+    /// An MTA took responsibility for a message: a new queue entry.
+    Queued {
+        host: HostId,
+        queue_id: String,
+        message_id: String,
+        from: String,
+        rcpts: Vec<String>,
+        conn: Option<ConnId>,
+    },
+    /// An MTA opened `conn` to deliver (part of) a queue entry.
+    Attempting {
+        host: HostId,
+        queue_id: String,
+        conn: ConnId,
+        rcpts: Vec<String>,
+    },
+    /// The next hop took these recipients.
+    Relayed {
+        host: HostId,
+        queue_id: String,
+        rcpts: Vec<String>,
+        to: HostId,
+    },
+    /// Stored in a local mailbox: the message as stored, with its
+    /// Return-Path and Received headers.
+    Delivered {
+        host: HostId,
+        queue_id: String,
+        mailbox: String,
+        message_id: String,
+        content: Payload,
+    },
+    /// Will try again at `retry_at`.
+    Deferred {
+        host: HostId,
+        queue_id: String,
+        attempts: Vec<Attempt>,
+        retry_at: SimTime,
+        attempt: u32,
+    },
+    /// Given up on: a delivery status notification goes back.
+    Bounced {
+        host: HostId,
+        queue_id: String,
+        failures: Vec<Attempt>,
+        dsn_queue_id: Option<String>,
+    },
+    /// Too old to keep trying.
+    Expired {
+        host: HostId,
+        queue_id: String,
+        rcpts: Vec<String>,
+    },
+    /// Too many Received headers: a mail loop (RFC 5321 §6.3).
+    LoopDetected {
+        host: HostId,
+        queue_id: String,
+        hops: usize,
+    },
+    /// A DNS lookup and its outcome, as the resolving host saw it.
+    Resolved {
+        host: HostId,
+        name: String,
+        qtype: String,
+        outcome: String,
+    },
+    /// A client fetched a message over POP3.
+    Retrieved {
+        host: HostId,
+        mailbox: String,
+        uid: String,
+        message_id: Option<String>,
+    },
+    /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
+    Wake { host: HostId, why: String },
+}
+
+/// One entry of the trace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Event {
+    pub seq: u64,
+    pub at: SimTime,
+    #[serde(flatten)]
+    pub kind: EventKind,
+}
+
+/// The append-only log of a run.
+#[derive(Debug, Default, Serialize)]
+pub struct Trace {
+    pub hosts: Vec<HostInfo>,
+    events: Vec<Event>,
+}
+
+impl Trace {
+    pub fn new(hosts: Vec<HostInfo>) -> Trace {
+        Trace {
+            hosts,
+            events: Vec::new(),
+        }
+    }
+
+    /// Appends an event at `at`; sequence numbers count from 0.
+    pub fn push(&mut self, at: SimTime, kind: EventKind) -> u64 {
+        let seq = self.events.len() as u64;
+        self.events.push(Event { seq, at, kind });
+        seq
+    }
+
+    pub fn events(&self) -> &[Event] {
+        &self.events
+    }
+
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    pub fn host(&self, id: HostId) -> &HostInfo {
+        &self.hosts[usize::from(id.0)]
+    }
+
+    /// The host's name, for printing.
+    pub fn name(&self, id: HostId) -> &str {
+        &self.host(id).name
+    }
+
+    /// The host called `name`.
+    pub fn host_named(&self, name: &str) -> Option<HostId> {
+        self.hosts
+            .iter()
+            .position(|h| h.name.eq_ignore_ascii_case(name))
+            .map(|i| HostId(i as u16))
+    }
+}
