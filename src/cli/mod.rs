@@ -44,6 +44,6 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::List) => list::run(),
-        None => demo::run(&demo::Args::default()),
+        None => run::run(&run::Args::first_minute()),
     }
 }

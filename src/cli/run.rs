@@ -29,6 +29,21 @@ pub struct Args {
     pub seed: Option<u64>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Follow each SMTP command and reply with what it means (text format).
+    #[arg(long)]
+    pub explain: bool,
+}
+
+impl Args {
+    /// What `mailflow` alone runs: the built-in scenario, explained.
+    pub fn first_minute() -> Args {
+        Args {
+            scenario: bundled::DEFAULT.to_owned(),
+            seed: None,
+            format: Format::Text,
+            explain: true,
+        }
+    }
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -45,12 +60,12 @@ pub fn run(args: &Args) -> ExitCode {
     }
     let run = sim::run(&plan);
     let verdicts = scenario::expect::check(&plan.expect, &run.trace);
-    let board = export::text::render(&run.trace);
+    let board = export::text::render_with(&run.trace, args.explain);
     match args.format {
         Format::Text => {
             println!("{}  (seed {})", plan.title, plan.seed);
             if !plan.about.is_empty() {
-                println!("{}", plan.about);
+                println!("{}", wrap(&plan.about, 78));
             }
             println!();
             print!("{board}");
@@ -114,4 +129,23 @@ fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+/// Wraps text at word boundaries to `width` columns.
+fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut column = 0;
+    for word in text.split_whitespace() {
+        let len = word.chars().count();
+        if column > 0 && column + 1 + len > width {
+            out.push('\n');
+            column = 0;
+        } else if column > 0 {
+            out.push(' ');
+            column += 1;
+        }
+        out.push_str(word);
+        column += len;
+    }
+    out
 }

@@ -5,8 +5,9 @@ use std::fmt::Write;
 use std::time::Duration;
 
 use crate::dns::Summary;
+use crate::explain::Catalog;
 use crate::scenario::duration::format_duration;
-use crate::trace::transcript::{LineKind, Transcriber};
+use crate::trace::transcript::{Line, LineKind, Transcriber};
 use crate::trace::{Dir, EventKind, Protocol, SimTime, Trace};
 
 /// A quiet stretch longer than this is announced.
@@ -14,6 +15,12 @@ const GAP: Duration = Duration::from_secs(60);
 
 /// Renders the whole trace.
 pub fn render(trace: &Trace) -> String {
+    render_with(trace, false)
+}
+
+/// Renders the whole trace; with `explain`, each command and reply is
+/// followed by what it means and its RFC section, from the catalog.
+pub fn render_with(trace: &Trace, explain: bool) -> String {
     let mut out = String::new();
     let mut transcriber = Transcriber::new();
     let mut last = SimTime::ZERO;
@@ -42,12 +49,44 @@ pub fn render(trace: &Trace) -> String {
                 conn.0,
                 line.text
             );
+            if explain && let Some((title, rfc)) = explanation(&line) {
+                let _ = writeln!(out, "{:>10}        └─ {title} ({rfc})", "");
+            }
         }
         if let Some(text) = describe(trace, &event.kind) {
             let _ = writeln!(out, "{:>10}  {text}", event.at.to_string());
         }
     }
     out
+}
+
+/// The catalog's one-line meaning of a command or of a reply's last line.
+fn explanation(line: &Line) -> Option<(String, String)> {
+    let catalog = Catalog::builtin();
+    if !matches!(line.protocol, Protocol::Smtp | Protocol::Submission) {
+        return None;
+    }
+    let entry = match (line.dir, line.kind) {
+        (_, LineKind::Data) => return None,
+        (Dir::Up, _) => {
+            let verb = line.text.split([' ', ':']).next()?;
+            catalog.explain_command(verb)?
+        }
+        (Dir::Down, LineKind::Reply { code: Some(code) }) => {
+            // Only the last line of a multi-line reply ("250 ...") is explained.
+            if line.text.as_bytes().get(3) == Some(&b'-') {
+                return None;
+            }
+            let enhanced = line
+                .text
+                .get(4..)
+                .and_then(|t| t.split(' ').next())
+                .filter(|t| t.contains('.'));
+            catalog.explain_reply(code, enhanced).into_iter().next()?
+        }
+        (Dir::Down, _) => return None,
+    };
+    Some((entry.title.clone(), entry.rfc.clone()))
 }
 
 fn protocol_name(p: Protocol) -> &'static str {

@@ -79,7 +79,8 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
     let Ok(from) = Mailbox::parse(&config.account) else {
         return;
     };
-    let id = message_id(&format!("{n}.{}", net.now().as_micros()), &config.hostname);
+    let date = config.start_unix + net.now().0.as_secs() as i64;
+    let id = message_id(&format!("{date}.{n}"), &config.hostname);
     let draft = Draft {
         from: NamedMailbox::new(from.clone()),
         to: mailboxes(&message.to),
@@ -87,7 +88,7 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
         bcc: mailboxes(&message.bcc),
         subject: message.subject.clone(),
         body: message.body.clone(),
-        date: config.start_unix + net.now().0.as_secs() as i64,
+        date,
         message_id: id.clone(),
     };
     let forward_paths: Vec<ForwardPath> = draft.envelope_recipients();

@@ -26,6 +26,7 @@ pub struct Line {
     pub at: SimTime,
     pub dir: Dir,
     pub kind: LineKind,
+    pub protocol: Protocol,
     pub text: String,
 }
 
@@ -142,6 +143,7 @@ impl Transcriber {
                         at: event.at,
                         dir: *dir,
                         kind,
+                        protocol,
                         text,
                     });
                 });
