@@ -8,7 +8,7 @@
 //! * `net`: the virtual network and its taps
 //! * `node`: clients, MTAs, DNS servers
 //! * `sim`: building and running a world
-//! * faces: `cli` (and the teaching catalog `explain`)
+//! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
 
 pub mod cli;
 pub mod dns;
@@ -22,3 +22,4 @@ pub mod scenario;
 pub mod sim;
 pub mod smtp;
 pub mod trace;
+pub mod tui;

@@ -2,8 +2,13 @@
 //! library calls the demo and the dashboard make.
 
 use std::process::Command;
+use std::time::{Duration, Instant};
 
-use mailflow::explain::{Catalog, CatalogError, Entry, Kind, render_text};
+use mailflow::dns::{
+    Answer, Authority, QueryType, Rcode, Record, RecordData, Summary, Zone, encode_query,
+};
+use mailflow::explain::{Catalog, CatalogError, Entry, Kind, Protocol, render_text};
+use mailflow::pop3::{self, CommandError, MemoryMaildrop, Pop3Server};
 
 fn catalog() -> &'static Catalog {
     Catalog::builtin()
@@ -330,6 +335,590 @@ fn suggestions_catch_typos_and_prefixes() {
 }
 
 // ---------------------------------------------------------------------------
+// POP3: every command, status and capability the machines use
+
+/// A command line for each POP3 command mailflow's parser accepts.
+const POP3_COMMANDS: [&str; 12] = [
+    "USER bob",
+    "PASS secret",
+    "STAT",
+    "LIST",
+    "UIDL",
+    "RETR 1",
+    "TOP 1 0",
+    "DELE 1",
+    "RSET",
+    "NOOP",
+    "QUIT",
+    "CAPA",
+];
+
+/// Real POP3 commands the parser recognises and the server refuses.
+const POP3_NOT_OFFERED: [&str; 5] = [
+    "APOP bob c4c9334bac560ecc979e58001b3e22fb",
+    "STLS",
+    "AUTH PLAIN",
+    "UTF8",
+    "LANG",
+];
+
+#[test]
+fn every_pop3_command_the_parser_knows_has_an_entry() {
+    for line in POP3_COMMANDS {
+        let command = pop3::Command::parse(line.as_bytes())
+            .unwrap_or_else(|error| panic!("{line:?} does not parse: {error}"));
+        let keyword = command.keyword();
+        let found = catalog().explain_pop3_command(keyword);
+        let found = found.unwrap_or_else(|| panic!("no POP3 entry for {keyword}"));
+        assert_eq!(found.topic, format!("POP3 {keyword}"));
+        assert_eq!(found.kind, Kind::Pop3Command, "{keyword}");
+        assert_eq!(found.kind.protocol(), Some(Protocol::Pop3), "{keyword}");
+    }
+    for line in POP3_NOT_OFFERED {
+        let Err(CommandError::NotOffered(keyword)) = pop3::Command::parse(line.as_bytes()) else {
+            panic!("{line:?} should be recognised but not offered");
+        };
+        let found = catalog().explain_pop3_command(keyword);
+        let found = found.unwrap_or_else(|| panic!("no POP3 entry for {keyword}"));
+        assert!(
+            found.title.contains("recognised, not offered"),
+            "{keyword}: {}",
+            found.title
+        );
+        assert!(
+            render_text(found).contains("-ERR"),
+            "{keyword} says what mailflow answers"
+        );
+    }
+}
+
+#[test]
+fn pop3_sections_are_cited_where_they_belong() {
+    let cases = [
+        ("POP3 USER", "RFC 1939 §7"),
+        ("POP3 PASS", "RFC 1939 §7"),
+        ("POP3 STAT", "RFC 1939 §5"),
+        ("POP3 LIST", "RFC 1939 §5"),
+        ("POP3 UIDL", "RFC 1939 §7"),
+        ("POP3 RETR", "RFC 1939 §5"),
+        ("POP3 TOP", "RFC 1939 §7"),
+        ("POP3 DELE", "RFC 1939 §5"),
+        ("POP3 RSET", "RFC 1939 §5"),
+        ("POP3 NOOP", "RFC 1939 §5"),
+        ("POP3 QUIT", "RFC 1939 §6"),
+        ("POP3 CAPA", "RFC 2449 §5"),
+        ("POP3 APOP", "RFC 1939 §7"),
+        ("POP3 STLS", "RFC 2595 §4"),
+        ("POP3 AUTH", "RFC 5034"),
+        ("POP3 UTF8", "RFC 6856"),
+        ("POP3 LANG", "RFC 6856"),
+        ("POP3 PIPELINING", "RFC 2449 §6.6"),
+        ("POP3 IMPLEMENTATION", "RFC 2449 §6.9"),
+        ("+OK", "RFC 1939 §3"),
+        ("-ERR", "RFC 1939 §3"),
+        ("POP3 multi-line", "RFC 1939 §3"),
+        ("POP3 autologout", "RFC 1939 §3"),
+        ("AUTHORIZATION state", "RFC 1939 §3, §4"),
+        ("TRANSACTION state", "RFC 1939 §3, §5"),
+        ("UPDATE state", "RFC 1939 §6"),
+    ];
+    for (topic, section) in cases {
+        let found = entry(topic);
+        assert_eq!(found.kind.protocol(), Some(Protocol::Pop3), "{topic}");
+        assert!(
+            found.rfc.starts_with(section),
+            "{topic}: {:?} should start with {section:?}",
+            found.rfc
+        );
+    }
+}
+
+#[test]
+fn pop3_status_indicators_rfc1939_3() {
+    let ok = catalog()
+        .explain_pop3_status(true)
+        .map(|e| e.topic.as_str());
+    let err = catalog()
+        .explain_pop3_status(false)
+        .map(|e| e.topic.as_str());
+    assert_eq!((ok, err), (Some("+OK"), Some("-ERR")));
+    assert_eq!(entry("+OK").kind, Kind::Pop3Status);
+    assert_eq!(entry("pop3 err").topic, "-ERR");
+}
+
+#[test]
+fn pop3_lines_are_read_as_pop3() {
+    let line = |text: &str| topics(&catalog().explain_pop3_line(text));
+    assert_eq!(line("S: +OK 2 320"), ["+OK"]);
+    assert_eq!(line("+OK"), ["+OK"]);
+    assert_eq!(
+        line("S: -ERR no such message, only 2 messages in maildrop"),
+        ["-ERR"]
+    );
+    assert_eq!(line("S: ."), ["POP3 multi-line"]);
+    assert_eq!(line("C: QUIT"), ["POP3 QUIT"], "in POP3, QUIT is POP3's");
+    assert_eq!(line("C: RSET"), ["POP3 RSET"]);
+    assert_eq!(line("retr 1\r\n"), ["POP3 RETR"]);
+    assert_eq!(line("PASS correct horse battery"), ["POP3 PASS"]);
+    assert!(line("1 120").is_empty(), "a listing line needs its command");
+    assert!(line("+OKAY").is_empty(), "+OKAY is not +OK (RFC 1939 §3)");
+    assert!(line("XYZZY").is_empty());
+}
+
+#[test]
+fn every_line_a_pop3_server_sends_is_explained() {
+    let mut drop = MemoryMaildrop::new().with_account("bob", "secret");
+    drop.deliver("bob", "u-one", &b"Subject: one\r\n\r\nHello.\r\n"[..]);
+    drop.deliver("bob", "u-two", &b"Subject: two\r\n\r\n.dot\r\n"[..]);
+    let input = "CAPA\r\nSTAT\r\nPASS x\r\nUSER bob\r\nPASS wrong\r\nUSER bob\r\nPASS secret\r\n\
+                 STAT\r\nLIST\r\nLIST 1\r\nLIST 9\r\nUIDL\r\nUIDL 2\r\nRETR 1\r\nTOP 2 0\r\nDELE 1\r\n\
+                 DELE 1\r\nRETR 1\r\nRSET\r\nNOOP\r\nAPOP bob x\r\nSTLS\r\nXYZZY\r\nRETR 0\r\nUSER bob\r\n\
+                 CAPA\r\nQUIT\r\n";
+    let now = Instant::now();
+    let mut server = Pop3Server::new("pop.example.net", now);
+    server.handle_input(input.as_bytes(), now, &mut drop);
+    let mut out = Vec::new();
+    while let Some(chunk) = server.poll_transmit() {
+        out.extend_from_slice(&chunk);
+    }
+    let out = String::from_utf8(out).expect("the replies are UTF-8");
+    let mut seen = Vec::new();
+    for line in out.split("\r\n").filter(|line| !line.is_empty()) {
+        let explained = topics(&catalog().explain_pop3_line(line));
+        if line.starts_with("+OK") || line.starts_with("-ERR") || line == "." {
+            assert_eq!(explained.len(), 1, "{line:?}");
+            seen.push(explained[0].clone());
+        }
+    }
+    for topic in ["+OK", "-ERR", "POP3 multi-line"] {
+        assert!(seen.iter().any(|t| t == topic), "no {topic} in {out}");
+    }
+    for command in input
+        .split("\r\n")
+        .filter(|line| !line.is_empty() && *line != "XYZZY")
+    {
+        assert!(
+            !catalog().explain_pop3_line(command).is_empty(),
+            "{command:?} is not explained"
+        );
+    }
+    // Every tag the server lists in answer to CAPA has an entry.
+    let capabilities: Vec<&str> = out
+        .split("+OK capability list follows\r\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\r\n.\r\n").next())
+        .map(|list| list.split("\r\n").collect())
+        .unwrap_or_default();
+    assert!(capabilities.contains(&"PIPELINING"), "{out}");
+    for capability in capabilities {
+        let found = catalog().explain_pop3_capability(capability);
+        assert!(found.is_some(), "CAPA tag {capability:?} is not explained");
+    }
+    assert_eq!(
+        catalog()
+            .explain_pop3_capability("PIPELINING")
+            .map(|e| e.topic.as_str()),
+        Some("POP3 PIPELINING"),
+        "POP3's PIPELINING, not SMTP's"
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Words that SMTP and POP3 share
+
+/// SMTP's topic, and POP3's entry for the same word.
+const SHARED: [(&str, &str); 7] = [
+    ("QUIT", "POP3 QUIT"),
+    ("NOOP", "POP3 NOOP"),
+    ("RSET", "POP3 RSET"),
+    ("AUTH", "POP3 AUTH"),
+    ("PIPELINING", "POP3 PIPELINING"),
+    (".", "POP3 multi-line"),
+    ("transaction", "TRANSACTION state"),
+];
+
+#[test]
+fn a_shared_word_is_smtps_and_points_at_the_pop3_entry() {
+    for (word, pop3_topic) in SHARED {
+        let smtp = entry(word);
+        assert_eq!(smtp.kind.protocol(), Some(Protocol::Smtp), "{word}");
+        assert!(
+            smtp.see
+                .iter()
+                .any(|see| catalog().lookup(see).map(|e| e.topic.as_str()) == Some(pop3_topic)),
+            "{}: `see` should list {pop3_topic}",
+            smtp.topic
+        );
+        assert_eq!(
+            entry(pop3_topic).kind.protocol(),
+            Some(Protocol::Pop3),
+            "{pop3_topic}"
+        );
+    }
+}
+
+#[test]
+fn every_pop3_entry_named_after_an_smtp_word_is_linked_from_it() {
+    for pop3_entry in catalog()
+        .entries()
+        .filter(|e| e.kind.protocol() == Some(Protocol::Pop3))
+    {
+        let Some(word) = pop3_entry.topic.strip_prefix("POP3 ") else {
+            continue;
+        };
+        let Some(smtp) = catalog()
+            .lookup(word)
+            .filter(|e| e.kind.protocol() == Some(Protocol::Smtp))
+        else {
+            continue;
+        };
+        assert!(
+            smtp.see.contains(&pop3_entry.topic),
+            "{} shares its word with {}: list it under `see`",
+            smtp.topic,
+            pop3_entry.topic
+        );
+    }
+}
+
+#[test]
+fn a_protocol_name_in_front_picks_the_protocol() {
+    let topic = |text: &str| catalog().lookup(text).map(|e| e.topic.clone());
+    assert_eq!(topic("QUIT"), Some("QUIT".into()));
+    assert_eq!(topic("pop3 quit"), Some("POP3 QUIT".into()));
+    assert_eq!(topic("POP  QUIT"), Some("POP3 QUIT".into()));
+    assert_eq!(topic("smtp quit"), Some("QUIT".into()));
+    assert_eq!(topic("smtp 550"), Some("550".into()));
+    assert_eq!(topic("smtp mail from:"), Some("MAIL".into()));
+    assert_eq!(topic("pop3 +ok"), Some("+OK".into()));
+    assert_eq!(topic("pop3 transaction"), Some("TRANSACTION state".into()));
+    assert_eq!(topic("dns mx"), Some("MX".into()));
+    assert_eq!(topic("DNS NXDOMAIN"), Some("NXDOMAIN".into()));
+    assert_eq!(
+        topic("retr"),
+        Some("POP3 RETR".into()),
+        "no clash: the bare word works"
+    );
+    assert_eq!(topic("smtp retr"), None, "RETR is not SMTP");
+    assert_eq!(topic("dns quit"), None);
+    assert_eq!(topic("pop3"), Some("POP3".into()));
+}
+
+#[test]
+fn explain_command_stays_smtp_and_explain_pop3_command_stays_pop3() {
+    let smtp = |verb: &str| catalog().explain_command(verb).map(|e| e.topic.clone());
+    let pop3 = |verb: &str| {
+        catalog()
+            .explain_pop3_command(verb)
+            .map(|e| e.topic.clone())
+    };
+    assert_eq!(smtp("QUIT"), Some("QUIT".into()));
+    assert_eq!(pop3("QUIT"), Some("POP3 QUIT".into()));
+    assert_eq!(pop3("quit"), Some("POP3 QUIT".into()));
+    assert_eq!(pop3("pop3 dele"), Some("POP3 DELE".into()));
+    assert_eq!(smtp("RETR"), None);
+    assert_eq!(pop3("RCPT"), None);
+    assert_eq!(pop3("PIPELINING"), None, "a capability is not a command");
+    assert_eq!(pop3(""), None);
+}
+
+#[test]
+fn session_lines_are_read_by_their_protocol() {
+    let line = |protocol, text: &str| topics(&catalog().explain_session_line(protocol, text));
+    assert_eq!(line(Protocol::Smtp, "QUIT"), ["QUIT"]);
+    assert_eq!(line(Protocol::Pop3, "QUIT"), ["POP3 QUIT"]);
+    assert_eq!(
+        line(Protocol::Smtp, "S: 550 5.1.1 no such user"),
+        ["5.1.1", "550"]
+    );
+    assert_eq!(line(Protocol::Dns, "NXDOMAIN"), ["NXDOMAIN"]);
+    // Without the protocol, lines that can only be POP3 still read as POP3.
+    assert_eq!(topics(&catalog().explain_line("S: +OK 2 320")), ["+OK"]);
+    assert_eq!(topics(&catalog().explain_line("C: RETR 1")), ["POP3 RETR"]);
+    assert_eq!(topics(&catalog().explain_line("QUIT")), ["QUIT"]);
+}
+
+// ---------------------------------------------------------------------------
+// DNS: every record type and response code the machines use
+
+#[test]
+fn every_rcode_the_wire_code_names_has_an_entry_rfc1035_4_1_1() {
+    for code in 0..=5 {
+        let name = Rcode::from_code(code).to_string();
+        let found = catalog().explain_dns_rcode(&name);
+        let found = found.unwrap_or_else(|| panic!("no entry for {name}"));
+        assert_eq!(found.topic, name);
+        assert_eq!(found.kind, Kind::DnsRcode);
+        assert!(
+            found.rfc.starts_with("RFC 1035 §4.1.1"),
+            "{name}: {}",
+            found.rfc
+        );
+        let by_number = catalog().explain_dns_rcode(&code.to_string());
+        assert_eq!(by_number.map(|e| e.topic.as_str()), Some(name.as_str()));
+        let lower = catalog().explain_dns_rcode(&name.to_lowercase());
+        assert_eq!(lower.map(|e| e.topic.as_str()), Some(name.as_str()));
+    }
+    let nodata = catalog().explain_dns_rcode("nodata");
+    assert_eq!(nodata.map(|e| e.rfc.as_str()), Some("RFC 2308 §2.2"));
+    // A code without a name of its own falls back to the RCODE field.
+    let other = Rcode::Other(9).to_string();
+    assert_eq!(
+        catalog()
+            .explain_dns_rcode(&other)
+            .map(|e| e.topic.as_str()),
+        Some("RCODE")
+    );
+    assert!(catalog().explain_dns_rcode("FROBNICATE").is_none());
+    assert!(catalog().explain_dns_rcode("99999").is_none());
+    assert!(
+        catalog().explain_dns_rcode("MX").is_none(),
+        "a record type is no rcode"
+    );
+}
+
+#[test]
+fn every_record_type_mailflow_models_has_an_entry() {
+    let cases = [
+        (QueryType::Mx, "RFC 1035 §3.3.9"),
+        (QueryType::A, "RFC 1035 §3.4.1"),
+        (QueryType::Aaaa, "RFC 3596 §2"),
+        (QueryType::Txt, "RFC 1035 §3.3.14"),
+        (QueryType::Cname, "RFC 1035 §3.3.1"),
+    ];
+    for (qtype, section) in cases {
+        let name = qtype.as_str();
+        let found = catalog().explain_record_type(name);
+        let found = found.unwrap_or_else(|| panic!("no entry for {name}"));
+        assert_eq!((found.topic.as_str(), found.kind), (name, Kind::DnsRecord));
+        assert!(found.rfc.starts_with(section), "{name}: {}", found.rfc);
+        for spelling in [
+            qtype.code().to_string(),
+            format!("TYPE{}", qtype.code()),
+            format!("{name}?"),
+        ] {
+            let again = catalog()
+                .explain_record_type(&spelling)
+                .map(|e| e.topic.as_str());
+            assert_eq!(again, Some(name), "{spelling}");
+        }
+    }
+    let null_mx = catalog().explain_record_type("null mx");
+    assert_eq!(
+        null_mx.map(|e| e.rfc.starts_with("RFC 7505 §3")),
+        Some(true)
+    );
+    assert!(catalog().explain_record_type("NS").is_none());
+    assert!(catalog().explain_record_type("NXDOMAIN").is_none());
+}
+
+#[test]
+fn dns_concepts_cite_their_sections() {
+    let cases = [
+        ("DNS", "RFC 1035 §4.1"),
+        ("RCODE", "RFC 1035 §4.1.1"),
+        ("AA", "RFC 1035 §4.1.1"),
+        ("RD", "RFC 1035 §4.1.1"),
+        ("TC", "RFC 1035 §4.1.1"),
+        ("TTL", "RFC 1035 §3.2.1"),
+        ("implicit MX", "RFC 5321 §5.1"),
+        ("MX preference", "RFC 5321 §5.1"),
+        ("MX shuffle", "RFC 5321 §5.1"),
+        ("DNS retransmission", "RFC 1035 §4.2.1"),
+        ("null MX", "RFC 7505 §3"),
+        ("NXDOMAIN", "RFC 1035 §4.1.1"),
+    ];
+    for (topic, section) in cases {
+        let found = entry(topic);
+        assert_eq!(found.kind.protocol(), Some(Protocol::Dns), "{topic}");
+        assert!(found.rfc.starts_with(section), "{topic}: {:?}", found.rfc);
+    }
+    assert_eq!(entry("equal-preference shuffle").topic, "MX shuffle");
+    assert_eq!(entry("A fallback").topic, "implicit MX");
+    assert_eq!(entry("authoritative answer").topic, "AA");
+}
+
+/// What mailflow's own DNS server answers to `name` `qtype`, as the
+/// transcript line the dashboard shows.
+fn dns_transcript(name: &str, qtype: QueryType) -> (String, String) {
+    let zones = vec![
+        Zone::new(
+            "example.net",
+            vec![
+                Record::new(
+                    "example.net",
+                    300,
+                    RecordData::Mx {
+                        preference: 10,
+                        exchange: "mx.example.net".into(),
+                    },
+                ),
+                Record::new(
+                    "mx.example.net",
+                    300,
+                    RecordData::A("192.0.2.25".parse().unwrap()),
+                ),
+                Record::new(
+                    "www.example.net",
+                    300,
+                    RecordData::Cname("mx.example.net".into()),
+                ),
+            ],
+        ),
+        Zone::new(
+            "example.org",
+            vec![Record::new(
+                "example.org",
+                300,
+                RecordData::Mx {
+                    preference: 0,
+                    exchange: ".".into(),
+                },
+            )],
+        ),
+    ];
+    let query = encode_query(7, name, qtype).expect("a good query");
+    let Answer::Reply(reply) = Authority::new(zones).answer(&query, Duration::ZERO) else {
+        panic!("no answer for {name} {qtype}");
+    };
+    let show = |bytes: &[u8]| Summary::decode(bytes).expect("a DNS message").to_string();
+    (show(&query), show(&reply))
+}
+
+#[test]
+fn dns_lines_from_the_real_server_are_explained() {
+    let line = |text: &str| topics(&catalog().explain_dns_line(text));
+    let (query, found) = dns_transcript("example.net", QueryType::Mx);
+    assert_eq!(line(&query), ["MX", "DNS"], "{query}");
+    assert_eq!(line(&found), ["NOERROR", "MX"], "{found}");
+    let (_, nodata) = dns_transcript("example.net", QueryType::Txt);
+    assert_eq!(line(&nodata), ["NODATA", "TXT"], "{nodata}");
+    let (_, missing) = dns_transcript("nowhere.example.net", QueryType::Mx);
+    assert_eq!(line(&missing), ["NXDOMAIN", "MX"], "{missing}");
+    let (_, elsewhere) = dns_transcript("example.com", QueryType::A);
+    assert_eq!(line(&elsewhere), ["REFUSED", "A"], "{elsewhere}");
+    let (_, null) = dns_transcript("example.org", QueryType::Mx);
+    assert_eq!(line(&null), ["NOERROR", "null MX"], "{null}");
+    let (_, alias) = dns_transcript("www.example.net", QueryType::A);
+    assert_eq!(line(&alias), ["NOERROR", "CNAME", "A"], "{alias}");
+    assert_eq!(
+        line("response id 9 NOERROR (truncated): example.net. TXT? no records"),
+        ["NOERROR", "TXT", "TC"],
+        "a cut answer is no proof of NODATA"
+    );
+    assert_eq!(
+        line("response id 9 SERVFAIL: example.net. MX?"),
+        ["SERVFAIL", "MX"]
+    );
+    assert_eq!(
+        line("response id 9 RCODE9: example.net. MX?"),
+        ["RCODE", "MX"]
+    );
+    assert_eq!(line("nxdomain"), ["NXDOMAIN"]);
+    assert_eq!(line("aaaa"), ["AAAA"]);
+    assert_eq!(line("implicit MX"), ["implicit MX"]);
+    assert!(line("RCPT").is_empty(), "not DNS");
+}
+
+// ---------------------------------------------------------------------------
+// The queue, delivery and the message's header fields
+
+#[test]
+fn queue_and_header_entries_cite_their_sections() {
+    let cases = [
+        ("queued", Kind::Delivery, "RFC 5321 §6.1"),
+        ("delivery attempt", Kind::Delivery, "RFC 5321 §5.1"),
+        ("relayed", Kind::Delivery, "RFC 5321 §6.1"),
+        ("delivered", Kind::Delivery, "RFC 5321 §4.4"),
+        ("deferred", Kind::Delivery, "RFC 5321 §4.5.4.1"),
+        ("retry", Kind::Delivery, "RFC 5321 §4.5.4.1"),
+        ("expired", Kind::Delivery, "RFC 5321 §4.5.4.1"),
+        ("bounced", Kind::Delivery, "RFC 3464 §2"),
+        ("loop detected", Kind::Delivery, "RFC 5321 §6.3"),
+        ("greylisting", Kind::Delivery, "RFC 6647"),
+        ("backup MX", Kind::Delivery, "RFC 5321 §5.1"),
+        ("Received", Kind::Header, "RFC 5321 §4.4"),
+        ("Return-Path", Kind::Header, "RFC 5321 §4.4"),
+        ("Message-ID", Kind::Header, "RFC 5322 §3.6.4"),
+        ("Bcc", Kind::Header, "RFC 5322 §3.6.3"),
+        ("envelope", Kind::Concept, "RFC 5321 §3.3"),
+        ("null reverse-path", Kind::Concept, "RFC 5321 §4.5.5"),
+    ];
+    for (topic, kind, section) in cases {
+        let found = entry(topic);
+        assert_eq!(found.kind, kind, "{topic}");
+        assert!(found.rfc.starts_with(section), "{topic}: {:?}", found.rfc);
+    }
+    for (alias, topic) in [
+        ("bounce", "bounced"),
+        ("DSN", "bounced"),
+        ("queue", "queued"),
+        ("relay_domains", "backup MX"),
+        ("max_age", "expired"),
+        ("Return-Path:", "Return-Path"),
+        ("envelope vs header", "envelope"),
+    ] {
+        assert_eq!(entry(alias).topic, topic, "{alias}");
+    }
+}
+
+#[test]
+fn every_fact_a_node_reports_is_explained() {
+    // The trace's event kinds, as serialised (snake_case), and as written in Rust.
+    for (kind, topic) in [
+        ("queued", "queued"),
+        ("attempting", "delivery attempt"),
+        ("relayed", "relayed"),
+        ("delivered", "delivered"),
+        ("deferred", "deferred"),
+        ("bounced", "bounced"),
+        ("expired", "expired"),
+        ("loop_detected", "loop detected"),
+        ("LoopDetected", "loop detected"),
+        ("resolved", "DNS"),
+        ("retrieved", "POP3 RETR"),
+    ] {
+        let found = catalog().explain_event(kind).map(|e| e.topic.as_str());
+        assert_eq!(found, Some(topic), "{kind}");
+    }
+    assert!(catalog().explain_event("wake").is_none());
+}
+
+// ---------------------------------------------------------------------------
+// Kinds, groups and suggestions across protocols
+
+#[test]
+fn every_kind_has_entries_and_a_heading_of_its_own() {
+    let mut headings = Vec::new();
+    for kind in Kind::ALL {
+        assert!(
+            catalog().entries().any(|e| e.kind == kind),
+            "no {kind:?} entry"
+        );
+        assert!(!headings.contains(&kind.plural()), "{kind:?}");
+        headings.push(kind.plural());
+        if let Some(protocol) = kind.protocol() {
+            assert!(Protocol::ALL.contains(&protocol));
+        }
+    }
+    assert_eq!(Protocol::parse("POP"), Some(Protocol::Pop3));
+    assert_eq!(Protocol::parse("mail"), None);
+}
+
+#[test]
+fn suggestions_reach_the_new_topics() {
+    let first = |text: &str| catalog().suggest(text).first().copied();
+    assert!(catalog().suggest("RETT").contains(&"POP3 RETR"));
+    assert_eq!(first("NXDOMIAN"), Some("NXDOMAIN"));
+    assert_eq!(first("dns nxdomian"), Some("NXDOMAIN"));
+    assert_eq!(first("pop3 qiut"), Some("POP3 QUIT"));
+    assert_eq!(first("smtp qiut"), Some("QUIT"));
+    assert_eq!(first("defered"), Some("deferred"));
+    assert_eq!(first("greylsting"), Some("greylisting"));
+    assert_eq!(first("SERVFIAL"), Some("SERVFAIL"));
+}
+
+// ---------------------------------------------------------------------------
 // A teacher's edit that goes wrong is reported clearly
 
 #[test]
@@ -516,5 +1105,111 @@ fn binary_lists_every_topic() {
             "{} missing from --list",
             entry.topic
         );
+    }
+}
+
+#[test]
+fn binary_explains_pop3_retr() {
+    let output = mailflow(&["explain", "pop3", "retr"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("POP3 RETR — Download one message"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("POP3 command · RFC 1939 §5"), "{stdout}");
+    assert_eq!(stdout.matches(" — ").count(), 1, "one entry: {stdout}");
+}
+
+#[test]
+fn binary_explains_nxdomain() {
+    let output = mailflow(&["explain", "nxdomain"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        stdout.starts_with("NXDOMAIN — The name does not exist"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("DNS response code · RFC 1035 §4.1.1"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn binary_explains_mx_as_a_dns_record_type() {
+    let output = mailflow(&["explain", "MX"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("MX — MX records"), "{stdout}");
+    assert!(
+        stdout.contains("DNS record type · RFC 1035 §3.3.9"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("RFC 5321 §5.1"), "{stdout}");
+}
+
+#[test]
+fn binary_explains_quit_as_smtp_and_points_at_pop3() {
+    let quit = mailflow(&["explain", "QUIT"]);
+    assert!(quit.status.success(), "{quit:?}");
+    let stdout = String::from_utf8_lossy(&quit.stdout);
+    assert!(stdout.starts_with("QUIT — "), "{stdout}");
+    assert!(
+        stdout.contains("SMTP command · RFC 5321 §4.1.1.10"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("mailflow explain pop3 quit"), "{stdout}");
+    assert!(stdout.contains("POP3 QUIT"), "{stdout}");
+    assert_eq!(mailflow(&["explain", "smtp", "quit"]).stdout, quit.stdout);
+
+    let pop3 = mailflow(&["explain", "pop3", "quit"]);
+    let stdout = String::from_utf8_lossy(&pop3.stdout);
+    assert!(stdout.starts_with("POP3 QUIT — "), "{stdout}");
+    assert!(stdout.contains("UPDATE"), "{stdout}");
+}
+
+#[test]
+fn binary_suggests_pop3_topics() {
+    let output = mailflow(&["explain", "RETT"]);
+    assert_eq!(output.status.code(), Some(2), "{output:?}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Did you mean POP3 RETR"), "{stderr}");
+}
+
+#[test]
+fn binary_list_groups_by_protocol_and_fits_80_columns() {
+    let output = mailflow(&["explain", "--list"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let at = |heading: &str| {
+        stdout
+            .lines()
+            .position(|line| line == heading)
+            .unwrap_or_else(|| panic!("no heading {heading:?} in {stdout}"))
+    };
+    let order = [
+        "SMTP commands",
+        "SMTP concepts",
+        "POP3 commands",
+        "POP3 status indicators",
+        "DNS record types",
+        "DNS response codes",
+        "Header fields of the message",
+        "Queue and delivery",
+    ]
+    .map(at);
+    assert!(order.windows(2).all(|pair| pair[0] < pair[1]), "{order:?}");
+    let line_of = |topic: &str| {
+        stdout
+            .lines()
+            .position(|line| line.split("  ").nth(1) == Some(topic))
+            .unwrap_or_else(|| panic!("{topic} not listed"))
+    };
+    assert!((order[2]..order[3]).contains(&line_of("POP3 RETR")));
+    assert!((order[4]..order[5]).contains(&line_of("MX")));
+    assert!(order[7] < line_of("deferred"));
+    for line in stdout.lines() {
+        assert!(line.chars().count() <= 80, "{line:?} is too long");
     }
 }

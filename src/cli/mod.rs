@@ -5,6 +5,7 @@ mod demo;
 mod explain;
 mod list;
 mod run;
+mod tui;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     /// Run one SMTP session between mailflow's client and server machines
     /// and print every line with what it means.
     Demo(demo::Args),
+    /// Open the dashboard on a scenario (the default, on the built-in one).
+    Tui(tui::Args),
     /// Run a scenario headless: print the transcript and check its
     /// expectations (exit 0 when all hold, 1 when one fails, 2 on errors).
     Run(run::Args),
@@ -44,6 +47,9 @@ pub fn main() -> ExitCode {
         Some(Command::Run(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::List) => list::run(),
+        Some(Command::Tui(args)) => tui::run(&args),
+        // The dashboard in a terminal; the explained transcript in a pipe.
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => tui::run(&tui::Args::first_minute()),
         None => run::run(&run::Args::first_minute()),
     }
 }

@@ -1,8 +1,10 @@
 //! Explaining a whole line as it appears on the wire or in a transcript:
 //! "S: 550 5.1.1 no such user", "C: RCPT TO:<bob@example.net>",
-//! "250-PIPELINING".
+//! "250-PIPELINING", "+OK 2 messages", and, for a caller that knows the
+//! protocol, "response id 7 NXDOMAIN: ...".
 
-use super::{Catalog, EnhancedCode, Entry, Kind};
+use super::pop3::status_of;
+use super::{Catalog, EnhancedCode, Entry, Kind, Protocol};
 
 /// A reply line taken apart (RFC 5321 §4.2): "550-5.1.1 No such user".
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,21 +57,46 @@ impl Catalog {
     /// ("RCPT TO:<bob@example.net>", "AUTH PLAIN dGVzdA=="), a bare enhanced
     /// code ("5.7.99" falls back to its subject and class), or any topic.
     /// Transcript prefixes "S:" and "C:" are ignored. Empty if nothing fits.
+    ///
+    /// Where SMTP and POP3 share a word, SMTP wins: "QUIT" is SMTP's QUIT.
+    /// Lines that can only be POP3 are explained as such: a status line
+    /// ("+OK 2 messages") or a command that SMTP lacks ("RETR 1"). When the
+    /// protocol is known, [`Catalog::explain_session_line`] is more precise,
+    /// and the only way to read DNS summaries.
     pub fn explain_line(&self, line: &str) -> Vec<&Entry> {
         if let Some(reply) = ReplyLine::parse(line) {
             return self.explain_reply_line(&reply);
+        }
+        let bare = without_prefix(without_prefix(line, "S:"), "C:").trim();
+        if status_of(bare).is_some() {
+            return self.explain_pop3_line(bare);
         }
         let line = without_prefix(line, "C:").trim();
         if let Some(found) = self.explain_command_line(line) {
             return found;
         }
-        if let Some(entry) = self.lookup(line) {
+        if let Some(entry) = self
+            .lookup(line)
+            .or_else(|| self.explain_pop3_command(line))
+        {
             return vec![entry];
         }
         line.split_whitespace()
             .next()
             .map(|word| self.explain_enhanced(word))
             .unwrap_or_default()
+    }
+
+    /// Explanations for one line of a session whose protocol the caller
+    /// knows, as the dashboard does: SMTP lines as [`Catalog::explain_line`]
+    /// reads them, POP3 lines as [`Catalog::explain_pop3_line`] (so "QUIT"
+    /// is POP3's), DNS lines as [`Catalog::explain_dns_line`].
+    pub fn explain_session_line(&self, protocol: Protocol, line: &str) -> Vec<&Entry> {
+        match protocol {
+            Protocol::Smtp => self.explain_line(line),
+            Protocol::Pop3 => self.explain_pop3_line(line),
+            Protocol::Dns => self.explain_dns_line(line),
+        }
     }
 
     /// A reply, and for an EHLO keyword line ("250-SIZE 10485760") the
@@ -114,7 +141,7 @@ impl Catalog {
 }
 
 /// The line without a transcript prefix such as "S:" or "C:", any case.
-fn without_prefix<'a>(line: &'a str, prefix: &str) -> &'a str {
+pub(super) fn without_prefix<'a>(line: &'a str, prefix: &str) -> &'a str {
     let trimmed = line.trim_start();
     match trimmed.get(..prefix.len()) {
         Some(head) if head.eq_ignore_ascii_case(prefix) => trimmed[prefix.len()..].trim_start(),

@@ -1,6 +1,7 @@
 //! The teaching catalog behind `mailflow explain` and the dashboard's
-//! explanation pane: what each SMTP command, extension, reply code and
-//! enhanced status code means, and which RFC section says so.
+//! explanation pane: what each SMTP, POP3 and DNS command, reply, status
+//! and record means, what the queue and delivery facts of a run mean, and
+//! which RFC section says so.
 //!
 //! The words live in `assets/explain.ron`, so that teachers can improve them
 //! without reading Rust. This module loads that file once, checks it, and
@@ -22,13 +23,41 @@
 //! assert_eq!(topics, ["5.1.1", "550"]);
 //! assert!(render_text(rcpt).contains("RFC 5321 §4.1.1.3"));
 //! ```
+//!
+//! # Three protocols in one catalog
+//!
+//! Every entry belongs to a [`Protocol`] through its [`Kind`] (`Pop3Command`
+//! is POP3, `DnsRcode` is DNS, the old kinds are SMTP; queue and header
+//! entries belong to none), so `--list` groups them and look-ups can tell
+//! them apart. Where two protocols share a word, SMTP keeps the bare topic
+//! (`QUIT`, `NOOP`, `RSET`, `AUTH`, `PIPELINING`) and the POP3 entry is
+//! called `POP3 QUIT` and so on; the SMTP entry points at it under "See
+//! also". POP3 words that SMTP does not use (`RETR`, `USER`, ...) answer to
+//! their bare name too. A protocol name in front picks the protocol:
+//! `pop3 quit`, `smtp quit`, `dns mx` (see [`Catalog::lookup`]).
+//!
+//! ```
+//! use mailflow::explain::{Catalog, Protocol};
+//!
+//! let catalog = Catalog::builtin();
+//! let topic = |text: &str| catalog.lookup(text).map(|entry| entry.topic.as_str());
+//! assert_eq!(topic("QUIT"), Some("QUIT"));
+//! assert_eq!(topic("pop3 quit"), Some("POP3 QUIT"));
+//! assert_eq!(topic("retr"), Some("POP3 RETR"));
+//! assert_eq!(catalog.explain_pop3_command("QUIT").map(|e| e.topic.as_str()), Some("POP3 QUIT"));
+//! assert_eq!(catalog.explain_dns_rcode("3").map(|e| e.topic.as_str()), Some("NXDOMAIN"));
+//! assert_eq!(catalog.lookup("MX").and_then(|e| e.kind.protocol()), Some(Protocol::Dns));
+//! ```
 
+mod dns;
 mod line;
 mod load;
+mod pop3;
 mod render;
 mod suggest;
 
 use std::collections::HashMap;
+use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
@@ -41,15 +70,58 @@ pub(crate) use render::wrap;
 /// The catalog shipped inside the binary, so `mailflow explain` needs no files.
 const BUILTIN_RON: &str = include_str!("../../assets/explain.ron");
 
-/// What an entry explains. It decides the headings the entry is printed under
-/// and the group it is listed in.
+/// The protocol an entry explains. Queue and header entries belong to none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// SMTP and its extensions (RFC 5321), submission included.
+    Smtp,
+    /// POP3 (RFC 1939, RFC 2449).
+    Pop3,
+    /// DNS (RFC 1034, RFC 1035).
+    Dns,
+}
+
+impl Protocol {
+    /// Every protocol, in the order `--list` shows them.
+    pub const ALL: [Protocol; 3] = [Protocol::Smtp, Protocol::Pop3, Protocol::Dns];
+
+    /// The usual name: "SMTP", "POP3", "DNS".
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Pop3 => "POP3",
+            Protocol::Dns => "DNS",
+        }
+    }
+
+    /// The protocol a word names, ignoring case: "smtp" (or "esmtp"),
+    /// "pop3" (or "pop"), "dns".
+    pub fn parse(word: &str) -> Option<Protocol> {
+        let word = word.to_ascii_lowercase();
+        match word.as_str() {
+            "smtp" | "esmtp" => Some(Protocol::Smtp),
+            "pop3" | "pop" => Some(Protocol::Pop3),
+            "dns" => Some(Protocol::Dns),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Protocol {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// What an entry explains. It decides the headings the entry is printed
+/// under, the group it is listed in, and its [`Protocol`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize)]
 pub enum Kind {
-    /// A command the client sends: `RCPT`, `DATA`, and the end-of-data `.`.
+    /// An SMTP command the client sends: `RCPT`, `DATA`, and the end-of-data `.`.
     Command,
     /// An ESMTP extension (an EHLO keyword) or an AUTH mechanism.
     Extension,
-    /// A three-digit reply code: `550`.
+    /// A three-digit SMTP reply code: `550`.
     Reply,
     /// What a reply code's first or second digit means: `5yz`, `x5z`.
     ReplyClass,
@@ -57,13 +129,32 @@ pub enum Kind {
     Enhanced,
     /// What an enhanced code's class or subject means: `5.y.z`, `x.1.z`.
     EnhancedClass,
-    /// An idea rather than a line on the wire: `postmaster`, `MX`.
+    /// An SMTP idea rather than a line on the wire: `postmaster`, `envelope`.
     Concept,
+    /// A POP3 command: `POP3 RETR`, `POP3 QUIT`.
+    Pop3Command,
+    /// A POP3 capability a server lists in answer to CAPA (RFC 2449).
+    Pop3Capability,
+    /// A POP3 status indicator: `+OK`, `-ERR`.
+    Pop3Status,
+    /// A POP3 idea: its states, its multi-line responses.
+    Pop3Concept,
+    /// A DNS record type: `MX`, `A`, `TXT`, and the null MX.
+    DnsRecord,
+    /// A DNS response code: `NXDOMAIN`, and the pseudo-code `NODATA`.
+    DnsRcode,
+    /// A DNS idea: the AA flag, the implicit MX, MX preference.
+    DnsConcept,
+    /// A header field of the message: `Received`, `Message-ID`.
+    Header,
+    /// A queue or delivery fact of a run: `queued`, `deferred`, `bounced`.
+    Delivery,
 }
 
 impl Kind {
-    /// Every kind, in the order `mailflow explain --list` shows them.
-    pub const ALL: [Kind; 7] = [
+    /// Every kind, in the order `mailflow explain --list` shows them:
+    /// SMTP, POP3, DNS, then the message and the queue.
+    pub const ALL: [Kind; 16] = [
         Kind::Command,
         Kind::Extension,
         Kind::Reply,
@@ -71,53 +162,114 @@ impl Kind {
         Kind::Enhanced,
         Kind::EnhancedClass,
         Kind::Concept,
+        Kind::Pop3Command,
+        Kind::Pop3Capability,
+        Kind::Pop3Status,
+        Kind::Pop3Concept,
+        Kind::DnsRecord,
+        Kind::DnsRcode,
+        Kind::DnsConcept,
+        Kind::Header,
+        Kind::Delivery,
     ];
 
-    /// A short name for one entry of this kind: "reply code".
-    pub fn label(self) -> &'static str {
+    /// The protocol entries of this kind explain; `None` for the message's
+    /// header fields and the queue, which every protocol shares.
+    pub fn protocol(self) -> Option<Protocol> {
         match self {
-            Kind::Command => "command",
-            Kind::Extension => "extension",
-            Kind::Reply => "reply code",
-            Kind::ReplyClass => "reply code digit",
-            Kind::Enhanced => "enhanced status code",
-            Kind::EnhancedClass => "enhanced status code part",
-            Kind::Concept => "concept",
+            Kind::Command
+            | Kind::Extension
+            | Kind::Reply
+            | Kind::ReplyClass
+            | Kind::Enhanced
+            | Kind::EnhancedClass
+            | Kind::Concept => Some(Protocol::Smtp),
+            Kind::Pop3Command | Kind::Pop3Capability | Kind::Pop3Status | Kind::Pop3Concept => {
+                Some(Protocol::Pop3)
+            }
+            Kind::DnsRecord | Kind::DnsRcode | Kind::DnsConcept => Some(Protocol::Dns),
+            Kind::Header | Kind::Delivery => None,
         }
     }
 
-    /// A heading for a group of entries of this kind: "Reply codes".
+    /// A short name for one entry of this kind: "SMTP reply code".
+    pub fn label(self) -> &'static str {
+        match self {
+            Kind::Command => "SMTP command",
+            Kind::Extension => "SMTP extension",
+            Kind::Reply => "SMTP reply code",
+            Kind::ReplyClass => "SMTP reply code digit",
+            Kind::Enhanced => "enhanced status code",
+            Kind::EnhancedClass => "enhanced status code part",
+            Kind::Concept => "SMTP concept",
+            Kind::Pop3Command => "POP3 command",
+            Kind::Pop3Capability => "POP3 capability",
+            Kind::Pop3Status => "POP3 status indicator",
+            Kind::Pop3Concept => "POP3 concept",
+            Kind::DnsRecord => "DNS record type",
+            Kind::DnsRcode => "DNS response code",
+            Kind::DnsConcept => "DNS concept",
+            Kind::Header => "header field",
+            Kind::Delivery => "queue and delivery",
+        }
+    }
+
+    /// A heading for a group of entries of this kind: "SMTP reply codes".
     pub fn plural(self) -> &'static str {
         match self {
-            Kind::Command => "Commands",
-            Kind::Extension => "Extensions (EHLO keywords) and AUTH mechanisms",
-            Kind::Reply => "Reply codes",
-            Kind::ReplyClass => "What the digits of a reply code mean",
-            Kind::Enhanced => "Enhanced status codes",
+            Kind::Command => "SMTP commands",
+            Kind::Extension => "SMTP extensions (EHLO keywords) and AUTH mechanisms",
+            Kind::Reply => "SMTP reply codes",
+            Kind::ReplyClass => "What the digits of an SMTP reply code mean",
+            Kind::Enhanced => "Enhanced status codes (in SMTP replies and in bounces)",
             Kind::EnhancedClass => "What the parts of an enhanced status code mean",
-            Kind::Concept => "Concepts",
+            Kind::Concept => "SMTP concepts",
+            Kind::Pop3Command => "POP3 commands",
+            Kind::Pop3Capability => "POP3 capabilities (listed in answer to CAPA)",
+            Kind::Pop3Status => "POP3 status indicators",
+            Kind::Pop3Concept => "POP3 concepts",
+            Kind::DnsRecord => "DNS record types",
+            Kind::DnsRcode => "DNS response codes",
+            Kind::DnsConcept => "DNS concepts",
+            Kind::Header => "Header fields of the message",
+            Kind::Delivery => "Queue and delivery",
         }
     }
 
     /// The heading of the `when` field: who sends this, and when.
     pub fn when_heading(self) -> &'static str {
         match self {
-            Kind::Command => "When the client sends it",
-            Kind::Extension => "When it is used",
-            Kind::Reply | Kind::Enhanced => "When the server sends it",
+            Kind::Command | Kind::Pop3Command => "When the client sends it",
+            Kind::Extension | Kind::Pop3Capability => "When it is used",
+            Kind::Reply | Kind::Enhanced | Kind::Pop3Status | Kind::DnsRcode => {
+                "When the server sends it"
+            }
             Kind::ReplyClass | Kind::EnhancedClass => "When you see it",
-            Kind::Concept => "When it matters",
+            Kind::Concept | Kind::Pop3Concept | Kind::DnsConcept => "When it matters",
+            Kind::DnsRecord => "When it is looked up",
+            Kind::Header => "When it is written",
+            Kind::Delivery => "When it happens",
         }
     }
 
     /// The heading of the `next` field: what happens afterwards.
     pub fn next_heading(self) -> &'static str {
         match self {
-            Kind::Command => "What the server answers",
-            Kind::Reply | Kind::Enhanced | Kind::ReplyClass | Kind::EnhancedClass => {
-                "What the client does next"
-            }
-            Kind::Extension | Kind::Concept => "What happens next",
+            Kind::Command | Kind::Pop3Command => "What the server answers",
+            Kind::Reply
+            | Kind::Enhanced
+            | Kind::ReplyClass
+            | Kind::EnhancedClass
+            | Kind::Pop3Status => "What the client does next",
+            Kind::DnsRcode => "What the asker does next",
+            Kind::DnsRecord => "What the asker does with it",
+            Kind::Extension
+            | Kind::Pop3Capability
+            | Kind::Concept
+            | Kind::Pop3Concept
+            | Kind::DnsConcept
+            | Kind::Header
+            | Kind::Delivery => "What happens next",
         }
     }
 }
@@ -189,15 +341,59 @@ impl Catalog {
 
     /// The entry for a topic or alias, ignoring case and extra blanks:
     /// "550", "5.7.1", "rcpt", "pipelining", "auth  plain", "MAIL FROM:".
+    ///
+    /// A protocol name in front picks among protocols: "pop3 quit" is
+    /// POP3's QUIT, "smtp quit" SMTP's, "dns mx" the MX record type, and
+    /// "smtp retr" nothing, since RETR is not SMTP (see [`Protocol::parse`]).
     pub fn lookup(&self, topic: &str) -> Option<&Entry> {
         let wanted = key(topic);
-        let found = self.index.get(&wanted).or_else(|| {
-            // "RCPT TO:" as copied from a transcript means the alias "RCPT TO".
+        self.lookup_key(&wanted)
+            .or_else(|| self.lookup_qualified(&wanted))
+    }
+
+    /// A topic or alias, already normalised by [`key`]. "RCPT TO:" as
+    /// copied from a transcript means the alias "RCPT TO".
+    fn lookup_key(&self, wanted: &str) -> Option<&Entry> {
+        let found = self.index.get(wanted).or_else(|| {
             wanted
                 .strip_suffix(':')
                 .and_then(|bare| self.index.get(bare.trim_end()))
         });
         found.map(|&at| &self.entries[at])
+    }
+
+    /// "pop3 retr", "smtp quit", "dns nxdomain": the rest of the words, as
+    /// an entry of the protocol named first.
+    fn lookup_qualified(&self, wanted: &str) -> Option<&Entry> {
+        let (first, rest) = wanted.split_once(' ')?;
+        let protocol = Protocol::parse(first)?;
+        let own = |entry: &&Entry| entry.kind.protocol() == Some(protocol);
+        let prefixed = (protocol == Protocol::Pop3)
+            .then(|| self.lookup_key(&format!("pop3 {rest}")))
+            .flatten();
+        prefixed
+            .filter(own)
+            .or_else(|| self.lookup_key(rest).filter(own))
+    }
+
+    /// The entry for a fact a node reports, named as the trace names its
+    /// event kinds: "queued", "deferred", "bounced", "expired",
+    /// "loop_detected" (or "LoopDetected", "loop detected"), "relayed",
+    /// "delivered", "attempting", "resolved", "retrieved". `None` for kinds
+    /// that need no teaching, such as "wake".
+    pub fn explain_event(&self, kind: &str) -> Option<&Entry> {
+        let mut words = String::with_capacity(kind.len() + 4);
+        for c in kind.trim().chars() {
+            if c == '_' || c == '-' {
+                words.push(' ');
+            } else {
+                if c.is_ascii_uppercase() && !words.is_empty() && !words.ends_with(' ') {
+                    words.push(' ');
+                }
+                words.push(c);
+            }
+        }
+        self.lookup(&words)
     }
 
     /// Explanations for a reply, most specific first: the enhanced code's

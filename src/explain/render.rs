@@ -13,7 +13,7 @@ const INDENT: &str = "  ";
 ///
 /// ```text
 /// 550 — Requested action not taken: mailbox unavailable
-/// reply code · RFC 5321 §4.2.2, §3.6.2
+/// SMTP reply code · RFC 5321 §4.2.2, §3.6.2
 ///
 /// What it means
 ///   A permanent no: ...

@@ -1,23 +1,33 @@
 //! "Did you mean ...?" for topics the catalog does not know.
 
-use super::{Catalog, key};
+use super::{Catalog, Protocol, key};
 
 /// At most this many suggestions are offered.
 const MOST: usize = 5;
 
 impl Catalog {
     /// Topics that look like `topic`, best first: a typo or two away
-    /// ("RCTP" → RCPT) or starting with it ("PIPE" → PIPELINING).
+    /// ("RCTP" → RCPT) or starting with it ("PIPE" → PIPELINING). After a
+    /// protocol name the rest is compared with that protocol's topics too:
+    /// "dns nxdomian" → NXDOMAIN, "pop3 rter" → POP3 RETR.
     pub fn suggest(&self, topic: &str) -> Vec<&str> {
         let wanted = key(topic);
         if wanted.is_empty() {
             return Vec::new();
         }
+        let qualified = wanted
+            .split_once(' ')
+            .and_then(|(first, rest)| Some((Protocol::parse(first)?, rest)));
         let mut scored: Vec<(usize, &str)> = self
             .index
             .iter()
             .filter_map(|(name, &at)| {
-                closeness(&wanted, name).map(|score| (score, self.entries[at].topic.as_str()))
+                let entry = &self.entries[at];
+                let within = qualified
+                    .filter(|(protocol, _)| entry.kind.protocol() == Some(*protocol))
+                    .and_then(|(_, rest)| closeness(rest, name));
+                let score = closeness(&wanted, name).into_iter().chain(within).min()?;
+                Some((score, entry.topic.as_str()))
             })
             .collect();
         scored.sort_unstable();

@@ -130,7 +130,19 @@ impl Network {
     /// Sets the link between two hosts (either order).
     pub fn set_link(&self, a: HostId, b: HostId, link: Link) {
         let key = if a <= b { (a, b) } else { (b, a) };
-        self.state.borrow_mut().links.insert(key, link);
+        let mut state = self.state.borrow_mut();
+        state.trace.links.push(crate::trace::LinkInfo {
+            a: key.0,
+            b: key.1,
+            latency: SimTime(link.latency),
+            down: link.down.iter().map(|w| (w.from, w.until)).collect(),
+        });
+        state.links.insert(key, link);
+    }
+
+    /// Describes a zone of a DNS server in the trace, for the views.
+    pub fn describe_zone(&self, zone: crate::trace::ZoneInfo) {
+        self.state.borrow_mut().trace.zones.push(zone);
     }
 
     /// A handle through which `host` uses the network.
@@ -148,8 +160,10 @@ impl Network {
     /// The trace so far, taken out of the network (the run is over).
     pub fn take_trace(&self) -> Trace {
         let mut state = self.state.borrow_mut();
-        let hosts = state.trace.hosts.clone();
-        std::mem::replace(&mut state.trace, Trace::new(hosts))
+        let mut empty = Trace::new(state.trace.hosts.clone());
+        empty.links = state.trace.links.clone();
+        empty.zones = state.trace.zones.clone();
+        std::mem::replace(&mut state.trace, empty)
     }
 }
 

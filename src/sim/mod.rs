@@ -58,6 +58,11 @@ async fn world(plan: &Plan) -> Run {
             name: h.name.clone(),
             ip: h.ip,
             role: h.role,
+            down: h
+                .down
+                .iter()
+                .map(|(a, b)| (SimTime(*a), SimTime(*b)))
+                .collect(),
         })
         .collect();
     let down = plan.hosts.iter().map(|h| windows(&h.down)).collect();
@@ -78,6 +83,13 @@ async fn world(plan: &Plan) -> Run {
     let activity = Activity::new();
     let handle = |i: usize| network.handle(HostId(i as u16));
     for d in &plan.dns {
+        for zone in &d.zones {
+            network.describe_zone(crate::trace::ZoneInfo {
+                server: HostId(d.host as u16),
+                origin: zone.origin.clone(),
+                records: zone.records.iter().map(|r| r.to_string()).collect(),
+            });
+        }
         tokio::task::spawn_local(dns_server::run(
             handle(d.host),
             Authority::new(d.zones.clone()),

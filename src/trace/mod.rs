@@ -6,6 +6,8 @@
 //! `transcript`, never stored beside them. Node facts (queued, deferred,
 //! delivered, bounced...) are events of their own.
 
+pub mod describe;
+pub mod index;
 pub mod transcript;
 
 use std::fmt;
@@ -98,6 +100,27 @@ pub struct HostInfo {
     pub name: String,
     pub ip: std::net::IpAddr,
     pub role: Role,
+    /// When the host is off the network: (from, until).
+    pub down: Vec<(SimTime, SimTime)>,
+}
+
+/// A zone as its DNS server holds it, records in zone-file form.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ZoneInfo {
+    pub server: HostId,
+    pub origin: String,
+    pub records: Vec<String>,
+}
+
+/// A link with its own settings, as the views see it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LinkInfo {
+    pub a: HostId,
+    pub b: HostId,
+    /// One-way delay.
+    pub latency: SimTime,
+    /// When the link carries nothing: (from, until).
+    pub down: Vec<(SimTime, SimTime)>,
 }
 
 /// The application protocol on a connection, known from its port.
@@ -230,6 +253,8 @@ pub enum EventKind {
         host: HostId,
         queue_id: String,
         mailbox: String,
+        /// The message's unique id in the mailbox (POP3's UIDL).
+        uid: String,
         message_id: String,
         content: Payload,
     },
@@ -240,6 +265,15 @@ pub enum EventKind {
         attempts: Vec<Attempt>,
         retry_at: SimTime,
         attempt: u32,
+    },
+    /// The entry left the queue: every recipient is done, failed or
+    /// expired (for local-only mail, at once).
+    Dequeued { host: HostId, queue_id: String },
+    /// POP3's UPDATE state removed messages from a mailbox (RFC 1939 §6).
+    Removed {
+        host: HostId,
+        mailbox: String,
+        uids: Vec<String>,
     },
     /// Given up on: a delivery status notification goes back.
     Bounced {
@@ -291,6 +325,10 @@ pub struct Event {
 #[derive(Debug, Default, Serialize)]
 pub struct Trace {
     pub hosts: Vec<HostInfo>,
+    /// Links whose settings differ from the default.
+    pub links: Vec<LinkInfo>,
+    /// The DNS zones of the world.
+    pub zones: Vec<ZoneInfo>,
     events: Vec<Event>,
 }
 
@@ -298,6 +336,8 @@ impl Trace {
     pub fn new(hosts: Vec<HostInfo>) -> Trace {
         Trace {
             hosts,
+            links: Vec::new(),
+            zones: Vec::new(),
             events: Vec::new(),
         }
     }

@@ -78,6 +78,10 @@ pub(crate) fn send(mta: &Mta, id: &str, failures: Vec<DsnRecipient>) {
     if local {
         let stored = prepend(&content, &return_path(&ReversePath::Null));
         state.store(net, &address, &dsn_id, &message_id, stored);
+        net.record(EventKind::Dequeued {
+            host: net.host(),
+            queue_id: dsn_id,
+        });
         return;
     }
     let now = net.now().0;

@@ -205,6 +205,10 @@ fn settle(mta: &Mta, id: &str, results: Vec<(String, Fate)>) {
         bounce::send(mta, id, failures);
     }
     if finished {
+        mta.net.record(EventKind::Dequeued {
+            host,
+            queue_id: id.to_owned(),
+        });
         mta.state.borrow_mut().queue.remove(id);
     } else {
         mta.wake.notify_one();

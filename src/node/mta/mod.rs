@@ -116,6 +116,7 @@ impl MtaState {
             host: net.host(),
             queue_id: queue_id.to_owned(),
             mailbox: address.to_owned(),
+            uid: uid.clone(),
             message_id: message_id.to_owned(),
             content: Payload(Arc::clone(&content)),
         });

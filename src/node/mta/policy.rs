@@ -220,7 +220,12 @@ impl Policy for MtaPolicy {
                 None => remote.extend(to.mailbox().map(address_of)),
             }
         }
-        if !remote.is_empty() {
+        if remote.is_empty() {
+            net.record(EventKind::Dequeued {
+                host: net.host(),
+                queue_id: queue_id.clone(),
+            });
+        } else {
             let now = net.now().0;
             let entry = QueueEntry {
                 id: queue_id.clone(),

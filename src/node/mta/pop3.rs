@@ -8,6 +8,7 @@ use tokio::time::sleep_until;
 
 use super::Mta;
 use crate::pop3::{Maildrop, Pop3Server};
+use crate::trace::EventKind;
 
 /// The MTA's mailboxes as POP3 sees them; a user logs in with the full
 /// address or its local part.
@@ -65,6 +66,11 @@ impl Maildrop for Mailboxes<'_> {
         if let Some(mailbox) = self.mta.state.borrow_mut().mailboxes.get_mut(&address) {
             mailbox.retain(|s| !uids.contains(&s.uid));
         }
+        self.mta.net.record(EventKind::Removed {
+            host: self.mta.net.host(),
+            mailbox: address,
+            uids: uids.to_vec(),
+        });
     }
 }
 

@@ -1,0 +1,70 @@
+//! `mailflow tui`: run a scenario on the simulated clock, then open the
+//! dashboard on its trace.
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use crate::scenario::{self, bundled};
+use crate::sim;
+use crate::trace::index::Index;
+use crate::tui::{self, Theme, World};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A scenario file, or the name of a bundled one (see `mailflow list`).
+    #[arg(default_value = bundled::DEFAULT)]
+    pub scenario: String,
+    /// Replace the scenario's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// dark, light (for projectors), high-contrast or mono. NO_COLOR wins.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Theme::NAMES))]
+    pub theme: Option<String>,
+}
+
+impl Args {
+    pub fn first_minute() -> Args {
+        Args {
+            scenario: bundled::DEFAULT.to_owned(),
+            seed: None,
+            theme: None,
+        }
+    }
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprint!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    if !std::io::stdout().is_terminal() {
+        eprintln!("mailflow tui needs a terminal; for text use `mailflow run {}`", args.scenario);
+        return ExitCode::from(2);
+    }
+    let mut plan = loaded.plan;
+    if let Some(seed) = args.seed {
+        plan.seed = seed;
+    }
+    let run = sim::run(&plan);
+    let verdicts = scenario::expect::check(&plan.expect, &run.trace);
+    let index = Index::build(&run.trace);
+    let world = World {
+        title: plan.title.clone(),
+        about: plan.about.clone(),
+        trace: run.trace,
+        index,
+        verdicts,
+    };
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(args.theme.as_deref(), no_color);
+    match tui::run(world, theme) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mailflow: the terminal failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,247 @@
+//! One sentence per event, for transcripts, the event list and search.
+//! Wire bytes are described by their connection; DNS datagrams by their
+//! decoded summary.
+
+use crate::dns::Summary;
+
+use super::{EventKind, Protocol, Trace};
+
+fn protocol_name(p: Protocol) -> &'static str {
+    match p {
+        Protocol::Smtp => "SMTP relay",
+        Protocol::Submission => "submission",
+        Protocol::Pop3 => "POP3",
+        Protocol::Dns => "DNS",
+        Protocol::Other => "other",
+    }
+}
+
+/// Everything but the protocol lines, in a sentence each.
+pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
+    let name = |h| trace.name(h);
+    Some(match kind {
+        EventKind::Connect {
+            conn,
+            from,
+            to,
+            port,
+            protocol,
+        } => format!(
+            "[{}] {} → {}:{port} connect ({})",
+            conn.0,
+            name(*from),
+            name(*to),
+            protocol_name(*protocol)
+        ),
+        EventKind::Refused { conn } => {
+            format!("[{}] connection refused: nothing listens there", conn.0)
+        }
+        EventKind::Unreachable { conn } => {
+            format!("[{}] no answer: the host or the link is down", conn.0)
+        }
+        EventKind::NoRoute { from, ip, port } => {
+            format!(
+                "{} → {ip}:{port}: no answer, no host has that address",
+                name(*from)
+            )
+        }
+        EventKind::Removed {
+            host,
+            mailbox,
+            uids,
+        } => format!(
+            "* {} removed {} message(s) from the mailbox of {mailbox} (POP3 QUIT)",
+            name(*host),
+            uids.len()
+        ),
+        EventKind::Accept { .. }
+        | EventKind::Bytes { .. }
+        | EventKind::Close { .. }
+        | EventKind::Resolved { .. }
+        | EventKind::Dequeued { .. } => {
+            return None;
+        }
+        EventKind::Datagram {
+            from,
+            to,
+            arrives,
+            data,
+            ..
+        } => {
+            let summary = Summary::decode(data.as_bytes())
+                .map_or_else(|e| format!("undecodable datagram: {e}"), |s| s.to_string());
+            let lost = if arrives.is_none() { "  (lost)" } else { "" };
+            format!("{} → {}  DNS {summary}{lost}", name(*from), name(*to))
+        }
+        EventKind::Composed {
+            host,
+            message_id,
+            rcpts,
+            ..
+        } => {
+            format!(
+                "* {} writes {message_id} to {}",
+                name(*host),
+                rcpts.join(", ")
+            )
+        }
+        EventKind::Queued {
+            host,
+            queue_id,
+            from,
+            rcpts,
+            ..
+        } => {
+            format!(
+                "* {} queued {queue_id}: from {from} to {}",
+                name(*host),
+                rcpts.join(", ")
+            )
+        }
+        EventKind::Attempting {
+            host,
+            queue_id,
+            conn,
+            ..
+        } => {
+            format!("* {} delivers {queue_id} over [{}]", name(*host), conn.0)
+        }
+        EventKind::Relayed {
+            host,
+            queue_id,
+            rcpts,
+            to,
+        } => {
+            format!(
+                "* {} handed {queue_id} for {} to {}",
+                name(*host),
+                rcpts.join(", "),
+                name(*to)
+            )
+        }
+        EventKind::Delivered {
+            host,
+            queue_id,
+            mailbox,
+            ..
+        } => {
+            format!(
+                "* {} stored {queue_id} in the mailbox of {mailbox}",
+                name(*host)
+            )
+        }
+        EventKind::Deferred {
+            host,
+            queue_id,
+            attempts,
+            retry_at,
+            attempt,
+        } => {
+            let why: Vec<String> = attempts
+                .iter()
+                .map(|a| format!("{}: {}", a.rcpt, a.reason))
+                .collect();
+            format!(
+                "* {} deferred {queue_id} (attempt {attempt}), retry at {retry_at}: {}",
+                name(*host),
+                why.join("; ")
+            )
+        }
+        EventKind::Bounced {
+            host,
+            queue_id,
+            failures,
+            dsn_queue_id,
+        } => {
+            let why: Vec<String> = failures
+                .iter()
+                .map(|a| format!("{}: {}", a.rcpt, a.reason))
+                .collect();
+            match dsn_queue_id {
+                Some(dsn) => format!(
+                    "* {} bounced {queue_id} as {dsn}: {}",
+                    name(*host),
+                    why.join("; ")
+                ),
+                None => format!(
+                    "* {} dropped {queue_id}, a bounce that failed: {}",
+                    name(*host),
+                    why.join("; ")
+                ),
+            }
+        }
+        EventKind::Expired {
+            host,
+            queue_id,
+            rcpts,
+        } => {
+            format!(
+                "* {} gave up on {queue_id} for {}: too old",
+                name(*host),
+                rcpts.join(", ")
+            )
+        }
+        EventKind::LoopDetected { host, hops, .. } => {
+            format!(
+                "* {} refused a message with {hops} Received headers: a mail loop",
+                name(*host)
+            )
+        }
+        EventKind::Retrieved {
+            host,
+            mailbox,
+            message_id,
+            ..
+        } => format!(
+            "* {} fetched {} from the mailbox of {mailbox}",
+            name(*host),
+            message_id.as_deref().unwrap_or("a message")
+        ),
+        EventKind::Wake { host, why } => format!("⏩ {}: {why}", name(*host)),
+    })
+}
+
+/// A sentence for any event, the protocol bytes included.
+pub fn event_text(trace: &Trace, event: &super::Event) -> String {
+    if let Some(text) = describe(trace, &event.kind) {
+        return text;
+    }
+    match &event.kind {
+        EventKind::Accept { conn } => format!("[{}] accepted", conn.0),
+        EventKind::Close { conn, dir, .. } => {
+            let who = match dir {
+                super::Dir::Up => "client",
+                super::Dir::Down => "server",
+            };
+            format!("[{}] closed by the {who}", conn.0)
+        }
+        EventKind::Bytes {
+            conn, dir, data, ..
+        } => {
+            let tag = match dir {
+                super::Dir::Up => "C:",
+                super::Dir::Down => "S:",
+            };
+            let text = String::from_utf8_lossy(data.as_bytes());
+            let first = text.lines().next().unwrap_or_default();
+            let more = text.lines().count().saturating_sub(1);
+            if more > 0 {
+                format!("[{}] {tag} {first} (+{more} lines)", conn.0)
+            } else {
+                format!("[{}] {tag} {first}", conn.0)
+            }
+        }
+        EventKind::Resolved {
+            host,
+            name,
+            qtype,
+            outcome,
+        } => {
+            format!("{} looked up {name} {qtype}: {outcome}", trace.name(*host))
+        }
+        EventKind::Dequeued { host, queue_id } => {
+            format!("{} finished with {queue_id}", trace.name(*host))
+        }
+        _ => String::new(),
+    }
+}

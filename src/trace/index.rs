@@ -1,0 +1,264 @@
+//! Indexes over a finished trace, built once, so that any view can seek to
+//! any playhead in logarithmic time instead of replaying from the start:
+//! the transcript lines of every connection, step functions for queue and
+//! mailbox sizes, and the events that belong to each message.
+//!
+//! A playhead `pos` means "the first `pos` events have happened".
+
+use std::collections::BTreeMap;
+
+use super::transcript::{Connection, Line, Transcriber, connections};
+use super::{ConnId, EventKind, HostId, Trace};
+
+/// A value that changes at certain events: `(seq, value from then on)`.
+#[derive(Debug, Clone, Default)]
+pub struct Steps {
+    changes: Vec<(u64, i64)>,
+}
+
+impl Steps {
+    fn add(&mut self, seq: u64, delta: i64) {
+        let value = self.changes.last().map_or(0, |(_, v)| *v) + delta;
+        self.changes.push((seq, value));
+    }
+
+    /// The value once the first `pos` events have happened.
+    pub fn at(&self, pos: usize) -> i64 {
+        let i = self
+            .changes
+            .partition_point(|(seq, _)| (*seq as usize) < pos);
+        if i == 0 { 0 } else { self.changes[i - 1].1 }
+    }
+}
+
+/// What became of a connection attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    Open,
+    Refused,
+    Unreachable,
+}
+
+/// One connection and what the index knows about it.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub connection: Connection,
+    pub outcome: Outcome,
+    /// Indices into `Index::lines`.
+    pub lines: Vec<usize>,
+    /// The seq of its last event (close, refusal, last bytes).
+    pub last_seq: u64,
+}
+
+/// Every index a view needs.
+#[derive(Debug, Default)]
+pub struct Index {
+    /// All transcript lines of all connections, in trace order.
+    pub lines: Vec<Line>,
+    pub sessions: Vec<Session>,
+    by_conn: BTreeMap<ConnId, usize>,
+    /// For each event, the session it belongs to (wire events only).
+    session_of_event: Vec<Option<u32>>,
+    /// Queue length per host.
+    pub queued: BTreeMap<HostId, Steps>,
+    /// Messages in mailboxes per host.
+    pub stored: BTreeMap<HostId, Steps>,
+    /// Message-ID → seqs of the events that concern it: composing,
+    /// queueing, the sessions that carried it, delivery, retrieval.
+    pub message_events: BTreeMap<String, Vec<u64>>,
+    /// Message-IDs in the order they first appear.
+    pub messages: Vec<String>,
+    /// Distinct pairs of hosts that ever exchanged something.
+    pub links: Vec<(HostId, HostId)>,
+}
+
+impl Index {
+    /// Builds every index in one pass over the trace (plus the sessions).
+    pub fn build(trace: &Trace) -> Index {
+        let mut index = Index {
+            session_of_event: vec![None; trace.len()],
+            ..Index::default()
+        };
+        for c in connections(trace) {
+            index.by_conn.insert(c.conn, index.sessions.len());
+            index.add_link(c.from, c.to);
+            index.sessions.push(Session {
+                last_seq: c.seq,
+                connection: c,
+                outcome: Outcome::Open,
+                lines: Vec::new(),
+            });
+        }
+        let mut transcriber = Transcriber::new();
+        let mut queue_of: BTreeMap<String, String> = BTreeMap::new();
+        for event in trace.events() {
+            for line in transcriber.feed(event) {
+                if let EventKind::Bytes { conn, .. } = &event.kind
+                    && let Some(&s) = index.by_conn.get(conn)
+                {
+                    index.sessions[s].lines.push(index.lines.len());
+                }
+                index.lines.push(line);
+            }
+            index.note(event, &mut queue_of);
+        }
+        index
+    }
+
+    fn add_link(&mut self, a: HostId, b: HostId) {
+        let pair = if a <= b { (a, b) } else { (b, a) };
+        if !self.links.contains(&pair) {
+            self.links.push(pair);
+        }
+    }
+
+    fn session_mut(&mut self, conn: ConnId, seq: u64) -> Option<&mut Session> {
+        let s = *self.by_conn.get(&conn)?;
+        self.session_of_event[seq as usize] = Some(s as u32);
+        let session = &mut self.sessions[s];
+        session.last_seq = session.last_seq.max(seq);
+        Some(session)
+    }
+
+    fn mention(&mut self, message_id: &str, seq: u64) {
+        let events = self
+            .message_events
+            .entry(message_id.to_owned())
+            .or_insert_with(|| {
+                self.messages.push(message_id.to_owned());
+                Vec::new()
+            });
+        events.push(seq);
+    }
+
+    fn note(&mut self, event: &super::Event, queue_of: &mut BTreeMap<String, String>) {
+        let seq = event.seq;
+        match &event.kind {
+            EventKind::Connect { conn, .. }
+            | EventKind::Accept { conn }
+            | EventKind::Bytes { conn, .. }
+            | EventKind::Close { conn, .. } => {
+                self.session_mut(*conn, seq);
+            }
+            EventKind::Refused { conn } => {
+                if let Some(s) = self.session_mut(*conn, seq) {
+                    s.outcome = Outcome::Refused;
+                }
+            }
+            EventKind::Unreachable { conn } => {
+                if let Some(s) = self.session_mut(*conn, seq) {
+                    s.outcome = Outcome::Unreachable;
+                }
+            }
+            EventKind::Datagram { from, to, .. } => self.add_link(*from, *to),
+            EventKind::Composed { message_id, .. }
+            | EventKind::Retrieved {
+                message_id: Some(message_id),
+                ..
+            } => {
+                self.mention(message_id, seq);
+            }
+            EventKind::Queued {
+                host,
+                queue_id,
+                message_id,
+                ..
+            } => {
+                queue_of.insert(queue_id.clone(), message_id.clone());
+                self.queued.entry(*host).or_default().add(seq, 1);
+                self.mention(message_id, seq);
+            }
+            EventKind::Dequeued { host, .. } => self.queued.entry(*host).or_default().add(seq, -1),
+            EventKind::Delivered {
+                host, message_id, ..
+            } => {
+                self.stored.entry(*host).or_default().add(seq, 1);
+                self.mention(message_id, seq);
+            }
+            EventKind::Removed { host, uids, .. } => {
+                self.stored
+                    .entry(*host)
+                    .or_default()
+                    .add(seq, -(uids.len() as i64));
+            }
+            EventKind::Attempting { queue_id, conn, .. } => {
+                if let Some(message_id) = queue_of.get(queue_id).cloned() {
+                    self.mention(&message_id, seq);
+                    // The session that carries it belongs to the message too.
+                    if let Some(&s) = self.by_conn.get(conn) {
+                        let connect = self.sessions[s].connection.seq;
+                        self.mention(&message_id, connect);
+                    }
+                }
+            }
+            EventKind::Deferred { queue_id, .. }
+            | EventKind::Relayed { queue_id, .. }
+            | EventKind::Bounced { queue_id, .. }
+            | EventKind::Expired { queue_id, .. } => {
+                if let Some(message_id) = queue_of.get(queue_id).cloned() {
+                    self.mention(&message_id, seq);
+                }
+            }
+            _ => {}
+        }
+        if let EventKind::Queued {
+            conn: Some(conn),
+            message_id,
+            ..
+        } = &event.kind
+            && let Some(&s) = self.by_conn.get(conn)
+        {
+            // The submission or relay session that brought it here.
+            let connect = self.sessions[s].connection.seq;
+            let message_id = message_id.clone();
+            self.mention(&message_id, connect);
+        }
+    }
+
+    /// The session of `conn`.
+    pub fn session(&self, conn: ConnId) -> Option<&Session> {
+        self.by_conn.get(&conn).map(|&s| &self.sessions[s])
+    }
+
+    /// The session a wire event belongs to.
+    pub fn session_of(&self, seq: u64) -> Option<&Session> {
+        let s = (*self.session_of_event.get(seq as usize)?)?;
+        Some(&self.sessions[s as usize])
+    }
+
+    /// The lines of a session that have been sent once `pos` events happened.
+    pub fn lines_at(&self, session: &Session, pos: usize) -> usize {
+        session
+            .lines
+            .partition_point(|&i| (self.lines[i].seq as usize) < pos)
+    }
+
+    /// Sorted, deduplicated seqs of a message's events.
+    pub fn message_seqs(&self, message_id: &str) -> Vec<u64> {
+        let mut seqs = self
+            .message_events
+            .get(message_id)
+            .cloned()
+            .unwrap_or_default();
+        seqs.sort_unstable();
+        seqs.dedup();
+        seqs
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn steps_answer_for_any_playhead() {
+        let mut s = Steps::default();
+        s.add(3, 1);
+        s.add(5, 1);
+        s.add(9, -1);
+        assert_eq!(
+            (s.at(0), s.at(3), s.at(4), s.at(6), s.at(10)),
+            (0, 0, 1, 2, 1)
+        );
+    }
+}

@@ -1,0 +1,329 @@
+//! The dashboard's state: a finished run, its indexes, and a playhead.
+//! Everything on screen is a function of these; the view states kept here
+//! are small (a selection, a scroll offset, a filter), one per view.
+
+use std::time::Duration;
+
+use crate::scenario::expect::Verdict;
+use crate::trace::describe::event_text;
+use crate::trace::index::{Index, Session};
+use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
+
+use super::theme::Theme;
+
+/// The screens, one key each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum View {
+    /// Map, transcript, explanation.
+    Main,
+    /// The sequence (ladder) diagram of the followed message.
+    Ladder,
+    /// Envelope beside letter, Received chain bottom-up.
+    Letter,
+    /// Queues and mailboxes at the playhead.
+    Queues,
+    /// Zones, and queries with their answers.
+    Dns,
+    /// Every event, filterable.
+    Events,
+}
+
+impl View {
+    pub const ALL: [View; 6] = [View::Main, View::Ladder, View::Letter, View::Queues, View::Dns, View::Events];
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Main => "1 Flow",
+            View::Ladder => "2 Ladder",
+            View::Letter => "3 Letter",
+            View::Queues => "4 Queues",
+            View::Dns => "5 DNS",
+            View::Events => "6 Events",
+        }
+    }
+}
+
+/// Which pane of the main view takes scroll keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    Map,
+    Transcript,
+    Explain,
+}
+
+/// Playback speeds, in steps per second at "1×" times this factor.
+pub const SPEEDS: [f64; 8] = [0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 64.0];
+
+/// A quiet stretch longer than this is compressed and announced.
+pub const GAP: Duration = Duration::from_secs(60);
+
+/// What the events view shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventFilter {
+    /// Hide DNS datagrams and lookups.
+    pub hide_dns: bool,
+    /// Only failures: refused, deferred, bounced, expired, loops, 4xx/5xx.
+    pub failures_only: bool,
+    /// Only events of this host (index into the trace's hosts).
+    pub host: Option<u16>,
+}
+
+/// The small per-view states.
+#[derive(Debug, Clone, Default)]
+pub struct ViewStates {
+    /// Lines scrolled up from the bottom of the transcript; 0 follows.
+    pub transcript_back: usize,
+    pub explain_scroll: u16,
+    pub events_filter: EventFilter,
+    /// Selected row in the events view (an index into the filtered list).
+    pub events_selected: usize,
+    /// Selected Received line in the letter view.
+    pub letter_selected: usize,
+    /// Scroll of the ladder, queue and DNS views.
+    pub scroll: u16,
+}
+
+/// The finished run being shown.
+pub struct World {
+    pub title: String,
+    pub about: String,
+    pub trace: Trace,
+    pub index: Index,
+    pub verdicts: Vec<Verdict>,
+}
+
+pub struct App {
+    pub world: World,
+    /// How many events have happened: 0 ..= trace length.
+    pub pos: usize,
+    pub playing: bool,
+    pub speed: usize,
+    pub view: View,
+    pub focus: Focus,
+    /// A session the user chose; `None` follows the playhead.
+    pub pinned: Option<ConnId>,
+    /// The message followed by the ladder and letter views and `{ }`.
+    pub follow: Option<String>,
+    pub help: bool,
+    pub theme: Theme,
+    /// `/` search: the query and whether it is being typed.
+    pub search: String,
+    pub searching: bool,
+    /// A short message in the status bar (search results, jumps).
+    pub notice: Option<String>,
+    /// Progress (0..1) of the animation of the current step.
+    pub progress: f64,
+    pub views: ViewStates,
+    pub quit: bool,
+}
+
+/// Events a person does not need to stop at: they are shown, but stepping
+/// and playing pass over them.
+pub fn is_quiet(event: &Event) -> bool {
+    matches!(
+        event.kind,
+        EventKind::Accept { .. } | EventKind::Close { .. } | EventKind::Dequeued { .. } | EventKind::Resolved { .. }
+    )
+}
+
+impl App {
+    pub fn new(world: World, theme: Theme) -> App {
+        let follow = world.index.messages.first().cloned();
+        App {
+            world,
+            pos: 0,
+            playing: false,
+            speed: 2,
+            view: View::Main,
+            focus: Focus::Transcript,
+            pinned: None,
+            follow,
+            help: false,
+            theme,
+            search: String::new(),
+            searching: false,
+            notice: None,
+            progress: 1.0,
+            views: ViewStates::default(),
+            quit: false,
+        }
+    }
+
+    pub fn trace(&self) -> &Trace {
+        &self.world.trace
+    }
+
+    pub fn len(&self) -> usize {
+        self.world.trace.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.world.trace.is_empty()
+    }
+
+    /// The event at the playhead: the last one that happened.
+    pub fn current(&self) -> Option<&Event> {
+        self.pos.checked_sub(1).and_then(|i| self.world.trace.events().get(i))
+    }
+
+    /// Simulated time at the playhead.
+    pub fn now(&self) -> SimTime {
+        self.current().map_or(SimTime::ZERO, |e| e.at)
+    }
+
+    /// The session shown in the transcript: the pinned one, else the one
+    /// the playhead is in, else the last one that started before it.
+    pub fn session(&self) -> Option<&Session> {
+        let index = &self.world.index;
+        if let Some(conn) = self.pinned {
+            return index.session(conn);
+        }
+        if let Some(s) = self.current().and_then(|e| index.session_of(e.seq)) {
+            return Some(s);
+        }
+        let before = index.sessions.partition_point(|s| (s.connection.seq as usize) < self.pos);
+        before.checked_sub(1).map(|i| &index.sessions[i])
+    }
+
+    /// Moves the playhead to `pos`, clamped; the animation restarts.
+    pub fn seek(&mut self, pos: usize) {
+        let pos = pos.min(self.len());
+        if pos != self.pos {
+            self.pos = pos;
+            self.progress = 0.0;
+            self.views.transcript_back = 0;
+            self.views.explain_scroll = 0;
+        }
+    }
+
+    /// One step forward, passing over quiet events.
+    pub fn step_forward(&mut self) {
+        let events = self.world.trace.events();
+        let mut pos = self.pos + 1;
+        while pos < events.len() && is_quiet(&events[pos - 1]) {
+            pos += 1;
+        }
+        self.seek(pos);
+        self.progress = 0.0;
+    }
+
+    /// One step back, passing over quiet events.
+    pub fn step_back(&mut self) {
+        let events = self.world.trace.events();
+        let mut pos = self.pos.saturating_sub(1);
+        while pos > 0 && is_quiet(&events[pos - 1]) {
+            pos -= 1;
+        }
+        self.seek(pos);
+        self.progress = 1.0;
+    }
+
+    /// To the start of the next (or previous) session.
+    pub fn jump_session(&mut self, forward: bool) {
+        let starts = self.world.index.sessions.iter().map(|s| s.connection.seq as usize + 1);
+        let target = if forward {
+            starts.filter(|&p| p > self.pos).min()
+        } else {
+            starts.filter(|&p| p < self.pos).max()
+        };
+        match target {
+            Some(p) => {
+                self.pinned = None;
+                self.seek(p);
+            }
+            None => self.notice = Some("no more sessions that way".into()),
+        }
+    }
+
+    /// To the next (or previous) event of the followed message.
+    pub fn jump_hop(&mut self, forward: bool) {
+        let Some(id) = self.follow.clone() else {
+            self.notice = Some("follow a message first: press f".into());
+            return;
+        };
+        let seqs = self.world.index.message_seqs(&id);
+        let positions = seqs.iter().map(|&s| s as usize + 1);
+        let target = if forward {
+            positions.filter(|&p| p > self.pos).min()
+        } else {
+            positions.filter(|&p| p < self.pos).max()
+        };
+        match target {
+            Some(p) => {
+                self.pinned = None;
+                self.seek(p);
+            }
+            None => self.notice = Some(format!("no more hops of {id} that way")),
+        }
+    }
+
+    /// Follows the next message in turn (f).
+    pub fn cycle_follow(&mut self) {
+        let messages = &self.world.index.messages;
+        if messages.is_empty() {
+            self.notice = Some("this run has no messages to follow".into());
+            return;
+        }
+        let next = match &self.follow {
+            Some(id) => messages.iter().position(|m| m == id).map_or(0, |i| (i + 1) % messages.len()),
+            None => 0,
+        };
+        self.follow = Some(messages[next].clone());
+        self.notice = Some(format!("following {}", messages[next]));
+    }
+
+    pub fn faster(&mut self) {
+        self.speed = (self.speed + 1).min(SPEEDS.len() - 1);
+    }
+
+    pub fn slower(&mut self) {
+        self.speed = self.speed.saturating_sub(1);
+    }
+
+    /// How long the current step lasts at the current speed; a step that
+    /// crosses a long quiet gap lingers so the announcement can be read.
+    pub fn step_duration(&self) -> Duration {
+        let base = match self.current().map(|e| &e.kind) {
+            Some(EventKind::Bytes { .. } | EventKind::Datagram { .. }) => 0.8,
+            _ => 0.5,
+        };
+        let gap = if self.gap_before().is_some() { 1.5 } else { 0.0 };
+        Duration::from_secs_f64((base + gap) / SPEEDS[self.speed])
+    }
+
+    /// The quiet stretch just before the current event, when long.
+    pub fn gap_before(&self) -> Option<Duration> {
+        let events = self.world.trace.events();
+        let cur = self.pos.checked_sub(1)?;
+        let prev = cur.checked_sub(1).map_or(SimTime::ZERO, |p| events[p].at);
+        let gap = events[cur].at.0.saturating_sub(prev.0);
+        (gap >= GAP).then_some(gap)
+    }
+
+    /// Searches transcript lines and event descriptions for the query,
+    /// from just after the playhead (wrapping round), and jumps there.
+    pub fn search_next(&mut self) {
+        let query = self.search.to_lowercase();
+        if query.is_empty() {
+            return;
+        }
+        let trace = &self.world.trace;
+        let lines = self.world.index.lines.iter().filter(|l| l.text.to_lowercase().contains(&query)).map(|l| l.seq as usize);
+        let events = trace
+            .events()
+            .iter()
+            .filter(|e| event_text(trace, e).to_lowercase().contains(&query))
+            .map(|e| e.seq as usize);
+        let mut hits: Vec<usize> = lines.chain(events).collect();
+        hits.sort_unstable();
+        let found = hits.iter().find(|&&i| i >= self.pos).or(hits.first()).copied();
+        match found {
+            Some(i) => {
+                self.pinned = None;
+                self.seek(i + 1);
+                self.notice = Some(format!("found \"{}\" at event {}", self.search, i + 1));
+            }
+            None => self.notice = Some(format!("\"{}\" is not in this run", self.search)),
+        }
+    }
+}

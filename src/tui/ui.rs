@@ -1,0 +1,90 @@
+//! Composes the screen. Every region is drawn by a free function
+//! `render(frame, area, &app)` in `view/`, reading only the app state.
+//!
+//! ```text
+//! wide (≥ 100 columns, ≥ 28 rows)            narrow (80×24 and the like)
+//! ┌ tabs ──────────────────────────────────┐ ┌ tabs ──────────────────┐
+//! │ map                  │ transcript      │ │ map (if ≥ 20 rows)     │
+//! │                      │                 │ ├ transcript ────────────┤
+//! ├ explain ─────────────┴─────────────────┤ ├ explain ───────────────┤
+//! ├ status: time, event n/N, keys ─────────┤ ├ status ────────────────┤
+//! └────────────────────────────────────────┘ └────────────────────────┘
+//! ```
+//! Other views replace everything between the tabs and the status bar.
+//! Below 20×5 only a one-line note is drawn.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::Line;
+use ratatui::widgets::Paragraph;
+
+use super::app::{App, View};
+use super::view;
+
+/// The smallest screen that gets a dashboard.
+pub const MIN_WIDTH: u16 = 20;
+pub const MIN_HEIGHT: u16 = 5;
+
+/// Tabs, body and status bar of a screen, or `None` when it is too small.
+pub fn regions(area: Rect) -> Option<[Rect; 3]> {
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        return None;
+    }
+    let status_height = if area.height >= 16 { 2 } else { 1 };
+    Some(Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(status_height)]).areas(area))
+}
+
+/// The panes of the main view inside `body`.
+pub struct Panes {
+    pub map: Option<Rect>,
+    pub transcript: Rect,
+    pub explain: Option<Rect>,
+}
+
+pub fn main_panes(body: Rect) -> Panes {
+    let explain_height = if body.height >= 24 { 8 } else if body.height >= 12 { 5 } else { 0 };
+    let [top, explain] = Layout::vertical([Constraint::Min(1), Constraint::Length(explain_height)]).areas(body);
+    let explain = (explain_height > 0).then_some(explain);
+    if top.width >= 100 && top.height >= 12 {
+        let [map, transcript] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
+        Panes { map: Some(map), transcript, explain }
+    } else if top.height >= 14 {
+        let map_height = (top.height * 2 / 5).max(7);
+        let [map, transcript] = Layout::vertical([Constraint::Length(map_height), Constraint::Min(1)]).areas(top);
+        Panes { map: Some(map), transcript, explain }
+    } else {
+        Panes { map: None, transcript: top, explain }
+    }
+}
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    frame.render_widget(Paragraph::new("").style(app.theme.base), area);
+    let Some([tabs, body, status]) = regions(area) else {
+        let note = Line::from("mailflow: enlarge the window").style(app.theme.base);
+        frame.render_widget(Paragraph::new(note), area);
+        return;
+    };
+    view::tabs::render(frame, tabs, app);
+    view::status::render(frame, status, app);
+    match app.view {
+        View::Main => {
+            let panes = main_panes(body);
+            if let Some(map) = panes.map {
+                view::map::render(frame, map, app);
+            }
+            view::transcript::render(frame, panes.transcript, app);
+            if let Some(explain) = panes.explain {
+                view::explain::render(frame, explain, app);
+            }
+        }
+        View::Ladder => view::ladder::render(frame, body, app),
+        View::Letter => view::letter::render(frame, body, app),
+        View::Queues => view::queues::render(frame, body, app),
+        View::Dns => view::dns::render(frame, body, app),
+        View::Events => view::events::render(frame, body, app),
+    }
+    if app.help {
+        view::help::render(frame, area, app);
+    }
+}

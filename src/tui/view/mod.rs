@@ -1,0 +1,35 @@
+//! One small file per screen region, each a free function
+//! `render(frame, area, &app)` that reads the app and draws.
+
+pub mod dns;
+pub mod events;
+pub mod explain;
+pub mod help;
+pub mod ladder;
+pub mod letter;
+pub mod map;
+pub mod queues;
+pub mod status;
+pub mod tabs;
+pub mod transcript;
+
+use ratatui::style::Style;
+use ratatui::widgets::{Block, BorderType};
+
+use super::app::App;
+
+/// A bordered pane; the focused one gets the accent colour and a heavier
+/// border, so focus shows without colour too.
+pub fn pane<'a>(title: String, focused: bool, app: &App) -> Block<'a> {
+    let (style, kind) = if focused {
+        (app.theme.accent, BorderType::Thick)
+    } else {
+        (app.theme.border, BorderType::Plain)
+    };
+    Block::bordered()
+        .border_type(kind)
+        .border_style(style)
+        .title(title)
+        .title_style(app.theme.title)
+        .style(Style::default())
+}
