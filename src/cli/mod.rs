@@ -49,7 +49,9 @@ pub fn main() -> ExitCode {
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),
         // The dashboard in a terminal; the explained transcript in a pipe.
-        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => tui::run(&tui::Args::first_minute()),
+        None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
+            tui::run(&tui::Args::first_minute())
+        }
         None => run::run(&run::Args::first_minute()),
     }
 }

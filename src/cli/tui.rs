@@ -41,7 +41,10 @@ pub fn run(args: &Args) -> ExitCode {
         }
     };
     if !std::io::stdout().is_terminal() {
-        eprintln!("mailflow tui needs a terminal; for text use `mailflow run {}`", args.scenario);
+        eprintln!(
+            "mailflow tui needs a terminal; for text use `mailflow run {}`",
+            args.scenario
+        );
         return ExitCode::from(2);
     }
     let mut plan = loaded.plan;

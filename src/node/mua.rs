@@ -10,7 +10,7 @@ use tokio::time::sleep_until;
 use crate::mail::{Draft, Headers, NamedMailbox, compose, message_id};
 use crate::net::NetHandle;
 use crate::node::Activity;
-use crate::node::pump::run_smtp_client;
+use crate::node::pump::{drive, drive_with};
 use crate::node::resolve::StubResolver;
 use crate::pop3::{ClientConfig as Pop3Config, Pop3Client, Pop3ClientEvent};
 use crate::smtp::client::{ClientConfig, Transaction};
@@ -117,7 +117,7 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
         ClientConfig::new(&config.hostname).with_credentials(&config.account, &config.password);
     smtp.pipelining = config.pipelining;
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
-    run_smtp_client(net, &mut stream, &mut session).await;
+    drive(net, &mut stream, &mut session).await;
 }
 
 /// Looks up the server and connects to `port`; failures are in the trace.
@@ -143,37 +143,15 @@ async fn fetch(net: &NetHandle, config: &MuaConfig) {
         delete_after_retrieve: !config.keep_on_server,
     };
     let mut client = Pop3Client::new(pop3, net.instant());
-    loop {
-        while let Some(bytes) = client.poll_transmit() {
-            stream.send(&bytes);
+    drive_with(net, &mut stream, &mut client, |event| {
+        if let Pop3ClientEvent::Retrieved { uid, content } = event {
+            net.record(EventKind::Retrieved {
+                host: net.host(),
+                mailbox: config.account.clone(),
+                uid,
+                message_id: Headers::parse(&content).message_id().map(str::to_owned),
+            });
         }
-        while let Some(event) = client.poll_event() {
-            if let Pop3ClientEvent::Retrieved { uid, content } = event {
-                net.record(EventKind::Retrieved {
-                    host: net.host(),
-                    mailbox: config.account.clone(),
-                    uid,
-                    message_id: Headers::parse(&content).message_id().map(str::to_owned),
-                });
-            }
-        }
-        if client.is_closed() {
-            break;
-        }
-        let deadline = client.poll_timeout();
-        tokio::select! {
-            biased;
-            chunk = stream.recv() => match chunk {
-                Some(bytes) => client.handle_input(bytes.as_bytes(), net.instant()),
-                None => client.handle_close(),
-            },
-            () = async {
-                match deadline {
-                    Some(d) => sleep_until(tokio::time::Instant::from_std(d)).await,
-                    None => std::future::pending().await,
-                }
-            } => client.handle_timeout(net.instant()),
-        }
-    }
-    stream.close();
+    })
+    .await;
 }

@@ -1,74 +1,182 @@
-//! Drivers: read bytes from a stream, feed the sans-IO machine, write what
-//! it says, and hand it the time when its deadline passes. The same loop
-//! will serve real sockets.
+//! The driver: read bytes from a stream, feed the sans-IO machine, write
+//! what it says, and hand it the time when its deadline passes. One loop
+//! serves every protocol machine (SMTP and POP3, server and client), and
+//! will serve real sockets the same way.
 
 use tokio::time::Instant;
 
 use crate::net::{NetHandle, SimStream};
+use crate::pop3::{Maildrop, Pop3Client, Pop3ClientEvent, Pop3Server, Pop3ServerEvent};
 use crate::smtp::client::{ClientEvent, ClientSession};
 use crate::smtp::{Policy, ServerEvent, ServerSession};
 
-/// Sleeps until `deadline`, or forever when there is none.
-async fn until(deadline: Option<std::time::Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(Instant::from_std(d)).await,
-        None => std::future::pending().await,
-    }
+/// What the driver needs of a sans-IO session machine.
+pub trait Machine {
+    type Event;
+    fn input(&mut self, bytes: &[u8], now: std::time::Instant);
+    fn timeout(&mut self, now: std::time::Instant);
+    fn peer_closed(&mut self);
+    fn deadline(&self) -> Option<std::time::Instant>;
+    fn transmit(&mut self) -> Option<Vec<u8>>;
+    fn event(&mut self) -> Option<Self::Event>;
+    fn closed(&self) -> bool;
 }
 
-/// Serves one SMTP session until it closes; returns its events.
-pub async fn serve_smtp(
+/// Drives `machine` over `stream` until it closes; returns its events.
+pub async fn drive<M: Machine>(
     net: &NetHandle,
     stream: &mut SimStream,
-    session: &mut ServerSession,
-    policy: &mut impl Policy,
-) -> Vec<ServerEvent> {
+    machine: &mut M,
+) -> Vec<M::Event> {
     let mut events = Vec::new();
-    loop {
-        while let Some(bytes) = session.poll_transmit() {
-            stream.send(&bytes);
-        }
-        events.extend(std::iter::from_fn(|| session.poll_event()));
-        if session.is_closed() {
-            break;
-        }
-        tokio::select! {
-            biased;
-            chunk = stream.recv() => match chunk {
-                Some(bytes) => session.handle_input(bytes.as_bytes(), net.instant(), policy),
-                None => session.handle_close(),
-            },
-            () = until(session.poll_timeout()) => session.handle_timeout(net.instant()),
-        }
-    }
-    stream.close();
+    drive_with(net, stream, machine, |e| events.push(e)).await;
     events
 }
 
-/// Runs an SMTP client session until it closes; returns its events.
-pub async fn run_smtp_client(
+/// Drives `machine`, handing each event to `on_event` as it happens (so a
+/// fact recorded there gets the time it happened at).
+pub async fn drive_with<M: Machine>(
     net: &NetHandle,
     stream: &mut SimStream,
-    session: &mut ClientSession,
-) -> Vec<ClientEvent> {
-    let mut events = Vec::new();
+    machine: &mut M,
+    mut on_event: impl FnMut(M::Event),
+) {
     loop {
-        while let Some(bytes) = session.poll_transmit() {
+        while let Some(bytes) = machine.transmit() {
             stream.send(&bytes);
         }
-        events.extend(std::iter::from_fn(|| session.poll_event()));
-        if session.is_closed() {
+        while let Some(event) = machine.event() {
+            on_event(event);
+        }
+        if machine.closed() {
             break;
         }
+        let deadline = machine.deadline();
         tokio::select! {
             biased;
             chunk = stream.recv() => match chunk {
-                Some(bytes) => session.handle_input(bytes.as_bytes(), net.instant()),
-                None => session.handle_close(),
+                Some(bytes) => machine.input(bytes.as_bytes(), net.instant()),
+                None => machine.peer_closed(),
             },
-            () = until(session.poll_timeout()) => session.handle_timeout(net.instant()),
+            () = async {
+                match deadline {
+                    Some(d) => tokio::time::sleep_until(Instant::from_std(d)).await,
+                    None => std::future::pending().await,
+                }
+            } => machine.timeout(net.instant()),
         }
     }
     stream.close();
-    events
+}
+
+/// An SMTP server session together with the policy it asks.
+pub struct Served<'a, P: Policy> {
+    pub session: &'a mut ServerSession,
+    pub policy: &'a mut P,
+}
+
+impl<P: Policy> Machine for Served<'_, P> {
+    type Event = ServerEvent;
+    fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
+        self.session.handle_input(bytes, now, self.policy);
+    }
+    fn timeout(&mut self, now: std::time::Instant) {
+        self.session.handle_timeout(now);
+    }
+    fn peer_closed(&mut self) {
+        self.session.handle_close();
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.session.poll_timeout()
+    }
+    fn transmit(&mut self) -> Option<Vec<u8>> {
+        self.session.poll_transmit()
+    }
+    fn event(&mut self) -> Option<ServerEvent> {
+        self.session.poll_event()
+    }
+    fn closed(&self) -> bool {
+        self.session.is_closed()
+    }
+}
+
+impl Machine for ClientSession {
+    type Event = ClientEvent;
+    fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
+        self.handle_input(bytes, now);
+    }
+    fn timeout(&mut self, now: std::time::Instant) {
+        self.handle_timeout(now);
+    }
+    fn peer_closed(&mut self) {
+        self.handle_close();
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.poll_timeout()
+    }
+    fn transmit(&mut self) -> Option<Vec<u8>> {
+        self.poll_transmit()
+    }
+    fn event(&mut self) -> Option<ClientEvent> {
+        self.poll_event()
+    }
+    fn closed(&self) -> bool {
+        self.is_closed()
+    }
+}
+
+/// A POP3 server session together with the maildrop it opens.
+pub struct Fetched<'a, D: Maildrop> {
+    pub session: &'a mut Pop3Server,
+    pub maildrop: &'a mut D,
+}
+
+impl<D: Maildrop> Machine for Fetched<'_, D> {
+    type Event = Pop3ServerEvent;
+    fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
+        self.session.handle_input(bytes, now, self.maildrop);
+    }
+    fn timeout(&mut self, now: std::time::Instant) {
+        self.session.handle_timeout(now);
+    }
+    fn peer_closed(&mut self) {
+        self.session.handle_close();
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.session.poll_timeout()
+    }
+    fn transmit(&mut self) -> Option<Vec<u8>> {
+        self.session.poll_transmit()
+    }
+    fn event(&mut self) -> Option<Pop3ServerEvent> {
+        self.session.poll_event()
+    }
+    fn closed(&self) -> bool {
+        self.session.is_closed()
+    }
+}
+
+impl Machine for Pop3Client {
+    type Event = Pop3ClientEvent;
+    fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
+        self.handle_input(bytes, now);
+    }
+    fn timeout(&mut self, now: std::time::Instant) {
+        self.handle_timeout(now);
+    }
+    fn peer_closed(&mut self) {
+        self.handle_close();
+    }
+    fn deadline(&self) -> Option<std::time::Instant> {
+        self.poll_timeout()
+    }
+    fn transmit(&mut self) -> Option<Vec<u8>> {
+        self.poll_transmit()
+    }
+    fn event(&mut self) -> Option<Pop3ClientEvent> {
+        self.poll_event()
+    }
+    fn closed(&self) -> bool {
+        self.is_closed()
+    }
 }

@@ -171,9 +171,11 @@ impl Pop3Client {
             }
             if !self.closed && matches!(self.reading, Reading::Body(_)) {
                 // The message may have come in the same chunk as its +OK.
-                let rest = self.lines.take_rest();
+                // The client fetches one message at a time, so this copy
+                // is at most one message's worth.
+                let rest = self.lines.unread().to_vec();
                 let used = self.feed_body(&rest, now);
-                self.lines.push(&rest[used..]);
+                self.lines.consume(used);
             }
         }
     }

@@ -69,13 +69,19 @@ impl LineBuffer {
         Some(result)
     }
 
-    /// Hands out every byte not yet taken as a line (the start of a DATA
-    /// body that arrived pipelined behind its command).
-    pub fn take_rest(&mut self) -> Vec<u8> {
-        let rest = self.buf.split_off(self.start);
-        self.buf.clear();
-        self.start = 0;
-        rest
+    /// The bytes not yet taken as lines (the start of a DATA body that
+    /// arrived pipelined behind its command), to be read in place.
+    pub fn unread(&self) -> &[u8] {
+        &self.buf[self.start..]
+    }
+
+    /// Marks `n` unread bytes as taken.
+    pub fn consume(&mut self, n: usize) {
+        self.start = (self.start + n).min(self.buf.len());
+        if self.start == self.buf.len() {
+            self.buf.clear();
+            self.start = 0;
+        }
     }
 
     fn compact(&mut self) {

@@ -236,11 +236,14 @@ impl ServerSession {
                     "Bare LF: command lines must end with CRLF (RFC 5321 §2.3.8)",
                 )),
             }
-            if self.in_data() {
-                // The data may have arrived pipelined behind DATA's line.
-                let rest = self.lines.take_rest();
-                let used = self.feed_data(&rest, policy);
-                self.lines.push(&rest[used..]);
+            if let Phase::Data(rx) = &mut self.phase {
+                // The data may have arrived pipelined behind DATA's line:
+                // read it in place, without copying what follows it.
+                let (used, done) = rx.ingest(self.lines.unread());
+                self.lines.consume(used);
+                if done {
+                    self.finish_data(policy);
+                }
             }
         }
     }
@@ -531,12 +534,16 @@ impl ServerSession {
         };
         let (used, done) = rx.ingest(input);
         if done {
-            let Phase::Data(rx) = std::mem::replace(&mut self.phase, Phase::Commands) else {
-                unreachable!("checked above")
-            };
-            self.end_of_data(*rx, policy);
+            self.finish_data(policy);
         }
         used
+    }
+
+    /// The end of data was seen: back to commands, and judge the message.
+    fn finish_data(&mut self, policy: &mut impl Policy) {
+        if let Phase::Data(rx) = std::mem::replace(&mut self.phase, Phase::Commands) {
+            self.end_of_data(*rx, policy);
+        }
     }
 
     fn end_of_data(&mut self, rx: DataReceiver, policy: &mut impl Policy) {

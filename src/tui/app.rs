@@ -29,7 +29,14 @@ pub enum View {
 }
 
 impl View {
-    pub const ALL: [View; 6] = [View::Main, View::Ladder, View::Letter, View::Queues, View::Dns, View::Events];
+    pub const ALL: [View; 6] = [
+        View::Main,
+        View::Ladder,
+        View::Letter,
+        View::Queues,
+        View::Dns,
+        View::Events,
+    ];
 
     pub fn title(self) -> &'static str {
         match self {
@@ -122,7 +129,10 @@ pub struct App {
 pub fn is_quiet(event: &Event) -> bool {
     matches!(
         event.kind,
-        EventKind::Accept { .. } | EventKind::Close { .. } | EventKind::Dequeued { .. } | EventKind::Resolved { .. }
+        EventKind::Accept { .. }
+            | EventKind::Close { .. }
+            | EventKind::Dequeued { .. }
+            | EventKind::Resolved { .. }
     )
 }
 
@@ -163,7 +173,9 @@ impl App {
 
     /// The event at the playhead: the last one that happened.
     pub fn current(&self) -> Option<&Event> {
-        self.pos.checked_sub(1).and_then(|i| self.world.trace.events().get(i))
+        self.pos
+            .checked_sub(1)
+            .and_then(|i| self.world.trace.events().get(i))
     }
 
     /// Simulated time at the playhead.
@@ -181,7 +193,9 @@ impl App {
         if let Some(s) = self.current().and_then(|e| index.session_of(e.seq)) {
             return Some(s);
         }
-        let before = index.sessions.partition_point(|s| (s.connection.seq as usize) < self.pos);
+        let before = index
+            .sessions
+            .partition_point(|s| (s.connection.seq as usize) < self.pos);
         before.checked_sub(1).map(|i| &index.sessions[i])
     }
 
@@ -220,7 +234,12 @@ impl App {
 
     /// To the start of the next (or previous) session.
     pub fn jump_session(&mut self, forward: bool) {
-        let starts = self.world.index.sessions.iter().map(|s| s.connection.seq as usize + 1);
+        let starts = self
+            .world
+            .index
+            .sessions
+            .iter()
+            .map(|s| s.connection.seq as usize + 1);
         let target = if forward {
             starts.filter(|&p| p > self.pos).min()
         } else {
@@ -265,7 +284,10 @@ impl App {
             return;
         }
         let next = match &self.follow {
-            Some(id) => messages.iter().position(|m| m == id).map_or(0, |i| (i + 1) % messages.len()),
+            Some(id) => messages
+                .iter()
+                .position(|m| m == id)
+                .map_or(0, |i| (i + 1) % messages.len()),
             None => 0,
         };
         self.follow = Some(messages[next].clone());
@@ -287,7 +309,11 @@ impl App {
             Some(EventKind::Bytes { .. } | EventKind::Datagram { .. }) => 0.8,
             _ => 0.5,
         };
-        let gap = if self.gap_before().is_some() { 1.5 } else { 0.0 };
+        let gap = if self.gap_before().is_some() {
+            1.5
+        } else {
+            0.0
+        };
         Duration::from_secs_f64((base + gap) / SPEEDS[self.speed])
     }
 
@@ -308,7 +334,13 @@ impl App {
             return;
         }
         let trace = &self.world.trace;
-        let lines = self.world.index.lines.iter().filter(|l| l.text.to_lowercase().contains(&query)).map(|l| l.seq as usize);
+        let lines = self
+            .world
+            .index
+            .lines
+            .iter()
+            .filter(|l| l.text.to_lowercase().contains(&query))
+            .map(|l| l.seq as usize);
         let events = trace
             .events()
             .iter()
@@ -316,7 +348,11 @@ impl App {
             .map(|e| e.seq as usize);
         let mut hits: Vec<usize> = lines.chain(events).collect();
         hits.sort_unstable();
-        let found = hits.iter().find(|&&i| i >= self.pos).or(hits.first()).copied();
+        let found = hits
+            .iter()
+            .find(|&&i| i >= self.pos)
+            .or(hits.first())
+            .copied();
         match found {
             Some(i) => {
                 self.pinned = None;

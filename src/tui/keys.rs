@@ -115,7 +115,10 @@ fn next_theme(app: &mut App) {
         app.notice = Some("NO_COLOR is set: staying monochrome".into());
         return;
     }
-    let i = Theme::NAMES.iter().position(|n| *n == app.theme.name).unwrap_or(0);
+    let i = Theme::NAMES
+        .iter()
+        .position(|n| *n == app.theme.name)
+        .unwrap_or(0);
     let name = Theme::NAMES[(i + 1) % Theme::NAMES.len()];
     app.theme = Theme::by_name(name).unwrap_or_else(Theme::dark);
     app.notice = Some(format!("theme: {name}"));
@@ -139,7 +142,12 @@ fn scroll(app: &mut App, by: i32) {
     match app.view {
         View::Main => match app.focus {
             // Up in the transcript goes back in time: further from the bottom.
-            Focus::Transcript | Focus::Map => app.views.transcript_back = app.views.transcript_back.saturating_add_signed(-(by as isize)),
+            Focus::Transcript | Focus::Map => {
+                app.views.transcript_back = app
+                    .views
+                    .transcript_back
+                    .saturating_add_signed(-(by as isize))
+            }
             Focus::Explain => app.views.explain_scroll = step16(app.views.explain_scroll),
         },
         View::Events => {
@@ -165,19 +173,28 @@ fn enter(app: &mut App) {
             }
         }
         View::Letter => {
-            let Some((_, content)) = view::letter::letter(app) else { return };
+            let Some((_, content)) = view::letter::letter(app) else {
+                return;
+            };
             let chain = view::letter::received_chain(app, &content);
             let pick = app.views.letter_selected.min(chain.len().saturating_sub(1));
             match chain.get(pick).and_then(|(_, conn)| *conn) {
                 Some(conn) => {
-                    if let Some(start) = app.world.index.session(conn).map(|s| s.connection.seq as usize + 1) {
+                    if let Some(start) = app
+                        .world
+                        .index
+                        .session(conn)
+                        .map(|s| s.connection.seq as usize + 1)
+                    {
                         app.playing = false;
                         app.seek(start);
                         app.pinned = Some(conn);
                         app.view = View::Main;
                     }
                 }
-                None => app.notice = Some("that Received line was not written inside this run".into()),
+                None => {
+                    app.notice = Some("that Received line was not written inside this run".into())
+                }
             }
         }
         _ => {}
@@ -189,7 +206,9 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
         MouseEventKind::ScrollUp => scroll(app, -3),
         MouseEventKind::ScrollDown => scroll(app, 3),
         MouseEventKind::Down(MouseButton::Left) if app.view == View::Main => {
-            let Some([_, body, _]) = ui::regions(screen) else { return };
+            let Some([_, body, _]) = ui::regions(screen) else {
+                return;
+            };
             let panes = ui::main_panes(body);
             let at = Position::new(mouse.column, mouse.row);
             if panes.transcript.contains(at) {
@@ -221,7 +240,12 @@ fn click_line(app: &mut App, pane: Rect, at: Position) {
 
 /// A click on a host shows its latest session so far.
 fn click_host(app: &mut App, pane: Rect, at: Position) {
-    let inner = Rect::new(pane.x + 1, pane.y + 1, pane.width.saturating_sub(2), pane.height.saturating_sub(2));
+    let inner = Rect::new(
+        pane.x + 1,
+        pane.y + 1,
+        pane.width.saturating_sub(2),
+        pane.height.saturating_sub(2),
+    );
     let places = view::map::positions(app.trace(), app);
     let to_cell = |(x, y): (f64, f64)| {
         let cx = inner.x as f64 + x / 100.0 * inner.width as f64;
@@ -242,7 +266,10 @@ fn click_host(app: &mut App, pane: Rect, at: Position) {
         .index
         .sessions
         .iter()
-        .filter(|s| (s.connection.seq as usize) < app.pos && (s.connection.from == host || s.connection.to == host))
+        .filter(|s| {
+            (s.connection.seq as usize) < app.pos
+                && (s.connection.from == host || s.connection.to == host)
+        })
         .map(|s| s.connection.conn)
         .next_back();
     let name = app.trace().name(host).to_owned();

@@ -58,7 +58,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
         }
         // Paused: block until something happens, so an idle dashboard
         // costs no CPU. Playing: wake every frame.
-        let ready = if app.playing { event::poll(FRAME)? } else { true };
+        let ready = if app.playing {
+            event::poll(FRAME)?
+        } else {
+            true
+        };
         if ready {
             let size = terminal.size()?;
             let screen = ratatui::layout::Rect::new(0, 0, size.width, size.height);

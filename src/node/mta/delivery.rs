@@ -15,7 +15,7 @@ use super::queue::RcptState;
 use crate::dns::{LookupError, QueryType, RecordData};
 use crate::mail::DsnRecipient;
 use crate::net::ConnectError;
-use crate::node::pump::run_smtp_client;
+use crate::node::pump::drive;
 use crate::node::resolve::StubResolver;
 use crate::smtp::client::{ClientConfig, ClientEvent, Outcome, Reason, Transaction};
 use crate::smtp::{ClientSession, EnhancedCode, ForwardPath, Mailbox};
@@ -379,7 +379,7 @@ impl Hop<'_> {
         let mut config = ClientConfig::new(self.hostname);
         config.pipelining = self.pipelining;
         let mut client = ClientSession::new(config, vec![transaction], net.instant());
-        let events = run_smtp_client(net, &mut stream, &mut client).await;
+        let events = drive(net, &mut stream, &mut client).await;
         let greeted = events
             .iter()
             .any(|e| matches!(e, ClientEvent::Greeted { .. }));

@@ -27,6 +27,7 @@ use tokio::sync::Notify;
 
 use crate::net::NetHandle;
 use crate::node::Activity;
+use crate::node::pump::{Served, drive};
 use crate::smtp::{Peer, ServerConfig, ServerSession};
 use crate::trace::{EventKind, Payload};
 use policy::MtaPolicy;
@@ -200,7 +201,11 @@ async fn listen_smtp(mta: Mta, port: u16) {
             };
             let mut policy = MtaPolicy::new(mta.clone(), stream.conn());
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
-            crate::node::pump::serve_smtp(&mta.net, &mut stream, &mut session, &mut policy).await;
+            let mut served = Served {
+                session: &mut session,
+                policy: &mut policy,
+            };
+            drive(&mta.net, &mut stream, &mut served).await;
             drop(job);
         });
     }

@@ -1,14 +1,11 @@
 //! Mailbox access: the POP3 service on port 110, so that recipients fetch
 //! what SMTP delivered (RFC 1939). Deletions happen only at QUIT.
 
-use std::sync::Arc;
-use std::time::Instant;
-
-use tokio::time::sleep_until;
-
 use super::Mta;
+use crate::node::pump::{Fetched, drive};
 use crate::pop3::{Maildrop, Pop3Server};
 use crate::trace::EventKind;
+use std::sync::Arc;
 
 /// The MTA's mailboxes as POP3 sees them; a user logs in with the full
 /// address or its local part.
@@ -83,33 +80,12 @@ pub(crate) async fn listen(mta: Mta) {
             let hostname = mta.state.borrow().config.hostname.clone();
             let mut server = Pop3Server::new(&hostname, mta.net.instant());
             let mut maildrop = Mailboxes { mta: &mta };
-            loop {
-                while let Some(bytes) = server.poll_transmit() {
-                    stream.send(&bytes);
-                }
-                while server.poll_event().is_some() {}
-                if server.is_closed() {
-                    break;
-                }
-                let deadline = server.poll_timeout();
-                tokio::select! {
-                    biased;
-                    chunk = stream.recv() => match chunk {
-                        Some(bytes) => server.handle_input(bytes.as_bytes(), mta.net.instant(), &mut maildrop),
-                        None => server.handle_close(),
-                    },
-                    () = until(deadline) => server.handle_timeout(mta.net.instant()),
-                }
-            }
-            stream.close();
+            let mut fetched = Fetched {
+                session: &mut server,
+                maildrop: &mut maildrop,
+            };
+            drive(&mta.net, &mut stream, &mut fetched).await;
             drop(job);
         });
-    }
-}
-
-async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => sleep_until(tokio::time::Instant::from_std(d)).await,
-        None => std::future::pending().await,
     }
 }
