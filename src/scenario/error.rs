@@ -82,10 +82,10 @@ impl Problem {
     /// The byte offset in `source` this problem points at, for sorting.
     fn offset_in(&self, source: &str) -> Option<usize> {
         let (line, column) = self.at?;
-        let line_start = line_starts(source).nth(line - 1)?;
+        let line_start = line_starts(source).nth(line.checked_sub(1)?)?;
         let within = source[line_start..]
             .char_indices()
-            .nth(column - 1)
+            .nth(column.saturating_sub(1))
             .map_or(source.len() - line_start, |(i, _)| i);
         Some(line_start + within)
     }
@@ -146,7 +146,7 @@ impl fmt::Display for ScenarioError {
             }
             writeln!(f, "error: {}", one_line(&problem.message))?;
             let snippet = problem.at.and_then(|(line, column)| {
-                Some((line, column, self.source.lines().nth(line - 1)?))
+                Some((line, column, self.source.lines().nth(line.checked_sub(1)?)?))
             });
             // The gutter is as wide as the line number, as in rustc.
             let gutter = problem.at.map_or(1, |(line, _)| line.to_string().len());
@@ -166,7 +166,11 @@ impl fmt::Display for ScenarioError {
                     .take(column.saturating_sub(1))
                     .map(|c| if c == '\t' { '\t' } else { ' ' })
                     .collect();
-                let room = shown.chars().count().saturating_sub(column - 1).max(1);
+                let room = shown
+                    .chars()
+                    .count()
+                    .saturating_sub(column.saturating_sub(1))
+                    .max(1);
                 let marks = "^".repeat(problem.width.clamp(1, room));
                 writeln!(f, "{:gutter$} | {pad}{marks}", "")?;
             }
@@ -222,11 +226,11 @@ fn printable(line: &str) -> String {
 /// The closest of `candidates` to `word`, if it is close enough to be a
 /// likely typo, and not `word` itself.
 pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
-    let word = word.to_lowercase();
+    let lower = word.to_lowercase();
     candidates
         .into_iter()
-        .filter_map(|c| typo_distance(&word, &c.to_lowercase()).map(|d| (d, c)))
-        .filter(|(d, _)| *d > 0)
+        .filter(|c| *c != word)
+        .filter_map(|c| typo_distance(&lower, &c.to_lowercase()).map(|d| (d, c)))
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -235,7 +239,8 @@ pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 /// other. Names with dots are compared label by label, each label allowed
 /// a third of its length in edits (`mx.exmaple.net` for `mx.example.net`,
 /// but not `relay.example.org` for `smtp.example.org`, nor `example.com`
-/// for `example.net`); other words a quarter of their length (at least 1).
+/// for `example.net`); other words a quarter of their length, at least 1
+/// (`to` for `too`), except one letter, which is no basis for a guess.
 fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
     let labels = |s: &str| s.split(['.', '@']).map(str::to_owned).collect::<Vec<_>>();
     let (a, b) = (labels(word), labels(candidate));
@@ -251,7 +256,9 @@ fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
         return Some(total);
     }
     let d = distance(word, candidate);
-    (d <= (word.chars().count() / 4).max(1)).then_some(d)
+    let length = word.chars().count();
+    let limit = if length < 2 { 0 } else { (length / 4).max(1) };
+    (d <= limit).then_some(d)
 }
 
 /// Levenshtein distance over characters.
@@ -781,6 +788,9 @@ mod tests {
         assert_eq!(closest("example.com", ["example.net"]), None);
         assert_eq!(closest("mx.example.ne", names), Some("mx.example.net"));
         assert_eq!(closest("mx.example.net", names), None);
+        assert_eq!(closest("b", ["A", "Mx"]), None);
+        assert_eq!(closest("a", ["A", "Mx"]), Some("A"));
+        assert_eq!(closest("to", ["too"]), Some("too"));
         assert_eq!(closest("latancy", ["latency", "seed"]), Some("latency"));
     }
 
@@ -797,6 +807,20 @@ mod tests {
             text.contains("2 | \tname: \"x\",\n  | \t      ^^^^\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_hand_made_position_out_of_range_renders_without_a_line() {
+        let mut problem = Problem::new("bad");
+        for at in [(0, 0), (1, 0), (99, 99)] {
+            problem.at = Some(at);
+            let error = ScenarioError {
+                file: "t.ron".into(),
+                source: "(\n)".into(),
+                problems: vec![problem.clone()],
+            };
+            assert!(error.to_string().starts_with("error: bad"));
+        }
     }
 
     #[test]

@@ -373,15 +373,29 @@ fn explain(source: &str, error: &SpannedError) -> Vec<Problem> {
         return vec![translated];
     }
     let stopped_at = context.found().map_or(offset, |t| t.start);
+    // A stray `"` makes every bracket after it look wrong: then say nothing
+    // more than RON's error.
+    let texts_sound = context.tokens.iter().all(|t| {
+        !matches!(
+            t.kind,
+            TokenKind::UnclosedText | TokenKind::Text { newline: Some(_) }
+        )
+    });
     match unbalanced(source, &context.tokens) {
         None => vec![translated],
         // The same place: RON's error says more about it.
         Some((_, evidence)) if evidence == stopped_at => vec![translated],
         // A missing bracket before the place RON stopped explains it.
-        Some((problem, evidence)) if structural(&error.code) && evidence < stopped_at => {
+        Some((problem, evidence))
+            if structural(&error.code) && evidence < stopped_at && texts_sound =>
+        {
             vec![problem]
         }
-        Some((problem, _)) => vec![translated, problem],
+        // A second, separate problem further down.
+        Some((problem, evidence)) if evidence > stopped_at && texts_sound => {
+            vec![translated, problem]
+        }
+        Some(_) => vec![translated],
     }
 }
 
@@ -544,7 +558,15 @@ fn translate(context: &Context, code: &RonError) -> Problem {
         } => {
             let thing = outer.as_deref().map_or("this record", thing_called);
             let problem = context.at_found(format!("{thing} has no field called `{name}`"));
-            match closest(name, expected.iter().copied()) {
+            // A typo, or a word cut short (`run_f` for `run_for`).
+            let prefix_of: Vec<&str> = expected
+                .iter()
+                .copied()
+                .filter(|f| name.len() >= 2 && f.starts_with(name.as_str()))
+                .collect();
+            let guess = closest(name, expected.iter().copied())
+                .or((prefix_of.len() == 1).then(|| prefix_of[0]));
+            match guess {
                 Some(s) => problem.help(format!("did you mean `{s}`?")),
                 None => problem.help(format!(
                     "the fields of {thing} are: {}",
@@ -727,9 +749,18 @@ fn translate(context: &Context, code: &RonError) -> Problem {
         E::Eof => context
             .at_found("the file ends in the middle of the scenario")
             .help("finish the record and close every bracket that is open"),
-        E::UnexpectedChar(c) => context
-            .at_found(format!("`{c}` cannot appear here"))
-            .help(context.shape().unwrap_or_else(|| "check this line against scenarios/hello.ron".into())),
+        E::UnexpectedChar(_) => match found.map(|t| t.kind) {
+            Some(TokenKind::Punct('/')) => context
+                .at_found("a single `/` cannot appear here")
+                .help("comments start with //"),
+            _ => context
+                .at_found(format!("{} cannot appear here", context.found_text()))
+                .help(
+                    context
+                        .shape()
+                        .unwrap_or_else(|| "check this line against scenarios/hello.ron".into()),
+                ),
+        },
         E::NoSuchExtension(name) => context
             .at_found(format!("RON has no extension called `{name}`"))
             .help("delete this #![enable(...)] line; mailflow needs none"),
@@ -967,12 +998,22 @@ fn expected_name(context: &Context) -> Problem {
                 .at_found(format!("expected a field name here, found `{c}`"))
                 .help(format!("is a `{close}` missing before it?"))
         }
-        _ => context
+        _ if context.frames.last().is_some_and(|f| f.open == '(') => context
             .at_found(format!(
                 "expected a field name here, found {}",
                 context.found_text()
             ))
-            .help("write a field as name: value"),
+            .help("write a field as name: value; a name starts with a letter"),
+        _ => context
+            .at_found(format!(
+                "expected a value here, found {}",
+                context.found_text()
+            ))
+            .help(
+                context
+                    .shape()
+                    .unwrap_or_else(|| "check this line against scenarios/hello.ron".into()),
+            ),
     }
 }
 

@@ -106,6 +106,7 @@ pub enum Record {
 /// A DNS failure for a time: `ServFail(name: "example.net", until: "10m")`.
 /// No name means the whole zone; no `until` means for ever.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum DnsFault {
     /// The server answers SERVFAIL (rcode 2): try again later.
     ServFail {
@@ -286,6 +287,7 @@ pub struct Link {
 
 /// A claim about the run, checked at its end.
 #[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub enum Expect {
     /// A message reached this mailbox (within a time, if given).
     Delivered {

@@ -268,7 +268,9 @@ impl Validator<'_> {
                         let first_path = [Field(first.section), Item(first.index), Field("ip")];
                         let free = free_address(ip, &parsed);
                         let help = match free {
-                            Some(free) => format!("give each host its own address, e.g. \"{free}\""),
+                            Some(free) => {
+                                format!("give each host its own address, e.g. \"{free}\"")
+                            }
                             None => "give each host its own address".to_owned(),
                         };
                         self.duplicate(
@@ -282,10 +284,9 @@ impl Validator<'_> {
                 }
                 Some(ip) => {
                     let free = match ip {
-                        IpAddr::V4(v4) => free_address(
-                            IpAddr::from([192, 0, 2, v4.octets()[3].max(1)]),
-                            &parsed,
-                        ),
+                        IpAddr::V4(v4) => {
+                            free_address(IpAddr::from([192, 0, 2, v4.octets()[3].max(1)]), &parsed)
+                        }
                         IpAddr::V6(_) => Some("2001:db8::1".parse().unwrap_or(ip)),
                     };
                     let example = free.map_or_else(String::new, |f| format!(", e.g. \"{f}\""));
@@ -596,7 +597,13 @@ impl Validator<'_> {
                         .filter(|h| h.ends_with(&format!(".{origin}"))),
                 )
                 .collect();
-            let help = match (closest(&name, known.iter().copied()), origins.iter().find(|o| inside(o))) {
+            let help = match (
+                closest(&name, known.iter().copied()),
+                origins.iter().find(|o| inside(o)),
+            ) {
+                (Some(typo), _) if typo == origin => format!(
+                    "the record's name and the zone's origin {origin:?} differ by a letter or two: one of them is misspelt"
+                ),
                 (Some(typo), _) => format!("did you mean {typo:?}?"),
                 (None, Some(other)) => format!("move it into the zone {other:?}"),
                 (None, None) => format!(
@@ -729,7 +736,10 @@ impl Validator<'_> {
                     .iter()
                     .enumerate()
                     .map(|(k, n)| {
-                        self.network(n, &[Field("mtas"), Item(i), Field("relay_networks"), Item(k)])
+                        self.network(
+                            n,
+                            &[Field("mtas"), Item(i), Field("relay_networks"), Item(k)],
+                        )
                     })
                     .collect();
                 let retry: Vec<Duration> = m
@@ -737,12 +747,19 @@ impl Validator<'_> {
                     .iter()
                     .enumerate()
                     .map(|(k, r)| {
-                        self.duration(r, "the retry wait", &[Field("mtas"), Item(i), Field("retry"), Item(k)])
+                        self.duration(
+                            r,
+                            "the retry wait",
+                            &[Field("mtas"), Item(i), Field("retry"), Item(k)],
+                        )
                     })
                     .collect();
                 if retry.is_empty() {
                     let problem = self
-                        .at(format!("{} has an empty retry list", m.name), &field("retry"))
+                        .at(
+                            format!("{} has an empty retry list", m.name),
+                            &field("retry"),
+                        )
                         .help("write e.g. retry: [\"5m\", \"30m\"]; the last wait repeats");
                     self.push(problem);
                 }
@@ -796,7 +813,9 @@ impl Validator<'_> {
                         format!("the relay network {text:?} is not an address or address/prefix"),
                         path,
                     )
-                    .help("write e.g. \"192.0.2.0/24\" for a network, or \"192.0.2.10\" for one host");
+                    .help(
+                        "write e.g. \"192.0.2.0/24\" for a network, or \"192.0.2.10\" for one host",
+                    );
                 self.push(problem);
                 (IpAddr::from([0, 0, 0, 0]), 32)
             }
@@ -937,7 +956,13 @@ impl Validator<'_> {
             addrs
                 .iter()
                 .enumerate()
-                .map(|(j, a)| v.mailbox(a, "the recipient", &[path, &[Field(field), Item(j)]].concat()))
+                .map(|(j, a)| {
+                    v.mailbox(
+                        a,
+                        "the recipient",
+                        &[path, &[Field(field), Item(j)]].concat(),
+                    )
+                })
                 .collect::<Vec<_>>()
         };
         let to = list(self, "to", &m.to);
@@ -1043,7 +1068,7 @@ impl Validator<'_> {
                         continue;
                     };
                     let exchange = exchange.trim_end_matches('.').to_lowercase();
-                    if exchange == "." || exchange.is_empty() || named.contains(exchange.as_str()) {
+                    if exchange == "." || named.contains(exchange.as_str()) {
                         continue;
                     }
                     let path = [
@@ -1067,14 +1092,20 @@ impl Validator<'_> {
                         ),
                     };
                     let domain = domain.trim_end_matches('.').to_lowercase();
-                    let problem = self
-                        .at(
+                    let problem = if exchange.is_empty() {
+                        self.at(format!("the MX of {domain} names no host"), &path)
+                            .help(format!(
+                                "name its mail host, or write NullMx({domain:?}) for a domain that takes no mail (RFC 7505)"
+                            ))
+                    } else {
+                        self.at(
                             format!(
                                 "the MX of {domain} points to {exchange}, which has no address in DNS"
                             ),
                             &path,
                         )
-                        .help(help);
+                        .help(help)
+                    };
                     self.push(problem);
                 }
             }
