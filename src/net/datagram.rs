@@ -49,3 +49,10 @@ impl DatagramSocket {
         self.inbox.next(&self.net).await
     }
 }
+
+impl Drop for DatagramSocket {
+    /// Frees the port, so a late answer cannot reach a later socket there.
+    fn drop(&mut self) {
+        self.net.unbind(self.port);
+    }
+}

@@ -232,6 +232,15 @@ impl NetHandle {
         DatagramSocket::new(self.clone(), port, rx)
     }
 
+    /// Releases a datagram port.
+    pub(crate) fn unbind(&self, port: u16) {
+        self.net
+            .state
+            .borrow_mut()
+            .sockets
+            .remove(&(self.host, port));
+    }
+
     /// Opens a stream to `ip:port`, as TCP would: refused at once when
     /// nothing listens, a timeout when the host or link is down.
     pub async fn connect(&self, ip: IpAddr, port: u16) -> Result<SimStream, ConnectError> {

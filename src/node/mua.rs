@@ -3,6 +3,7 @@
 //! PLAIN, and it fetches its mailbox over POP3 at the fetch times.
 
 use std::net::IpAddr;
+use std::rc::Rc;
 use std::time::Duration;
 
 use tokio::time::sleep_until;
@@ -46,10 +47,14 @@ pub struct MuaConfig {
 }
 
 /// Schedules every send and fetch of this client.
-pub fn spawn(net: NetHandle, config: MuaConfig, activity: &Activity) {
-    for (n, message) in config.send.iter().cloned().enumerate() {
+pub fn spawn(net: NetHandle, mut config: MuaConfig, activity: &Activity) {
+    // Each task owns its message and shares the rest: cloning the whole
+    // config per message would copy every message N times (N² in all).
+    let messages = std::mem::take(&mut config.send);
+    let config = Rc::new(config);
+    for (n, message) in messages.into_iter().enumerate() {
         let job = activity.begin();
-        let (net, config) = (net.clone(), config.clone());
+        let (net, config) = (net.clone(), Rc::clone(&config));
         tokio::task::spawn_local(async move {
             sleep_until(net.instant_of(SimTime(message.at))).await;
             send(&net, &config, &message, n + 1).await;
@@ -58,7 +63,7 @@ pub fn spawn(net: NetHandle, config: MuaConfig, activity: &Activity) {
     }
     for at in config.fetch.iter().copied() {
         let job = activity.begin();
-        let (net, config) = (net.clone(), config.clone());
+        let (net, config) = (net.clone(), Rc::clone(&config));
         tokio::task::spawn_local(async move {
             sleep_until(net.instant_of(SimTime(at))).await;
             fetch(&net, &config).await;
