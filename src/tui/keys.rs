@@ -79,9 +79,11 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         KeyCode::Char('?') => app.help = true,
         KeyCode::Char('d') if app.view == View::Events => {
             app.views.events_filter.hide_dns = !app.views.events_filter.hide_dns;
+            app.views.events_selected = 0;
         }
         KeyCode::Char('x') if app.view == View::Events => {
             app.views.events_filter.failures_only = !app.views.events_filter.failures_only;
+            app.views.events_selected = 0;
         }
         KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
         KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
@@ -135,6 +137,10 @@ fn cycle_host(app: &mut App) {
     app.views.events_selected = 0;
 }
 
+/// How far the queue and DNS panes may scroll; they clamp to their
+/// content when drawing.
+const MAX_SCROLL: u16 = 10_000;
+
 /// Up/down in whatever the arrows move in the current view.
 fn scroll(app: &mut App, by: i32) {
     let step = |v: usize| v.saturating_add_signed(by as isize);
@@ -143,10 +149,15 @@ fn scroll(app: &mut App, by: i32) {
         View::Main => match app.focus {
             // Up in the transcript goes back in time: further from the bottom.
             Focus::Transcript | Focus::Map => {
+                // Never further back than the session's first line.
+                let sent = app
+                    .session()
+                    .map_or(0, |s| app.world.index.lines_at(s, app.pos));
                 app.views.transcript_back = app
                     .views
                     .transcript_back
                     .saturating_add_signed(-(by as isize))
+                    .min(sent.saturating_sub(1));
             }
             Focus::Explain => app.views.explain_scroll = step16(app.views.explain_scroll),
         },
@@ -154,9 +165,19 @@ fn scroll(app: &mut App, by: i32) {
             let len = view::events::filtered(app, &app.views.events_filter).len();
             app.views.events_selected = step(app.views.events_selected).min(len.saturating_sub(1));
         }
-        View::Letter => app.views.letter_selected = step(app.views.letter_selected),
-        View::Ladder => app.views.scroll = (i32::from(app.views.scroll) - by).max(0) as u16,
-        View::Queues | View::Dns => app.views.scroll = step16(app.views.scroll),
+        View::Letter => {
+            let received = view::letter::letter(app).map_or(0, |(_, content)| {
+                view::letter::received_chain(app, &content).len()
+            });
+            app.views.letter_selected =
+                step(app.views.letter_selected).min(received.saturating_sub(1));
+        }
+        View::Ladder => {
+            let rows = view::ladder::rows(app).1.len();
+            let back = (i32::from(app.views.scroll) - by).max(0) as usize;
+            app.views.scroll = back.min(rows.saturating_sub(1)).min(usize::from(u16::MAX)) as u16;
+        }
+        View::Queues | View::Dns => app.views.scroll = step16(app.views.scroll).min(MAX_SCROLL),
     }
 }
 

@@ -40,7 +40,9 @@ impl Theme {
             dim: fg(Color::DarkGray),
             title: fg(Color::White).add_modifier(Modifier::BOLD),
             border: fg(Color::DarkGray),
-            playhead: Style::new().bg(Color::Rgb(40, 44, 70)).add_modifier(Modifier::BOLD),
+            playhead: Style::new()
+                .bg(Color::Rgb(40, 44, 70))
+                .add_modifier(Modifier::BOLD),
             client: fg(Color::Cyan),
             mta: fg(Color::LightBlue),
             dns: fg(Color::Magenta),
@@ -60,7 +62,9 @@ impl Theme {
             dim: fg(Color::Rgb(100, 100, 100)),
             title: fg(Color::Black).add_modifier(Modifier::BOLD),
             border: fg(Color::Rgb(120, 120, 120)),
-            playhead: Style::new().bg(Color::Rgb(255, 236, 150)).add_modifier(Modifier::BOLD),
+            playhead: Style::new()
+                .bg(Color::Rgb(255, 236, 150))
+                .add_modifier(Modifier::BOLD),
             client: fg(Color::Rgb(0, 95, 135)),
             mta: fg(Color::Rgb(0, 0, 175)),
             dns: fg(Color::Rgb(135, 0, 135)),
@@ -79,7 +83,10 @@ impl Theme {
             dim: fg(Color::Gray),
             title: fg(Color::White).add_modifier(Modifier::BOLD | Modifier::UNDERLINED),
             border: fg(Color::White),
-            playhead: Style::new().fg(Color::Black).bg(Color::White).add_modifier(Modifier::BOLD),
+            playhead: Style::new()
+                .fg(Color::Black)
+                .bg(Color::White)
+                .add_modifier(Modifier::BOLD),
             client: fg(Color::LightCyan).add_modifier(Modifier::BOLD),
             mta: fg(Color::White).add_modifier(Modifier::BOLD),
             dns: fg(Color::LightMagenta).add_modifier(Modifier::BOLD),

@@ -2,13 +2,20 @@
 //! `render(frame, area, &app)` in `view/`, reading only the app state.
 //!
 //! ```text
-//! wide (≥ 100 columns, ≥ 28 rows)            narrow (80×24 and the like)
-//! ┌ tabs ──────────────────────────────────┐ ┌ tabs ──────────────────┐
-//! │ map                  │ transcript      │ │ map (if ≥ 20 rows)     │
-//! │                      │                 │ ├ transcript ────────────┤
-//! ├ explain ─────────────┴─────────────────┤ ├ explain ───────────────┤
-//! ├ status: time, event n/N, keys ─────────┤ ├ status ────────────────┤
-//! └────────────────────────────────────────┘ └────────────────────────┘
+//! wide (≥ 100 columns, ≥ 12 rows above the explanation)
+//! ┌ mailflow: title ─────────── 1 Flow 2 Ladder … 6 Events ┐  tabs
+//! │ ┌ Network ─────────────────┐┌ [n] protocol: a → b ───┐ │
+//! │ │ map                      ││ transcript             │ │  half each; the
+//! │ └ legend ──────────────────┘└────────────────────────┘ │  transcript ≤ 80
+//! │ ┌ Explain ─────────────────────────────────────────────┐ │  a quarter of the
+//! │ └──────────────────────────────────────────────────────┘ │  body, 5 to 12 rows
+//! │ ▶ state speed · time · event n/N · session             │  status: 2 rows,
+//! │ keys that matter now, most important first             │  1 below 16 rows
+//! └────────────────────────────────────────────────────────┘
+//!
+//! narrow (80×24 and the like): the map (if ≥ 14 rows above the
+//! explanation) over the transcript over the explanation; below 12 rows
+//! of body the transcript alone.
 //! ```
 //! Other views replace everything between the tabs and the status bar.
 //! Below 20×5 only a one-line note is drawn.
@@ -31,7 +38,14 @@ pub fn regions(area: Rect) -> Option<[Rect; 3]> {
         return None;
     }
     let status_height = if area.height >= 16 { 2 } else { 1 };
-    Some(Layout::vertical([Constraint::Length(1), Constraint::Min(1), Constraint::Length(status_height)]).areas(area))
+    Some(
+        Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Min(1),
+            Constraint::Length(status_height),
+        ])
+        .areas(area),
+    )
 }
 
 /// The panes of the main view inside `body`.
@@ -42,18 +56,43 @@ pub struct Panes {
 }
 
 pub fn main_panes(body: Rect) -> Panes {
-    let explain_height = if body.height >= 24 { 8 } else if body.height >= 12 { 5 } else { 0 };
-    let [top, explain] = Layout::vertical([Constraint::Min(1), Constraint::Length(explain_height)]).areas(body);
+    // The explanation grows with the screen: on a projector there is
+    // room to read the whole entry without scrolling.
+    let explain_height = if body.height >= 12 {
+        (body.height / 4).clamp(5, 12)
+    } else {
+        0
+    };
+    let [top, explain] =
+        Layout::vertical([Constraint::Min(1), Constraint::Length(explain_height)]).areas(body);
     let explain = (explain_height > 0).then_some(explain);
     if top.width >= 100 && top.height >= 12 {
-        let [map, transcript] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(top);
-        Panes { map: Some(map), transcript, explain }
+        // Transcript lines rarely need more than 80 columns; the map
+        // takes the rest.
+        let transcript_width = (top.width / 2).clamp(50, 80);
+        let [map, transcript] =
+            Layout::horizontal([Constraint::Fill(1), Constraint::Length(transcript_width)])
+                .areas(top);
+        Panes {
+            map: Some(map),
+            transcript,
+            explain,
+        }
     } else if top.height >= 14 {
         let map_height = (top.height * 2 / 5).max(7);
-        let [map, transcript] = Layout::vertical([Constraint::Length(map_height), Constraint::Min(1)]).areas(top);
-        Panes { map: Some(map), transcript, explain }
+        let [map, transcript] =
+            Layout::vertical([Constraint::Length(map_height), Constraint::Min(1)]).areas(top);
+        Panes {
+            map: Some(map),
+            transcript,
+            explain,
+        }
     } else {
-        Panes { map: None, transcript: top, explain }
+        Panes {
+            map: None,
+            transcript: top,
+            explain,
+        }
     }
 }
 

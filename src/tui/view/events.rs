@@ -7,6 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::pane;
+use super::text::{fit, fit_spans};
 use crate::trace::describe::event_text;
 use crate::trace::{Event, EventKind};
 use crate::tui::app::{App, EventFilter};
@@ -21,8 +22,15 @@ pub fn is_failure(event: &Event) -> bool {
         | EventKind::Bounced { .. }
         | EventKind::Expired { .. }
         | EventKind::LoopDetected { .. } => true,
-        EventKind::Bytes { data, dir: crate::trace::Dir::Down, .. } => {
-            matches!(data.as_bytes().first(), Some(b'4' | b'5')) || data.as_bytes().starts_with(b"-ERR")
+        EventKind::Bytes {
+            data,
+            dir: crate::trace::Dir::Down,
+            ..
+        } => {
+            // Any line of the chunk: pipelined replies come several at once.
+            data.as_bytes()
+                .split(|&b| b == b'\n')
+                .any(|line| matches!(line.first(), Some(b'4' | b'5')) || line.starts_with(b"-ERR"))
         }
         EventKind::Datagram { arrives: None, .. } => true,
         _ => false,
@@ -32,7 +40,9 @@ pub fn is_failure(event: &Event) -> bool {
 fn involves(app: &App, event: &Event, host: u16) -> bool {
     let h = crate::trace::HostId(host);
     match &event.kind {
-        EventKind::Connect { from, to, .. } | EventKind::Datagram { from, to, .. } => *from == h || *to == h,
+        EventKind::Connect { from, to, .. } | EventKind::Datagram { from, to, .. } => {
+            *from == h || *to == h
+        }
         EventKind::Bytes { conn, .. }
         | EventKind::Accept { conn }
         | EventKind::Close { conn, .. }
@@ -65,7 +75,13 @@ pub fn filtered(app: &App, filter: &EventFilter) -> Vec<usize> {
     app.trace()
         .events()
         .iter()
-        .filter(|e| !(filter.hide_dns && matches!(e.kind, EventKind::Datagram { .. } | EventKind::Resolved { .. })))
+        .filter(|e| {
+            !(filter.hide_dns
+                && matches!(
+                    e.kind,
+                    EventKind::Datagram { .. } | EventKind::Resolved { .. }
+                ))
+        })
         .filter(|e| !filter.failures_only || is_failure(e))
         .filter(|e| filter.host.is_none_or(|h| involves(app, e, h)))
         .map(|e| e.seq as usize)
@@ -74,6 +90,7 @@ pub fn filtered(app: &App, filter: &EventFilter) -> Vec<usize> {
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
+    let trace = app.trace();
     let filter = &app.views.events_filter;
     let mut notes = Vec::new();
     if filter.hide_dns {
@@ -83,34 +100,69 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         notes.push("failures only".to_owned());
     }
     if let Some(h) = filter.host {
-        notes.push(format!("only {}", app.trace().name(crate::trace::HostId(h))));
+        notes.push(format!("only {}", trace.name(crate::trace::HostId(h))));
     }
     let list = filtered(app, filter);
     let title = if notes.is_empty() {
-        format!(" Events ({}) ", list.len())
+        format!(" Events ({} of {}) ", list.len(), trace.len())
     } else {
-        format!(" Events ({}, {}) ", list.len(), notes.join(", "))
+        format!(
+            " Events ({} of {}: {}) ",
+            list.len(),
+            trace.len(),
+            notes.join(", ")
+        )
     };
-    let block = pane(title, true, app);
+    let room = area.width.saturating_sub(2) as usize;
+    let keys = " ▶ playhead · dim: not yet · d DNS · x failures · n host · Enter jumps ";
+    let block = pane(fit(&title, room).into_owned(), true, app)
+        .title_bottom(Line::styled(fit(keys, room).into_owned(), theme.dim));
     let height = block.inner(area).height as usize;
-    let selected = app.views.events_selected.min(list.len().saturating_sub(1));
-    let start = selected.saturating_sub(height / 2).min(list.len().saturating_sub(height));
-    let trace = app.trace();
-    let lines: Vec<Line> = list
+    if list.is_empty() {
+        let text = "Nothing passes the filter: d, x and n change it.";
+        frame.render_widget(
+            Paragraph::new(Line::styled(text, theme.dim)).block(block),
+            area,
+        );
+        return;
+    }
+    let selected = app.views.events_selected.min(list.len() - 1);
+    let start = selected
+        .saturating_sub(height / 2)
+        .min(list.len().saturating_sub(height));
+    let shown = &list[start..(start + height).min(list.len())];
+    let num_w = trace.len().to_string().len();
+    let time_w = shown
+        .iter()
+        .map(|&i| trace.events()[i].at.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let lines: Vec<Line> = shown
         .iter()
         .enumerate()
-        .skip(start)
-        .take(height)
         .map(|(row, &i)| {
             let e = &trace.events()[i];
             let happened = i < app.pos;
-            let marker = if i + 1 == app.pos { "▶" } else if happened { " " } else { "·" };
-            let style = if is_failure(e) { theme.err } else if happened { theme.base } else { theme.dim };
-            let line = Line::from(vec![
-                Span::styled(format!("{marker}{:>6} {:>11} ", i + 1, e.at.to_string()), theme.dim),
+            let marker = if i + 1 == app.pos { "▶" } else { " " };
+            let style = match (is_failure(e), happened) {
+                (true, _) => theme.err,
+                (false, true) => theme.base,
+                (false, false) => theme.dim,
+            };
+            let spans = vec![
+                Span::styled(marker, theme.accent),
+                Span::styled(
+                    format!("{:>num_w$} {:>time_w$} ", i + 1, e.at.to_string()),
+                    theme.dim,
+                ),
                 Span::styled(event_text(trace, e), style),
-            ]);
-            if row == selected { line.style(theme.playhead) } else { line }
+            ];
+            let line = Line::from(fit_spans(spans, room));
+            if start + row == selected {
+                line.style(theme.playhead)
+            } else {
+                line
+            }
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), area);

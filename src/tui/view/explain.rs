@@ -5,9 +5,11 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::pane;
+use super::text::wrap;
+use super::transcript::event_lines;
 use crate::dns::Summary;
 use crate::explain::{Catalog, Entry};
 use crate::trace::describe::event_text;
@@ -19,12 +21,37 @@ use crate::tui::app::{App, Focus};
 pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> (String, Vec<&'c Entry>) {
     let index = &app.world.index;
     if let EventKind::Bytes { .. } = event.kind {
-        let lines: Vec<&TLine> = index.lines.iter().filter(|l| l.seq == event.seq).collect();
-        let Some(line) = lines.iter().rev().find(|l| l.kind != LineKind::Data || l.text == ".") else {
-            return ("message data (the letter itself)".into(), catalog.lookup("envelope").into_iter().collect());
+        let lines: Vec<&TLine> = index
+            .session_of(event.seq)
+            .map(|s| {
+                event_lines(app, s, event.seq)
+                    .iter()
+                    .map(|&i| &index.lines[i])
+                    .collect()
+            })
+            .unwrap_or_default();
+        let Some(line) = lines
+            .iter()
+            .rev()
+            .find(|l| l.kind != LineKind::Data || l.text == ".")
+        else {
+            return (
+                "message data (the letter itself)".into(),
+                catalog.lookup("envelope").into_iter().collect(),
+            );
         };
         let tag = if line.dir == Dir::Up { "C:" } else { "S:" };
-        let heading = format!("{tag} {}", line.text);
+        // Pipelined commands, or a multi-line reply, arrive together; the
+        // last line is the one explained.
+        let together = lines.iter().filter(|l| l.kind != LineKind::Data).count();
+        let heading = if together > 1 && line.kind != LineKind::Data {
+            format!(
+                "{tag} {}   (the last of {together} lines that came at once)",
+                line.text
+            )
+        } else {
+            format!("{tag} {}", line.text)
+        };
         return (heading, line_entries(line, catalog));
     }
     let heading = event_text(app.trace(), event);
@@ -33,7 +60,10 @@ pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> (Strin
             Ok(s) => catalog.explain_dns_line(&s.to_string()),
             Err(_) => catalog.lookup("DNS").into_iter().collect(),
         },
-        kind => fact_name(kind).and_then(|k| catalog.explain_event(k)).into_iter().collect(),
+        kind => fact_name(kind)
+            .and_then(|k| catalog.explain_event(k))
+            .into_iter()
+            .collect(),
     };
     (heading, entries)
 }
@@ -50,8 +80,14 @@ fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
             catalog.explain_command(verb).into_iter().collect()
         }
         (_, Dir::Down) => {
-            let Some(code) = line.text.get(..3).and_then(|c| c.parse().ok()) else { return Vec::new() };
-            let enhanced = line.text.get(4..).and_then(|t| t.split(' ').next()).filter(|t| t.contains('.'));
+            let Some(code) = line.text.get(..3).and_then(|c| c.parse().ok()) else {
+                return Vec::new();
+            };
+            let enhanced = line
+                .text
+                .get(4..)
+                .and_then(|t| t.split(' ').next())
+                .filter(|t| t.contains('.'));
             catalog.explain_reply(code, enhanced)
         }
     }
@@ -69,44 +105,72 @@ fn fact_name(kind: &EventKind) -> Option<&'static str> {
         EventKind::Delivered { .. } => "delivered",
         EventKind::Attempting { .. } => "attempting",
         EventKind::Retrieved { .. } => "retrieved",
-        EventKind::Refused { .. } | EventKind::Unreachable { .. } | EventKind::NoRoute { .. } => "retry",
+        EventKind::Refused { .. } | EventKind::Unreachable { .. } | EventKind::NoRoute { .. } => {
+            "retry"
+        }
         _ => return None,
     })
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let block = pane(" Explain ".into(), app.focus == Focus::Explain, app);
-    let Some(event) = app.current() else {
-        let intro = vec![
-            Line::styled(app.world.title.clone(), theme.title),
-            Line::styled(app.world.about.clone(), theme.base),
-            Line::styled("Space plays, → steps one event, ? lists every key.", theme.dim),
-        ];
-        frame.render_widget(Paragraph::new(intro).wrap(Wrap { trim: true }).block(block), area);
-        return;
-    };
-    let catalog = Catalog::builtin();
-    let (heading, entries) = explanation(app, event, catalog);
-    let mut lines = vec![Line::styled(heading, theme.title)];
-    if let Some(first) = entries.first() {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} ", first.title), theme.accent),
-            Span::styled(format!("({})", first.rfc), theme.dim),
-        ]));
-        lines.push(Line::styled(first.meaning.clone(), theme.base));
-        lines.push(Line::from(vec![Span::styled("Why now: ", theme.title), Span::styled(first.when.clone(), theme.base)]));
-        lines.push(Line::from(vec![Span::styled("Next: ", theme.title), Span::styled(first.next.clone(), theme.base)]));
-        for more in entries.iter().skip(1) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{}: {} ", more.topic, more.title), theme.info),
-                Span::styled(format!("({})", more.rfc), theme.dim),
-            ]));
+    let focused = app.focus == Focus::Explain;
+    let block = pane(" Explain ".into(), focused, app);
+    let inner = block.inner(area);
+    let width = inner.width as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    let mut add = |spans: Vec<Span>| lines.extend(wrap(&spans, width, 0));
+    match app.current() {
+        None => {
+            add(vec![Span::styled(app.world.title.clone(), theme.title)]);
+            add(vec![Span::styled(app.world.about.clone(), theme.base)]);
+            add(vec![Span::styled(
+                "Space plays, → steps one event, ? lists every key.",
+                theme.dim,
+            )]);
+        }
+        Some(event) => {
+            let catalog = Catalog::builtin();
+            let (heading, entries) = explanation(app, event, catalog);
+            add(vec![Span::styled(heading, theme.title)]);
+            if let Some(first) = entries.first() {
+                add(vec![
+                    Span::styled(format!("{} ", first.title), theme.accent),
+                    Span::styled(format!("({})", first.rfc), theme.dim),
+                ]);
+                add(vec![Span::styled(first.meaning.clone(), theme.base)]);
+                add(vec![
+                    Span::styled("Why now: ", theme.title),
+                    Span::styled(first.when.clone(), theme.base),
+                ]);
+                add(vec![
+                    Span::styled("Next: ", theme.title),
+                    Span::styled(first.next.clone(), theme.base),
+                ]);
+                for more in entries.iter().skip(1) {
+                    add(vec![
+                        Span::styled("See also ", theme.dim),
+                        Span::styled(format!("{}: {} ", more.topic, more.title), theme.info),
+                        Span::styled(format!("({})", more.rfc), theme.dim),
+                    ]);
+                }
+            }
         }
     }
-    let paragraph = Paragraph::new(lines)
-        .wrap(Wrap { trim: true })
-        .scroll((app.views.explain_scroll, 0))
-        .block(block);
-    frame.render_widget(paragraph, area);
+    // Scrolling stops at the last line; what is below is announced.
+    let height = inner.height as usize;
+    let scroll = (app.views.explain_scroll as usize).min(lines.len().saturating_sub(height));
+    let below = lines.len().saturating_sub(scroll + height);
+    let mut block = block;
+    if below > 0 {
+        let noun = if below == 1 { "line" } else { "lines" };
+        let hint = if focused {
+            format!(" ↓ {below} more {noun} ")
+        } else {
+            format!(" ↓ {below} more {noun}: Tab here, then ↓ ")
+        };
+        block = block.title_bottom(Line::styled(hint, theme.accent).right_aligned());
+    }
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), area);
 }

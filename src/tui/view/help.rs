@@ -1,51 +1,100 @@
-//! The help overlay: every key, in one box.
+//! The help overlay: every key and every symbol, in one box that fits
+//! 80×24. Any key closes it.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Clear, Paragraph, Wrap};
+use ratatui::widgets::{Clear, Paragraph};
 
 use super::pane;
+use super::text::fit_spans;
 use crate::tui::app::App;
 
 /// (keys, what they do), in the order a newcomer needs them.
-pub const KEYS: [(&str, &str); 22] = [
+pub const KEYS: [(&str, &str); 18] = [
     ("Space", "play / pause"),
-    ("→ l", "step one event forward"),
-    ("← h", "step one event back"),
-    ("] [", "next / previous session"),
-    ("} {", "next / previous hop of the followed message"),
-    ("+ -", "faster / slower"),
+    ("← → h l", "step one event back / forward"),
+    ("[ ]", "previous / next session"),
+    ("{ }", "previous / next hop of the followed message"),
+    ("- +", "slower / faster"),
     ("Home End", "first / last event"),
-    ("Tab", "focus map, transcript, explanation"),
-    ("↑ ↓ PgUp PgDn", "scroll the focused pane or view"),
-    ("1", "flow: map, transcript, explanation"),
-    ("2", "ladder: the followed message as a sequence diagram"),
-    ("3", "letter: envelope beside headers, Received chain"),
-    ("4", "queues and mailboxes at the playhead"),
-    ("5", "DNS: zones, queries and answers"),
-    ("6", "events: every event, filterable"),
-    ("f", "follow the next message"),
-    ("p", "pin / unpin the session on screen"),
-    ("/ n", "search transcripts and events / find next"),
-    ("t", "next theme (dark, light, high contrast, mono)"),
-    ("mouse", "click a node or a line; wheel scrolls"),
+    ("1 … 6", "views: flow, ladder, letter, queues, DNS, events"),
+    ("f", "follow the next message (ladder, letter, { })"),
+    ("p", "pin the session on screen / follow the playhead"),
+    ("/ n", "search transcripts and events / find the next"),
+    ("Tab", "focus the map, the transcript or the explanation"),
+    ("↑ ↓ PgUp PgDn", "scroll the focused pane or the view"),
+    (
+        "Enter",
+        "events: jump there; letter: the Received line's hop",
+    ),
+    ("d x n", "events: hide DNS, failures only, one host"),
+    ("t", "next theme: dark, light, high contrast, mono"),
+    ("mouse", "click a host or a transcript line; wheel scrolls"),
     ("?", "this help"),
-    ("q Esc Ctrl-C", "quit"),
+    ("q Esc", "quit (Ctrl-C too)"),
+];
+
+/// (symbol, meaning), as the views use them.
+pub const SYMBOLS: [(&str, &str); 10] = [
+    ("▣", "client"),
+    ("■", "mail server"),
+    ("◆", "DNS server"),
+    ("✉", "mail moving"),
+    ("? !", "DNS query, answer"),
+    ("▶", "playhead"),
+    ("⏩", "time skipped"),
+    ("✗", "failed or down"),
+    ("queue n", "waiting"),
+    ("✉ n", "in mailboxes"),
 ];
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let width = area.width.min(70);
-    let height = area.height.min(KEYS.len() as u16 + 4);
-    let [row] = Layout::vertical([Constraint::Length(height)]).flex(Flex::Center).areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)]).flex(Flex::Center).areas(row);
+    let width = area.width.min(78);
+    let inner_w = width.saturating_sub(2) as usize;
+    let key_w = KEYS
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut lines: Vec<Line> = KEYS
         .iter()
-        .map(|(keys, what)| Line::from(vec![Span::styled(format!("{keys:>14}  "), theme.accent), Span::styled(*what, theme.base)]))
+        .map(|(keys, what)| {
+            let spans = vec![
+                Span::styled(format!(" {keys:>key_w$}  "), theme.accent),
+                Span::styled(*what, theme.base),
+            ];
+            Line::from(fit_spans(spans, inner_w))
+        })
         .collect();
-    lines.push(Line::styled("Any key closes this help.", theme.dim));
+    lines.push(Line::raw(""));
+    // Symbols two or three to a line, as many as fit.
+    let mut row: Vec<Span> = vec![Span::raw(" ")];
+    let mut used = 1;
+    for (symbol, meaning) in SYMBOLS {
+        let w = super::text::width(&format!("{symbol} {meaning}   "));
+        if used + w > inner_w && used > 1 {
+            lines.push(Line::from(std::mem::replace(
+                &mut row,
+                vec![Span::raw(" ")],
+            )));
+            used = 1;
+        }
+        row.push(Span::styled(format!("{symbol} "), theme.accent));
+        row.push(Span::styled(format!("{meaning}   "), theme.base));
+        used += w;
+    }
+    lines.push(Line::from(row));
+    let height = area.height.min(lines.len() as u16 + 2);
+    let [row] = Layout::vertical([Constraint::Length(height)])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
     frame.render_widget(Clear, popup);
-    let block = pane(" Keys ".into(), true, app);
-    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).style(theme.base).block(block), popup);
+    let block = pane(" Keys and symbols ".into(), true, app)
+        .title_bottom(Line::styled(" any key closes ", theme.dim).right_aligned());
+    frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), popup);
 }

@@ -7,9 +7,10 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::Paragraph;
 
 use super::pane;
+use super::text::{fit, wrap};
 use crate::mail::{Headers, NamedMailbox, Received};
 use crate::trace::transcript::LineKind;
 use crate::trace::{ConnId, EventKind, HostId};
@@ -28,11 +29,20 @@ pub struct Hop {
 
 /// The hops of the followed message up to the playhead.
 pub fn hops(app: &App) -> Vec<Hop> {
-    let Some(id) = &app.follow else { return Vec::new() };
+    let Some(id) = &app.follow else {
+        return Vec::new();
+    };
     app.trace().events()[..app.pos]
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Queued { host, queue_id, message_id, from, rcpts, conn } if message_id == id => Some(Hop {
+            EventKind::Queued {
+                host,
+                queue_id,
+                message_id,
+                from,
+                rcpts,
+                conn,
+            } if message_id == id => Some(Hop {
                 seq: e.seq,
                 host: *host,
                 queue_id: queue_id.clone(),
@@ -51,15 +61,22 @@ pub fn letter(app: &App) -> Option<(String, Vec<u8>)> {
     let id = app.follow.as_ref()?;
     let events = &app.trace().events()[..app.pos];
     if let Some((mailbox, content)) = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Delivered { mailbox, message_id, content, .. } if message_id == id => Some((mailbox.clone(), content.as_bytes().to_vec())),
+        EventKind::Delivered {
+            mailbox,
+            message_id,
+            content,
+            ..
+        } if message_id == id => Some((mailbox.clone(), content.as_bytes().to_vec())),
         _ => None,
     }) {
         return Some((format!("as stored for {mailbox}"), content));
     }
     let index = &app.world.index;
-    let first_session = index.message_seqs(id).into_iter().find_map(|seq| match app.trace().events()[seq as usize].kind {
-        EventKind::Connect { conn, .. } => index.session(conn),
-        _ => None,
+    let first_session = index.message_seqs(id).into_iter().find_map(|seq| {
+        match app.trace().events()[seq as usize].kind {
+            EventKind::Connect { conn, .. } => index.session(conn),
+            _ => None,
+        }
     })?;
     let mut content = Vec::new();
     for &i in &first_session.lines {
@@ -72,102 +89,230 @@ pub fn letter(app: &App) -> Option<(String, Vec<u8>)> {
             content.extend_from_slice(b"\r\n");
         }
     }
-    (!content.is_empty()).then(|| ("as the client sent it (not delivered yet)".to_owned(), content))
+    (!content.is_empty()).then(|| {
+        (
+            "as the client sent it (not delivered yet)".to_owned(),
+            content,
+        )
+    })
 }
 
 /// The Received fields of the letter, top (newest) first, each with the
 /// session of the hop that wrote it when the trace knows it.
 pub fn received_chain(app: &App, content: &[u8]) -> Vec<(String, Option<ConnId>)> {
-    let hops = hops(app);
+    chain(app, &hops(app), content)
+}
+
+fn chain(app: &App, hops: &[Hop], content: &[u8]) -> Vec<(String, Option<ConnId>)> {
     Headers::parse(content)
         .get_all("Received")
         .map(|value| {
             let conn = Received::parse(value).and_then(|r| {
-                hops.iter().find(|h| h.queue_id == r.id && app.trace().name(h.host) == r.by).and_then(|h| h.conn)
+                hops.iter()
+                    .find(|h| h.queue_id == r.id && app.trace().name(h.host) == r.by)
+                    .and_then(|h| h.conn)
             });
             (value.to_owned(), conn)
         })
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+/// The envelope of every hop: what the servers routed by.
+fn envelope(app: &App, hops: &[Hop], width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let [left, right] = Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area);
-    let hops = hops(app);
-    let mut env = Vec::new();
+    let mut lines = Vec::new();
     if hops.is_empty() {
-        env.push(Line::styled("No hop yet. f follows another message; Space plays.", theme.dim));
+        let text = "No server has taken the message yet: Space plays, f follows another.";
+        return wrap(&[Span::styled(text, theme.dim)], width, 0);
     }
     for (n, hop) in hops.iter().enumerate() {
-        env.push(Line::from(vec![
-            Span::styled(format!("hop {} ", n + 1), theme.title),
-            Span::styled(format!("{} ({})", app.trace().name(hop.host), hop.queue_id), theme.mta),
-        ]));
-        let bounce = if hop.from == "<>" { "   ← null reverse-path: a bounce, never bounced" } else { "" };
-        env.push(Line::styled(format!("  MAIL FROM:{}{bounce}", hop.from), theme.client));
-        for r in &hop.rcpts {
-            env.push(Line::styled(format!("  RCPT TO:{r}"), theme.client));
+        let via = hop
+            .conn
+            .map_or(String::new(), |c| format!("  via [{}]", c.0));
+        lines.extend(wrap(
+            &[
+                Span::styled(format!("hop {} ", n + 1), theme.title),
+                Span::styled(
+                    format!(
+                        "{} queued it as {}",
+                        app.trace().name(hop.host),
+                        hop.queue_id
+                    ),
+                    theme.mta,
+                ),
+                Span::styled(via, theme.dim),
+            ],
+            width,
+            2,
+        ));
+        // One line when it fits: the envelope is short, the letter long.
+        let rcpts: Vec<String> = hop.rcpts.iter().map(|r| format!("RCPT TO:{r}")).collect();
+        let one = format!("  MAIL FROM:{}  {}", hop.from, rcpts.join("  "));
+        if super::text::width(&one) <= width && hop.from != "<>" {
+            lines.push(Line::styled(one, theme.client));
+            continue;
+        }
+        lines.extend(wrap(
+            &[Span::styled(
+                format!("  MAIL FROM:{}", hop.from),
+                theme.client,
+            )],
+            width,
+            4,
+        ));
+        if hop.from == "<>" {
+            let note = "    <> is the null reverse-path: this is a bounce, and a bounce is never bounced (RFC 5321 §4.5.5)";
+            lines.extend(wrap(&[Span::styled(note, theme.warn)], width, 4));
+        }
+        for r in rcpts {
+            lines.extend(wrap(
+                &[Span::styled(format!("  {r}"), theme.client)],
+                width,
+                4,
+            ));
         }
     }
-    let mut lines = Vec::new();
-    let mut title = " Letter ".to_owned();
-    if let Some((source, content)) = letter(app) {
-        title = format!(" Letter, {source} ");
-        let headers = Headers::parse(&content);
-        // Bcc: in the envelope, never in the letter (RFC 5322 §3.6.3).
-        let visible: Vec<String> = ["To", "Cc"]
-            .iter()
-            .flat_map(|h| headers.get_all(h).flat_map(NamedMailbox::parse_list))
-            .map(|m| m.mailbox.to_string().to_lowercase())
-            .collect();
-        if let Some(first) = hops.first() {
-            let hidden: Vec<&String> = first
-                .rcpts
-                .iter()
-                .filter(|r| !visible.contains(&r.trim_matches(['<', '>']).to_lowercase()))
-                .collect();
-            if !hidden.is_empty() && first.from != "<>" {
-                let list: Vec<&str> = hidden.iter().map(|s| s.as_str()).collect();
-                env.push(Line::styled(format!("Bcc: {} is in the envelope only", list.join(", ")), theme.warn));
-            }
-        }
-        let chain = received_chain(app, &content);
-        let total = chain.len();
-        for (i, (value, conn)) in chain.iter().enumerate() {
-            let hop = total - i;
-            let link = conn.map_or(String::new(), |c| format!("  ⇢ session [{}]", c.0));
-            let style = if i == app.views.letter_selected.min(total.saturating_sub(1)) { theme.playhead } else { theme.base };
-            lines.push(Line::from(vec![
-                Span::styled(format!("Received (hop {hop} of {total}): "), theme.accent),
-                Span::styled(value.clone(), style),
-                Span::styled(link, theme.dim),
-            ]));
-        }
-        for field in headers.iter().filter(|f| !f.name.eq_ignore_ascii_case("Received")) {
-            lines.push(Line::from(vec![
-                Span::styled(format!("{}: ", field.name), theme.title),
-                Span::styled(field.value.clone(), theme.base),
-            ]));
-        }
-        lines.push(Line::raw(""));
-        let body = String::from_utf8_lossy(crate::mail::body(&content)).into_owned();
-        lines.extend(body.lines().map(|l| Line::styled(l.to_owned(), theme.base)));
-        if total > 0 {
-            lines.insert(0, Line::styled("Read the Received lines from the bottom up: the lowest is the first hop.", theme.dim));
-        }
+    lines
+}
+
+/// Recipients of the first hop that no To: or Cc: names: Bcc.
+fn hidden_recipients(hops: &[Hop], headers: &Headers) -> Vec<String> {
+    // Bcc: in the envelope, never in the letter (RFC 5322 §3.6.3).
+    let visible: Vec<String> = ["To", "Cc"]
+        .iter()
+        .flat_map(|h| headers.get_all(h).flat_map(NamedMailbox::parse_list))
+        .map(|m| m.mailbox.to_string().to_lowercase())
+        .collect();
+    let Some(first) = hops.first().filter(|h| h.from != "<>") else {
+        return Vec::new();
+    };
+    first
+        .rcpts
+        .iter()
+        .filter(|r| !visible.contains(&r.trim_matches(['<', '>']).to_lowercase()))
+        .cloned()
+        .collect()
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let hops = hops(app);
+    let letter = letter(app);
+    let headers = letter.as_ref().map(|(_, c)| Headers::parse(c));
+    let hidden = headers
+        .as_ref()
+        .map(|h| hidden_recipients(&hops, h))
+        .unwrap_or_default();
+    // Side by side when wide; else the envelope above, as tall as it is.
+    let wide = area.width >= 100;
+    let env_width = if wide { area.width * 2 / 5 } else { area.width }.saturating_sub(2) as usize;
+    let mut env = envelope(app, &hops, env_width);
+    if !hidden.is_empty() {
+        let note = format!(
+            "Bcc: {} is in the envelope only: no header of the letter names it (RFC 5322 §3.6.3)",
+            hidden.join(", ")
+        );
+        env.extend(wrap(&[Span::styled(note, theme.warn)], env_width, 2));
+    }
+    let [left, right] = if wide {
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(area)
     } else {
-        lines.push(Line::styled("The followed message has not been written yet.", theme.dim));
+        let height = (env.len() as u16 + 2).min(area.height / 3).max(3);
+        Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area)
+    };
+    let env_block = pane(" Envelope: what servers route by ".into(), false, app);
+    frame.render_widget(Paragraph::new(env).style(theme.base).block(env_block), left);
+
+    let room = right.width.saturating_sub(2) as usize;
+    let Some(((source, content), headers)) = letter.zip(headers) else {
+        let block = pane(" Letter ".into(), true, app);
+        let text = "The followed message has not been written yet: Space plays.";
+        frame.render_widget(
+            Paragraph::new(wrap(&[Span::styled(text, theme.dim)], room, 0)).block(block),
+            right,
+        );
+        return;
+    };
+    let chain = chain(app, &hops, &content);
+    let selected = app.views.letter_selected.min(chain.len().saturating_sub(1));
+    let mut lines: Vec<Line> = Vec::new();
+    if chain.len() > 1 {
+        let note = "Each server adds its Received line on top: read them from the bottom up.";
+        lines.extend(wrap(&[Span::styled(note, theme.dim)], room, 0));
     }
-    frame.render_widget(
-        Paragraph::new(env).wrap(Wrap { trim: false }).style(theme.base).block(pane(" Envelope, hop by hop ".into(), false, app)),
-        left,
+    let mut received = 0;
+    let mut selected_row = 0;
+    for field in headers.iter() {
+        let is_received = field.name.eq_ignore_ascii_case("Received");
+        let chosen = is_received && received == selected;
+        let name_style = if is_received {
+            theme.accent
+        } else {
+            theme.title
+        };
+        let value_style = if chosen { theme.playhead } else { theme.base };
+        if chosen {
+            selected_row = lines.len();
+        }
+        let mark = if chosen { "▶" } else { "" };
+        lines.extend(wrap(
+            &[
+                Span::styled(format!("{mark}{}: ", field.name), name_style),
+                Span::styled(field.value.clone(), value_style),
+            ],
+            room,
+            4,
+        ));
+        if is_received {
+            // Which hop wrote it, and where to see that hop happen.
+            let hop = chain.len() - received;
+            let session = chain[received]
+                .1
+                .map_or(" (not written in this run)".to_owned(), |c| {
+                    format!(", in session [{}]", c.0)
+                });
+            let enter = if chosen && chain[received].1.is_some() {
+                ": Enter goes there"
+            } else {
+                ""
+            };
+            let note = format!("    ↳ hop {hop} of {}{session}{enter}", chain.len());
+            lines.extend(wrap(&[Span::styled(note, theme.dim)], room, 6));
+            received += 1;
+        }
+    }
+    lines.push(Line::styled(
+        format!("{:─<w$}", "── body ", w = room.min(40)),
+        theme.dim,
+    ));
+    let body = String::from_utf8_lossy(crate::mail::body(&content)).into_owned();
+    for l in body.lines() {
+        lines.extend(wrap(&[Span::styled(l.to_owned(), theme.base)], room, 0));
+    }
+    // ↑↓ past the last Received line scroll the letter, with the last
+    // Received line still the one Enter follows.
+    let height = right.height.saturating_sub(2) as usize;
+    let past = app
+        .views
+        .letter_selected
+        .saturating_sub(chain.len().saturating_sub(1));
+    let scroll = (selected_row.saturating_sub(height.saturating_sub(3)) + past)
+        .min(lines.len().saturating_sub(height));
+    let mut block = pane(
+        fit(&format!(" Letter, {source}: what people read "), room).into_owned(),
+        true,
+        app,
     );
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .scroll((app.views.scroll, 0))
-            .style(theme.base)
-            .block(pane(title, true, app)),
-        right,
-    );
+    let below = lines.len().saturating_sub(scroll + height);
+    if below > 0 {
+        block = block.title_bottom(Line::styled(
+            format!(
+                " ↓ {below} more {} ",
+                if below == 1 { "line" } else { "lines" }
+            ),
+            theme.accent,
+        ));
+    }
+    let lines: Vec<Line> = lines.into_iter().skip(scroll).collect();
+    frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), right);
 }

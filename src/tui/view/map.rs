@@ -3,92 +3,85 @@
 //! of the current event (✉ for SMTP and POP3, ? and ! for DNS), with the
 //! line it carries written beside it.
 //!
-//! Hosts stand in columns by their distance from the mail clients: clients,
-//! then the servers they submit to, then the MTAs those relay to; DNS
-//! servers stand in the last column.
+//! Links are braille lines on a canvas, from the edge of one label to the
+//! edge of the other; lookups are dotted, quieter than the path of mail.
+//! Labels are written afterwards, straight into the buffer, so that no
+//! line covers a host's name, and the travelling label goes where no host
+//! stands. `layout` decides where hosts stand.
+
+mod layout;
 
 use std::collections::BTreeMap;
 
 use ratatui::Frame;
+use ratatui::buffer::Buffer;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Color, Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line as TextLine, Span};
-use ratatui::widgets::canvas::{Canvas, Context, Line};
+use ratatui::widgets::Widget;
+use ratatui::widgets::canvas::{Canvas, Line, Points};
 
 use super::pane;
-use crate::dns::Summary;
-use crate::trace::{Dir, EventKind, HostId, Protocol, Role, SimTime, Trace};
+use super::text::{dns_label, fit, width};
+use crate::trace::transcript::LineKind;
+use crate::trace::{Dir, EventKind, HostId, Role, SimTime, Trace};
 use crate::tui::app::{App, Focus};
+use layout::Place;
 
-/// Where each host stands, in canvas units (0..100 both ways).
-pub fn positions(trace: &Trace, app: &App) -> BTreeMap<HostId, (f64, f64)> {
-    let n = trace.hosts.len();
-    let mut layer: Vec<Option<usize>> = vec![None; n];
-    for (i, h) in trace.hosts.iter().enumerate() {
-        if h.role == Role::Client {
-            layer[i] = Some(0);
-        }
-    }
-    // Breadth first along the way mail travels (submission and relay, not
-    // POP3 fetches), in the order sessions happened.
-    let mut changed = true;
-    while changed {
-        changed = false;
-        for s in &app.world.index.sessions {
-            let (from, to) = (usize::from(s.connection.from.0), usize::from(s.connection.to.0));
-            let carries_mail = matches!(s.connection.protocol, Protocol::Smtp | Protocol::Submission);
-            if let (true, Some(l), None) = (carries_mail, layer[from], layer[to])
-                && trace.hosts[to].role != Role::Dns
-            {
-                layer[to] = Some(l + 1);
-                changed = true;
-            }
-        }
-    }
-    let deepest = layer.iter().flatten().copied().max().unwrap_or(0);
-    for (i, h) in trace.hosts.iter().enumerate() {
-        if layer[i].is_none() {
-            layer[i] = Some(match h.role {
-                Role::Client => 0,
-                Role::Mta => 1.min(deepest + 1),
-                Role::Dns => deepest + 1,
-            });
-        }
-    }
-    let columns = layer.iter().flatten().copied().max().unwrap_or(0) + 1;
-    let mut rows: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
-    for (i, l) in layer.iter().enumerate() {
-        rows.entry(l.unwrap_or(0)).or_default().push(i);
-    }
-    let mut out = BTreeMap::new();
-    for (l, hosts) in rows {
-        let x = (l as f64 + 0.5) / columns as f64 * 100.0;
-        // Odd columns sit a little higher, so neighbouring labels and the
-        // links between hosts of one row do not run into each other.
-        let lift = if l % 2 == 1 { 12.0 } else { 0.0 };
-        for (r, &h) in hosts.iter().enumerate() {
-            let y = 95.0 - (r as f64 + 0.5) / hosts.len() as f64 * 90.0 + lift;
-            out.insert(HostId(h as u16), (x, y.clamp(5.0, 95.0)));
-        }
-    }
-    out
+/// Where each host's label is centred, in percent of the map (x to the
+/// right, y upwards), for a map of a typical size. `host_at` is exact.
+pub fn positions(_trace: &Trace, app: &App) -> BTreeMap<HostId, (f64, f64)> {
+    let (w, h) = (100.0, 30.0);
+    layout::layout(app, w as u16, h as u16)
+        .into_iter()
+        .map(|(id, (_, p))| {
+            let (x, y) = p.centre();
+            (id, (x / w * 100.0, 100.0 - y / h * 100.0))
+        })
+        .collect()
 }
 
-fn role_symbol(role: Role) -> &'static str {
-    match role {
-        Role::Client => "▣",
-        Role::Mta => "■",
-        Role::Dns => "◆",
+/// The host whose label (or badge row) is at `column`, `row` of the
+/// screen, else the nearest one, for a map drawn in `area`.
+pub fn host_at(app: &App, area: Rect, column: u16, row: u16) -> Option<HostId> {
+    let inner = pane(String::new(), false, app).inner(area);
+    let (x, y) = (column.checked_sub(inner.x)?, row.checked_sub(inner.y)?);
+    let labels = layout::layout(app, inner.width, inner.height);
+    if let Some((&id, _)) = labels.iter().find(|(_, (_, p))| p.covers(x, y, 1)) {
+        return Some(id);
     }
+    let distance = |p: &Place| {
+        let (cx, cy) = p.centre();
+        (cx - f64::from(x)).powi(2) / 4.0 + (cy - f64::from(y)).powi(2)
+    };
+    labels
+        .iter()
+        .min_by(|a, b| distance(&a.1.1).total_cmp(&distance(&b.1.1)))
+        .map(|(&id, _)| id)
+}
+
+/// Hosts from left to right as the map shows them, DNS servers last.
+pub fn host_order(app: &App) -> Vec<HostId> {
+    layout::order(app)
 }
 
 fn is_down(windows: &[(SimTime, SimTime)], now: SimTime) -> bool {
-    windows.iter().any(|(from, until)| *from <= now && now < *until)
+    windows
+        .iter()
+        .any(|(from, until)| *from <= now && now < *until)
 }
 
-/// What moves now: from, to, glyph, the line it carries.
-fn traffic(app: &App) -> Option<(HostId, HostId, &'static str, String, Style)> {
+/// What moves now: from, to, glyph, the line it carries and its style.
+struct Traffic {
+    from: HostId,
+    to: HostId,
+    glyph: &'static str,
+    label: String,
+    style: Style,
+}
+
+fn traffic(app: &App) -> Option<Traffic> {
     let event = app.current()?;
     let theme = &app.theme;
     let index = &app.world.index;
@@ -99,26 +92,67 @@ fn traffic(app: &App) -> Option<(HostId, HostId, &'static str, String, Style)> {
                 Dir::Up => (s.connection.from, s.connection.to),
                 Dir::Down => (s.connection.to, s.connection.from),
             };
-            let label = index
-                .lines
+            // The last line the event completes, as at the bottom of the
+            // transcript; a burst of commands says how many came with it.
+            let lines = super::transcript::event_lines(app, s, event.seq);
+            let data = lines
                 .iter()
-                .rev()
-                .skip_while(|l| l.seq > event.seq)
-                .find(|l| l.seq == event.seq)
-                .map(|l| l.text.clone())
+                .filter(|&&i| index.lines[i].kind == LineKind::Data && index.lines[i].text != ".")
+                .count();
+            let last = lines
+                .last()
+                .map(|&i| index.lines[i].text.clone())
                 .unwrap_or_default();
-            let glyph = "✉";
-            let style = if *dir == Dir::Down { theme.reply(label.get(..3).and_then(|c| c.parse().ok()), &label) } else { theme.accent };
-            Some((from, to, glyph, label, style))
+            let more = lines.len().saturating_sub(1);
+            let label = if data > 0 {
+                let end = if last == "." { " ." } else { "" };
+                format!("‹message data, {data} lines›{end}")
+            } else if more > 0 {
+                format!("{last} (+{more} lines)")
+            } else {
+                last
+            };
+            let style = match dir {
+                Dir::Down => theme.reply(label.get(..3).and_then(|c| c.parse().ok()), &label),
+                Dir::Up => theme.client,
+            };
+            Some(Traffic {
+                from,
+                to,
+                glyph: "✉",
+                label,
+                style,
+            })
         }
-        EventKind::Datagram { from, to, data, arrives, .. } => {
-            let summary = Summary::decode(data.as_bytes()).ok();
-            let response = summary.as_ref().is_some_and(|s| s.is_response);
-            let label = summary.map(|s| s.to_string()).unwrap_or_default();
-            let label = if arrives.is_none() { format!("{label} (lost)") } else { label };
-            Some((*from, *to, if response { "!" } else { "?" }, label, theme.accent))
+        EventKind::Datagram {
+            from,
+            to,
+            data,
+            arrives,
+            ..
+        } => {
+            // The QR bit: a response.
+            let response = data.as_bytes().get(2).is_some_and(|b| b & 0x80 != 0);
+            let label = dns_label(data.as_bytes());
+            let (label, style) = match arrives {
+                None => (format!("✗ lost: {label}"), theme.err),
+                Some(_) => (label, theme.dns),
+            };
+            Some(Traffic {
+                from: *from,
+                to: *to,
+                glyph: if response { "!" } else { "?" },
+                label,
+                style,
+            })
         }
-        EventKind::Connect { from, to, port, .. } => Some((*from, *to, "→", format!("connect :{port}"), theme.dim)),
+        EventKind::Connect { from, to, port, .. } => Some(Traffic {
+            from: *from,
+            to: *to,
+            glyph: "→",
+            label: format!("connect to port {port}"),
+            style: theme.dim,
+        }),
         _ => None,
     }
 }
@@ -126,93 +160,210 @@ fn traffic(app: &App) -> Option<(HostId, HostId, &'static str, String, Style)> {
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme;
     let trace = app.trace();
-    let block = pane(" Network ".into(), app.focus == Focus::Map, app);
-    let inner = block.inner(area);
-    let places = positions(trace, app);
-    let now = app.now();
     let index = &app.world.index;
-    let pos = app.pos;
+    let legend = TextLine::styled(legend(area.width.saturating_sub(4) as usize), theme.dim);
+    let block = pane(" Network ".into(), app.focus == Focus::Map, app).title_bottom(legend);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let (w, h) = (inner.width, inner.height);
+    if w < 8 || h < 2 {
+        return;
+    }
+    let now = app.now();
+    let labels = layout::layout(app, w, h);
     let moving = traffic(app);
-    let failed_conn = app.current().and_then(|e| match e.kind {
+    let active = moving.as_ref().map(|t| {
+        if t.from <= t.to {
+            (t.from, t.to)
+        } else {
+            (t.to, t.from)
+        }
+    });
+    // Canvas units are cells, y upwards.
+    let to_canvas = |(x, y): (f64, f64)| (x, f64::from(h) - y);
+    let ends = |a: HostId, b: HostId| {
+        let (pa, pb) = (labels.get(&a)?.1, labels.get(&b)?.1);
+        Some((pa.attach(pb.centre()), pb.attach(pa.centre())))
+    };
+    let link_down = |a: HostId, b: HostId| {
+        trace
+            .links
+            .iter()
+            .any(|l| ((l.a, l.b) == (a, b) || (l.b, l.a) == (a, b)) && is_down(&l.down, now))
+    };
+    let is_dns = |id: HostId| trace.host(id).role == Role::Dns;
+    let canvas = Canvas::default()
+        .marker(Marker::Braille)
+        .background_color(theme.base.bg.unwrap_or(Color::Reset))
+        .x_bounds([0.0, f64::from(w)])
+        .y_bounds([0.0, f64::from(h)])
+        .paint(|ctx| {
+            for &(a, b) in &index.links {
+                let Some((p, q)) = ends(a, b) else { continue };
+                let color = if link_down(a, b) {
+                    theme.err.fg
+                } else if active == Some((a, b)) {
+                    theme.accent.fg
+                } else {
+                    theme.border.fg
+                };
+                let color = color.unwrap_or(Color::Reset);
+                let ((x1, y1), (x2, y2)) = (to_canvas(p), to_canvas(q));
+                if (is_dns(a) || is_dns(b)) && active != Some((a, b)) {
+                    let steps = ((x2 - x1).abs().max((y2 - y1).abs() * 2.0) / 1.5)
+                        .ceil()
+                        .max(1.0) as usize;
+                    let dots: Vec<(f64, f64)> = (0..=steps)
+                        .map(|i| i as f64 / steps as f64)
+                        .map(|t| (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t))
+                        .collect();
+                    ctx.draw(&Points {
+                        coords: &dots,
+                        color,
+                    });
+                } else {
+                    ctx.draw(&Line {
+                        x1,
+                        y1,
+                        x2,
+                        y2,
+                        color,
+                    });
+                }
+            }
+        });
+    canvas.render(inner, frame.buffer_mut());
+    let buf = frame.buffer_mut();
+    let put = |buf: &mut Buffer, x: u16, y: u16, line: &TextLine| {
+        if x < w && y < h {
+            buf.set_line(inner.x + x, inner.y + y, line, w - x);
+        }
+    };
+    for (id, (text, place)) in &labels {
+        let style = match trace.host(*id).role {
+            Role::Client => theme.client,
+            Role::Mta => theme.mta,
+            Role::Dns => theme.dns,
+        };
+        put(
+            buf,
+            place.x,
+            place.y,
+            &TextLine::styled(text.clone(), style.add_modifier(Modifier::BOLD)),
+        );
+        let badges = badges(app, *id);
+        let bw = badges.iter().map(Span::width).sum::<usize>() as u16;
+        // Below the label, else beside it, else above: where it is free.
+        let spots = [
+            Some((place.x + 2, place.y + 1)),
+            Some((place.x + place.w + 1, place.y)),
+            place.y.checked_sub(1).map(|y| (place.x + 2, y)),
+            place.x.checked_sub(bw + 1).map(|x| (x, place.y)),
+        ];
+        let free = |&(x, y): &(u16, u16)| {
+            x + bw <= w
+                && y < h
+                && !labels.iter().any(|(other, (_, o))| {
+                    other != id && o.y == y && x < o.x + o.w + 1 && o.x < x + bw + 1
+                })
+        };
+        if let Some((x, y)) = spots.into_iter().flatten().find(free).filter(|_| bw > 0) {
+            put(buf, x, y, &TextLine::from(badges));
+        }
+    }
+    let mid = |a: HostId, b: HostId| {
+        ends(a, b).map(|(p, q)| (((p.0 + q.0) / 2.0) as u16, ((p.1 + q.1) / 2.0) as u16))
+    };
+    let note = |buf: &mut Buffer, (x, y): (u16, u16), text: &str| {
+        let tw = width(text) as u16;
+        put(
+            buf,
+            x.saturating_sub(tw / 2).min(w.saturating_sub(tw)),
+            y,
+            &TextLine::styled(text.to_owned(), theme.err),
+        );
+    };
+    for &(a, b) in &index.links {
+        if link_down(a, b)
+            && let Some(at) = mid(a, b)
+        {
+            note(buf, at, "✗ link down");
+        }
+    }
+    let failed = app.current().and_then(|e| match e.kind {
         EventKind::Refused { conn } | EventKind::Unreachable { conn } => index.session(conn),
         _ => None,
     });
-    // Canvas units per terminal cell, to centre text.
-    let cell_w = 100.0 / f64::from(inner.width.max(1));
-    let cell_h = 100.0 / f64::from(inner.height.max(1));
-    // Full names when every column has room for them, else first labels.
-    let columns = places.values().map(|(x, _)| (x * 1000.0) as i64).collect::<std::collections::BTreeSet<_>>().len().max(1);
-    let room = (inner.width as usize / columns).saturating_sub(3);
-    let longest = trace.hosts.iter().map(|h| h.name.chars().count()).max().unwrap_or(0);
-    let short = longest > room;
-    let canvas = Canvas::default()
-        .block(block)
-        .marker(Marker::Braille)
-        .x_bounds([0.0, 100.0])
-        .y_bounds([0.0, 100.0])
-        .paint(|ctx: &mut Context| {
-            for &(a, b) in &index.links {
-                let (Some(&(x1, y1)), Some(&(x2, y2))) = (places.get(&a), places.get(&b)) else { continue };
-                let down = trace.links.iter().any(|l| (l.a, l.b) == (a, b) && is_down(&l.down, now));
-                let color = if down { theme.err.fg } else { theme.border.fg };
-                ctx.draw(&Line { x1, y1, x2, y2, color: color.unwrap_or_default() });
-                if down {
-                    ctx.print((x1 + x2) / 2.0, (y1 + y2) / 2.0, Span::styled("✗ link down", theme.err));
-                }
-            }
-            ctx.layer();
-            for (id, &(x, y)) in &places {
-                let host = trace.host(*id);
-                let style = match host.role {
-                    Role::Client => theme.client,
-                    Role::Mta => theme.mta,
-                    Role::Dns => theme.dns,
-                };
-                let name = if short { host.name.split('.').next().unwrap_or(&host.name) } else { &host.name };
-                let label = format!("{} {name}", role_symbol(host.role));
-                let half = label.chars().count() as f64 / 2.0 * cell_w;
-                let left = (x - half).clamp(0.0, (100.0 - 2.0 * half).max(0.0));
-                ctx.print(left, y, Span::styled(label, style.add_modifier(ratatui::style::Modifier::BOLD)));
-                let mut badges = Vec::new();
-                let queued = index.queued.get(id).map_or(0, |s| s.at(pos));
-                let stored = index.stored.get(id).map_or(0, |s| s.at(pos));
-                if queued > 0 {
-                    badges.push(Span::styled(format!("queue {queued}"), theme.warn));
-                }
-                if stored > 0 {
-                    badges.push(Span::styled(format!("✉ {stored}"), theme.ok));
-                }
-                if is_down(&host.down, now) {
-                    badges.push(Span::styled("✗ down", theme.err));
-                }
-                if !badges.is_empty() {
-                    let mut spans = Vec::new();
-                    for (i, b) in badges.into_iter().enumerate() {
-                        if i > 0 {
-                            spans.push(Span::raw(" "));
-                        }
-                        spans.push(b);
-                    }
-                    ctx.print(left, y - cell_h, TextLine::from(spans));
-                }
-            }
-            if let Some(s) = failed_conn {
-                let (a, b) = (s.connection.from, s.connection.to);
-                if let (Some(&(x1, y1)), Some(&(x2, y2))) = (places.get(&a), places.get(&b)) {
-                    ctx.print((x1 + x2) / 2.0, (y1 + y2) / 2.0 + cell_h, Span::styled("✗ no connection", theme.err));
-                }
-            }
-            if let Some((from, to, glyph, label, style)) = &moving
-                && let (Some(&(x1, y1)), Some(&(x2, y2))) = (places.get(from), places.get(to))
-            {
-                // From just past one label to just short of the other.
-                let t = 0.15 + 0.7 * app.progress.clamp(0.0, 1.0);
-                let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
-                ctx.print(x, y, Span::styled(*glyph, theme.accent));
-                let text: String = label.chars().take(28).collect();
-                let left = x.min(100.0 - text.chars().count() as f64 * cell_w).max(0.0);
-                ctx.print(left, y + cell_h, Span::styled(text, *style));
-            }
-        });
-    frame.render_widget(canvas, area);
+    if let Some(s) = failed
+        && let Some(at) = mid(s.connection.from, s.connection.to)
+    {
+        note(buf, at, "✗ no connection");
+    }
+    let Some(t) = moving else { return };
+    let Some((p, q)) = ends(t.from, t.to) else {
+        return;
+    };
+    // From the sender's label to the receiver's, never over either.
+    let progress = app.progress.clamp(0.0, 1.0);
+    let gx = (p.0 + (q.0 - p.0) * progress).clamp(0.0, f64::from(w - 1)) as u16;
+    let gy = (p.1 + (q.1 - p.1) * progress).clamp(0.0, f64::from(h - 1)) as u16;
+    put(buf, gx, gy, &TextLine::styled(t.glyph, theme.accent));
+    let text = fit(&t.label, usize::from(w / 2 + 12).min(usize::from(w))).into_owned();
+    let tw = width(&text) as u16;
+    let x = gx.saturating_sub(tw / 2).min(w.saturating_sub(tw));
+    // Above the glyph, else below, else further off: where no host is.
+    let rows = [
+        gy.checked_sub(1),
+        Some(gy + 1),
+        gy.checked_sub(2),
+        Some(gy + 2),
+    ];
+    let mut rows = rows.into_iter().flatten().filter(|&y| y < h);
+    let first = rows.clone().next();
+    let clear = |y: u16| {
+        !labels
+            .values()
+            .any(|(_, o)| o.covers(x.saturating_sub(1), y, tw + 2))
+    };
+    if let Some(y) = rows.find(|&y| clear(y)).or(first) {
+        put(buf, x, y, &TextLine::styled(text, t.style));
+    }
+}
+
+/// A host's badges: its queue, the messages in its mailboxes, down.
+fn badges(app: &App, id: HostId) -> Vec<Span<'static>> {
+    let theme = &app.theme;
+    let index = &app.world.index;
+    let queued = index.queued.get(&id).map_or(0, |s| s.at(app.pos));
+    let stored = index.stored.get(&id).map_or(0, |s| s.at(app.pos));
+    let mut badges = Vec::new();
+    if queued > 0 {
+        badges.push(Span::styled(format!("queue {queued}"), theme.warn));
+    }
+    if stored > 0 {
+        badges.push(Span::styled(format!("✉ {stored}"), theme.ok));
+    }
+    if is_down(&app.trace().host(id).down, app.now()) {
+        badges.push(Span::styled("✗ down", theme.err));
+    }
+    let mut out = Vec::new();
+    for b in badges {
+        if !out.is_empty() {
+            out.push(Span::raw(" "));
+        }
+        out.push(b);
+    }
+    out
+}
+
+/// What the symbols mean, as much as fits in `room` cells.
+fn legend(room: usize) -> String {
+    const FULL: &str = " ▣ client  ■ MTA  ◆ DNS  ✉ mail  ? query  ! answer  ✉ n stored ";
+    const MEDIUM: &str = " ▣ client  ■ MTA  ◆ DNS  ✉ mail  ? query  ! answer ";
+    const SHORT: &str = " ▣ client ■ MTA ◆ DNS ";
+    [FULL, MEDIUM, SHORT]
+        .into_iter()
+        .find(|l| width(l) <= room)
+        .unwrap_or_default()
+        .to_owned()
 }

@@ -11,6 +11,7 @@ pub mod map;
 pub mod queues;
 pub mod status;
 pub mod tabs;
+pub mod text;
 pub mod transcript;
 
 use ratatui::style::Style;

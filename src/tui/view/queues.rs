@@ -10,6 +10,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::pane;
+use super::text::wrap;
 use crate::mail::Headers;
 use crate::trace::{EventKind, HostId, SimTime, Trace};
 use crate::tui::app::App;
@@ -44,7 +45,13 @@ pub fn state_at(trace: &Trace, pos: usize) -> (Vec<Entry>, Mailboxes) {
     let mut boxes = Mailboxes::new();
     for e in &trace.events()[..pos.min(trace.len())] {
         match &e.kind {
-            EventKind::Queued { host, queue_id, from, rcpts, .. } => queue.push(Entry {
+            EventKind::Queued {
+                host,
+                queue_id,
+                from,
+                rcpts,
+                ..
+            } => queue.push(Entry {
                 host: *host,
                 queue_id: queue_id.clone(),
                 from: from.clone(),
@@ -53,25 +60,49 @@ pub fn state_at(trace: &Trace, pos: usize) -> (Vec<Entry>, Mailboxes) {
                 retry_at: None,
                 last_reason: None,
             }),
-            EventKind::Deferred { host, queue_id, attempts, retry_at, attempt } => {
-                if let Some(q) = queue.iter_mut().find(|q| q.host == *host && q.queue_id == *queue_id) {
+            EventKind::Deferred {
+                host,
+                queue_id,
+                attempts,
+                retry_at,
+                attempt,
+            } => {
+                if let Some(q) = queue
+                    .iter_mut()
+                    .find(|q| q.host == *host && q.queue_id == *queue_id)
+                {
                     q.attempts = *attempt;
                     q.retry_at = Some(*retry_at);
                     q.rcpts = attempts.iter().map(|a| a.rcpt.clone()).collect();
                     q.last_reason = attempts.first().map(|a| a.reason.clone());
                 }
             }
-            EventKind::Dequeued { host, queue_id } => queue.retain(|q| !(q.host == *host && q.queue_id == *queue_id)),
-            EventKind::Delivered { host, mailbox, uid, content, .. } => {
-                let headers = Headers::parse(content.as_bytes());
-                boxes.entry((*host, mailbox.clone())).or_default().push(Stored {
-                    uid: uid.clone(),
-                    subject: headers.get_decoded("Subject").unwrap_or_default(),
-                    from: headers.get("From").unwrap_or_default().to_owned(),
-                    at: e.at,
-                });
+            EventKind::Dequeued { host, queue_id } => {
+                queue.retain(|q| !(q.host == *host && q.queue_id == *queue_id))
             }
-            EventKind::Removed { host, mailbox, uids } => {
+            EventKind::Delivered {
+                host,
+                mailbox,
+                uid,
+                content,
+                ..
+            } => {
+                let headers = Headers::parse(content.as_bytes());
+                boxes
+                    .entry((*host, mailbox.clone()))
+                    .or_default()
+                    .push(Stored {
+                        uid: uid.clone(),
+                        subject: headers.get_decoded("Subject").unwrap_or_default(),
+                        from: headers.get("From").unwrap_or_default().to_owned(),
+                        at: e.at,
+                    });
+            }
+            EventKind::Removed {
+                host,
+                mailbox,
+                uids,
+            } => {
                 if let Some(b) = boxes.get_mut(&(*host, mailbox.clone())) {
                     b.retain(|s| !uids.contains(&s.uid));
                 }
@@ -86,46 +117,111 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let trace = app.trace();
     let (queue, boxes) = state_at(trace, app.pos);
-    let [left, right] = Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
+    // Side by side when wide, else queues above mailboxes.
+    let [left, right] = if area.width >= 100 {
+        Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
+    } else {
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(area)
+    };
+    let room = left.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     if queue.is_empty() {
-        lines.push(Line::styled("Every queue is empty at this moment.", theme.dim));
+        let text =
+            "Every queue is empty at this moment: each message is delivered, or not yet sent.";
+        lines.extend(wrap(&[Span::styled(text, theme.dim)], room, 0));
     }
     for q in &queue {
-        lines.push(Line::from(vec![
-            Span::styled(format!("{} ", trace.name(q.host)), theme.mta),
-            Span::styled(q.queue_id.clone(), theme.title),
-            Span::styled(format!("  from {}", q.from), theme.base),
-        ]));
-        lines.push(Line::styled(format!("    to {}", q.rcpts.join(", ")), theme.base));
-        match (q.attempts, q.retry_at) {
-            (0, _) | (_, None) => lines.push(Line::styled("    waiting for its first attempt", theme.dim)),
-            (n, Some(at)) => lines.push(Line::styled(format!("    {n} attempt(s); next at {at}"), theme.warn)),
-        }
+        lines.extend(wrap(
+            &[
+                Span::styled(format!("{} ", trace.name(q.host)), theme.mta),
+                Span::styled(q.queue_id.clone(), theme.title),
+                Span::styled(format!("  from {}", q.from), theme.base),
+            ],
+            room,
+            4,
+        ));
+        lines.extend(wrap(
+            &[Span::styled(
+                format!("  to {}", q.rcpts.join(", ")),
+                theme.base,
+            )],
+            room,
+            4,
+        ));
+        let state = match (q.attempts, q.retry_at) {
+            (0, _) | (_, None) => Span::styled("  waiting for its first attempt", theme.dim),
+            (n, Some(at)) => {
+                let tries = if n == 1 {
+                    "1 attempt".to_owned()
+                } else {
+                    format!("{n} attempts")
+                };
+                Span::styled(format!("  ⏩ {tries} so far; next try at {at}"), theme.warn)
+            }
+        };
+        lines.extend(wrap(&[state], room, 4));
         if let Some(reason) = &q.last_reason {
-            lines.push(Line::styled(format!("    last: {reason}"), theme.dim));
+            lines.extend(wrap(
+                &[Span::styled(format!("  last: {reason}"), theme.dim)],
+                room,
+                4,
+            ));
         }
     }
     let scroll = app.views.scroll;
+    let title = format!(" Queues at {} ({}) ", app.now(), queue.len());
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).style(theme.base).block(pane(format!(" Queues ({}) ", queue.len()), true, app)),
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .style(theme.base)
+            .block(pane(title, true, app)),
         left,
     );
+    let room = right.width.saturating_sub(2) as usize;
     let mut lines = Vec::new();
     for ((host, address), messages) in &boxes {
-        lines.push(Line::from(vec![
-            Span::styled(address.clone(), theme.title),
-            Span::styled(format!(" on {} ({})", trace.name(*host), messages.len()), theme.dim),
-        ]));
+        let count = match messages.len() {
+            0 => "empty".to_owned(),
+            1 => "1 message".to_owned(),
+            n => format!("{n} messages"),
+        };
+        lines.extend(wrap(
+            &[
+                Span::styled(address.clone(), theme.title),
+                Span::styled(format!(" on {}: {count}", trace.name(*host)), theme.dim),
+            ],
+            room,
+            4,
+        ));
+        if messages.is_empty() {
+            lines.push(Line::styled(
+                "  (its owner fetched and deleted what came)",
+                theme.dim,
+            ));
+        }
         for m in messages {
-            lines.push(Line::styled(format!("  ✉ {} {:?} from {}", m.at, m.subject, m.from), theme.ok));
+            lines.extend(wrap(
+                &[Span::styled(
+                    format!("  ✉ {} {:?} from {}", m.at, m.subject, m.from),
+                    theme.ok,
+                )],
+                room,
+                4,
+            ));
         }
     }
     if lines.is_empty() {
-        lines.push(Line::styled("No mailbox holds a message yet.", theme.dim));
+        lines.extend(wrap(
+            &[Span::styled("No mailbox holds a message yet.", theme.dim)],
+            room,
+            0,
+        ));
     }
     frame.render_widget(
-        Paragraph::new(lines).scroll((scroll, 0)).style(theme.base).block(pane(" Mailboxes ".into(), false, app)),
+        Paragraph::new(lines)
+            .scroll((scroll, 0))
+            .style(theme.base)
+            .block(pane(" Mailboxes ".into(), false, app)),
         right,
     );
 }

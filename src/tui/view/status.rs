@@ -1,58 +1,178 @@
-//! The bottom lines: play state, speed, simulated time, event n of N, the
-//! session on screen, a gap announcement, and the keys that matter now.
+//! The bottom lines: play state, speed, simulated time, event n of N, a
+//! gap announcement and the session on screen; then the keys that matter
+//! now. Both lines are fitted to the width by importance, whole items at a
+//! time, so that 80 columns still show "? help" and "q quit".
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
+use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
+use super::text::{fit, host_name};
 use crate::scenario::duration::format_duration;
 use crate::tui::app::{App, SPEEDS, View};
 
+/// Items in the order they are shown, each with its rank (0 first kept):
+/// as many as fit, by rank.
+fn fit_items(
+    items: Vec<(u8, Vec<Span<'static>>)>,
+    room: usize,
+    sep: &Span<'static>,
+) -> Vec<Span<'static>> {
+    let mut order: Vec<usize> = (0..items.len()).collect();
+    order.sort_by_key(|&i| items[i].0);
+    let mut keep = vec![false; items.len()];
+    let mut used = 0;
+    for i in order {
+        let w: usize = items[i].1.iter().map(Span::width).sum::<usize>()
+            + if used > 0 { sep.width() } else { 0 };
+        if used + w <= room {
+            used += w;
+            keep[i] = true;
+        }
+    }
+    let mut out = Vec::new();
+    for (i, (_, spans)) in items.into_iter().enumerate() {
+        if keep[i] {
+            if !out.is_empty() {
+                out.push(sep.clone());
+            }
+            out.extend(spans);
+        }
+    }
+    out
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let state = if app.playing { "▶ playing" } else { "⏸ paused" };
+    let room = area.width.saturating_sub(1) as usize;
+    let state = if app.playing {
+        "▶ playing"
+    } else {
+        "⏸ paused"
+    };
     let speed = SPEEDS[app.speed];
-    let speed = if speed < 1.0 { format!("{speed}×") } else { format!("{speed:.0}×") };
-    let mut spans = vec![
-        Span::styled(format!(" {state} {speed} "), theme.accent),
-        Span::styled(format!(" {} ", app.now()), theme.title),
-        Span::styled(format!(" event {}/{} ", app.pos, app.len()), theme.base),
+    let speed = if speed < 1.0 {
+        format!("{speed}×")
+    } else {
+        format!("{speed:.0}×")
+    };
+    let mut items = vec![
+        (
+            0,
+            vec![Span::styled(format!("{state} {speed}"), theme.accent)],
+        ),
+        (1, vec![Span::styled(app.now().to_string(), theme.title)]),
+        (
+            2,
+            vec![Span::styled(
+                format!("event {}/{}", app.pos, app.len()),
+                theme.base,
+            )],
+        ),
     ];
-    if let Some(s) = app.session() {
-        let c = &s.connection;
-        let trace = app.trace();
-        let pin = if app.pinned.is_some() { " (pinned)" } else { "" };
-        spans.push(Span::styled(
-            format!(" [{}] {} → {}{pin} ", c.conn.0, trace.name(c.from), trace.name(c.to)),
-            theme.dim,
-        ));
-    }
     if let Some(gap) = app.gap_before() {
+        // A long quiet stretch was skipped: say how long, and what woke
+        // the world up. It gets whatever room the rest leaves.
         let why = app
             .current()
             .map(|e| crate::trace::describe::event_text(app.trace(), e))
             .unwrap_or_default();
-        spans.push(Span::styled(format!(" ⏩ {} later: {why} ", format_duration(gap)), theme.warn));
+        let text = format!("⏩ {} later: {why}", format_duration(gap));
+        let used: usize = items
+            .iter()
+            .map(|(_, s)| s.iter().map(Span::width).sum::<usize>() + 3)
+            .sum();
+        let text = fit(&text, room.saturating_sub(used).max(12)).into_owned();
+        items.push((3, vec![Span::styled(text, theme.warn)]));
     }
-    let first = Line::from(spans);
-    let keys = if app.searching {
-        format!(" search: {}▏  Enter find · Esc cancel", app.search)
-    } else if let Some(notice) = &app.notice {
-        format!(" {notice}")
-    } else {
-        let view_keys = match app.view {
-            View::Main => "Tab focus · [ ] session",
-            View::Events => "↑↓ select · Enter jump · d dns · x failures · n node",
-            View::Letter => "↑↓ Received line · Enter jump",
-            _ => "↑↓ scroll",
+    if let Some(s) = app.session() {
+        let c = &s.connection;
+        let trace = app.trace();
+        let pin = if app.pinned.is_some() {
+            " (pinned)"
+        } else {
+            ""
         };
-        format!(" Space play · ←→ step · {view_keys} · {{ }} hop · f follow · 1-6 views · / search · ? help · q quit")
+        let text = format!(
+            "[{}] {} → {}{pin}",
+            c.conn.0,
+            host_name(trace, c.from, 12),
+            host_name(trace, c.to, 12)
+        );
+        items.push((4, vec![Span::styled(text, theme.dim)]));
+    }
+    let sep = Span::styled(" · ", theme.dim);
+    let mut first = vec![Span::raw(" ")];
+    first.extend(fit_items(items, room, &sep));
+    let second = if app.searching {
+        Line::from(vec![
+            Span::styled(format!(" /{}▏", app.search), theme.accent),
+            Span::styled("  Enter finds · Esc cancels", theme.dim),
+        ])
+    } else if let Some(notice) = &app.notice {
+        Line::styled(format!(" {}", fit(notice, room)), theme.accent)
+    } else {
+        let mut line = vec![Span::raw(" ")];
+        line.extend(fit_items(
+            keys(app, theme.accent, theme.dim),
+            room,
+            &Span::styled(" · ", theme.dim),
+        ));
+        Line::from(line)
     };
     let lines = if area.height >= 2 {
-        vec![first, Line::styled(keys, theme.dim)]
+        vec![Line::from(first), second]
     } else {
-        vec![first]
+        // One row only: the help key, when it fits, says where the rest is.
+        let used: usize = first.iter().map(Span::width).sum();
+        if used + 10 <= room {
+            first.push(Span::styled("  ? help", theme.dim));
+        }
+        vec![Line::from(first)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
+}
+
+/// The keys worth showing in the current view, ranked.
+fn keys(app: &App, key: Style, what: Style) -> Vec<(u8, Vec<Span<'static>>)> {
+    let item = |rank: u8, k: &str, w: &str| {
+        (
+            rank,
+            vec![
+                Span::styled(k.to_owned(), key),
+                Span::styled(format!(" {w}"), what),
+            ],
+        )
+    };
+    let mut items = vec![
+        item(0, "Space", if app.playing { "pause" } else { "play" }),
+        item(1, "←→", "step"),
+    ];
+    let view: &[(&str, &str)] = match app.view {
+        View::Main => &[("Tab", "focus"), ("↑↓", "scroll")],
+        View::Ladder | View::Queues | View::Dns => &[("↑↓", "scroll")],
+        View::Letter => &[("↑↓", "Received line"), ("Enter", "its session")],
+        View::Events => &[
+            ("↑↓", "select"),
+            ("Enter", "jump"),
+            ("d", "DNS"),
+            ("x", "failures"),
+            ("n", "host"),
+        ],
+    };
+    for (i, (k, w)) in view.iter().enumerate() {
+        items.push(item(4 + i as u8, k, w));
+    }
+    items.extend([
+        item(9, "[ ]", "session"),
+        item(8, "{ }", "hop"),
+        item(7, "f", "follow"),
+        item(5, "1-6", "views"),
+        item(10, "/", "search"),
+        item(2, "?", "help"),
+        item(3, "q", "quit"),
+    ]);
+    items
 }

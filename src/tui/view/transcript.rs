@@ -1,14 +1,17 @@
 //! The transcript of the session on screen: `C:` and `S:` lines with
-//! their times, coloured by kind, the lines of the current event
-//! highlighted, message data dimmed.
+//! their times, coloured by kind, the lines of the current event marked
+//! ▶ and highlighted, message data dimmed. One line of the wire is one row
+//! (the mouse relies on it): a long line ends in `…`, and the explanation
+//! pane below shows it whole.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane;
-use crate::trace::index::Outcome;
+use super::text::{fit, fit_spans, host_name, width};
+use crate::trace::index::{Outcome, Session};
 use crate::trace::transcript::LineKind;
 use crate::trace::{Dir, Protocol};
 use crate::tui::app::{App, Focus};
@@ -26,68 +29,130 @@ fn protocol_name(p: Protocol) -> &'static str {
 /// The transcript lines visible in a pane of `height` rows: indices into
 /// `Index::lines`, oldest first. Shared with mouse handling.
 pub fn visible(app: &App, height: usize) -> Vec<usize> {
-    let Some(session) = app.session() else { return Vec::new() };
+    let Some(session) = app.session() else {
+        return Vec::new();
+    };
     let sent = app.world.index.lines_at(session, app.pos);
     let end = sent.saturating_sub(app.views.transcript_back);
     let start = end.saturating_sub(height);
     session.lines[start..end].to_vec()
 }
 
+/// The lines of `session` that event `seq` completes (indices into
+/// `Index::lines`), found by binary search rather than by a walk.
+pub fn event_lines<'a>(app: &'a App, session: &'a Session, seq: u64) -> &'a [usize] {
+    let lines = &app.world.index.lines;
+    let start = session.lines.partition_point(|&i| lines[i].seq < seq);
+    let end = session.lines.partition_point(|&i| lines[i].seq <= seq);
+    &session.lines[start..end]
+}
+
+/// `[n] protocol: client → server`, with shorter names when the pane is
+/// narrow, and the pin when the user chose this session.
+fn title(app: &App, session: &Session, room: usize) -> String {
+    let c = &session.connection;
+    let trace = app.trace();
+    let pin = if app.pinned.is_some() {
+        " (pinned: p follows)"
+    } else {
+        ""
+    };
+    let full = format!(
+        " [{}] {}: {} → {}{pin} ",
+        c.conn.0,
+        protocol_name(c.protocol),
+        trace.name(c.from),
+        trace.name(c.to)
+    );
+    if width(&full) <= room {
+        return full;
+    }
+    let short = |h| host_name(trace, h, 12);
+    let pin = if app.pinned.is_some() { " pinned" } else { "" };
+    let brief = format!(
+        " [{}] {}: {} → {}{pin} ",
+        c.conn.0,
+        protocol_name(c.protocol),
+        short(c.from),
+        short(c.to)
+    );
+    fit(&brief, room).into_owned()
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
-    let trace = app.trace();
     let focused = app.focus == Focus::Transcript;
     let Some(session) = app.session() else {
         let block = pane(" Transcript ".into(), focused, app);
-        let text = "No session yet. Press Space to play, or → to step.";
-        frame.render_widget(Paragraph::new(text).style(theme.dim).block(block), area);
+        let text = vec![
+            Line::styled("No session yet.", theme.dim),
+            Line::styled(
+                "Space plays; → steps one event; ] jumps to the first session.",
+                theme.dim,
+            ),
+        ];
+        frame.render_widget(
+            Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
+            area,
+        );
         return;
     };
-    let c = &session.connection;
-    let title = format!(
-        " [{}] {} → {}:{} ",
-        c.conn.0,
-        trace.name(c.from),
-        trace.name(c.to),
-        protocol_name(c.protocol)
-    );
-    let block = pane(title, focused, app);
+    let room = area.width.saturating_sub(2) as usize;
+    let mut block = pane(title(app, session, room), focused, app);
+    if app.views.transcript_back > 0 {
+        let back = format!(" ↑ {} lines back: ↓ returns ", app.views.transcript_back);
+        block = block.title_bottom(Line::styled(fit(&back, room).into_owned(), theme.accent));
+    }
     let inner = block.inner(area);
+    let width = inner.width as usize;
+    let reached = (session.last_seq as usize) < app.pos;
+    let failure = match session.outcome {
+        Outcome::Refused if reached => Some("✗ connection refused: nothing listens on that port"),
+        Outcome::Unreachable if reached => {
+            Some("✗ no answer: the host or the link is down (timed out)")
+        }
+        _ => None,
+    };
+    let height = (inner.height as usize).saturating_sub(usize::from(failure.is_some()));
+    let rows = visible(app, height);
+    let index = &app.world.index;
     let current = app.pos.checked_sub(1).map(|p| p as u64);
-    let mut lines: Vec<Line> = visible(app, inner.height as usize)
+    // Times as wide as the widest on screen, so the tags stay in a column.
+    let time_w = rows
+        .iter()
+        .map(|&i| index.lines[i].at.to_string().len())
+        .max()
+        .unwrap_or(0);
+    let mut lines: Vec<Line> = rows
         .into_iter()
         .map(|i| {
-            let line = &app.world.index.lines[i];
+            let line = &index.lines[i];
             let (tag, style) = match (line.dir, line.kind) {
                 (_, LineKind::Data) => ("  │", theme.dim),
                 (Dir::Up, _) => ("C:", theme.client),
                 (Dir::Down, LineKind::Reply { code }) => ("S:", theme.reply(code, &line.text)),
                 (Dir::Down, _) => ("S:", theme.base),
             };
-            let mut spans = vec![
-                Span::styled(format!("{:>9} ", line.at.to_string()), theme.dim),
+            let now = Some(line.seq) == current;
+            let spans = vec![
+                Span::styled(if now { "▶" } else { " " }, theme.accent),
+                Span::styled(format!("{:>time_w$} ", line.at.to_string()), theme.dim),
                 Span::styled(format!("{tag} "), style),
                 Span::styled(line.text.clone(), style),
             ];
-            if Some(line.seq) == current {
-                spans.insert(0, Span::styled("▶", theme.accent));
-                Line::from(spans).style(theme.playhead)
+            let line = Line::from(fit_spans(spans, width));
+            if now {
+                line.style(theme.playhead)
             } else {
-                spans.insert(0, Span::raw(" "));
-                Line::from(spans)
+                line
             }
         })
         .collect();
-    let reached = (session.last_seq as usize) < app.pos;
-    match session.outcome {
-        Outcome::Refused if reached => lines.push(Line::styled("  ✗ connection refused: nothing listens on that port", theme.err)),
-        Outcome::Unreachable if reached => {
-            lines.push(Line::styled("  ✗ no answer: the host or the link is down (timed out)", theme.err));
-        }
-        _ => {}
+    if let Some(text) = failure {
+        lines.push(Line::styled(format!("  {text}"), theme.err));
     }
     if lines.is_empty() {
-        lines.push(Line::styled("  (connecting...)", theme.dim));
+        lines.push(Line::styled("  (connecting…)", theme.dim));
     }
     frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), area);
 }
