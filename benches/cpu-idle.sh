@@ -3,7 +3,7 @@
 # playing for comparison.
 #
 # Starts `mailflow tui SCENARIO` in a detached tmux (a private server, no
-# user configuration) of 120x40, lets it settle, then for SECONDS seconds
+# user configuration) of 120x40 (SIZE), lets it settle, then for SECONDS_EACH s
 # each measures the process's CPU time (utime + stime of all its threads,
 # from /proc/PID/stat) and its context switches (voluntary + involuntary,
 # summed over /proc/PID/task/*/status: every wakeup of a blocked thread is
@@ -38,7 +38,12 @@ bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
 tick=$(getconf CLK_TCK)
 sock="mailflow-cpu-idle-$$"
 tm() { tmux -L "$sock" -f /dev/null "$@"; }
-trap 'tm kill-server 2>/dev/null || true' EXIT
+socket_path=
+cleanup() {
+  tm kill-server 2>/dev/null || true
+  [ -n "$socket_path" ] && rm -f "$socket_path"
+}
+trap cleanup EXIT
 
 # utime + stime of a process, in clock ticks (fields 14 and 15 of stat;
 # the command name in field 2 may hold spaces, so cut after its ')').
@@ -72,6 +77,7 @@ window() {
 
 cols=${size%x*} rows=${size#*x}
 tm new-session -d -s main -x "$cols" -y "$rows" "exec $(printf '%q' "$bin") tui $(printf '%q' "$scenario")"
+socket_path=$(tm display-message -p -t main '#{socket_path}')
 pid=$(tm display-message -p -t main '#{pane_pid}')
 server=$(tm display-message -p -t main '#{pid}')
 

@@ -25,6 +25,13 @@
 //! | `MAILFLOW_TUI_EVENTS`     | `1000000` | target length of the big trace (`0` skips part b) |
 //! | `MAILFLOW_TUI_BUDGET_MS`  | `1500`    | time spent on one cell of a table (at least 3 samples) |
 //! | `MAILFLOW_TUI_SEED`       | `1`       | seed of the random playheads |
+//! | `MAILFLOW_TUI_SPACING_MS` | `5000`    | simulated time between two sends of the big trace |
+//! | `MAILFLOW_TUI_FETCH_S`    | `900`     | bob's phone fetches this often (`0`: only hello's one fetch) |
+//!
+//! Without `--bench` (as `cargo test --benches` runs it) it is a smoke run:
+//! a 20,000-event trace and 5 ms a cell, about a second in all. A frame that
+//! panics is counted and reported under its table, with its playhead; the
+//! bench goes on.
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
@@ -359,7 +366,9 @@ fn seeks(app: &mut App, view: View, help: bool, seed: u64) -> Stats {
 
 fn fmt(d: Duration) -> String {
     let us = d.as_secs_f64() * 1e6;
-    if us < 1000.0 {
+    if us < 1.0 {
+        format!("{:.0} ns", us * 1000.0)
+    } else if us < 1000.0 {
         format!("{us:.0} µs")
     } else if us < 1e6 {
         format!("{:.2} ms", us / 1000.0)

@@ -66,6 +66,8 @@ fn quote(word: &str) -> String {
 struct Tmux {
     socket: String,
     target: String,
+    /// The server's socket file, removed on drop (kill-server leaves it).
+    socket_path: Option<std::path::PathBuf>,
 }
 
 impl Tmux {
@@ -81,9 +83,10 @@ impl Tmux {
             std::process::id(),
             NEXT.fetch_add(1, Ordering::Relaxed)
         );
-        let tmux = Tmux {
+        let mut tmux = Tmux {
             target: format!("{socket}:0.0"),
             socket,
+            socket_path: None,
         };
         let mut shell: Vec<String> = vec!["env".into(), "-u".into(), "NO_COLOR".into()];
         shell.push(format!("PS1={PROMPT}"));
@@ -103,6 +106,8 @@ impl Tmux {
         ];
         args.extend(shell.iter().map(String::as_str));
         tmux.run(&args);
+        let path = tmux.format("#{socket_path}");
+        tmux.socket_path = (!path.is_empty()).then(|| path.into());
         tmux.wait_for("the shell's prompt", |s| s.contains(PROMPT.trim_end()));
         tmux
     }
@@ -210,6 +215,9 @@ impl Drop for Tmux {
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "-f", "/dev/null", "kill-server"])
             .output();
+        if let Some(path) = &self.socket_path {
+            let _ = std::fs::remove_file(path);
+        }
     }
 }
 

@@ -510,7 +510,7 @@ fn each_view_names_itself_on_screen() {
     let expected = [
         (View::Main, "Network"),
         (View::Ladder, "Ladder of"),
-        (View::Letter, "Envelope, hop by hop"),
+        (View::Letter, "Envelope: what servers route by"),
         (View::Queues, "Queues ("),
         (View::Dns, "Queries and answers"),
         (View::Events, "Events ("),
@@ -744,7 +744,7 @@ fn question_mark_opens_help_and_any_key_closes_it_doing_nothing_else() {
         let mut app = app("hello");
         press(&mut app, KeyCode::Char('?'));
         assert!(app.help);
-        assert!(screen(&app, 120, 40).contains("Any key closes this help."));
+        assert!(screen(&app, 120, 40).contains("any key closes"));
         press(&mut app, key);
         assert!(!app.help, "{key:?} closes the help");
         assert!(!app.quit && !app.playing, "{key:?} only closed the help");
@@ -753,7 +753,7 @@ fn question_mark_opens_help_and_any_key_closes_it_doing_nothing_else() {
             (0, View::Main),
             "{key:?} only closed the help"
         );
-        assert!(!screen(&app, 120, 40).contains("Any key closes this help."));
+        assert!(!screen(&app, 120, 40).contains("any key closes"));
     }
 }
 
@@ -900,8 +900,9 @@ fn d_and_x_outside_the_events_view_change_no_filter() {
 
 #[test]
 fn a_narrower_filter_keeps_enter_on_the_row_shown_selected() {
-    // Select a row far down the whole list, then narrow the list: the view
-    // draws the selection on its last row; Enter must jump there.
+    // Select a row far down the whole list, then narrow the list: the
+    // selection starts again at the first row of the narrower list, and
+    // Enter must jump to the row drawn selected.
     let mut app = app("three-domains");
     press(&mut app, KeyCode::Char('6'));
     for _ in 0..100 {
@@ -912,11 +913,7 @@ fn a_narrower_filter_keeps_enter_on_the_row_shown_selected() {
     assert!(failures.len() < 100);
     press(&mut app, KeyCode::Enter);
     assert_eq!(app.view, View::Main, "Enter jumped");
-    assert_eq!(
-        app.pos,
-        failures.last().unwrap() + 1,
-        "to the row drawn selected"
-    );
+    assert_eq!(app.pos, failures[0] + 1, "to the row drawn selected");
 }
 
 #[test]

@@ -7,8 +7,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::pane;
 use super::text::{dns_label, fit_spans, host_name, wrap};
+use super::{pane, scroll_in};
 use crate::dns::Summary;
 use crate::trace::EventKind;
 use crate::tui::app::App;
@@ -46,11 +46,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let height = (zones.len() as u16 + 2).min(area.height * 2 / 5).max(3);
         Layout::vertical([Constraint::Length(height), Constraint::Min(1)]).areas(area)
     };
-    let scroll = app.views.scroll;
-    let block = pane(" Zones ".into(), false, app);
+    let (scroll, more) = scroll_in(app.views.scroll, zones.len(), left);
+    let block = pane(" Zones ".into(), false, app)
+        .title_bottom(Line::styled(more.unwrap_or_default(), theme.accent));
     frame.render_widget(
-        Paragraph::new(zones)
-            .scroll((scroll, 0))
+        Paragraph::new(zones.clone())
+            .scroll((scroll.min(zones.len().saturating_sub(1) as u16), 0))
             .style(theme.base)
             .block(block),
         left,

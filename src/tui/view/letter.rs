@@ -55,45 +55,54 @@ pub fn hops(app: &App) -> Vec<Hop> {
         .collect()
 }
 
-/// The letter as far as it got: the stored copy once delivered, else what
-/// the client sent in its first session.
+/// The letter as far as it got: the stored copy once delivered, else the
+/// copy the latest server received (its Received lines grow hop by hop,
+/// which is the lesson of a mail loop). Found through the message's own
+/// events, not by a walk of the trace.
 pub fn letter(app: &App) -> Option<(String, Vec<u8>)> {
     let id = app.follow.as_ref()?;
-    let events = &app.trace().events()[..app.pos];
-    if let Some((mailbox, content)) = events.iter().rev().find_map(|e| match &e.kind {
-        EventKind::Delivered {
-            mailbox,
-            message_id,
-            content,
-            ..
-        } if message_id == id => Some((mailbox.clone(), content.as_bytes().to_vec())),
-        _ => None,
-    }) {
-        return Some((format!("as stored for {mailbox}"), content));
-    }
     let index = &app.world.index;
-    let first_session = index.message_seqs(id).into_iter().find_map(|seq| {
-        match app.trace().events()[seq as usize].kind {
-            EventKind::Connect { conn, .. } => index.session(conn),
-            _ => None,
-        }
-    })?;
-    let mut content = Vec::new();
-    for &i in &first_session.lines {
-        let line = &index.lines[i];
-        if line.seq as usize >= app.pos || (line.kind == LineKind::Data && line.text == ".") {
-            break;
-        }
-        if line.kind == LineKind::Data {
-            content.extend_from_slice(line.text.strip_prefix('.').unwrap_or(&line.text).as_bytes());
-            content.extend_from_slice(b"\r\n");
+    let trace = app.trace();
+    let seqs = index.message_seqs(id);
+    let happened = || {
+        seqs.iter()
+            .rev()
+            .map(|&s| s as usize)
+            .filter(|&s| s < app.pos)
+    };
+    for seq in happened() {
+        if let EventKind::Delivered {
+            mailbox, content, ..
+        } = &trace.events()[seq].kind
+        {
+            return Some((
+                format!("as stored for {mailbox}"),
+                content.as_bytes().to_vec(),
+            ));
         }
     }
-    (!content.is_empty()).then(|| {
-        (
-            "as the client sent it (not delivered yet)".to_owned(),
-            content,
-        )
+    happened().find_map(|seq| {
+        let EventKind::Connect { conn, .. } = trace.events()[seq].kind else {
+            return None;
+        };
+        let session = index.session(conn)?;
+        let mut content = Vec::new();
+        for &i in &session.lines {
+            let line = &index.lines[i];
+            if line.seq as usize >= app.pos || (line.kind == LineKind::Data && line.text == ".") {
+                break;
+            }
+            if line.kind == LineKind::Data {
+                // Dot-stuffing undone, as the server stores it.
+                content.extend_from_slice(
+                    line.text.strip_prefix('.').unwrap_or(&line.text).as_bytes(),
+                );
+                content.extend_from_slice(b"\r\n");
+            }
+        }
+        let server = trace.name(session.connection.to);
+        (!content.is_empty())
+            .then(|| (format!("as last sent to {server} (not delivered)"), content))
     })
 }
 
@@ -126,18 +135,13 @@ fn envelope(app: &App, hops: &[Hop], width: usize) -> Vec<Line<'static>> {
         return wrap(&[Span::styled(text, theme.dim)], width, 0);
     }
     for (n, hop) in hops.iter().enumerate() {
-        let via = hop
-            .conn
-            .map_or(String::new(), |c| format!("  via [{}]", c.0));
+        // "id" as the Received line says it, "[n]" as the transcript.
+        let via = hop.conn.map_or(String::new(), |c| format!(" [{}]", c.0));
         lines.extend(wrap(
             &[
-                Span::styled(format!("hop {} ", n + 1), theme.title),
+                Span::styled(format!("hop {}: ", n + 1), theme.title),
                 Span::styled(
-                    format!(
-                        "{} queued it as {}",
-                        app.trace().name(hop.host),
-                        hop.queue_id
-                    ),
+                    format!("{}, id {}", app.trace().name(hop.host), hop.queue_id),
                     theme.mta,
                 ),
                 Span::styled(via, theme.dim),
@@ -298,11 +302,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .saturating_sub(chain.len().saturating_sub(1));
     let scroll = (selected_row.saturating_sub(height.saturating_sub(3)) + past)
         .min(lines.len().saturating_sub(height));
-    let mut block = pane(
-        fit(&format!(" Letter, {source}: what people read "), room).into_owned(),
-        true,
-        app,
-    );
+    let title = format!(" Letter, {source}: what people read ");
+    let title = if super::text::width(&title) <= room {
+        title
+    } else {
+        format!(" Letter, {source} ")
+    };
+    let mut block = pane(fit(&title, room).into_owned(), true, app);
     let below = lines.len().saturating_sub(scroll + height);
     if below > 0 {
         block = block.title_bottom(Line::styled(

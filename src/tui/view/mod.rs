@@ -34,3 +34,18 @@ pub fn pane<'a>(title: String, focused: bool, app: &App) -> Block<'a> {
         .title_style(app.theme.title)
         .style(Style::default())
 }
+
+/// A scroll offset for `lines` lines in the bordered pane `area` that
+/// stops at the last page (never a blank pane), and a note for the bottom
+/// border when more lies below.
+pub fn scroll_in(scroll: u16, lines: usize, area: ratatui::layout::Rect) -> (u16, Option<String>) {
+    let height = usize::from(area.height.saturating_sub(2));
+    let scroll = usize::from(scroll).min(lines.saturating_sub(height));
+    let below = lines.saturating_sub(scroll + height);
+    let note = match below {
+        0 => None,
+        1 => Some(" ↓ 1 more line ".to_owned()),
+        n => Some(format!(" ↓ {n} more lines ")),
+    };
+    (scroll as u16, note)
+}

@@ -9,8 +9,8 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use super::pane;
 use super::text::wrap;
+use super::{pane, scroll_in};
 use crate::mail::Headers;
 use crate::trace::{EventKind, HostId, SimTime, Trace};
 use crate::tui::app::App;
@@ -168,13 +168,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             ));
         }
     }
-    let scroll = app.views.scroll;
-    let title = format!(" Queues at {} ({}) ", app.now(), queue.len());
+    let title = format!(" Queues ({}) at {} ", queue.len(), app.now());
+    let (scroll, more) = scroll_in(app.views.scroll, lines.len(), left);
+    let block =
+        pane(title, true, app).title_bottom(Line::styled(more.unwrap_or_default(), theme.accent));
     frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
+        Paragraph::new(lines.clone())
+            .scroll((scroll.min(lines.len().saturating_sub(1) as u16), 0))
             .style(theme.base)
-            .block(pane(title, true, app)),
+            .block(block),
         left,
     );
     let room = right.width.saturating_sub(2) as usize;
@@ -217,11 +219,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             0,
         ));
     }
+    let (scroll, more) = scroll_in(app.views.scroll, lines.len(), right);
+    let block = pane(" Mailboxes ".into(), false, app)
+        .title_bottom(Line::styled(more.unwrap_or_default(), theme.accent));
     frame.render_widget(
-        Paragraph::new(lines)
-            .scroll((scroll, 0))
+        Paragraph::new(lines.clone())
+            .scroll((scroll.min(lines.len().saturating_sub(1) as u16), 0))
             .style(theme.base)
-            .block(pane(" Mailboxes ".into(), false, app)),
+            .block(block),
         right,
     );
 }
