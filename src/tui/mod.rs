@@ -71,6 +71,9 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
                     keys::handle_key(app, key, screen);
                     dirty = true;
                 }
+                // Plain movement changes nothing: no redraw, so a paused
+                // dashboard stays idle under a moving mouse.
+                Event::Mouse(mouse) if mouse.kind == crossterm::event::MouseEventKind::Moved => {}
                 Event::Mouse(mouse) => {
                     keys::handle_mouse(app, mouse, screen);
                     dirty = true;

@@ -114,7 +114,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         )
     };
     let room = area.width.saturating_sub(2) as usize;
-    let keys = " ▶ playhead · dim: not yet · d DNS · x failures · n host · Enter jumps ";
+    let keys = " ▶ playhead, · not yet │ d DNS, x failures, n host, Enter jumps ";
     let block = pane(fit(&title, room).into_owned(), true, app)
         .title_bottom(Line::styled(fit(keys, room).into_owned(), theme.dim));
     let height = block.inner(area).height as usize;
@@ -143,7 +143,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .map(|(row, &i)| {
             let e = &trace.events()[i];
             let happened = i < app.pos;
-            let marker = if i + 1 == app.pos { "▶" } else { " " };
+            // Not yet happened: dimmed, and marked for terminals without dim.
+            let marker = if i + 1 == app.pos {
+                "▶"
+            } else if happened {
+                " "
+            } else {
+                "·"
+            };
             let style = match (is_failure(e), happened) {
                 (true, _) => theme.err,
                 (false, true) => theme.base,

@@ -336,6 +336,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let buf = frame.buffer_mut();
     let right = inner.x + inner.width;
     let lanes_room = inner.width - time_w - 1;
+    let mut names_end = 0;
     for (i, &h) in all_hosts.iter().enumerate() {
         // A name centred on its lane, as wide as half the gap on either
         // side allows (the edges count whole).
@@ -352,8 +353,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let x = x_of(h)
             .saturating_sub(w / 2)
             .min(right.saturating_sub(w))
-            .max(inner.x + time_w);
-        buf.set_stringn(x, inner.y, &name, usize::from(right - x), theme.title);
+            .max(inner.x + time_w)
+            .max(names_end);
+        // No room left for this name: better none than two run together.
+        if x + w.min(3) <= right && x <= x_of(h) {
+            buf.set_stringn(x, inner.y, &name, usize::from(right - x), theme.title);
+            names_end = x + w + 1;
+        }
     }
     let current = app.current().map(|e| e.seq);
     for (r, row) in rows.iter().skip(start).take(body).enumerate() {
