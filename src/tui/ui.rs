@@ -101,7 +101,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
     frame.render_widget(Paragraph::new("").style(app.theme.base), area);
     let Some([tabs, body, status]) = regions(area) else {
         let note = Line::from("mailflow: enlarge the window").style(app.theme.base);
-        frame.render_widget(Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        frame.render_widget(
+            Paragraph::new(note).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     };
     view::tabs::render(frame, tabs, app);

@@ -54,7 +54,9 @@ pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> (Strin
         };
         return (heading, line_entries(line, catalog));
     }
-    let heading = event_text(app.trace(), event);
+    // "* " marks a node's own fact in a transcript; here it is noise.
+    let text = event_text(app.trace(), event);
+    let heading = text.strip_prefix("* ").map_or(text.clone(), str::to_owned);
     let entries = match &event.kind {
         EventKind::Datagram { data, .. } => match Summary::decode(data.as_bytes()) {
             Ok(s) => catalog.explain_dns_line(&s.to_string()),

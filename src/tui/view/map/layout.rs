@@ -64,22 +64,49 @@ pub fn role_symbol(role: Role) -> &'static str {
     }
 }
 
+/// Each pair of hosts that held a session, client first, with the
+/// protocol of its first session. Sessions are read only until every link
+/// of the index between mail hosts is accounted for, so a long run costs
+/// no more than its first trips (this runs every frame).
+fn pairs(trace: &Trace, app: &App) -> Vec<(usize, usize, Protocol)> {
+    let index = &app.world.index;
+    let is_dns = |h: crate::trace::HostId| trace.host(h).role == Role::Dns;
+    let wanted = index
+        .links
+        .iter()
+        .filter(|(a, b)| !is_dns(*a) && !is_dns(*b))
+        .count();
+    let mut seen: Vec<(usize, usize)> = Vec::new();
+    let mut out = Vec::new();
+    for s in &index.sessions {
+        if seen.len() >= wanted {
+            break;
+        }
+        let (a, b) = (
+            usize::from(s.connection.from.0),
+            usize::from(s.connection.to.0),
+        );
+        if !out.iter().any(|&(x, y, _)| (x, y) == (a, b)) {
+            out.push((a, b, s.connection.protocol));
+        }
+        if !seen.contains(&(a.min(b), a.max(b))) {
+            seen.push((a.min(b), a.max(b)));
+        }
+    }
+    out
+}
+
 /// Which column each host stands in, counted from the left; `None` for
 /// DNS servers.
 fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
-    let sessions = &app.world.index.sessions;
+    let pairs = pairs(trace, app);
     let mail = |p: Protocol| matches!(p, Protocol::Smtp | Protocol::Submission);
-    let from = |i: usize| {
-        sessions
-            .iter()
-            .filter(move |s| usize::from(s.connection.from.0) == i)
-    };
+    let from = |i: usize| pairs.iter().filter(move |&&(a, _, _)| a == i);
     let mut layer: Vec<Option<usize>> = vec![None; trace.hosts.len()];
     // Clients that send come first; one that only fetches stands after
     // the server it fetches from, where the mail ends its trip.
     for (i, h) in trace.hosts.iter().enumerate() {
-        let only_fetches =
-            from(i).next().is_some() && !from(i).any(|s| mail(s.connection.protocol));
+        let only_fetches = from(i).next().is_some() && !from(i).any(|&(_, _, p)| mail(p));
         if h.role == Role::Client && !only_fetches {
             layer[i] = Some(0);
         }
@@ -88,11 +115,7 @@ fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
     let mut changed = true;
     while changed {
         changed = false;
-        for s in sessions.iter().filter(|s| mail(s.connection.protocol)) {
-            let (a, b) = (
-                usize::from(s.connection.from.0),
-                usize::from(s.connection.to.0),
-            );
+        for &(a, b, _) in pairs.iter().filter(|&&(_, _, p)| mail(p)) {
             if let (Some(l), None) = (layer[a], layer[b])
                 && trace.hosts[b].role == Role::Mta
             {
@@ -108,9 +131,7 @@ fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
     }
     for (i, h) in trace.hosts.iter().enumerate() {
         if layer[i].is_none() && h.role == Role::Client {
-            let after = from(i)
-                .filter_map(|s| layer[usize::from(s.connection.to.0)])
-                .max();
+            let after = from(i).filter_map(|&(_, b, _)| layer[b]).max();
             layer[i] = Some(after.map_or(0, |l| l + 1));
         }
     }
