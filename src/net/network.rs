@@ -43,6 +43,9 @@ pub(crate) struct State {
     sockets: BTreeMap<(HostId, u16), mpsc::UnboundedSender<Pending<Datagram>>>,
     next_conn: u32,
     next_port: Vec<u16>,
+    /// A live copy of every event, for a dashboard or printer on another
+    /// thread while the world runs (`mailflow serve`).
+    tap: Option<std::sync::mpsc::Sender<crate::trace::Event>>,
 }
 
 impl State {
@@ -79,7 +82,14 @@ impl State {
 
     pub(crate) fn record(&mut self, kind: EventKind) {
         let now = self.now();
-        self.trace.push(now, kind);
+        let seq = self.trace.push(now, kind);
+        if let Some(tap) = &self.tap {
+            let event = self.trace.events()[seq as usize].clone();
+            if tap.send(event).is_err() {
+                // Nobody watches any more; stop copying.
+                self.tap = None;
+            }
+        }
     }
 
     fn host_by_ip(&self, ip: IpAddr) -> Option<HostId> {
@@ -123,8 +133,23 @@ impl Network {
                 sockets: BTreeMap::new(),
                 next_conn: 0,
                 next_port: vec![49152; n],
+                tap: None,
             }),
         })
+    }
+
+    /// Sends a copy of every event from now on to `tap`, as it happens.
+    pub fn set_tap(&self, tap: std::sync::mpsc::Sender<crate::trace::Event>) {
+        self.state.borrow_mut().tap = Some(tap);
+    }
+
+    /// The trace's header (hosts, links, zones) without its events.
+    pub fn header(&self) -> Trace {
+        let state = self.state.borrow();
+        let mut header = Trace::new(state.trace.hosts.clone());
+        header.links = state.trace.links.clone();
+        header.zones = state.trace.zones.clone();
+        header
     }
 
     /// Sets the link between two hosts (either order).
@@ -159,11 +184,8 @@ impl Network {
 
     /// The trace so far, taken out of the network (the run is over).
     pub fn take_trace(&self) -> Trace {
-        let mut state = self.state.borrow_mut();
-        let mut empty = Trace::new(state.trace.hosts.clone());
-        empty.links = state.trace.links.clone();
-        empty.zones = state.trace.zones.clone();
-        std::mem::replace(&mut state.trace, empty)
+        let empty = self.header();
+        std::mem::replace(&mut self.state.borrow_mut().trace, empty)
     }
 }
 

@@ -68,6 +68,7 @@ fn role_name(role: Role) -> &'static str {
         Role::Dns => "a DNS server",
         Role::Mta => "an MTA",
         Role::Client => "a client",
+        Role::External => "an external host",
     }
 }
 

@@ -92,6 +92,9 @@ pub enum Role {
     Mta,
     /// An authoritative DNS server.
     Dns,
+    /// A real machine outside the simulation, reached over a real socket:
+    /// a declared external peer, or the real clients of `mailflow serve`.
+    External,
 }
 
 /// A host as the views see it.

@@ -241,7 +241,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     };
     for (id, (text, place)) in &labels {
         let style = match trace.host(*id).role {
-            Role::Client => theme.client,
+            Role::Client | Role::External => theme.client,
             Role::Mta => theme.mta,
             Role::Dns => theme.dns,
         };

@@ -61,6 +61,7 @@ pub fn role_symbol(role: Role) -> &'static str {
         Role::Client => "▣",
         Role::Mta => "■",
         Role::Dns => "◆",
+        Role::External => "◎",
     }
 }
 
@@ -107,7 +108,10 @@ fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
     // the server it fetches from, where the mail ends its trip.
     for (i, h) in trace.hosts.iter().enumerate() {
         let only_fetches = from(i).next().is_some() && !from(i).any(|&(_, _, p)| mail(p));
-        if h.role == Role::Client && !only_fetches {
+        // A real machine outside that sends (the clients of `serve`)
+        // stands with the clients.
+        let sends = from(i).any(|&(_, _, p)| mail(p));
+        if (h.role == Role::Client && !only_fetches) || (h.role == Role::External && sends) {
             layer[i] = Some(0);
         }
     }
@@ -117,7 +121,7 @@ fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
         changed = false;
         for &(a, b, _) in pairs.iter().filter(|&&(_, _, p)| mail(p)) {
             if let (Some(l), None) = (layer[a], layer[b])
-                && trace.hosts[b].role == Role::Mta
+                && matches!(trace.hosts[b].role, Role::Mta | Role::External)
             {
                 layer[b] = Some(l + 1);
                 changed = true;
@@ -125,7 +129,7 @@ fn layers(trace: &Trace, app: &App) -> Vec<Option<usize>> {
         }
     }
     for (i, h) in trace.hosts.iter().enumerate() {
-        if layer[i].is_none() && h.role == Role::Mta {
+        if layer[i].is_none() && matches!(h.role, Role::Mta | Role::External) {
             layer[i] = Some(1);
         }
     }
