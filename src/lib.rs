@@ -8,6 +8,7 @@
 //! * `net`: the virtual network and its taps
 //! * `node`: clients, MTAs, DNS servers
 //! * `sim`: building and running a world
+//! * `serve`: a world on the wall clock with real sockets into it
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
 
 pub mod cli;
@@ -19,6 +20,7 @@ pub mod net;
 pub mod node;
 pub mod pop3;
 pub mod scenario;
+pub mod serve;
 pub mod sim;
 pub mod smtp;
 pub mod trace;

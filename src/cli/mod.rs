@@ -5,6 +5,7 @@ mod demo;
 mod explain;
 mod list;
 mod run;
+mod serve;
 mod tui;
 
 use std::process::ExitCode;
@@ -32,6 +33,10 @@ enum Command {
     /// Run a scenario headless: print the transcript and check its
     /// expectations (exit 0 when all hold, 1 when one fails, 2 on errors).
     Run(run::Args),
+    /// Run a scenario on the wall clock with real sockets into it: real
+    /// SMTP clients (swaks, curl, Python) deliver to a node, real POP3
+    /// clients fetch, dig asks its DNS server; all of it animated.
+    Serve(serve::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
     /// List the bundled scenarios.
@@ -48,6 +53,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),
+        Some(Command::Serve(args)) => serve::run(&args),
         // The dashboard in a terminal; the explained transcript in a pipe.
         None if std::io::IsTerminal::is_terminal(&std::io::stdout()) => {
             tui::run(&tui::Args::first_minute())

@@ -58,6 +58,18 @@ pub fn run(args: &Args) -> ExitCode {
     if let Some(seed) = args.seed {
         plan.seed = seed;
     }
+    if plan.has_externals() {
+        let names: Vec<&str> = plan
+            .externals
+            .iter()
+            .map(|e| plan.hosts[e.host].name.as_str())
+            .collect();
+        eprintln!(
+            "mailflow: {} {} real: this run uses the wall clock and real TCP, so two runs may differ",
+            names.join(", "),
+            if names.len() == 1 { "is" } else { "are" }
+        );
+    }
     let run = sim::run(&plan);
     let verdicts = scenario::expect::check(&plan.expect, &run.trace);
     let board = export::text::render_with(&run.trace, args.explain);

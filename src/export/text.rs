@@ -8,7 +8,7 @@ use crate::explain::Catalog;
 use crate::scenario::duration::format_duration;
 use crate::trace::describe::describe;
 use crate::trace::transcript::{Line, LineKind, Transcriber};
-use crate::trace::{Dir, EventKind, Protocol, SimTime, Trace};
+use crate::trace::{Dir, Event, EventKind, Protocol, SimTime, Trace};
 
 /// A quiet stretch longer than this is announced.
 const GAP: Duration = Duration::from_secs(60);
@@ -22,18 +22,41 @@ pub fn render(trace: &Trace) -> String {
 /// followed by what it means and its RFC section, from the catalog.
 pub fn render_with(trace: &Trace, explain: bool) -> String {
     let mut out = String::new();
-    let mut transcriber = Transcriber::new();
-    let mut last = SimTime::ZERO;
+    let mut board = Board::new(explain);
     for event in trace.events() {
-        if event.at.0.saturating_sub(last.0) >= GAP {
+        board.write(trace, event, &mut out);
+    }
+    out
+}
+
+/// The board written event by event, for a trace that is still growing
+/// (`mailflow serve --headless` prints each event as it happens).
+pub struct Board {
+    transcriber: Transcriber,
+    last: SimTime,
+    explain: bool,
+}
+
+impl Board {
+    pub fn new(explain: bool) -> Board {
+        Board {
+            transcriber: Transcriber::new(),
+            last: SimTime::ZERO,
+            explain,
+        }
+    }
+
+    /// Appends the lines of `event`; `trace` gives the host names.
+    pub fn write(&mut self, trace: &Trace, event: &Event, out: &mut String) {
+        if event.at.0.saturating_sub(self.last.0) >= GAP {
             let _ = writeln!(
                 out,
                 "           ⏩ {} later",
-                format_duration(event.at.0 - last.0)
+                format_duration(event.at.0 - self.last.0)
             );
         }
-        last = event.at;
-        for line in transcriber.feed(event) {
+        self.last = event.at;
+        for line in self.transcriber.feed(event) {
             let tag = match (line.dir, line.kind) {
                 (_, LineKind::Data) => "  |",
                 (Dir::Up, _) => "C:",
@@ -49,7 +72,9 @@ pub fn render_with(trace: &Trace, explain: bool) -> String {
                 conn.0,
                 line.text
             );
-            if explain && let Some((title, rfc)) = explanation(&line) {
+            if self.explain
+                && let Some((title, rfc)) = explanation(&line)
+            {
                 let _ = writeln!(out, "{:>10}        └─ {title} ({rfc})", "");
             }
         }
@@ -57,7 +82,6 @@ pub fn render_with(trace: &Trace, explain: bool) -> String {
             let _ = writeln!(out, "{:>10}  {text}", event.at.to_string());
         }
     }
-    out
 }
 
 /// The catalog's one-line meaning of a command or of a reply's last line.

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use tokio::sync::mpsc;
 
 use super::network::NetHandle;
-use super::stream::{Inbox, Pending};
+use super::pipe::{Inbox, Pending};
 use crate::trace::Payload;
 
 /// A datagram as it arrived.

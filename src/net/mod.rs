@@ -4,15 +4,21 @@
 //!
 //! * `link`: latency, jitter, loss, down windows
 //! * `network`: the shared medium, with the trace and the seeded RNGs
-//! * `stream`: listeners and connections
+//! * `stream`: listeners, and connections of either kind:
+//! * `pipe`: in-memory connections between simulated hosts
+//! * `socket`: real TCP connections to machines outside the world
 //! * `datagram`: sockets for DNS
 
 pub mod datagram;
 pub mod link;
 pub mod network;
+pub mod pipe;
+pub mod socket;
 pub mod stream;
 
 pub use datagram::DatagramSocket;
 pub use link::{Link, Window};
 pub use network::{ConnectError, NetHandle, Network};
-pub use stream::{Listener, SimStream};
+pub use pipe::SimStream;
+pub use socket::{Limits, RealStream, Slot};
+pub use stream::{Listener, Stream};

@@ -16,7 +16,9 @@ use tokio::time::Instant;
 
 use super::datagram::{Datagram, DatagramSocket};
 use super::link::{Link, Window};
-use super::stream::{Listener, Pending, SimStream};
+use super::pipe::{Pending, SimStream};
+use super::socket::{Limits, Parts, RealStream, Slot, Writers};
+use super::stream::{Listener, Stream};
 use crate::trace::{ConnId, EventKind, HostId, HostInfo, Protocol, SimTime, Trace};
 
 /// How long a connect to a dead host waits before giving up (Postfix's
@@ -39,7 +41,12 @@ pub(crate) struct State {
     down: Vec<Vec<Window>>,
     links: BTreeMap<(HostId, HostId), Link>,
     default_link: Link,
-    listeners: BTreeMap<(HostId, u16), mpsc::UnboundedSender<Pending<SimStream>>>,
+    listeners: BTreeMap<(HostId, u16), mpsc::UnboundedSender<Pending<Stream>>>,
+    /// Hosts that are real machines outside the world, and where.
+    externals: BTreeMap<HostId, std::net::SocketAddr>,
+    writers: Writers,
+    /// Set when the world is going down (Ctrl-C under `mailflow serve`).
+    stopping: tokio::sync::watch::Sender<bool>,
     sockets: BTreeMap<(HostId, u16), mpsc::UnboundedSender<Pending<Datagram>>>,
     next_conn: u32,
     next_port: Vec<u16>,
@@ -130,6 +137,9 @@ impl Network {
                 links: BTreeMap::new(),
                 default_link,
                 listeners: BTreeMap::new(),
+                externals: BTreeMap::new(),
+                writers: Writers::default(),
+                stopping: tokio::sync::watch::Sender::new(false),
                 sockets: BTreeMap::new(),
                 next_conn: 0,
                 next_port: vec![49152; n],
@@ -150,6 +160,23 @@ impl Network {
         header.links = state.trace.links.clone();
         header.zones = state.trace.zones.clone();
         header
+    }
+
+    /// Makes `host` a real machine at `addr`: connections to it leave the
+    /// world over TCP.
+    pub fn set_external(&self, host: HostId, addr: std::net::SocketAddr) {
+        self.state.borrow_mut().externals.insert(host, addr);
+    }
+
+    /// Tells every session to end now, as a host going down does (RFC 5321
+    /// §3.8: servers answer 421).
+    pub fn stop(&self) {
+        self.state.borrow().stopping.send_replace(true);
+    }
+
+    /// Real connections whose last bytes are still being written.
+    pub fn writers(&self) -> Writers {
+        self.state.borrow().writers.clone()
     }
 
     /// Sets the link between two hosts (either order).
@@ -219,6 +246,14 @@ impl NetHandle {
         self.net.state.borrow().instant(t)
     }
 
+    /// Resolves once the world is told to stop.
+    pub fn stopping(&self) -> impl std::future::Future<Output = ()> + 'static {
+        let mut rx = self.net.state.borrow().stopping.subscribe();
+        async move {
+            let _ = rx.wait_for(|stop| *stop).await;
+        }
+    }
+
     /// Appends a node fact to the trace at the current time.
     pub fn record(&self, kind: EventKind) {
         self.net.state.borrow_mut().record(kind);
@@ -265,7 +300,16 @@ impl NetHandle {
 
     /// Opens a stream to `ip:port`, as TCP would: refused at once when
     /// nothing listens, a timeout when the host or link is down.
-    pub async fn connect(&self, ip: IpAddr, port: u16) -> Result<SimStream, ConnectError> {
+    pub async fn connect(&self, ip: IpAddr, port: u16) -> Result<Stream, ConnectError> {
+        let external = {
+            let state = self.net.state.borrow();
+            state
+                .host_by_ip(ip)
+                .and_then(|to| state.externals.get(&to).map(|addr| (to, *addr)))
+        };
+        if let Some((to, addr)) = external {
+            return self.connect_real(to, port, addr).await;
+        }
         let (conn, target, outcome) = {
             let mut state = self.net.state.borrow_mut();
             let conn = ConnId(state.next_conn);
@@ -280,6 +324,7 @@ impl NetHandle {
                     to,
                     port,
                     protocol,
+                    real: None,
                 });
             }
             let outcome = match target {
@@ -300,13 +345,16 @@ impl NetHandle {
                     .state
                     .borrow_mut()
                     .arrival(self.host, to, SimTime::ZERO);
-                if listener.send(Pending::new(arrives, server)).is_err() {
+                if listener
+                    .send(Pending::new(arrives, Stream::Sim(server)))
+                    .is_err()
+                {
                     return self.fail(conn, ConnectError::Refused, to).await;
                 }
                 // The handshake: one round trip before the client may send.
                 let back = self.net.state.borrow_mut().arrival(to, self.host, arrives);
                 tokio::time::sleep_until(self.instant_of(back)).await;
-                Ok(client)
+                Ok(Stream::Sim(client))
             }
             (Err(error), Some(to)) => self.fail(conn, error, to).await,
             (_, None) => {
@@ -321,12 +369,115 @@ impl NetHandle {
         }
     }
 
+    /// Connects to a real machine outside the world: port 25 of its host
+    /// in the world is `addr` in the real one; other ports are closed.
+    async fn connect_real(
+        &self,
+        to: HostId,
+        port: u16,
+        addr: std::net::SocketAddr,
+    ) -> Result<Stream, ConnectError> {
+        let conn = self.new_conn();
+        self.record(EventKind::Connect {
+            conn,
+            from: self.host,
+            to,
+            port,
+            protocol: Protocol::from_port(port),
+            real: Some(addr),
+        });
+        let tcp = if port == 25 {
+            tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await
+        } else {
+            Ok(Err(std::io::ErrorKind::ConnectionRefused.into()))
+        };
+        let error = match tcp {
+            Ok(Ok(tcp)) => {
+                let parts = Parts {
+                    conn,
+                    dir: crate::trace::Dir::Up,
+                    peer: to,
+                    limits: None,
+                    slot: None,
+                    writers: self.net.writers(),
+                };
+                match RealStream::new(self.clone(), tcp, parts) {
+                    Ok(stream) => {
+                        self.record(EventKind::Accept { conn });
+                        return Ok(Stream::Real(stream));
+                    }
+                    Err(_) => ConnectError::Unreachable,
+                }
+            }
+            Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+                ConnectError::Refused
+            }
+            Ok(Err(_)) | Err(_) => ConnectError::Unreachable,
+        };
+        self.record(match error {
+            ConnectError::Refused => EventKind::Refused { conn },
+            ConnectError::Unreachable => EventKind::Unreachable { conn },
+        });
+        Err(error)
+    }
+
+    /// A real client outside the world connected to `to:port`: the server
+    /// end of that connection, recorded as a connect from this host (the
+    /// one that stands for the outside). Hand it on with `hand_over`.
+    pub fn admit(
+        &self,
+        tcp: tokio::net::TcpStream,
+        to: HostId,
+        port: u16,
+        limits: Option<Limits>,
+        slot: Option<Slot>,
+    ) -> std::io::Result<Stream> {
+        let real = tcp.peer_addr()?;
+        let conn = self.new_conn();
+        self.record(EventKind::Connect {
+            conn,
+            from: self.host,
+            to,
+            port,
+            protocol: Protocol::from_port(port),
+            real: Some(real),
+        });
+        let parts = Parts {
+            conn,
+            dir: crate::trace::Dir::Down,
+            peer: self.host,
+            limits,
+            slot,
+            writers: self.net.writers(),
+        };
+        RealStream::new(self.net.handle(to), tcp, parts).map(Stream::Real)
+    }
+
+    /// Gives an admitted connection to whatever listens on `to:port`; it
+    /// comes back when nothing does.
+    pub fn hand_over(&self, stream: Stream, to: HostId, port: u16) -> Result<(), Stream> {
+        let listener = self.net.state.borrow().listeners.get(&(to, port)).cloned();
+        match listener {
+            Some(listener) => listener
+                .send(Pending::new(self.now(), stream))
+                .map_err(|e| e.0.into_item()),
+            None => Err(stream),
+        }
+    }
+
+    fn new_conn(&self) -> ConnId {
+        let mut state = self.net.state.borrow_mut();
+        let conn = ConnId(state.next_conn);
+        state.next_conn += 1;
+        conn
+    }
+
     async fn fail(
         &self,
         conn: ConnId,
         error: ConnectError,
         to: HostId,
-    ) -> Result<SimStream, ConnectError> {
+    ) -> Result<Stream, ConnectError> {
         let wait = match error {
             ConnectError::Refused => {
                 let mut state = self.net.state.borrow_mut();

@@ -126,7 +126,7 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
 }
 
 /// Looks up the server and connects to `port`; failures are in the trace.
-async fn connect(net: &NetHandle, config: &MuaConfig, port: u16) -> Option<crate::net::SimStream> {
+async fn connect(net: &NetHandle, config: &MuaConfig, port: u16) -> Option<crate::net::Stream> {
     let mut dns = StubResolver::new(net, config.resolver);
     let ips = dns.addresses(&config.server).await.ok()?;
     for ip in ips {

@@ -1,11 +1,11 @@
 //! The driver: read bytes from a stream, feed the sans-IO machine, write
 //! what it says, and hand it the time when its deadline passes. One loop
-//! serves every protocol machine (SMTP and POP3, server and client), and
-//! will serve real sockets the same way.
+//! serves every protocol machine (SMTP and POP3, server and client), over
+//! simulated pipes and real sockets alike.
 
 use tokio::time::Instant;
 
-use crate::net::{NetHandle, SimStream};
+use crate::net::{NetHandle, Stream};
 use crate::pop3::{Maildrop, Pop3Client, Pop3ClientEvent, Pop3Server, Pop3ServerEvent};
 use crate::smtp::client::{ClientEvent, ClientSession};
 use crate::smtp::{Policy, ServerEvent, ServerSession};
@@ -20,12 +20,14 @@ pub trait Machine {
     fn transmit(&mut self) -> Option<Vec<u8>>;
     fn event(&mut self) -> Option<Self::Event>;
     fn closed(&self) -> bool;
+    /// The host is going down: say so if the protocol can, then close.
+    fn shutdown(&mut self) {}
 }
 
 /// Drives `machine` over `stream` until it closes; returns its events.
 pub async fn drive<M: Machine>(
     net: &NetHandle,
-    stream: &mut SimStream,
+    stream: &mut Stream,
     machine: &mut M,
 ) -> Vec<M::Event> {
     let mut events = Vec::new();
@@ -37,10 +39,12 @@ pub async fn drive<M: Machine>(
 /// fact recorded there gets the time it happened at).
 pub async fn drive_with<M: Machine>(
     net: &NetHandle,
-    stream: &mut SimStream,
+    stream: &mut Stream,
     machine: &mut M,
     mut on_event: impl FnMut(M::Event),
 ) {
+    let mut stopping = std::pin::pin!(net.stopping());
+    let mut stopped = false;
     loop {
         while let Some(bytes) = machine.transmit() {
             stream.send(&bytes);
@@ -48,7 +52,7 @@ pub async fn drive_with<M: Machine>(
         while let Some(event) = machine.event() {
             on_event(event);
         }
-        if machine.closed() {
+        if machine.closed() || stopped {
             break;
         }
         let deadline = machine.deadline();
@@ -64,6 +68,10 @@ pub async fn drive_with<M: Machine>(
                     None => std::future::pending().await,
                 }
             } => machine.timeout(net.instant()),
+            () = &mut stopping => {
+                machine.shutdown();
+                stopped = true;
+            }
         }
     }
     stream.close();
@@ -97,6 +105,9 @@ impl<P: Policy> Machine for Served<'_, P> {
     }
     fn closed(&self) -> bool {
         self.session.is_closed()
+    }
+    fn shutdown(&mut self) {
+        self.session.shutdown();
     }
 }
 
@@ -153,6 +164,9 @@ impl<D: Maildrop> Machine for Fetched<'_, D> {
     }
     fn closed(&self) -> bool {
         self.session.is_closed()
+    }
+    fn shutdown(&mut self) {
+        self.session.shutdown();
     }
 }
 

@@ -37,6 +37,9 @@ use crate::smtp::line::{LineBuffer, LineError};
 
 /// The autologout timer: at least 10 minutes of silence (RFC 1939 §3).
 pub const AUTOLOGOUT: Duration = Duration::from_secs(10 * 60);
+
+/// Octets of one unended command line after which the client is cut off.
+pub const MAX_OVERLONG: usize = 128 * MAX_COMMAND_LINE;
 /// After this many `-ERR`s the server gives up on the client.
 pub const MAX_ERRORS: usize = 20;
 /// About how many octets one `poll_transmit` hands out.
@@ -62,6 +65,10 @@ pub enum CloseReason {
     TooManyErrors,
     /// The client pipelined more than [`MAX_BACKLOG`] without reading.
     Backlog,
+    /// The host is going down; nothing was deleted.
+    Shutdown,
+    /// A line that never ends: the client was cut off.
+    Overlong,
 }
 
 /// What happened in the session, for the host.
@@ -242,6 +249,9 @@ pub struct Pop3Server {
     events: VecDeque<Pop3ServerEvent>,
     errors: usize,
     deadline: Instant,
+    /// The autologout timer's length: [`AUTOLOGOUT`] unless the host
+    /// wants a shorter one (a classroom's real clients).
+    autologout: Duration,
 }
 
 impl Pop3Server {
@@ -256,6 +266,7 @@ impl Pop3Server {
             events: VecDeque::new(),
             errors: 0,
             deadline: now + AUTOLOGOUT,
+            autologout: AUTOLOGOUT,
         };
         let greeting = Response::ok(format!("{hostname} POP3 ready"));
         server.outbox.response(&greeting);
@@ -286,7 +297,7 @@ impl Pop3Server {
                 break;
             };
             // Any command resets the autologout timer (RFC 1939 §3).
-            self.deadline = now + AUTOLOGOUT;
+            self.deadline = now + self.autologout;
             if self.outbox.backlog > MAX_BACKLOG {
                 let text = "too many commands without reading the replies; closing";
                 self.outbox.response(&Response::err(text));
@@ -300,6 +311,28 @@ impl Pop3Server {
                     self.line_error(error);
                 }
             }
+        }
+        if !self.is_closed() && self.lines.overlong() > MAX_OVERLONG {
+            let text = "line too long and never ending; closing";
+            self.outbox.response(&Response::err(text));
+            self.close(CloseReason::Overlong);
+        }
+    }
+
+    /// Sets a shorter autologout timer, from now. RFC 1939 §3 asks for at
+    /// least 10 minutes; a host serving a classroom may choose less.
+    pub fn set_autologout(&mut self, idle: Duration, now: Instant) {
+        self.autologout = idle;
+        self.deadline = now + idle;
+    }
+
+    /// The host is going down: say so and close without UPDATE, so that
+    /// nothing marked for deletion is lost.
+    pub fn shutdown(&mut self) {
+        if !self.is_closed() {
+            let text = format!("{} POP3 server shutting down", self.hostname);
+            self.outbox.response(&Response::err(text));
+            self.close(CloseReason::Shutdown);
         }
     }
 

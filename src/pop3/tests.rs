@@ -216,3 +216,59 @@ fn wrong_password_fetches_nothing_rfc1939_7() {
     );
     assert_eq!(wire.maildrop.messages("bob").len(), 3);
 }
+
+/// A server alone, fed by hand.
+fn server_output(server: &mut Pop3Server) -> String {
+    let mut out = Vec::new();
+    while let Some(chunk) = server.poll_transmit() {
+        out.extend_from_slice(&chunk);
+    }
+    String::from_utf8(out).unwrap()
+}
+
+#[test]
+fn shutdown_says_err_and_deletes_nothing_rfc1939_6() {
+    let now = Instant::now();
+    let mut maildrop = bobs_maildrop();
+    let mut server = Pop3Server::new("pop.example.net", now);
+    server.handle_input(b"USER bob\r\nPASS secret\r\nDELE 1\r\n", now, &mut maildrop);
+    server_output(&mut server);
+    server.shutdown();
+    assert!(server_output(&mut server).starts_with("-ERR "));
+    assert!(server.is_closed());
+    assert_eq!(maildrop.messages("bob").len(), 3);
+    assert_eq!(
+        std::iter::from_fn(|| server.poll_event()).last(),
+        Some(Pop3ServerEvent::Closed {
+            reason: CloseReason::Shutdown
+        })
+    );
+}
+
+#[test]
+fn a_shorter_autologout_is_the_hosts_choice_rfc1939_3() {
+    let now = Instant::now();
+    let mut server = Pop3Server::new("pop.example.net", now);
+    server.set_autologout(std::time::Duration::from_secs(5), now);
+    assert_eq!(
+        server.poll_timeout(),
+        Some(now + std::time::Duration::from_secs(5))
+    );
+}
+
+#[test]
+fn endless_line_is_cut_off_with_err() {
+    let now = Instant::now();
+    let mut maildrop = bobs_maildrop();
+    let mut server = Pop3Server::new("pop.example.net", now);
+    server_output(&mut server);
+    let chunk = [b'A'; 4096];
+    let mut fed = 0;
+    while !server.is_closed() && fed < 10 * super::server::MAX_OVERLONG {
+        server.handle_input(&chunk, now, &mut maildrop);
+        fed += chunk.len();
+    }
+    assert!(server.is_closed());
+    assert!(fed <= super::server::MAX_OVERLONG + 2 * chunk.len());
+    assert!(server_output(&mut server).starts_with("-ERR "));
+}

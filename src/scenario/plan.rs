@@ -27,7 +27,23 @@ pub struct Plan {
     pub mtas: Vec<MtaPlan>,
     pub clients: Vec<ClientPlan>,
     pub links: Vec<LinkPlan>,
+    pub externals: Vec<ExternalPlan>,
     pub expect: Vec<Expectation>,
+}
+
+impl Plan {
+    /// A world with real machines in it must run on the wall clock.
+    pub fn has_externals(&self) -> bool {
+        !self.externals.is_empty()
+    }
+}
+
+/// A real SMTP server outside the world.
+#[derive(Debug, Clone)]
+pub struct ExternalPlan {
+    pub host: HostIndex,
+    /// Where port 25 of the host really is.
+    pub address: std::net::SocketAddr,
 }
 
 #[derive(Debug, Clone)]

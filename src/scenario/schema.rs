@@ -37,6 +37,10 @@ pub struct Scenario {
     pub clients: Vec<Client>,
     #[serde(default)]
     pub links: Vec<Link>,
+    /// Real machines outside the world (another `mailflow serve`, Postfix,
+    /// aiosmtpd): mail routed to them leaves over a real TCP connection.
+    #[serde(default)]
+    pub externals: Vec<External>,
     /// What must be true at the end: the lesson's claims, checked.
     #[serde(default)]
     pub expect: Vec<Expect>,
@@ -217,6 +221,18 @@ fn default_max_recipients() -> usize {
 
 fn default_max_hops() -> usize {
     100
+}
+
+/// A real SMTP server outside the world. Inside, it is a host with a
+/// name and a documentation address like any other (so MX records can
+/// point at it); port 25 there is `address` in the real world.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct External {
+    pub name: String,
+    pub ip: String,
+    /// Where the real server listens, e.g. `"127.0.0.1:8025"`.
+    pub address: String,
 }
 
 /// A person's mail program.

@@ -209,6 +209,7 @@ impl Validator<'_> {
         let mtas = self.mtas(s, &refs);
         let clients = self.clients(s, &refs, &mtas);
         let links = self.links(s, &names);
+        let externals = self.externals(s, &refs);
         self.mx_targets(s, &dns, &refs);
         let expect = s
             .expect
@@ -235,8 +236,35 @@ impl Validator<'_> {
             mtas,
             clients,
             links,
+            externals,
             expect,
         }
+    }
+
+    fn externals(&mut self, s: &Scenario, refs: &[HostRef]) -> Vec<ExternalPlan> {
+        let first = refs.iter().take_while(|h| h.role != Role::External).count();
+        let mut out = Vec::new();
+        for (i, e) in s.externals.iter().enumerate() {
+            match e.address.parse::<std::net::SocketAddr>() {
+                Ok(address) => out.push(ExternalPlan {
+                    host: first + i,
+                    address,
+                }),
+                Err(_) => {
+                    let problem = self
+                        .at(
+                            format!(
+                                "the address {:?} of {} is not an IP address with a port",
+                                e.address, e.name
+                            ),
+                            &[Field("externals"), Item(i), Field("address")],
+                        )
+                        .help("write where the real server listens, like \"127.0.0.1:8025\"");
+                    self.push(problem);
+                }
+            }
+        }
+        out
     }
 
     /// Hosts in plan order: DNS servers, MTAs, clients.
@@ -1151,7 +1179,8 @@ impl Validator<'_> {
     }
 }
 
-/// Every host of the file, in plan order: DNS servers, MTAs, clients.
+/// Every host of the file, in plan order: DNS servers, MTAs, clients,
+/// external machines.
 fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
     let dns = s.dns.iter().enumerate().map(|(index, d)| HostRef {
         section: "dns",
@@ -1177,7 +1206,15 @@ fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
         role: Role::Client,
         down: &[],
     });
-    dns.chain(mtas).chain(clients).collect()
+    let externals = s.externals.iter().enumerate().map(|(index, e)| HostRef {
+        section: "externals",
+        index,
+        name: &e.name,
+        ip: &e.ip,
+        role: Role::External,
+        down: &[],
+    });
+    dns.chain(mtas).chain(clients).chain(externals).collect()
 }
 
 /// A documentation address near `ip` that no host uses.

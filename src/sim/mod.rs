@@ -2,10 +2,16 @@
 //! then run on a current-thread tokio runtime whose clock is paused, so the
 //! clock jumps to the next timer whenever every task waits. Hours of
 //! retries take milliseconds, and the same seed gives the same trace.
+//!
+//! A world with real machines in it (`externals`) runs on the wall clock
+//! instead: a real server answers in real time, and a paused clock would
+//! time it out while it thinks. Such a run is not reproducible.
 
 use std::time::Duration;
 
 use crate::dns::Authority;
+use std::rc::Rc;
+
 use crate::net::{Link, Network, Window};
 use crate::node::mta::{self, MtaConfig};
 use crate::node::mua::{self, MuaConfig, Outgoing};
@@ -41,16 +47,47 @@ fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
 
 /// Runs the plan to completion (or to its run limit).
 pub fn run(plan: &Plan) -> Run {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
-        .start_paused(true)
-        .build()
-        .expect("a current-thread runtime can always be built");
+    let runtime = runtime(!plan.has_externals());
     let local = tokio::task::LocalSet::new();
     local.block_on(&runtime, world(plan))
 }
 
+/// A current-thread runtime; `paused` for the simulated clock.
+pub fn runtime(paused: bool) -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .start_paused(paused)
+        .build()
+        .expect("a current-thread runtime can always be built")
+}
+
+/// A world that is running: its network (with the trace) and its count
+/// of open jobs.
+pub struct Built {
+    pub network: Rc<Network>,
+    pub activity: Activity,
+}
+
 async fn world(plan: &Plan) -> Run {
+    let Built { network, activity } = build(plan);
+    // Let every task start (and open its jobs) before looking for quiet.
+    tokio::task::yield_now().await;
+    let ending = tokio::select! {
+        biased;
+        () = activity.idle() => Ending::Quiet,
+        () = tokio::time::sleep(plan.run_for) => Ending::TimeLimit,
+    };
+    let ended_at = network.now();
+    Run {
+        trace: network.take_trace(),
+        ending,
+        ended_at,
+    }
+}
+
+/// Builds the network and starts every node. Call it inside the `LocalSet`
+/// of the runtime that will run the world: the nodes are its tasks.
+pub fn build(plan: &Plan) -> Built {
     let hosts: Vec<HostInfo> = plan
         .hosts
         .iter()
@@ -79,6 +116,9 @@ async fn world(plan: &Plan) -> Run {
             down: windows(&l.down),
         };
         network.set_link(HostId(l.a as u16), HostId(l.b as u16), link);
+    }
+    for e in &plan.externals {
+        network.set_external(HostId(e.host as u16), e.address);
     }
     let activity = Activity::new();
     let handle = |i: usize| network.handle(HostId(i as u16));
@@ -145,17 +185,5 @@ async fn world(plan: &Plan) -> Run {
         };
         mua::spawn(handle(c.host), config, &activity);
     }
-    // Let every task start (and open its jobs) before looking for quiet.
-    tokio::task::yield_now().await;
-    let ending = tokio::select! {
-        biased;
-        () = activity.idle() => Ending::Quiet,
-        () = tokio::time::sleep(plan.run_for) => Ending::TimeLimit,
-    };
-    let ended_at = network.now();
-    Run {
-        trace: network.take_trace(),
-        ending,
-        ended_at,
-    }
+    Built { network, activity }
 }

@@ -21,6 +21,8 @@ pub struct LineBuffer {
     start: usize,
     /// Inside an over-long line: drop bytes until its LF.
     discarding: bool,
+    /// Octets of the current over-long line dropped so far.
+    dropped: usize,
 }
 
 impl LineBuffer {
@@ -31,6 +33,7 @@ impl LineBuffer {
             buf: Vec::new(),
             start: 0,
             discarding: false,
+            dropped: 0,
         }
     }
 
@@ -40,9 +43,16 @@ impl LineBuffer {
         if pending.len() > self.max && !pending.contains(&b'\n') {
             // The current line is already too long: keep none of it.
             self.discarding = true;
+            self.dropped = self.dropped.saturating_add(pending.len());
             self.buf.clear();
             self.start = 0;
         }
+    }
+
+    /// Octets dropped so far of a line that has not ended yet: how long a
+    /// peer has been sending without a line end.
+    pub fn overlong(&self) -> usize {
+        if self.discarding { self.dropped } else { 0 }
     }
 
     /// True when part of a line is waiting for its end.
@@ -59,6 +69,7 @@ impl LineBuffer {
         };
         let line = &avail[..=lf];
         self.start += lf + 1;
+        self.dropped = 0;
         let result = if std::mem::take(&mut self.discarding) || line.len() > self.max {
             Err(LineError::TooLong(self.max))
         } else if line.len() < 2 || line[line.len() - 2] != b'\r' {
@@ -111,6 +122,18 @@ mod tests {
         let mut lb = LineBuffer::new(512);
         lb.push(b"NOOP\nNOOP\r\n");
         assert_eq!(lb.next_line(), Some(Err(LineError::BareLf)));
+        assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
+    }
+
+    #[test]
+    fn overlong_counts_the_dropped_octets_until_the_line_ends() {
+        let mut lb = LineBuffer::new(512);
+        lb.push(&[b'x'; 600]);
+        lb.push(&[b'x'; 600]);
+        assert!(lb.overlong() >= 1200 - 512);
+        lb.push(b"\r\nNOOP\r\n");
+        assert_eq!(lb.next_line(), Some(Err(LineError::TooLong(512))));
+        assert_eq!(lb.overlong(), 0);
         assert_eq!(lb.next_line(), Some(Ok(b"NOOP".to_vec())));
     }
 

@@ -27,6 +27,10 @@ pub const MAX_COMMAND_LINE: usize = 512;
 /// How long a server waits for the next command (RFC 5321 §4.5.3.2.7).
 pub const SERVER_TIMEOUT: Duration = Duration::from_secs(5 * 60);
 
+/// Octets of one unended line after which the client is cut off: 128
+/// times the longest command line, far past any honest mistake.
+pub const MAX_OVERLONG: usize = 128 * MAX_COMMAND_LINE;
+
 const fn esc(class: u8, subject: u16, detail: u16) -> Option<EnhancedCode> {
     Some(EnhancedCode::new(class, subject, detail))
 }
@@ -57,6 +61,12 @@ pub struct ServerConfig {
     /// Advertise PIPELINING (RFC 2920). Pipelined input is answered in
     /// order either way; without it, clients send one command at a time.
     pub pipelining: bool,
+    /// Command lines one session may send before it is cut off with 421
+    /// (none: no limit). Real clients of `mailflow serve` get one.
+    pub max_commands: Option<usize>,
+    /// How long one session may last in all, however busy (none: no
+    /// limit): a client trickling a byte a minute never idles out.
+    pub max_duration: Option<Duration>,
 }
 
 impl ServerConfig {
@@ -68,6 +78,8 @@ impl ServerConfig {
             bare_line_endings: BareLineEndings::Refuse,
             max_errors: 20,
             pipelining: true,
+            max_commands: None,
+            max_duration: None,
         }
     }
 
@@ -88,6 +100,9 @@ pub enum CloseReason {
     Shutdown,
     /// Too many failed commands.
     TooManyErrors,
+    /// Past a limit of the host: commands, session length, or a line that
+    /// never ends.
+    Limit,
     /// The client went away without QUIT.
     PeerClosed,
 }
@@ -156,7 +171,10 @@ pub struct ServerSession {
     outbox: Vec<u8>,
     events: VecDeque<ServerEvent>,
     errors: usize,
+    commands: usize,
     deadline: Instant,
+    /// The end of the session's whole allowance (`max_duration`).
+    ends: Option<Instant>,
 }
 
 impl ServerSession {
@@ -170,6 +188,7 @@ impl ServerSession {
     ) -> ServerSession {
         let mut session = ServerSession {
             deadline: now + config.timeout,
+            ends: config.max_duration.map(|d| now + d),
             config,
             phase: Phase::Commands,
             peer,
@@ -179,6 +198,7 @@ impl ServerSession {
             outbox: Vec::new(),
             events: VecDeque::new(),
             errors: 0,
+            commands: 0,
         };
         match policy.greeting(&session.peer) {
             Ok(()) => {
@@ -246,12 +266,33 @@ impl ServerSession {
                 }
             }
         }
+        if !self.is_closed() && self.lines.overlong() > MAX_OVERLONG {
+            // Not SMTP any more: waiting for the line's end could last
+            // forever. Say why, then go (RFC 5321 §4.5.3.1.4, §3.8).
+            self.send(Reply::new(
+                500,
+                esc(5, 5, 2),
+                "Line too long: a command line is at most 512 octets (RFC 5321 §4.5.3.1.4)",
+            ));
+            let reply = Reply::new(
+                421,
+                esc(4, 7, 0),
+                "Too much input without a line end; closing connection",
+            );
+            self.close(reply, CloseReason::Limit);
+        }
     }
 
     /// The host says what time it is; past the deadline the session ends
     /// with 421 (RFC 5321 §4.5.3.2.7).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if !self.is_closed() && now >= self.deadline {
+        if !self.is_closed() && self.ends.is_some_and(|end| now >= end) {
+            let text = format!(
+                "{} Session too long; closing connection",
+                self.config.hostname
+            );
+            self.close(Reply::new(421, esc(4, 4, 2), text), CloseReason::Limit);
+        } else if !self.is_closed() && now >= self.deadline {
             let text = format!(
                 "{} Timeout waiting for the client; closing connection",
                 self.config.hostname
@@ -262,7 +303,10 @@ impl ServerSession {
 
     /// When the host should call `handle_timeout` next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (!self.is_closed()).then_some(self.deadline)
+        let at = self
+            .ends
+            .map_or(self.deadline, |end| end.min(self.deadline));
+        (!self.is_closed()).then_some(at)
     }
 
     /// The client closed the connection; an open transaction is dropped.
@@ -317,6 +361,19 @@ impl ServerSession {
     }
 
     fn handle_line(&mut self, line: &[u8], policy: &mut impl Policy) {
+        self.commands += 1;
+        if self
+            .config
+            .max_commands
+            .is_some_and(|max| self.commands > max)
+        {
+            let reply = Reply::new(
+                421,
+                esc(4, 7, 0),
+                "Too many commands in one session; closing connection",
+            );
+            return self.close(reply, CloseReason::Limit);
+        }
         match std::mem::replace(&mut self.phase, Phase::Commands) {
             Phase::Auth(step) => return self.auth_response(step, line, policy),
             Phase::Refused => {
@@ -1033,6 +1090,82 @@ mod tests {
         s.handle_timeout(now + SERVER_TIMEOUT);
         assert!(s.poll_transmit().unwrap().starts_with(b"421 4.4.2"));
         assert!(s.is_closed());
+    }
+
+    #[test]
+    fn endless_line_is_cut_off_with_500_5_5_2_then_421_rfc5321_4_5_3_1_4() {
+        let (config, mut policy) = mx();
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.poll_transmit();
+        let chunk = vec![b'A'; 4096];
+        let mut fed = 0;
+        while !s.is_closed() && fed < 10 * MAX_OVERLONG {
+            s.handle_input(&chunk, now, &mut policy);
+            fed += chunk.len();
+        }
+        assert!(s.is_closed(), "cut off after {fed} octets");
+        assert!(fed <= MAX_OVERLONG + 2 * chunk.len());
+        let out = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+        assert!(out.starts_with("500 5.5.2 "), "{out}");
+        assert!(out.contains("\r\n421 4.7.0 "), "{out}");
+        assert_eq!(
+            s.poll_event(),
+            Some(ServerEvent::Closed {
+                reason: CloseReason::Limit
+            })
+        );
+    }
+
+    #[test]
+    fn one_long_line_that_ends_is_only_a_500_rfc5321_4_5_3_1_4() {
+        let mut input = vec![b'A'; MAX_OVERLONG / 2];
+        input.extend_from_slice(b"\r\nNOOP\r\n");
+        let (config, mut policy) = mx();
+        let (s, replies) = run(config, &mut policy, &input);
+        assert!(!s.is_closed());
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(codes, [500, 250]);
+    }
+
+    #[test]
+    fn command_limit_closes_with_421_4_7_0_rfc5321_4_3_2() {
+        let (mut config, mut policy) = mx();
+        config.max_commands = Some(3);
+        let (s, replies) = run(
+            config,
+            &mut policy,
+            b"NOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\nNOOP\r\n",
+        );
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(codes, [250, 250, 250, 421]);
+        assert_eq!(
+            replies[3].enhanced().map(|e| e.to_string()).as_deref(),
+            Some("4.7.0")
+        );
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn session_allowance_ends_a_busy_session_with_421_4_4_2_rfc5321_4_5_3_2() {
+        let (mut config, mut policy) = mx();
+        config.max_duration = Some(Duration::from_secs(60));
+        let start = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
+        s.poll_transmit();
+        // Busy every 30 s: the idle timeout never fires, the allowance does.
+        for i in 1..=3 {
+            let now = start + Duration::from_secs(30 * i);
+            s.handle_timeout(now);
+            s.handle_input(b"NOOP\r\n", now, &mut policy);
+        }
+        assert!(s.is_closed());
+        let out = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+        assert!(
+            out.ends_with("421 4.4.2 mx.example.net Session too long; closing connection\r\n"),
+            "{out}"
+        );
+        assert_eq!(s.poll_timeout(), None);
     }
 
     #[test]

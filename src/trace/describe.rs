@@ -26,13 +26,17 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             to,
             port,
             protocol,
-        } => format!(
-            "[{}] {} → {}:{port} connect ({})",
-            conn.0,
-            name(*from),
-            name(*to),
-            protocol_name(*protocol)
-        ),
+            real,
+        } => {
+            let real = real.map_or(String::new(), |a| format!(" over a real socket, {a}"));
+            format!(
+                "[{}] {} → {}:{port} connect ({}){real}",
+                conn.0,
+                name(*from),
+                name(*to),
+                protocol_name(*protocol)
+            )
+        }
         EventKind::Refused { conn } => {
             format!("[{}] connection refused: nothing listens there", conn.0)
         }

@@ -183,6 +183,10 @@ pub enum EventKind {
         to: HostId,
         port: u16,
         protocol: Protocol,
+        /// The real socket address at the far end, when one side is a
+        /// real machine outside the world (`mailflow serve`, externals).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        real: Option<std::net::SocketAddr>,
     },
     /// The server side took it.
     Accept { conn: ConnId },

@@ -193,13 +193,19 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 if c.keep_bare_line_endings {
                     server.bare_line_endings = crate::smtp::server::BareLineEndings::Keep;
                 }
+                if let Some(limits) = stream.limits() {
+                    server.timeout = limits.idle;
+                    server.max_duration = Some(limits.session);
+                    server.max_commands = Some(limits.max_commands);
+                }
                 server
             };
             let peer = Peer {
                 ip: Some(stream.peer_ip()),
                 ..Peer::default()
             };
-            let mut policy = MtaPolicy::new(mta.clone(), stream.conn());
+            let size_cap = stream.limits().and_then(|l| l.max_size);
+            let mut policy = MtaPolicy::new(mta.clone(), stream.conn(), size_cap);
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
             let mut served = Served {
                 session: &mut session,

@@ -14,11 +14,17 @@ use crate::trace::{ConnId, EventKind};
 pub(crate) struct MtaPolicy {
     mta: Mta,
     conn: ConnId,
+    /// A smaller size limit for this session (a real client's).
+    size_cap: Option<usize>,
 }
 
 impl MtaPolicy {
-    pub fn new(mta: Mta, conn: ConnId) -> MtaPolicy {
-        MtaPolicy { mta, conn }
+    pub fn new(mta: Mta, conn: ConnId, size_cap: Option<usize>) -> MtaPolicy {
+        MtaPolicy {
+            mta,
+            conn,
+            size_cap,
+        }
     }
 }
 
@@ -100,7 +106,8 @@ impl Policy for MtaPolicy {
     }
 
     fn max_message_size(&self) -> usize {
-        self.mta.state.borrow().config.max_size
+        let own = self.mta.state.borrow().config.max_size;
+        self.size_cap.map_or(own, |cap| cap.min(own))
     }
 
     fn max_recipients(&self) -> usize {

@@ -79,6 +79,9 @@ pub(crate) async fn listen(mta: Mta) {
         tokio::task::spawn_local(async move {
             let hostname = mta.state.borrow().config.hostname.clone();
             let mut server = Pop3Server::new(&hostname, mta.net.instant());
+            if let Some(limits) = stream.limits() {
+                server.set_autologout(limits.idle, mta.net.instant());
+            }
             let mut maildrop = Mailboxes { mta: &mta };
             let mut fetched = Fetched {
                 session: &mut server,

@@ -1,0 +1,177 @@
+//! `mailflow serve`: a scenario's world on the wall clock, with real
+//! sockets into it. The dashboard shows real sessions as they happen;
+//! `--headless` prints the live transcript instead.
+
+use std::io::{IsTerminal, Write};
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::export::text::Board;
+use crate::net::Limits;
+use crate::scenario::duration::parse_duration;
+use crate::scenario::{self, bundled};
+use crate::serve::{self, Options, Serving};
+use crate::tui::{Theme, World};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// A scenario file, or the name of a bundled one (see `mailflow list`).
+    #[arg(default_value = bundled::DEFAULT)]
+    pub scenario: String,
+    /// Where real SMTP clients connect (port 0: any free port).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2525")]
+    pub smtp: SocketAddr,
+    /// Where real POP3 clients fetch the node's mailboxes.
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2110")]
+    pub pop3: SocketAddr,
+    /// Where the scenario's DNS server answers real queries (UDP and TCP).
+    #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2053")]
+    pub dns: SocketAddr,
+    /// Do not expose POP3.
+    #[arg(long)]
+    pub no_pop3: bool,
+    /// Do not expose DNS.
+    #[arg(long)]
+    pub no_dns: bool,
+    /// The MTA to expose [default: the MX of the first recipient's domain].
+    #[arg(long, value_name = "HOST")]
+    pub node: Option<String>,
+    /// Print the live transcript instead of opening the dashboard.
+    #[arg(long)]
+    pub headless: bool,
+    /// Allow listening on addresses other than loopback.
+    #[arg(long)]
+    pub public: bool,
+    /// Real connections open at once; past it, 421 4.3.2.
+    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub max_connections: u32,
+    /// Silence after which a real client is cut off (421 4.4.2).
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = limit_duration)]
+    pub idle_timeout: Duration,
+    /// The longest a real session may last, however busy.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = limit_duration)]
+    pub session_limit: Duration,
+    /// Command lines per real SMTP session; past it, 421.
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    pub max_commands: u32,
+    /// Octets per message from real clients (at most the node's own limit).
+    #[arg(long, value_name = "OCTETS", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
+    pub max_size: Option<u64>,
+    /// dark, light (for projectors), high-contrast or mono. NO_COLOR wins.
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Theme::NAMES))]
+    pub theme: Option<String>,
+}
+
+/// A duration flag: "30s", "5m"; between one second and a day.
+fn limit_duration(text: &str) -> Result<Duration, String> {
+    let d = parse_duration(text)?;
+    if d < Duration::from_secs(1) || d > Duration::from_secs(86_400) {
+        return Err(format!("{text} is out of range: give 1s to 1d"));
+    }
+    Ok(d)
+}
+
+pub fn run(args: &Args) -> ExitCode {
+    let loaded = match scenario::load(&args.scenario) {
+        Ok(loaded) => loaded,
+        Err(error) => {
+            eprint!("{error}");
+            return ExitCode::from(2);
+        }
+    };
+    if !args.headless && !std::io::stdout().is_terminal() {
+        eprintln!("mailflow serve needs a terminal for the dashboard; add --headless for text");
+        return ExitCode::from(2);
+    }
+    let options = Options {
+        smtp: Some(args.smtp),
+        pop3: (!args.no_pop3).then_some(args.pop3),
+        dns: (!args.no_dns).then_some(args.dns),
+        node: args.node.clone(),
+        public: args.public,
+        max_connections: args.max_connections as usize,
+        limits: Limits {
+            idle: args.idle_timeout,
+            session: args.session_limit,
+            max_commands: args.max_commands as usize,
+            max_size: args.max_size.map(|n| n as usize),
+        },
+    };
+    let title = loaded.plan.title.clone();
+    let about = loaded.plan.about.clone();
+    let serving = match serve::start(loaded.plan, &options) {
+        Ok(serving) => serving,
+        Err(error) => {
+            eprintln!("mailflow serve: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    if args.public {
+        eprintln!(
+            "mailflow serve: --public: these sockets accept connections from other machines:"
+        );
+        for e in &serving.exposed {
+            eprintln!("  !! {e}");
+        }
+        eprintln!(
+            "  Mail is relayed only for logged-in users; anyone who reaches these ports can send to the world's mailboxes."
+        );
+    }
+    if args.headless {
+        headless(serving, &title)
+    } else {
+        dashboard(serving, title, about, args)
+    }
+}
+
+/// The live transcript on stdout, until Ctrl-C or SIGTERM.
+fn headless(serving: Serving, title: &str) -> ExitCode {
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(
+        stdout,
+        "mailflow serve: {title:?} on the wall clock; Ctrl-C stops"
+    );
+    for e in &serving.exposed {
+        let _ = writeln!(stdout, "listening {e}");
+    }
+    let _ = writeln!(stdout, "ready");
+    let _ = stdout.flush();
+    let mut board = Board::new(false);
+    let mut text = String::new();
+    while let Ok(event) = serving.feed.recv() {
+        board.write(&serving.header, &event, &mut text);
+        // Everything already waiting goes out in one write.
+        while let Ok(event) = serving.feed.try_recv() {
+            board.write(&serving.header, &event, &mut text);
+        }
+        if stdout.write_all(text.as_bytes()).is_err() || stdout.flush().is_err() {
+            // Nobody reads us any more: keep serving, stop printing.
+            text.clear();
+            continue;
+        }
+        text.clear();
+    }
+    let _ = writeln!(stdout, "stopped: open sessions were told 421 and closed");
+    serving.join();
+    ExitCode::SUCCESS
+}
+
+/// The dashboard, following the live edge.
+fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) -> ExitCode {
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(args.theme.as_deref(), no_color);
+    let header = std::mem::take(&mut serving.header);
+    let index = crate::trace::index::Index::build(&header);
+    let world = World {
+        title,
+        about,
+        trace: header,
+        index,
+        verdicts: Vec::new(),
+    };
+    let _ = (world, theme);
+    serving.stop();
+    serving.join();
+    ExitCode::SUCCESS
+}

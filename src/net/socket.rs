@@ -1,0 +1,235 @@
+//! Real TCP connections, tapped into the trace like the simulated pipes:
+//! what the real peer sends is recorded when it is read, what we send
+//! when it is handed to the socket. Writing happens in a task of its own,
+//! so `send` never blocks a protocol machine; a peer that stops reading
+//! while we keep writing is cut off rather than buffered for ever.
+
+use std::cell::Cell;
+use std::net::SocketAddr;
+use std::rc::Rc;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::net::tcp::OwnedReadHalf;
+use tokio::sync::mpsc;
+
+use super::network::NetHandle;
+use crate::trace::{ConnId, Dir, EventKind, HostId, Payload};
+
+/// How much we read from a socket at once.
+const READ_CHUNK: usize = 16 * 1024;
+
+/// Octets written but not yet taken by the peer after which it is cut
+/// off: replies are small, so only a peer that never reads gets here.
+const MAX_BACKLOG: usize = 1 << 20;
+
+/// What a session from the real world may do: the classroom limits of
+/// `mailflow serve`, applied on top of the node's own configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Silence after which the session is closed (RFC 5321 §4.5.3.2
+    /// allows minutes; a classroom wants seconds).
+    pub idle: Duration,
+    /// The longest a session may last, however busy.
+    pub session: Duration,
+    /// Command lines per session.
+    pub max_commands: usize,
+    /// Octets per message, when smaller than the node's own limit.
+    pub max_size: Option<usize>,
+}
+
+/// A place among the open real connections; freed when the connection is.
+pub struct Slot(Rc<Cell<usize>>);
+
+impl Slot {
+    /// Takes a place if fewer than `max` are taken.
+    pub fn take(count: &Rc<Cell<usize>>, max: usize) -> Option<Slot> {
+        (count.get() < max).then(|| {
+            count.set(count.get() + 1);
+            Slot(Rc::clone(count))
+        })
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        self.0.set(self.0.get().saturating_sub(1));
+    }
+}
+
+/// One end of a real TCP connection, as a node of the world holds it.
+pub struct RealStream {
+    net: NetHandle,
+    conn: ConnId,
+    /// The direction of what this end sends.
+    dir: Dir,
+    /// The host that stands for the real machine in the trace.
+    peer: HostId,
+    peer_addr: SocketAddr,
+    reader: OwnedReadHalf,
+    writer: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Octets handed to the writer task and not yet written.
+    backlog: Rc<Cell<usize>>,
+    buf: Box<[u8]>,
+    eof: bool,
+    limits: Option<Limits>,
+    _slot: Option<Slot>,
+}
+
+/// Open writer tasks of a network: a shutdown waits for them to flush.
+#[derive(Clone, Default)]
+pub struct Writers(Rc<Cell<usize>>);
+
+impl Writers {
+    pub fn open(&self) -> usize {
+        self.0.get()
+    }
+}
+
+pub(crate) struct Parts {
+    pub conn: ConnId,
+    pub dir: Dir,
+    pub peer: HostId,
+    pub limits: Option<Limits>,
+    pub slot: Option<Slot>,
+    pub writers: Writers,
+}
+
+impl RealStream {
+    /// Wraps a connected socket. `net` is the simulated host that holds
+    /// this end; `parts.peer` the host that stands for the other.
+    pub(crate) fn new(net: NetHandle, tcp: TcpStream, parts: Parts) -> std::io::Result<RealStream> {
+        let peer_addr = tcp.peer_addr()?;
+        // Replies are small and interactive: send them at once.
+        let _ = tcp.set_nodelay(true);
+        let (reader, mut write_half) = tcp.into_split();
+        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let backlog = Rc::new(Cell::new(0usize));
+        let writers = parts.writers;
+        writers.0.set(writers.0.get() + 1);
+        let pending = Rc::clone(&backlog);
+        tokio::task::spawn_local(async move {
+            while let Some(chunk) = rx.recv().await {
+                let ok = write_half.write_all(&chunk).await.is_ok();
+                pending.set(pending.get().saturating_sub(chunk.len()));
+                if !ok {
+                    break;
+                }
+            }
+            // Everything queued before the close is written: now the FIN.
+            let _ = write_half.shutdown().await;
+            writers.0.set(writers.0.get().saturating_sub(1));
+        });
+        Ok(RealStream {
+            net,
+            conn: parts.conn,
+            dir: parts.dir,
+            peer: parts.peer,
+            peer_addr,
+            reader,
+            writer: Some(tx),
+            backlog,
+            buf: vec![0; READ_CHUNK].into_boxed_slice(),
+            eof: false,
+            limits: parts.limits,
+            _slot: parts.slot,
+        })
+    }
+
+    pub fn conn(&self) -> ConnId {
+        self.conn
+    }
+
+    pub fn peer(&self) -> HostId {
+        self.peer
+    }
+
+    /// The real machine's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer_addr
+    }
+
+    pub fn limits(&self) -> Option<&Limits> {
+        self.limits.as_ref()
+    }
+
+    fn peer_dir(&self) -> Dir {
+        match self.dir {
+            Dir::Up => Dir::Down,
+            Dir::Down => Dir::Up,
+        }
+    }
+
+    pub fn send(&mut self, bytes: &[u8]) {
+        if bytes.is_empty() || self.writer.is_none() {
+            return;
+        }
+        if self.backlog.get() > MAX_BACKLOG {
+            // The peer has not read a megabyte of replies: it never will.
+            self.close();
+            return;
+        }
+        let now = self.net.now();
+        self.net.record(EventKind::Bytes {
+            conn: self.conn,
+            dir: self.dir,
+            arrives: now,
+            data: Payload::new(bytes),
+        });
+        self.backlog.set(self.backlog.get() + bytes.len());
+        if let Some(writer) = &self.writer {
+            let _ = writer.send(bytes.to_vec());
+        }
+    }
+
+    /// The next chunk the peer sent, recorded as it is read; `None` once
+    /// it has closed (or reset) the connection. Cancel-safe: a read that
+    /// is dropped has taken nothing.
+    pub async fn recv(&mut self) -> Option<Payload> {
+        if self.eof {
+            return None;
+        }
+        let read = self.reader.read(&mut self.buf).await;
+        let now = self.net.now();
+        match read {
+            Ok(n) if n > 0 => {
+                let data = Payload::new(&self.buf[..n]);
+                self.net.record(EventKind::Bytes {
+                    conn: self.conn,
+                    dir: self.peer_dir(),
+                    arrives: now,
+                    data: data.clone(),
+                });
+                Some(data)
+            }
+            _ => {
+                self.eof = true;
+                self.net.record(EventKind::Close {
+                    conn: self.conn,
+                    dir: self.peer_dir(),
+                    arrives: now,
+                });
+                None
+            }
+        }
+    }
+
+    /// Closes our side once what was sent is written.
+    pub fn close(&mut self) {
+        if self.writer.take().is_some() {
+            let now = self.net.now();
+            self.net.record(EventKind::Close {
+                conn: self.conn,
+                dir: self.dir,
+                arrives: now,
+            });
+        }
+    }
+}
+
+impl Drop for RealStream {
+    fn drop(&mut self) {
+        self.close();
+    }
+}

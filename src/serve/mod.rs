@@ -1,0 +1,398 @@
+//! `mailflow serve`: the world runs on the wall clock while real programs
+//! join it. One node's SMTP and POP3 listeners are exposed on real TCP
+//! sockets and the scenario's DNS server on real UDP and TCP; everything a
+//! real client says is traced like a simulated session, and the mail it
+//! hands over travels on inside the world.
+//!
+//! * `expose`: real SMTP and POP3 connections handed to the node
+//! * `dns`: real DNS queries answered from the scenario's zones
+//! * `node`: which node to expose when none is named
+//!
+//! The world runs on a thread of its own (its tasks share `Rc`s); the
+//! caller gets a copy of every event through a channel, for the dashboard
+//! or for the live transcript.
+
+mod dns;
+mod expose;
+mod node;
+
+use std::cell::Cell;
+use std::net::{IpAddr, SocketAddr};
+use std::rc::Rc;
+use std::sync::mpsc;
+use std::time::Duration;
+
+use thiserror::Error;
+
+use crate::dns::Authority;
+use crate::net::Limits;
+use crate::scenario::plan::{HostIndex, Plan, PlanHost};
+use crate::trace::{Event, HostId, Role, Trace};
+
+/// How long open sessions get to say goodbye after a stop.
+const GRACE: Duration = Duration::from_secs(2);
+
+/// What to expose, and the limits real clients get.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub smtp: Option<SocketAddr>,
+    pub pop3: Option<SocketAddr>,
+    pub dns: Option<SocketAddr>,
+    /// The MTA to expose, by name; `None` picks the MX of the first
+    /// recipient's domain.
+    pub node: Option<String>,
+    /// Allow addresses other than loopback.
+    pub public: bool,
+    pub max_connections: usize,
+    pub limits: Limits,
+}
+
+/// Why the world could not be served.
+#[derive(Debug, Error)]
+pub enum ServeError {
+    #[error(
+        "{service} would listen on {addr}, which other machines can reach; mailflow serve listens on loopback only (127.0.0.1 or ::1) unless you add --public"
+    )]
+    NotLoopback {
+        service: &'static str,
+        addr: SocketAddr,
+    },
+    #[error("cannot listen for {service} on {addr}: {source}{hint}")]
+    Bind {
+        service: &'static str,
+        addr: SocketAddr,
+        source: std::io::Error,
+        hint: &'static str,
+    },
+    #[error("{0}")]
+    Node(String),
+    #[error("the scenario has no MTA to expose")]
+    NoMta,
+    #[error("--dns needs a DNS server in the scenario, and it has none")]
+    NoDns,
+    #[error("the world stopped before it started: {0}")]
+    World(String),
+}
+
+/// One real socket and what it leads to inside the world.
+#[derive(Debug, Clone)]
+pub struct Exposed {
+    /// `smtp`, `pop3` or `dns`.
+    pub service: &'static str,
+    /// Where it really listens (the port is known even when 0 was asked).
+    pub addr: SocketAddr,
+    /// The host inside the world.
+    pub host: String,
+    pub port: u16,
+}
+
+impl std::fmt::Display for Exposed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} {} -> {} port {}",
+            self.service, self.addr, self.host, self.port
+        )?;
+        if self.service == "dns" {
+            write!(f, " (udp and tcp)")?;
+        }
+        Ok(())
+    }
+}
+
+/// A world being served.
+pub struct Serving {
+    /// Hosts, links and zones: what the events refer to.
+    pub header: Trace,
+    /// Every event, as it happens; disconnected once the world is gone.
+    pub feed: mpsc::Receiver<Event>,
+    pub exposed: Vec<Exposed>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Serving {
+    /// Asks the world to stop: open sessions get 421 (or -ERR), real
+    /// sockets are flushed and closed. Ctrl-C and SIGTERM do the same.
+    pub fn stop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+
+    /// Waits for the world's thread to end.
+    pub fn join(mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// The host that stands for every real client in the trace.
+pub const OUTSIDE: &str = "outside";
+
+/// Binds the sockets, starts the world on its own thread and returns at
+/// once. Nothing listens anywhere if an error is returned.
+pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
+    let node = match &options.node {
+        Some(name) => node::named(&plan, name).map_err(ServeError::Node)?,
+        None => node::default(&plan).ok_or(ServeError::NoMta)?,
+    };
+    let dns_index = match options.dns {
+        Some(_) => Some(node::dns_server(&plan, node).ok_or(ServeError::NoDns)?),
+        None => None,
+    };
+    let sockets = Sockets::bind(options)?;
+    let outside = add_outside(&mut plan);
+    // Real clients read the Date and Received headers of today, not of
+    // the lesson's made-up morning.
+    plan.start_unix = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(plan.start_unix, |d| d.as_secs() as i64);
+    let mut exposed = Vec::new();
+    let name = |i: HostIndex| plan.hosts[i].name.clone();
+    if let Some(l) = &sockets.smtp {
+        exposed.push(Exposed {
+            service: "smtp",
+            addr: local_addr(l),
+            host: name(node),
+            port: 25,
+        });
+    }
+    if let Some(l) = &sockets.pop3 {
+        exposed.push(Exposed {
+            service: "pop3",
+            addr: local_addr(l),
+            host: name(node),
+            port: 110,
+        });
+    }
+    if let (Some((udp, _)), Some(d)) = (&sockets.dns, dns_index) {
+        exposed.push(Exposed {
+            service: "dns",
+            addr: udp.local_addr().unwrap_or_else(|_| unspecified()),
+            host: name(plan.dns[d].host),
+            port: 53,
+        });
+    }
+    let (tx, feed) = mpsc::channel();
+    let (header_tx, header_rx) = mpsc::channel();
+    let (stop, stopped) = tokio::sync::oneshot::channel();
+    let world = World {
+        plan,
+        node,
+        outside,
+        dns: dns_index,
+        sockets,
+        max_connections: options.max_connections,
+        limits: options.limits.clone(),
+    };
+    let thread = std::thread::Builder::new()
+        .name("mailflow-world".into())
+        .spawn(move || world.run(tx, header_tx, stopped))
+        .map_err(|e| ServeError::World(e.to_string()))?;
+    let header = header_rx
+        .recv()
+        .map_err(|_| ServeError::World("its thread ended".into()))?;
+    Ok(Serving {
+        header,
+        feed,
+        exposed,
+        stop: Some(stop),
+        thread: Some(thread),
+    })
+}
+
+fn local_addr(listener: &std::net::TcpListener) -> SocketAddr {
+    listener.local_addr().unwrap_or_else(|_| unspecified())
+}
+
+fn unspecified() -> SocketAddr {
+    SocketAddr::from(([0, 0, 0, 0], 0))
+}
+
+/// Adds the host that stands for real clients, at a documentation address
+/// no scenario host uses.
+fn add_outside(plan: &mut Plan) -> HostIndex {
+    let used: Vec<IpAddr> = plan.hosts.iter().map(|h| h.ip).collect();
+    let ip = (1..=254u8)
+        .rev()
+        .map(|d| IpAddr::from([203, 0, 113, d]))
+        .find(|ip| !used.contains(ip))
+        .unwrap_or(IpAddr::from([203, 0, 113, 254]));
+    plan.hosts.push(PlanHost {
+        name: OUTSIDE.into(),
+        ip,
+        role: Role::External,
+        down: Vec::new(),
+        resolver: None,
+    });
+    plan.hosts.len() - 1
+}
+
+/// The real sockets, bound on the caller's thread so that errors come
+/// back before anything runs.
+struct Sockets {
+    smtp: Option<std::net::TcpListener>,
+    pop3: Option<std::net::TcpListener>,
+    dns: Option<(std::net::UdpSocket, std::net::TcpListener)>,
+}
+
+impl Sockets {
+    fn bind(options: &Options) -> Result<Sockets, ServeError> {
+        for (service, addr) in [
+            ("smtp", options.smtp),
+            ("pop3", options.pop3),
+            ("dns", options.dns),
+        ] {
+            if let Some(addr) = addr
+                && !options.public
+                && !addr.ip().is_loopback()
+            {
+                return Err(ServeError::NotLoopback { service, addr });
+            }
+        }
+        let tcp = |service, addr| {
+            let listener =
+                std::net::TcpListener::bind(addr).map_err(|e| bind_error(service, addr, e))?;
+            listener
+                .set_nonblocking(true)
+                .map_err(|e| bind_error(service, addr, e))?;
+            Ok(listener)
+        };
+        let smtp = options.smtp.map(|a| tcp("smtp", a)).transpose()?;
+        let pop3 = options.pop3.map(|a| tcp("pop3", a)).transpose()?;
+        let dns = match options.dns {
+            Some(addr) => {
+                let udp =
+                    std::net::UdpSocket::bind(addr).map_err(|e| bind_error("dns", addr, e))?;
+                udp.set_nonblocking(true)
+                    .map_err(|e| bind_error("dns", addr, e))?;
+                // DNS over TCP on the same port as UDP (RFC 7766).
+                let port = udp.local_addr().map_or(addr.port(), |a| a.port());
+                let listener = tcp("dns", SocketAddr::new(addr.ip(), port))?;
+                Some((udp, listener))
+            }
+            None => None,
+        };
+        Ok(Sockets { smtp, pop3, dns })
+    }
+}
+
+fn bind_error(service: &'static str, addr: SocketAddr, source: std::io::Error) -> ServeError {
+    let hint = match source.kind() {
+        std::io::ErrorKind::AddrInUse => {
+            " (another program, or another mailflow serve, uses that port: pick another, or port 0 for any free one)"
+        }
+        std::io::ErrorKind::PermissionDenied => {
+            " (ports below 1024 need root: pick one above, e.g. 2525)"
+        }
+        _ => "",
+    };
+    ServeError::Bind {
+        service,
+        addr,
+        source,
+        hint,
+    }
+}
+
+/// Everything the world's thread takes with it.
+struct World {
+    plan: Plan,
+    node: HostIndex,
+    outside: HostIndex,
+    dns: Option<usize>,
+    sockets: Sockets,
+    max_connections: usize,
+    limits: Limits,
+}
+
+impl World {
+    fn run(
+        self,
+        tx: mpsc::Sender<Event>,
+        header_tx: mpsc::Sender<Trace>,
+        stopped: tokio::sync::oneshot::Receiver<()>,
+    ) {
+        let runtime = crate::sim::runtime(false);
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&runtime, async move {
+            let built = crate::sim::build(&self.plan);
+            let network = built.network;
+            network.set_tap(tx);
+            let _ = header_tx.send(network.header());
+            let outside = network.handle(HostId(self.outside as u16));
+            let node = HostId(self.node as u16);
+            let open = Rc::new(Cell::new(0));
+            let hostname = self.plan.hosts[self.node].name.clone();
+            let gate = expose::Gate {
+                outside: outside.clone(),
+                node,
+                hostname,
+                limits: self.limits.clone(),
+                open: Rc::clone(&open),
+                max: self.max_connections,
+            };
+            let smtp = self.sockets.smtp.map(|l| (l, 25));
+            let pop3 = self.sockets.pop3.map(|l| (l, 110));
+            for (listener, port) in smtp.into_iter().chain(pop3) {
+                match tokio::net::TcpListener::from_std(listener) {
+                    Ok(listener) => {
+                        tokio::task::spawn_local(expose::accept(gate.clone(), listener, port));
+                    }
+                    Err(e) => eprintln!("mailflow serve: cannot use a socket: {e}"),
+                }
+            }
+            if let (Some((udp, tcp)), Some(d)) = (self.sockets.dns, self.dns) {
+                let server = HostId(self.plan.dns[d].host as u16);
+                let authority = Rc::new(Authority::new(self.plan.dns[d].zones.clone()));
+                let desk = dns::Desk {
+                    outside: outside.clone(),
+                    server,
+                    authority,
+                };
+                match (
+                    tokio::net::UdpSocket::from_std(udp),
+                    tokio::net::TcpListener::from_std(tcp),
+                ) {
+                    (Ok(udp), Ok(tcp)) => {
+                        tokio::task::spawn_local(dns::udp(desk.clone(), udp));
+                        tokio::task::spawn_local(dns::tcp(desk, tcp, gate.clone()));
+                    }
+                    _ => eprintln!("mailflow serve: cannot use the DNS sockets"),
+                }
+            }
+            wait_for_stop(stopped).await;
+            // Sessions answer 421 (or -ERR) and close; give their last
+            // bytes a moment to leave.
+            network.stop();
+            let writers = network.writers();
+            let deadline = tokio::time::Instant::now() + GRACE;
+            tokio::task::yield_now().await;
+            while (writers.open() > 0 || open.get() > 0) && tokio::time::Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        });
+    }
+}
+
+/// Until the caller asks, or Ctrl-C, or SIGTERM.
+async fn wait_for_stop(stopped: tokio::sync::oneshot::Receiver<()>) {
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                term.recv().await;
+            }
+            Err(_) => std::future::pending().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = stopped => {}
+        _ = tokio::signal::ctrl_c() => {}
+        () = term => {}
+    }
+}

@@ -1,0 +1,121 @@
+//! Which node `mailflow serve` exposes: the one named, or where the
+//! scenario's first message is headed (the MX of its first recipient's
+//! domain), since that is the server a real sender would reach too.
+
+use crate::dns::RecordData;
+use crate::scenario::error::closest;
+use crate::scenario::plan::{HostIndex, Plan};
+
+/// The MTA called `name`, or a message saying which names there are.
+pub fn named(plan: &Plan, name: &str) -> Result<HostIndex, String> {
+    let mtas: Vec<&str> = plan
+        .mtas
+        .iter()
+        .map(|m| plan.hosts[m.host].name.as_str())
+        .collect();
+    if let Some(m) = plan
+        .mtas
+        .iter()
+        .find(|m| plan.hosts[m.host].name.eq_ignore_ascii_case(name))
+    {
+        return Ok(m.host);
+    }
+    let hint = match closest(name, mtas.iter().copied()) {
+        Some(c) => format!("did you mean {c:?}? "),
+        None => String::new(),
+    };
+    Err(format!(
+        "--node {name:?} is not an MTA of this scenario; {hint}the MTAs are: {}",
+        mtas.join(", ")
+    ))
+}
+
+/// The MX of the first recipient's domain (its lowest preference), else
+/// the MTA that holds that domain, else the first MTA.
+pub fn default(plan: &Plan) -> Option<HostIndex> {
+    let domain = plan
+        .clients
+        .iter()
+        .flat_map(|c| &c.send)
+        .flat_map(|m| m.to.iter().chain(&m.cc).chain(&m.bcc))
+        .find_map(|to| to.rsplit_once('@').map(|(_, d)| d.to_lowercase()));
+    let is_mta = |name: &str| {
+        plan.mtas
+            .iter()
+            .find(|m| plan.hosts[m.host].name.eq_ignore_ascii_case(name))
+            .map(|m| m.host)
+    };
+    if let Some(domain) = domain {
+        let mut mxs: Vec<(u16, &str)> = plan
+            .dns
+            .iter()
+            .flat_map(|d| d.zones.iter().flat_map(|z| &z.records))
+            .filter(|r| r.name.trim_end_matches('.').eq_ignore_ascii_case(&domain))
+            .filter_map(|r| match &r.data {
+                RecordData::Mx {
+                    preference,
+                    exchange,
+                } => Some((*preference, exchange.trim_end_matches('.'))),
+                _ => None,
+            })
+            .collect();
+        mxs.sort();
+        if let Some(host) = mxs.iter().find_map(|(_, name)| is_mta(name)) {
+            return Some(host);
+        }
+        if let Some(m) = plan.mtas.iter().find(|m| m.domains.contains(&domain)) {
+            return Some(m.host);
+        }
+    }
+    plan.mtas.first().map(|m| m.host)
+}
+
+/// The DNS server to expose: the one the node asks, else the first.
+pub fn dns_server(plan: &Plan, node: HostIndex) -> Option<usize> {
+    let resolver = plan.hosts[node].resolver;
+    plan.dns
+        .iter()
+        .position(|d| Some(plan.hosts[d.host].ip) == resolver)
+        .or((!plan.dns.is_empty()).then_some(0))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hello() -> Plan {
+        crate::scenario::load("hello").expect("bundled").plan
+    }
+
+    #[test]
+    fn default_is_the_mx_of_the_first_recipient() {
+        let plan = hello();
+        let node = default(&plan).unwrap();
+        assert_eq!(plan.hosts[node].name, "mx.example.net");
+    }
+
+    #[test]
+    fn named_node_is_found_in_any_case_and_typos_get_a_suggestion() {
+        let plan = hello();
+        let node = named(&plan, "SMTP.example.org").unwrap();
+        assert_eq!(plan.hosts[node].name, "smtp.example.org");
+        let error = named(&plan, "mx.exmple.net").unwrap_err();
+        assert!(
+            error.contains("did you mean \"mx.example.net\"?"),
+            "{error}"
+        );
+        let error = named(&plan, "ns.example.org").unwrap_err();
+        assert!(
+            error.contains("the MTAs are: smtp.example.org, mx.example.net"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn the_dns_server_is_the_one_the_node_asks() {
+        let plan = hello();
+        let node = default(&plan).unwrap();
+        let d = dns_server(&plan, node).unwrap();
+        assert_eq!(plan.hosts[plan.dns[d].host].name, "ns.example.org");
+    }
+}
