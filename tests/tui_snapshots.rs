@@ -397,3 +397,37 @@ fn mono_theme_events_failures_are_emphasised() {
         screen_with_emphasis(&app, 120, 40)
     );
 }
+
+// ---- live mode (mailflow serve) ---------------------------------------------
+
+/// hello fed live up to the relay's RCPT TO, then paused while the rest
+/// of the run arrives: the badge, what listens, the hint, the count.
+fn live_paused_at_the_relay(theme: Theme) -> App {
+    let (mut app, mut rest) = live_app("hello", theme);
+    let whole = App::new(world("hello"), Theme::dark());
+    let pos = pos_of_line(&whole, Protocol::Smtp, Dir::Up, "RCPT TO");
+    app.extend(rest.drain(..pos));
+    app.seek(pos);
+    press(&mut app, KeyCode::Char(' '));
+    assert!(!app.playing);
+    app.extend(rest);
+    app
+}
+
+#[test]
+fn live_main_paused_counts_new_events() {
+    let app = live_paused_at_the_relay(Theme::dark());
+    insta::assert_snapshot!("live_main_paused_relay_rcpt", shot(&app, 120, 40));
+}
+
+#[test]
+fn live_mono_80x24_badge_in_reverse_video() {
+    let app = live_paused_at_the_relay(Theme::mono());
+    let buffer = draw(&app, 80, 24);
+    assert_eq!(
+        coloured_cells(&buffer),
+        Vec::<(u16, u16)>::new(),
+        "mono draws no colour at all"
+    );
+    insta::assert_snapshot!("live_mono_80x24", screen_with_emphasis(&app, 80, 24));
+}

@@ -1,13 +1,16 @@
-//! Indexes over a finished trace, built once, so that any view can seek to
-//! any playhead in logarithmic time instead of replaying from the start:
-//! the transcript lines of every connection, step functions for queue and
-//! mailbox sizes, and the events that belong to each message.
+//! Indexes over a trace, so that any view can seek to any playhead in
+//! logarithmic time instead of replaying from the start: the transcript
+//! lines of every connection, step functions for queue and mailbox sizes,
+//! and the events that belong to each message. They are built in one walk
+//! over the events, and a growing (live) trace extends them from where the
+//! walk stopped, so a new event costs the same whatever came before it.
 //!
 //! A playhead `pos` means "the first `pos` events have happened".
 
 use std::collections::BTreeMap;
+use std::fmt;
 
-use super::transcript::{Connection, Line, Transcriber, connections};
+use super::transcript::{Connection, Line, Transcriber};
 use super::{ConnId, EventKind, HostId, Trace};
 
 /// A value that changes at certain events: `(seq, value from then on)`.
@@ -70,39 +73,86 @@ pub struct Index {
     pub messages: Vec<String>,
     /// Distinct pairs of hosts that ever exchanged something.
     pub links: Vec<(HostId, HostId)>,
+    walk: Walk,
+}
+
+/// Where the walk over the trace stopped, with what it carries from one
+/// event to the next (partial lines, queue ids), so `extend` resumes it.
+#[derive(Default)]
+struct Walk {
+    /// Events indexed so far.
+    indexed: usize,
+    transcriber: Transcriber,
+    /// Queue id → Message-ID, for facts that name only the queue id.
+    queue_of: BTreeMap<String, String>,
+}
+
+impl fmt::Debug for Walk {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Walk")
+            .field("indexed", &self.indexed)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Index {
-    /// Builds every index in one pass over the trace (plus the sessions).
+    /// Builds every index in one pass over the trace.
     pub fn build(trace: &Trace) -> Index {
-        let mut index = Index {
-            session_of_event: vec![None; trace.len()],
-            ..Index::default()
-        };
-        for c in connections(trace) {
-            index.by_conn.insert(c.conn, index.sessions.len());
-            index.add_link(c.from, c.to);
-            index.sessions.push(Session {
-                last_seq: c.seq,
-                connection: c,
-                outcome: Outcome::Open,
-                lines: Vec::new(),
-            });
-        }
-        let mut transcriber = Transcriber::new();
-        let mut queue_of: BTreeMap<String, String> = BTreeMap::new();
-        for event in trace.events() {
-            for line in transcriber.feed(event) {
-                if let EventKind::Bytes { conn, .. } = &event.kind
-                    && let Some(&s) = index.by_conn.get(conn)
-                {
-                    index.sessions[s].lines.push(index.lines.len());
-                }
-                index.lines.push(line);
-            }
-            index.note(event, &mut queue_of);
-        }
+        let mut index = Index::default();
+        index.extend(trace);
         index
+    }
+
+    /// Indexes the events appended to `trace` since the last call (or
+    /// since `build`). The trace must be the one indexed so far, grown
+    /// only at its end.
+    pub fn extend(&mut self, trace: &Trace) {
+        let events = trace.events();
+        let start = self.walk.indexed.min(events.len());
+        self.session_of_event.resize(events.len(), None);
+        for event in &events[start..] {
+            // A connection's first event is its Connect: the session
+            // exists before anything names it.
+            if let EventKind::Connect {
+                conn,
+                from,
+                to,
+                protocol,
+                ..
+            } = event.kind
+            {
+                self.by_conn.insert(conn, self.sessions.len());
+                self.add_link(from, to);
+                self.sessions.push(Session {
+                    last_seq: event.seq,
+                    connection: Connection {
+                        conn,
+                        seq: event.seq,
+                        at: event.at,
+                        from,
+                        to,
+                        protocol,
+                    },
+                    outcome: Outcome::Open,
+                    lines: Vec::new(),
+                });
+            }
+            for line in self.walk.transcriber.feed(event) {
+                if let EventKind::Bytes { conn, .. } = &event.kind
+                    && let Some(&s) = self.by_conn.get(conn)
+                {
+                    self.sessions[s].lines.push(self.lines.len());
+                }
+                self.lines.push(line);
+            }
+            self.note(event);
+        }
+        self.walk.indexed = events.len();
+    }
+
+    /// How many events of the trace are indexed.
+    pub fn indexed(&self) -> usize {
+        self.walk.indexed
     }
 
     fn add_link(&mut self, a: HostId, b: HostId) {
@@ -131,7 +181,7 @@ impl Index {
         events.push(seq);
     }
 
-    fn note(&mut self, event: &super::Event, queue_of: &mut BTreeMap<String, String>) {
+    fn note(&mut self, event: &super::Event) {
         let seq = event.seq;
         match &event.kind {
             EventKind::Connect { conn, .. }
@@ -164,7 +214,9 @@ impl Index {
                 message_id,
                 ..
             } => {
-                queue_of.insert(queue_id.clone(), message_id.clone());
+                self.walk
+                    .queue_of
+                    .insert(queue_id.clone(), message_id.clone());
                 self.queued.entry(*host).or_default().add(seq, 1);
                 self.mention(message_id, seq);
             }
@@ -182,7 +234,7 @@ impl Index {
                     .add(seq, -(uids.len() as i64));
             }
             EventKind::Attempting { queue_id, conn, .. } => {
-                if let Some(message_id) = queue_of.get(queue_id).cloned() {
+                if let Some(message_id) = self.walk.queue_of.get(queue_id).cloned() {
                     self.mention(&message_id, seq);
                     // The session that carries it belongs to the message too.
                     if let Some(&s) = self.by_conn.get(conn) {
@@ -195,7 +247,7 @@ impl Index {
             | EventKind::Relayed { queue_id, .. }
             | EventKind::Bounced { queue_id, .. }
             | EventKind::Expired { queue_id, .. } => {
-                if let Some(message_id) = queue_of.get(queue_id).cloned() {
+                if let Some(message_id) = self.walk.queue_of.get(queue_id).cloned() {
                     self.mention(&message_id, seq);
                 }
             }

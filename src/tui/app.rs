@@ -1,6 +1,7 @@
-//! The dashboard's state: a finished run, its indexes, and a playhead.
-//! Everything on screen is a function of these; the view states kept here
-//! are small (a selection, a scroll offset, a filter), one per view.
+//! The dashboard's state: a run, its indexes, and a playhead. Everything
+//! on screen is a function of these; the view states kept here are small
+//! (a selection, a scroll offset, a filter), one per view. A live run
+//! grows at its end (`extend`); nothing already shown changes.
 
 use std::time::Duration;
 
@@ -9,6 +10,7 @@ use crate::trace::describe::event_text;
 use crate::trace::index::{Index, Session};
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
+use super::live::LiveState;
 use super::theme::Theme;
 
 /// The screens, one key each.
@@ -90,7 +92,7 @@ pub struct ViewStates {
     pub scroll: u16,
 }
 
-/// The finished run being shown.
+/// The run being shown: finished, or live and growing at its end.
 pub struct World {
     pub title: String,
     pub about: String,
@@ -122,6 +124,8 @@ pub struct App {
     pub progress: f64,
     pub views: ViewStates,
     pub quit: bool,
+    /// Set when the world is still running (`mailflow serve`).
+    pub live: Option<LiveState>,
 }
 
 /// Events a person does not need to stop at: they are shown, but stepping
@@ -156,7 +160,31 @@ impl App {
             progress: 1.0,
             views: ViewStates::default(),
             quit: false,
+            live: None,
         }
+    }
+
+    /// Appends events recorded after the last one (a live world) and
+    /// indexes them; returns how many. The playhead, pin, selection and
+    /// scrolls keep their meaning: they point at events that do not move.
+    /// The first message to appear is followed when none was.
+    pub fn extend(&mut self, events: impl IntoIterator<Item = Event>) -> usize {
+        let before = self.len();
+        for event in events {
+            // Seqs are positions; the sender numbers them the same way.
+            let seq = self.world.trace.push(event.at, event.kind);
+            debug_assert_eq!(seq, event.seq, "live events arrive in order");
+        }
+        let added = self.len() - before;
+        if added == 0 {
+            return 0;
+        }
+        self.world.index.extend(&self.world.trace);
+        if self.follow.is_none() {
+            self.follow = self.world.index.messages.first().cloned();
+        }
+        self.note_arrivals(added);
+        added
     }
 
     pub fn trace(&self) -> &Trace {

@@ -23,7 +23,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         KeyCode::Char('c') if ctrl => app.quit = true,
         KeyCode::Char('q') | KeyCode::Esc => app.quit = true,
         KeyCode::Char(' ') => {
-            if app.pos >= app.len() {
+            // At the end of a finished run, play again; at the live edge,
+            // play means wait for what comes next.
+            if app.pos >= app.len() && !app.is_live() {
                 app.seek(0);
             }
             app.playing = !app.playing;
@@ -47,9 +49,10 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
             app.seek(0);
         }
         KeyCode::End => {
-            app.playing = false;
             let end = app.len();
             app.seek(end);
+            // Live, the end is the live edge: stay there as it moves.
+            app.playing = app.is_live();
         }
         KeyCode::Tab => {
             app.focus = match app.focus {

@@ -1,20 +1,24 @@
-//! The dashboard: a ratatui view over a finished run and a playhead. The
-//! world runs first on the simulated clock; then the trace plays back at a
-//! human pace. Nothing here reaches into a node: every pixel is a function
-//! of the trace, its indexes and the app state.
+//! The dashboard: a ratatui view over a run and a playhead. A finished run
+//! (`run`) was played first on the simulated clock and its trace plays
+//! back at a human pace; a live one (`run_live`) grows while it is shown.
+//! Nothing here reaches into a node: every pixel is a function of the
+//! trace, its indexes and the app state.
 //!
 //! * `app`: the playhead and the small per-view states
+//! * `live`: a world still running: its feed, the live edge
 //! * `keys`: keys and mouse
 //! * `ui`: the layout, and `view/`: one file per screen region
 //! * `theme`: dark, light, high contrast, monochrome (NO_COLOR)
 
 pub mod app;
 pub mod keys;
+pub mod live;
 pub mod theme;
 pub mod ui;
 pub mod view;
 
 use std::io;
+use std::sync::mpsc::Receiver;
 use std::time::{Duration, Instant};
 
 use crossterm::event::{self, DisableMouseCapture, EnableMouseCapture, Event, KeyEventKind};
@@ -22,15 +26,35 @@ use crossterm::execute;
 use ratatui::DefaultTerminal;
 
 pub use app::{App, World};
+pub use live::Live;
 pub use theme::Theme;
 
 /// How often the screen is redrawn while playing (never while paused).
 const FRAME: Duration = Duration::from_millis(40);
 
-/// Shows `world` until the user quits. The terminal is restored on every
-/// exit path: q, Esc, Ctrl-C, an error, or a panic (ratatui's hook restores
-/// it before the panic message is printed).
+/// Shows `world` until the user quits.
 pub fn run(world: World, theme: Theme) -> io::Result<()> {
+    let mut app = App::new(world, theme);
+    in_terminal(|terminal| event_loop(terminal, &mut app, None))
+}
+
+/// Shows a world that is still running, its events arriving through
+/// `feed` in order, until the user quits; the caller then stops the
+/// world. When `feed` disconnects, the run is shown as finished.
+pub fn run_live(
+    world: World,
+    theme: Theme,
+    feed: Receiver<crate::trace::Event>,
+    live: Live,
+) -> io::Result<()> {
+    let mut app = App::new_live(world, theme, live);
+    in_terminal(|terminal| event_loop(terminal, &mut app, Some(&feed)))
+}
+
+/// Runs `body` on the full-screen terminal. The terminal is restored on
+/// every exit path: q, Esc, Ctrl-C, an error, or a panic (ratatui's hook
+/// restores it before the panic message is printed).
+fn in_terminal(body: impl FnOnce(&mut DefaultTerminal) -> io::Result<()>) -> io::Result<()> {
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         let _ = execute!(io::stdout(), DisableMouseCapture);
@@ -38,14 +62,32 @@ pub fn run(world: World, theme: Theme) -> io::Result<()> {
     }));
     let mut terminal = ratatui::init();
     let _ = execute!(io::stdout(), EnableMouseCapture);
-    let mut app = App::new(world, theme);
-    let result = event_loop(&mut terminal, &mut app);
+    let result = body(&mut terminal);
     let _ = execute!(io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
 
-fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
+/// How long to wait for input before looking again: a frame while
+/// something moves; `live::POLL` while only the feed may bring news;
+/// forever (`None`) when nothing can change without a key.
+fn wait(app: &App) -> Option<Duration> {
+    if app.waiting_at_live_edge() {
+        Some(live::POLL)
+    } else if app.playing {
+        Some(FRAME)
+    } else if app.is_live() {
+        Some(live::POLL)
+    } else {
+        None
+    }
+}
+
+fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    feed: Option<&Receiver<crate::trace::Event>>,
+) -> io::Result<()> {
     let mut dirty = true;
     let mut last = Instant::now();
     loop {
@@ -56,12 +98,11 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
         if app.quit {
             return Ok(());
         }
-        // Paused: block until something happens, so an idle dashboard
-        // costs no CPU. Playing: wake every frame.
-        let ready = if app.playing {
-            event::poll(FRAME)?
-        } else {
-            true
+        // An idle dashboard costs no CPU: it blocks, or (live) wakes a few
+        // times a second and redraws only when something came.
+        let ready = match wait(app) {
+            Some(timeout) => event::poll(timeout)?,
+            None => true,
         };
         if ready {
             let size = terminal.size()?;
@@ -82,26 +123,50 @@ fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> io::Result<()> {
                 _ => {}
             }
         }
+        if let Some(feed) = feed {
+            dirty |= live::drain(app, feed);
+        }
         let now = Instant::now();
         if app.playing {
-            advance(app, now - last);
-            dirty = true;
+            dirty |= advance(app, now - last);
         }
         last = now;
     }
 }
 
-/// Moves the animation on by `elapsed` of wall time.
-pub fn advance(app: &mut App, elapsed: Duration) {
-    let step = app.step_duration().as_secs_f64().max(0.001);
-    app.progress += elapsed.as_secs_f64() / step;
-    if app.progress >= 1.0 {
-        if app.pos >= app.len() {
-            app.playing = false;
-            app.progress = 1.0;
-            app.notice = Some("the end of the run: Home to start over, ← to step back".into());
-        } else {
-            app.step_forward();
-        }
+/// Moves the animation on by `elapsed` of wall time; true when anything
+/// on screen changed. A finished run stops at its end; a live one waits
+/// there, and catches up faster when far behind (see `live`).
+pub fn advance(app: &mut App, elapsed: Duration) -> bool {
+    if app.waiting_at_live_edge() {
+        return false;
     }
+    let pace = app.catch_up();
+    let step = (app.step_duration().as_secs_f64() / pace).max(0.001);
+    app.progress += elapsed.as_secs_f64() / step;
+    // A finished run takes at most one step a frame; a backlog, several.
+    let mut steps = if pace > 1.0 {
+        live::MAX_STEPS_PER_FRAME
+    } else {
+        1
+    };
+    while app.progress >= 1.0 && steps > 0 {
+        if app.pos >= app.len() {
+            app.progress = 1.0;
+            if !app.is_live() {
+                app.playing = false;
+                app.notice = Some("the end of the run: Home to start over, ← to step back".into());
+            }
+            break;
+        }
+        let carry = app.progress - 1.0;
+        app.step_forward();
+        if pace > 1.0 {
+            app.progress = carry;
+        }
+        steps -= 1;
+    }
+    app.progress = app.progress.min(1.0);
+    app.forget_arrivals();
+    true
 }

@@ -47,6 +47,41 @@ pub fn world_from_source(source: &str, origin: &str) -> World {
     world_from(scenario::parse(source, origin).unwrap_or_else(|e| panic!("{origin} parses:\n{e}")))
 }
 
+/// The world of a bundled scenario cut in two, as a live dashboard sees
+/// it: the trace's header (hosts, links, zones) with no events yet, and
+/// the events still to come.
+pub fn header_and_events(name: &str) -> (World, Vec<Event>) {
+    let finished = world(name);
+    let events = finished.trace.events().to_vec();
+    let mut trace = mailflow::trace::Trace::new(finished.trace.hosts.clone());
+    trace.links = finished.trace.links.clone();
+    trace.zones = finished.trace.zones.clone();
+    let index = Index::build(&trace);
+    let world = World {
+        title: finished.title,
+        about: finished.about,
+        trace,
+        index,
+        verdicts: Vec::new(),
+    };
+    (world, events)
+}
+
+/// What `mailflow serve` might say it listens on.
+pub fn listening() -> mailflow::tui::Live {
+    mailflow::tui::Live {
+        listening: vec!["smtp 127.0.0.1:2525 → mx.example.net:25".into()],
+        hint: Some("swaks --server 127.0.0.1:2525 --to bob@example.net".into()),
+    }
+}
+
+/// A live dashboard on a bundled scenario's header, playing (following
+/// the live edge), and the events still to come.
+pub fn live_app(name: &str, theme: Theme) -> (App, Vec<Event>) {
+    let (world, events) = header_and_events(name);
+    (App::new_live(world, theme, listening()), events)
+}
+
 /// A dashboard on a bundled scenario, dark theme, at the start.
 pub fn app(name: &str) -> App {
     App::new(world(name), Theme::dark())

@@ -1,5 +1,7 @@
 //! The help overlay: every key and every symbol, in one box that fits
-//! 80×24. Any key closes it.
+//! 80×24. Any key closes it. Over a live world, Space and End say how they
+//! follow the live edge, and a last line (when there is room) says what
+//! live means.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -49,16 +51,39 @@ pub const SYMBOLS: [(&str, &str); 10] = [
     ("✉ n", "in mailboxes"),
 ];
 
+/// What Space and End do while the world runs.
+const LIVE_KEYS: [(&str, &str); 2] = [
+    (
+        "Space",
+        "play (follow the live edge) / pause (count new events)",
+    ),
+    ("Home End", "first event / the live edge, and follow it"),
+];
+
+/// The keys, with their live meaning when the world runs.
+fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
+    KEYS.iter()
+        .map(|&(keys, what)| {
+            let live = LIVE_KEYS.iter().find(|(k, _)| *k == keys);
+            match live {
+                Some(&entry) if app.is_live() => entry,
+                _ => (keys, what),
+            }
+        })
+        .collect()
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
+    let keys = keys(app);
     let width = area.width.min(78);
     let inner_w = width.saturating_sub(2) as usize;
-    let key_w = KEYS
+    let key_w = keys
         .iter()
         .map(|(k, _)| k.chars().count())
         .max()
         .unwrap_or(0);
-    let mut lines: Vec<Line> = KEYS
+    let mut lines: Vec<Line> = keys
         .iter()
         .map(|(keys, what)| {
             let spans = vec![
@@ -86,6 +111,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         used += w;
     }
     lines.push(Line::from(row));
+    if app.is_live() {
+        // Last, so that a short screen loses it rather than a key.
+        let spans = vec![
+            Span::styled(" ● LIVE ", theme.accent),
+            Span::styled(
+                "real clients reach this world now; events show as they happen",
+                theme.base,
+            ),
+        ];
+        lines.push(Line::from(fit_spans(spans, inner_w)));
+    }
     let height = area.height.min(lines.len() as u16 + 2);
     let [row] = Layout::vertical([Constraint::Length(height)])
         .flex(Flex::Center)

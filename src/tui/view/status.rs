@@ -1,11 +1,13 @@
 //! The bottom lines: play state, speed, simulated time, event n of N, a
 //! gap announcement and the session on screen; then the keys that matter
 //! now. Both lines are fitted to the width by importance, whole items at a
-//! time, so that 80 columns still show "? help" and "q quit".
+//! time, so that 80 columns still show "? help" and "q quit". A live world
+//! adds a LIVE badge (reverse video, so monochrome shows it too), what
+//! listens for real clients, and the events that came while paused.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
-use ratatui::style::Style;
+use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
@@ -58,7 +60,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     } else {
         format!("{speed:.0}×")
     };
-    let mut items = vec![
+    let mut items = live_items(app);
+    items.extend([
         (
             0,
             vec![Span::styled(format!("{state} {speed}"), theme.accent)],
@@ -71,7 +74,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 theme.base,
             )],
         ),
-    ];
+    ]);
+    match app.new_events() {
+        0 => {}
+        n => {
+            let s = if n == 1 { "" } else { "s" };
+            let text = format!("{n} new event{s}: Space plays");
+            items.push((1, vec![Span::styled(text, theme.warn)]));
+        }
+    }
+    if app.catch_up() > 1.0 {
+        let behind = app.len() - app.pos;
+        let text = format!("catching up: {behind} behind");
+        items.push((3, vec![Span::styled(text, theme.warn)]));
+    }
     if let Some(gap) = app.gap_before() {
         // A long quiet stretch was skipped: say how long, and what woke
         // the world up. It gets whatever room the rest leaves.
@@ -133,6 +149,28 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         vec![Line::from(first)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
+}
+
+/// The badge, and what listens while the world runs.
+fn live_items(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
+    let Some(live) = &app.live else {
+        return Vec::new();
+    };
+    let theme = &app.theme;
+    if !live.connected {
+        return vec![(0, vec![Span::styled("○ world stopped", theme.warn)])];
+    }
+    let badge = theme
+        .accent
+        .add_modifier(Modifier::REVERSED | Modifier::BOLD);
+    let mut items = vec![(0, vec![Span::styled(" ● LIVE ", badge)])];
+    for (i, what) in live.about.listening.iter().enumerate() {
+        // The first listener before the session, which the transcript's
+        // title names anyway.
+        let rank = 4u8.saturating_add(i as u8);
+        items.push((rank, vec![Span::styled(what.clone(), theme.base)]));
+    }
+    items
 }
 
 /// The keys worth showing in the current view, ranked.

@@ -84,13 +84,25 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let focused = app.focus == Focus::Transcript;
     let Some(session) = app.session() else {
         let block = pane(" Transcript ".into(), focused, app);
-        let text = vec![
-            Line::styled("No session yet.", theme.dim),
-            Line::styled(
-                "Space plays; → steps one event; ] jumps to the first session.",
-                theme.dim,
-            ),
-        ];
+        let text = match &app.live {
+            Some(live) if live.connected && app.pos >= app.len() => {
+                let mut text = vec![Line::styled(
+                    "No session yet: waiting for a real client to connect.",
+                    theme.dim,
+                )];
+                if let Some(hint) = &live.about.hint {
+                    text.push(Line::styled(format!("Try: {hint}"), theme.accent));
+                }
+                text
+            }
+            _ => vec![
+                Line::styled("No session yet.", theme.dim),
+                Line::styled(
+                    "Space plays; → steps one event; ] jumps to the first session.",
+                    theme.dim,
+                ),
+            ],
+        };
         frame.render_widget(
             Paragraph::new(text).wrap(Wrap { trim: true }).block(block),
             area,
