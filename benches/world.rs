@@ -290,6 +290,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
             pipelining: true,
         }],
         links: Vec::new(),
+        externals: Vec::new(),
         expect: Vec::new(),
     }
 }

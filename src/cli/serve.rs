@@ -12,7 +12,7 @@ use crate::net::Limits;
 use crate::scenario::duration::parse_duration;
 use crate::scenario::{self, bundled};
 use crate::serve::{self, Options, Serving};
-use crate::tui::{Theme, World};
+use crate::tui::{self, Live, Theme, World};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -125,13 +125,14 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
+/// Octets of transcript written to stdout at once, at most (about).
+const BATCH: usize = 64 * 1024;
+
 /// The live transcript on stdout, until Ctrl-C or SIGTERM.
 fn headless(serving: Serving, title: &str) -> ExitCode {
     let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(
-        stdout,
-        "mailflow serve: {title:?} on the wall clock; Ctrl-C stops"
-    );
+    // The banner goes to stderr: stdout starts with what scripts read.
+    eprintln!("mailflow serve: {title:?} on the wall clock; Ctrl-C stops");
     for e in &serving.exposed {
         let _ = writeln!(stdout, "listening {e}");
     }
@@ -141,8 +142,11 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
     let mut text = String::new();
     while let Ok(event) = serving.feed.recv() {
         board.write(&serving.header, &event, &mut text);
-        // Everything already waiting goes out in one write.
-        while let Ok(event) = serving.feed.try_recv() {
+        // What is already waiting goes out in one write, up to a bound:
+        // a fast sender must not make the text grow without end.
+        while text.len() < BATCH
+            && let Ok(event) = serving.feed.try_recv()
+        {
             board.write(&serving.header, &event, &mut text);
         }
         if stdout.write_all(text.as_bytes()).is_err() || stdout.flush().is_err() {
@@ -157,7 +161,7 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
     ExitCode::SUCCESS
 }
 
-/// The dashboard, following the live edge.
+/// The dashboard, following the live edge; quitting it stops the world.
 fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) -> ExitCode {
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::choose(args.theme.as_deref(), no_color);
@@ -170,8 +174,27 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
         index,
         verdicts: Vec::new(),
     };
-    let _ = (world, theme);
+    let live = Live {
+        listening: serving.exposed.iter().map(|e| e.to_string()).collect(),
+        hint: hint(&serving),
+    };
+    // The dashboard takes the feed; when it quits, the world is stopped.
+    let feed = std::mem::replace(&mut serving.feed, std::sync::mpsc::channel().1);
+    let result = tui::run_live(world, theme, feed, live);
     serving.stop();
     serving.join();
-    ExitCode::SUCCESS
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("mailflow: the terminal failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// What a newcomer can type in another terminal to join the world.
+fn hint(serving: &Serving) -> Option<String> {
+    let smtp = serving.exposed.iter().find(|e| e.service == "smtp")?;
+    let to = serving.mailbox.as_deref()?;
+    Some(format!("swaks --server {} --to {to}", smtp.addr))
 }

@@ -52,7 +52,9 @@ pub(crate) struct State {
     next_port: Vec<u16>,
     /// A live copy of every event, for a dashboard or printer on another
     /// thread while the world runs (`mailflow serve`).
-    tap: Option<std::sync::mpsc::Sender<crate::trace::Event>>,
+    tap: Option<std::sync::mpsc::SyncSender<crate::trace::Event>>,
+    /// Events sent to the tap so far.
+    streamed: u64,
 }
 
 impl State {
@@ -88,14 +90,22 @@ impl State {
     }
 
     pub(crate) fn record(&mut self, kind: EventKind) {
-        let now = self.now();
-        let seq = self.trace.push(now, kind);
-        if let Some(tap) = &self.tap {
-            let event = self.trace.events()[seq as usize].clone();
-            if tap.send(event).is_err() {
-                // Nobody watches any more; stop copying.
-                self.tap = None;
-            }
+        let at = self.now();
+        let Some(tap) = &self.tap else {
+            self.trace.push(at, kind);
+            return;
+        };
+        // Streamed: the watcher keeps what it needs, the network nothing,
+        // so a world that runs for days does not grow with its traffic.
+        let event = crate::trace::Event {
+            seq: self.streamed,
+            at,
+            kind,
+        };
+        self.streamed += 1;
+        if tap.send(event).is_err() {
+            // Nobody watches any more.
+            self.tap = None;
         }
     }
 
@@ -144,13 +154,20 @@ impl Network {
                 next_conn: 0,
                 next_port: vec![49152; n],
                 tap: None,
+                streamed: 0,
             }),
         })
     }
 
-    /// Sends a copy of every event from now on to `tap`, as it happens.
-    pub fn set_tap(&self, tap: std::sync::mpsc::Sender<crate::trace::Event>) {
-        self.state.borrow_mut().tap = Some(tap);
+    /// Sends every event from now on to `tap` as it happens, instead of
+    /// keeping it: the trace is whatever the receiver keeps. Call it before
+    /// the first event, so that sequence numbers start at 0. The channel
+    /// is bounded: a receiver that falls behind holds the world back (and
+    /// TCP holds back the real clients) rather than letting it fill memory.
+    pub fn stream_to(&self, tap: std::sync::mpsc::SyncSender<crate::trace::Event>) {
+        let mut state = self.state.borrow_mut();
+        state.streamed = state.trace.len() as u64;
+        state.tap = Some(tap);
     }
 
     /// The trace's header (hosts, links, zones) without its events.
@@ -455,13 +472,14 @@ impl NetHandle {
 
     /// Gives an admitted connection to whatever listens on `to:port`; it
     /// comes back when nothing does.
-    pub fn hand_over(&self, stream: Stream, to: HostId, port: u16) -> Result<(), Stream> {
+    pub fn hand_over(&self, stream: Stream, to: HostId, port: u16) -> Option<Stream> {
         let listener = self.net.state.borrow().listeners.get(&(to, port)).cloned();
         match listener {
             Some(listener) => listener
                 .send(Pending::new(self.now(), stream))
-                .map_err(|e| e.0.into_item()),
-            None => Err(stream),
+                .err()
+                .map(|e| e.0.into_item()),
+            None => Some(stream),
         }
     }
 

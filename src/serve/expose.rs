@@ -59,7 +59,7 @@ pub(crate) async fn accept(gate: Gate, listener: tokio::net::TcpListener, port: 
         };
         if full {
             refuse(&gate, stream, port, "Too many connections; try again later");
-        } else if let Err(stream) = gate.outside.hand_over(stream, gate.node, port) {
+        } else if let Some(stream) = gate.outside.hand_over(stream, gate.node, port) {
             refuse(&gate, stream, port, "Service not available here");
         }
     }

@@ -29,6 +29,10 @@ use crate::net::Limits;
 use crate::scenario::plan::{HostIndex, Plan, PlanHost};
 use crate::trace::{Event, HostId, Role, Trace};
 
+/// Events on their way to the watcher at most: with chunks of at most
+/// 16 KiB, a few MiB however fast real clients send.
+const FEED: usize = 256;
+
 /// How long open sessions get to say goodbye after a stop.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -107,6 +111,8 @@ pub struct Serving {
     /// Every event, as it happens; disconnected once the world is gone.
     pub feed: mpsc::Receiver<Event>,
     pub exposed: Vec<Exposed>,
+    /// A mailbox of the exposed node, for the hints a newcomer sees.
+    pub mailbox: Option<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -175,7 +181,15 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             port: 53,
         });
     }
-    let (tx, feed) = mpsc::channel();
+    let mailbox = plan.mtas.iter().find(|m| m.host == node).and_then(|m| {
+        let mut boxes = m.mailboxes.keys();
+        boxes
+            .clone()
+            .find(|a| !a.starts_with("postmaster@"))
+            .or_else(|| boxes.next())
+            .cloned()
+    });
+    let (tx, feed) = mpsc::sync_channel(FEED);
     let (header_tx, header_rx) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let world = World {
@@ -198,6 +212,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         header,
         feed,
         exposed,
+        mailbox,
         stop: Some(stop),
         thread: Some(thread),
     })
@@ -311,7 +326,7 @@ struct World {
 impl World {
     fn run(
         self,
-        tx: mpsc::Sender<Event>,
+        tx: mpsc::SyncSender<Event>,
         header_tx: mpsc::Sender<Trace>,
         stopped: tokio::sync::oneshot::Receiver<()>,
     ) {
@@ -320,7 +335,7 @@ impl World {
         local.block_on(&runtime, async move {
             let built = crate::sim::build(&self.plan);
             let network = built.network;
-            network.set_tap(tx);
+            network.stream_to(tx);
             let _ = header_tx.send(network.header());
             let outside = network.handle(HostId(self.outside as u16));
             let node = HostId(self.node as u16);

@@ -102,6 +102,9 @@ struct ConnState {
     up: Splitter,
     down: Splitter,
     phase: Phase,
+    /// Sides that have closed; at two the connection is forgotten, so a
+    /// transcriber that runs for days holds only open connections.
+    closed: u8,
 }
 
 impl Transcriber {
@@ -120,8 +123,18 @@ impl Transcriber {
                         up: Splitter::default(),
                         down: Splitter::default(),
                         phase: Phase::default(),
+                        closed: 0,
                     },
                 );
+                Vec::new()
+            }
+            EventKind::Close { conn, .. } => {
+                if let Some(state) = self.conns.get_mut(conn) {
+                    state.closed += 1;
+                    if state.closed >= 2 {
+                        self.conns.remove(conn);
+                    }
+                }
                 Vec::new()
             }
             EventKind::Bytes {
