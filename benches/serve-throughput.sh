@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# Real-socket throughput of `mailflow serve`, against a reference measured in
+# the same run: Postfix's smtp-source pushes N messages (1 KiB bodies, one
+# connection per message, SESSIONS at once) over loopback into
+#   1. `mailflow serve --headless` (stdout to /dev/null): every byte traced,
+#      each message queued, given a Received line and stored in bob's mailbox;
+#   2. Postfix's smtp-sink, which answers and throws the message away.
+# The ratio mailflow ÷ smtp-sink is the figure to compare between machines.
+#
+#   bash benches/serve-throughput.sh [N ...]     (default: 1000 10000)
+#
+# Environment: SESSIONS=10, LIMIT=600 (seconds before a run is stopped),
+# MAILFLOW=target/release/mailflow.
+#
+# Prints per N, e.g.
+#   serve-throughput: n=1000 sessions=10 mailflow_s=0.61 sink_s=0.41 mailflow_msgs_per_s=1639 sink_msgs_per_s=2439 ratio=0.67 rss_kib_before=9000 rss_kib_after=30000
+# or exits 0 after "serve-throughput: SKIP: <why>".
+
+set -u
+
+SESSIONS=${SESSIONS:-10}
+LIMIT=${LIMIT:-600}
+MAILFLOW=${MAILFLOW:-target/release/mailflow}
+if [ $# -eq 0 ]; then set -- 1000 10000; fi
+
+find_tool() {
+    local t
+    t=$(command -v "$1" 2>/dev/null) && { echo "$t"; return 0; }
+    for d in /usr/sbin /usr/lib/postfix /usr/lib/postfix/sbin /usr/libexec/postfix /usr/local/sbin; do
+        [ -x "$d/$1" ] && { echo "$d/$1"; return 0; }
+    done
+    return 1
+}
+
+SOURCE=$(find_tool smtp-source) || SOURCE=
+SINK=$(find_tool smtp-sink) || SINK=
+if [ -z "$SOURCE" ] || [ -z "$SINK" ]; then
+    echo "serve-throughput: SKIP: smtp-source/smtp-sink not installed (Debian: apt-get install postfix, choose \"No configuration\")"
+    exit 0
+fi
+if [ ! -x "$MAILFLOW" ]; then
+    echo "serve-throughput: SKIP: $MAILFLOW not built (cargo build --release)"
+    exit 0
+fi
+
+SINK_USER=()
+if [ "$(id -u)" -eq 0 ]; then SINK_USER=(-u nobody); fi
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+free_port() {
+    local p i
+    for i in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        port_open "$p" || { echo "$p"; return 0; }
+    done
+    return 1
+}
+
+now_ns() { date +%s%N; }
+
+PID=
+cleanup() {
+    if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then
+        kill "$PID" 2>/dev/null
+        wait "$PID" 2>/dev/null
+    fi
+    PID=
+}
+trap cleanup EXIT INT TERM
+
+wait_port() {
+    for _ in $(seq 1 200); do port_open "$1" && return 0; sleep 0.05; done
+    return 1
+}
+
+# Seconds smtp-source takes for n messages to 127.0.0.1:port, or "FAILED".
+push() {
+    local n=$1 port=$2 start end
+    start=$(now_ns)
+    if ! timeout "$LIMIT" "$SOURCE" -s "$SESSIONS" -m "$n" -l 1024 -f sender@example.org \
+        -t bob@example.net -M localhost "127.0.0.1:$port" >/dev/null 2>/tmp/serve-throughput.$$; then
+        echo FAILED
+        return
+    fi
+    end=$(now_ns)
+    awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }'
+}
+
+rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+
+status=0
+for n in "$@"; do
+    case $n in *[!0-9]*|'') echo "serve-throughput: not a count: $n" >&2; status=2; continue;; esac
+    port=$(free_port) || { echo "serve-throughput: SKIP: no free loopback port"; exit 0; }
+    timeout "$LIMIT" "$MAILFLOW" serve --headless --no-pop3 --no-dns --smtp "127.0.0.1:$port" \
+        --max-connections 1000 >/dev/null 2>&1 &
+    PID=$!
+    wait_port "$port" || { echo "serve-throughput: SKIP: mailflow serve did not start"; exit 0; }
+    # Let the scenario's own first message pass before measuring.
+    sleep 1
+    before=$(rss_kib "$PID")
+    mailflow_s=$(push "$n" "$port")
+    after=$(rss_kib "$PID")
+    cleanup
+    port=$(free_port) || { echo "serve-throughput: SKIP: no free loopback port"; exit 0; }
+    timeout "$LIMIT" "$SINK" "${SINK_USER[@]}" -m $((SESSIONS + 8)) "127.0.0.1:$port" 1024 >/dev/null 2>&1 &
+    PID=$!
+    wait_port "$port" || { echo "serve-throughput: SKIP: smtp-sink did not start"; exit 0; }
+    sink_s=$(push "$n" "$port")
+    cleanup
+    if [ "$mailflow_s" = FAILED ] || [ "$sink_s" = FAILED ]; then
+        echo "serve-throughput: n=$n FAILED (mailflow $mailflow_s, sink $sink_s): $(head -c 300 /tmp/serve-throughput.$$)" >&2
+        status=1
+        continue
+    fi
+    awk -v n="$n" -v s="$SESSIONS" -v m="$mailflow_s" -v k="$sink_s" -v b="$before" -v a="$after" 'BEGIN {
+        printf "serve-throughput: n=%d sessions=%d mailflow_s=%.3f sink_s=%.3f mailflow_msgs_per_s=%.0f sink_msgs_per_s=%.0f ratio=%.2f rss_kib_before=%d rss_kib_after=%d\n",
+            n, s, m, k, n / m, n / k, k / m, b, a
+    }'
+done
+rm -f /tmp/serve-throughput.$$
+exit $status

@@ -1,0 +1,528 @@
+//! `mailflow serve` proved with real clients: the binary runs the `hello`
+//! world on the wall clock with its SMTP and POP3 (node mx.example.net) and
+//! its DNS server (ns.example.org) on loopback ports the kernel picks, and
+//! programs that were never written for mailflow talk to it:
+//!
+//! * Python's smtplib sends one 8-bit message to two recipients with
+//!   dot-leading lines, and poplib gets it back byte for byte under the
+//!   Return-Path and Received lines mx.example.net prepended
+//!   (tests/real/smtplib_client.py);
+//! * a pipelined group over a raw socket is answered in order (RFC 2920);
+//! * swaks and curl each deliver to bob; curl reads bob's maildrop over
+//!   POP3, Received chain and all;
+//! * an unknown user gets 550 5.1.1 and relaying 550 5.7.1 (smtplib's
+//!   exceptions, swaks' output and exit code);
+//! * dig finds example.net's MX over UDP and over TCP;
+//! * Ctrl-C (SIGINT) tells a client mid-session `421 4.3.2` and the server
+//!   exits 0; so does SIGTERM, which ends every test here.
+//!
+//! A test whose outside program is missing says so loudly and passes;
+//! `.ci/run` installs them all and sets `MAILFLOW_REQUIRE_REAL_CLIENTS`,
+//! under which a missing one fails instead. Only 127.0.0.1 is contacted, and
+//! every wait is bounded.
+
+#[path = "support/serve.rs"]
+mod serve;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serve::*;
+
+#[test]
+fn headless_prints_one_listening_line_per_service_then_ready() {
+    let server = Server::start(&[]);
+    assert!(
+        server.before_ready.is_empty(),
+        "stdout should begin with the `listening` lines, then `ready`; \
+         these came before `ready` too: {:?}",
+        server.before_ready
+    );
+    let wanted = [
+        ("smtp", "mx.example.net", 25, ""),
+        ("pop3", "mx.example.net", 110, ""),
+        ("dns", "ns.example.org", 53, "(udp and tcp)"),
+    ];
+    assert_eq!(
+        server.listening.len(),
+        wanted.len(),
+        "one listening line per service: {:?}",
+        server.listening
+    );
+    for (service, node, port, rest) in wanted {
+        let l = server
+            .listening
+            .iter()
+            .find(|l| l.service == service)
+            .unwrap_or_else(|| panic!("no `listening {service}` line: {:?}", server.listening));
+        assert_eq!(
+            (l.node.as_str(), l.port, l.rest.as_str()),
+            (node, port, rest),
+            "{l:?}"
+        );
+        assert!(
+            l.addr.ip().is_loopback() && l.addr.port() != 0,
+            "{service} should be on a real loopback port: {l:?}"
+        );
+    }
+    // The greeting comes from the node inside the world (RFC 5321 §4.2),
+    // and the session shows in the live transcript.
+    let mut smtp = Smtp::connect(server.smtp);
+    let greeting = smtp.reply();
+    assert!(
+        greeting.code == 220 && greeting.text().starts_with("mx.example.net "),
+        "the greeting: {greeting}"
+    );
+    smtp.ehlo("client.example");
+    smtp.expect("QUIT", 221, "2.0.0");
+    server.wait_transcript("the client's EHLO", |l| {
+        l.contains("C: EHLO client.example")
+    });
+    server.stop();
+}
+
+#[test]
+fn smtplib_8bitmime_two_recipients_dot_lines_come_back_byte_for_byte_over_poplib_rfc5321_4_5_2() {
+    let test = "smtplib_roundtrip";
+    if !have_python(test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    let tag = tag("smtplib");
+    let ran = run_bounded(
+        Command::new(python())
+            .arg(real("smtplib_client.py"))
+            .arg("roundtrip")
+            .args(["--smtp", &server.smtp.port().to_string()])
+            .args(["--pop3", &server.pop3.port().to_string()])
+            .args(["--tag", &tag]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(
+        ran.status.success(),
+        "smtplib/poplib round trip failed:\n{}",
+        ran.both()
+    );
+    println!("{}", ran.stdout);
+    // smtplib sends its verbs in lower case (`mail FROM:`), which RFC 5321
+    // §2.4 allows.
+    server.wait_transcript("smtplib's MAIL FROM with BODY=8BITMIME", |l| {
+        let l = l.to_ascii_lowercase();
+        l.contains("c: mail from:<alice@example.org>") && l.contains("body=8bitmime")
+    });
+    server.stop();
+}
+
+#[test]
+fn pipelined_group_is_answered_in_order_rfc2920_3_1() {
+    let server = Server::start(&[]);
+    let tag = tag("pipelined");
+    let mut smtp = Smtp::open(server.smtp);
+    let ehlo = smtp.ehlo("client.example");
+    assert!(
+        ehlo.has_line("PIPELINING"),
+        "EHLO should offer PIPELINING: {ehlo}"
+    );
+    // One write, five commands; the replies must come in the same order
+    // (RFC 2920 §3.1), the refused recipient in its place.
+    smtp.send(
+        b"MAIL FROM:<alice@example.org>\r\n\
+          RCPT TO:<bob@example.net>\r\n\
+          RCPT TO:<nobody@example.net>\r\n\
+          RCPT TO:<postmaster@example.net>\r\n\
+          DATA\r\n",
+    );
+    let wanted = [
+        (250, Some("2.1.0")),
+        (250, Some("2.1.5")),
+        (550, Some("5.1.1")),
+        (250, Some("2.1.5")),
+        (354, None),
+    ];
+    for (i, (code, status)) in wanted.into_iter().enumerate() {
+        let reply = smtp.reply();
+        let ok = match status {
+            Some(s) => reply.is(code, s),
+            None => reply.code == code,
+        };
+        assert!(
+            ok,
+            "reply {} of the group: expected {code} {status:?}, got {reply}",
+            i + 1
+        );
+    }
+    // The data, its end and QUIT in one write too (§3.1 allows QUIT after
+    // the end of data in the same group).
+    let mut rest = message(&tag);
+    rest.extend_from_slice(b".\r\nQUIT\r\n");
+    smtp.send(&rest);
+    let done = smtp.reply();
+    assert!(done.is(250, "2.6.0"), "end of data: {done}");
+    let bye = smtp.reply();
+    assert!(bye.is(221, "2.0.0"), "QUIT: {bye}");
+    assert!(
+        smtp.expect_closed(IO_TIMEOUT).is_empty(),
+        "nothing should follow 221"
+    );
+    let got = wait_for_bob(server.pop3, &tag);
+    assert_delivered_by_mx(&got, "alice@example.org");
+    server.stop();
+}
+
+#[test]
+fn swaks_delivers_to_bob() {
+    let test = "swaks_delivers_to_bob";
+    if !have_swaks(test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    let tag = tag("swaks");
+    let ran = run_bounded(
+        Command::new("swaks")
+            .args(["--server", &server.smtp.to_string()])
+            .args(["--helo", "swaks.example"])
+            .args(["--from", "swaks@example.com"])
+            .args(["--to", "bob@example.net"])
+            .args(["--header", &format!("Subject: {tag}")])
+            .args(["--body", "Sent by swaks to mailflow serve."])
+            .args(["--timeout", "15"]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "swaks failed:\n{}", ran.both());
+    assert!(
+        ran.stdout.contains("<-  250 2.6.0 Message accepted"),
+        "swaks should see 250 2.6.0 after the data:\n{}",
+        ran.both()
+    );
+    let got = wait_for_bob(server.pop3, &format!("Subject: {tag}"));
+    assert_delivered_by_mx(&got, "swaks@example.com");
+    assert!(
+        contains(&got, "Sent by swaks to mailflow serve."),
+        "the body is missing:\n{}",
+        String::from_utf8_lossy(&got)
+    );
+    // The live transcript shows the session and the delivery facts.
+    server.wait_transcript("swaks's EHLO", |l| l.contains("C: EHLO swaks.example"));
+    let queued = server.wait_transcript("swaks's message queued at mx", |l| {
+        l.contains("* mx.example.net queued ")
+            && l.contains("from <swaks@example.com> to <bob@example.net>")
+    });
+    let id = queued
+        .split("queued ")
+        .nth(1)
+        .and_then(|rest| rest.split(':').next())
+        .unwrap_or_default()
+        .to_owned();
+    server.wait_transcript("swaks's message stored for bob", |l| {
+        l.contains(&format!(
+            "* mx.example.net stored {id} in the mailbox of bob@example.net"
+        ))
+    });
+    server.stop();
+}
+
+#[test]
+fn curl_delivers_over_smtp_and_reads_bobs_maildrop_over_pop3_rfc1939() {
+    let test = "curl_smtp_and_pop3";
+    if !have_curl(test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    let tag = tag("curl");
+    let dir = TempDir::new("curl");
+    let file = dir.path().join("message.eml");
+    std::fs::write(
+        &file,
+        format!(
+            "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: {tag}\r\n\r\nSent by curl.\r\n"
+        ),
+    )
+    .unwrap();
+    let smtp_url = format!("smtp://{}/client.example", server.smtp);
+    let ran = run_bounded(
+        Command::new("curl")
+            .args(["--silent", "--show-error", "--max-time", "20"])
+            .arg(&smtp_url)
+            .args(["--mail-from", "alice@example.org"])
+            .args(["--mail-rcpt", "bob@example.net"])
+            .arg("--upload-file")
+            .arg(&file),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(
+        ran.status.success(),
+        "curl over SMTP failed:\n{}",
+        ran.both()
+    );
+
+    // curl logs in as plain `bob`; LIST, then each message by number.
+    let pop3 = |path: &str| {
+        let ran = run_bounded(
+            Command::new("curl")
+                .args(["--silent", "--show-error", "--max-time", "20"])
+                .arg(format!("pop3://bob:bob@{}/{path}", server.pop3)),
+            PROGRAM_TIMEOUT,
+        );
+        assert!(
+            ran.status.success(),
+            "curl pop3 /{path} failed:\n{}",
+            ran.both()
+        );
+        ran.stdout
+    };
+    let deadline = Instant::now() + IO_TIMEOUT;
+    let ours = loop {
+        let list = pop3("");
+        let numbers: Vec<String> = list
+            .lines()
+            .filter_map(|l| l.split_whitespace().next().map(str::to_owned))
+            .collect();
+        let found = numbers
+            .iter()
+            .map(|n| pop3(n))
+            .find(|m| m.contains(&format!("Subject: {tag}")));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "curl's message never showed in bob's LIST: {list:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_delivered_by_mx(ours.as_bytes(), "alice@example.org");
+    assert!(
+        ours.contains("Sent by curl."),
+        "the body is missing:\n{ours}"
+    );
+
+    // `/1` prints the first message with the lines mx.example.net
+    // prepended, whichever came first: curl's or the world's own.
+    let first = pop3("1");
+    assert_delivered_by_mx(first.as_bytes(), "alice@example.org");
+
+    // The world's own message, alice's hello relayed by smtp.example.org,
+    // carries a chain of two Received lines, the newest on top (RFC 5321
+    // §4.4).
+    let deadline = Instant::now() + IO_TIMEOUT;
+    let hello = loop {
+        let list = pop3("");
+        let found = list
+            .lines()
+            .filter_map(|l| l.split_whitespace().next())
+            .map(pop3)
+            .find(|m| m.contains("Subject: Hello\r\n"));
+        if let Some(m) = found {
+            break m;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "alice's hello never reached bob's maildrop: {list:?}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    let fields = header_fields(hello.as_bytes());
+    let received: Vec<&String> = fields
+        .iter()
+        .filter(|f| f.starts_with("Received: "))
+        .collect();
+    assert!(
+        received.len() == 2
+            && received[0].contains(" by mx.example.net ")
+            && received[1].contains(" by smtp.example.org "),
+        "alice's hello should carry two Received lines, mx's on top:\n{hello}"
+    );
+    server.stop();
+}
+
+#[test]
+fn unknown_user_gets_550_5_1_1_rfc3463() {
+    let test = "unknown_user_smtplib";
+    if !have_python(test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    let ran = run_bounded(
+        Command::new(python())
+            .arg(real("smtplib_client.py"))
+            .arg("refused")
+            .args(["--smtp", &server.smtp.port().to_string()])
+            .args(["--rcpt", "nobody@example.net"])
+            .args(["--code", "550", "--status", "5.1.1"]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "smtplib:\n{}", ran.both());
+    server.stop();
+}
+
+#[test]
+fn relaying_is_refused_550_5_7_1_for_smtplib_and_swaks_rfc5321_3_6_2() {
+    let test = "relay_refused";
+    let smtplib = have_python(test);
+    let swaks = have_swaks(test);
+    if !smtplib && !swaks {
+        return;
+    }
+    let server = Server::start(&[]);
+    if smtplib {
+        let ran = run_bounded(
+            Command::new(python())
+                .arg(real("smtplib_client.py"))
+                .arg("refused")
+                .args(["--smtp", &server.smtp.port().to_string()])
+                .args(["--rcpt", "someone@elsewhere.example"])
+                .args(["--code", "550", "--status", "5.7.1"]),
+            PROGRAM_TIMEOUT,
+        );
+        assert!(ran.status.success(), "smtplib:\n{}", ran.both());
+    }
+    if swaks {
+        let ran = run_bounded(
+            Command::new("swaks")
+                .args(["--server", &server.smtp.to_string()])
+                .args(["--helo", "swaks.example"])
+                .args(["--from", "alice@example.org"])
+                .args(["--to", "someone@elsewhere.example"])
+                .args(["--timeout", "15"]),
+            PROGRAM_TIMEOUT,
+        );
+        // swaks exits 24 when no recipient was accepted.
+        assert_eq!(
+            ran.status.code(),
+            Some(24),
+            "swaks should fail at RCPT:\n{}",
+            ran.both()
+        );
+        assert!(
+            ran.stdout.lines().any(|l| l.starts_with("<** 550 5.7.1 ")),
+            "swaks should show 550 5.7.1:\n{}",
+            ran.both()
+        );
+    }
+    server.stop();
+}
+
+#[test]
+fn dig_finds_the_mx_of_example_net_over_udp_and_tcp_rfc1035_4_2() {
+    let test = "dig_mx";
+    if !have_dig(test) {
+        return;
+    }
+    let server = Server::start(&[]);
+    let dig = |name: &str, kind: &str, tcp: bool| {
+        let mut cmd = Command::new("dig");
+        cmd.arg("@127.0.0.1")
+            .args(["-p", &server.dns.port().to_string()])
+            .args([name, kind, "+short", "+time=3", "+tries=2"]);
+        if tcp {
+            cmd.arg("+tcp");
+        }
+        let ran = run_bounded(&mut cmd, PROGRAM_TIMEOUT);
+        assert!(ran.status.success(), "{cmd:?}:\n{}", ran.both());
+        ran.stdout.trim().to_owned()
+    };
+    for tcp in [false, true] {
+        let how = if tcp { "TCP" } else { "UDP" };
+        assert_eq!(
+            dig("example.net", "MX", tcp),
+            "10 mx.example.net.",
+            "MX over {how}"
+        );
+        assert_eq!(
+            dig("mx.example.net", "A", tcp),
+            "198.51.100.25",
+            "A over {how}"
+        );
+    }
+    server.stop();
+}
+
+#[test]
+fn sigint_tells_a_client_mid_session_421_4_3_2_and_exits_0_rfc5321_3_8() {
+    let mut server = Server::start(&[]);
+    let mut smtp = Smtp::open(server.smtp);
+    smtp.ehlo("client.example");
+    smtp.expect("MAIL FROM:<alice@example.org>", 250, "2.1.0");
+    smtp.expect("RCPT TO:<bob@example.net>", 250, "2.1.5");
+    // Ctrl-C, as a terminal sends it.
+    let ran = run_bounded(
+        Command::new("kill").args(["-INT", &server.pid.to_string()]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "kill -INT:\n{}", ran.both());
+    let replies = smtp.expect_closed(STOP_TIMEOUT);
+    assert!(
+        replies.len() == 1 && replies[0].is(421, "4.3.2"),
+        "the client should get exactly 421 4.3.2 and then the close: {replies:?}"
+    );
+    server.expect_exit_0("SIGINT");
+}
+
+#[test]
+fn sigterm_tells_a_connected_client_421_4_3_2_and_exits_0() {
+    let mut server = Server::start(&[]);
+    let mut smtp = Smtp::open(server.smtp);
+    smtp.ehlo("client.example");
+    server.signal("TERM");
+    let replies = smtp.expect_closed(STOP_TIMEOUT);
+    assert!(
+        replies.len() == 1 && replies[0].is(421, "4.3.2"),
+        "the client should get exactly 421 4.3.2 and then the close: {replies:?}"
+    );
+    server.expect_exit_0("SIGTERM");
+}
+
+#[test]
+fn node_flag_exposes_another_mta_of_the_world() {
+    let server = Server::start(&["--node", "smtp.example.org"]);
+    for l in &server.listening {
+        if l.service == "smtp" || l.service == "pop3" {
+            assert_eq!(l.node, "smtp.example.org", "--node smtp.example.org: {l:?}");
+        }
+    }
+    let mut smtp = Smtp::connect(server.smtp);
+    let greeting = smtp.reply();
+    assert!(
+        greeting.code == 220 && greeting.text().starts_with("smtp.example.org "),
+        "the greeting should come from smtp.example.org: {greeting}"
+    );
+    // alice's mailbox is there; bob's is not a local one.
+    smtp.ehlo("client.example");
+    smtp.expect("MAIL FROM:<bob@example.net>", 250, "2.1.0");
+    smtp.expect("RCPT TO:<alice@example.org>", 250, "2.1.5");
+    smtp.expect("RCPT TO:<nobody@example.org>", 550, "5.1.1");
+    smtp.expect("QUIT", 221, "2.0.0");
+    let mut pop = Pop3::login(server.pop3, "alice@example.org", "alice");
+    pop.list();
+    pop.quit();
+    server.stop();
+}
+
+#[test]
+fn a_non_loopback_address_without_public_is_refused() {
+    // Nothing is sent anywhere: the server must refuse to start.
+    let ran = run_bounded(
+        Command::new(mailflow()).args([
+            "serve",
+            "hello",
+            "--headless",
+            "--smtp",
+            "0.0.0.0:0",
+            "--pop3",
+            "127.0.0.1:0",
+            "--dns",
+            "127.0.0.1:0",
+        ]),
+        Duration::from_secs(20),
+    );
+    assert!(
+        !ran.status.success() && !ran.stdout.lines().any(|l| l == "ready"),
+        "--smtp 0.0.0.0:0 without --public should be refused, not served:\n{}",
+        ran.both()
+    );
+    assert!(
+        ran.stderr.contains("--public"),
+        "the refusal should name --public:\n{}",
+        ran.both()
+    );
+}

@@ -1,0 +1,295 @@
+//! A real SMTP peer outside the world: aiosmtpd (tests/real/sink.py) on a
+//! free loopback port, declared in a scenario as an external host
+//! (`externals: [(name: "mx.partner.example", ip: ..., address:
+//! "127.0.0.1:PORT")]`) that partner.example's MX points at. `mailflow run`
+//! on that scenario makes smtp.example.org open a real TCP connection to it
+//! and speak SMTP:
+//!
+//! * when aiosmtpd takes the message, it has the envelope alice gave
+//!   (MAIL FROM alice@example.org, RCPT carol@partner.example), the EHLO of
+//!   smtp.example.org, and the content with smtp.example.org's Received
+//!   line on top of what the laptop wrote (RFC 5321 §4.4); no bounce;
+//! * when aiosmtpd answers RCPT with `550 5.1.1`, smtp.example.org bounces
+//!   to alice with a DSN of status 5.1.1 (RFC 3464), checked by the
+//!   scenario's own `Bounced` expectation (exit 0) and by the run's output;
+//!   aiosmtpd takes no message.
+//!
+//! A self-test first proves the sink itself with swaks, so that a broken
+//! sink is not taken for a bug in mailflow. The tests skip loudly when
+//! python3's aiosmtpd (or swaks) is missing; CI installs them.
+
+#[path = "support/serve.rs"]
+mod serve;
+
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serve::*;
+
+/// How long `mailflow run` on a scenario with an external peer may take:
+/// it runs on the wall clock and ends when quiet.
+const RUN_TIMEOUT: Duration = Duration::from_secs(100);
+
+/// aiosmtpd listening on 127.0.0.1, killed on drop.
+struct Sink {
+    _process: Reaped,
+    port: u16,
+    out: PathBuf,
+}
+
+impl Sink {
+    fn start(out: &Path, reject_rcpt: bool) -> Sink {
+        let mut cmd = Command::new(python());
+        cmd.arg(real("sink.py"))
+            .arg("--out")
+            .arg(out)
+            .args(["--lifetime", "240"]);
+        if reject_rcpt {
+            cmd.arg("--reject-rcpt");
+        }
+        let mut child = cmd
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("start tests/real/sink.py");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let process = Reaped(Some(child));
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("sink.py should print its port within 20 s");
+        let port = line
+            .trim()
+            .strip_prefix("listening 127.0.0.1:")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("sink.py printed {line:?}, not `listening 127.0.0.1:PORT`"));
+        Sink {
+            _process: process,
+            port,
+            out: out.to_owned(),
+        }
+    }
+
+    /// The nth message it took (from 1): its envelope lines and content.
+    fn message(&self, n: usize) -> Option<(String, Vec<u8>)> {
+        let content = std::fs::read(self.out.join(format!("{n}.eml"))).ok()?;
+        let envelope = std::fs::read_to_string(self.out.join(format!("{n}.envelope"))).ok()?;
+        Some((envelope, content))
+    }
+
+    /// Every RCPT address it was offered.
+    fn rcpts(&self) -> Vec<String> {
+        std::fs::read_to_string(self.out.join("rcpt.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+}
+
+/// hello.ron's shape: alice's laptop submits to smtp.example.org, which
+/// looks up partner.example's MX and relays to the external host there.
+fn scenario(port: u16, tag: &str, expect: &str) -> String {
+    format!(
+        r#"(
+    title: "An external peer: aiosmtpd at 127.0.0.1:{port}",
+    run_for: "1m",
+    dns: [
+        (
+            name: "ns.example.org",
+            ip: "192.0.2.53",
+            zones: [
+                (origin: "example.org", records: [Mx("example.org", 10, "smtp.example.org")]),
+                (origin: "partner.example", records: [Mx("partner.example", 10, "mx.partner.example")]),
+            ],
+        ),
+    ],
+    mtas: [
+        (
+            name: "smtp.example.org",
+            ip: "192.0.2.25",
+            domains: ["example.org"],
+            mailboxes: {{"alice@example.org": "alice", "postmaster@example.org": "postmaster"}},
+            submission: true,
+        ),
+    ],
+    externals: [
+        (name: "mx.partner.example", ip: "203.0.113.25", address: "127.0.0.1:{port}"),
+    ],
+    clients: [
+        (
+            name: "laptop.example.org",
+            ip: "192.0.2.10",
+            account: "alice@example.org",
+            password: "alice",
+            server: "smtp.example.org",
+            send: [(to: ["carol@partner.example"], subject: "{tag}", body: "Hi Carol,\n\nthis left the world.\n\nAlice\n")],
+        ),
+    ],
+    expect: [{expect}],
+)
+"#
+    )
+}
+
+/// Writes the scenario and runs `mailflow run` on it, bounded.
+fn run_scenario(dir: &Path, text: &str) -> Ran {
+    let file = dir.join("external.ron");
+    std::fs::write(&file, text).unwrap();
+    let start = Instant::now();
+    let ran = run_bounded(Command::new(mailflow()).arg("run").arg(&file), RUN_TIMEOUT);
+    println!("mailflow run took {:?}\n{}", start.elapsed(), ran.stdout);
+    ran
+}
+
+#[test]
+fn the_aiosmtpd_sink_itself_takes_a_message_from_swaks() {
+    let test = "sink_self_test";
+    if !have_aiosmtpd(test) || !have_swaks(test) {
+        return;
+    }
+    let dir = TempDir::new("sink-self-test");
+    let sink = Sink::start(&dir.path().join("sink"), false);
+    let ran = run_bounded(
+        Command::new("swaks")
+            .args(["--server", &format!("127.0.0.1:{}", sink.port)])
+            .args(["--helo", "swaks.example"])
+            .args(["--from", "alice@example.org"])
+            .args(["--to", "carol@partner.example"])
+            .args(["--header", "Subject: self-test"])
+            .args(["--timeout", "15"]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "swaks to the sink:\n{}", ran.both());
+    let (envelope, content) = sink.message(1).expect("the sink should have written 1.eml");
+    assert!(
+        envelope.contains("helo: swaks.example\n")
+            && envelope.contains("from: alice@example.org\n")
+            && envelope.contains("to: carol@partner.example\n"),
+        "{envelope}"
+    );
+    assert!(contains(&content, "Subject: self-test\r\n"));
+}
+
+#[test]
+fn aiosmtpd_as_external_peer_gets_alices_envelope_and_a_received_line_rfc5321_4_4() {
+    let test = "external_accepts";
+    if !have_aiosmtpd(test) {
+        return;
+    }
+    let dir = TempDir::new("external-accepts");
+    let sink = Sink::start(&dir.path().join("sink"), false);
+    let tag = tag("external");
+    let ran = run_scenario(
+        dir.path(),
+        &scenario(sink.port, &tag, r#"NotDelivered(to: "alice@example.org")"#),
+    );
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "mailflow run: no bounce should reach alice:\n{}",
+        ran.both()
+    );
+    let (envelope, content) = sink.message(1).unwrap_or_else(|| {
+        panic!(
+            "aiosmtpd took no message (RCPTs offered: {:?}):\n{}",
+            sink.rcpts(),
+            ran.both()
+        )
+    });
+    assert!(
+        sink.message(2).is_none(),
+        "aiosmtpd should take exactly one message"
+    );
+    let field = |name: &str| -> Vec<&str> {
+        envelope
+            .lines()
+            .filter_map(|l| l.strip_prefix(name))
+            .collect()
+    };
+    assert_eq!(
+        (field("helo: "), field("from: "), field("to: ")),
+        (
+            vec!["smtp.example.org"],
+            vec!["alice@example.org"],
+            vec!["carol@partner.example"]
+        ),
+        "the EHLO and envelope aiosmtpd saw:\n{envelope}"
+    );
+    let fields = header_fields(&content);
+    let top = fields.first().cloned().unwrap_or_default();
+    assert!(
+        top.starts_with("Received: from laptop.example.org ")
+            && top.contains(" by smtp.example.org ")
+            && top.contains("<carol@partner.example>"),
+        "the content should start with smtp.example.org's Received line:\n{}",
+        String::from_utf8_lossy(&content)
+    );
+    assert!(
+        !fields.iter().any(|f| f.starts_with("Return-Path:")),
+        "a relay adds no Return-Path (RFC 5321 §4.4: only final delivery does):\n{}",
+        String::from_utf8_lossy(&content)
+    );
+    assert!(
+        fields.iter().any(|f| *f == format!("Subject: {tag}")),
+        "the laptop's Subject is missing:\n{}",
+        String::from_utf8_lossy(&content)
+    );
+    assert!(
+        contains(
+            &content,
+            "\r\n\r\nHi Carol,\r\n\r\nthis left the world.\r\n\r\nAlice\r\n"
+        ),
+        "the body should arrive intact, with CRLF line ends:\n{:?}",
+        String::from_utf8_lossy(&content)
+    );
+}
+
+#[test]
+fn external_peer_550_5_1_1_at_rcpt_makes_mailflow_bounce_to_alice_rfc3464() {
+    let test = "external_rejects";
+    if !have_aiosmtpd(test) {
+        return;
+    }
+    let dir = TempDir::new("external-rejects");
+    let sink = Sink::start(&dir.path().join("sink"), true);
+    let tag = tag("rejected");
+    let ran = run_scenario(
+        dir.path(),
+        &scenario(
+            sink.port,
+            &tag,
+            r#"Bounced(to: "alice@example.org", status: "5.1.1")"#,
+        ),
+    );
+    assert_eq!(
+        sink.rcpts(),
+        vec!["carol@partner.example".to_owned()],
+        "aiosmtpd should be offered carol once:\n{}",
+        ran.both()
+    );
+    assert!(
+        sink.message(1).is_none(),
+        "aiosmtpd refused the recipient, so it took no message"
+    );
+    assert!(
+        ran.stdout.contains("550 5.1.1"),
+        "the run's transcript should show aiosmtpd's 550 5.1.1:\n{}",
+        ran.both()
+    );
+    assert_eq!(
+        ran.status.code(),
+        Some(0),
+        "mailflow run: the Bounced(to: alice, status: 5.1.1) expectation should hold:\n{}",
+        ran.both()
+    );
+}

@@ -1,0 +1,395 @@
+//! `mailflow serve` against hostile clients on real sockets: plain
+//! `TcpStream`s from this test, each sending what no honest client sends,
+//! and each checking that the server answers per RFC 5321 and its own
+//! limits, hangs up when it should, never hangs, and keeps serving others:
+//!
+//! * a command line over 512 octets: `500 5.5.2`, and the session goes on;
+//! * 5 MB without a line end: `500 5.5.2`, `421`, closed, no hang;
+//! * binary garbage with NULs: twenty 5xx replies, then `421`, closed;
+//! * 10,000 pipelined RCPT: 100 accepted, then `452 4.5.3`, then `421` at
+//!   the command limit (`--max-commands 1000`);
+//! * a silent client: `421 4.4.2` after `--idle-timeout 2s`;
+//! * an SMTP smuggling attempt (`\n.\n` and its cousins inside DATA, then
+//!   MAIL FROM): the false end is data, the forged commands get no reply,
+//!   and bob never sees the forged message;
+//! * 101 connections with `--max-connections 5`: the 6th on get
+//!   `421 4.3.2` and are closed; a freed slot serves again;
+//! * a message past `--max-size`: `552 5.3.4` at MAIL (SIZE) and at the end
+//!   of its data (RFC 1870);
+//! * all of the above, twice, against one server: it still delivers
+//!   afterwards and its resident memory stays flat.
+//!
+//! Every test ends with a normal session (the server still serves) and
+//! SIGTERM (exit 0, process gone). Only 127.0.0.1 is contacted; every read
+//! has a timeout and every round a deadline.
+
+#[path = "support/serve.rs"]
+mod serve;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serve::*;
+
+/// How long one hostile round may last before it counts as a hang.
+const ROUND: Duration = Duration::from_secs(30);
+
+/// The limits the hostile tests run with.
+const LIMITS: &[&str] = &[
+    "--max-connections",
+    "5",
+    "--idle-timeout",
+    "2s",
+    "--max-commands",
+    "1000",
+    "--max-size",
+    "1000000",
+];
+
+#[track_caller]
+fn assert_cut_off(seen: &Seen, what: &str) {
+    assert!(
+        matches!(seen.end, End::Closed | End::Reset),
+        "{what}: the server should close the connection: {}",
+        seen.summary()
+    );
+    assert!(
+        seen.replies.last().is_some_and(|r| r.code == 421),
+        "{what}: the last reply before the close should be 421: {}",
+        seen.summary()
+    );
+}
+
+// ── The rounds, each usable alone or in the memory test ───────────────
+
+fn overlong_command_line(addr: SocketAddr) {
+    let mut smtp = Smtp::open(addr);
+    smtp.ehlo("hostile.example");
+    let long = format!("NOOP {}", "x".repeat(600));
+    smtp.expect(&long, 500, "5.5.2");
+    // One discarded line is no reason to hang up.
+    smtp.expect("NOOP", 250, "2.0.0");
+    smtp.expect("QUIT", 221, "2.0.0");
+}
+
+fn endless_line(addr: SocketAddr) {
+    let seen = hostile(addr, &["EHLO hostile.example"], vec![b'A'; 5 << 20], ROUND);
+    println!("endless line: {}", seen.summary());
+    assert_cut_off(&seen, "5 MB without CRLF");
+    let before: Vec<&Reply> = seen.replies[..seen.replies.len() - 1].iter().collect();
+    assert!(
+        before.iter().all(|r| r.is(500, "5.5.2")),
+        "5 MB without CRLF: only 500 5.5.2 may come before the 421: {}",
+        seen.summary()
+    );
+}
+
+fn binary_garbage(addr: SocketAddr) {
+    let seen = hostile(addr, &[], garbage(256 * 1024, 0x6d61_696c_666c_6f77), ROUND);
+    println!("binary garbage: {}", seen.summary());
+    assert_cut_off(&seen, "binary garbage");
+    let errors = &seen.replies[..seen.replies.len() - 1];
+    assert!(
+        errors.iter().all(|r| (500..600).contains(&r.code)),
+        "binary garbage: every reply before the 421 should be 5xx: {}",
+        seen.summary()
+    );
+    assert_eq!(
+        errors.len(),
+        20,
+        "binary garbage: the error limit is 20 failed commands, then 421: {}",
+        seen.summary()
+    );
+}
+
+fn ten_thousand_rcpt(addr: SocketAddr) {
+    let rcpts = "RCPT TO:<bob@example.net>\r\n".repeat(10_000).into_bytes();
+    let seen = hostile(
+        addr,
+        &["EHLO hostile.example", "MAIL FROM:<alice@example.org>"],
+        rcpts,
+        ROUND,
+    );
+    println!("10,000 RCPT: {}", seen.summary());
+    assert_cut_off(&seen, "10,000 RCPT");
+    let rcpt_replies = &seen.replies[..seen.replies.len() - 1];
+    let accepted = rcpt_replies
+        .iter()
+        .take_while(|r| r.is(250, "2.1.5"))
+        .count();
+    assert_eq!(
+        accepted,
+        100,
+        "10,000 RCPT: the first 100 should be accepted (RFC 5321 §4.5.3.1.8): {}",
+        seen.summary()
+    );
+    assert!(
+        rcpt_replies[accepted..].iter().all(|r| r.is(452, "4.5.3")),
+        "10,000 RCPT: past 100 every RCPT should get 452 4.5.3: {}",
+        seen.summary()
+    );
+    // EHLO and MAIL were commands 1 and 2: command 1001 is cut off.
+    assert_eq!(
+        rcpt_replies.len(),
+        998,
+        "10,000 RCPT with --max-commands 1000: 998 RCPT replies, then 421: {}",
+        seen.summary()
+    );
+}
+
+fn silent_client(addr: SocketAddr) {
+    let mut smtp = Smtp::open(addr);
+    let start = std::time::Instant::now();
+    let replies = smtp.expect_closed(Duration::from_secs(15));
+    let waited = start.elapsed();
+    println!("silent client: {replies:?} after {waited:?}");
+    assert!(
+        replies.len() == 1 && replies[0].is(421, "4.4.2"),
+        "a silent client should get exactly 421 4.4.2 and the close: {replies:?}"
+    );
+    assert!(
+        waited >= Duration::from_millis(1500) && waited <= Duration::from_secs(10),
+        "--idle-timeout 2s, but the 421 came after {waited:?}"
+    );
+}
+
+/// Sends one smuggling attempt in its own transaction; checks the only
+/// reply to the whole data is 554 5.6.0 (bare line ends are refused) and
+/// that none of the forged commands was answered.
+fn smuggle(addr: SocketAddr, false_end: &str, tag: &str) {
+    let mut smtp = Smtp::open(addr);
+    smtp.ehlo("hostile.example");
+    smtp.expect("MAIL FROM:<mallory@example.com>", 250, "2.1.0");
+    smtp.expect("RCPT TO:<bob@example.net>", 250, "2.1.5");
+    let go = smtp.command("DATA");
+    assert_eq!(go.code, 354, "DATA: {go}");
+    let data = format!(
+        "From: mallory@example.com\r\nTo: bob@example.net\r\nSubject: lunch {tag}\r\n\r\nLunch on Friday?{false_end}\
+         MAIL FROM:<admin@example.net>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n\
+         From: admin@example.net\r\nSubject: forged {tag}\r\n\r\nReset your password.\r\n.\r\nQUIT\r\n"
+    );
+    smtp.send(data.as_bytes());
+    let replies = smtp.expect_closed(IO_TIMEOUT);
+    assert!(
+        replies.len() == 2 && replies[0].is(554, "5.6.0") && replies[1].is(221, "2.0.0"),
+        "false end {false_end:?}: the only replies should be 554 5.6.0 for the whole data \
+         and 221 for QUIT; anything else means a smuggled command ran: {replies:?}"
+    );
+}
+
+fn smuggling_attempts(addr: SocketAddr, pop3: SocketAddr, tag: &str) {
+    for false_end in ["\n.\n", "\n.\r\n", "\r\n.\n", "\r.\r\n", "\r\n.\r"] {
+        smuggle(addr, false_end, tag);
+    }
+    // One honest message with the same tag, then bob's maildrop: it holds
+    // exactly that one, and nothing forged.
+    normal_session(addr, &format!("honest {tag}"));
+    wait_for_bob(pop3, &format!("honest {tag}"));
+    let box_ = maildrop(pop3, "bob@example.net", "bob");
+    let ours: Vec<&Vec<u8>> = box_.iter().filter(|m| contains(m, tag)).collect();
+    assert_eq!(
+        ours.len(),
+        1,
+        "exactly one message with {tag:?} should reach bob (the honest one): {:?}",
+        ours.iter()
+            .map(|m| String::from_utf8_lossy(m).into_owned())
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        !contains(ours[0], "forged") && !contains(ours[0], "admin@example.net"),
+        "the forged message reached bob:\n{}",
+        String::from_utf8_lossy(ours[0])
+    );
+}
+
+/// Connects until the greeting is 220: a slot freed by the previous
+/// round's close may take the server a moment to see (bounded).
+fn open_when_free(addr: SocketAddr) -> Smtp {
+    let deadline = std::time::Instant::now() + IO_TIMEOUT;
+    loop {
+        let mut smtp = Smtp::connect(addr);
+        let greeting = smtp.reply();
+        if greeting.code == 220 {
+            return smtp;
+        }
+        assert!(
+            greeting.is(421, "4.3.2") && std::time::Instant::now() < deadline,
+            "a free slot should be served within {IO_TIMEOUT:?}: {greeting}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn too_many_connections(addr: SocketAddr) {
+    // Five sessions take the five slots...
+    let mut held: Vec<Smtp> = (0..5).map(|_| open_when_free(addr)).collect();
+    // ...and the next 96, opened while they are held, are each refused.
+    for i in 6..=101 {
+        let mut extra = Smtp::connect(addr);
+        let replies = extra.expect_closed(IO_TIMEOUT);
+        assert!(
+            replies.len() == 1 && replies[0].is(421, "4.3.2"),
+            "connection {i} with --max-connections 5 should get 421 4.3.2 and the close: {replies:?}"
+        );
+        // Keep the five busy, so that --idle-timeout never frees a slot.
+        held[i % 5].expect("NOOP", 250, "2.0.0");
+    }
+    for mut smtp in held {
+        smtp.expect("QUIT", 221, "2.0.0");
+    }
+    // The freed slots serve again.
+    let mut smtp = open_when_free(addr);
+    smtp.expect("QUIT", 221, "2.0.0");
+}
+
+fn oversized_message(addr: SocketAddr) {
+    let mut smtp = Smtp::open(addr);
+    let ehlo = smtp.ehlo("hostile.example");
+    assert!(
+        ehlo.has_line("SIZE 1000000"),
+        "--max-size 1000000 should be advertised as SIZE 1000000 (RFC 1870 §4): {ehlo}"
+    );
+    // Declared too big: refused at MAIL (RFC 1870 §6.1).
+    smtp.expect("MAIL FROM:<alice@example.org> SIZE=1000001", 552, "5.3.4");
+    // Undeclared, 32 MiB of data: refused at its end, and not kept.
+    smtp.expect("MAIL FROM:<alice@example.org>", 250, "2.1.0");
+    smtp.expect("RCPT TO:<bob@example.net>", 250, "2.1.5");
+    let go = smtp.command("DATA");
+    assert_eq!(go.code, 354, "DATA: {go}");
+    let line = format!("{}\r\n", "y".repeat(98));
+    let block = line.repeat(10_000);
+    let mut sent = 0;
+    smtp.send(b"Subject: too big\r\n\r\n");
+    while sent < 32 << 20 {
+        smtp.send(block.as_bytes());
+        sent += block.len();
+    }
+    smtp.send(b".\r\n");
+    smtp.stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    let done = smtp.reply();
+    assert!(
+        done.is(552, "5.3.4"),
+        "32 MiB past --max-size 1000000: expected 552 5.3.4, got {done}"
+    );
+    // The session goes on.
+    smtp.expect("NOOP", 250, "2.0.0");
+    smtp.expect("QUIT", 221, "2.0.0");
+}
+
+// ── One test per round ────────────────────────────────────────────────
+
+#[track_caller]
+fn still_serves_then_stop(mut server: Server, what: &str) {
+    server.assert_running();
+    normal_session(server.smtp, &tag(&format!("after-{what}")));
+    server.stop();
+}
+
+#[test]
+fn command_line_over_512_octets_gets_500_5_5_2_and_the_session_goes_on_rfc5321_4_5_3_1_4() {
+    let server = Server::start(LIMITS);
+    overlong_command_line(server.smtp);
+    still_serves_then_stop(server, "overlong");
+}
+
+#[test]
+fn five_megabytes_without_crlf_get_500_5_5_2_then_421_and_no_hang() {
+    let server = Server::start(LIMITS);
+    endless_line(server.smtp);
+    still_serves_then_stop(server, "endless");
+}
+
+#[test]
+fn binary_garbage_gets_twenty_5xx_then_421_rfc5321_4_2_4() {
+    let server = Server::start(LIMITS);
+    binary_garbage(server.smtp);
+    still_serves_then_stop(server, "garbage");
+}
+
+#[test]
+fn ten_thousand_pipelined_rcpt_get_100_accepted_452_4_5_3_then_421_at_the_command_limit_rfc5321_4_5_3_1_8()
+ {
+    let server = Server::start(LIMITS);
+    ten_thousand_rcpt(server.smtp);
+    still_serves_then_stop(server, "rcpt");
+}
+
+#[test]
+fn silent_client_gets_421_4_4_2_after_the_idle_timeout_rfc5321_4_5_3_2_7() {
+    let server = Server::start(LIMITS);
+    silent_client(server.smtp);
+    still_serves_then_stop(server, "silent");
+}
+
+#[test]
+fn smuggled_false_end_of_data_is_data_and_the_forged_mail_never_runs_cve_2023_51764() {
+    let server = Server::start(LIMITS);
+    smuggling_attempts(server.smtp, server.pop3, &tag("smuggle"));
+    still_serves_then_stop(server, "smuggling");
+}
+
+#[test]
+fn connections_past_max_connections_get_421_4_3_2_and_are_closed() {
+    let server = Server::start(LIMITS);
+    too_many_connections(server.smtp);
+    still_serves_then_stop(server, "connections");
+}
+
+#[test]
+fn message_past_max_size_gets_552_5_3_4_at_mail_and_at_end_of_data_rfc1870_6() {
+    let server = Server::start(LIMITS);
+    oversized_message(server.smtp);
+    still_serves_then_stop(server, "size");
+}
+
+// ── All rounds against one server: alive, and memory flat ─────────────
+
+#[test]
+fn after_every_hostile_round_twice_the_server_still_delivers_and_memory_stays_flat() {
+    /// Growth of VmRSS allowed over all the rounds.
+    const MARGIN_KIB: u64 = 20 * 1024;
+    let server = Server::start(LIMITS);
+    normal_session(server.smtp, &tag("warm-up"));
+    let before = server.rss_kib();
+    println!("VmRSS before the hostile rounds: {before} KiB");
+    let mut log = vec![format!("before: {before} KiB")];
+    for pass in 1..=2 {
+        let rounds: [(&str, &dyn Fn()); 8] = [
+            ("overlong line", &|| overlong_command_line(server.smtp)),
+            ("5 MB without CRLF", &|| endless_line(server.smtp)),
+            ("binary garbage", &|| binary_garbage(server.smtp)),
+            ("10,000 RCPT", &|| ten_thousand_rcpt(server.smtp)),
+            ("silent client", &|| silent_client(server.smtp)),
+            ("smuggling", &|| {
+                smuggling_attempts(server.smtp, server.pop3, &tag("smuggle"))
+            }),
+            ("101 connections", &|| too_many_connections(server.smtp)),
+            ("32 MiB past the size limit", &|| {
+                oversized_message(server.smtp)
+            }),
+        ];
+        for (name, round) in rounds {
+            round();
+            let rss = server.rss_kib();
+            println!("VmRSS after {name} (pass {pass}): {rss} KiB");
+            log.push(format!("{name} (pass {pass}): {rss} KiB"));
+        }
+    }
+    let mut server = server;
+    server.assert_running();
+    let tag = tag("survivor");
+    normal_session(server.smtp, &tag);
+    let got = wait_for_bob(server.pop3, &tag);
+    assert_delivered_by_mx(&got, "alice@example.org");
+    let after = server.rss_kib();
+    println!("VmRSS after the hostile rounds: {after} KiB (before: {before} KiB)");
+    assert!(
+        after <= before + MARGIN_KIB,
+        "memory grew by {} KiB over the hostile rounds (allowed {MARGIN_KIB} KiB):\n{}",
+        after.saturating_sub(before),
+        log.join("\n")
+    );
+    server.stop();
+}
