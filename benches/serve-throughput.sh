@@ -87,7 +87,12 @@ push() {
     awk -v ns=$((end - start)) 'BEGIN { printf "%.3f", ns / 1e9 }'
 }
 
-rss_kib() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+# VmRSS of mailflow itself: the child of the `timeout` that started it.
+rss_kib() {
+    local child
+    child=$(pgrep -P "$1" -n 2>/dev/null) || child=$1
+    awk '/^VmRSS/ { print $2 }' "/proc/$child/status" 2>/dev/null || echo 0
+}
 
 status=0
 for n in "$@"; do
