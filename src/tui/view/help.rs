@@ -38,10 +38,11 @@ pub const KEYS: [(&str, &str); 18] = [
 ];
 
 /// (symbol, meaning), as the views use them.
-pub const SYMBOLS: [(&str, &str); 10] = [
+pub const SYMBOLS: [(&str, &str); 11] = [
     ("▣", "client"),
     ("■", "mail server"),
     ("◆", "DNS server"),
+    ("◎", "real machine"),
     ("✉", "mail moving"),
     ("? !", "DNS query, answer"),
     ("▶", "playhead"),

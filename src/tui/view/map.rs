@@ -161,7 +161,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = app.theme;
     let trace = app.trace();
     let index = &app.world.index;
-    let legend = TextLine::styled(legend(area.width.saturating_sub(4) as usize), theme.dim);
+    let real = trace.hosts.iter().any(|h| h.role == Role::External);
+    let legend = TextLine::styled(
+        legend(area.width.saturating_sub(4) as usize, real),
+        theme.dim,
+    );
     let block = pane(" Network ".into(), app.focus == Focus::Map, app).title_bottom(legend);
     let inner = block.inner(area);
     frame.render_widget(block, area);
@@ -356,12 +360,23 @@ fn badges(app: &App, id: HostId) -> Vec<Span<'static>> {
     out
 }
 
-/// What the symbols mean, as much as fits in `room` cells.
-fn legend(room: usize) -> String {
+/// What the symbols mean, as much as fits in `room` cells; `real` when
+/// real machines (◎) take part.
+fn legend(room: usize, real: bool) -> String {
     const FULL: &str = " ▣ client  ■ MTA  ◆ DNS  ✉ mail  ? query  ! answer  ✉ n stored ";
     const MEDIUM: &str = " ▣ client  ■ MTA  ◆ DNS  ✉ mail  ? query  ! answer ";
     const SHORT: &str = " ▣ client ■ MTA ◆ DNS ";
-    [FULL, MEDIUM, SHORT]
+    const REAL: [&str; 3] = [
+        " ▣ client  ■ MTA  ◆ DNS  ◎ real  ✉ mail  ? query  ! answer ",
+        " ▣ client  ■ MTA  ◆ DNS  ◎ real  ✉ mail ",
+        " ▣ client ■ MTA ◆ DNS ◎ real ",
+    ];
+    let choices = if real {
+        REAL.to_vec()
+    } else {
+        vec![FULL, MEDIUM, SHORT]
+    };
+    choices
         .into_iter()
         .find(|l| width(l) <= room)
         .unwrap_or_default()
