@@ -293,3 +293,34 @@ fn external_peer_550_5_1_1_at_rcpt_makes_mailflow_bounce_to_alice_rfc3464() {
         ran.both()
     );
 }
+
+/// The example shipped for teachers, `scenarios/real/partner.ron`, does
+/// what its comments say with a real server at its address (moved to the
+/// sink's free port).
+#[test]
+fn the_shipped_partner_scenario_delivers_into_a_real_server() {
+    let test = "shipped_partner";
+    if !have_aiosmtpd(test) {
+        return;
+    }
+    let dir = TempDir::new("shipped-partner");
+    let sink = Sink::start(&dir.path().join("sink"), false);
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/real/partner.ron"
+    ))
+    .expect("scenarios/real/partner.ron");
+    assert!(shipped.contains("\"127.0.0.1:8025\""));
+    let text = shipped.replace(
+        "\"127.0.0.1:8025\"",
+        &format!("\"127.0.0.1:{}\"", sink.port),
+    );
+    let ran = run_scenario(dir.path(), &text);
+    assert_eq!(ran.status.code(), Some(0), "{}", ran.both());
+    let (envelope, content) = sink.message(1).expect("the real server took the message");
+    assert!(
+        envelope.contains("to: carol@partner.example\n"),
+        "{envelope}"
+    );
+    assert!(contains(&content, "this message left the simulation."));
+}
