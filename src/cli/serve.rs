@@ -97,6 +97,7 @@ pub fn run(args: &Args) -> ExitCode {
             max_commands: args.max_commands as usize,
             max_size: args.max_size.map(|n| n as usize),
         },
+        feed: if args.headless { 256 } else { 65_536 },
     };
     let title = loaded.plan.title.clone();
     let about = loaded.plan.about.clone();

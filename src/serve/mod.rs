@@ -29,10 +29,6 @@ use crate::net::Limits;
 use crate::scenario::plan::{HostIndex, Plan, PlanHost};
 use crate::trace::{Event, HostId, Role, Trace};
 
-/// Events on their way to the watcher at most: with chunks of at most
-/// 16 KiB, a few MiB however fast real clients send.
-const FEED: usize = 256;
-
 /// How long open sessions get to say goodbye after a stop.
 const GRACE: Duration = Duration::from_secs(2);
 
@@ -49,6 +45,12 @@ pub struct Options {
     pub public: bool,
     pub max_connections: usize,
     pub limits: Limits,
+    /// Events on their way to the watcher at most; past it the world
+    /// waits for the watcher. A printer that keeps nothing wants few (with
+    /// chunks of at most 16 KiB, 256 are 4 MiB however fast real clients
+    /// send); a dashboard that keeps everything anyway wants room, so that
+    /// it never slows the world between two looks at the channel.
+    pub feed: usize,
 }
 
 /// Why the world could not be served.
@@ -189,7 +191,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             .or_else(|| boxes.next())
             .cloned()
     });
-    let (tx, feed) = mpsc::sync_channel(FEED);
+    let (tx, feed) = mpsc::sync_channel(options.feed.max(1));
     let (header_tx, header_rx) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let world = World {

@@ -48,6 +48,10 @@ pub const POLL: Duration = Duration::from_millis(200);
 /// How far behind the live edge playing stays at the chosen speed.
 pub const BACKLOG: usize = 40;
 
+/// The most events taken from the channel at once, so that a world that
+/// sends faster than the dashboard takes never keeps it from drawing.
+pub const MAX_DRAIN: usize = 65_536;
+
 /// The most steps one frame may take while catching up.
 pub const MAX_STEPS_PER_FRAME: usize = 32;
 
@@ -125,6 +129,10 @@ pub fn drain(app: &mut App, feed: &Receiver<Event>) -> bool {
     }
     let mut events = Vec::new();
     let stopped = loop {
+        if events.len() >= MAX_DRAIN {
+            // A flood: show this much now, take the rest next frame.
+            break false;
+        }
         match feed.try_recv() {
             Ok(event) => events.push(event),
             Err(TryRecvError::Empty) => break false,
