@@ -43,6 +43,15 @@ enum Command {
     List,
 }
 
+/// Loads a scenario file or a bundled one; on failure prints the error,
+/// which names the place and what is wrong, and gives exit code 2.
+fn load(name: &str) -> Result<crate::scenario::Loaded, ExitCode> {
+    crate::scenario::load(name).map_err(|error| {
+        eprint!("{error}");
+        ExitCode::from(2)
+    })
+}
+
 /// Parses the process arguments and runs the chosen command.
 pub fn main() -> ExitCode {
     let cli = Cli::parse();

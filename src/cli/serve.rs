@@ -9,8 +9,8 @@ use std::time::Duration;
 
 use crate::export::text::Board;
 use crate::net::Limits;
+use crate::scenario::bundled;
 use crate::scenario::duration::parse_duration;
-use crate::scenario::{self, bundled};
 use crate::serve::{self, Options, Serving};
 use crate::tui::{self, Live, Theme, World};
 
@@ -73,12 +73,9 @@ fn limit_duration(text: &str) -> Result<Duration, String> {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let loaded = match scenario::load(&args.scenario) {
+    let loaded = match super::load(&args.scenario) {
         Ok(loaded) => loaded,
-        Err(error) => {
-            eprint!("{error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if !args.headless && !std::io::stdout().is_terminal() {
         eprintln!("mailflow serve needs a terminal for the dashboard; add --headless for text");

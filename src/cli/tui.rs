@@ -33,12 +33,9 @@ impl Args {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let loaded = match scenario::load(&args.scenario) {
+    let loaded = match super::load(&args.scenario) {
         Ok(loaded) => loaded,
-        Err(error) => {
-            eprint!("{error}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
     if !std::io::stdout().is_terminal() {
         eprintln!(

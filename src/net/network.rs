@@ -394,15 +394,7 @@ impl NetHandle {
         port: u16,
         addr: std::net::SocketAddr,
     ) -> Result<Stream, ConnectError> {
-        let conn = self.new_conn();
-        self.record(EventKind::Connect {
-            conn,
-            from: self.host,
-            to,
-            port,
-            protocol: Protocol::from_port(port),
-            real: Some(addr),
-        });
+        let conn = self.connect_from_here(to, port, addr);
         let tcp = if port == 25 {
             tokio::time::timeout(CONNECT_TIMEOUT, tokio::net::TcpStream::connect(addr)).await
         } else {
@@ -449,16 +441,7 @@ impl NetHandle {
         limits: Option<Limits>,
         slot: Option<Slot>,
     ) -> std::io::Result<Stream> {
-        let real = tcp.peer_addr()?;
-        let conn = self.new_conn();
-        self.record(EventKind::Connect {
-            conn,
-            from: self.host,
-            to,
-            port,
-            protocol: Protocol::from_port(port),
-            real: Some(real),
-        });
+        let conn = self.connect_from_here(to, port, tcp.peer_addr()?);
         let parts = Parts {
             conn,
             dir: crate::trace::Dir::Down,
@@ -483,10 +466,20 @@ impl NetHandle {
         }
     }
 
-    fn new_conn(&self) -> ConnId {
+    /// Numbers a real connection from this host to `to:port` and records
+    /// its connect, with the real address at the far end.
+    fn connect_from_here(&self, to: HostId, port: u16, real: std::net::SocketAddr) -> ConnId {
         let mut state = self.net.state.borrow_mut();
         let conn = ConnId(state.next_conn);
         state.next_conn += 1;
+        state.record(EventKind::Connect {
+            conn,
+            from: self.host,
+            to,
+            port,
+            protocol: Protocol::from_port(port),
+            real: Some(real),
+        });
         conn
     }
 
