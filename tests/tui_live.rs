@@ -330,6 +330,22 @@ fn space_at_the_live_edge_waits_and_end_rejoins_the_edge() {
 
 // ---- the world stops ----------------------------------------------------------
 
+/// Under `mailflow serve` the world stops on Ctrl-C or SIGTERM sent from
+/// outside: the dashboard ends with it, so the process exits.
+#[test]
+fn a_world_stopped_from_outside_ends_a_serve_dashboard() {
+    let (mut app, _) = dark_live("hello");
+    if let Some(live) = &mut app.live {
+        live.about.quit_when_stopped = true;
+    }
+    let (tx, rx) = mpsc::channel::<Event>();
+    assert!(!live::drain(&mut app, &rx));
+    assert!(!app.quit);
+    drop(tx);
+    assert!(live::drain(&mut app, &rx));
+    assert!(app.quit);
+}
+
 #[test]
 fn a_disconnected_feed_ends_live_mode_and_the_run_plays_as_finished() {
     let (mut app, events) = dark_live("hello");

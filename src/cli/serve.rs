@@ -113,7 +113,7 @@ pub fn run(args: &Args) -> ExitCode {
             eprintln!("  !! {e}");
         }
         eprintln!(
-            "  Mail is relayed only for logged-in users; anyone who reaches these ports can send to the world's mailboxes."
+            "  Anyone who reaches these ports can send to the node's mailboxes and read them with their passwords; mail for other domains is refused."
         );
     }
     if args.headless {
@@ -154,8 +154,11 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
         }
         text.clear();
     }
+    if let Err(why) = serving.join() {
+        eprintln!("mailflow serve: the world failed: {why}");
+        return ExitCode::FAILURE;
+    }
     let _ = writeln!(stdout, "stopped: open sessions were told 421 and closed");
-    serving.join();
     ExitCode::SUCCESS
 }
 
@@ -175,12 +178,16 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
     let live = Live {
         listening: serving.exposed.iter().map(|e| e.to_string()).collect(),
         hint: hint(&serving),
+        quit_when_stopped: true,
     };
     // The dashboard takes the feed; when it quits, the world is stopped.
     let feed = std::mem::replace(&mut serving.feed, std::sync::mpsc::channel().1);
     let result = tui::run_live(world, theme, feed, live);
     serving.stop();
-    serving.join();
+    if let Err(why) = serving.join() {
+        eprintln!("mailflow serve: the world failed: {why}");
+        return ExitCode::FAILURE;
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

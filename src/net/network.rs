@@ -53,6 +53,8 @@ pub(crate) struct State {
     /// A live copy of every event, for a dashboard or printer on another
     /// thread while the world runs (`mailflow serve`).
     tap: Option<std::sync::mpsc::SyncSender<crate::trace::Event>>,
+    /// Events go to the tap, not into `trace`.
+    streaming: bool,
     /// Events sent to the tap so far.
     streamed: u64,
 }
@@ -91,8 +93,13 @@ impl State {
 
     pub(crate) fn record(&mut self, kind: EventKind) {
         let at = self.now();
-        let Some(tap) = &self.tap else {
+        if !self.streaming {
             self.trace.push(at, kind);
+            return;
+        }
+        // After the watcher has gone the events go nowhere: the world is
+        // being taken down.
+        let Some(tap) = &self.tap else {
             return;
         };
         // Streamed: the watcher keeps what it needs, the network nothing,
@@ -154,6 +161,7 @@ impl Network {
                 next_conn: 0,
                 next_port: vec![49152; n],
                 tap: None,
+                streaming: false,
                 streamed: 0,
             }),
         })
@@ -166,7 +174,11 @@ impl Network {
     /// TCP holds back the real clients) rather than letting it fill memory.
     pub fn stream_to(&self, tap: std::sync::mpsc::SyncSender<crate::trace::Event>) {
         let mut state = self.state.borrow_mut();
-        state.streamed = state.trace.len() as u64;
+        assert!(
+            state.trace.is_empty(),
+            "stream_to after events were recorded: they would never be sent"
+        );
+        state.streaming = true;
         state.tap = Some(tap);
     }
 

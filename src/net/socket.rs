@@ -1,8 +1,10 @@
 //! Real TCP connections, tapped into the trace like the simulated pipes:
 //! what the real peer sends is recorded when it is read, what we send
 //! when it is handed to the socket. Writing happens in a task of its own,
-//! so `send` never blocks a protocol machine; a peer that stops reading
-//! while we keep writing is cut off rather than buffered for ever.
+//! so `send` never blocks a protocol machine; the driver waits on
+//! `flushed` before it sends more, so a slow reader slows the session
+//! down, and a peer that takes nothing for the write timeout is cut off
+//! rather than buffered for ever.
 
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -12,7 +14,8 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::net::tcp::OwnedReadHalf;
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
+use tokio::time::timeout;
 
 use super::network::NetHandle;
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload};
@@ -20,9 +23,19 @@ use crate::trace::{ConnId, Dir, EventKind, HostId, Payload};
 /// How much we read from a socket at once.
 const READ_CHUNK: usize = 16 * 1024;
 
-/// Octets written but not yet taken by the peer after which it is cut
-/// off: replies are small, so only a peer that never reads gets here.
-const MAX_BACKLOG: usize = 1 << 20;
+/// Octets handed to the writer above which `flushed` waits: a POP3 RETR of
+/// a big message goes out at the pace the peer reads it.
+const LOW_WATER: usize = 256 * 1024;
+
+/// Octets handed to the writer and not yet written after which the peer
+/// is cut off at once: the driver waits long before, so only a machine
+/// that sends without waiting gets here.
+const MAX_BACKLOG: usize = 16 << 20;
+
+/// How long a write may wait for a peer that takes nothing, when no
+/// limits say (an outgoing connection to a real server): the SMTP data
+/// block timeout of RFC 5321 §4.5.3.2.6 is 3 minutes.
+pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(3 * 60);
 
 /// What a session from the real world may do: the classroom limits of
 /// `mailflow serve`, applied on top of the node's own configuration.
@@ -71,6 +84,9 @@ pub struct RealStream {
     writer: Option<mpsc::UnboundedSender<Vec<u8>>>,
     /// Octets handed to the writer task and not yet written.
     backlog: Rc<Cell<usize>>,
+    /// Told by the writer after each write, and when it gives up.
+    drained: Rc<Notify>,
+    write_timeout: Duration,
     buf: Box<[u8]>,
     eof: bool,
     limits: Option<Limits>,
@@ -106,19 +122,26 @@ impl RealStream {
         let (reader, mut write_half) = tcp.into_split();
         let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
         let backlog = Rc::new(Cell::new(0usize));
+        let drained = Rc::new(Notify::new());
+        let write_timeout = parts.limits.as_ref().map_or(WRITE_TIMEOUT, |l| l.idle);
         let writers = parts.writers;
         writers.0.set(writers.0.get() + 1);
-        let pending = Rc::clone(&backlog);
+        let (pending, told) = (Rc::clone(&backlog), Rc::clone(&drained));
         tokio::task::spawn_local(async move {
             while let Some(chunk) = rx.recv().await {
-                let ok = write_half.write_all(&chunk).await.is_ok();
+                let wrote = timeout(write_timeout, write_half.write_all(&chunk)).await;
                 pending.set(pending.get().saturating_sub(chunk.len()));
-                if !ok {
-                    break;
+                told.notify_one();
+                if !matches!(wrote, Ok(Ok(()))) {
+                    // Gone, or taking nothing: drop the socket, and what
+                    // is still queued with it.
+                    pending.set(0);
+                    writers.0.set(writers.0.get().saturating_sub(1));
+                    return;
                 }
             }
             // Everything queued before the close is written: now the FIN.
-            let _ = write_half.shutdown().await;
+            let _ = timeout(write_timeout, write_half.shutdown()).await;
             writers.0.set(writers.0.get().saturating_sub(1));
         });
         Ok(RealStream {
@@ -130,6 +153,8 @@ impl RealStream {
             reader,
             writer: Some(tx),
             backlog,
+            drained,
+            write_timeout,
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             eof: false,
             limits: parts.limits,
@@ -180,6 +205,20 @@ impl RealStream {
         self.backlog.set(self.backlog.get() + bytes.len());
         if let Some(writer) = &self.writer {
             let _ = writer.send(bytes.to_vec());
+        }
+    }
+
+    /// Waits until what was sent is mostly written, so that the next send
+    /// does not pile up behind a slow reader. A peer that takes nothing
+    /// for the write timeout is cut off.
+    pub async fn flushed(&mut self) {
+        while self.writer.is_some() && self.backlog.get() > LOW_WATER {
+            if timeout(self.write_timeout, self.drained.notified())
+                .await
+                .is_err()
+            {
+                self.close();
+            }
         }
     }
 

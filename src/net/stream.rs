@@ -59,6 +59,14 @@ impl Stream {
         }
     }
 
+    /// Waits until what was sent has mostly left (real sockets only: a
+    /// pipe takes everything at once).
+    pub async fn flushed(&mut self) {
+        if let Stream::Real(s) = self {
+            s.flushed().await;
+        }
+    }
+
     /// The next chunk from the other side; `None` once it has closed.
     /// Cancel-safe.
     pub async fn recv(&mut self) -> Option<Payload> {

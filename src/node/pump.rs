@@ -48,6 +48,8 @@ pub async fn drive_with<M: Machine>(
     loop {
         while let Some(bytes) = machine.transmit() {
             stream.send(&bytes);
+            // A big POP3 RETR leaves at the pace the peer reads it.
+            stream.flushed().await;
         }
         while let Some(event) = machine.event() {
             on_event(event);

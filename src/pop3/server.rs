@@ -10,15 +10,19 @@
 //!
 //! ```text
 //!  greeting ──► AUTHORIZATION ──USER, PASS──► TRANSACTION ──QUIT──► UPDATE ──► closed
-//!                    │ QUIT                        │ timeout, lost connection
-//!                    ▼                             ▼
+//!                    │ QUIT                        │ timeout, lost connection,
+//!                    ▼                             ▼ a limit of the host
 //!                  closed                closed, nothing deleted
 //! ```
 //!
 //! DELE only marks a message; the maildrop changes in UPDATE, which only
-//! QUIT reaches. A session that times out or loses its connection deletes
-//! nothing (RFC 1939 §6), so a message is never lost because the client
-//! went away between RETR and QUIT.
+//! QUIT reaches. A session that times out, loses its connection or runs
+//! past a limit of the host deletes nothing (RFC 1939 §6), so a message is
+//! never lost because the client went away between RETR and QUIT.
+//!
+//! A host may bound a session ([`Pop3Server::set_limits`]): a total
+//! allowance of time, however busy the client, and a number of command
+//! lines. Past either, the client gets `-ERR` and the session closes.
 //!
 //! Every buffered command is answered in turn, so pipelining (RFC 2449
 //! §6.6) comes for free. Messages leave through [`BodyStream`] a piece at a
@@ -69,6 +73,9 @@ pub enum CloseReason {
     Shutdown,
     /// A line that never ends: the client was cut off.
     Overlong,
+    /// Past a limit of the host ([`Pop3Server::set_limits`]): the session
+    /// lasted too long or sent too many commands; nothing was deleted.
+    Limit,
 }
 
 /// What happened in the session, for the host.
@@ -252,6 +259,12 @@ pub struct Pop3Server {
     /// The autologout timer's length: [`AUTOLOGOUT`] unless the host
     /// wants a shorter one (a classroom's real clients).
     autologout: Duration,
+    /// The end of the session's whole allowance, however busy it is.
+    ends: Option<Instant>,
+    /// Command lines allowed in the session.
+    max_commands: Option<usize>,
+    /// Command lines received so far.
+    commands: usize,
 }
 
 impl Pop3Server {
@@ -267,6 +280,9 @@ impl Pop3Server {
             errors: 0,
             deadline: now + AUTOLOGOUT,
             autologout: AUTOLOGOUT,
+            ends: None,
+            max_commands: None,
+            commands: 0,
         };
         let greeting = Response::ok(format!("{hostname} POP3 ready"));
         server.outbox.response(&greeting);
@@ -288,6 +304,9 @@ impl Pop3Server {
     /// Bytes received from the client. Every complete command among them
     /// is answered, in order.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant, maildrop: &mut impl Maildrop) {
+        // A client that never falls silent never meets the autologout
+        // timer, and the host may only ask about time when it does.
+        self.check_allowance(now);
         if self.is_closed() {
             return;
         }
@@ -298,6 +317,13 @@ impl Pop3Server {
             };
             // Any command resets the autologout timer (RFC 1939 §3).
             self.deadline = now + self.autologout;
+            self.commands += 1;
+            if self.max_commands.is_some_and(|max| self.commands > max) {
+                self.outbox
+                    .response(&Response::err("too many commands; closing"));
+                self.close(CloseReason::Limit);
+                break;
+            }
             if self.outbox.backlog > MAX_BACKLOG {
                 let text = "too many commands without reading the replies; closing";
                 self.outbox.response(&Response::err(text));
@@ -326,6 +352,24 @@ impl Pop3Server {
         self.deadline = now + idle;
     }
 
+    /// The limits of a host serving a classroom, from now: the autologout
+    /// timer (`idle`), the session's whole allowance (`session`, however
+    /// busy the client is) and the number of command lines. Past the
+    /// allowance or the number, the client gets `-ERR` and the session
+    /// closes without UPDATE ([`CloseReason::Limit`]): what DELE marked
+    /// stays (RFC 1939 §6).
+    pub fn set_limits(
+        &mut self,
+        idle: Duration,
+        session: Duration,
+        max_commands: usize,
+        now: Instant,
+    ) {
+        self.set_autologout(idle, now);
+        self.ends = now.checked_add(session);
+        self.max_commands = Some(max_commands);
+    }
+
     /// The host is going down: say so and close without UPDATE, so that
     /// nothing marked for deletion is lost.
     pub fn shutdown(&mut self) {
@@ -338,16 +382,31 @@ impl Pop3Server {
 
     /// The host says what time it is. When the autologout timer expires the
     /// session closes without a word and without UPDATE: messages marked
-    /// with DELE stay (RFC 1939 §3).
+    /// with DELE stay (RFC 1939 §3). Past the session's allowance it says
+    /// `-ERR` first.
     pub fn handle_timeout(&mut self, now: Instant) {
+        self.check_allowance(now);
         if !self.is_closed() && now >= self.deadline {
             self.close(CloseReason::Timeout);
         }
     }
 
-    /// When the host should call `handle_timeout` next.
+    /// When the host should call `handle_timeout` next: the autologout
+    /// timer or the end of the allowance, whichever comes first.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        (!self.is_closed()).then_some(self.deadline)
+        let at = self
+            .ends
+            .map_or(self.deadline, |end| end.min(self.deadline));
+        (!self.is_closed()).then_some(at)
+    }
+
+    /// Past the session's allowance: `-ERR` and close, without UPDATE.
+    fn check_allowance(&mut self, now: Instant) {
+        if !self.is_closed() && self.ends.is_some_and(|end| now >= end) {
+            self.outbox
+                .response(&Response::err("session too long; closing"));
+            self.close(CloseReason::Limit);
+        }
     }
 
     /// The client went away: no UPDATE, nothing is deleted (RFC 1939 §6).

@@ -1,11 +1,11 @@
 //! Both machines wired back to back in memory: a client fetching bob's
 //! mail from a server, with no IO and no clock but the one handed in.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use super::client::{ClientConfig, Pop3Client, Pop3ClientEvent};
 use super::maildrop::MemoryMaildrop;
-use super::server::{AUTOLOGOUT, CloseReason, Pop3Server, Pop3ServerEvent};
+use super::server::{AUTOLOGOUT, CloseReason, Pop3Server, Pop3ServerEvent, SessionState};
 
 const WELCOME: &[u8] = b"From: alice@example.org\r\nTo: bob@example.net\r\n\
     Subject: welcome\r\n\r\nHello Bob.\r\n";
@@ -249,11 +249,8 @@ fn shutdown_says_err_and_deletes_nothing_rfc1939_6() {
 fn a_shorter_autologout_is_the_hosts_choice_rfc1939_3() {
     let now = Instant::now();
     let mut server = Pop3Server::new("pop.example.net", now);
-    server.set_autologout(std::time::Duration::from_secs(5), now);
-    assert_eq!(
-        server.poll_timeout(),
-        Some(now + std::time::Duration::from_secs(5))
-    );
+    server.set_autologout(Duration::from_secs(5), now);
+    assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(5)));
 }
 
 #[test]
@@ -271,4 +268,147 @@ fn endless_line_is_cut_off_with_err() {
     assert!(server.is_closed());
     assert!(fed <= super::server::MAX_OVERLONG + 2 * chunk.len());
     assert!(server_output(&mut server).starts_with("-ERR "));
+}
+
+/// A server for bob with the given limits, logged in at `start` with
+/// message 1 marked for deletion; its output so far is read and dropped.
+fn limited(
+    idle: u64,
+    session: u64,
+    max_commands: usize,
+    start: Instant,
+) -> (Pop3Server, MemoryMaildrop) {
+    let mut maildrop = bobs_maildrop();
+    let mut server = Pop3Server::new("pop.example.net", start);
+    server.set_limits(
+        Duration::from_secs(idle),
+        Duration::from_secs(session),
+        max_commands,
+        start,
+    );
+    server.handle_input(
+        b"USER bob\r\nPASS secret\r\nDELE 1\r\n",
+        start,
+        &mut maildrop,
+    );
+    let out = server_output(&mut server);
+    assert!(out.ends_with("+OK message 1 deleted\r\n"), "{out}");
+    (server, maildrop)
+}
+
+fn server_events(server: &mut Pop3Server) -> Vec<Pop3ServerEvent> {
+    std::iter::from_fn(|| server.poll_event()).collect()
+}
+
+/// Closed past a limit, with nothing deleted: DELE only marked.
+fn assert_closed_by_limit_without_update(server: &mut Pop3Server, maildrop: &MemoryMaildrop) {
+    assert!(server.is_closed());
+    assert_eq!(server.state(), SessionState::Closed);
+    assert_eq!(server.poll_timeout(), None);
+    let events = server_events(server);
+    assert_eq!(
+        events.last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::Limit
+        })
+    );
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Pop3ServerEvent::Deleted { .. }))
+    );
+    assert_eq!(
+        maildrop.messages("bob").len(),
+        3,
+        "the DELE-marked one stays"
+    );
+}
+
+#[test]
+fn session_allowance_ends_a_busy_session_without_update_rfc1939_6() {
+    let start = Instant::now();
+    let (mut server, mut maildrop) = limited(10, 60, 1000, start);
+    // NOOP every 5 s: the autologout timer never expires, and the host,
+    // never idle, never calls handle_timeout.
+    let mut now = start;
+    while now < start + Duration::from_secs(55) {
+        now += Duration::from_secs(5);
+        server.handle_input(b"NOOP\r\n", now, &mut maildrop);
+        assert_eq!(server_output(&mut server), "+OK\r\n");
+    }
+    // Even QUIT does not reach UPDATE once the allowance is spent.
+    now += Duration::from_secs(5);
+    server.handle_input(b"QUIT\r\n", now, &mut maildrop);
+    assert_eq!(
+        server_output(&mut server),
+        "-ERR session too long; closing\r\n"
+    );
+    assert_closed_by_limit_without_update(&mut server, &maildrop);
+}
+
+#[test]
+fn session_allowance_is_also_met_by_handle_timeout_rfc1939_6() {
+    let start = Instant::now();
+    let (mut server, mut maildrop) = limited(40, 60, 1000, start);
+    server.handle_input(b"NOOP\r\n", start + Duration::from_secs(30), &mut maildrop);
+    server_output(&mut server);
+    // The allowance (60 s) comes before the autologout timer (30 + 40 s).
+    let at = server.poll_timeout().unwrap();
+    assert_eq!(at, start + Duration::from_secs(60));
+    server.handle_timeout(at - Duration::from_millis(1));
+    assert!(!server.is_closed());
+    server.handle_timeout(at);
+    // Unlike autologout, the client is told why.
+    assert_eq!(
+        server_output(&mut server),
+        "-ERR session too long; closing\r\n"
+    );
+    assert_closed_by_limit_without_update(&mut server, &maildrop);
+}
+
+#[test]
+fn command_cap_closes_without_update() {
+    let start = Instant::now();
+    // USER, PASS, DELE 1, then two more.
+    let (mut server, mut maildrop) = limited(600, 3600, 5, start);
+    server.handle_input(b"STAT\r\nNOOP\r\nQUIT\r\nSTAT\r\n", start, &mut maildrop);
+    assert_eq!(
+        server_output(&mut server),
+        format!(
+            "+OK 2 {}\r\n+OK\r\n-ERR too many commands; closing\r\n",
+            DOTS.len() + big().len()
+        ),
+        "the sixth line, QUIT, is refused and what follows never answered"
+    );
+    assert_closed_by_limit_without_update(&mut server, &maildrop);
+}
+
+#[test]
+fn poll_timeout_is_the_earlier_of_autologout_and_allowance_rfc1939_3() {
+    let start = Instant::now();
+    let secs = Duration::from_secs;
+    let (mut server, mut maildrop) = limited(30, 60, 1000, start);
+    assert_eq!(
+        server.poll_timeout(),
+        Some(start + secs(30)),
+        "autologout first"
+    );
+    server.handle_input(b"NOOP\r\n", start + secs(45), &mut maildrop);
+    assert_eq!(
+        server.poll_timeout(),
+        Some(start + secs(60)),
+        "allowance first"
+    );
+    // Silence before the allowance: autologout, silent, as before.
+    let (mut server, maildrop) = limited(10, 60, 1000, start);
+    server.handle_timeout(start + secs(10));
+    assert!(server.is_closed());
+    assert_eq!(server_output(&mut server), "");
+    assert_eq!(
+        server_events(&mut server).last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::Timeout
+        })
+    );
+    assert_eq!(maildrop.messages("bob").len(), 3);
 }

@@ -128,11 +128,19 @@ impl Serving {
         }
     }
 
-    /// Waits for the world's thread to end.
-    pub fn join(mut self) {
-        if let Some(thread) = self.thread.take() {
-            let _ = thread.join();
-        }
+    /// Waits for the world's thread to end; an error says why it failed
+    /// (a panic's message).
+    pub fn join(mut self) -> Result<(), String> {
+        let Some(thread) = self.thread.take() else {
+            return Ok(());
+        };
+        thread.join().map_err(|panic| {
+            panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "it panicked".to_owned())
+        })
     }
 }
 
@@ -150,7 +158,14 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         Some(_) => Some(node::dns_server(&plan, node).ok_or(ServeError::NoDns)?),
         None => None,
     };
-    let sockets = Sockets::bind(options)?;
+    // POP3 only where there are mailboxes to read.
+    let has_mailboxes = plan
+        .mtas
+        .iter()
+        .any(|m| m.host == node && !m.mailboxes.is_empty());
+    let mut options = options.clone();
+    options.pop3 = options.pop3.filter(|_| has_mailboxes);
+    let sockets = Sockets::bind(&options)?;
     let outside = add_outside(&mut plan);
     // Real clients read the Date and Received headers of today, not of
     // the lesson's made-up morning.

@@ -67,6 +67,11 @@ pub struct ServerConfig {
     /// How long one session may last in all, however busy (none: no
     /// limit): a client trickling a byte a minute never idles out.
     pub max_duration: Option<Duration>,
+    /// Octets one session may send in all, data included (none: no limit).
+    /// Past it the session ends with 421 instead of reading on: data past
+    /// the size limit is not kept, but a host that records every byte
+    /// (the trace) must stop somewhere.
+    pub max_input: Option<usize>,
 }
 
 impl ServerConfig {
@@ -80,6 +85,7 @@ impl ServerConfig {
             pipelining: true,
             max_commands: None,
             max_duration: None,
+            max_input: None,
         }
     }
 
@@ -172,6 +178,8 @@ pub struct ServerSession {
     events: VecDeque<ServerEvent>,
     errors: usize,
     commands: usize,
+    /// Octets received so far.
+    received: usize,
     deadline: Instant,
     /// The end of the session's whole allowance (`max_duration`).
     ends: Option<Instant>,
@@ -199,6 +207,7 @@ impl ServerSession {
             events: VecDeque::new(),
             errors: 0,
             commands: 0,
+            received: 0,
         };
         match policy.greeting(&session.peer) {
             Ok(()) => {
@@ -231,6 +240,20 @@ impl ServerSession {
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant, policy: &mut impl Policy) {
         if self.is_closed() {
             return;
+        }
+        // A client that never pauses must not escape the allowance: the
+        // host calls `handle_timeout` only when the client is quiet.
+        if self.ends.is_some_and(|end| now >= end) {
+            return self.handle_timeout(now);
+        }
+        self.received = self.received.saturating_add(bytes.len());
+        if self.config.max_input.is_some_and(|max| self.received > max) {
+            let reply = Reply::new(
+                421,
+                esc(4, 7, 0),
+                "Too much data in one session; closing connection",
+            );
+            return self.close(reply, CloseReason::Limit);
         }
         self.deadline = now + self.config.timeout;
         let mut input = bytes;
@@ -1166,6 +1189,60 @@ mod tests {
             "{out}"
         );
         assert_eq!(s.poll_timeout(), None);
+    }
+
+    #[test]
+    fn session_allowance_holds_for_a_client_that_never_pauses_rfc5321_4_5_3_2() {
+        let (mut config, mut policy) = mx();
+        config.max_duration = Some(Duration::from_secs(3));
+        let start = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
+        s.handle_input(HELLO.as_bytes(), start, &mut policy);
+        s.handle_input(
+            b"MAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+            start,
+            &mut policy,
+        );
+        // Data every second, never a pause: handle_timeout is never called.
+        for i in 1..=5 {
+            s.handle_input(
+                b"more data\r\n",
+                start + Duration::from_secs(i),
+                &mut policy,
+            );
+        }
+        assert!(s.is_closed());
+        let out = String::from_utf8(std::iter::from_fn(|| s.poll_transmit()).flatten().collect())
+            .unwrap();
+        assert!(
+            out.ends_with("421 4.4.2 mx.example.net Session too long; closing connection\r\n"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn input_allowance_closes_with_421_4_7_0_rfc5321_4_5_3_1() {
+        let (mut config, mut policy) = mx();
+        config.max_input = Some(10_000);
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.handle_input(
+            b"EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n",
+            now,
+            &mut policy,
+        );
+        let line = [b'y'; 78];
+        while !s.is_closed() {
+            s.handle_input(&line, now, &mut policy);
+            s.handle_input(b"\r\n", now, &mut policy);
+        }
+        let out = String::from_utf8(std::iter::from_fn(|| s.poll_transmit()).flatten().collect())
+            .unwrap();
+        assert!(
+            out.ends_with("421 4.7.0 Too much data in one session; closing connection\r\n"),
+            "{out}"
+        );
+        assert!(!out.contains("250 2.6.0"));
     }
 
     #[test]

@@ -105,6 +105,9 @@ struct ConnState {
     /// Sides that have closed; at two the connection is forgotten, so a
     /// transcriber that runs for days holds only open connections.
     closed: u8,
+    /// A real socket: forgotten at the first close, because the far side's
+    /// close is recorded only if it comes before ours (we stop reading).
+    real: bool,
 }
 
 impl Transcriber {
@@ -115,7 +118,12 @@ impl Transcriber {
     /// The lines that `event` completes (none for other events).
     pub fn feed(&mut self, event: &super::Event) -> Vec<Line> {
         match &event.kind {
-            EventKind::Connect { conn, protocol, .. } => {
+            EventKind::Connect {
+                conn,
+                protocol,
+                real,
+                ..
+            } => {
                 self.conns.insert(
                     *conn,
                     ConnState {
@@ -124,6 +132,7 @@ impl Transcriber {
                         down: Splitter::default(),
                         phase: Phase::default(),
                         closed: 0,
+                        real: real.is_some(),
                     },
                 );
                 Vec::new()
@@ -131,7 +140,7 @@ impl Transcriber {
             EventKind::Close { conn, .. } => {
                 if let Some(state) = self.conns.get_mut(conn) {
                     state.closed += 1;
-                    if state.closed >= 2 {
+                    if state.closed >= 2 || state.real {
                         self.conns.remove(conn);
                     }
                 }

@@ -29,6 +29,10 @@ pub struct Live {
     /// A first command for newcomers, e.g.
     /// `swaks --server 127.0.0.1:2525 --to bob@example.net`.
     pub hint: Option<String>,
+    /// Quit when the world stops, rather than stay to replay it: under
+    /// `mailflow serve` the world stops on Ctrl-C or SIGTERM from outside
+    /// (or an error), and the dashboard must end with it.
+    pub quit_when_stopped: bool,
 }
 
 /// The dashboard's side of a live world.
@@ -143,6 +147,7 @@ pub fn drain(app: &mut App, feed: &Receiver<Event>) -> bool {
     app.extend(events);
     if stopped && let Some(live) = &mut app.live {
         live.connected = false;
+        app.quit |= live.about.quit_when_stopped;
         app.notice = Some("the world has stopped: what it did stays here to replay".into());
     }
     changed

@@ -61,6 +61,16 @@ fn in_terminal(body: impl FnOnce(&mut DefaultTerminal) -> io::Result<()>) -> io:
         previous(info);
     }));
     let mut terminal = ratatui::init();
+    // Only a panic of this thread ends the dashboard. Another thread's (the
+    // world's, under `mailflow serve`) must not restore the terminal under
+    // a running dashboard: it is reported when that thread is joined.
+    let ui = std::thread::current().id();
+    let restore = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if std::thread::current().id() == ui {
+            restore(info);
+        }
+    }));
     let _ = execute!(io::stdout(), EnableMouseCapture);
     let result = body(&mut terminal);
     let _ = execute!(io::stdout(), DisableMouseCapture);

@@ -72,6 +72,7 @@ pub fn listening() -> mailflow::tui::Live {
     mailflow::tui::Live {
         listening: vec!["smtp 127.0.0.1:2525 → mx.example.net:25".into()],
         hint: Some("swaks --server 127.0.0.1:2525 --to bob@example.net".into()),
+        quit_when_stopped: false,
     }
 }
 

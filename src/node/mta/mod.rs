@@ -197,6 +197,10 @@ async fn listen_smtp(mta: Mta, port: u16) {
                     server.timeout = limits.idle;
                     server.max_duration = Some(limits.session);
                     server.max_commands = Some(limits.max_commands);
+                    // Every byte of a real client is recorded: room for
+                    // two messages at the size limit, and the commands.
+                    let size = limits.max_size.map_or(c.max_size, |m| m.min(c.max_size));
+                    server.max_input = Some(size.saturating_mul(2).saturating_add(1 << 20));
                 }
                 server
             };
@@ -204,8 +208,10 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 ip: Some(stream.peer_ip()),
                 ..Peer::default()
             };
-            let size_cap = stream.limits().and_then(|l| l.max_size);
-            let mut policy = MtaPolicy::new(mta.clone(), stream.conn(), size_cap);
+            let mut policy = MtaPolicy::new(mta.clone(), stream.conn());
+            if let Some(limits) = stream.limits() {
+                policy = policy.for_real_client(limits.max_size);
+            }
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
             let mut served = Served {
                 session: &mut session,

@@ -14,17 +14,28 @@ use crate::trace::{ConnId, EventKind};
 pub(crate) struct MtaPolicy {
     mta: Mta,
     conn: ConnId,
+    /// The client is a real machine (`mailflow serve`): its address is a
+    /// real one, so the scenario's `relay_networks` never apply to it.
+    real: bool,
     /// A smaller size limit for this session (a real client's).
     size_cap: Option<usize>,
 }
 
 impl MtaPolicy {
-    pub fn new(mta: Mta, conn: ConnId, size_cap: Option<usize>) -> MtaPolicy {
+    pub fn new(mta: Mta, conn: ConnId) -> MtaPolicy {
         MtaPolicy {
             mta,
             conn,
-            size_cap,
+            real: false,
+            size_cap: None,
         }
+    }
+
+    /// The policy for a real client, with the size limit it was given.
+    pub fn for_real_client(mut self, size_cap: Option<usize>) -> MtaPolicy {
+        self.real = true;
+        self.size_cap = size_cap;
+        self
     }
 }
 
@@ -86,14 +97,17 @@ impl Policy for MtaPolicy {
 
     fn may_relay(&self, peer: &Peer) -> bool {
         let state = self.mta.state.borrow();
+        // A real client's address is a real one: a scenario that lists
+        // 127.0.0.0/8 (or a LAN) must not open a relay to the world.
         peer.authenticated.is_some()
-            || peer.ip.is_some_and(|ip| {
-                state
-                    .config
-                    .relay_networks
-                    .iter()
-                    .any(|n| in_network(ip, *n))
-            })
+            || !self.real
+                && peer.ip.is_some_and(|ip| {
+                    state
+                        .config
+                        .relay_networks
+                        .iter()
+                        .any(|n| in_network(ip, *n))
+                })
     }
 
     fn is_relay_domain(&self, domain: &str) -> bool {

@@ -80,7 +80,13 @@ pub(crate) async fn listen(mta: Mta) {
             let hostname = mta.state.borrow().config.hostname.clone();
             let mut server = Pop3Server::new(&hostname, mta.net.instant());
             if let Some(limits) = stream.limits() {
-                server.set_autologout(limits.idle, mta.net.instant());
+                // POP3 receives no message: `max_size` has nothing to bound.
+                server.set_limits(
+                    limits.idle,
+                    limits.session,
+                    limits.max_commands,
+                    mta.net.instant(),
+                );
             }
             let mut maildrop = Mailboxes { mta: &mta };
             let mut fetched = Fetched {
