@@ -335,6 +335,141 @@ fn curl_delivers_over_smtp_and_reads_bobs_maildrop_over_pop3_rfc1939() {
     server.stop();
 }
 
+/// A 3 MB message: headers marked with `tag`, then 39,000 lines of 76
+/// `x`, CRLF line ends (RFC 5322 §2.1.1: under 78 octets a line).
+fn big_message(tag: &str) -> Vec<u8> {
+    let mut m = format!(
+        "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: big {tag}\r\n\
+         Message-ID: <{tag}@client.example>\r\n\r\n"
+    )
+    .into_bytes();
+    let line = format!("{}\r\n", "x".repeat(76));
+    for _ in 0..39_000 {
+        m.extend_from_slice(line.as_bytes());
+    }
+    m
+}
+
+/// Checks one retrieved copy of `sent`: exactly `size` octets (LIST's
+/// count), the lines mx.example.net prepended, then `sent` byte for byte.
+#[track_caller]
+fn assert_whole(who: &str, got: &[u8], size: usize, sent: &[u8]) {
+    assert_eq!(
+        got.len(),
+        size,
+        "{who}: LIST says {size} octets, RETR gave {} (RFC 1939 §5: the exact size; \
+         fewer means the message was cut off)",
+        got.len()
+    );
+    assert!(
+        got.ends_with(sent),
+        "{who}: after the prepended lines the message should be what was sent ({} octets); \
+         got {} octets, ending {:?}",
+        sent.len(),
+        got.len(),
+        String::from_utf8_lossy(&got[got.len().saturating_sub(200)..])
+    );
+    assert_delivered_by_mx(got, "alice@example.org");
+}
+
+#[test]
+fn a_message_over_one_mebibyte_comes_back_whole_over_pop3_retr_to_poplib_curl_and_a_raw_socket_rfc1939_5()
+ {
+    let server = Server::start(&[]);
+    let tag = tag("big");
+    let sent = big_message(&tag);
+    assert!(sent.len() > 3_000_000, "{} octets", sent.len());
+
+    // Sent over a raw socket: mx.example.net takes it (SIZE is 10 MB).
+    let mut smtp = Smtp::open(server.smtp);
+    smtp.ehlo("client.example");
+    smtp.stream
+        .set_read_timeout(Some(Duration::from_secs(60)))
+        .unwrap();
+    smtp.send_message("bob@example.net", &sent);
+    smtp.expect("QUIT", 221, "2.0.0");
+
+    // Its number in bob's maildrop: the one LIST sizes above what was sent
+    // (the world's own hello is under a kilobyte).
+    let deadline = Instant::now() + IO_TIMEOUT;
+    let (number, size) = loop {
+        let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+        let found = pop.list().into_iter().find(|&(_, s)| s > sent.len());
+        pop.quit();
+        if let Some(found) = found {
+            break found;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the 3 MB message never showed in bob's LIST"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    println!("bob's message {number}: {size} octets by LIST, {} sent", sent.len());
+
+    // A plain socket: RETR reads to the final dot (the server used to cut
+    // the connection after about 1 MiB, which fails here).
+    let start = Instant::now();
+    let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+    let got = pop.retr(number);
+    pop.quit();
+    println!("raw socket RETR: {} octets in {:?}", got.len(), start.elapsed());
+    assert_whole("raw socket RETR", &got, size, &sent);
+
+    let dir = TempDir::new("big");
+    let expected = dir.path().join("sent.eml");
+    std::fs::write(&expected, &sent).unwrap();
+    if have_python("big_retr_poplib") {
+        let start = Instant::now();
+        let ran = run_bounded(
+            Command::new(python())
+                .arg(real("poplib_retr.py"))
+                .args(["--pop3", &server.pop3.port().to_string()])
+                .args(["--user", "bob@example.net", "--password", "bob"])
+                .args(["--number", &number.to_string()])
+                .arg("--expect")
+                .arg(&expected),
+            PROGRAM_TIMEOUT,
+        );
+        assert!(
+            ran.status.success(),
+            "poplib RETR of the 3 MB message failed:\n{}",
+            ran.both()
+        );
+        println!("poplib: {} in {:?}", ran.stdout.trim(), start.elapsed());
+    }
+    if have_curl("big_retr_curl") {
+        // curl writes the body to a file: counted in octets, not trusted
+        // to say when it was cut short.
+        let out = dir.path().join("curl.eml");
+        let start = Instant::now();
+        let ran = run_bounded(
+            Command::new("curl")
+                .args(["--silent", "--show-error", "--max-time", "50"])
+                .arg(format!("pop3://bob:bob@{}/{number}", server.pop3))
+                .arg("--output")
+                .arg(&out),
+            PROGRAM_TIMEOUT,
+        );
+        assert!(
+            ran.status.success(),
+            "curl pop3 RETR of the 3 MB message failed:\n{}",
+            ran.both()
+        );
+        let got = std::fs::read(&out).expect("curl's output file");
+        println!("curl RETR: {} octets in {:?}", got.len(), start.elapsed());
+        assert_whole("curl RETR", &got, size, &sent);
+    }
+    // Nothing was deleted, and the server still serves.
+    let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+    assert!(
+        pop.list().contains(&(number, size)),
+        "the 3 MB message should still be in bob's maildrop"
+    );
+    pop.quit();
+    server.stop();
+}
+
 #[test]
 fn unknown_user_gets_550_5_1_1_rfc3463() {
     let test = "unknown_user_smtplib";
@@ -399,6 +534,71 @@ fn relaying_is_refused_550_5_7_1_for_smtplib_and_swaks_rfc5321_3_6_2() {
             ran.both()
         );
     }
+    server.stop();
+}
+
+/// hello.ron with `relay_networks` on mx.example.net listing loopback
+/// (and every IPv4 address), written to `dir`.
+fn scenario_with_loopback_relay_networks(dir: &TempDir) -> std::path::PathBuf {
+    let hello = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/hello.ron"),
+    )
+    .expect("read scenarios/hello.ron");
+    let mx = r#"domains: ["example.net"],"#;
+    assert_eq!(
+        hello.matches(mx).count(),
+        1,
+        "scenarios/hello.ron should name example.net's domains once"
+    );
+    let open = hello.replace(
+        mx,
+        &format!(r#"{mx} relay_networks: ["127.0.0.0/8", "0.0.0.0/0"],"#),
+    );
+    let path = dir.path().join("hello-relay-networks.ron");
+    std::fs::write(&path, open).unwrap();
+    path
+}
+
+#[test]
+fn relay_networks_never_match_a_real_clients_address_550_5_7_1_rfc5321_3_6_2_and_7_1() {
+    let dir = TempDir::new("relay-networks");
+    let scenario = scenario_with_loopback_relay_networks(&dir);
+    let server = Server::start_scenario(scenario.to_str().unwrap(), &[]);
+    // The client really is 127.0.0.1, inside 127.0.0.0/8.
+    let mut smtp = Smtp::open(server.smtp);
+    assert_eq!(
+        smtp.stream.local_addr().unwrap().ip().to_string(),
+        "127.0.0.1"
+    );
+    smtp.ehlo("client.example");
+    smtp.expect("MAIL FROM:<alice@example.org>", 250, "2.1.0");
+    for rcpt in ["x@elsewhere.example", "carol@example.org", "x@[192.0.2.25]"] {
+        let reply = smtp.command(&format!("RCPT TO:<{rcpt}>"));
+        assert!(
+            reply.is(550, "5.7.1"),
+            "relay_networks [127.0.0.0/8, 0.0.0.0/0] must not make a relay for a real \
+             client from 127.0.0.1: RCPT TO:<{rcpt}> expected 550 5.7.1, got {reply}"
+        );
+    }
+    // With no recipient accepted there is nothing to send (RFC 5321 §3.3).
+    let data = smtp.command("DATA");
+    assert!(
+        (500..600).contains(&data.code),
+        "DATA without an accepted recipient should fail: {data}"
+    );
+    // The node's own users still get their mail.
+    smtp.expect("RSET", 250, "2.0.0");
+    let tag = tag("relay-networks");
+    smtp.send_message("bob@example.net", &message(&tag));
+    smtp.expect("QUIT", 221, "2.0.0");
+    wait_for_bob(server.pop3, &tag);
+    assert!(
+        !server
+            .transcript()
+            .iter()
+            .any(|l| l.contains("elsewhere.example") && l.contains(" queued ")),
+        "nothing for elsewhere.example may be queued"
+    );
     server.stop();
 }
 

@@ -46,7 +46,8 @@ pub struct Limits {
     pub idle: Duration,
     /// The longest a session may last, however busy.
     pub session: Duration,
-    /// Command lines per session.
+    /// Commands per session: SMTP and POP3 command lines, DNS-over-TCP
+    /// queries.
     pub max_commands: usize,
     /// Octets per message, when smaller than the node's own limit.
     pub max_size: Option<usize>,

@@ -123,7 +123,9 @@ async fn converse(
             };
             let mut framed = n.to_be_bytes().to_vec();
             framed.extend_from_slice(&reply);
-            stream.write_all(&framed).await?;
+            tokio::time::timeout(limits.idle, stream.write_all(&framed))
+                .await
+                .map_err(|_| std::io::ErrorKind::TimedOut)??;
         }
     }
     Ok(())

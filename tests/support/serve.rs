@@ -333,9 +333,16 @@ impl Server {
     /// printed, every listener parsed.
     #[track_caller]
     pub fn start(extra: &[&str]) -> Server {
+        Server::start_scenario("hello", extra)
+    }
+
+    /// As [`Server::start`], with `scenario` (a bundled name or a file)
+    /// instead of `hello`.
+    #[track_caller]
+    pub fn start_scenario(scenario: &str, extra: &[&str]) -> Server {
         let mut args: Vec<String> = [
             "serve",
-            "hello",
+            scenario,
             "--headless",
             "--smtp",
             "127.0.0.1:0",
@@ -1002,6 +1009,59 @@ impl Pop3 {
         pop.ok(&format!("USER {user}"));
         pop.ok(&format!("PASS {pass}"));
         pop
+    }
+
+    /// Connects and checks the greeting; nothing else is sent.
+    #[track_caller]
+    pub fn open(addr: SocketAddr) -> Pop3 {
+        let mut pop = Pop3 {
+            reader: BufReader::new(connect(addr)),
+        };
+        let greeting = pop.line();
+        assert!(greeting.starts_with("+OK"), "POP3 greeting: {greeting:?}");
+        pop
+    }
+
+    /// The stream, e.g. to change its timeouts.
+    pub fn stream(&mut self) -> &mut TcpStream {
+        self.reader.get_mut()
+    }
+
+    /// The next response line, or `None` at end of stream (EOF or reset).
+    pub fn try_line(&mut self) -> io::Result<Option<String>> {
+        let mut raw = Vec::new();
+        match self.reader.read_until(b'\n', &mut raw) {
+            Ok(0) => Ok(None),
+            Ok(_) => Ok(Some(
+                String::from_utf8_lossy(&raw)
+                    .trim_end_matches(['\r', '\n'])
+                    .to_owned(),
+            )),
+            Err(e) if e.kind() == io::ErrorKind::ConnectionReset => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Sends `command` and returns the first line of the response,
+    /// whatever it is.
+    #[track_caller]
+    pub fn command(&mut self, command: &str) -> String {
+        self.reader
+            .get_mut()
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap_or_else(|e| panic!("cannot send POP3 {command:?}: {e}"));
+        self.line()
+    }
+
+    /// STAT: (messages, octets).
+    #[track_caller]
+    pub fn stat(&mut self) -> (usize, usize) {
+        let line = self.ok("STAT");
+        let mut w = line.split_whitespace().skip(1);
+        let n = w.next().and_then(|n| n.parse().ok());
+        let s = w.next().and_then(|s| s.parse().ok());
+        n.zip(s)
+            .unwrap_or_else(|| panic!("bad STAT response {line:?}"))
     }
 
     #[track_caller]
