@@ -9,6 +9,11 @@
 //! * 10,000 pipelined RCPT: 100 accepted, then `452 4.5.3`, then `421` at
 //!   the command limit (`--max-commands 1000`);
 //! * a silent client: `421 4.4.2` after `--idle-timeout 2s`;
+//! * a client that writes data without a pause: `421 4.4.2` at
+//!   `--session-limit 3s`, and it can send no more;
+//! * POP3 limits: NOOP every second meets `--session-limit 3s` (`-ERR`),
+//!   the sixth command meets `--max-commands 5` (`-ERR`); either way the
+//!   connection closes and what DELE marked stays;
 //! * an SMTP smuggling attempt (`\n.\n` and its cousins inside DATA, then
 //!   MAIL FROM): the false end is data, the forged commands get no reply,
 //!   and bob never sees the forged message;
@@ -370,6 +375,315 @@ fn message_past_max_size_gets_552_5_3_4_at_mail_and_at_end_of_data_rfc1870_6() {
     let server = Server::start(LIMITS);
     oversized_message(server.smtp);
     still_serves_then_stop(server, "size");
+}
+
+// ── Whole-session limits, for clients that never pause ────────────────
+
+/// What a client that sends without a pause saw.
+struct Flooded {
+    seen: Seen,
+    /// Whether the writer had stopped on its own (its writes failed)
+    /// before the client gave up.
+    writer_stopped: bool,
+    /// Octets sent when the client saw the close (`seen.sent`: in all).
+    sent_at_close: usize,
+}
+
+/// Connects, runs `setup` (each 2xx or 3xx), then writes `block` again and
+/// again from another thread, as fast as the server takes it, while
+/// reading every reply until the server closes the connection or `within`
+/// passes. `elapsed` counts from the connect, when the session's allowance
+/// starts.
+#[track_caller]
+fn flood(addr: SocketAddr, setup: &[&str], block: Vec<u8>, within: Duration) -> Flooded {
+    use std::io::{Read, Write};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    let start = std::time::Instant::now();
+    let mut smtp = Smtp::open(addr);
+    for line in setup {
+        let reply = smtp.command(line);
+        assert!(
+            (200..400).contains(&reply.code),
+            "setup {line:?} failed: {reply}"
+        );
+    }
+    let sent = Arc::new(AtomicUsize::new(0));
+    let stopped = Arc::new(AtomicBool::new(false));
+    let writer = {
+        let mut stream = smtp.stream.try_clone().expect("clone the stream");
+        let (sent, stopped) = (Arc::clone(&sent), Arc::clone(&stopped));
+        std::thread::spawn(move || {
+            while stream.write_all(&block).is_ok() {
+                sent.fetch_add(block.len(), Ordering::Relaxed);
+            }
+            stopped.store(true, Ordering::Relaxed);
+        })
+    };
+    smtp.stream
+        .set_read_timeout(Some(Duration::from_millis(200)))
+        .unwrap();
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; 65536];
+    let end = loop {
+        if start.elapsed() > within {
+            break End::StillOpen;
+        }
+        match smtp.stream.read(&mut chunk) {
+            Ok(0) => break End::Closed,
+            Ok(n) => bytes.extend_from_slice(&chunk[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => break End::Reset,
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock
+                        | std::io::ErrorKind::TimedOut
+                        | std::io::ErrorKind::Interrupted
+                ) => {}
+            Err(e) => panic!("reading from {addr}: {e}"),
+        }
+    };
+    let elapsed = start.elapsed();
+    let sent_at_close = sent.load(Ordering::Relaxed);
+    // The server's close makes the writer's next writes fail (RST or
+    // EPIPE); give it a moment to see that before we shut down ourselves.
+    let seen_by = std::time::Instant::now() + Duration::from_secs(3);
+    while end != End::StillOpen
+        && !stopped.load(Ordering::Relaxed)
+        && std::time::Instant::now() < seen_by
+    {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let writer_stopped = stopped.load(Ordering::Relaxed);
+    let _ = smtp.stream.shutdown(std::net::Shutdown::Both);
+    let _ = writer.join();
+    let (replies, used) = parse_replies(&bytes);
+    assert_eq!(
+        used,
+        bytes.len(),
+        "the server sent a partial reply line at the end: {:?}",
+        String::from_utf8_lossy(&bytes[used..])
+    );
+    Flooded {
+        seen: Seen {
+            replies,
+            end,
+            elapsed,
+            sent: sent.load(Ordering::Relaxed),
+        },
+        writer_stopped,
+        sent_at_close,
+    }
+}
+
+#[test]
+fn session_limit_holds_for_a_client_that_never_pauses_421_4_4_2_rfc5321_4_5_3_2() {
+    // The idle timeout (60 s by default) never comes into it: only the
+    // session's whole allowance can end this one.
+    let server = Server::start(&["--session-limit", "3s"]);
+    // A busy server: it waits for its stdout, where it prints every line
+    // the client sends, and that is read at 2 MB/s. So it reads about
+    // half a megabyte of these lines a second, far below what the client
+    // writes, and always has input waiting: only a check of the time on
+    // input can end the session (the timer used to be looked at only when
+    // the socket had nothing to read). It also stays far below what one
+    // session may send in all (twice the size limit plus 1 MiB), which
+    // would end it first, with 4.7.0.
+    server.throttle_transcript(2_000_000);
+    // Data lines without a pause and without an end.
+    let block = "x\r\n".repeat(20_000).into_bytes();
+    let flooded = flood(
+        server.smtp,
+        &[
+            "EHLO hostile.example",
+            "MAIL FROM:<alice@example.org>",
+            "RCPT TO:<bob@example.net>",
+            "DATA",
+        ],
+        block,
+        Duration::from_secs(15),
+    );
+    server.throttle_transcript(0);
+    let seen = &flooded.seen;
+    println!(
+        "a client that never pauses, --session-limit 3s: {}; {} octets after the close; the writer {}",
+        seen.summary(),
+        seen.sent - flooded.sent_at_close,
+        if flooded.writer_stopped {
+            "could send no more"
+        } else {
+            "was still writing"
+        }
+    );
+    assert_cut_off(seen, "never pausing");
+    let last = seen.replies.last().unwrap();
+    assert!(
+        last.is(421, "4.4.2") && last.text().contains("Session too long"),
+        "--session-limit 3s: expected 421 4.4.2 Session too long: {}",
+        seen.summary()
+    );
+    assert_eq!(
+        seen.replies.len(),
+        1,
+        "inside the data nothing but the 421 may be answered: {}",
+        seen.summary()
+    );
+    assert!(
+        seen.elapsed >= Duration::from_millis(2900) && seen.elapsed <= Duration::from_secs(8),
+        "--session-limit 3s: the 421 and the close should come a little after 3 s, \
+         well before 15 s: {}",
+        seen.summary()
+    );
+    assert!(
+        flooded.writer_stopped,
+        "after the close the client should not be able to send on: {}",
+        seen.summary()
+    );
+    // After the close only what the kernels had buffered went out.
+    assert!(
+        seen.sent - flooded.sent_at_close <= 16 << 20,
+        "the client sent {} octets after it saw the close: {}",
+        seen.sent - flooded.sent_at_close,
+        seen.summary()
+    );
+    still_serves_then_stop(server, "never-pausing");
+}
+
+/// Waits (bounded) until alice's hello from the world is in bob's
+/// maildrop; returns its LIST. Four commands a session: USER, PASS, LIST,
+/// QUIT.
+#[track_caller]
+fn bobs_list_with_hello(pop3: SocketAddr) -> Vec<(usize, usize)> {
+    let deadline = std::time::Instant::now() + IO_TIMEOUT;
+    loop {
+        let mut pop = Pop3::login(pop3, "bob@example.net", "bob");
+        let list = pop.list();
+        pop.quit();
+        if !list.is_empty() {
+            return list;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "alice's hello never reached bob's maildrop"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+/// Reads until the POP3 server closes the connection (bounded); returns
+/// the lines it sent first.
+#[track_caller]
+fn pop3_lines_until_closed(pop: &mut Pop3, within: Duration) -> Vec<String> {
+    pop.stream().set_read_timeout(Some(within)).unwrap();
+    let mut lines = Vec::new();
+    loop {
+        match pop.try_line() {
+            Ok(Some(line)) => lines.push(line),
+            Ok(None) => return lines,
+            Err(e) => panic!(
+                "the POP3 server did not close the connection within {within:?} ({e}); lines: {lines:?}"
+            ),
+        }
+    }
+}
+
+#[test]
+fn pop3_session_limit_ends_a_busy_session_with_err_and_dele_is_undone_rfc1939_6() {
+    let server = Server::start(&["--session-limit", "3s", "--idle-timeout", "2s"]);
+    let before = bobs_list_with_hello(server.pop3);
+    let start = std::time::Instant::now();
+    let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+    pop.ok("DELE 1");
+    // A NOOP every second: never idle for the 2 s autologout, so only the
+    // session's allowance can end it.
+    let mut answered = 0;
+    let cut = loop {
+        // A second's pause, listening: the server may speak first.
+        pop.stream()
+            .set_read_timeout(Some(Duration::from_secs(1)))
+            .unwrap();
+        match pop.try_line() {
+            Ok(Some(line)) => break line,
+            Ok(None) => panic!(
+                "the POP3 server closed the connection without a word after {:?}",
+                start.elapsed()
+            ),
+            Err(e) => assert!(
+                matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                ),
+                "reading from the POP3 server: {e}"
+            ),
+        }
+        pop.stream().set_read_timeout(Some(IO_TIMEOUT)).unwrap();
+        let line = pop.command("NOOP");
+        if !line.starts_with("+OK") {
+            break line;
+        }
+        answered += 1;
+        assert!(
+            start.elapsed() < Duration::from_secs(10),
+            "--session-limit 3s: {answered} NOOPs answered +OK over {:?}",
+            start.elapsed()
+        );
+    };
+    let waited = start.elapsed();
+    let rest = pop3_lines_until_closed(&mut pop, IO_TIMEOUT);
+    let closed = start.elapsed();
+    println!(
+        "POP3 --session-limit 3s: {answered} NOOPs answered, then {cut:?} after {waited:?}, \
+         closed after {closed:?} (then {rest:?})"
+    );
+    assert!(
+        cut.starts_with("-ERR"),
+        "past the session limit POP3 says -ERR: {cut:?}"
+    );
+    assert!(rest.is_empty(), "nothing may follow the -ERR: {rest:?}");
+    assert!(
+        waited >= Duration::from_millis(2900) && closed <= Duration::from_secs(6),
+        "--session-limit 3s: the -ERR came after {waited:?}, the close after {closed:?}"
+    );
+    // No UPDATE: the message marked with DELE is still there.
+    let mut fresh = Pop3::login(server.pop3, "bob@example.net", "bob");
+    assert_eq!(
+        fresh.list(),
+        before,
+        "a session cut off by the limit must delete nothing (RFC 1939 §6)"
+    );
+    fresh.quit();
+    still_serves_then_stop(server, "pop3-session-limit");
+}
+
+#[test]
+fn pop3_command_limit_refuses_the_sixth_command_closes_and_dele_is_undone_rfc1939_6() {
+    let server = Server::start(&["--max-commands", "5"]);
+    let before = bobs_list_with_hello(server.pop3);
+    let (messages, octets) = (before.len(), before.iter().map(|&(_, s)| s).sum::<usize>());
+    // USER and PASS are the first two.
+    let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+    pop.ok("DELE 1");
+    assert_eq!(pop.stat(), (messages - 1, octets - before[0].1));
+    pop.ok("NOOP");
+    // The sixth: even QUIT, which would delete, is refused.
+    let sixth = pop.command("QUIT");
+    let rest = pop3_lines_until_closed(&mut pop, IO_TIMEOUT);
+    println!("POP3 --max-commands 5: the sixth command got {sixth:?}, then {rest:?} and the close");
+    assert!(
+        sixth.starts_with("-ERR"),
+        "--max-commands 5: the sixth command should get -ERR: {sixth:?}"
+    );
+    assert!(rest.is_empty(), "nothing may follow the -ERR: {rest:?}");
+    // No UPDATE: the message marked with DELE is still there.
+    let mut fresh = Pop3::login(server.pop3, "bob@example.net", "bob");
+    assert_eq!(fresh.stat(), (messages, octets));
+    assert_eq!(
+        fresh.list(),
+        before,
+        "a session cut off by the limit must delete nothing (RFC 1939 §6)"
+    );
+    fresh.quit();
+    still_serves_then_stop(server, "pop3-max-commands");
 }
 
 // ── All rounds against one server: alive, and memory flat ─────────────

@@ -21,12 +21,18 @@
 //!   the panic message is printed (the panicking dashboard is this test
 //!   binary re-executed, calling `mailflow::tui::run` on a trace that names
 //!   a host the world lacks);
+//! * `mailflow serve` with its dashboard ends on SIGTERM: a connected
+//!   client is told `421 4.3.2`, the process exits 0 within seconds, and
+//!   the terminal is restored as above;
 //! * with `NO_COLOR=1` no screen carries a colour escape (`capture-pane -e`),
 //!   while bold and reverse video may; without it, colours do appear (so
 //!   the check can see them).
 //!
 //! Where tmux is not installed the tests say so loudly and pass; CI installs
 //! it (`.ci/run`).
+
+#[path = "support/serve.rs"]
+mod serve;
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -248,10 +254,11 @@ fn session_number(screen: &str) -> Option<u32> {
 
 /// The exit status the shell printed after the program, once it did.
 fn exit_status(screen: &str) -> Option<i32> {
+    // A long command line may wrap its own `echo EXIT=$?` onto a line of
+    // its own: only a number counts.
     screen
         .lines()
-        .find_map(|l| l.trim().strip_prefix("EXIT="))
-        .and_then(|s| s.trim().parse().ok())
+        .find_map(|l| l.trim().strip_prefix("EXIT=")?.trim().parse().ok())
 }
 
 /// The number of events from the status bar: `event 8/69` gives 69.
@@ -523,6 +530,94 @@ fn panic_restores_the_terminal() {
     assert!(
         after.contains("panicked"),
         "the panic message should be readable on the main screen:\n{after}"
+    );
+    assert_restored(&tmux, &after);
+}
+
+// ------------------------------------------------------------ serve, SIGTERM
+
+/// The SMTP port a `mailflow serve` dashboard shows: in the status bar
+/// (`smtp 127.0.0.1:40123 -> mx.example.net port 25`) or in the hint of
+/// its title (`swaks --server 127.0.0.1:40123`).
+fn served_smtp_port(screen: &str) -> Option<u16> {
+    ["smtp 127.0.0.1:", "--server 127.0.0.1:"]
+        .iter()
+        .find_map(|before| {
+            let at = screen.find(before)? + before.len();
+            let digits: String = screen[at..]
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            digits.parse().ok().filter(|&p| p != 0)
+        })
+}
+
+/// SIGTERM, as a service manager or `kill` sends it, ends `mailflow serve`
+/// with its dashboard as Ctrl-C does: the client is told `421 4.3.2` (RFC
+/// 5321 §3.8), the process exits 0 within seconds, and the terminal is the
+/// shell's again. (The world used to stop while the dashboard stayed on,
+/// the process alive.)
+#[test]
+fn sigterm_ends_the_serve_dashboard_421_4_3_2_exit_0_and_the_terminal_restored_rfc5321_3_8() {
+    if !tmux_available() {
+        return;
+    }
+    let dir = serve::TempDir::new("sigterm-dashboard");
+    let pidfile = dir.path().join("pid");
+    let tmux = Tmux::start(200, 50, &[]);
+    // sh writes its pid, then becomes mailflow: that pid is the server's.
+    let inner = format!(
+        "echo $$ > {}; exec {} serve --smtp 127.0.0.1:0 --pop3 127.0.0.1:0 --dns 127.0.0.1:0",
+        quote(&pidfile.to_string_lossy()),
+        mailflow()
+    );
+    tmux.type_line(&format!("sh -c {}; echo EXIT=$?", quote(&inner)));
+    let screen = tmux.wait_for("the dashboard with its SMTP port", |s| {
+        s.contains("mailflow: Hello: alice writes to bob") && served_smtp_port(s).is_some()
+    });
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the dashboard should be on the alternate screen:\n{screen}"
+    );
+    let port = served_smtp_port(&screen).unwrap();
+    let pid: u32 = std::fs::read_to_string(&pidfile)
+        .ok()
+        .and_then(|p| p.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no pid in {}", pidfile.display()));
+
+    let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    let mut smtp = serve::Smtp::open(addr);
+    smtp.ehlo("client.example");
+    let start = Instant::now();
+    serve::signal(pid, "TERM");
+    let replies = smtp.expect_closed(serve::STOP_TIMEOUT);
+    let told = start.elapsed();
+    assert!(
+        replies.len() == 1 && replies[0].is(421, "4.3.2"),
+        "after SIGTERM the client should get exactly 421 4.3.2 and the close: {replies:?}"
+    );
+    let after = tmux.wait_for("the exit status after SIGTERM", |s| {
+        exit_status(s).is_some()
+    });
+    let exited = start.elapsed();
+    println!("SIGTERM: the client was told 421 after {told:?}; EXIT on screen after {exited:?}");
+    assert_eq!(
+        exit_status(&after),
+        Some(0),
+        "mailflow serve should exit 0 after SIGTERM:\n{after}"
+    );
+    assert!(
+        exited <= Duration::from_secs(5),
+        "mailflow serve took {exited:?} to exit after SIGTERM:\n{after}"
+    );
+    assert!(
+        !Path::new(&format!("/proc/{pid}")).exists(),
+        "process {pid} is still there after it exited"
+    );
+    assert!(
+        !after.contains("panicked") && !after.contains("failed"),
+        "nothing should have gone wrong on the way out:\n{after}"
     );
     assert_restored(&tmux, &after);
 }

@@ -52,7 +52,7 @@ pub struct Args {
     /// The longest a real session may last, however busy.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = limit_duration)]
     pub session_limit: Duration,
-    /// Command lines per real SMTP session; past it, 421.
+    /// Commands per real session (SMTP, POP3, DNS over TCP); past it, 421.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_commands: u32,
     /// Octets per message from real clients (at most the node's own limit).

@@ -21,7 +21,7 @@ use std::io::{self, BufRead, BufReader, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::mpsc;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -90,6 +90,25 @@ impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
     }
+}
+
+/// scenarios/hello.ron with `fields` (RON, e.g. `max_size: 1000,`) added
+/// to mx.example.net, written into `dir` as `name`; returns its path.
+#[track_caller]
+pub fn hello_with_mx_fields(dir: &TempDir, name: &str, fields: &str) -> PathBuf {
+    let hello = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/hello.ron"),
+    )
+    .expect("read scenarios/hello.ron");
+    let mx = r#"domains: ["example.net"],"#;
+    assert_eq!(
+        hello.matches(mx).count(),
+        1,
+        "scenarios/hello.ron should list mx.example.net's domains once, as {mx}"
+    );
+    let path = dir.path().join(name);
+    std::fs::write(&path, hello.replace(mx, &format!("{mx} {fields}"))).unwrap();
+    path
 }
 
 // ── Outside programs ──────────────────────────────────────────────────
@@ -325,6 +344,8 @@ pub struct Server {
     pub dns: SocketAddr,
     transcript: Arc<Mutex<Transcript>>,
     stderr: Arc<Mutex<Vec<u8>>>,
+    /// Octets per second the transcript is read at; 0: as fast as it comes.
+    throttle: Arc<AtomicU64>,
 }
 
 impl Server {
@@ -367,6 +388,7 @@ impl Server {
         let stderr_pipe = child.stderr.take().expect("piped stderr");
         let transcript = Arc::new(Mutex::new(Transcript::default()));
         let stderr = Arc::new(Mutex::new(Vec::new()));
+        let throttle = Arc::new(AtomicU64::new(0));
         {
             let stderr = Arc::clone(&stderr);
             std::thread::spawn(move || {
@@ -385,19 +407,34 @@ impl Server {
         }
         // Every stdout line goes to the channel until `ready`, then into
         // the transcript. The pipe is always drained, so a chatty server
-        // never blocks on it.
+        // never blocks on it (unless a test throttles it, for a while).
         let (tx, rx) = mpsc::channel::<String>();
         {
             let transcript = Arc::clone(&transcript);
+            let throttle = Arc::clone(&throttle);
             std::thread::spawn(move || {
                 let mut reader = BufReader::new(stdout);
                 let mut ready = false;
                 let mut raw = Vec::new();
+                // Since when the throttle holds, and the octets read since.
+                let mut throttled: Option<(Instant, u64)> = None;
                 loop {
                     raw.clear();
                     match reader.read_until(b'\n', &mut raw) {
                         Ok(0) | Err(_) => break,
                         Ok(_) => {}
+                    }
+                    match throttle.load(Ordering::Relaxed) {
+                        0 => throttled = None,
+                        rate => {
+                            let (since, read) = throttled.get_or_insert((Instant::now(), 0));
+                            *read += raw.len() as u64;
+                            let due = Duration::from_secs_f64(*read as f64 / rate as f64);
+                            let ahead = due.saturating_sub(since.elapsed());
+                            if ahead > Duration::from_millis(10) {
+                                std::thread::sleep(ahead);
+                            }
+                        }
                     }
                     let line = String::from_utf8_lossy(&raw)
                         .trim_end_matches(['\r', '\n'])
@@ -431,6 +468,7 @@ impl Server {
             dns: "0.0.0.0:0".parse().unwrap(),
             transcript,
             stderr,
+            throttle,
         };
         let deadline = Instant::now() + START_TIMEOUT;
         loop {
@@ -491,6 +529,16 @@ impl Server {
             );
         }
         server
+    }
+
+    /// Reads the server's stdout (its transcript) at `octets_per_second`
+    /// from now on, or as fast as it comes for 0. The headless server
+    /// prints every line a client sends, and waits for its stdout: a slow
+    /// reader makes a slow server, one that always has input waiting from
+    /// a client that writes without a pause. Set it back to 0 before
+    /// [`Server::stop`], or the backlog may outlast [`STOP_TIMEOUT`].
+    pub fn throttle_transcript(&self, octets_per_second: u64) {
+        self.throttle.store(octets_per_second, Ordering::Relaxed);
     }
 
     /// The command line, for messages.
