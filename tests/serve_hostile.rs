@@ -482,16 +482,17 @@ fn session_limit_holds_for_a_client_that_never_pauses_421_4_4_2_rfc5321_4_5_3_2(
     // session's whole allowance can end this one.
     let server = Server::start(&["--session-limit", "3s"]);
     // A busy server: it waits for its stdout, where it prints every line
-    // the client sends, and that is read at 2 MB/s. So it reads about
-    // half a megabyte of these lines a second, far below what the client
-    // writes, and always has input waiting: only a check of the time on
-    // input can end the session (the timer used to be looked at only when
-    // the socket had nothing to read). It also stays far below what one
-    // session may send in all (twice the size limit plus 1 MiB), which
-    // would end it first, with 4.7.0.
+    // the client sends, and that is read at 2 MB/s here. So it reads well
+    // under 2 MB of data a second, far less than the client writes, and
+    // has input waiting nearly all the time: the case where the time must
+    // be checked on input (the timer used to be looked at only when the
+    // socket had nothing to read). The session also stays far below what
+    // it may send in all (twice the size limit plus 1 MiB, 21 MiB here),
+    // which would end it first, with 4.7.0, and the server's memory and
+    // CPU stay small on a small machine.
     server.throttle_transcript(2_000_000);
     // Data lines without a pause and without an end.
-    let block = "x\r\n".repeat(20_000).into_bytes();
+    let block = format!("{}\r\n", "x".repeat(76)).repeat(800).into_bytes();
     let flooded = flood(
         server.smtp,
         &[
