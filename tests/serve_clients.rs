@@ -721,3 +721,47 @@ fn a_non_loopback_address_without_public_is_refused() {
         ran.both()
     );
 }
+
+/// A headless server whose stdout nobody reads (a paused pager, a full
+/// pipe) keeps serving: its printer skips what it cannot write in time
+/// rather than hold the world back.
+#[test]
+fn a_stdout_nobody_reads_never_freezes_the_world() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = Command::new(mailflow())
+        .args(["serve", "hello", "--headless", "--smtp", "127.0.0.1:0"])
+        .args(["--no-pop3", "--no-dns"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start mailflow serve");
+    let mut out = BufReader::new(child.stdout.take().expect("piped stdout"));
+    let _reaped = Reaped(Some(child));
+    let mut smtp = None;
+    for _ in 0..10 {
+        let mut line = String::new();
+        if out.read_line(&mut line).unwrap_or(0) == 0 {
+            break;
+        }
+        if let Some(l) = parse_listening(line.trim_end()) {
+            smtp = Some(l.addr);
+        }
+        if line.trim_end() == "ready" {
+            break;
+        }
+    }
+    let addr = smtp.expect("a listening smtp line before ready");
+    // From here on stdout is never read: its pipe (64 KiB) fills at once.
+    let start = Instant::now();
+    for i in 0..150 {
+        normal_session(addr, &tag(&format!("unread-{i}")));
+    }
+    println!("150 sessions with stdout unread: {:?}", start.elapsed());
+    assert!(
+        start.elapsed() < Duration::from_secs(60),
+        "the world slowed to the pace of a stdout nobody reads"
+    );
+    drop(out);
+}

@@ -416,6 +416,9 @@ fn flood(addr: SocketAddr, setup: &[&str], block: Vec<u8>, within: Duration) -> 
         std::thread::spawn(move || {
             while stream.write_all(&block).is_ok() {
                 sent.fetch_add(block.len(), Ordering::Relaxed);
+                // About 2.5 MB/s: never a pause the idle timer could see,
+                // and 3 s stay far below what a session may send in all.
+                std::thread::sleep(Duration::from_millis(25));
             }
             stopped.store(true, Ordering::Relaxed);
         })
@@ -481,15 +484,13 @@ fn session_limit_holds_for_a_client_that_never_pauses_421_4_4_2_rfc5321_4_5_3_2(
     // The idle timeout (60 s by default) never comes into it: only the
     // session's whole allowance can end this one.
     let server = Server::start(&["--session-limit", "3s"]);
-    // A busy server: it waits for its stdout, where it prints every line
-    // the client sends, and that is read at 2 MB/s here. So it reads well
-    // under 2 MB of data a second, far less than the client writes, and
-    // has input waiting nearly all the time: the case where the time must
-    // be checked on input (the timer used to be looked at only when the
-    // socket had nothing to read). The session also stays far below what
-    // it may send in all (twice the size limit plus 1 MiB, 21 MiB here),
-    // which would end it first, with 4.7.0, and the server's memory and
-    // CPU stay small on a small machine.
+    // The client writes about 62 KB every 25 ms: input is waiting nearly
+    // all the time, the case where the time must be checked on input (the
+    // timer used to be looked at only when the socket had nothing to
+    // read). In 3 s that stays far below what a session may send in all
+    // (twice the size limit plus 1 MiB, 21 MiB here), which would end it
+    // first, with 4.7.0. The server's stdout is read slowly: a headless
+    // printer that falls behind skips events rather than hold the world.
     server.throttle_transcript(2_000_000);
     // Data lines without a pause and without an end.
     let block = format!("{}\r\n", "x".repeat(76)).repeat(800).into_bytes();

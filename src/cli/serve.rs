@@ -12,6 +12,7 @@ use crate::net::Limits;
 use crate::scenario::bundled;
 use crate::scenario::duration::parse_duration;
 use crate::serve::{self, Options, Serving};
+use crate::trace::Event;
 use crate::tui::{self, Live, Theme, World};
 
 #[derive(Debug, clap::Args)]
@@ -95,6 +96,8 @@ pub fn run(args: &Args) -> ExitCode {
             max_size: args.max_size.map(|n| n as usize),
         },
         feed: if args.headless { 256 } else { 65_536 },
+        // A stdout nobody reads (a paused pager) must not freeze the world.
+        lossy: args.headless,
     };
     let title = loaded.plan.title.clone();
     let about = loaded.plan.about.clone();
@@ -138,14 +141,25 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
     let _ = stdout.flush();
     let mut board = Board::new(false);
     let mut text = String::new();
+    let mut next = 0;
+    let mut write = |event: Event, text: &mut String| {
+        if event.seq > next {
+            text.push_str(&format!(
+                "           … {} events not shown: the output was read too slowly\n",
+                event.seq - next
+            ));
+        }
+        next = event.seq + 1;
+        board.write(&serving.header, &event, text);
+    };
     while let Ok(event) = serving.feed.recv() {
-        board.write(&serving.header, &event, &mut text);
+        write(event, &mut text);
         // What is already waiting goes out in one write, up to a bound:
         // a fast sender must not make the text grow without end.
         while text.len() < BATCH
             && let Ok(event) = serving.feed.try_recv()
         {
-            board.write(&serving.header, &event, &mut text);
+            write(event, &mut text);
         }
         if stdout.write_all(text.as_bytes()).is_err() || stdout.flush().is_err() {
             // Nobody reads us any more: keep serving, stop printing.

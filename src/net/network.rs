@@ -6,6 +6,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
+use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -52,11 +53,13 @@ pub(crate) struct State {
     next_port: Vec<u16>,
     /// A live copy of every event, for a dashboard or printer on another
     /// thread while the world runs (`mailflow serve`).
-    tap: Option<std::sync::mpsc::SyncSender<crate::trace::Event>>,
+    tap: Option<SyncSender<crate::trace::Event>>,
     /// Events go to the tap, not into `trace`.
     streaming: bool,
     /// Events sent to the tap so far.
     streamed: u64,
+    /// Drop events the tap has no room for, rather than wait.
+    lossy: bool,
 }
 
 impl State {
@@ -110,7 +113,14 @@ impl State {
             kind,
         };
         self.streamed += 1;
-        if tap.send(event).is_err() {
+        let gone = if self.lossy {
+            // A printer too slow to keep up misses events (it sees the gap
+            // in their numbers) rather than freeze every session.
+            matches!(tap.try_send(event), Err(TrySendError::Disconnected(_)))
+        } else {
+            tap.send(event).is_err()
+        };
+        if gone {
             // Nobody watches any more.
             self.tap = None;
         }
@@ -163,6 +173,7 @@ impl Network {
                 tap: None,
                 streaming: false,
                 streamed: 0,
+                lossy: false,
             }),
         })
     }
@@ -170,15 +181,18 @@ impl Network {
     /// Sends every event from now on to `tap` as it happens, instead of
     /// keeping it: the trace is whatever the receiver keeps. Call it before
     /// the first event, so that sequence numbers start at 0. The channel
-    /// is bounded: a receiver that falls behind holds the world back (and
-    /// TCP holds back the real clients) rather than letting it fill memory.
-    pub fn stream_to(&self, tap: std::sync::mpsc::SyncSender<crate::trace::Event>) {
+    /// is bounded, so memory is too. When it is full, a `lossy` stream
+    /// drops the event (its number is skipped: the receiver can tell);
+    /// otherwise the world waits for the receiver, and TCP holds back the
+    /// real clients.
+    pub fn stream_to(&self, tap: SyncSender<crate::trace::Event>, lossy: bool) {
         let mut state = self.state.borrow_mut();
         assert!(
             state.trace.is_empty(),
             "stream_to after events were recorded: they would never be sent"
         );
         state.streaming = true;
+        state.lossy = lossy;
         state.tap = Some(tap);
     }
 

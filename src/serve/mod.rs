@@ -51,6 +51,9 @@ pub struct Options {
     /// send); a dashboard that keeps everything anyway wants room, so that
     /// it never slows the world between two looks at the channel.
     pub feed: usize,
+    /// When the feed is full, drop events (a printer) rather than wait (a
+    /// dashboard, whose copy is the trace).
+    pub lossy: bool,
 }
 
 /// Why the world could not be served.
@@ -217,6 +220,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         sockets,
         max_connections: options.max_connections,
         limits: options.limits.clone(),
+        lossy: options.lossy,
     };
     let thread = std::thread::Builder::new()
         .name("mailflow-world".into())
@@ -338,6 +342,7 @@ struct World {
     sockets: Sockets,
     max_connections: usize,
     limits: Limits,
+    lossy: bool,
 }
 
 impl World {
@@ -352,7 +357,7 @@ impl World {
         local.block_on(&runtime, async move {
             let built = crate::sim::build(&self.plan);
             let network = built.network;
-            network.stream_to(tx);
+            network.stream_to(tx, self.lossy);
             let _ = header_tx.send(network.header());
             let outside = network.handle(HostId(self.outside as u16));
             let node = HostId(self.node as u16);
