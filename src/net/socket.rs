@@ -32,6 +32,11 @@ const LOW_WATER: usize = 256 * 1024;
 /// that sends without waiting gets here.
 const MAX_BACKLOG: usize = 16 << 20;
 
+/// After our close, how long and how much of what the peer still sends
+/// is read and dropped (see `linger`).
+const LINGER: Duration = Duration::from_secs(1);
+const LINGER_OCTETS: usize = 1 << 20;
+
 /// How long a write may wait for a peer that takes nothing, when no
 /// limits say (an outgoing connection to a real server): the SMTP data
 /// block timeout of RFC 5321 §4.5.3.2.6 is 3 minutes.
@@ -219,6 +224,22 @@ impl RealStream {
                 .is_err()
             {
                 self.close();
+            }
+        }
+    }
+
+    /// After our close: takes and drops what the peer still sends, for a
+    /// moment, so that the kernel does not answer it with a reset that
+    /// would destroy our last reply on its way (a 421 the client must
+    /// read, RFC 5321 §3.8). What comes now is no longer read as protocol,
+    /// so it is not recorded.
+    pub async fn linger(&mut self) {
+        let until = tokio::time::Instant::now() + LINGER;
+        let mut left = LINGER_OCTETS;
+        while !self.eof && left > 0 {
+            match tokio::time::timeout_at(until, self.reader.read(&mut self.buf)).await {
+                Ok(Ok(n)) if n > 0 => left = left.saturating_sub(n),
+                _ => break,
             }
         }
     }

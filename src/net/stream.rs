@@ -76,6 +76,15 @@ impl Stream {
         }
     }
 
+    /// After `close`, reads and drops what the peer still sends for a
+    /// moment (real sockets only), so that our last reply is not lost to
+    /// a reset.
+    pub async fn linger(&mut self) {
+        if let Stream::Real(s) = self {
+            s.linger().await;
+        }
+    }
+
     /// Closes this side.
     pub fn close(&mut self) {
         match self {

@@ -77,6 +77,7 @@ pub async fn drive_with<M: Machine>(
         }
     }
     stream.close();
+    stream.linger().await;
 }
 
 /// An SMTP server session together with the policy it asks.
