@@ -40,7 +40,7 @@ const LINGER_OCTETS: usize = 1 << 20;
 /// How long a write may wait for a peer that takes nothing, when no
 /// limits say (an outgoing connection to a real server): the SMTP data
 /// block timeout of RFC 5321 §4.5.3.2.6 is 3 minutes.
-pub(crate) const WRITE_TIMEOUT: Duration = Duration::from_secs(3 * 60);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(3 * 60);
 
 /// What a session from the real world may do: the classroom limits of
 /// `mailflow serve`, applied on top of the node's own configuration.
@@ -209,8 +209,13 @@ impl RealStream {
             data: Payload::new(bytes),
         });
         self.backlog.set(self.backlog.get() + bytes.len());
-        if let Some(writer) = &self.writer {
-            let _ = writer.send(bytes.to_vec());
+        let gone = self
+            .writer
+            .as_ref()
+            .is_some_and(|w| w.send(bytes.to_vec()).is_err());
+        if gone {
+            // The writer gave up on the peer: this side is closed now.
+            self.close();
         }
     }
 
