@@ -765,3 +765,63 @@ fn a_stdout_nobody_reads_never_freezes_the_world() {
     );
     drop(out);
 }
+
+/// An answer too long for UDP comes back cut, with TC set, and dig gets
+/// it whole by asking again over TCP (RFC 1035 §4.2.1, RFC 7766 §5).
+#[test]
+fn a_long_answer_over_udp_is_truncated_and_dig_retries_over_tcp_rfc1035_4_2_1() {
+    let test = "dig_tc";
+    if !have_dig(test) {
+        return;
+    }
+    let dir = TempDir::new("dns-tc");
+    let hello = std::fs::read_to_string(
+        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("scenarios/hello.ron"),
+    )
+    .expect("read scenarios/hello.ron");
+    let mx = r#"Mx("example.net", 10, "mx.example.net"),"#;
+    assert_eq!(
+        hello.matches(mx).count(),
+        1,
+        "hello.ron's MX of example.net"
+    );
+    let long = "t".repeat(700);
+    let path = dir.path().join("long-txt.ron");
+    std::fs::write(
+        &path,
+        hello.replace(mx, &format!(r#"{mx} Txt("example.net", "{long}"),"#)),
+    )
+    .unwrap();
+    let server = Server::start_scenario(path.to_str().unwrap(), &[]);
+    let dig = |extra: &[&str]| {
+        let mut cmd = Command::new("dig");
+        cmd.arg("@127.0.0.1")
+            .args(["-p", &server.dns.port().to_string()])
+            .args(["example.net", "TXT", "+noedns", "+time=3", "+tries=2"])
+            .args(extra);
+        let ran = run_bounded(&mut cmd, PROGRAM_TIMEOUT);
+        assert!(ran.status.success(), "{cmd:?}:\n{}", ran.both());
+        ran.stdout
+    };
+    // +ignore: take the truncated answer as it is.
+    let cut = dig(&["+ignore"]);
+    let flags = cut
+        .lines()
+        .find(|l| l.contains("flags:"))
+        .unwrap_or_default()
+        .to_owned();
+    assert!(flags.contains(" tc"), "TC should be set: {flags}\n{cut}");
+    assert!(!cut.contains(&long[..255]), "no answer fits: {cut}");
+    // Without it dig asks again over TCP and gets all of it.
+    let whole = dig(&[]);
+    assert!(
+        whole.contains("Truncated, retrying in TCP mode"),
+        "dig should retry over TCP:\n{whole}"
+    );
+    assert_eq!(
+        whole.matches(&long[..255]).count(),
+        2,
+        "700 octets come as three strings, two of them full:\n{whole}"
+    );
+    server.stop();
+}

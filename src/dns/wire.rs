@@ -357,6 +357,21 @@ fn from_wire_record(record: &rr::Record) -> Option<Record> {
     })
 }
 
+/// The response as it may go back over UDP: one longer than the asker
+/// accepts (512 octets, or the payload size of its EDNS OPT record) is cut
+/// to its header and question with TC set, and the asker retries over TCP
+/// (RFC 1035 §4.2.1, RFC 6891 §6.2.5, RFC 7766 §5).
+pub fn fit_for_udp(query: &[u8], response: Vec<u8>) -> Vec<u8> {
+    let limit = Message::from_vec(query).map_or(512, |q| usize::from(q.max_payload()));
+    if response.len() <= limit {
+        return response;
+    }
+    match Message::from_vec(&response) {
+        Ok(message) => to_bytes(&message.truncate()).unwrap_or(response),
+        Err(_) => response,
+    }
+}
+
 pub(crate) fn to_bytes(message: &Message) -> Result<Vec<u8>, DnsError> {
     message
         .to_vec()
@@ -423,6 +438,51 @@ mod tests {
             message.add_answer(to_wire_record(record).unwrap());
         }
         to_bytes(&message).unwrap()
+    }
+
+    fn big_response() -> Vec<u8> {
+        let records: Vec<Record> = (0..12)
+            .map(|i| {
+                Record::new(
+                    "example.net",
+                    300,
+                    RecordData::Txt(format!("{i} {}", "t".repeat(60))),
+                )
+            })
+            .collect();
+        response_with(&records)
+    }
+
+    #[test]
+    fn udp_answer_over_512_octets_is_cut_with_tc_rfc1035_4_2_1() {
+        let query = encode_query(7, "example.net", QueryType::Mx).unwrap();
+        let big = big_response();
+        assert!(big.len() > 512);
+        let cut = fit_for_udp(&query, big);
+        assert!(cut.len() <= 512);
+        let message = Message::from_vec(&cut).unwrap();
+        assert!(message.metadata.truncation, "TC must be set");
+        assert_eq!(message.metadata.id, 7);
+        assert!(message.answers.is_empty());
+        assert_eq!(message.queries.len(), 1, "the question stays");
+    }
+
+    #[test]
+    fn edns_payload_size_lets_a_long_answer_through_rfc6891_6_2_5() {
+        let mut query = Message::new(7, MessageType::Query, OpCode::Query);
+        query.add_query(Query::query(
+            to_name("example.net").unwrap(),
+            RecordType::TXT,
+        ));
+        let mut edns = hickory_proto::op::Edns::new();
+        edns.set_max_payload(4096);
+        query.set_edns(edns);
+        let query = to_bytes(&query).unwrap();
+        let big = big_response();
+        assert_eq!(fit_for_udp(&query, big.clone()), big);
+        let small = response_with(&every_type()[..1]);
+        let plain = encode_query(7, "example.net", QueryType::Mx).unwrap();
+        assert_eq!(fit_for_udp(&plain, small.clone()), small);
     }
 
     #[test]

@@ -21,8 +21,9 @@ pub(crate) struct Desk {
 }
 
 impl Desk {
-    /// Records the query, asks the zones, records the answer.
-    fn answer(&self, query: &[u8], peer_port: u16) -> Option<Vec<u8>> {
+    /// Records the query, asks the zones, records the answer; `udp` cuts
+    /// an answer too long for the asker (TC set: it retries over TCP).
+    fn answer(&self, query: &[u8], peer_port: u16, udp: bool) -> Option<Vec<u8>> {
         let now = self.outside.now();
         self.outside.record(EventKind::Datagram {
             from: self.outside.host(),
@@ -34,6 +35,11 @@ impl Desk {
         });
         match self.authority.answer(query, now.0) {
             Answer::Reply(bytes) => {
+                let bytes = if udp {
+                    crate::dns::wire::fit_for_udp(query, bytes)
+                } else {
+                    bytes
+                };
                 self.outside.record(EventKind::Datagram {
                     from: self.server,
                     from_port: 53,
@@ -62,7 +68,7 @@ pub(crate) async fn udp(desk: Desk, socket: tokio::net::UdpSocket) {
         let Ok((n, peer)) = received else {
             continue;
         };
-        if let Some(reply) = desk.answer(&buf[..n], peer.port()) {
+        if let Some(reply) = desk.answer(&buf[..n], peer.port(), true) {
             let _ = socket.send_to(&reply, peer).await;
         }
     }
@@ -117,7 +123,7 @@ async fn converse(
         tokio::time::timeout(limits.idle, stream.read_exact(&mut query))
             .await
             .map_err(|_| std::io::ErrorKind::TimedOut)??;
-        if let Some(reply) = desk.answer(&query, peer_port) {
+        if let Some(reply) = desk.answer(&query, peer_port, false) {
             let Ok(n) = u16::try_from(reply.len()) else {
                 continue;
             };
