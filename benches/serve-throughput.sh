@@ -23,41 +23,17 @@ LIMIT=${LIMIT:-600}
 MAILFLOW=${MAILFLOW:-target/release/mailflow}
 if [ $# -eq 0 ]; then set -- 1000 10000; fi
 
-find_tool() {
-    local t
-    t=$(command -v "$1" 2>/dev/null) && { echo "$t"; return 0; }
-    for d in /usr/sbin /usr/lib/postfix /usr/lib/postfix/sbin /usr/libexec/postfix /usr/local/sbin; do
-        [ -x "$d/$1" ] && { echo "$d/$1"; return 0; }
-    done
-    return 1
-}
+# find_tool, SOURCE, SINK, SINK_USER, port_open, free_port, now_ns.
+source "$(dirname "$0")/postfix-tools.sh"
 
-SOURCE=$(find_tool smtp-source) || SOURCE=
-SINK=$(find_tool smtp-sink) || SINK=
 if [ -z "$SOURCE" ] || [ -z "$SINK" ]; then
-    echo "serve-throughput: SKIP: smtp-source/smtp-sink not installed (Debian: apt-get install postfix, choose \"No configuration\")"
+    echo "serve-throughput: SKIP: $POSTFIX_HINT"
     exit 0
 fi
 if [ ! -x "$MAILFLOW" ]; then
     echo "serve-throughput: SKIP: $MAILFLOW not built (cargo build --release)"
     exit 0
 fi
-
-SINK_USER=()
-if [ "$(id -u)" -eq 0 ]; then SINK_USER=(-u nobody); fi
-
-port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-
-free_port() {
-    local p i
-    for i in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        port_open "$p" || { echo "$p"; return 0; }
-    done
-    return 1
-}
-
-now_ns() { date +%s%N; }
 
 PID=
 cleanup() {

@@ -80,6 +80,31 @@ pub async fn drive_with<M: Machine>(
     stream.linger().await;
 }
 
+/// The part of `Machine` that every session type spells with the same
+/// method names; `$field` reaches the session inside a wrapper.
+macro_rules! same_names {
+    ($($field:ident)?) => {
+        fn timeout(&mut self, now: std::time::Instant) {
+            self$(.$field)?.handle_timeout(now);
+        }
+        fn peer_closed(&mut self) {
+            self$(.$field)?.handle_close();
+        }
+        fn deadline(&self) -> Option<std::time::Instant> {
+            self$(.$field)?.poll_timeout()
+        }
+        fn transmit(&mut self) -> Option<Vec<u8>> {
+            self$(.$field)?.poll_transmit()
+        }
+        fn event(&mut self) -> Option<Self::Event> {
+            self$(.$field)?.poll_event()
+        }
+        fn closed(&self) -> bool {
+            self$(.$field)?.is_closed()
+        }
+    };
+}
+
 /// An SMTP server session together with the policy it asks.
 pub struct Served<'a, P: Policy> {
     pub session: &'a mut ServerSession,
@@ -91,27 +116,10 @@ impl<P: Policy> Machine for Served<'_, P> {
     fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
         self.session.handle_input(bytes, now, self.policy);
     }
-    fn timeout(&mut self, now: std::time::Instant) {
-        self.session.handle_timeout(now);
-    }
-    fn peer_closed(&mut self) {
-        self.session.handle_close();
-    }
-    fn deadline(&self) -> Option<std::time::Instant> {
-        self.session.poll_timeout()
-    }
-    fn transmit(&mut self) -> Option<Vec<u8>> {
-        self.session.poll_transmit()
-    }
-    fn event(&mut self) -> Option<ServerEvent> {
-        self.session.poll_event()
-    }
-    fn closed(&self) -> bool {
-        self.session.is_closed()
-    }
     fn shutdown(&mut self) {
         self.session.shutdown();
     }
+    same_names!(session);
 }
 
 impl Machine for ClientSession {
@@ -119,24 +127,7 @@ impl Machine for ClientSession {
     fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
         self.handle_input(bytes, now);
     }
-    fn timeout(&mut self, now: std::time::Instant) {
-        self.handle_timeout(now);
-    }
-    fn peer_closed(&mut self) {
-        self.handle_close();
-    }
-    fn deadline(&self) -> Option<std::time::Instant> {
-        self.poll_timeout()
-    }
-    fn transmit(&mut self) -> Option<Vec<u8>> {
-        self.poll_transmit()
-    }
-    fn event(&mut self) -> Option<ClientEvent> {
-        self.poll_event()
-    }
-    fn closed(&self) -> bool {
-        self.is_closed()
-    }
+    same_names!();
 }
 
 /// A POP3 server session together with the maildrop it opens.
@@ -150,27 +141,10 @@ impl<D: Maildrop> Machine for Fetched<'_, D> {
     fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
         self.session.handle_input(bytes, now, self.maildrop);
     }
-    fn timeout(&mut self, now: std::time::Instant) {
-        self.session.handle_timeout(now);
-    }
-    fn peer_closed(&mut self) {
-        self.session.handle_close();
-    }
-    fn deadline(&self) -> Option<std::time::Instant> {
-        self.session.poll_timeout()
-    }
-    fn transmit(&mut self) -> Option<Vec<u8>> {
-        self.session.poll_transmit()
-    }
-    fn event(&mut self) -> Option<Pop3ServerEvent> {
-        self.session.poll_event()
-    }
-    fn closed(&self) -> bool {
-        self.session.is_closed()
-    }
     fn shutdown(&mut self) {
         self.session.shutdown();
     }
+    same_names!(session);
 }
 
 impl Machine for Pop3Client {
@@ -178,22 +152,5 @@ impl Machine for Pop3Client {
     fn input(&mut self, bytes: &[u8], now: std::time::Instant) {
         self.handle_input(bytes, now);
     }
-    fn timeout(&mut self, now: std::time::Instant) {
-        self.handle_timeout(now);
-    }
-    fn peer_closed(&mut self) {
-        self.handle_close();
-    }
-    fn deadline(&self) -> Option<std::time::Instant> {
-        self.poll_timeout()
-    }
-    fn transmit(&mut self) -> Option<Vec<u8>> {
-        self.poll_transmit()
-    }
-    fn event(&mut self) -> Option<Pop3ClientEvent> {
-        self.poll_event()
-    }
-    fn closed(&self) -> bool {
-        self.is_closed()
-    }
+    same_names!();
 }

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::expose::Gate;
+use super::expose::{Gate, next_connection};
 use crate::dns::{Answer, Authority};
 use crate::net::NetHandle;
 use crate::trace::{EventKind, HostId, Payload};
@@ -78,15 +78,7 @@ pub(crate) async fn udp(desk: Desk, socket: tokio::net::UdpSocket) {
 /// against the connection limit and gets the idle limit.
 pub(crate) async fn tcp(desk: Desk, listener: tokio::net::TcpListener, gate: Gate) {
     let mut stopping = std::pin::pin!(desk.outside.stopping());
-    loop {
-        let accepted = tokio::select! {
-            a = listener.accept() => a,
-            () = &mut stopping => return,
-        };
-        let Ok((stream, peer)) = accepted else {
-            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-            continue;
-        };
+    while let Some((stream, peer)) = next_connection(&listener, &mut stopping).await {
         let Some(slot) = gate.slot() else {
             // Over the limit: close at once; DNS has no way to say why.
             drop(stream);

@@ -35,20 +35,7 @@ impl Gate {
 /// inside the world (25 or 110).
 pub(crate) async fn accept(gate: Gate, listener: tokio::net::TcpListener, port: u16) {
     let mut stopping = std::pin::pin!(gate.outside.stopping());
-    loop {
-        let tcp = tokio::select! {
-            accepted = listener.accept() => accepted,
-            () = &mut stopping => return,
-        };
-        let tcp = match tcp {
-            Ok((tcp, _)) => tcp,
-            Err(_) => {
-                // Out of descriptors, or a connection reset before we took
-                // it: wait a little rather than spin.
-                tokio::time::sleep(Duration::from_millis(50)).await;
-                continue;
-            }
-        };
+    while let Some((tcp, _)) = next_connection(&listener, &mut stopping).await {
         let slot = gate.slot();
         let full = slot.is_none();
         let Ok(stream) = gate
@@ -61,6 +48,24 @@ pub(crate) async fn accept(gate: Gate, listener: tokio::net::TcpListener, port: 
             refuse(&gate, stream, port, "Too many connections; try again later");
         } else if let Some(stream) = gate.outside.hand_over(stream, gate.node, port) {
             refuse(&gate, stream, port, "Service not available here");
+        }
+    }
+}
+
+/// The next connection on `listener`, or `None` once the world stops.
+pub(crate) async fn next_connection(
+    listener: &tokio::net::TcpListener,
+    stopping: &mut (impl std::future::Future<Output = ()> + Unpin),
+) -> Option<(tokio::net::TcpStream, std::net::SocketAddr)> {
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok(connection) => return Some(connection),
+                // Out of descriptors, or a connection reset before we took
+                // it: wait a little rather than spin.
+                Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+            },
+            () = &mut *stopping => return None,
         }
     }
 }
