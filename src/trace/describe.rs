@@ -16,6 +16,36 @@ fn protocol_name(p: Protocol) -> &'static str {
     }
 }
 
+/// The catalog topic that explains an event of this kind, so that every
+/// event the dashboard can stop on has an explanation (`mailflow explain
+/// TOPIC` shows it whole). Wire bytes are explained line by line and DNS
+/// datagrams by their decoded summary, so those two have none here.
+pub fn topic(kind: &EventKind) -> Option<&'static str> {
+    Some(match kind {
+        EventKind::Connect { .. } => "connect",
+        EventKind::Accept { .. } => "accept",
+        EventKind::Refused { .. } => "connection refused",
+        EventKind::Unreachable { .. } => "unreachable",
+        EventKind::NoRoute { .. } => "no route",
+        EventKind::Close { .. } => "close",
+        EventKind::Composed { .. } => "composed",
+        EventKind::Queued { .. } => "queued",
+        EventKind::Attempting { .. } => "delivery attempt",
+        EventKind::Relayed { .. } => "relayed",
+        EventKind::Delivered { .. } => "delivered",
+        EventKind::Deferred { .. } => "deferred",
+        EventKind::Dequeued { .. } => "dequeued",
+        EventKind::Removed { .. } => "removed",
+        EventKind::Bounced { .. } => "bounced",
+        EventKind::Expired { .. } => "expired",
+        EventKind::LoopDetected { .. } => "loop detected",
+        EventKind::Resolved { .. } => "resolved",
+        EventKind::Retrieved { .. } => "retrieved",
+        EventKind::Wake { .. } => "retry",
+        EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
+    })
+}
+
 /// Everything but the protocol lines, in a sentence each.
 pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
     let name = |h| trace.name(h);
