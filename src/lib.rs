@@ -2,6 +2,7 @@
 //!
 //! The layers follow `DESIGN.md`, dependencies pointing down only:
 //!
+//! * what every session shares: `session`
 //! * protocols, no IO: `smtp`, `pop3`, `dns`; messages: `mail`
 //! * `trace`: the append-only log every view reads
 //! * `scenario`: RON files, validation, expectations
@@ -21,6 +22,7 @@ pub mod node;
 pub mod pop3;
 pub mod scenario;
 pub mod serve;
+pub mod session;
 pub mod sim;
 pub mod smtp;
 pub mod trace;

@@ -8,7 +8,7 @@ use crate::explain::Catalog;
 use crate::scenario::duration::format_duration;
 use crate::trace::describe::describe;
 use crate::trace::transcript::{Line, LineKind, Transcriber};
-use crate::trace::{Dir, Event, EventKind, Protocol, SimTime, Trace};
+use crate::trace::{Dir, Event, Protocol, SimTime, Trace};
 
 /// A quiet stretch longer than this is announced.
 const GAP: Duration = Duration::from_secs(60);
@@ -62,14 +62,11 @@ impl Board {
                 (Dir::Up, _) => "C:",
                 (Dir::Down, _) => "S:",
             };
-            let EventKind::Bytes { conn, .. } = &event.kind else {
-                continue;
-            };
             let _ = writeln!(
                 out,
                 "{:>10}  [{}] {tag} {}",
-                event.at.to_string(),
-                conn.0,
+                line.at.to_string(),
+                line.conn.0,
                 line.text
             );
             if self.explain

@@ -98,6 +98,19 @@ impl Command {
         }
     }
 
+    /// True when a `+OK` to this command goes on with a multi-line body
+    /// ended by a lone dot (RFC 1939 §3; CAPA, RFC 2449 §5).
+    pub fn is_multiline(&self) -> bool {
+        matches!(
+            self,
+            Command::Retr(_)
+                | Command::Top(..)
+                | Command::Capa
+                | Command::List(None)
+                | Command::Uidl(None)
+        )
+    }
+
     /// Writes the command line, CRLF included.
     pub fn encode(&self, out: &mut Vec<u8>) {
         out.extend_from_slice(self.to_string().as_bytes());

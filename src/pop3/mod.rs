@@ -8,6 +8,7 @@
 //! * `multiline`: byte-stuffed multi-line responses (RETR, TOP, listings)
 //! * `maildrop`: the questions a server asks its host
 //! * `server`, `client`: the two session machines
+//! * `observe`: what each line of a session is, seen from outside
 //!
 //! A session, as the transcript shows it:
 //!
@@ -39,6 +40,7 @@ pub mod client;
 pub mod command;
 pub mod maildrop;
 pub mod multiline;
+pub mod observe;
 pub mod response;
 pub mod server;
 

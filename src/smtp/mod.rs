@@ -8,6 +8,7 @@
 //! * `extensions`: what EHLO advertises
 //! * `policy`: the questions a server asks its host
 //! * `server`, `client`: the two session machines
+//! * `observe`: what each line of a session is, seen from outside
 
 pub mod address;
 pub mod client;
@@ -15,6 +16,7 @@ pub mod command;
 pub mod data;
 pub mod extensions;
 pub mod line;
+pub mod observe;
 pub mod pair;
 pub mod policy;
 pub mod reply;

@@ -138,9 +138,7 @@ impl Index {
                 });
             }
             for line in self.walk.transcriber.feed(event) {
-                if let EventKind::Bytes { conn, .. } = &event.kind
-                    && let Some(&s) = self.by_conn.get(conn)
-                {
+                if let Some(&s) = self.by_conn.get(&line.conn) {
                     self.sessions[s].lines.push(self.lines.len());
                 }
                 self.lines.push(line);

@@ -1,32 +1,30 @@
 //! Protocol items derived from the bytes of the trace: the `C:`/`S:` lines
-//! of each connection, classified, and the parsed SMTP replies. Nothing here
-//! is stored in the trace; everything is computed from `Bytes` events.
+//! of each connection, classified by the protocol's own observer, and the
+//! parsed SMTP replies. Nothing here is stored in the trace; everything is
+//! computed from `Bytes` events.
 
 use std::collections::BTreeMap;
 
 use super::{ConnId, Dir, EventKind, Protocol, SimTime, Trace};
+use crate::session::grammar::{Lines, Observed, Side};
 use crate::smtp::{Reply, ReplyParser};
 
-/// What a transcript line is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LineKind {
-    /// A command line from the client.
-    Command,
-    /// A reply line from the server; `code` is its three digits, if any.
-    Reply { code: Option<u16> },
-    /// A line of the message itself, after DATA (or after RETR in POP3).
-    Data,
-}
+pub use crate::session::grammar::{Exchange, LineKind};
 
 /// One line of a connection as a person reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Line {
     /// The `Bytes` event that carried (the end of) this line.
     pub seq: u64,
+    pub conn: ConnId,
     pub at: SimTime,
     pub dir: Dir,
     pub kind: LineKind,
     pub protocol: Protocol,
+    /// Which exchange of the session the line belongs to: a command and
+    /// the replies that answer it share one (the greeting is 0). None for
+    /// a reply nobody asked for, and for protocols without exchanges.
+    pub exchange: Option<Exchange>,
     pub text: String,
 }
 
@@ -66,32 +64,74 @@ pub fn connections(trace: &Trace) -> Vec<Connection> {
         .collect()
 }
 
-/// Splits one direction's bytes into lines, keeping partial lines until
-/// their end arrives.
-#[derive(Default)]
-struct Splitter {
-    partial: Vec<u8>,
+/// Where a trace line came from: the event that carried its last byte.
+type Tag = (u64, SimTime);
+
+/// Each protocol's own observer says what its lines are (`smtp::observe`,
+/// `pop3::observe`); the transcript only dispatches.
+enum Observer {
+    Smtp(crate::smtp::observe::Observer<Tag>),
+    Pop3(crate::pop3::observe::Observer),
+    /// No grammar known (another port): client lines are shown as
+    /// commands, server lines as replies.
+    Plain {
+        up: Lines,
+        down: Lines,
+    },
 }
 
-impl Splitter {
-    fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(String)) {
-        for &b in bytes {
-            if b == b'\n' {
-                let line = String::from_utf8_lossy(&self.partial)
-                    .trim_end_matches('\r')
-                    .to_owned();
-                self.partial.clear();
-                emit(line);
-            } else if self.partial.len() < 4096 {
-                self.partial.push(b);
+impl Observer {
+    fn new(protocol: Protocol) -> Observer {
+        match protocol {
+            Protocol::Smtp | Protocol::Submission => {
+                Observer::Smtp(crate::smtp::observe::Observer::new())
             }
+            Protocol::Pop3 => Observer::Pop3(crate::pop3::observe::Observer::new()),
+            Protocol::Dns | Protocol::Other => Observer::Plain {
+                up: Lines::default(),
+                down: Lines::default(),
+            },
+        }
+    }
+
+    fn feed(&mut self, dir: Dir, tag: Tag, bytes: &[u8]) -> Vec<Observed<Tag>> {
+        match (self, dir) {
+            (Observer::Smtp(o), Dir::Up) => o.client(tag, bytes),
+            (Observer::Smtp(o), Dir::Down) => o.server(tag, bytes),
+            (Observer::Pop3(o), Dir::Up) => o.client(tag, bytes),
+            (Observer::Pop3(o), Dir::Down) => o.server(tag, bytes),
+            (Observer::Plain { up, down }, dir) => {
+                let (lines, side, kind) = match dir {
+                    Dir::Up => (up, Side::Client, LineKind::Command),
+                    Dir::Down => (down, Side::Server, LineKind::Reply { code: None }),
+                };
+                let mut out = Vec::new();
+                lines.push(bytes, |text| {
+                    out.push(Observed {
+                        tag,
+                        side,
+                        kind,
+                        exchange: None,
+                        text,
+                    })
+                });
+                out
+            }
+        }
+    }
+
+    /// Lines still undecided when the connection is gone.
+    fn close(&mut self) -> Vec<Observed<Tag>> {
+        match self {
+            Observer::Smtp(o) => o.close(),
+            Observer::Pop3(_) | Observer::Plain { .. } => Vec::new(),
         }
     }
 }
 
 /// Turns `Bytes` events into lines as it walks the trace, keeping each
-/// connection's partial lines and phase; views that walk the trace in
-/// order (the text transcript, the dashboard) feed it every event.
+/// connection's observer; views that walk the trace in order (the text
+/// transcript, the dashboard) feed it every event.
 #[derive(Default)]
 pub struct Transcriber {
     conns: BTreeMap<ConnId, ConnState>,
@@ -99,9 +139,7 @@ pub struct Transcriber {
 
 struct ConnState {
     protocol: Protocol,
-    up: Splitter,
-    down: Splitter,
-    phase: Phase,
+    observer: Observer,
     /// Sides that have closed; at two the connection is forgotten, so a
     /// transcriber that runs for days holds only open connections.
     closed: u8,
@@ -115,7 +153,9 @@ impl Transcriber {
         Transcriber::default()
     }
 
-    /// The lines that `event` completes (none for other events).
+    /// The lines that `event` completes (none for other events). A line
+    /// that had to wait for a reply to be decided (see `smtp::observe`)
+    /// comes out with the reply, still carrying its own seq and time.
     pub fn feed(&mut self, event: &super::Event) -> Vec<Line> {
         match &event.kind {
             EventKind::Connect {
@@ -128,9 +168,7 @@ impl Transcriber {
                     *conn,
                     ConnState {
                         protocol: *protocol,
-                        up: Splitter::default(),
-                        down: Splitter::default(),
-                        phase: Phase::default(),
+                        observer: Observer::new(*protocol),
                         closed: 0,
                         real: real.is_some(),
                     },
@@ -138,13 +176,17 @@ impl Transcriber {
                 Vec::new()
             }
             EventKind::Close { conn, .. } => {
-                if let Some(state) = self.conns.get_mut(conn) {
-                    state.closed += 1;
-                    if state.closed >= 2 || state.real {
-                        self.conns.remove(conn);
-                    }
+                let Some(state) = self.conns.get_mut(conn) else {
+                    return Vec::new();
+                };
+                state.closed += 1;
+                if state.closed < 2 && !state.real {
+                    return Vec::new();
                 }
-                Vec::new()
+                let protocol = state.protocol;
+                let held = state.observer.close();
+                self.conns.remove(conn);
+                lines_of(*conn, protocol, held)
             }
             EventKind::Bytes {
                 conn, dir, data, ..
@@ -152,28 +194,36 @@ impl Transcriber {
                 let Some(state) = self.conns.get_mut(conn) else {
                     return Vec::new();
                 };
-                let splitter = match dir {
-                    Dir::Up => &mut state.up,
-                    Dir::Down => &mut state.down,
-                };
-                let (protocol, phase) = (state.protocol, &mut state.phase);
-                let mut out = Vec::new();
-                splitter.push(data.as_bytes(), |text| {
-                    let kind = classify(protocol, *dir, &text, phase);
-                    out.push(Line {
-                        seq: event.seq,
-                        at: event.at,
-                        dir: *dir,
-                        kind,
-                        protocol,
-                        text,
-                    });
-                });
-                out
+                let observed = state
+                    .observer
+                    .feed(*dir, (event.seq, event.at), data.as_bytes());
+                lines_of(*conn, state.protocol, observed)
             }
             _ => Vec::new(),
         }
     }
+}
+
+fn lines_of(conn: ConnId, protocol: Protocol, observed: Vec<Observed<Tag>>) -> Vec<Line> {
+    observed
+        .into_iter()
+        .map(|o| Line {
+            seq: o.tag.0,
+            conn,
+            at: o.tag.1,
+            dir: match o.side {
+                Side::Client => Dir::Up,
+                Side::Server => Dir::Down,
+            },
+            kind: o.kind,
+            protocol,
+            exchange: o.exchange,
+            text: match String::from_utf8(o.text) {
+                Ok(text) => text,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            },
+        })
+        .collect()
 }
 
 /// The lines of connection `conn`, in the order they were sent.
@@ -188,53 +238,6 @@ pub fn lines(trace: &Trace, conn: ConnId) -> Vec<Line> {
         })
         .flat_map(|e| transcriber.feed(e))
         .collect()
-}
-
-/// Where a connection's conversation stands, for telling data from commands.
-#[derive(Default)]
-struct Phase {
-    /// SMTP: between DATA and the lone dot.
-    smtp_data: bool,
-    /// POP3: a command with a multi-line answer was sent.
-    pop3_multiline: bool,
-    /// POP3: inside that answer, until the lone dot.
-    pop3_data: bool,
-}
-
-/// Command, reply or data? SMTP data runs from DATA to the lone dot; POP3
-/// data from the `+OK` of RETR, TOP, CAPA or a listing to the lone dot.
-fn classify(protocol: Protocol, dir: Dir, text: &str, phase: &mut Phase) -> LineKind {
-    let pop3 = protocol == Protocol::Pop3;
-    let ends = text == ".";
-    match (dir, pop3) {
-        (Dir::Up, false) if phase.smtp_data => {
-            phase.smtp_data = !ends;
-            LineKind::Data
-        }
-        (Dir::Up, false) => {
-            phase.smtp_data = text.eq_ignore_ascii_case("DATA");
-            LineKind::Command
-        }
-        (Dir::Up, true) => {
-            let mut words = text.split_whitespace();
-            let verb = words.next().unwrap_or_default().to_ascii_uppercase();
-            let bare = words.next().is_none();
-            phase.pop3_multiline = matches!(verb.as_str(), "RETR" | "TOP" | "CAPA")
-                || (bare && matches!(verb.as_str(), "LIST" | "UIDL"));
-            LineKind::Command
-        }
-        (Dir::Down, true) if phase.pop3_data => {
-            phase.pop3_data = !ends;
-            LineKind::Data
-        }
-        (Dir::Down, true) => {
-            phase.pop3_data = std::mem::take(&mut phase.pop3_multiline) && text.starts_with("+OK");
-            LineKind::Reply { code: None }
-        }
-        (Dir::Down, false) => LineKind::Reply {
-            code: text.get(..3).and_then(|c| c.parse().ok()),
-        },
-    }
 }
 
 /// Every SMTP reply in the trace, parsed from the server side's bytes.

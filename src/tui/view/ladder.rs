@@ -114,7 +114,9 @@ fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
                         LineKind::Reply { code } => {
                             (line.text.clone(), theme.reply(code, &line.text))
                         }
-                        LineKind::Command => (line.text.clone(), theme.client),
+                        LineKind::Command | LineKind::SaslResponse => {
+                            (line.text.clone(), theme.client)
+                        }
                     };
                     rows.push(Row::Arrow {
                         at: line.at,
