@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseEventKind};
 use mailflow::trace::{Dir, EventKind, Protocol};
-use mailflow::tui::app::{Focus, SPEEDS, View, is_quiet};
+use mailflow::tui::app::{Focus, SPEEDS, View};
 use mailflow::tui::{App, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -21,14 +21,16 @@ fn end(app: &mut App) {
     press(app, KeyCode::End);
 }
 
-/// The positions a person stops at when stepping: after every event that
-/// is not quiet, plus 0 and the end.
-fn stops(app: &App) -> Vec<usize> {
-    let events = app.trace().events();
-    let mut out = vec![0];
-    out.extend((1..events.len()).filter(|&p| !is_quiet(&events[p - 1])));
-    out.push(events.len());
-    out.dedup();
+/// The places a person stops at when stepping: (position, line of the
+/// event) for every event, and within an event with several lines (a
+/// pipelined group, a multi-line reply) each of them; 0 and the end.
+fn stops(app: &App) -> Vec<(usize, usize)> {
+    let index = &app.world.index;
+    let mut out = vec![(0, 0)];
+    for p in 1..=app.len() {
+        let lines = index.stops_of(p as u64 - 1).len().max(1);
+        out.extend((0..lines).map(|k| (p, k)));
+    }
     out
 }
 
@@ -104,24 +106,16 @@ fn advance_plays_to_the_end_then_stops_and_says_so() {
 }
 
 #[test]
-fn advance_passes_over_quiet_events() {
+fn playing_stops_at_every_event_and_every_line_of_a_group() {
     let mut app = app("hello");
     press(&mut app, KeyCode::Char(' '));
-    let mut visited = Vec::new();
+    let mut visited = vec![(app.pos, app.part)];
     while app.playing {
         mailflow::tui::advance(&mut app, Duration::from_secs(10));
-        visited.push(app.pos);
+        visited.push((app.pos, app.part));
     }
-    let events = app.trace().events();
-    for &p in &visited {
-        if p > 0 && p < events.len() {
-            assert!(
-                !is_quiet(&events[p - 1]),
-                "playing stopped on quiet event {p}: {:?}",
-                events[p - 1].kind
-            );
-        }
-    }
+    visited.dedup();
+    assert_eq!(visited, stops(&app), "no event and no line is passed over");
 }
 
 #[test]
@@ -145,7 +139,7 @@ fn space_at_the_end_plays_again_from_the_start() {
 // ---- stepping -----------------------------------------------------------
 
 #[test]
-fn right_and_l_step_forward_to_the_next_event_that_is_not_quiet() {
+fn right_and_l_step_forward_one_line_or_event_at_a_time() {
     let mut app = app("hello");
     let stops = stops(&app);
     for (i, key) in [KeyCode::Right, KeyCode::Char('l')]
@@ -155,14 +149,14 @@ fn right_and_l_step_forward_to_the_next_event_that_is_not_quiet() {
         .enumerate()
     {
         press(&mut app, key);
-        assert_eq!(app.pos, stops[i + 1], "step {} forward", i + 1);
+        assert_eq!((app.pos, app.part), stops[i + 1], "step {} forward", i + 1);
     }
     press(&mut app, KeyCode::Right);
     assert_eq!(app.pos, app.len(), "stepping past the end stays at the end");
 }
 
 #[test]
-fn left_and_h_step_back_to_the_previous_event_that_is_not_quiet() {
+fn left_and_h_step_back_one_line_or_event_at_a_time() {
     let mut app = app("hello");
     let stops = stops(&app);
     end(&mut app);
@@ -173,7 +167,12 @@ fn left_and_h_step_back_to_the_previous_event_that_is_not_quiet() {
         .enumerate()
     {
         press(&mut app, key);
-        assert_eq!(app.pos, stops[stops.len() - 2 - i], "step {} back", i + 1);
+        assert_eq!(
+            (app.pos, app.part),
+            stops[stops.len() - 2 - i],
+            "step {} back",
+            i + 1
+        );
     }
     press(&mut app, KeyCode::Left);
     assert_eq!(app.pos, 0, "stepping before the start stays at the start");
@@ -276,9 +275,12 @@ fn stepping_back_in_other_views_matches_a_direct_seek() {
             app.view = view;
             fresh.view = view;
             end(&mut app);
+            // End moves the events list too: the same for both.
+            end(&mut fresh);
             for _ in 0..40 {
                 press(&mut app, KeyCode::Left);
                 fresh.seek(app.pos);
+                fresh.part = app.part;
                 app.progress = 1.0;
                 fresh.progress = 1.0;
                 assert_eq!(
@@ -1219,6 +1221,8 @@ fn the_mouse_wheel_scrolls_what_the_arrows_scroll() {
     assert_eq!(app.views.transcript_back, 0);
 
     app.view = View::Events;
+    // End took the events list to its end with the playhead: start at the top.
+    app.views.events_selected = 0;
     mouse(&mut app, MouseEventKind::ScrollDown, 50, 10, screen_rect);
     mouse(&mut app, MouseEventKind::ScrollDown, 50, 10, screen_rect);
     assert_eq!(app.views.events_selected, 6);
@@ -1637,6 +1641,139 @@ fn stepping_back_from_the_end_of_a_long_run_works_from_the_indexes() {
         for _ in 0..50 {
             press(&mut app, KeyCode::Left);
             let _ = draw(&app, 120, 40);
+        }
+    }
+}
+
+// ---- every line of a pipelined group is read on its own ------------------
+
+/// The position and line of the first reply line containing `text`.
+fn line_with(app: &App, text: &str) -> usize {
+    app.world
+        .index
+        .lines
+        .iter()
+        .position(|l| l.dir == Dir::Down && l.text.contains(text))
+        .unwrap_or_else(|| panic!("no reply line contains {text:?}"))
+}
+
+#[test]
+fn each_reply_of_a_pipelined_group_is_selected_and_explained_rfc2920_3_2() {
+    // unknown-user: MAIL, RCPT and DATA go at once; 250, 550 and 503 come
+    // back at once. Stepping reads them one by one, each with its own words.
+    let mut app = app("unknown-user");
+    let refused = line_with(&app, "550 5.1.1");
+    let seq = app.world.index.lines[refused].seq;
+    app.seek(seq as usize + 1);
+    let stops = app.world.index.stops_of(seq);
+    assert_eq!(stops.len(), 3, "250, 550 and 503 came at once");
+    let mut seen = Vec::new();
+    for _ in 0..stops.len() {
+        let text = screen(&app, 120, 40);
+        let line = &app.world.index.lines[app.selected_line().expect("a line is selected")];
+        assert!(text.contains(&format!("S: {}", line.text)), "{text}");
+        seen.push(line.text.clone());
+        press(&mut app, KeyCode::Right);
+    }
+    assert!(seen[1].starts_with("550 5.1.1"), "{seen:?}");
+    app.seek_line(refused);
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Answers C: RCPT TO:<bobb@example.net>"),
+        "{text}"
+    );
+    assert!(text.contains("Line 2 of 3 that came at once"), "{text}");
+    assert!(text.contains("5.1.1"), "{text}");
+}
+
+#[test]
+fn data_refused_after_refused_rcpts_is_explained_as_the_consequence_rfc2920_3_1() {
+    let mut app = app("unknown-user");
+    app.seek_line(line_with(&app, "503 5.5.1"));
+    let text = screen(&app, 120, 40);
+    assert!(text.contains("Answers C: DATA"), "{text}");
+    assert!(text.contains("this refusal was expected"), "{text}");
+}
+
+#[test]
+fn search_lands_on_the_line_found_not_on_its_group() {
+    let mut app = app("greylisting");
+    press(&mut app, KeyCode::Char('/'));
+    for c in "Greylisted".chars() {
+        press(&mut app, KeyCode::Char(c));
+    }
+    press(&mut app, KeyCode::Enter);
+    let line = &app.world.index.lines[app.selected_line().expect("a line is selected")];
+    assert!(line.text.starts_with("450"), "{}", line.text);
+}
+
+#[test]
+fn the_failures_filter_jumps_to_the_failing_line_of_a_group() {
+    let mut app = app("greylisting");
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Char('x'));
+    let text = screen(&app, 160, 40);
+    assert!(
+        text.contains("450 4.7.1") && text.contains("(line 2 of 3)"),
+        "the group is listed by its refusal: {text}"
+    );
+    let list = mailflow::tui::view::events::filtered(&app, &app.views.events_filter);
+    let at = list
+        .iter()
+        .position(|&i| {
+            mailflow::trace::describe::event_text(app.trace(), &app.trace().events()[i])
+                .contains("450 4.7.1")
+        })
+        .expect("the 450 group passes the filter");
+    app.views.events_selected = at;
+    press(&mut app, KeyCode::Enter);
+    let line = &app.world.index.lines[app.selected_line().expect("a line is selected")];
+    assert!(line.text.starts_with("450 4.7.1"), "{}", line.text);
+}
+
+#[test]
+fn end_in_the_events_view_moves_the_list_with_the_playhead() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('6'));
+    end(&mut app);
+    let rows = mailflow::tui::view::events::filtered(&app, &app.views.events_filter).len();
+    assert_eq!(app.views.events_selected, rows - 1);
+    let text = screen(&app, 120, 40);
+    assert!(text.contains(&format!("▶{} ", app.len())), "{text}");
+}
+
+#[test]
+fn every_event_kind_the_dashboard_stops_at_is_explained() {
+    // The retry, the connect and the close are where a student asks "why
+    // now?": each has a heading, a reason and a catalog entry.
+    for name in ["greylisting", "unknown-user", "mx-backup"] {
+        let mut app = app(name);
+        for pos in 1..=app.len() {
+            app.seek(pos);
+            let event = app.current().expect("an event").clone();
+            let catalog = mailflow::explain::Catalog::builtin();
+            let explained = mailflow::tui::view::explain::explanation(&app, &event, catalog);
+            assert!(!explained.heading.is_empty(), "{name} {pos}");
+            let lines = matches!(
+                event.kind,
+                EventKind::Bytes { .. } | EventKind::Datagram { .. }
+            );
+            if !lines {
+                assert!(
+                    !explained.entries.is_empty(),
+                    "{name} event {pos} ({:?}) has no catalog entry",
+                    event.kind
+                );
+            }
+            if matches!(
+                event.kind,
+                EventKind::Wake { .. } | EventKind::Connect { .. } | EventKind::Close { .. }
+            ) {
+                assert!(
+                    !explained.context.is_empty(),
+                    "{name} event {pos}: why now?"
+                );
+            }
         }
     }
 }

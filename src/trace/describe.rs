@@ -257,12 +257,17 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
                 super::Dir::Down => "S:",
             };
             let text = String::from_utf8_lossy(data.as_bytes());
-            let first = text.lines().next().unwrap_or_default();
-            let more = text.lines().count().saturating_sub(1);
-            if more > 0 {
-                format!("[{}] {tag} {first} (+{more} lines)", conn.0)
-            } else {
-                format!("[{}] {tag} {first}", conn.0)
+            let lines: Vec<&str> = text.lines().collect();
+            // The line a reader looks for: a refusal in a pipelined group
+            // (a 4xx or 5xx, POP3's -ERR) before the replies around it.
+            let failing = (*dir == super::Dir::Down)
+                .then(|| lines.iter().position(|l| is_failure_line(l)))
+                .flatten();
+            match (failing, lines.len()) {
+                (_, 0) => format!("[{}] {tag} …", conn.0),
+                (_, 1) => format!("[{}] {tag} {}", conn.0, lines[0]),
+                (Some(k), n) => format!("[{}] {tag} {} (line {} of {n})", conn.0, lines[k], k + 1),
+                (None, n) => format!("[{}] {tag} {} (+{} lines)", conn.0, lines[0], n - 1),
             }
         }
         EventKind::Resolved {
@@ -278,4 +283,15 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
         }
         _ => String::new(),
     }
+}
+
+/// A reply line that refuses: SMTP 4xx or 5xx (RFC 5321 §4.2.1), POP3
+/// `-ERR` (RFC 1939 §3).
+pub fn is_failure_line(line: &str) -> bool {
+    matches!(line.as_bytes().first(), Some(b'4' | b'5'))
+        && line
+            .as_bytes()
+            .get(1..3)
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+        || line.starts_with("-ERR")
 }

@@ -10,7 +10,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 
-use super::transcript::{Connection, Line, Transcriber};
+use super::transcript::{Connection, Line, LineKind, Transcriber};
 use super::{ConnId, EventKind, HostId, Trace};
 
 /// A value that changes at certain events: `(seq, value from then on)`.
@@ -281,6 +281,31 @@ impl Index {
         session
             .lines
             .partition_point(|&i| (self.lines[i].seq as usize) < pos)
+    }
+
+    /// The lines of `session` that event `seq` completes (indices into
+    /// `lines`), found by binary search rather than by a walk.
+    pub fn event_lines<'a>(&self, session: &'a Session, seq: u64) -> &'a [usize] {
+        let start = session.lines.partition_point(|&i| self.lines[i].seq < seq);
+        let end = session.lines.partition_point(|&i| self.lines[i].seq <= seq);
+        &session.lines[start..end]
+    }
+
+    /// The lines of event `seq` a person stops at, one by one: every
+    /// command and reply line, and each run of message data as one stop
+    /// (its last line: the final dot when the data ended there).
+    pub fn stops_of(&self, seq: u64) -> Vec<usize> {
+        let Some(session) = self.session_of(seq) else {
+            return Vec::new();
+        };
+        let lines = self.event_lines(session, seq);
+        let data = |i: usize| self.lines[i].kind == LineKind::Data;
+        lines
+            .iter()
+            .enumerate()
+            .filter(|&(k, &i)| !data(i) || lines.get(k + 1).is_none_or(|&next| !data(next)))
+            .map(|(_, &i)| i)
+            .collect()
     }
 
     /// Sorted, deduplicated seqs of a message's events.

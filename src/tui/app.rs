@@ -105,6 +105,10 @@ pub struct App {
     pub world: World,
     /// How many events have happened: 0 ..= trace length.
     pub pos: usize,
+    /// Which stop of the current event is selected, when it carries
+    /// several lines (a pipelined group, a multi-line reply): an index
+    /// into `Index::stops_of`. Every line can be read on its own.
+    pub part: usize,
     pub playing: bool,
     pub speed: usize,
     pub view: View,
@@ -128,24 +132,13 @@ pub struct App {
     pub live: Option<LiveState>,
 }
 
-/// Events a person does not need to stop at: they are shown, but stepping
-/// and playing pass over them.
-pub fn is_quiet(event: &Event) -> bool {
-    matches!(
-        event.kind,
-        EventKind::Accept { .. }
-            | EventKind::Close { .. }
-            | EventKind::Dequeued { .. }
-            | EventKind::Resolved { .. }
-    )
-}
-
 impl App {
     pub fn new(world: World, theme: Theme) -> App {
         let follow = world.index.messages.first().cloned();
         App {
             world,
             pos: 0,
+            part: 0,
             playing: false,
             speed: 2,
             view: View::Main,
@@ -227,36 +220,72 @@ impl App {
         before.checked_sub(1).map(|i| &index.sessions[i])
     }
 
-    /// Moves the playhead to `pos`, clamped; the animation restarts.
+    /// Moves the playhead to `pos`, clamped, on the first line of its
+    /// event; the animation restarts.
     pub fn seek(&mut self, pos: usize) {
         let pos = pos.min(self.len());
-        if pos != self.pos {
+        if pos != self.pos || self.part != 0 {
             self.pos = pos;
+            self.part = 0;
             self.progress = 0.0;
             self.views.transcript_back = 0;
             self.views.explain_scroll = 0;
         }
     }
 
-    /// One step forward, passing over quiet events.
+    /// Moves the playhead to transcript line `line` (an index into
+    /// `Index::lines`): its event, and that line selected within it.
+    pub fn seek_line(&mut self, line: usize) {
+        let Some(seq) = self.world.index.lines.get(line).map(|l| l.seq) else {
+            return;
+        };
+        self.seek(seq as usize + 1);
+        let stops = self.world.index.stops_of(seq);
+        // A data line is read with its run: the stop at or after it.
+        self.part = stops
+            .iter()
+            .position(|&i| i >= line)
+            .unwrap_or(stops.len().saturating_sub(1));
+    }
+
+    /// The stops of the current event: its lines a person reads one by one.
+    pub fn stops(&self) -> Vec<usize> {
+        self.current()
+            .map(|e| self.world.index.stops_of(e.seq))
+            .unwrap_or_default()
+    }
+
+    /// The transcript line under the playhead (an index into
+    /// `Index::lines`), when the current event carries lines.
+    pub fn selected_line(&self) -> Option<usize> {
+        let stops = self.stops();
+        stops
+            .get(self.part.min(stops.len().saturating_sub(1)))
+            .copied()
+    }
+
+    /// One step forward: the next line of the current event, else the
+    /// next event. Every event is a step, so the counter never jumps.
     pub fn step_forward(&mut self) {
-        let events = self.world.trace.events();
-        let mut pos = self.pos + 1;
-        while pos < events.len() && is_quiet(&events[pos - 1]) {
-            pos += 1;
+        if self.part + 1 < self.stops().len() {
+            self.part += 1;
+            self.views.explain_scroll = 0;
+        } else {
+            self.seek(self.pos + 1);
         }
-        self.seek(pos);
         self.progress = 0.0;
     }
 
-    /// One step back, passing over quiet events.
+    /// One step back: the previous line of the current event, else the
+    /// last line of the previous event.
     pub fn step_back(&mut self) {
-        let events = self.world.trace.events();
-        let mut pos = self.pos.saturating_sub(1);
-        while pos > 0 && is_quiet(&events[pos - 1]) {
-            pos -= 1;
+        if self.part > 0 {
+            self.part -= 1;
+            self.views.explain_scroll = 0;
+        } else {
+            self.seek(self.pos.saturating_sub(1));
+            self.part = self.stops().len().saturating_sub(1);
         }
-        self.seek(pos);
         self.progress = 1.0;
     }
 
@@ -355,37 +384,45 @@ impl App {
     }
 
     /// Searches transcript lines and event descriptions for the query,
-    /// from just after the playhead (wrapping round), and jumps there.
+    /// from just after the line under the playhead (wrapping round), and
+    /// jumps there: a line found is selected on its own, even inside a
+    /// pipelined group.
     pub fn search_next(&mut self) {
         let query = self.search.to_lowercase();
         if query.is_empty() {
             return;
         }
         let trace = &self.world.trace;
-        let lines = self
-            .world
-            .index
+        let index = &self.world.index;
+        // (position, the line found) in playhead order.
+        let lines = index
             .lines
             .iter()
-            .filter(|l| l.text.to_lowercase().contains(&query))
-            .map(|l| l.seq as usize);
+            .enumerate()
+            .filter(|(_, l)| l.text.to_lowercase().contains(&query))
+            .map(|(i, l)| (l.seq as usize + 1, Some(i)));
         let events = trace
             .events()
             .iter()
+            .filter(|e| !matches!(e.kind, EventKind::Bytes { .. }))
             .filter(|e| event_text(trace, e).to_lowercase().contains(&query))
-            .map(|e| e.seq as usize);
-        let mut hits: Vec<usize> = lines.chain(events).collect();
+            .map(|e| (e.seq as usize + 1, None));
+        let mut hits: Vec<(usize, Option<usize>)> = lines.chain(events).collect();
         hits.sort_unstable();
+        let here = (self.pos, self.selected_line());
         let found = hits
             .iter()
-            .find(|&&i| i >= self.pos)
+            .find(|&&hit| hit > here)
             .or(hits.first())
             .copied();
         match found {
-            Some(i) => {
+            Some((pos, line)) => {
                 self.pinned = None;
-                self.seek(i + 1);
-                self.notice = Some(format!("found \"{}\" at event {}", self.search, i + 1));
+                match line {
+                    Some(line) => self.seek_line(line),
+                    None => self.seek(pos),
+                }
+                self.notice = Some(format!("found \"{}\" at event {pos}", self.search));
             }
             None => self.notice = Some(format!("\"{}\" is not in this run", self.search)),
         }

@@ -47,10 +47,14 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         KeyCode::Home => {
             app.playing = false;
             app.seek(0);
+            app.views.events_selected = 0;
         }
         KeyCode::End => {
             let end = app.len();
             app.seek(end);
+            // The events list goes to the end with the playhead.
+            let rows = view::events::filtered(app, &app.views.events_filter).len();
+            app.views.events_selected = rows.saturating_sub(1);
             // Live, the end is the live edge: stay there as it moves.
             app.playing = app.is_live();
         }
@@ -193,6 +197,12 @@ fn enter(app: &mut App) {
                 app.playing = false;
                 app.pinned = None;
                 app.seek(i + 1);
+                // A failure in a group: its own line, not the group's first.
+                if app.views.events_filter.failures_only
+                    && let Some(line) = view::events::failure_line(app, i as u64)
+                {
+                    app.seek_line(line);
+                }
                 app.view = View::Main;
             }
         }

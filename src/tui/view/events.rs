@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::pane;
 use super::text::{fit, fit_spans};
-use crate::trace::describe::event_text;
+use crate::trace::describe::{event_text, is_failure_line};
 use crate::trace::{Event, EventKind};
 use crate::tui::app::{App, EventFilter};
 
@@ -28,9 +28,9 @@ pub fn is_failure(event: &Event) -> bool {
             ..
         } => {
             // Any line of the chunk: pipelined replies come several at once.
-            data.as_bytes()
-                .split(|&b| b == b'\n')
-                .any(|line| matches!(line.first(), Some(b'4' | b'5')) || line.starts_with(b"-ERR"))
+            String::from_utf8_lossy(data.as_bytes())
+                .lines()
+                .any(is_failure_line)
         }
         EventKind::Datagram { arrives: None, .. } => true,
         _ => false,
@@ -68,6 +68,15 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::Retrieved { host, .. }
         | EventKind::Wake { host, .. } => *host == h,
     }
+}
+
+/// The line of event `seq` that refuses (an index into `Index::lines`),
+/// so that a failure found in a pipelined group is the line selected.
+pub fn failure_line(app: &App, seq: u64) -> Option<usize> {
+    let index = &app.world.index;
+    index.stops_of(seq).into_iter().find(|&i| {
+        index.lines[i].dir == crate::trace::Dir::Down && is_failure_line(&index.lines[i].text)
+    })
 }
 
 /// The events the filter lets through: their indices in the trace.

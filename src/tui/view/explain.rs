@@ -9,50 +9,39 @@ use ratatui::widgets::Paragraph;
 
 use super::pane;
 use super::text::wrap;
-use super::transcript::event_lines;
 use crate::dns::Summary;
 use crate::explain::{Catalog, Entry};
-use crate::trace::describe::event_text;
+use crate::trace::describe::{event_text, topic};
 use crate::trace::transcript::{Line as TLine, LineKind};
 use crate::trace::{Dir, Event, EventKind, Protocol};
 use crate::tui::app::{App, Focus};
 
-/// The heading (what happened) and the catalog entries that explain it.
-pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> (String, Vec<&'c Entry>) {
-    let index = &app.world.index;
+/// What the pane says about the event (or line) under the playhead.
+pub struct Explanation<'c> {
+    /// What happened, in a line.
+    pub heading: String,
+    /// Where it stands in the story: which command a reply answers, which
+    /// deferral a retry follows, which line of a group this is.
+    pub context: Vec<String>,
+    /// The catalog entries, most specific first.
+    pub entries: Vec<&'c Entry>,
+}
+
+/// The explanation of the current event: for wire bytes, of the selected
+/// line; for anything else, of the event itself.
+pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> Explanation<'c> {
     if let EventKind::Bytes { .. } = event.kind {
-        let lines: Vec<&TLine> = index
-            .session_of(event.seq)
-            .map(|s| {
-                event_lines(app, s, event.seq)
-                    .iter()
-                    .map(|&i| &index.lines[i])
-                    .collect()
-            })
-            .unwrap_or_default();
-        let Some(line) = lines
-            .iter()
-            .rev()
-            .find(|l| l.kind != LineKind::Data || l.text == ".")
-        else {
-            return (
-                "message data (the letter itself)".into(),
-                catalog.lookup("envelope").into_iter().collect(),
-            );
+        return match app.selected_line() {
+            Some(i) => line_explanation(app, i, catalog),
+            None => Explanation {
+                heading: "part of a line: the rest is still on its way".into(),
+                context: vec![
+                    "Bytes cross the wire in pieces; a line is read once its CR LF has come."
+                        .into(),
+                ],
+                entries: catalog.lookup("limits").into_iter().collect(),
+            },
         };
-        let tag = if line.dir == Dir::Up { "C:" } else { "S:" };
-        // Pipelined commands, or a multi-line reply, arrive together; the
-        // last line is the one explained.
-        let together = lines.iter().filter(|l| l.kind != LineKind::Data).count();
-        let heading = if together > 1 && line.kind != LineKind::Data {
-            format!(
-                "{tag} {}   (the last of {together} lines that came at once)",
-                line.text
-            )
-        } else {
-            format!("{tag} {}", line.text)
-        };
-        return (heading, line_entries(line, catalog));
     }
     // "* " marks a node's own fact in a transcript; here it is noise.
     let text = event_text(app.trace(), event);
@@ -62,26 +51,148 @@ pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> (Strin
             Ok(s) => catalog.explain_dns_line(&s.to_string()),
             Err(_) => catalog.lookup("DNS").into_iter().collect(),
         },
-        kind => fact_name(kind)
-            .and_then(|k| catalog.explain_event(k))
+        kind => topic(kind)
+            .and_then(|t| catalog.lookup(t))
             .into_iter()
             .collect(),
     };
-    (heading, entries)
+    Explanation {
+        heading,
+        context: super::why::why_now(app, event),
+        entries,
+    }
+}
+
+/// One transcript line: what it is, what it answers, and its entries.
+fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanation<'c> {
+    let index = &app.world.index;
+    let line = &index.lines[i];
+    let session = index.session(line.conn);
+    let session_lines: Vec<&TLine> = session
+        .map(|s| s.lines.iter().map(|&k| &index.lines[k]).collect())
+        .unwrap_or_default();
+    let mut context = Vec::new();
+    let stops = app.stops();
+    if stops.len() > 1 {
+        let k = stops.iter().position(|&s| s == i).map_or(1, |k| k + 1);
+        context.push(format!(
+            "Line {k} of {} that came at once: → reads the next.",
+            stops.len()
+        ));
+    }
+    if line.kind == LineKind::Data {
+        let run = session
+            .map(|s| index.event_lines(s, line.seq))
+            .unwrap_or_default()
+            .iter()
+            .filter(|&&k| index.lines[k].kind == LineKind::Data)
+            .count();
+        let heading = if line.text == "." {
+            format!("C: .   (the end of the message data, after {run} lines)")
+        } else {
+            format!("message data: {run} lines of the letter itself")
+        };
+        return Explanation {
+            heading,
+            context,
+            entries: catalog.lookup(".").into_iter().collect(),
+        };
+    }
+    let tag = if line.dir == Dir::Up { "C:" } else { "S:" };
+    let asked = answered_line(&session_lines, line);
+    if let Some(asked) = asked {
+        context.push(format!("Answers C: {}", asked.text));
+    } else if line.dir == Dir::Down && line.exchange == Some(0) {
+        context.push("The greeting: the server's first words on a new connection.".into());
+    }
+    let mut entries = line_entries(line, catalog);
+    if let Some(asked) = asked
+        && asked.text.eq_ignore_ascii_case("DATA")
+        && matches!(
+            line.kind,
+            LineKind::Reply {
+                code: Some(503 | 554)
+            }
+        )
+        && !any_recipient_accepted(&session_lines, asked)
+    {
+        // RFC 2920 §3.1: pipelined after refused RCPTs, DATA's refusal is
+        // the expected consequence, not a client mistake.
+        context.push(
+            "No RCPT of this transaction was accepted, so this refusal was expected: \
+             the client sent DATA in the same pipelined group before it could know."
+                .into(),
+        );
+        entries.splice(0..0, catalog.lookup("no valid recipients"));
+    }
+    Explanation {
+        heading: format!("{tag} {}", line.text),
+        context,
+        entries,
+    }
+}
+
+/// The client line a reply answers: the one that opened its exchange.
+fn answered_line<'a>(lines: &[&'a TLine], reply: &TLine) -> Option<&'a TLine> {
+    if reply.dir != Dir::Down || reply.kind == LineKind::Data {
+        return None;
+    }
+    let exchange = reply.exchange.filter(|&e| e > 0)?;
+    lines
+        .iter()
+        .find(|l| l.dir == Dir::Up && l.exchange == Some(exchange))
+        .copied()
+}
+
+/// Did any RCPT since the last MAIL before `data` get a 2xx reply?
+fn any_recipient_accepted(lines: &[&TLine], data: &TLine) -> bool {
+    let upto = lines
+        .iter()
+        .position(|l| std::ptr::eq(*l, data))
+        .unwrap_or(lines.len());
+    let since = lines[..upto]
+        .iter()
+        .rposition(|l| l.kind == LineKind::Command && starts_with_word(&l.text, "MAIL"))
+        .unwrap_or(0);
+    lines[since..upto]
+        .iter()
+        .filter(|l| l.kind == LineKind::Command && starts_with_word(&l.text, "RCPT"))
+        .any(|rcpt| {
+            lines.iter().any(|r| {
+                r.dir == Dir::Down
+                    && r.exchange == rcpt.exchange
+                    && matches!(
+                        r.kind,
+                        LineKind::Reply {
+                            code: Some(200..=299)
+                        }
+                    )
+            })
+        })
+}
+
+fn starts_with_word(text: &str, word: &str) -> bool {
+    text.get(..word.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(word))
 }
 
 /// The catalog entries for one transcript line.
 fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
-    if line.kind == LineKind::Data {
-        return catalog.lookup(".").into_iter().collect();
-    }
-    match (line.protocol, line.dir) {
-        (Protocol::Pop3, _) => catalog.explain_pop3_line(&line.text),
-        (_, Dir::Up) => {
+    match (line.protocol, line.dir, line.kind) {
+        (_, _, LineKind::Data) => catalog.lookup(".").into_iter().collect(),
+        (_, _, LineKind::SaslResponse) => {
+            // A base64 answer to the server's challenge, not a command.
+            ["334", "AUTH"]
+                .iter()
+                .filter_map(|t| catalog.lookup(t))
+                .collect()
+        }
+        (Protocol::Pop3, _, _) => catalog.explain_pop3_line(&line.text),
+        (_, Dir::Up, _) => {
             let verb = line.text.split([' ', ':']).next().unwrap_or_default();
             catalog.explain_command(verb).into_iter().collect()
         }
-        (_, Dir::Down) => {
+        (_, Dir::Down, _) => {
             let Some(code) = line.text.get(..3).and_then(|c| c.parse().ok()) else {
                 return Vec::new();
             };
@@ -93,25 +204,6 @@ fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
             catalog.explain_reply(code, enhanced)
         }
     }
-}
-
-/// The catalog's name for a node fact.
-fn fact_name(kind: &EventKind) -> Option<&'static str> {
-    Some(match kind {
-        EventKind::Queued { .. } => "queued",
-        EventKind::Deferred { .. } => "deferred",
-        EventKind::Bounced { .. } => "bounced",
-        EventKind::Expired { .. } => "expired",
-        EventKind::LoopDetected { .. } => "loop detected",
-        EventKind::Relayed { .. } => "relayed",
-        EventKind::Delivered { .. } => "delivered",
-        EventKind::Attempting { .. } => "attempting",
-        EventKind::Retrieved { .. } => "retrieved",
-        EventKind::Refused { .. } | EventKind::Unreachable { .. } | EventKind::NoRoute { .. } => {
-            "retry"
-        }
-        _ => return None,
-    })
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
@@ -133,8 +225,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         }
         Some(event) => {
             let catalog = Catalog::builtin();
-            let (heading, entries) = explanation(app, event, catalog);
+            let Explanation {
+                heading,
+                context,
+                entries,
+            } = explanation(app, event, catalog);
             add(vec![Span::styled(heading, theme.title)]);
+            for line in context {
+                add(vec![Span::styled(line, theme.info)]);
+            }
             if let Some(first) = entries.first() {
                 add(vec![
                     Span::styled(format!("{} ", first.title), theme.accent),

@@ -94,7 +94,7 @@ fn traffic(app: &App) -> Option<Traffic> {
             };
             // The last line the event completes, as at the bottom of the
             // transcript; a burst of commands says how many came with it.
-            let lines = super::transcript::event_lines(app, s, event.seq);
+            let lines = app.world.index.event_lines(s, event.seq);
             let data = lines
                 .iter()
                 .filter(|&&i| index.lines[i].kind == LineKind::Data && index.lines[i].text != ".")

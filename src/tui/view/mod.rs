@@ -13,6 +13,7 @@ pub mod status;
 pub mod tabs;
 pub mod text;
 pub mod transcript;
+pub mod why;
 
 use ratatui::style::Style;
 use ratatui::widgets::{Block, BorderType};

@@ -1,6 +1,7 @@
 //! The transcript of the session on screen: `C:` and `S:` lines with
-//! their times, coloured by kind, the lines of the current event marked
-//! ▶ and highlighted, message data dimmed. One line of the wire is one row
+//! their times, coloured by kind, the line under the playhead marked ▶
+//! and highlighted (the other lines of its event marked ·), message data
+//! dimmed. One line of the wire is one row
 //! (the mouse relies on it): a long line ends in `…`, and the explanation
 //! pane below shows it whole.
 
@@ -38,13 +39,27 @@ pub fn visible(app: &App, height: usize) -> Vec<usize> {
     session.lines[start..end].to_vec()
 }
 
-/// The lines of `session` that event `seq` completes (indices into
-/// `Index::lines`), found by binary search rather than by a walk.
-pub fn event_lines<'a>(app: &'a App, session: &'a Session, seq: u64) -> &'a [usize] {
-    let lines = &app.world.index.lines;
-    let start = session.lines.partition_point(|&i| lines[i].seq < seq);
-    let end = session.lines.partition_point(|&i| lines[i].seq <= seq);
-    &session.lines[start..end]
+/// The lines under the playhead: the selected line, or for message data
+/// the whole run of it that the current event carried.
+fn selected_lines(app: &App, session: &Session) -> std::ops::Range<usize> {
+    let index = &app.world.index;
+    let Some(selected) = app.selected_line() else {
+        return 0..0;
+    };
+    let line = &index.lines[selected];
+    if line.kind != LineKind::Data {
+        return selected..selected + 1;
+    }
+    let mine = index.event_lines(session, line.seq);
+    let first = mine
+        .iter()
+        .rev()
+        .skip_while(|&&i| i > selected)
+        .take_while(|&&i| index.lines[i].kind == LineKind::Data)
+        .last()
+        .copied()
+        .unwrap_or(selected);
+    first..selected + 1
 }
 
 /// `[n] protocol: client → server`, with shorter names when the pane is
@@ -98,7 +113,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             _ => vec![
                 Line::styled("No session yet.", theme.dim),
                 Line::styled(
-                    "Space plays; → steps one event; ] jumps to the first session.",
+                    "Space plays; → steps one line or event; ] jumps to the first session.",
                     theme.dim,
                 ),
             ],
@@ -129,6 +144,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let rows = visible(app, height);
     let index = &app.world.index;
     let current = app.pos.checked_sub(1).map(|p| p as u64);
+    let selected = selected_lines(app, session);
     // Times as wide as the widest on screen, so the tags stay in a column.
     let time_w = rows
         .iter()
@@ -145,9 +161,15 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 (Dir::Down, LineKind::Reply { code }) => ("S:", theme.reply(code, &line.text)),
                 (Dir::Down, _) => ("S:", theme.base),
             };
-            let now = Some(line.seq) == current;
+            // ▶ the line read now; · the other lines of the same event.
+            let now = selected.contains(&i);
+            let marker = match (now, Some(line.seq) == current) {
+                (true, _) => "▶",
+                (false, true) => "·",
+                (false, false) => " ",
+            };
             let spans = vec![
-                Span::styled(if now { "▶" } else { " " }, theme.accent),
+                Span::styled(marker, theme.accent),
                 Span::styled(format!("{:>time_w$} ", line.at.to_string()), theme.dim),
                 Span::styled(format!("{tag} "), style),
                 Span::styled(line.text.clone(), style),
