@@ -18,7 +18,9 @@
 //!   `relay_networks` list loopback: they never match a real client;
 //! * dig finds example.net's MX over UDP and over TCP;
 //! * Ctrl-C (SIGINT) tells a client mid-session `421 4.3.2` and the server
-//!   exits 0; so does SIGTERM, which ends every test here.
+//!   exits 0; so does SIGTERM, which ends every test here;
+//! * the Received stamp is the real second the message arrived in, and
+//!   UIDL after a restart names new mail with ids the first run never used.
 //!
 //! A test whose outside program is missing says so loudly and passes;
 //! `.ci/run` installs them all and sets `MAILFLOW_REQUIRE_REAL_CLIENTS`,
@@ -824,4 +826,79 @@ fn a_long_answer_over_udp_is_truncated_and_dig_retries_over_tcp_rfc1035_4_2_1() 
         "700 octets come as three strings, two of them full:\n{whole}"
     );
     server.stop();
+}
+
+/// Whole Unix seconds now.
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// The stamp after the last `;` of the top Received field.
+fn received_stamp(message: &[u8]) -> Option<i64> {
+    header_fields(message)
+        .iter()
+        .find_map(|f| f.strip_prefix("Received: "))
+        .and_then(|r| r.rsplit(';').next())
+        .and_then(mailflow::mail::parse_rfc5322_date)
+}
+
+#[test]
+fn received_stamp_is_the_real_second_not_the_start_cut_to_a_second_rfc5321_4_4() {
+    let server = Server::start(&[]);
+    // A moment into the run, so that a start cut to its second would show.
+    std::thread::sleep(Duration::from_millis(600));
+    for round in 0..3 {
+        let tag = tag("stamp");
+        let before = unix_now();
+        normal_session(server.smtp, &tag);
+        let after = unix_now();
+        let got = wait_for_bob(server.pop3, &format!("Subject: {tag}"));
+        let stamp = received_stamp(&got).unwrap_or_else(|| {
+            panic!(
+                "no Received stamp to read:\n{}",
+                String::from_utf8_lossy(&got)
+            )
+        });
+        assert!(
+            (before..=after).contains(&stamp),
+            "round {round}: mx.example.net stamped {stamp}, but the message arrived in {before}..={after}:\n{}",
+            String::from_utf8_lossy(&got)
+        );
+        std::thread::sleep(Duration::from_millis(350));
+    }
+    server.stop();
+}
+
+#[test]
+fn uids_never_reused_across_serve_restarts_rfc1939_7() {
+    // A client that leaves mail on the server (mpop, fetchmail) skips a
+    // message whose unique-id it has seen: after a restart, new mail must
+    // come under new ids (RFC 1939 §7).
+    let uids = |tag: &str| -> Vec<String> {
+        let server = Server::start(&[]);
+        normal_session(server.smtp, tag);
+        wait_for_bob(server.pop3, &format!("Subject: {tag}"));
+        let mut pop = Pop3::login(server.pop3, "bob@example.net", "bob");
+        let uids: Vec<String> = pop.uidl().into_iter().map(|(_, id)| id).collect();
+        pop.quit();
+        server.stop();
+        uids
+    };
+    let first = uids(&tag("first-run"));
+    let second = uids(&tag("second-run"));
+    assert!(!first.is_empty() && !second.is_empty());
+    for id in first.iter().chain(&second) {
+        assert!(
+            (1..=70).contains(&id.len()) && id.bytes().all(|b| (0x21..=0x7e).contains(&b)),
+            "{id:?} is not 1 to 70 characters from 0x21 to 0x7E (RFC 1939 §7)"
+        );
+        assert!(id.starts_with("mx.example.net."), "{id:?}");
+    }
+    let reused: Vec<&String> = second.iter().filter(|id| first.contains(id)).collect();
+    assert!(
+        reused.is_empty(),
+        "the restarted server reused {reused:?} (first run {first:?}, second {second:?})"
+    );
 }

@@ -14,6 +14,10 @@
 //!   scenario's own `Bounced` expectation (exit 0) and by the run's output;
 //!   aiosmtpd takes no message.
 //!
+//! A world with externals runs on the wall clock: two runs of the shipped
+//! partner lesson into another `mailflow serve` (no outside program needed)
+//! give letters dated and stamped now, under different Message-IDs.
+//!
 //! A self-test first proves the sink itself with swaks, so that a broken
 //! sink is not taken for a bug in mailflow. The tests skip loudly when
 //! python3's aiosmtpd (or swaks) is missing; CI installs them.
@@ -323,4 +327,87 @@ fn the_shipped_partner_scenario_delivers_into_a_real_server() {
         "{envelope}"
     );
     assert!(contains(&content, "this message left the simulation."));
+}
+
+/// carol's server for the shipped partner lesson: another `mailflow
+/// serve`, so that this needs no outside program.
+const CAROLS_SERVER: &str = r#"(
+    title: "carol's real server",
+    run_for: "1h",
+    dns: [(name: "ns.partner.example", ip: "198.51.100.53", zones: [
+        (origin: "partner.example", records: [Mx("partner.example", 10, "mx.partner.example")]),
+    ])],
+    mtas: [(name: "mx.partner.example", ip: "198.51.100.25", domains: ["partner.example"],
+        mailboxes: {"carol@partner.example": "carol"})],
+    expect: [NotDelivered(to: "carol@partner.example")],
+)"#;
+
+fn unix_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
+}
+
+/// Two runs of the shipped partner lesson into a real server: each letter
+/// is dated and stamped today (not at the scenario's `start`, days before
+/// the real server's own stamp), and the two carry different Message-IDs
+/// (RFC 5322 §3.6.4: an id names one message, for ever).
+#[test]
+fn a_world_with_externals_dates_its_letters_now_and_never_repeats_a_message_id_rfc5322_3_6_4() {
+    let dir = TempDir::new("partner-twice");
+    let carols = dir.path().join("carol.ron");
+    std::fs::write(&carols, CAROLS_SERVER).unwrap();
+    let server = Server::start_scenario(
+        &carols.display().to_string(),
+        &["--node", "mx.partner.example"],
+    );
+    let shipped = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/real/partner.ron"
+    ))
+    .expect("scenarios/real/partner.ron");
+    let text = shipped.replace("\"127.0.0.1:8025\"", &format!("\"{}\"", server.smtp));
+    let before = unix_now();
+    for _ in 0..2 {
+        let ran = run_scenario(dir.path(), &text);
+        assert_eq!(ran.status.code(), Some(0), "{}", ran.both());
+    }
+    let after = unix_now();
+    let letters = maildrop(server.pop3, "carol@partner.example", "carol");
+    server.stop();
+    assert_eq!(letters.len(), 2, "carol should have one letter per run");
+    let mut ids = Vec::new();
+    for letter in &letters {
+        let fields = header_fields(letter);
+        let show = || String::from_utf8_lossy(letter).into_owned();
+        let stamps: Vec<i64> = fields
+            .iter()
+            .filter_map(|f| {
+                if let Some(date) = f.strip_prefix("Date: ") {
+                    return Some(date);
+                }
+                f.strip_prefix("Received: ")
+                    .and_then(|r| r.rsplit(';').next())
+            })
+            .map(|t| {
+                mailflow::mail::parse_rfc5322_date(t)
+                    .unwrap_or_else(|| panic!("{t:?} is no date:\n{}", show()))
+            })
+            .collect();
+        // carol's server's Received, smtp.example.org's, and the laptop's Date.
+        assert!(stamps.len() >= 3, "stamps missing:\n{}", show());
+        for stamp in stamps {
+            assert!(
+                (before..=after).contains(&stamp),
+                "stamp {stamp} is not in the runs' real time {before}..={after}:\n{}",
+                show()
+            );
+        }
+        let id = fields
+            .iter()
+            .find_map(|f| f.strip_prefix("Message-ID: "))
+            .unwrap_or_else(|| panic!("no Message-ID:\n{}", show()));
+        ids.push(id.to_owned());
+    }
+    assert_ne!(ids[0], ids[1], "two runs wrote one Message-ID");
 }

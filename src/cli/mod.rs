@@ -12,6 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+use crate::scenario::{Plan, bundled};
+
 /// A terminal mail-flow simulator: genuine SMTP between virtual hosts.
 #[derive(Debug, Parser)]
 #[command(name = "mailflow", version, about, long_about = None)]
@@ -41,6 +43,39 @@ enum Command {
     Check(check::Args),
     /// List the bundled scenarios.
     List,
+}
+
+/// Which scenario, with which seed: what `run` and `tui` both start from.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScenarioArgs {
+    /// A scenario file, or the name of a bundled one (see `mailflow list`).
+    #[arg(default_value = bundled::DEFAULT)]
+    pub scenario: String,
+    /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
+    #[arg(long)]
+    pub seed: Option<u64>,
+}
+
+impl ScenarioArgs {
+    /// The built-in scenario with its own seed.
+    pub fn first_minute() -> ScenarioArgs {
+        ScenarioArgs {
+            scenario: bundled::DEFAULT.to_owned(),
+            seed: None,
+        }
+    }
+
+    /// The validated plan, with `--seed` applied; on failure prints the
+    /// error, which names the place and what is wrong, and gives exit
+    /// code 2.
+    fn plan(&self) -> Result<Plan, ExitCode> {
+        let loaded = load(&self.scenario)?;
+        let mut plan = loaded.plan;
+        if let Some(seed) = self.seed {
+            plan.seed = seed;
+        }
+        Ok(plan)
+    }
 }
 
 /// Loads a scenario file or a bundled one; on failure prints the error,

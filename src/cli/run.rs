@@ -4,8 +4,9 @@
 
 use std::process::ExitCode;
 
+use super::ScenarioArgs;
 use crate::export;
-use crate::scenario::{self, bundled};
+use crate::scenario;
 use crate::sim::{self, Ending};
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -21,12 +22,8 @@ pub enum Format {
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A scenario file, or the name of a bundled one (see `mailflow list`).
-    #[arg(default_value = bundled::DEFAULT)]
-    pub scenario: String,
-    /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub world: ScenarioArgs,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
     /// Follow each SMTP command and reply with what it means (text format).
@@ -38,8 +35,7 @@ impl Args {
     /// What `mailflow` alone runs: the built-in scenario, explained.
     pub fn first_minute() -> Args {
         Args {
-            scenario: bundled::DEFAULT.to_owned(),
-            seed: None,
+            world: ScenarioArgs::first_minute(),
             format: Format::Text,
             explain: true,
         }
@@ -47,14 +43,10 @@ impl Args {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let loaded = match super::load(&args.scenario) {
-        Ok(loaded) => loaded,
+    let plan = match args.world.plan() {
+        Ok(plan) => plan,
         Err(code) => return code,
     };
-    let mut plan = loaded.plan;
-    if let Some(seed) = args.seed {
-        plan.seed = seed;
-    }
     if plan.has_externals() {
         let names: Vec<&str> = plan
             .externals

@@ -4,19 +4,16 @@
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
-use crate::scenario::{self, bundled};
+use super::ScenarioArgs;
+use crate::scenario;
 use crate::sim;
 use crate::trace::index::Index;
 use crate::tui::{self, Theme, World};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// A scenario file, or the name of a bundled one (see `mailflow list`).
-    #[arg(default_value = bundled::DEFAULT)]
-    pub scenario: String,
-    /// Replace the scenario's seed.
-    #[arg(long)]
-    pub seed: Option<u64>,
+    #[command(flatten)]
+    pub world: ScenarioArgs,
     /// dark, light (for projectors), high-contrast or mono. NO_COLOR wins.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Theme::NAMES))]
     pub theme: Option<String>,
@@ -25,28 +22,23 @@ pub struct Args {
 impl Args {
     pub fn first_minute() -> Args {
         Args {
-            scenario: bundled::DEFAULT.to_owned(),
-            seed: None,
+            world: ScenarioArgs::first_minute(),
             theme: None,
         }
     }
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let loaded = match super::load(&args.scenario) {
-        Ok(loaded) => loaded,
+    let plan = match args.world.plan() {
+        Ok(plan) => plan,
         Err(code) => return code,
     };
     if !std::io::stdout().is_terminal() {
         eprintln!(
             "mailflow tui needs a terminal; for text use `mailflow run {}`",
-            args.scenario
+            args.world.scenario
         );
         return ExitCode::from(2);
-    }
-    let mut plan = loaded.plan;
-    if let Some(seed) = args.seed {
-        plan.seed = seed;
     }
     let run = sim::run(&plan);
     let verdicts = scenario::expect::check(&plan.expect, &run.trace);

@@ -3,15 +3,18 @@
 //! sans-IO protocol machines in a thin async driver.
 //!
 //! * `activity`: how the world knows that nothing is left to do
+//! * `epoch`: the real time at the world's zero, and the run's id
 //! * `pump`: drives an SMTP server or client machine over a stream
 //! * `resolve`: a host's stub resolver over datagrams
 //! * `dns_server`, `mta`, `mua`: the three kinds of host
 
 pub mod activity;
 pub mod dns_server;
+pub mod epoch;
 pub mod mta;
 pub mod mua;
 pub mod pump;
 pub mod resolve;
 
 pub use activity::Activity;
+pub use epoch::Epoch;

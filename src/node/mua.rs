@@ -10,9 +10,9 @@ use tokio::time::sleep_until;
 
 use crate::mail::{Draft, Headers, NamedMailbox, compose, message_id};
 use crate::net::NetHandle;
-use crate::node::Activity;
 use crate::node::pump::{drive, drive_with};
 use crate::node::resolve::StubResolver;
+use crate::node::{Activity, Epoch};
 use crate::pop3::{ClientConfig as Pop3Config, Pop3Client, Pop3ClientEvent};
 use crate::smtp::client::{ClientConfig, Transaction};
 use crate::smtp::{ClientSession, ForwardPath, Mailbox, ReversePath};
@@ -43,7 +43,9 @@ pub struct MuaConfig {
     pub keep_on_server: bool,
     pub pipelining: bool,
     pub resolver: Option<IpAddr>,
-    pub start_unix: i64,
+    /// Dates and, in a world that meets real machines, the run id that
+    /// keeps Message-IDs apart from other runs'.
+    pub epoch: Epoch,
 }
 
 /// Schedules every send and fetch of this client.
@@ -79,13 +81,27 @@ fn mailboxes(list: &[String]) -> Vec<NamedMailbox> {
         .collect()
 }
 
+/// The Message-ID's left part (RFC 5322 §3.6.4): unique per host through
+/// the date and the message's number, and, where real servers keep what
+/// this world sends, through the run id too: two runs of one scenario
+/// write different messages.
+fn local_part(date: i64, n: usize, run: Option<&str>) -> String {
+    match run {
+        Some(run) => format!("{date}.{n}.{run}"),
+        None => format!("{date}.{n}"),
+    }
+}
+
 /// Writes message number `n` and submits it.
 async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize) {
     let Ok(from) = Mailbox::parse(&config.account) else {
         return;
     };
-    let date = config.start_unix + net.now().0.as_secs() as i64;
-    let id = message_id(&format!("{date}.{n}"), &config.hostname);
+    let date = config.epoch.unix_seconds(net.now());
+    let id = message_id(
+        &local_part(date, n, config.epoch.run_id()),
+        &config.hostname,
+    );
     let draft = Draft {
         from: NamedMailbox::new(from.clone()),
         to: mailboxes(&message.to),
@@ -159,4 +175,18 @@ async fn fetch(net: &NetHandle, config: &MuaConfig) {
         }
     })
     .await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn message_ids_carry_the_run_id_only_when_there_is_one_rfc5322_3_6_4() {
+        assert_eq!(local_part(1_796_115_600, 1, None), "1796115600.1");
+        assert_eq!(
+            local_part(1_796_115_600, 2, Some("k3x9a0")),
+            "1796115600.2.k3x9a0"
+        );
+    }
 }

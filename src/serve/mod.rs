@@ -27,6 +27,7 @@ use thiserror::Error;
 use crate::dns::Authority;
 use crate::net::Limits;
 use crate::scenario::plan::{HostIndex, Plan, PlanHost};
+use crate::sim::Clock;
 use crate::trace::{Event, HostId, Role, Trace};
 
 /// How long open sessions get to say goodbye after a stop.
@@ -170,11 +171,6 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
     options.pop3 = options.pop3.filter(|_| has_mailboxes);
     let sockets = Sockets::bind(&options)?;
     let outside = add_outside(&mut plan);
-    // Real clients read the Date and Received headers of today, not of
-    // the lesson's made-up morning.
-    plan.start_unix = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(plan.start_unix, |d| d.as_secs() as i64);
     let mut exposed = Vec::new();
     let name = |i: HostIndex| plan.hosts[i].name.clone();
     if let Some(l) = &sockets.smtp {
@@ -355,7 +351,10 @@ impl World {
         let runtime = crate::sim::runtime(false);
         let local = tokio::task::LocalSet::new();
         local.block_on(&runtime, async move {
-            let built = crate::sim::build(&self.plan);
+            // Real clients read the Date and Received stamps of today (not
+            // of the lesson's made-up morning), and keep unique-ids across
+            // restarts: the wall clock gives both.
+            let built = crate::sim::build(&self.plan, Clock::Wall);
             let network = built.network;
             network.stream_to(tx, self.lossy);
             let _ = header_tx.send(network.header());

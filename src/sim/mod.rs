@@ -3,9 +3,12 @@
 //! clock jumps to the next timer whenever every task waits. Hours of
 //! retries take milliseconds, and the same seed gives the same trace.
 //!
-//! A world with real machines in it (`externals`) runs on the wall clock
-//! instead: a real server answers in real time, and a paused clock would
-//! time it out while it thinks. Such a run is not reproducible.
+//! A world with real machines in it (`externals`, or `mailflow serve`)
+//! runs on the wall clock instead: a real server answers in real time, and
+//! a paused clock would time it out while it thinks. Such a run is not
+//! reproducible, and must not pretend to be: its Date and Received stamps
+//! are today's, and its Message-IDs and POP3 unique-ids carry a run id so
+//! that no real server or client meets the same id twice (see `Epoch`).
 
 use std::time::Duration;
 
@@ -15,7 +18,7 @@ use std::rc::Rc;
 use crate::net::{Link, Network, Window};
 use crate::node::mta::{self, MtaConfig};
 use crate::node::mua::{self, MuaConfig, Outgoing};
-use crate::node::{Activity, dns_server};
+use crate::node::{Activity, Epoch, dns_server};
 use crate::scenario::Plan;
 use crate::trace::{HostId, HostInfo, SimTime, Trace};
 
@@ -45,11 +48,42 @@ fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
         .collect()
 }
 
+/// Which clock a world runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Clock {
+    /// Paused and jumping: the scenario's start, reproducible per seed.
+    Simulated,
+    /// Real time, for a world that meets real machines.
+    Wall,
+}
+
+impl Clock {
+    /// The clock `mailflow run` gives a plan: the wall clock as soon as a
+    /// real machine is in it.
+    pub fn of(plan: &Plan) -> Clock {
+        if plan.has_externals() {
+            Clock::Wall
+        } else {
+            Clock::Simulated
+        }
+    }
+
+    /// Where this clock's zero stands in real time, read now: call it
+    /// just before the network starts counting.
+    fn epoch(self, plan: &Plan) -> Epoch {
+        match self {
+            Clock::Simulated => Epoch::simulated(plan.start_unix),
+            Clock::Wall => Epoch::wall_clock(),
+        }
+    }
+}
+
 /// Runs the plan to completion (or to its run limit).
 pub fn run(plan: &Plan) -> Run {
-    let runtime = runtime(!plan.has_externals());
+    let clock = Clock::of(plan);
+    let runtime = runtime(clock == Clock::Simulated);
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, world(plan))
+    local.block_on(&runtime, world(plan, clock))
 }
 
 /// A current-thread runtime; `paused` for the simulated clock.
@@ -68,8 +102,8 @@ pub struct Built {
     pub activity: Activity,
 }
 
-async fn world(plan: &Plan) -> Run {
-    let Built { network, activity } = build(plan);
+async fn world(plan: &Plan, clock: Clock) -> Run {
+    let Built { network, activity } = build(plan, clock);
     // Let every task start (and open its jobs) before looking for quiet.
     tokio::task::yield_now().await;
     let ending = tokio::select! {
@@ -86,8 +120,9 @@ async fn world(plan: &Plan) -> Run {
 }
 
 /// Builds the network and starts every node. Call it inside the `LocalSet`
-/// of the runtime that will run the world: the nodes are its tasks.
-pub fn build(plan: &Plan) -> Built {
+/// of the runtime that will run the world (paused for `Clock::Simulated`):
+/// the nodes are its tasks.
+pub fn build(plan: &Plan, clock: Clock) -> Built {
     let hosts: Vec<HostInfo> = plan
         .hosts
         .iter()
@@ -107,6 +142,8 @@ pub fn build(plan: &Plan) -> Built {
         latency: plan.latency,
         ..Link::default()
     };
+    // Read together, so that the world's zero is this instant in both.
+    let epoch = clock.epoch(plan);
     let network = Network::new(hosts, down, default_link.clone(), plan.seed);
     for l in &plan.links {
         let link = Link {
@@ -154,7 +191,7 @@ pub fn build(plan: &Plan) -> Built {
             pipelining: m.pipelining,
             keep_bare_line_endings: m.keep_bare_line_endings,
             resolver: plan.hosts[m.host].resolver,
-            start_unix: plan.start_unix,
+            epoch: epoch.clone(),
         };
         mta::spawn(handle(m.host), config, activity.clone());
     }
@@ -181,9 +218,116 @@ pub fn build(plan: &Plan) -> Built {
             keep_on_server: c.keep_on_server,
             pipelining: c.pipelining,
             resolver: plan.hosts[c.host].resolver,
-            start_unix: plan.start_unix,
+            epoch: epoch.clone(),
         };
         mua::spawn(handle(c.host), config, &activity);
     }
     Built { network, activity }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mail::{Headers, parse_rfc5322_date};
+    use crate::trace::EventKind;
+
+    /// alice writes to bob on her own server; `externals` names a real
+    /// machine (on loopback, never contacted: the mail stays local), which
+    /// is enough to put the world on the wall clock.
+    fn local_mail(real: bool) -> Plan {
+        let (zone, externals) = if real {
+            (
+                r#"(origin: "partner.example", records: [Mx("partner.example", 10, "mx.partner.example")]),"#,
+                r#"(name: "mx.partner.example", ip: "203.0.113.25", address: "127.0.0.1:9")"#,
+            )
+        } else {
+            ("", "")
+        };
+        let source = format!(
+            r#"(
+    title: "local mail",
+    start: "2026-12-01 09:00:00",
+    run_for: "1m",
+    dns: [(name: "ns.example.org", ip: "192.0.2.53", zones: [
+        (origin: "example.org", records: [Mx("example.org", 10, "smtp.example.org")]),
+        {zone}
+    ])],
+    mtas: [(name: "smtp.example.org", ip: "192.0.2.25", domains: ["example.org"],
+        mailboxes: {{"alice@example.org": "alice", "bob@example.org": "bob"}}, submission: true)],
+    externals: [{externals}],
+    clients: [(name: "laptop.example.org", ip: "192.0.2.10", account: "alice@example.org",
+        password: "alice", server: "smtp.example.org",
+        send: [(to: ["bob@example.org"], subject: "hi", body: "hi")])],
+)"#
+        );
+        crate::scenario::parse(&source, "local.ron")
+            .unwrap_or_else(|e| panic!("{e}"))
+            .plan
+    }
+
+    /// What bob's mailbox got: (Date, Received stamp, Message-ID, uid).
+    fn delivered(plan: &Plan) -> (i64, i64, String, String) {
+        let run = run(plan);
+        let (content, uid) = run
+            .trace
+            .events()
+            .iter()
+            .find_map(|e| match &e.kind {
+                EventKind::Delivered { content, uid, .. } => {
+                    Some((content.as_bytes().to_vec(), uid.clone()))
+                }
+                _ => None,
+            })
+            .expect("bob's message is delivered");
+        let headers = Headers::parse(&content);
+        let date = headers
+            .get("Date")
+            .and_then(parse_rfc5322_date)
+            .expect("a Date field");
+        let received = headers
+            .get("Received")
+            .and_then(|r| r.rsplit(';').next())
+            .and_then(parse_rfc5322_date)
+            .expect("a Received stamp");
+        let id = headers.message_id().expect("a Message-ID").to_owned();
+        (date, received, id, uid)
+    }
+
+    fn unix_now() -> i64 {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64)
+    }
+
+    #[test]
+    fn a_simulated_world_dates_from_its_start_and_repeats_its_ids() {
+        let plan = local_mail(false);
+        assert_eq!(Clock::of(&plan), Clock::Simulated);
+        let (date, received, id, uid) = delivered(&plan);
+        assert_eq!(date, plan.start_unix);
+        assert!((date..date + 5).contains(&received), "{received}");
+        assert_eq!(uid, "smtp.example.org.1");
+        assert_eq!(delivered(&plan), (date, received, id, uid));
+    }
+
+    #[test]
+    fn a_world_with_externals_stamps_real_time_and_never_repeats_a_message_id_rfc5322_3_6_4() {
+        let plan = local_mail(true);
+        assert_eq!(Clock::of(&plan), Clock::Wall);
+        let before = unix_now();
+        let (date, received, first_id, first_uid) = delivered(&plan);
+        let (_, _, second_id, second_uid) = delivered(&plan);
+        let after = unix_now();
+        for stamp in [date, received] {
+            assert!(
+                (before..=after).contains(&stamp),
+                "stamp {stamp} is not now ({before}..={after})"
+            );
+        }
+        assert_ne!(first_id, second_id, "two runs wrote the same Message-ID");
+        assert_ne!(
+            first_uid, second_uid,
+            "two runs gave the same POP3 unique-id"
+        );
+    }
 }

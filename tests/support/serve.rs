@@ -1175,6 +1175,21 @@ impl Pop3 {
             .collect()
     }
 
+    /// UIDL: (number, unique-id) of every message (RFC 1939 §7).
+    #[track_caller]
+    pub fn uidl(&mut self) -> Vec<(usize, String)> {
+        self.ok("UIDL");
+        let text = String::from_utf8_lossy(&self.multiline()).into_owned();
+        text.lines()
+            .map(|l| {
+                let mut w = l.split_whitespace();
+                let n = w.next().and_then(|n| n.parse().ok());
+                let id = w.next().map(str::to_owned);
+                n.zip(id).unwrap_or_else(|| panic!("bad UIDL line {l:?}"))
+            })
+            .collect()
+    }
+
     /// RETR n: the message, unstuffed.
     #[track_caller]
     pub fn retr(&mut self, n: usize) -> Vec<u8> {

@@ -56,8 +56,9 @@ pub struct MtaConfig {
     pub keep_bare_line_endings: bool,
     /// The DNS server to ask.
     pub resolver: Option<IpAddr>,
-    /// Unix time of the simulation's start, for header dates.
-    pub start_unix: i64,
+    /// The real time at the world's zero, for header dates, and the run
+    /// id that keeps POP3 unique-ids apart across runs.
+    pub epoch: crate::node::Epoch,
 }
 
 /// A message in a mailbox.
@@ -111,7 +112,8 @@ impl MtaState {
         content: Vec<u8>,
     ) {
         self.next_uid += 1;
-        let uid = format!("{}.{}", self.config.hostname, self.next_uid);
+        let run = self.config.epoch.run_id();
+        let uid = pop3::unique_id(&self.config.hostname, run, self.next_uid);
         let content: Arc<[u8]> = Arc::from(content);
         net.record(EventKind::Delivered {
             host: net.host(),
@@ -139,10 +141,10 @@ pub(crate) struct Mta {
 }
 
 impl Mta {
-    /// Seconds since the Unix epoch in simulated time.
+    /// Seconds since the Unix epoch in the world's time.
     pub fn unix_now(&self) -> i64 {
         let config = &self.state.borrow().config;
-        config.start_unix + self.net.now().0.as_secs() as i64
+        config.epoch.unix_seconds(self.net.now())
     }
 }
 
