@@ -133,12 +133,19 @@ pub enum Kind {
     Header,
     /// A queue or delivery fact of a run: `queued`, `deferred`, `bounced`.
     Delivery,
+    /// What happens to a TCP connection: `connect`, `connection refused`,
+    /// `close`.
+    Connection,
+    /// The mail system as a whole: who does what (MUA, MSA, MTA, MDA),
+    /// which port serves which job, IMAP beside POP3.
+    MailSystem,
 }
 
 impl Kind {
     /// Every kind, in the order `mailflow explain --list` shows them:
-    /// SMTP, POP3, DNS, then the message and the queue.
-    pub const ALL: [Kind; 16] = [
+    /// SMTP, POP3, DNS, then the message, the queue, connections and the
+    /// mail system.
+    pub const ALL: [Kind; 18] = [
         Kind::Command,
         Kind::Extension,
         Kind::Reply,
@@ -155,10 +162,13 @@ impl Kind {
         Kind::DnsConcept,
         Kind::Header,
         Kind::Delivery,
+        Kind::Connection,
+        Kind::MailSystem,
     ];
 
     /// The protocol entries of this kind explain; `None` for the message's
-    /// header fields and the queue, which every protocol shares.
+    /// header fields, the queue, connections and the mail system as a
+    /// whole, which every protocol shares.
     pub fn protocol(self) -> Option<Protocol> {
         match self {
             Kind::Command
@@ -172,7 +182,7 @@ impl Kind {
                 Some(Protocol::Pop3)
             }
             Kind::DnsRecord | Kind::DnsRcode | Kind::DnsConcept => Some(Protocol::Dns),
-            Kind::Header | Kind::Delivery => None,
+            Kind::Header | Kind::Delivery | Kind::Connection | Kind::MailSystem => None,
         }
     }
 
@@ -195,6 +205,8 @@ impl Kind {
             Kind::DnsConcept => "DNS concept",
             Kind::Header => "header field",
             Kind::Delivery => "queue and delivery",
+            Kind::Connection => "connection event",
+            Kind::MailSystem => "mail system",
         }
     }
 
@@ -217,6 +229,8 @@ impl Kind {
             Kind::DnsConcept => "DNS concepts",
             Kind::Header => "Header fields of the message",
             Kind::Delivery => "Queue and delivery",
+            Kind::Connection => "Connections (TCP): connect, refused, close",
+            Kind::MailSystem => "The mail system: roles, ports, IMAP",
         }
     }
 
@@ -232,7 +246,8 @@ impl Kind {
             Kind::Concept | Kind::Pop3Concept | Kind::DnsConcept => "When it matters",
             Kind::DnsRecord => "When it is looked up",
             Kind::Header => "When it is written",
-            Kind::Delivery => "When it happens",
+            Kind::Delivery | Kind::Connection => "When it happens",
+            Kind::MailSystem => "When it matters",
         }
     }
 
@@ -253,7 +268,9 @@ impl Kind {
             | Kind::Pop3Concept
             | Kind::DnsConcept
             | Kind::Header
-            | Kind::Delivery => "What happens next",
+            | Kind::Delivery
+            | Kind::Connection
+            | Kind::MailSystem => "What happens next",
         }
     }
 }
