@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use mailflow::explain::Catalog;
+use mailflow::explain::{Catalog, Kind};
 use mailflow::smtp::client::{ClientConfig, ClientEvent, Outcome, Reason, Transaction};
 use mailflow::smtp::server::BareLineEndings;
 use mailflow::smtp::{
@@ -182,4 +182,272 @@ fn every_client_local_reason_is_in_the_catalog() {
         .filter(|t| catalog.lookup(t).is_none())
         .collect();
     assert!(missing.is_empty(), "not in assets/explain.ron: {missing:?}");
+}
+
+/// One event of every kind the trace knows. The `match` in
+/// [`is_listed`] has no wildcard, so a new `EventKind` variant stops this
+/// file compiling until it is added here, and then its topic is checked.
+fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
+    use mailflow::trace::{Attempt, ConnId, Dir, EventKind, HostId, Payload, Protocol, SimTime};
+    let (host, conn, at) = (HostId(0), ConnId(1), SimTime(Duration::from_secs(1)));
+    let attempt = || Attempt {
+        rcpt: "<bob@example.net>".into(),
+        reason: "450 4.2.0 Greylisted".into(),
+    };
+    let kinds = vec![
+        EventKind::Connect {
+            conn,
+            from: host,
+            to: HostId(1),
+            port: 25,
+            protocol: Protocol::Smtp,
+            real: None,
+        },
+        EventKind::Accept { conn },
+        EventKind::Refused { conn },
+        EventKind::Unreachable { conn },
+        EventKind::NoRoute {
+            from: host,
+            ip: std::net::IpAddr::from([192, 0, 2, 99]),
+            port: 25,
+        },
+        EventKind::Bytes {
+            conn,
+            dir: Dir::Up,
+            arrives: at,
+            data: Payload(b"QUIT\r\n"[..].into()),
+        },
+        EventKind::Close {
+            conn,
+            dir: Dir::Down,
+            arrives: at,
+        },
+        EventKind::Datagram {
+            from: host,
+            from_port: 5353,
+            to: HostId(1),
+            to_port: 53,
+            arrives: None,
+            data: Payload(b""[..].into()),
+        },
+        EventKind::Composed {
+            host,
+            message_id: "<1@example.org>".into(),
+            from: "<alice@example.org>".into(),
+            rcpts: vec!["<bob@example.net>".into()],
+        },
+        EventKind::Queued {
+            host,
+            queue_id: "MX0001".into(),
+            message_id: "<1@example.org>".into(),
+            from: "<alice@example.org>".into(),
+            rcpts: vec!["<bob@example.net>".into()],
+            conn: Some(conn),
+        },
+        EventKind::Attempting {
+            host,
+            queue_id: "MX0001".into(),
+            conn,
+            rcpts: vec!["<bob@example.net>".into()],
+        },
+        EventKind::Relayed {
+            host,
+            queue_id: "MX0001".into(),
+            rcpts: vec!["<bob@example.net>".into()],
+            to: HostId(1),
+        },
+        EventKind::Delivered {
+            host,
+            queue_id: "MX0001".into(),
+            mailbox: "bob".into(),
+            uid: "1".into(),
+            message_id: "<1@example.org>".into(),
+            content: Payload(b"Subject: hi\r\n\r\nhi\r\n"[..].into()),
+        },
+        EventKind::Deferred {
+            host,
+            queue_id: "MX0001".into(),
+            attempts: vec![attempt()],
+            retry_at: at,
+            attempt: 1,
+        },
+        EventKind::Dequeued {
+            host,
+            queue_id: "MX0001".into(),
+        },
+        EventKind::Removed {
+            host,
+            mailbox: "bob".into(),
+            uids: vec!["1".into()],
+        },
+        EventKind::Bounced {
+            host,
+            queue_id: "MX0001".into(),
+            failures: vec![attempt()],
+            dsn_queue_id: Some("MX0002".into()),
+        },
+        EventKind::Expired {
+            host,
+            queue_id: "MX0001".into(),
+            rcpts: vec!["<bob@example.net>".into()],
+        },
+        EventKind::LoopDetected {
+            host,
+            queue_id: "MX0001".into(),
+            hops: 10,
+        },
+        EventKind::Resolved {
+            host,
+            name: "example.net".into(),
+            qtype: "MX".into(),
+            outcome: "NXDOMAIN".into(),
+        },
+        EventKind::Retrieved {
+            host,
+            mailbox: "bob".into(),
+            uid: "1".into(),
+            message_id: None,
+        },
+        EventKind::Wake {
+            host,
+            why: "retry MX0001".into(),
+        },
+    ];
+    assert!(kinds.iter().all(is_listed));
+    kinds
+}
+
+/// Exhaustive on purpose: see [`one_event_of_each_kind`].
+fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
+    use mailflow::trace::EventKind as K;
+    match kind {
+        K::Connect { .. }
+        | K::Accept { .. }
+        | K::Refused { .. }
+        | K::Unreachable { .. }
+        | K::NoRoute { .. }
+        | K::Bytes { .. }
+        | K::Close { .. }
+        | K::Datagram { .. }
+        | K::Composed { .. }
+        | K::Queued { .. }
+        | K::Attempting { .. }
+        | K::Relayed { .. }
+        | K::Delivered { .. }
+        | K::Deferred { .. }
+        | K::Dequeued { .. }
+        | K::Removed { .. }
+        | K::Bounced { .. }
+        | K::Expired { .. }
+        | K::LoopDetected { .. }
+        | K::Resolved { .. }
+        | K::Retrieved { .. }
+        | K::Wake { .. } => true,
+    }
+}
+
+#[test]
+fn every_event_kind_has_an_entry() {
+    use mailflow::trace::EventKind;
+    let catalog = Catalog::builtin();
+    let kinds = one_event_of_each_kind();
+    assert_eq!(kinds.len(), 22);
+    for kind in &kinds {
+        match mailflow::trace::describe::topic(kind) {
+            Some(topic) => {
+                assert!(
+                    catalog.lookup(topic).is_some(),
+                    "no entry for the event topic {topic:?}"
+                );
+                assert!(catalog.explain_event(topic).is_some(), "{topic}");
+            }
+            // Wire bytes are explained line by line, datagrams by their summary.
+            None => assert!(
+                matches!(kind, EventKind::Bytes { .. } | EventKind::Datagram { .. }),
+                "{kind:?} has no topic"
+            ),
+        }
+    }
+}
+
+#[test]
+fn every_event_entry_says_why_now() {
+    // The pane shows `when` beside an event: it must be the event's own
+    // entry, not a neighbour's, for the kinds students stop on.
+    let catalog = Catalog::builtin();
+    for (topic, word) in [
+        ("retry", "timer"),
+        ("connect", "When"),
+        ("close", "QUIT"),
+        ("deferred", "Now because"),
+        ("bounced", "Now because"),
+    ] {
+        let entry = catalog.lookup(topic).expect(topic);
+        assert_eq!(entry.topic, topic);
+        assert!(entry.when.contains(word), "{topic}: {:?}", entry.when);
+    }
+}
+
+#[test]
+fn every_ehlo_keyword_the_server_can_advertise_has_an_entry_rfc5321_4_1_1_1() {
+    use mailflow::smtp::Reply;
+    use mailflow::smtp::extensions::{Extensions, Mechanism};
+    let catalog = Catalog::builtin();
+    // Every field set, and no `..Default`: a new extension must be added here.
+    let all = Extensions {
+        size: Some(10_485_760),
+        pipelining: true,
+        eight_bit_mime: true,
+        enhanced_status_codes: true,
+        smtputf8: true,
+        auth: vec![Mechanism::Plain, Mechanism::Login],
+        starttls: true,
+    };
+    let mut lines = vec!["mx.example.net".to_string()];
+    lines.extend(all.to_lines());
+    let reply = Reply::multiline(250, None, lines);
+    assert_eq!(
+        Extensions::from_ehlo(&reply),
+        all,
+        "the walk covers every keyword"
+    );
+    for line in reply.to_string().lines().skip(1) {
+        let found = catalog.explain_line(line);
+        let first = found
+            .first()
+            .unwrap_or_else(|| panic!("{line:?} is unexplained"));
+        // STARTTLS and AUTH are commands as well as keywords.
+        assert!(
+            matches!(first.kind, Kind::Extension | Kind::Command),
+            "{line:?} opens {:?}",
+            first.topic
+        );
+    }
+    // Keywords real servers send beside mailflow's own ("250-AUTH PLAIN"
+    // explains AUTH, then the mechanism).
+    for keyword in [
+        "DSN",
+        "CHUNKING",
+        "BINARYMIME",
+        "STARTTLS",
+        "AUTH PLAIN",
+        "AUTH LOGIN",
+    ] {
+        let found = catalog.explain_line(&format!("250-{keyword}"));
+        assert!(
+            found.iter().any(|entry| entry.topic == keyword),
+            "250-{keyword}: {:?}",
+            found.iter().map(|e| &e.topic).collect::<Vec<_>>()
+        );
+    }
+}
+
+#[test]
+fn every_see_also_leads_to_an_entry() {
+    let catalog = Catalog::builtin();
+    for entry in catalog.entries() {
+        for see in &entry.see {
+            assert!(catalog.lookup(see).is_some(), "{}: {see:?}", entry.topic);
+        }
+    }
 }

@@ -851,7 +851,9 @@ fn queue_and_header_entries_cite_their_sections() {
     }
     for (alias, topic) in [
         ("bounce", "bounced"),
-        ("DSN", "bounced"),
+        // A DSN is the report; "DSN" alone is the EHLO keyword of the
+        // extension (catalog audit §1 #16), which has its own entry.
+        ("DSN message", "bounced"),
         ("queue", "queued"),
         ("relay_domains", "backup MX"),
         ("max_age", "expired"),
@@ -898,7 +900,7 @@ fn every_kind_has_entries_and_a_heading_of_its_own() {
         assert!(!headings.contains(&kind.plural()), "{kind:?}");
         headings.push(kind.plural());
         if let Some(protocol) = kind.protocol() {
-            assert!(Protocol::ALL.contains(&protocol));
+            assert!(Protocol::EXPLAINED.contains(&protocol));
         }
     }
     assert_eq!(Protocol::parse("POP"), Some(Protocol::Pop3));
@@ -1054,6 +1056,328 @@ fn texts_may_span_lines_and_are_rewrapped() {
     );
 }
 
+#[test]
+fn an_empty_seen_or_short_is_rejected() {
+    for field in ["seen", "short"] {
+        let text = one_entry(&format!("{GOOD_FIELDS}\n        {field}: \" \","));
+        let error = Catalog::from_ron(&text).err();
+        assert!(
+            matches!(&error, Some(CatalogError::EmptyField { field: f, .. }) if *f == field),
+            "{field}: {error:?}"
+        );
+    }
+}
+
+#[test]
+fn seen_gets_its_own_heading_and_short_stays_out_of_the_full_text() {
+    let text = one_entry(&format!(
+        "{GOOD_FIELDS}\n        seen: \"Postfix: `550 5.1.1 nope`\",\n        short: \"No mailbox.\","
+    ));
+    let catalog = Catalog::from_ron(&text).unwrap_or_else(|e| panic!("{e}"));
+    let entry = catalog.lookup("550").unwrap_or_else(|| panic!("550 loads"));
+    let rendered = render_text(entry);
+    assert!(
+        rendered.contains("Seen in real logs\n  Postfix: `550 5.1.1 nope`\n"),
+        "{rendered}"
+    );
+    assert!(!rendered.contains("No mailbox."), "{rendered}");
+    assert_eq!(entry.short_meaning(), "No mailbox.");
+}
+
+// ---------------------------------------------------------------------------
+// The catalog audit: statements fixed, topics added, the pane's short form
+
+#[test]
+fn short_meaning_is_short_or_the_whole_meaning() {
+    let mut shorts = 0;
+    for entry in catalog().entries() {
+        let meaning_words = entry.meaning.split_whitespace().count();
+        match &entry.short {
+            Some(short) => {
+                shorts += 1;
+                let words = short.split_whitespace().count();
+                assert!(words <= 25, "{}: short has {words} words", entry.topic);
+                assert!(
+                    words < meaning_words,
+                    "{}: short is not shorter",
+                    entry.topic
+                );
+                assert_eq!(entry.short_meaning(), short);
+            }
+            None => {
+                assert!(
+                    meaning_words <= 40,
+                    "{}: a meaning of {meaning_words} words needs a `short`",
+                    entry.topic
+                );
+                assert_eq!(entry.short_meaning(), entry.meaning);
+            }
+        }
+    }
+    assert!(shorts > 20, "{shorts}");
+}
+
+#[test]
+fn vrfy_switched_off_is_252_rfc5321_3_5_3_and_7_3() {
+    let vrfy = entry("VRFY");
+    assert!(vrfy.next.contains("MUST answer 252"), "{}", vrfy.next);
+    assert!(vrfy.rfc.contains("§7.3"), "{}", vrfy.rfc);
+    // 551 refuses and names the address to try; only 251 forwards (§3.4).
+    assert!(!vrfy.next.contains("251 or 551"), "{}", vrfy.next);
+    assert!(
+        vrfy.next.contains("551 when it would refuse"),
+        "{}",
+        vrfy.next
+    );
+    let not_offered = entry("502");
+    assert!(
+        not_offered.meaning.contains("252"),
+        "{}",
+        not_offered.meaning
+    );
+    assert!(!not_offered.meaning.contains("VRFY switched off,"));
+    assert!(
+        entry("VRFY")
+            .seen
+            .as_deref()
+            .is_some_and(|s| s.contains("502 5.5.1"))
+    );
+}
+
+#[test]
+fn nxdomain_from_a_recursive_resolver_has_no_aa_rfc1035_4_1_1() {
+    let nxdomain = entry("NXDOMAIN");
+    assert!(
+        nxdomain.meaning.contains("recursive resolver"),
+        "{}",
+        nxdomain.meaning
+    );
+    assert!(
+        nxdomain.meaning.contains("AA clear"),
+        "{}",
+        nxdomain.meaning
+    );
+    assert!(!nxdomain.meaning.contains("Only an authority may say so"));
+    assert!(
+        !entry("AA")
+            .when
+            .contains("only counts when it comes from an authority")
+    );
+}
+
+#[test]
+fn postfix_554_at_rcpt_is_named_rfc5321_3_6_2() {
+    for topic in ["554", "5.7.1"] {
+        let found = entry(topic);
+        assert!(
+            found.when.contains("RCPT") && found.when.contains("Postfix"),
+            "{topic}"
+        );
+        assert!(
+            found
+                .seen
+                .as_deref()
+                .is_some_and(|s| s.contains("554 5.7.1")),
+            "{topic}"
+        );
+    }
+}
+
+#[test]
+fn rset_with_arguments_is_501_rfc5321_4_3_2() {
+    let rset = entry("RSET");
+    assert!(!rset.next.starts_with("Always 250"), "{}", rset.next);
+    assert!(rset.next.contains("SHOULD answer 501"), "{}", rset.next);
+}
+
+#[test]
+fn should_is_not_written_as_must_rfc5321_4_2_1_and_4_5_5() {
+    assert!(entry("5yz").next.contains("SHOULD NOT repeat"));
+    assert!(entry("null reverse-path").next.contains("SHOULD NOT reply"));
+    assert!(!entry("SERVFAIL").next.contains("must never bounce"));
+    assert!(entry("POP3 PASS").meaning.contains("may take spaces"));
+}
+
+#[test]
+fn smaller_audit_points_are_fixed() {
+    assert!(entry("553").meaning.contains("SMTPUTF8 server"));
+    assert!(entry("expired").next.contains("actually met"));
+    assert!(entry("Bcc").next.contains("at most one recipient"));
+    assert!(entry("null MX").next.contains("bounce with status 5.1.10"));
+    assert!(!entry("DNS retransmission").title.contains("new id"));
+    assert!(entry("timeouts").meaning.contains("should wait at least"));
+    assert!(
+        entry("limits")
+            .meaning
+            .contains("counting the angle brackets")
+    );
+    assert!(entry("530").when.contains("STARTTLS"));
+    assert!(!entry("2.6.0").title.contains("usually"));
+    assert!(entry("220").rfc.contains("§4.5.3.2.1"));
+}
+
+#[test]
+fn dsn_opens_the_extension_and_the_bounce_is_its_own_entry_rfc3461_3() {
+    let dsn = entry("DSN");
+    assert_eq!(dsn.kind, Kind::Extension);
+    assert!(dsn.rfc.starts_with("RFC 3461"), "{}", dsn.rfc);
+    for parameter in ["NOTIFY", "ORCPT", "RET=HDRS", "ENVID", "250-DSN"] {
+        assert_eq!(entry(parameter).topic, "DSN", "{parameter}");
+    }
+    assert_eq!(topics(&catalog().explain_line("250-DSN")), ["DSN", "250"]);
+    assert_eq!(entry("delivery status notification").topic, "bounced");
+    for field in [
+        "Action: delayed",
+        "Reporting-MTA",
+        "Remote-MTA",
+        "Diagnostic-Code",
+        "Final-Recipient",
+        "Original-Recipient",
+    ] {
+        assert!(entry(field).rfc.starts_with("RFC 3464 §2"), "{field}");
+    }
+}
+
+#[test]
+fn new_topics_cite_their_rfcs() {
+    let cases = [
+        ("CHUNKING", "RFC 3030 §2"),
+        ("BDAT", "RFC 3030 §2"),
+        ("BINARYMIME", "RFC 3030 §3"),
+        ("SPF", "RFC 7208"),
+        ("DKIM", "RFC 6376"),
+        ("DMARC", "RFC 7489"),
+        ("Authentication-Results", "RFC 8601"),
+        ("5.7.20", "RFC 7372 §3.1"),
+        ("5.7.23", "RFC 7372 §3.2"),
+        ("4.7.25", "RFC 7372 §3.3"),
+        ("5.7.26", "RFC 7372 §3.4"),
+        ("PTR", "RFC 1035 §3.3.12"),
+        ("4.2.0", "RFC 3463 §3.3"),
+        ("DNSBL", "RFC 5782"),
+        ("IMAP", "RFC 9051"),
+        ("ports", "RFC 5321 §4.5.4.2"),
+        ("MSA", "RFC 5598"),
+        ("vendor codes", "RFC 3463 §2"),
+        ("5.1.8", "RFC 3463 §3.2"),
+        ("5.1.0", "RFC 3463 §3.2"),
+        ("4.1.1", "RFC 3463 §3.2"),
+        ("no valid recipients", "RFC 5321 §3.3"),
+        ("one copy per mailbox", "RFC 5321 §2.3.11"),
+        ("connection refused", "RFC 9293"),
+    ];
+    for (topic, section) in cases {
+        let rfc = &entry(topic).rfc;
+        assert!(
+            rfc.starts_with(section),
+            "{topic}: {rfc:?} should start with {section:?}"
+        );
+    }
+}
+
+#[test]
+fn greylisting_lists_postgreys_4_2_0_rfc3463_3_3() {
+    assert!(entry("greylisting").meaning.contains("450 4.2.0"));
+    assert!(entry("greylisting").see.iter().any(|see| see == "4.2.0"));
+    assert_eq!(
+        topics(&catalog().explain_reply(450, Some("4.2.0"))),
+        ["4.2.0", "450"]
+    );
+}
+
+#[test]
+fn vendor_detail_codes_are_explained_not_left_to_their_subject_rfc3463_2() {
+    for (code, enhanced) in [
+        (550, "5.4.1"),
+        (530, "5.7.57"),
+        (550, "5.7.606"),
+        (550, "5.7.649"),
+        (421, "4.7.28"),
+    ] {
+        let found = catalog().explain_reply(code, Some(enhanced));
+        assert_eq!(found[0].kind, Kind::Enhanced, "{enhanced}");
+        assert!(
+            found[0].see.iter().any(|see| see == "vendor codes"),
+            "{enhanced}"
+        );
+    }
+}
+
+#[test]
+fn refused_data_after_refused_rcpts_is_expected_rfc2920_3_1() {
+    let entry = entry("no valid recipients");
+    assert!(entry.rfc.contains("RFC 2920 §3.1"), "{}", entry.rfc);
+    assert!(entry.meaning.contains("503") && entry.meaning.contains("554"));
+    assert!(entry.meaning.contains("not a client error"));
+    assert!(entry.next.contains("must not send the message"));
+}
+
+#[test]
+fn a_local_bounce_is_filed_without_a_session_rfc5321_4_5_5() {
+    let bounced = entry("bounced");
+    assert!(bounced.next.contains("MAIL FROM:<>"), "{}", bounced.next);
+    assert!(bounced.next.contains("Return-Path: <>"), "{}", bounced.next);
+    assert!(
+        bounced.next.contains("no SMTP session carries it"),
+        "{}",
+        bounced.next
+    );
+}
+
+#[test]
+fn one_copy_per_mailbox_is_explained_rfc5321_2_4() {
+    let found = entry("duplicate RCPT");
+    assert_eq!(found.topic, "one copy per mailbox");
+    assert!(found.meaning.contains("Postfix and Sendmail"));
+    assert!(
+        entry("delivered")
+            .see
+            .iter()
+            .any(|see| see == "one copy per mailbox")
+    );
+}
+
+#[test]
+fn common_codes_show_a_real_log_line_with_its_vendor() {
+    let vendors = ["Postfix", "Gmail", "Microsoft 365", "Dovecot", "postgrey"];
+    for topic in [
+        "220",
+        "250",
+        "354",
+        "421",
+        "450",
+        "451",
+        "452",
+        "501",
+        "502",
+        "503",
+        "530",
+        "535",
+        "550",
+        "552",
+        "554",
+        "4.2.0",
+        "4.4.1",
+        "5.1.1",
+        "5.7.1",
+        "5.7.25",
+        "5.7.26",
+        "4.7.28",
+        "deferred",
+        "bounced",
+        "delivered",
+        "greylisting",
+        "DNSBL",
+        "-ERR",
+    ] {
+        let seen = entry(topic).seen.as_deref().unwrap_or_default();
+        assert!(
+            vendors.iter().any(|vendor| seen.contains(vendor)),
+            "{topic}: {seen:?}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------
 // The real binary
 
@@ -1175,6 +1499,57 @@ fn binary_suggests_pop3_topics() {
     assert_eq!(output.status.code(), Some(2), "{output:?}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("Did you mean POP3 RETR"), "{stderr}");
+}
+
+#[test]
+fn binary_explains_dsn_as_the_extension_rfc3461_3() {
+    let output = mailflow(&["explain", "DSN"]);
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.starts_with("DSN — "), "{stdout}");
+    assert!(stdout.contains("SMTP extension · RFC 3461"), "{stdout}");
+    assert!(stdout.contains("Seen in real logs"), "{stdout}");
+}
+
+#[test]
+fn binary_reaches_every_new_topic() {
+    for words in [
+        &["BDAT"][..],
+        &["chunking"],
+        &["spf"],
+        &["dkim"],
+        &["dmarc"],
+        &["authentication-results"],
+        &["ptr"],
+        &["reverse", "dns"],
+        &["dnsbl"],
+        &["imap"],
+        &["ports"],
+        &["port", "465"],
+        &["mua"],
+        &["smarthost"],
+        &["vendor", "codes"],
+        &["no", "valid", "recipients"],
+        &["one", "copy", "per", "mailbox"],
+        &["connect"],
+        &["connection", "refused"],
+        &["unreachable"],
+        &["no", "route"],
+        &["close"],
+        &["composed"],
+        &["dequeued"],
+        &["removed"],
+        &["retry"],
+        &["4.2.0"],
+        &["5.7.26"],
+        &["Action:", "delayed"],
+    ] {
+        let mut args = vec!["explain"];
+        args.extend_from_slice(words);
+        let output = mailflow(&args);
+        assert!(output.status.success(), "{words:?}: {output:?}");
+        assert!(!output.stdout.is_empty(), "{words:?}");
+    }
 }
 
 #[test]

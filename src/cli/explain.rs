@@ -3,7 +3,7 @@
 
 use std::process::ExitCode;
 
-use crate::explain::{Catalog, Entry, Kind, ReplyLine, render_text, wrap};
+use crate::explain::{Catalog, Entry, Kind, render_text, reply_line, wrap};
 
 /// Exit code for a topic the catalog does not know.
 const UNKNOWN_TOPIC: u8 = 2;
@@ -76,7 +76,7 @@ fn resolve<'a>(catalog: &'a Catalog, words: &[String]) -> Result<Vec<Group<'a>>,
             .collect());
     }
     let typos = likely_typos(catalog, words);
-    if !typos.is_empty() && ReplyLine::parse(&text).is_none() {
+    if !typos.is_empty() && reply_line(&text).is_none() {
         return Err(typos);
     }
     let entries = catalog.explain_line(&text);
@@ -112,9 +112,12 @@ fn likely_typos(catalog: &Catalog, words: &[String]) -> Vec<String> {
 /// Says so when a code is not in the catalog and a class stands in for it.
 fn fallback_notes(catalog: &Catalog, text: &str) -> Vec<String> {
     let mut notes = Vec::new();
-    let (code, enhanced) = match ReplyLine::parse(text) {
-        Some(reply) => (Some(reply.code), reply.enhanced),
-        None => (None, text.split_whitespace().next()),
+    let (code, enhanced) = match reply_line(text) {
+        Some(reply) => (
+            Some(reply.code.get()),
+            reply.enhanced().map(|e| e.to_string()),
+        ),
+        None => (None, text.split_whitespace().next().map(str::to_owned)),
     };
     if let Some(enhanced) = enhanced.filter(|code| catalog.lookup(code).is_none()) {
         notes.push(format!(

@@ -3,52 +3,21 @@
 //! "250-PIPELINING", "+OK 2 messages", and, for a caller that knows the
 //! protocol, "response id 7 NXDOMAIN: ...".
 
-use super::pop3::status_of;
-use super::{Catalog, EnhancedCode, Entry, Kind, Protocol};
+use super::{Catalog, Entry, Kind, Protocol, without_prefix};
+use crate::pop3::Response;
+use crate::smtp::reply::ReplyLine;
 
-/// A reply line taken apart (RFC 5321 §4.2): "550-5.1.1 No such user".
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ReplyLine<'a> {
-    /// The three-digit code.
-    pub code: u16,
-    /// False for a continuation line (`250-...`), true for the last line.
-    pub last: bool,
-    /// The enhanced status code at the start of the text, if any (RFC 2034).
-    pub enhanced: Option<&'a str>,
-    /// The rest of the text.
-    pub text: &'a str,
+/// One reply line of a transcript or a log, read by SMTP's own reply
+/// grammar ([`ReplyLine::parse`]): a leading "S:" and the line ending are
+/// ignored. `None` for anything that is not a reply line.
+pub fn reply_line(line: &str) -> Option<ReplyLine<'_>> {
+    let line = without_prefix(line, "S:").trim_end_matches(['\r', '\n']);
+    ReplyLine::parse(line).ok()
 }
 
-impl<'a> ReplyLine<'a> {
-    /// Parses one reply line, with or without a transcript's "S:" prefix and
-    /// its line ending. Anything that does not start with three digits
-    /// followed by a space, a hyphen or nothing is not a reply line.
-    pub fn parse(line: &'a str) -> Option<ReplyLine<'a>> {
-        let line = without_prefix(line, "S:").trim_end_matches(['\r', '\n']);
-        let digits = line.get(..3)?;
-        if !digits.bytes().all(|b| b.is_ascii_digit()) {
-            return None;
-        }
-        let code = digits.parse().ok()?;
-        let (last, rest) = match line[3..].chars().next() {
-            None => (true, ""),
-            Some(' ') => (true, &line[4..]),
-            Some('-') => (false, &line[4..]),
-            Some(_) => return None,
-        };
-        let first_word = rest.split_whitespace().next();
-        let enhanced = first_word.filter(|word| EnhancedCode::parse(word).is_some());
-        let text = match enhanced {
-            Some(word) => rest.trim_start()[word.len()..].trim_start(),
-            None => rest.trim_start(),
-        };
-        Some(ReplyLine {
-            code,
-            last,
-            enhanced,
-            text,
-        })
-    }
+/// Whether a line is a POP3 status line, by POP3's own grammar (RFC 1939 §3).
+fn is_pop3_status(line: &str) -> bool {
+    Response::parse(line.as_bytes()).is_ok()
 }
 
 impl Catalog {
@@ -64,11 +33,11 @@ impl Catalog {
     /// protocol is known, [`Catalog::explain_session_line`] is more precise,
     /// and the only way to read DNS summaries.
     pub fn explain_line(&self, line: &str) -> Vec<&Entry> {
-        if let Some(reply) = ReplyLine::parse(line) {
+        if let Some(reply) = reply_line(line) {
             return self.explain_reply_line(&reply);
         }
         let bare = without_prefix(without_prefix(line, "S:"), "C:").trim();
-        if status_of(bare).is_some() {
+        if is_pop3_status(bare) {
             return self.explain_pop3_line(bare);
         }
         let line = without_prefix(line, "C:").trim();
@@ -91,9 +60,11 @@ impl Catalog {
     /// knows, as the dashboard does: SMTP lines as [`Catalog::explain_line`]
     /// reads them, POP3 lines as [`Catalog::explain_pop3_line`] (so "QUIT"
     /// is POP3's), DNS lines as [`Catalog::explain_dns_line`].
+    /// Submission (port 587) is SMTP; a connection of no known protocol is
+    /// read as [`Catalog::explain_line`] reads any line.
     pub fn explain_session_line(&self, protocol: Protocol, line: &str) -> Vec<&Entry> {
         match protocol {
-            Protocol::Smtp => self.explain_line(line),
+            Protocol::Smtp | Protocol::Submission | Protocol::Other => self.explain_line(line),
             Protocol::Pop3 => self.explain_pop3_line(line),
             Protocol::Dns => self.explain_dns_line(line),
         }
@@ -103,10 +74,11 @@ impl Catalog {
     /// keyword first.
     fn explain_reply_line(&self, reply: &ReplyLine<'_>) -> Vec<&Entry> {
         let mut found = Vec::new();
-        if reply.code == 250 && reply.enhanced.is_none() {
-            found.extend(self.ehlo_keyword(reply.text));
+        let enhanced = reply.enhanced().map(|code| code.to_string());
+        if reply.code.get() == 250 && enhanced.is_none() {
+            found.extend(self.ehlo_keyword(reply.text()));
         }
-        found.extend(self.explain_reply(reply.code, reply.enhanced));
+        found.extend(self.explain_reply(reply.code.get(), enhanced.as_deref()));
         found
     }
 
@@ -140,44 +112,28 @@ impl Catalog {
     }
 }
 
-/// The line without a transcript prefix such as "S:" or "C:", any case.
-pub(super) fn without_prefix<'a>(line: &'a str, prefix: &str) -> &'a str {
-    let trimmed = line.trim_start();
-    match trimmed.get(..prefix.len()) {
-        Some(head) if head.eq_ignore_ascii_case(prefix) => trimmed[prefix.len()..].trim_start(),
-        _ => trimmed,
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn reply_lines_split_into_code_enhanced_and_text() {
-        let reply = ReplyLine::parse("S: 550-5.1.1 No such user\r\n");
+    fn transcript_reply_lines_are_read_by_smtps_grammar_rfc5321_4_2() {
+        let reply = reply_line("S: 550-5.1.1 No such user\r\n").map(|r| {
+            (
+                r.code.get(),
+                r.last,
+                r.enhanced().map(|e| e.to_string()),
+                r.text(),
+            )
+        });
         assert_eq!(
             reply,
-            Some(ReplyLine {
-                code: 550,
-                last: false,
-                enhanced: Some("5.1.1"),
-                text: "No such user"
-            })
-        );
-        let bare = ReplyLine::parse("354");
-        assert_eq!(
-            bare.map(|reply| (reply.code, reply.last, reply.text)),
-            Some((354, true, ""))
+            Some((550, false, Some("5.1.1".to_string()), "No such user"))
         );
         assert_eq!(
-            ReplyLine::parse("250 2.0.0").and_then(|r| r.enhanced),
-            Some("2.0.0")
+            reply_line("354").map(|r| (r.code.get(), r.last)),
+            Some((354, true))
         );
-    }
-
-    #[test]
-    fn non_replies_are_not_parsed() {
         for line in [
             "RCPT TO:<a@b>",
             "5.7.1",
@@ -186,7 +142,17 @@ mod tests {
             "",
             "C: 250",
         ] {
-            assert_eq!(ReplyLine::parse(line), None, "{line:?}");
+            assert!(reply_line(line).is_none(), "{line:?}");
+        }
+    }
+
+    #[test]
+    fn pop3_status_lines_need_the_exact_indicator_rfc1939_3() {
+        for line in ["+OK 2 320", "+OK", "-ERR no such message"] {
+            assert!(is_pop3_status(line), "{line:?}");
+        }
+        for line in ["+OKAY", "-ERROR", "+ok", "OK", "250 OK", ""] {
+            assert!(!is_pop3_status(line), "{line:?}");
         }
     }
 }

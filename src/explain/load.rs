@@ -82,7 +82,8 @@ pub enum CatalogError {
     },
 }
 
-/// Lets the RON file write `mailflow: "..."` rather than `mailflow: Some("...")`.
+/// Lets the RON file write `mailflow: "..."` rather than `mailflow: Some("...")`
+/// (and the same for `seen` and `short`).
 pub(super) fn some_string<'de, D: Deserializer<'de>>(
     deserializer: D,
 ) -> Result<Option<String>, D::Error> {
@@ -127,12 +128,15 @@ fn check_entry(entry: &Entry, place: Place) -> Result<(), CatalogError> {
         }
     }
     let blank = |values: &[String]| values.iter().any(|value| value.trim().is_empty());
-    if entry
-        .mailflow
-        .as_deref()
-        .is_some_and(|text| text.trim().is_empty())
-    {
-        return Err(empty("mailflow"));
+    let optional = [
+        ("mailflow", &entry.mailflow),
+        ("seen", &entry.seen),
+        ("short", &entry.short),
+    ];
+    for (field, value) in optional {
+        if value.as_deref().is_some_and(|text| text.trim().is_empty()) {
+            return Err(empty(field));
+        }
     }
     if blank(&entry.aliases) {
         return Err(empty("aliases"));

@@ -57,12 +57,13 @@ mod render;
 mod suggest;
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::OnceLock;
 
 use serde::Deserialize;
 
-pub use line::ReplyLine;
+use crate::smtp::reply::EnhancedCode;
+
+pub use line::reply_line;
 pub use load::{CatalogError, Place};
 pub use render::render_text;
 pub(crate) use render::wrap;
@@ -70,29 +71,18 @@ pub(crate) use render::wrap;
 /// The catalog shipped inside the binary, so `mailflow explain` needs no files.
 const BUILTIN_RON: &str = include_str!("../../assets/explain.ron");
 
-/// The protocol an entry explains. Queue and header entries belong to none.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Protocol {
-    /// SMTP and its extensions (RFC 5321), submission included.
-    Smtp,
-    /// POP3 (RFC 1939, RFC 2449).
-    Pop3,
-    /// DNS (RFC 1034, RFC 1035).
-    Dns,
-}
+/// The protocol an entry explains: the trace's own [`Protocol`], so that a
+/// line of a session is read by the protocol of its connection. Queue and
+/// header entries belong to none; the catalog files submission (port 587)
+/// under SMTP and has nothing for [`Protocol::Other`].
+pub use crate::trace::Protocol;
 
+// The catalog's reading of the trace's protocols: which ones it groups
+// entries by, and the words a student types for them.
 impl Protocol {
-    /// Every protocol, in the order `--list` shows them.
-    pub const ALL: [Protocol; 3] = [Protocol::Smtp, Protocol::Pop3, Protocol::Dns];
-
-    /// The usual name: "SMTP", "POP3", "DNS".
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::Smtp => "SMTP",
-            Protocol::Pop3 => "POP3",
-            Protocol::Dns => "DNS",
-        }
-    }
+    /// The protocols the catalog has entries for, in the order `--list`
+    /// shows them.
+    pub const EXPLAINED: [Protocol; 3] = [Protocol::Smtp, Protocol::Pop3, Protocol::Dns];
 
     /// The protocol a word names, ignoring case: "smtp" (or "esmtp"),
     /// "pop3" (or "pop"), "dns".
@@ -104,12 +94,6 @@ impl Protocol {
             "dns" => Some(Protocol::Dns),
             _ => None,
         }
-    }
-}
-
-impl fmt::Display for Protocol {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
     }
 }
 
@@ -149,12 +133,19 @@ pub enum Kind {
     Header,
     /// A queue or delivery fact of a run: `queued`, `deferred`, `bounced`.
     Delivery,
+    /// What happens to a TCP connection: `connect`, `connection refused`,
+    /// `close`.
+    Connection,
+    /// The mail system as a whole: who does what (MUA, MSA, MTA, MDA),
+    /// which port serves which job, IMAP beside POP3.
+    MailSystem,
 }
 
 impl Kind {
     /// Every kind, in the order `mailflow explain --list` shows them:
-    /// SMTP, POP3, DNS, then the message and the queue.
-    pub const ALL: [Kind; 16] = [
+    /// SMTP, POP3, DNS, then the message, the queue, connections and the
+    /// mail system.
+    pub const ALL: [Kind; 18] = [
         Kind::Command,
         Kind::Extension,
         Kind::Reply,
@@ -171,10 +162,13 @@ impl Kind {
         Kind::DnsConcept,
         Kind::Header,
         Kind::Delivery,
+        Kind::Connection,
+        Kind::MailSystem,
     ];
 
     /// The protocol entries of this kind explain; `None` for the message's
-    /// header fields and the queue, which every protocol shares.
+    /// header fields, the queue, connections and the mail system as a
+    /// whole, which every protocol shares.
     pub fn protocol(self) -> Option<Protocol> {
         match self {
             Kind::Command
@@ -188,7 +182,7 @@ impl Kind {
                 Some(Protocol::Pop3)
             }
             Kind::DnsRecord | Kind::DnsRcode | Kind::DnsConcept => Some(Protocol::Dns),
-            Kind::Header | Kind::Delivery => None,
+            Kind::Header | Kind::Delivery | Kind::Connection | Kind::MailSystem => None,
         }
     }
 
@@ -211,6 +205,8 @@ impl Kind {
             Kind::DnsConcept => "DNS concept",
             Kind::Header => "header field",
             Kind::Delivery => "queue and delivery",
+            Kind::Connection => "connection event",
+            Kind::MailSystem => "mail system",
         }
     }
 
@@ -233,6 +229,8 @@ impl Kind {
             Kind::DnsConcept => "DNS concepts",
             Kind::Header => "Header fields of the message",
             Kind::Delivery => "Queue and delivery",
+            Kind::Connection => "Connections (TCP): connect, refused, close",
+            Kind::MailSystem => "The mail system: roles, ports, IMAP",
         }
     }
 
@@ -248,7 +246,8 @@ impl Kind {
             Kind::Concept | Kind::Pop3Concept | Kind::DnsConcept => "When it matters",
             Kind::DnsRecord => "When it is looked up",
             Kind::Header => "When it is written",
-            Kind::Delivery => "When it happens",
+            Kind::Delivery | Kind::Connection => "When it happens",
+            Kind::MailSystem => "When it matters",
         }
     }
 
@@ -269,7 +268,9 @@ impl Kind {
             | Kind::Pop3Concept
             | Kind::DnsConcept
             | Kind::Header
-            | Kind::Delivery => "What happens next",
+            | Kind::Delivery
+            | Kind::Connection
+            | Kind::MailSystem => "What happens next",
         }
     }
 }
@@ -301,6 +302,22 @@ pub struct Entry {
     /// How a student sees this in mailflow's own simulation.
     #[serde(default, deserialize_with = "load::some_string")]
     pub mailflow: Option<String>,
+    /// What real servers print for it, vendor named: a Postfix log line, a
+    /// Gmail reply. Students meet these long before they meet the RFC.
+    #[serde(default, deserialize_with = "load::some_string")]
+    pub seen: Option<String>,
+    /// The meaning in one sentence, for the dashboard's narrow pane; only
+    /// entries whose `meaning` runs long have one.
+    #[serde(default, deserialize_with = "load::some_string")]
+    pub short: Option<String>,
+}
+
+impl Entry {
+    /// What the dashboard shows as the meaning: the one-sentence `short`
+    /// form when there is one, else the whole `meaning`.
+    pub fn short_meaning(&self) -> &str {
+        self.short.as_deref().unwrap_or(&self.meaning)
+    }
 }
 
 impl std::fmt::Display for Entry {
@@ -402,7 +419,7 @@ impl Catalog {
     /// class such as `5yz`, as RFC 5321 §4.2.1 tells clients to fall back on).
     pub fn explain_reply(&self, code: u16, enhanced: Option<&str>) -> Vec<&Entry> {
         let mut found = Vec::with_capacity(2);
-        if let Some(code) = enhanced.and_then(EnhancedCode::parse) {
+        if let Some(code) = enhanced.and_then(|text| EnhancedCode::parse(text.trim())) {
             found.extend(
                 self.enhanced_entry(code)
                     .or_else(|| self.subject_entry(code)),
@@ -419,7 +436,7 @@ impl Catalog {
     /// catalog lacks it, its subject (`x.7.z`) and class (`5.y.z`), as
     /// RFC 3463 §2 tells clients to report unknown details.
     pub fn explain_enhanced(&self, code: &str) -> Vec<&Entry> {
-        let Some(code) = EnhancedCode::parse(code) else {
+        let Some(code) = EnhancedCode::parse(code.trim()) else {
             return Vec::new();
         };
         match self.enhanced_entry(code) {
@@ -484,34 +501,13 @@ impl Catalog {
     }
 }
 
-/// An enhanced status code taken apart: `class.subject.detail` (RFC 3463 §2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct EnhancedCode {
-    class: u16,
-    subject: u16,
-    detail: u16,
-}
-
-impl EnhancedCode {
-    /// Accepts `2`, `4` or `5`, then two numbers of one to three digits.
-    fn parse(text: &str) -> Option<EnhancedCode> {
-        let mut parts = text.trim().split('.');
-        let class = number(parts.next()?)?;
-        let subject = number(parts.next()?)?;
-        let detail = number(parts.next()?)?;
-        let valid = parts.next().is_none() && matches!(class, 2 | 4 | 5);
-        valid.then_some(EnhancedCode {
-            class,
-            subject,
-            detail,
-        })
+/// The line without a transcript prefix such as "S:" or "C:", any case.
+fn without_prefix<'a>(line: &'a str, prefix: &str) -> &'a str {
+    let trimmed = line.trim_start();
+    match trimmed.get(..prefix.len()) {
+        Some(head) if head.eq_ignore_ascii_case(prefix) => trimmed[prefix.len()..].trim_start(),
+        _ => trimmed,
     }
-}
-
-/// One to three ASCII digits.
-fn number(text: &str) -> Option<u16> {
-    let digits = (1..=3).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_digit());
-    if digits { text.parse().ok() } else { None }
 }
 
 /// The form topics are compared in: lower case, blanks squeezed to one space.
@@ -533,22 +529,6 @@ mod tests {
             panic!("assets/explain.ron must load: {error}");
         }
         assert!(Catalog::builtin().len() > 100);
-    }
-
-    #[test]
-    fn enhanced_codes_parse_rfc3463_2() {
-        let code = EnhancedCode::parse("5.1.10");
-        assert_eq!(
-            code,
-            Some(EnhancedCode {
-                class: 5,
-                subject: 1,
-                detail: 10
-            })
-        );
-        for bad in ["", "5.1", "3.1.1", "5.1.1.1", "5.1.1000", "5..1", "a.b.c"] {
-            assert_eq!(EnhancedCode::parse(bad), None, "{bad:?}");
-        }
     }
 
     #[test]

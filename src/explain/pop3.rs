@@ -5,8 +5,8 @@
 //! words it shares with POP3 (QUIT, NOOP, RSET, AUTH, PIPELINING). These
 //! methods know the conversation is POP3 and add the prefix themselves.
 
-use super::line::without_prefix;
-use super::{Catalog, Entry, Kind};
+use super::{Catalog, Entry, Kind, without_prefix};
+use crate::pop3::{Response, Status};
 
 /// The topic of the multi-line response entry, which also explains the
 /// lone `.` that ends one.
@@ -63,38 +63,10 @@ impl Catalog {
         if line.trim() == "." {
             return self.lookup(MULTILINE).into_iter().collect();
         }
-        if let Some(ok) = status_of(line) {
+        if let Ok(response) = Response::parse(line.trim_start().as_bytes()) {
+            let ok = response.status == Status::Ok;
             return self.explain_pop3_status(ok).into_iter().collect();
         }
         self.explain_pop3_command(line).into_iter().collect()
-    }
-}
-
-/// Whether a line starts with `+OK` (true) or `-ERR` (false), followed by
-/// a space or nothing; servers must send them in upper case (RFC 1939 §3).
-pub(super) fn status_of(line: &str) -> Option<bool> {
-    let line = line.trim_start();
-    let ends_word = |rest: &str| rest.is_empty() || rest.starts_with(' ');
-    if let Some(rest) = line.strip_prefix("+OK") {
-        return ends_word(rest).then_some(true);
-    }
-    if let Some(rest) = line.strip_prefix("-ERR") {
-        return ends_word(rest).then_some(false);
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn status_lines_need_the_exact_indicator_rfc1939_3() {
-        assert_eq!(status_of("+OK 2 320"), Some(true));
-        assert_eq!(status_of("+OK"), Some(true));
-        assert_eq!(status_of("-ERR no such message"), Some(false));
-        for line in ["+OKAY", "-ERROR", "+ok", "OK", "250 OK", ""] {
-            assert_eq!(status_of(line), None, "{line:?}");
-        }
     }
 }

@@ -27,6 +27,9 @@ pub fn render_text(entry: &Entry) -> String {
     section(&mut out, "What it means", &entry.meaning);
     section(&mut out, entry.kind.when_heading(), &entry.when);
     section(&mut out, entry.kind.next_heading(), &entry.next);
+    if let Some(seen) = &entry.seen {
+        section(&mut out, "Seen in real logs", seen);
+    }
     if let Some(mailflow) = &entry.mailflow {
         section(&mut out, "In mailflow", mailflow);
     }

@@ -284,25 +284,15 @@ impl ReplyParser {
 
     fn take_line(&mut self, line: &[u8]) -> Result<Option<Reply>, ReplyError> {
         let text = String::from_utf8_lossy(line);
-        let code = text
-            .get(..3)
-            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
-            .and_then(|c| c.parse::<u16>().ok())
-            .filter(|c| (200..=599).contains(c))
-            .ok_or_else(|| ReplyError::BadCode(text.chars().take(40).collect()))?;
+        let line = ReplyLine::parse(&text)?;
+        let code = line.code.get();
         if let Some(&(first, _)) = self.pending.first()
             && first != code
         {
             return Err(ReplyError::CodeChanged(first, code));
         }
-        let (last, rest) = match text[3..].chars().next() {
-            None => (true, ""),
-            Some(' ') => (true, &text[4..]),
-            Some('-') => (false, &text[4..]),
-            Some(c) => return Err(ReplyError::BadSeparator(c)),
-        };
-        self.pending.push((code, rest.to_owned()));
-        if !last {
+        self.pending.push((code, line.rest.to_owned()));
+        if !line.last {
             if self.pending.len() >= MAX_REPLY_LINES {
                 return Err(ReplyError::TooManyLines);
             }
@@ -312,13 +302,62 @@ impl ReplyParser {
     }
 }
 
+/// One line of a reply taken apart (RFC 5321 §4.2): what a reader of a
+/// single line, such as a transcript or `mailflow explain`, needs without
+/// the rest of the reply.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReplyLine<'a> {
+    pub code: ReplyCode,
+    /// True for `250 text` (the last line), false for `250-text`.
+    pub last: bool,
+    /// Everything after the separator, enhanced code included.
+    pub rest: &'a str,
+}
+
+impl<'a> ReplyLine<'a> {
+    /// Parses one line, line ending already removed: a code 200-599, then
+    /// a space, a hyphen or nothing (a bare `354` is a reply, §4.2).
+    pub fn parse(line: &'a str) -> Result<ReplyLine<'a>, ReplyError> {
+        let code = line
+            .get(..3)
+            .filter(|c| c.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| c.parse::<u16>().ok())
+            .and_then(ReplyCode::new)
+            .ok_or_else(|| ReplyError::BadCode(line.chars().take(40).collect()))?;
+        let (last, rest) = match line[3..].chars().next() {
+            None => (true, ""),
+            Some(' ') => (true, &line[4..]),
+            Some('-') => (false, &line[4..]),
+            Some(c) => return Err(ReplyError::BadSeparator(c)),
+        };
+        Ok(ReplyLine { code, last, rest })
+    }
+
+    /// The enhanced code that starts the text, if its class matches the
+    /// code's first digit (RFC 3463 §2; RFC 2034 §4).
+    pub fn enhanced(&self) -> Option<EnhancedCode> {
+        split_enhanced(self.code.get(), self.rest).map(|(esc, _)| esc)
+    }
+
+    /// The text for people: the rest without its enhanced code.
+    pub fn text(&self) -> &'a str {
+        split_enhanced(self.code.get(), self.rest).map_or(self.rest, |(_, text)| text)
+    }
+}
+
+/// `5.1.1 text` split into the enhanced code and the text, when the code's
+/// class is the reply code's first digit (RFC 3463 §2).
+fn split_enhanced(code: u16, text: &str) -> Option<(EnhancedCode, &str)> {
+    let (head, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let esc = EnhancedCode::parse(head)?;
+    (u16::from(esc.class) == code / 100).then_some((esc, rest))
+}
+
 /// Builds a reply from its lines, lifting the enhanced code out of the text
 /// when every line carries the same one and its class matches (RFC 3463 §2).
 fn assemble(code: u16, lines: Vec<(u16, String)>) -> Reply {
     let split = |text: &str| -> Option<(EnhancedCode, String)> {
-        let (head, rest) = text.split_once(' ').unwrap_or((text, ""));
-        let esc = EnhancedCode::parse(head)?;
-        (u16::from(esc.class) == code / 100).then(|| (esc, rest.to_owned()))
+        split_enhanced(code, text).map(|(esc, rest)| (esc, rest.to_owned()))
     };
     let texts: Vec<String> = lines.into_iter().map(|(_, t)| t).collect();
     let first = texts.first().and_then(|t| split(t)).map(|(esc, _)| esc);
@@ -420,6 +459,39 @@ mod tests {
         assert_eq!(EnhancedCode::parse("5.1"), None);
         assert_eq!(EnhancedCode::parse("5.1000.1"), None);
         assert_eq!(EnhancedCode::parse("5.a.1"), None);
+    }
+
+    #[test]
+    fn one_line_splits_into_code_enhanced_and_text_rfc5321_4_2() {
+        let line = ReplyLine::parse("550-5.1.1 No such user").unwrap();
+        assert_eq!(line.code, ReplyCode::MAILBOX_UNAVAILABLE);
+        assert!(!line.last);
+        assert_eq!(line.enhanced(), Some(EnhancedCode::new(5, 1, 1)));
+        assert_eq!(line.text(), "No such user");
+        let bare = ReplyLine::parse("354").unwrap();
+        assert!(bare.last && bare.text().is_empty() && bare.enhanced().is_none());
+    }
+
+    #[test]
+    fn one_line_keeps_a_mismatched_enhanced_code_as_text_rfc3463_2() {
+        let line = ReplyLine::parse("250 5.1.1 odd").unwrap();
+        assert_eq!(line.enhanced(), None);
+        assert_eq!(line.text(), "5.1.1 odd");
+    }
+
+    #[test]
+    fn one_line_of_garbage_is_an_error() {
+        for junk in [
+            "RCPT TO:<a@b>",
+            "5.7.1",
+            "2500 x",
+            "55",
+            "",
+            "600 x",
+            "25\u{e9}",
+        ] {
+            assert!(ReplyLine::parse(junk).is_err(), "{junk:?}");
+        }
     }
 
     #[test]
