@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use crate::explain::Catalog;
 use crate::scenario::duration::format_duration;
+use crate::smtp::reply::ReplyLine;
 use crate::trace::describe::describe;
 use crate::trace::transcript::{Line, LineKind, Transcriber};
 use crate::trace::{Dir, Event, Protocol, SimTime, Trace};
@@ -81,31 +82,28 @@ impl Board {
     }
 }
 
-/// The catalog's one-line meaning of a command or of a reply's last line.
+/// The catalog's one-line meaning of a command, a SASL response or a
+/// reply's last line; the grammar is the catalog's and the SMTP module's.
 fn explanation(line: &Line) -> Option<(String, String)> {
     let catalog = Catalog::builtin();
     if !matches!(line.protocol, Protocol::Smtp | Protocol::Submission) {
         return None;
     }
-    let entry = match (line.dir, line.kind) {
-        (_, LineKind::Data) => return None,
-        (Dir::Up, _) => {
-            let verb = line.text.split([' ', ':']).next()?;
-            catalog.explain_command(verb)?
-        }
-        (Dir::Down, LineKind::Reply { code: Some(code) }) => {
+    let entry = match line.kind {
+        LineKind::Data => return None,
+        LineKind::SaslResponse => catalog.lookup("334")?,
+        LineKind::Command => *catalog
+            .explain_session_line(line.protocol, &line.text)
+            .first()?,
+        LineKind::Reply { .. } => {
             // Only the last line of a multi-line reply ("250 ...") is explained.
-            if line.text.as_bytes().get(3) == Some(&b'-') {
+            if !ReplyLine::parse(&line.text).is_ok_and(|reply| reply.last) {
                 return None;
             }
-            let enhanced = line
-                .text
-                .get(4..)
-                .and_then(|t| t.split(' ').next())
-                .filter(|t| t.contains('.'));
-            catalog.explain_reply(code, enhanced).into_iter().next()?
+            *catalog
+                .explain_session_line(line.protocol, &line.text)
+                .first()?
         }
-        (Dir::Down, _) => return None,
     };
     Some((entry.title.clone(), entry.rfc.clone()))
 }

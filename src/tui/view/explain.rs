@@ -13,7 +13,7 @@ use crate::dns::Summary;
 use crate::explain::{Catalog, Entry};
 use crate::trace::describe::{event_text, topic};
 use crate::trace::transcript::{Line as TLine, LineKind};
-use crate::trace::{Dir, Event, EventKind, Protocol};
+use crate::trace::{Dir, Event, EventKind};
 use crate::tui::app::{App, Focus};
 
 /// What the pane says about the event (or line) under the playhead.
@@ -176,32 +176,18 @@ fn starts_with_word(text: &str, word: &str) -> bool {
         .is_some_and(|head| head.eq_ignore_ascii_case(word))
 }
 
-/// The catalog entries for one transcript line.
-fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
-    match (line.protocol, line.dir, line.kind) {
-        (_, _, LineKind::Data) => catalog.lookup(".").into_iter().collect(),
-        (_, _, LineKind::SaslResponse) => {
-            // A base64 answer to the server's challenge, not a command.
-            ["334", "AUTH"]
-                .iter()
-                .filter_map(|t| catalog.lookup(t))
-                .collect()
-        }
-        (Protocol::Pop3, _, _) => catalog.explain_pop3_line(&line.text),
-        (_, Dir::Up, _) => {
-            let verb = line.text.split([' ', ':']).next().unwrap_or_default();
-            catalog.explain_command(verb).into_iter().collect()
-        }
-        (_, Dir::Down, _) => {
-            let Some(code) = line.text.get(..3).and_then(|c| c.parse().ok()) else {
-                return Vec::new();
-            };
-            let enhanced = line
-                .text
-                .get(4..)
-                .and_then(|t| t.split(' ').next())
-                .filter(|t| t.contains('.'));
-            catalog.explain_reply(code, enhanced)
+/// The catalog entries for one transcript line, read by the catalog with
+/// the protocol's own grammar (no second parser here).
+pub fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
+    match line.kind {
+        LineKind::Data => catalog.lookup(".").into_iter().collect(),
+        // A base64 answer to the server's challenge, not a command.
+        LineKind::SaslResponse => ["334", "AUTH"]
+            .iter()
+            .filter_map(|t| catalog.lookup(t))
+            .collect(),
+        LineKind::Command | LineKind::Reply { .. } => {
+            catalog.explain_session_line(line.protocol, &line.text)
         }
     }
 }
@@ -239,7 +225,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     Span::styled(format!("{} ", first.title), theme.accent),
                     Span::styled(format!("({})", first.rfc), theme.dim),
                 ]);
-                add(vec![Span::styled(first.meaning.clone(), theme.base)]);
+                // The short form: `mailflow explain` has the whole entry.
+                add(vec![Span::styled(
+                    first.short_meaning().to_owned(),
+                    theme.base,
+                )]);
                 add(vec![
                     Span::styled("Why now: ", theme.title),
                     Span::styled(first.when.clone(), theme.base),
