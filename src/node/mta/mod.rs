@@ -3,18 +3,31 @@
 //! delivers local mail into mailboxes and relays the rest by MX, retrying
 //! with backoff and bouncing what cannot be delivered.
 //!
+//! The decisions are plain values, tested without a network:
+//! * `core`: the queue (intake, due entries, settling an attempt) and the
+//!   effects each decision asks for
+//! * `route`: MX ordering from a DNS answer (RFC 5321 §5.1)
+//! * `retry`: the retry schedule and the maximum age
+//! * `local`: which recipients are ours, and their mailboxes
+//! * `bounce`: the DSN that reports failures
+//! * `queue`, `queue_id`: queue entries and their ids
+//!
+//! The async parts carry the effects out and record them in the trace:
 //! * `policy`: the answers its SMTP server sessions get (relay, mailboxes,
 //!   greylisting, quota, loop detection) and what happens on acceptance
-//! * `queue`: queue entries and their recipients
-//! * `delivery`: the queue runner, routing by MX and SMTP client sessions
-//! * `bounce`: delivery status notifications back to the sender
+//! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
 
 mod bounce;
+mod core;
 mod delivery;
+mod local;
 mod policy;
 mod pop3;
 mod queue;
+mod queue_id;
+mod retry;
+mod route;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -27,11 +40,16 @@ use tokio::sync::Notify;
 
 use crate::net::NetHandle;
 use crate::node::Activity;
+use crate::node::activity::Job;
 use crate::node::pump::{Served, drive};
 use crate::smtp::{Peer, ServerConfig, ServerSession};
-use crate::trace::{EventKind, Payload};
+use crate::trace::{Attempt, ConnId, EventKind, Payload, SimTime};
+use core::{Arrival, Effect, Now, Queue};
+use local::LocalDomains;
 use policy::MtaPolicy;
-use queue::QueueEntry;
+use queue_id::QueueIds;
+pub use queue_id::queue_prefixes;
+use retry::RetryPolicy;
 
 /// How one MTA is set up.
 #[derive(Debug, Clone)]
@@ -58,6 +76,9 @@ pub struct MtaConfig {
     pub resolver: Option<IpAddr>,
     /// Unix time of the simulation's start, for header dates.
     pub start_unix: i64,
+    /// The start of this MTA's queue ids, unique in the world (see
+    /// [`queue_prefixes`]).
+    pub queue_prefix: String,
 }
 
 /// A message in a mailbox.
@@ -72,37 +93,30 @@ pub(crate) struct Stored {
 pub(crate) struct MtaState {
     pub config: Rc<MtaConfig>,
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
-    pub queue: BTreeMap<String, QueueEntry>,
+    pub queue: Queue,
+    /// Keeps the world running while an entry waits in the queue.
+    jobs: BTreeMap<String, Job>,
     /// (client address, sender, recipient) → when first seen (RFC 6647).
     pub greylist: BTreeMap<(IpAddr, String, String), Duration>,
-    next_id: u64,
     next_uid: u64,
 }
 
 impl MtaState {
-    /// A queue id such as `MX0007`: the host's first label and a counter,
-    /// so each hop's id differs, as in real MTAs.
-    pub fn new_queue_id(&mut self) -> String {
-        self.next_id += 1;
-        let label = self.config.hostname.split('.').next().unwrap_or("Q");
-        format!("{}{:04}", label.to_ascii_uppercase(), self.next_id)
-    }
-
-    pub fn is_local(&self, domain: &str) -> bool {
-        self.config
-            .domains
-            .iter()
-            .any(|d| d.eq_ignore_ascii_case(domain))
-    }
-
     pub fn mailbox_size(&self, address: &str) -> usize {
         self.mailboxes
             .get(address)
             .map_or(0, |m| m.iter().map(|s| s.content.len()).sum())
     }
 
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            schedule: self.config.retry.clone(),
+            max_age: self.config.max_age,
+        }
+    }
+
     /// Stores a message in a local mailbox and records the delivery.
-    pub fn store(
+    fn store(
         &mut self,
         net: &NetHandle,
         address: &str,
@@ -139,10 +153,106 @@ pub(crate) struct Mta {
 }
 
 impl Mta {
-    /// Seconds since the Unix epoch in simulated time.
-    pub fn unix_now(&self) -> i64 {
-        let config = &self.state.borrow().config;
-        config.start_unix + self.net.now().0.as_secs() as i64
+    /// The simulated time, and the same as Unix seconds for headers.
+    pub fn now(&self) -> Now {
+        let at = self.net.now().0;
+        let unix = self.state.borrow().config.start_unix + at.as_secs() as i64;
+        Now { at, unix }
+    }
+
+    /// Takes a message on (the one intake, for mail from a session and
+    /// for bounces alike) and carries out what the queue decides.
+    pub fn intake(&self, arrival: Arrival, conn: Option<ConnId>) {
+        let now = self.now();
+        let effects = self.state.borrow_mut().queue.intake(arrival, now);
+        self.carry_out(effects, conn);
+    }
+
+    /// Carries out the queue's decisions in order, recording each in the
+    /// trace. `conn` is the session a new message came in on, if any.
+    pub fn carry_out(&self, effects: Vec<Effect>, conn: Option<ConnId>) {
+        let (net, host) = (&self.net, self.net.host());
+        for effect in effects {
+            match effect {
+                Effect::Queued {
+                    queue_id,
+                    message_id,
+                    from,
+                    rcpts,
+                } => net.record(EventKind::Queued {
+                    host,
+                    queue_id,
+                    message_id,
+                    from: from.to_string(),
+                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
+                    conn,
+                }),
+                Effect::Store {
+                    queue_id,
+                    mailbox,
+                    message_id,
+                    content,
+                } => self
+                    .state
+                    .borrow_mut()
+                    .store(net, &mailbox, &queue_id, &message_id, content),
+                Effect::Enqueued { queue_id } => {
+                    let job = self.activity.begin();
+                    self.state.borrow_mut().jobs.insert(queue_id, job);
+                    self.wake.notify_one();
+                }
+                Effect::Expired { queue_id, rcpts } => net.record(EventKind::Expired {
+                    host,
+                    queue_id,
+                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
+                }),
+                Effect::Deferred {
+                    queue_id,
+                    attempts,
+                    retry_at,
+                    attempt,
+                } => {
+                    net.record(EventKind::Deferred {
+                        host,
+                        queue_id,
+                        attempts: attempts
+                            .into_iter()
+                            .map(|(rcpt, reason)| Attempt {
+                                rcpt: rcpt.to_string(),
+                                reason,
+                            })
+                            .collect(),
+                        retry_at: SimTime(retry_at),
+                        attempt,
+                    });
+                    self.wake.notify_one();
+                }
+                Effect::Bounced {
+                    queue_id,
+                    failures,
+                    dsn_queue_id,
+                } => net.record(EventKind::Bounced {
+                    host,
+                    queue_id,
+                    failures: failures
+                        .iter()
+                        .map(|f| Attempt {
+                            rcpt: f.final_recipient.clone(),
+                            reason: format!(
+                                "{} {}",
+                                f.status,
+                                f.diagnostic.clone().unwrap_or_default()
+                            ),
+                        })
+                        .collect(),
+                    dsn_queue_id,
+                }),
+                Effect::Dequeued { queue_id } => {
+                    self.state.borrow_mut().jobs.remove(&queue_id);
+                    net.record(EventKind::Dequeued { host, queue_id });
+                }
+            }
+        }
     }
 }
 
@@ -159,9 +269,13 @@ pub fn spawn(net: NetHandle, config: MtaConfig, activity: Activity) {
         state: Rc::new(RefCell::new(MtaState {
             config: Rc::clone(&config),
             mailboxes,
-            queue: BTreeMap::new(),
+            queue: Queue::new(
+                &config.hostname,
+                LocalDomains::new(&config.domains, &config.hostname),
+                QueueIds::new(&config.queue_prefix),
+            ),
+            jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
-            next_id: 0,
             next_uid: 0,
         })),
         activity,
