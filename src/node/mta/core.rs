@@ -377,3 +377,6 @@ fn same_remote(a: &Mailbox, b: &Mailbox) -> bool {
             .to_string()
             .eq_ignore_ascii_case(&b.host().to_string())
 }
+
+#[cfg(test)]
+mod tests;

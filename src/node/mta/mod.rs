@@ -336,3 +336,6 @@ async fn listen_smtp(mta: Mta, port: u16) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;
