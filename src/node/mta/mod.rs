@@ -13,6 +13,7 @@
 //! * `queue`, `queue_id`: queue entries and their ids
 //!
 //! The async parts carry the effects out and record them in the trace:
+//! * `effects`: each effect carried out and recorded
 //! * `policy`: the answers its SMTP server sessions get (relay, mailboxes,
 //!   greylisting, quota, loop detection) and what happens on acceptance
 //! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
@@ -21,6 +22,7 @@
 mod bounce;
 mod core;
 mod delivery;
+mod effects;
 mod local;
 mod policy;
 mod pop3;
@@ -38,13 +40,13 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use self::core::{Now, Queue};
 use crate::net::NetHandle;
 use crate::node::Activity;
 use crate::node::activity::Job;
 use crate::node::pump::{Served, drive};
 use crate::smtp::{Peer, ServerConfig, ServerSession};
-use crate::trace::{Attempt, ConnId, EventKind, Payload, SimTime};
-use core::{Arrival, Effect, Now, Queue};
+use crate::trace::{EventKind, Payload};
 use local::LocalDomains;
 use policy::MtaPolicy;
 use queue_id::QueueIds;
@@ -158,101 +160,6 @@ impl Mta {
         let at = self.net.now().0;
         let unix = self.state.borrow().config.start_unix + at.as_secs() as i64;
         Now { at, unix }
-    }
-
-    /// Takes a message on (the one intake, for mail from a session and
-    /// for bounces alike) and carries out what the queue decides.
-    pub fn intake(&self, arrival: Arrival, conn: Option<ConnId>) {
-        let now = self.now();
-        let effects = self.state.borrow_mut().queue.intake(arrival, now);
-        self.carry_out(effects, conn);
-    }
-
-    /// Carries out the queue's decisions in order, recording each in the
-    /// trace. `conn` is the session a new message came in on, if any.
-    pub fn carry_out(&self, effects: Vec<Effect>, conn: Option<ConnId>) {
-        let (net, host) = (&self.net, self.net.host());
-        for effect in effects {
-            match effect {
-                Effect::Queued {
-                    queue_id,
-                    message_id,
-                    from,
-                    rcpts,
-                } => net.record(EventKind::Queued {
-                    host,
-                    queue_id,
-                    message_id,
-                    from: from.to_string(),
-                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
-                    conn,
-                }),
-                Effect::Store {
-                    queue_id,
-                    mailbox,
-                    message_id,
-                    content,
-                } => self
-                    .state
-                    .borrow_mut()
-                    .store(net, &mailbox, &queue_id, &message_id, content),
-                Effect::Enqueued { queue_id } => {
-                    let job = self.activity.begin();
-                    self.state.borrow_mut().jobs.insert(queue_id, job);
-                    self.wake.notify_one();
-                }
-                Effect::Expired { queue_id, rcpts } => net.record(EventKind::Expired {
-                    host,
-                    queue_id,
-                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
-                }),
-                Effect::Deferred {
-                    queue_id,
-                    attempts,
-                    retry_at,
-                    attempt,
-                } => {
-                    net.record(EventKind::Deferred {
-                        host,
-                        queue_id,
-                        attempts: attempts
-                            .into_iter()
-                            .map(|(rcpt, reason)| Attempt {
-                                rcpt: rcpt.to_string(),
-                                reason,
-                            })
-                            .collect(),
-                        retry_at: SimTime(retry_at),
-                        attempt,
-                    });
-                    self.wake.notify_one();
-                }
-                Effect::Bounced {
-                    queue_id,
-                    failures,
-                    dsn_queue_id,
-                } => net.record(EventKind::Bounced {
-                    host,
-                    queue_id,
-                    failures: failures
-                        .iter()
-                        .map(|f| Attempt {
-                            rcpt: f.final_recipient.clone(),
-                            reason: format!(
-                                "{} {}",
-                                f.status,
-                                f.diagnostic.clone().unwrap_or_default()
-                            ),
-                        })
-                        .collect(),
-                    dsn_queue_id,
-                }),
-                Effect::Dequeued { queue_id } => {
-                    self.state.borrow_mut().jobs.remove(&queue_id);
-                    net.record(EventKind::Dequeued { host, queue_id });
-                }
-            }
-        }
     }
 }
 
