@@ -16,7 +16,8 @@
 //!   bracketed address is where the connection really came from (a fact).
 //! * `by` is the server writing the field; `id` its queue id.
 //! * `with` names the protocol: `SMTP` after HELO, `ESMTP` after EHLO,
-//!   `ESMTPA` when the client also authenticated (RFC 3848).
+//!   `ESMTPA` when the client also authenticated (RFC 3848); `UTF8SMTP`
+//!   and `UTF8SMTPA` when the transaction used SMTPUTF8 (RFC 6531 §3.7.3).
 //! * `for` names the recipient, but only when there was exactly one: with
 //!   several it would tell each recipient about the others, the very thing
 //!   Bcc hides (§4.4, §7.2).
@@ -51,18 +52,36 @@ pub enum With {
     Esmtp,
     /// EHLO and a successful AUTH (RFC 3848 §2).
     Esmtpa,
+    /// EHLO and a transaction with SMTPUTF8 (RFC 6531 §3.7.3).
+    Utf8Smtp,
+    /// SMTPUTF8 and a successful AUTH (RFC 6531 §3.7.3).
+    Utf8Smtpa,
     /// Any other registered or private protocol name, as written (`ESMTPS`,
-    /// `LMTP`, `UTF8SMTPA`, ...), when reading fields other programs wrote.
+    /// `LMTP`, `UTF8SMTPS`, ...), when reading fields other programs wrote.
     Other(String),
 }
 
 impl With {
+    /// What a server that spoke ESMTP writes for one transaction: AUTH
+    /// adds `A` (RFC 3848), a `MAIL FROM:` with SMTPUTF8 makes it
+    /// `UTF8SMTP` (RFC 6531 §3.7.3).
+    pub fn of_transaction(authenticated: bool, smtputf8: bool) -> With {
+        match (smtputf8, authenticated) {
+            (false, false) => With::Esmtp,
+            (false, true) => With::Esmtpa,
+            (true, false) => With::Utf8Smtp,
+            (true, true) => With::Utf8Smtpa,
+        }
+    }
+
     /// Reads a protocol name, case-insensitively.
     pub fn parse(name: &str) -> With {
         match name.to_ascii_uppercase().as_str() {
             "SMTP" => With::Smtp,
             "ESMTP" => With::Esmtp,
             "ESMTPA" => With::Esmtpa,
+            "UTF8SMTP" => With::Utf8Smtp,
+            "UTF8SMTPA" => With::Utf8Smtpa,
             _ => With::Other(name.to_owned()),
         }
     }
@@ -72,6 +91,8 @@ impl With {
             With::Smtp => "SMTP",
             With::Esmtp => "ESMTP",
             With::Esmtpa => "ESMTPA",
+            With::Utf8Smtp => "UTF8SMTP",
+            With::Utf8Smtpa => "UTF8SMTPA",
             With::Other(name) => name,
         }
     }
@@ -424,6 +445,24 @@ mod tests {
             let value = Headers::parse(&content).get("Received").unwrap().to_owned();
             assert_eq!(Received::parse(&value), Some(r));
         }
+    }
+
+    #[test]
+    fn smtputf8_transaction_is_stamped_utf8smtp_rfc6531_3_7_3() {
+        assert_eq!(With::of_transaction(false, false).as_str(), "ESMTP");
+        assert_eq!(With::of_transaction(true, false).as_str(), "ESMTPA");
+        assert_eq!(With::of_transaction(false, true).as_str(), "UTF8SMTP");
+        assert_eq!(With::of_transaction(true, true).as_str(), "UTF8SMTPA");
+        let r = Received {
+            with: With::of_transaction(false, true),
+            ..example()
+        };
+        assert!(r.value().contains(" with UTF8SMTP id "), "{}", r.value());
+        // Read back as the same protocol, whatever its case.
+        assert_eq!(With::parse("utf8smtpa"), With::Utf8Smtpa);
+        let content = prepend(b"\r\nbody", &r.to_header());
+        let value = Headers::parse(&content).get("Received").unwrap().to_owned();
+        assert_eq!(Received::parse(&value), Some(r));
     }
 
     #[test]

@@ -172,7 +172,9 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             Authority::new(d.zones.clone()),
         ));
     }
-    for m in &plan.mtas {
+    // Queue ids unique in the world: each MTA gets its own prefix.
+    let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.hosts[m.host].name.as_str()));
+    for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
         let config = MtaConfig {
             hostname: plan.hosts[m.host].name.clone(),
             domains: m.domains.clone(),
@@ -192,6 +194,7 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             keep_bare_line_endings: m.keep_bare_line_endings,
             resolver: plan.hosts[m.host].resolver,
             epoch: epoch.clone(),
+            queue_prefix,
         };
         mta::spawn(handle(m.host), config, activity.clone());
     }

@@ -1,108 +1,69 @@
-//! Bounces: a delivery status notification (RFC 3464) back to the sender,
-//! sent with the null reverse-path so that it can never bounce in turn
-//! (RFC 5321 §4.5.5, §6.1).
+//! Bounces: the delivery status notification (RFC 3464) that reports a
+//! queue entry's failed recipients to its sender. It is sent with the
+//! null reverse-path, so that it can never bounce in turn, and a message
+//! that itself came with the null reverse-path is never reported at all
+//! (RFC 5321 §6.1); the queue decides that, this module writes the report.
 
-use std::sync::Arc;
+use crate::mail::{Action, Dsn, DsnRecipient, header_section};
+use crate::smtp::{EnhancedCode, Mailbox};
 
-use super::Mta;
-use super::policy::address_of;
-use super::queue::{QueueEntry, Rcpt, RcptState};
-use crate::mail::{Dsn, DsnRecipient, compose_dsn, header_section, prepend, return_path};
-use crate::smtp::ReversePath;
-use crate::trace::{Attempt, EventKind};
+use super::queue::QueueEntry;
 
-/// Reports `failures` of queue entry `id` to its sender.
-pub(crate) fn send(mta: &Mta, id: &str, failures: Vec<DsnRecipient>) {
-    let net = &mta.net;
-    let now_unix = mta.unix_now();
-    let mut state = mta.state.borrow_mut();
-    let Some(entry) = state.queue.get(id) else {
-        return;
-    };
-    let (reverse_path, arrival_unix, original_id) = (
-        entry.reverse_path.clone(),
-        entry.arrival_unix,
-        entry.message_id.clone(),
-    );
-    let original_headers = header_section(&entry.content).to_vec();
-    let reported: Vec<Attempt> = failures
-        .iter()
-        .map(|f| Attempt {
-            rcpt: f.final_recipient.clone(),
-            reason: format!("{} {}", f.status, f.diagnostic.clone().unwrap_or_default()),
-        })
-        .collect();
-    let sender = match &reverse_path {
-        ReversePath::Mailbox(m) => m.clone(),
-        ReversePath::Null => {
-            // A bounce that fails is dropped, never bounced (§6.1).
-            net.record(EventKind::Bounced {
-                host: net.host(),
-                queue_id: id.to_owned(),
-                failures: reported,
-                dsn_queue_id: None,
-            });
-            return;
+/// Given up on one recipient: its status and the words for the DSN.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Failure {
+    pub status: EnhancedCode,
+    /// `smtp; 550 5.1.1 ...` or `X-mailflow; ...` (RFC 3464 §2.3.6).
+    pub diagnostic: String,
+    /// The server that said it, if one did.
+    pub remote_mta: Option<String>,
+}
+
+impl Failure {
+    /// The DSN's block for `rcpt`, the address as it was relayed.
+    pub fn reported(&self, rcpt: &Mailbox) -> DsnRecipient {
+        DsnRecipient {
+            final_recipient: rcpt.to_string(),
+            action: Action::Failed,
+            status: self.status,
+            diagnostic: Some(self.diagnostic.clone()),
+            remote_mta: self.remote_mta.clone(),
+            will_retry_until: None,
         }
-    };
-    let hostname = state.config.hostname.clone();
-    let dsn_id = state.new_queue_id();
-    let message_id = format!("<{dsn_id}.dsn@{hostname}>");
-    let dsn = Dsn {
-        reporting_mta: hostname,
-        arrival_date: arrival_unix,
-        date: now_unix,
-        message_id: message_id.clone(),
-        to: sender.clone(),
-        original_message_id: Some(original_id),
-        recipients: failures,
-        original_headers,
-    };
-    let content = compose_dsn(&dsn);
-    net.record(EventKind::Bounced {
-        host: net.host(),
-        queue_id: id.to_owned(),
-        failures: reported,
-        dsn_queue_id: Some(dsn_id.clone()),
-    });
-    let address = address_of(&sender);
-    net.record(EventKind::Queued {
-        host: net.host(),
-        queue_id: dsn_id.clone(),
-        message_id: message_id.clone(),
-        from: ReversePath::Null.to_string(),
-        rcpts: vec![format!("<{address}>")],
-        conn: None,
-    });
-    let local = sender.domain().is_some_and(|d| state.is_local(d));
-    if local {
-        let stored = prepend(&content, &return_path(&ReversePath::Null));
-        state.store(net, &address, &dsn_id, &message_id, stored);
-        net.record(EventKind::Dequeued {
-            host: net.host(),
-            queue_id: dsn_id,
-        });
-        return;
     }
-    let now = net.now().0;
-    state.queue.insert(
-        dsn_id.clone(),
-        QueueEntry {
-            id: dsn_id,
-            message_id,
-            reverse_path: ReversePath::Null,
-            content: Arc::from(content),
-            rcpts: vec![Rcpt {
-                address,
-                state: RcptState::Pending { last_reason: None },
-            }],
-            arrived: now,
-            arrival_unix: now_unix,
-            attempts: 0,
-            next_attempt: now,
-            in_flight: false,
-            _job: mta.activity.begin(),
-        },
-    );
-    mta.wake.notify_one();
+
+    /// Too old to keep trying (RFC 5321 §4.5.4.1). The status is X.4.7,
+    /// "delivery time expired", which tells the sender why it ends now;
+    /// the last real reason goes into the diagnostic, as RFC 3463 §3.5
+    /// asks ("the code for the actual problem found when delivery was
+    /// attempted should be returned").
+    pub fn expired(last_reason: &str) -> Failure {
+        Failure {
+            status: EnhancedCode::new(4, 4, 7),
+            diagnostic: format!("X-mailflow; gave up after the maximum age: {last_reason}"),
+            remote_mta: None,
+        }
+    }
+}
+
+/// The report on `failures` of `entry` to `sender`, written by
+/// `hostname` at `date` (Unix seconds) under its own `message_id`.
+pub(crate) fn report(
+    entry: &QueueEntry,
+    sender: Mailbox,
+    failures: Vec<DsnRecipient>,
+    hostname: &str,
+    message_id: String,
+    date: i64,
+) -> Dsn {
+    Dsn {
+        reporting_mta: hostname.to_owned(),
+        arrival_date: entry.arrival_unix,
+        date,
+        message_id,
+        to: sender,
+        original_message_id: Some(entry.message_id.clone()),
+        recipients: failures,
+        original_headers: header_section(&entry.content).to_vec(),
+    }
 }

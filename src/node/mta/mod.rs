@@ -3,18 +3,33 @@
 //! delivers local mail into mailboxes and relays the rest by MX, retrying
 //! with backoff and bouncing what cannot be delivered.
 //!
+//! The decisions are plain values, tested without a network:
+//! * `core`: the queue (intake, due entries, settling an attempt) and the
+//!   effects each decision asks for
+//! * `route`: MX ordering from a DNS answer (RFC 5321 §5.1)
+//! * `retry`: the retry schedule and the maximum age
+//! * `local`: which recipients are ours, and their mailboxes
+//! * `bounce`: the DSN that reports failures
+//! * `queue`, `queue_id`: queue entries and their ids
+//!
+//! The async parts carry the effects out and record them in the trace:
+//! * `effects`: each effect carried out and recorded
 //! * `policy`: the answers its SMTP server sessions get (relay, mailboxes,
 //!   greylisting, quota, loop detection) and what happens on acceptance
-//! * `queue`: queue entries and their recipients
-//! * `delivery`: the queue runner, routing by MX and SMTP client sessions
-//! * `bounce`: delivery status notifications back to the sender
+//! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
 
 mod bounce;
+mod core;
 mod delivery;
+mod effects;
+mod local;
 mod policy;
 mod pop3;
 mod queue;
+mod queue_id;
+mod retry;
+mod route;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -25,13 +40,18 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use self::core::{Now, Queue};
 use crate::net::NetHandle;
 use crate::node::Activity;
+use crate::node::activity::Job;
 use crate::node::pump::{Served, drive};
 use crate::smtp::{Peer, ServerConfig, ServerSession};
 use crate::trace::{EventKind, Payload};
+use local::LocalDomains;
 use policy::MtaPolicy;
-use queue::QueueEntry;
+use queue_id::QueueIds;
+pub use queue_id::queue_prefixes;
+use retry::RetryPolicy;
 
 /// How one MTA is set up.
 #[derive(Debug, Clone)]
@@ -59,6 +79,9 @@ pub struct MtaConfig {
     /// The real time at the world's zero, for header dates, and the run
     /// id that keeps POP3 unique-ids apart across runs.
     pub epoch: crate::node::Epoch,
+    /// The start of this MTA's queue ids, unique in the world (see
+    /// [`queue_prefixes`]).
+    pub queue_prefix: String,
 }
 
 /// A message in a mailbox.
@@ -73,37 +96,30 @@ pub(crate) struct Stored {
 pub(crate) struct MtaState {
     pub config: Rc<MtaConfig>,
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
-    pub queue: BTreeMap<String, QueueEntry>,
+    pub queue: Queue,
+    /// Keeps the world running while an entry waits in the queue.
+    jobs: BTreeMap<String, Job>,
     /// (client address, sender, recipient) → when first seen (RFC 6647).
     pub greylist: BTreeMap<(IpAddr, String, String), Duration>,
-    next_id: u64,
     next_uid: u64,
 }
 
 impl MtaState {
-    /// A queue id such as `MX0007`: the host's first label and a counter,
-    /// so each hop's id differs, as in real MTAs.
-    pub fn new_queue_id(&mut self) -> String {
-        self.next_id += 1;
-        let label = self.config.hostname.split('.').next().unwrap_or("Q");
-        format!("{}{:04}", label.to_ascii_uppercase(), self.next_id)
-    }
-
-    pub fn is_local(&self, domain: &str) -> bool {
-        self.config
-            .domains
-            .iter()
-            .any(|d| d.eq_ignore_ascii_case(domain))
-    }
-
     pub fn mailbox_size(&self, address: &str) -> usize {
         self.mailboxes
             .get(address)
             .map_or(0, |m| m.iter().map(|s| s.content.len()).sum())
     }
 
+    pub fn retry_policy(&self) -> RetryPolicy {
+        RetryPolicy {
+            schedule: self.config.retry.clone(),
+            max_age: self.config.max_age,
+        }
+    }
+
     /// Stores a message in a local mailbox and records the delivery.
-    pub fn store(
+    fn store(
         &mut self,
         net: &NetHandle,
         address: &str,
@@ -141,10 +157,12 @@ pub(crate) struct Mta {
 }
 
 impl Mta {
-    /// Seconds since the Unix epoch in the world's time.
-    pub fn unix_now(&self) -> i64 {
-        let config = &self.state.borrow().config;
-        config.epoch.unix_seconds(self.net.now())
+    /// The simulated time, and the world's time in Unix seconds for
+    /// headers.
+    pub fn now(&self) -> Now {
+        let now = self.net.now();
+        let unix = self.state.borrow().config.epoch.unix_seconds(now);
+        Now { at: now.0, unix }
     }
 }
 
@@ -161,9 +179,14 @@ pub fn spawn(net: NetHandle, config: MtaConfig, activity: Activity) {
         state: Rc::new(RefCell::new(MtaState {
             config: Rc::clone(&config),
             mailboxes,
-            queue: BTreeMap::new(),
+            queue: Queue::new(
+                &config.hostname,
+                LocalDomains::new(&config.domains, &config.hostname),
+                QueueIds::new(&config.queue_prefix),
+                config.epoch.run_id(),
+            ),
+            jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
-            next_id: 0,
             next_uid: 0,
         })),
         activity,
@@ -224,3 +247,6 @@ async fn listen_smtp(mta: Mta, port: u16) {
         });
     }
 }
+
+#[cfg(test)]
+mod tests;

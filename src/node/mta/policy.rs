@@ -3,11 +3,11 @@
 //! stored, the rest queued for relay.
 
 use std::net::IpAddr;
-use std::sync::Arc;
 
 use super::Mta;
-use super::queue::{QueueEntry, Rcpt, RcptState};
-use crate::mail::{Headers, Received, With, prepend, received_count, return_path};
+use super::core::{Arrival, loop_detected};
+use super::local::mailbox_key;
+use crate::mail::{Headers, Received, With, prepend};
 use crate::smtp::{EnhancedCode, Envelope, ForwardPath, Mailbox, Peer, Policy, Reply};
 use crate::trace::{ConnId, EventKind};
 
@@ -39,11 +39,6 @@ impl MtaPolicy {
     }
 }
 
-/// `bob@example.net` in lower case, quotes removed where not needed.
-pub(crate) fn address_of(mailbox: &Mailbox) -> String {
-    format!("{}@{}", mailbox.canonical_local_part(), mailbox.host()).to_lowercase()
-}
-
 fn in_network(ip: IpAddr, (net, prefix): (IpAddr, u8)) -> bool {
     match (ip, net) {
         (IpAddr::V4(a), IpAddr::V4(b)) => {
@@ -63,27 +58,15 @@ fn in_network(ip: IpAddr, (net, prefix): (IpAddr, u8)) -> bool {
 }
 
 impl MtaPolicy {
-    /// The mailbox a local recipient is stored in; postmaster of a local
-    /// domain always exists (RFC 5321 §4.5.1).
+    /// The mailbox a local recipient is stored in.
     fn local_address(&self, to: &ForwardPath) -> Option<String> {
-        let state = self.mta.state.borrow();
-        match to {
-            ForwardPath::Postmaster => state
-                .config
-                .domains
-                .first()
-                .map(|d| format!("postmaster@{d}")),
-            ForwardPath::Mailbox(m) => m
-                .domain()
-                .filter(|d| state.is_local(d))
-                .map(|_| address_of(m)),
-        }
+        self.mta.state.borrow().queue.local().mailbox_of(to)
     }
 }
 
 impl Policy for MtaPolicy {
     fn is_local_domain(&self, domain: &str) -> bool {
-        self.mta.state.borrow().is_local(domain)
+        self.mta.state.borrow().queue.local().is_local(domain)
     }
 
     fn mailbox_exists(&self, mailbox: &Mailbox) -> bool {
@@ -92,7 +75,7 @@ impl Policy for MtaPolicy {
             .borrow()
             .config
             .mailboxes
-            .contains_key(&address_of(mailbox))
+            .contains_key(&mailbox_key(mailbox))
     }
 
     fn may_relay(&self, peer: &Peer) -> bool {
@@ -184,8 +167,7 @@ impl Policy for MtaPolicy {
             let state = mta.state.borrow();
             (state.config.max_hops, state.config.hostname.clone())
         };
-        let hops = received_count(content);
-        if hops >= max_hops {
+        if let Some(hops) = loop_detected(content, max_hops) {
             net.record(EventKind::LoopDetected {
                 host: net.host(),
                 queue_id: String::new(),
@@ -195,81 +177,28 @@ impl Policy for MtaPolicy {
                 format!("Too many hops: {hops} Received headers, a mail loop? (RFC 5321 §6.3)");
             return Err(Reply::new(554, Some(EnhancedCode::new(5, 4, 6)), text));
         }
-        let now_unix = mta.unix_now();
-        let mut state = mta.state.borrow_mut();
-        let queue_id = state.new_queue_id();
+        let queue_id = mta.state.borrow_mut().queue.next_id();
         let received = Received {
             from_helo: peer.helo.clone().unwrap_or_default(),
             from_ip: peer.ip,
             by: hostname.clone(),
-            with: if peer.authenticated.is_some() {
-                With::Esmtpa
-            } else {
-                With::Esmtp
-            },
+            with: With::of_transaction(peer.authenticated.is_some(), envelope.params.smtputf8),
             id: queue_id.clone(),
             for_rcpt: Received::single_recipient(&envelope.forward_paths),
-            date: now_unix,
+            date: mta.now().unix,
         };
         let content = prepend(content, &received.to_header());
         let message_id = Headers::parse(&content)
             .message_id()
             .map_or_else(|| format!("<{queue_id}@{hostname}>"), str::to_owned);
-        let rcpts: Vec<String> = envelope
-            .forward_paths
-            .iter()
-            .map(|f| f.to_string())
-            .collect();
-        net.record(EventKind::Queued {
-            host: net.host(),
-            queue_id: queue_id.clone(),
-            message_id: message_id.clone(),
-            from: envelope.reverse_path.to_string(),
-            rcpts,
-            conn: Some(self.conn),
-        });
-        drop(state);
-        let mut remote = Vec::new();
-        for to in &envelope.forward_paths {
-            match self.local_address(to) {
-                Some(address) => {
-                    let stored = prepend(&content, &return_path(&envelope.reverse_path));
-                    mta.state
-                        .borrow_mut()
-                        .store(net, &address, &queue_id, &message_id, stored);
-                }
-                None => remote.extend(to.mailbox().map(address_of)),
-            }
-        }
-        if remote.is_empty() {
-            net.record(EventKind::Dequeued {
-                host: net.host(),
-                queue_id: queue_id.clone(),
-            });
-        } else {
-            let now = net.now().0;
-            let entry = QueueEntry {
-                id: queue_id.clone(),
-                message_id,
-                reverse_path: envelope.reverse_path.clone(),
-                content: Arc::from(content),
-                rcpts: remote
-                    .into_iter()
-                    .map(|address| Rcpt {
-                        address,
-                        state: RcptState::Pending { last_reason: None },
-                    })
-                    .collect(),
-                arrived: now,
-                arrival_unix: now_unix,
-                attempts: 0,
-                next_attempt: now,
-                in_flight: false,
-                _job: mta.activity.begin(),
-            };
-            mta.state.borrow_mut().queue.insert(queue_id.clone(), entry);
-            mta.wake.notify_one();
-        }
+        let arrival = Arrival {
+            id: queue_id.clone(),
+            message_id,
+            reverse_path: envelope.reverse_path.clone(),
+            forward_paths: envelope.forward_paths.clone(),
+            content,
+        };
+        mta.intake(arrival, Some(self.conn));
         Ok(queue_id)
     }
 }
