@@ -475,7 +475,7 @@ fn a_live_worlds_bounce_message_id_carries_its_run_id_rfc5322_3_6_4() {
     let ids: Vec<String> = ["run1", "run2"]
         .into_iter()
         .map(|run| {
-            let mut queue = Queue::new(
+            let queue = Queue::new(
                 "smtp.example.org",
                 LocalDomains::new(&["example.org".to_owned()], "smtp.example.org"),
                 QueueIds::new("SMTP"),
