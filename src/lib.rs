@@ -10,6 +10,7 @@
 //! * `sim`: building and running a world
 //! * `serve`: a world on the wall clock with real sockets into it
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
+//! * `text`: edit distance and word wrapping, for every layer
 
 pub mod cli;
 pub mod dns;
@@ -23,5 +24,6 @@ pub mod scenario;
 pub mod serve;
 pub mod sim;
 pub mod smtp;
+pub mod text;
 pub mod trace;
 pub mod tui;

@@ -12,10 +12,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::net::IpAddr;
 use std::time::Duration;
 
+use super::diagnostic::{Problem, line_of};
 use super::duration::parse_duration;
-use super::error::{Problem, SourceMap, Step, closest, line_of};
 use super::plan::*;
+use super::ron::{SourceMap, Step};
 use super::schema::{self, Expect, Record, Scenario};
+use super::suggest::closest;
 use crate::dns::{Fault, FaultKind, Record as DnsRecord, RecordData, Zone};
 use crate::smtp::Mailbox;
 use crate::trace::Role;
