@@ -42,9 +42,7 @@ pub fn parse(source: &str, origin: &str) -> Result<Loaded, ScenarioError> {
     if source.contains('\0') {
         return Err(fail(vec![not_text(source, source.find('\0'))]));
     }
-    // IMPLICIT_SOME lets teachers write `within: "5m"` instead of `Some("5m")`.
-    let options = ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME);
-    let scenario: Scenario = options
+    let scenario: Scenario = ron_options()
         .from_str(source)
         .map_err(|e| fail(explain(source, &e)))?;
     let plan = validate(&scenario, source).map_err(fail)?;
@@ -54,6 +52,12 @@ pub fn parse(source: &str, origin: &str) -> Result<Loaded, ScenarioError> {
         scenario,
         plan,
     })
+}
+
+/// How scenario text is read. IMPLICIT_SOME lets teachers write
+/// `within: "5m"` instead of `Some("5m")`.
+pub(crate) fn ron_options() -> ron::Options {
+    ron::Options::default().with_default_extension(Extensions::IMPLICIT_SOME)
 }
 
 /// Loads a file, or a bundled scenario by name (`hello`, `null-mx`).
