@@ -42,8 +42,6 @@ fn typo_distance(word: &str, candidate: &str) -> Option<usize> {
     (d <= limit).then_some(d)
 }
 
-/// Levenshtein distance over characters.
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -62,5 +60,7 @@ mod tests {
         assert_eq!(closest("a", ["A", "Mx"]), Some("A"));
         assert_eq!(closest("to", ["too"]), Some("too"));
         assert_eq!(closest("latancy", ["latency", "seed"]), Some("latency"));
+        // Two letters swapped are one slip of the fingers.
+        assert_eq!(closest("latnecy", ["latency", "seed"]), Some("latency"));
     }
 }
