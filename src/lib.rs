@@ -11,6 +11,7 @@
 //! * `sim`: building and running a world
 //! * `serve`: a world on the wall clock with real sockets into it
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
+//! * `text`: edit distance and word wrapping, for every layer
 
 pub mod cli;
 pub mod dns;
@@ -25,5 +26,6 @@ pub mod serve;
 pub mod session;
 pub mod sim;
 pub mod smtp;
+pub mod text;
 pub mod trace;
 pub mod tui;

@@ -66,7 +66,7 @@ pub fn run(args: &Args) -> ExitCode {
         Format::Text => {
             println!("{}  (seed {})", plan.title, plan.seed);
             if !plan.about.is_empty() {
-                println!("{}", wrap(&plan.about, 78));
+                println!("{}", crate::text::wrap(&plan.about, 78, "").join("\n"));
             }
             println!();
             print!("{board}");
@@ -130,23 +130,4 @@ fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
-}
-
-/// Wraps text at word boundaries to `width` columns.
-fn wrap(text: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut column = 0;
-    for word in text.split_whitespace() {
-        let len = word.chars().count();
-        if column > 0 && column + 1 + len > width {
-            out.push('\n');
-            column = 0;
-        } else if column > 0 {
-            out.push(' ');
-            column += 1;
-        }
-        out.push_str(word);
-        column += len;
-    }
-    out
 }

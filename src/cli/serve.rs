@@ -66,7 +66,7 @@ pub struct Args {
 
 /// A duration flag: "30s", "5m"; between one second and a day.
 fn limit_duration(text: &str) -> Result<Duration, String> {
-    let d = parse_duration(text)?;
+    let d = parse_duration(text).map_err(|e| e.to_string())?;
     if d < Duration::from_secs(1) || d > Duration::from_secs(86_400) {
         return Err(format!("{text} is out of range: give 1s to 1d"));
     }

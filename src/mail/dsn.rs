@@ -435,22 +435,7 @@ fn human_readable(dsn: &Dsn) -> String {
 /// Fills `text` into CRLF-ended lines of at most 72 columns, each starting
 /// with `indent`; a word longer than a line stands alone.
 fn wrap(text: &str, indent: &str) -> String {
-    const WIDTH: usize = 72;
-    let mut out = String::new();
-    let mut line = String::from(indent);
-    for word in text.split_whitespace() {
-        let fits = line.len() + 1 + word.len() <= WIDTH;
-        if line.len() > indent.len() && !fits {
-            out.push_str(&line);
-            out.push_str("\r\n");
-            line = String::from(indent);
-        }
-        if line.len() > indent.len() {
-            line.push(' ');
-        }
-        line.push_str(word);
-    }
-    out.push_str(&line);
+    let mut out = crate::text::wrap(text, 72, indent).join("\r\n");
     out.push_str("\r\n");
     out
 }

@@ -1,13 +1,16 @@
 //! Datagrams, as UDP gives: each may be lost, and nobody says so. DNS
 //! queries and answers travel this way.
 
+use std::cell::RefCell;
+use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use tokio::sync::mpsc;
 
-use super::network::NetHandle;
-use super::pipe::{Inbox, Pending};
-use crate::trace::Payload;
+use super::delay::{Inbox, Pending};
+use super::medium::Medium;
+use crate::trace::{EventKind, HostId, Payload, SimTime};
 
 /// A datagram as it arrived.
 pub struct Datagram {
@@ -16,22 +19,52 @@ pub struct Datagram {
     pub from: (IpAddr, u16),
 }
 
+type Door = mpsc::UnboundedSender<Pending<Datagram>>;
+
+/// The bound datagram ports of one world: the network binds them, a
+/// sending socket delivers through them, a dropped socket frees its own.
+#[derive(Clone, Default)]
+pub(crate) struct Ports(Rc<RefCell<BTreeMap<(HostId, u16), Door>>>);
+
+impl Ports {
+    /// Binds `host:port`, replacing whatever was bound there.
+    pub(crate) fn bind(
+        &self,
+        host: HostId,
+        port: u16,
+    ) -> mpsc::UnboundedReceiver<Pending<Datagram>> {
+        let (tx, rx) = mpsc::unbounded_channel();
+        self.0.borrow_mut().insert((host, port), tx);
+        rx
+    }
+
+    fn unbind(&self, host: HostId, port: u16) {
+        self.0.borrow_mut().remove(&(host, port));
+    }
+
+    fn door(&self, host: HostId, port: u16) -> Option<Door> {
+        self.0.borrow().get(&(host, port)).cloned()
+    }
+}
+
 /// A bound port of one host.
 pub struct DatagramSocket {
-    net: NetHandle,
+    medium: Rc<Medium>,
+    host: HostId,
     port: u16,
+    ports: Ports,
     inbox: Inbox<Datagram>,
 }
 
 impl DatagramSocket {
-    pub(crate) fn new(
-        net: NetHandle,
-        port: u16,
-        rx: mpsc::UnboundedReceiver<Pending<Datagram>>,
-    ) -> DatagramSocket {
+    /// Binds `host:port` in `ports` and receives what arrives there.
+    pub(crate) fn new(medium: Rc<Medium>, ports: Ports, host: HostId, port: u16) -> DatagramSocket {
+        let rx = ports.bind(host, port);
         DatagramSocket {
-            net,
+            medium,
+            host,
             port,
+            ports,
             inbox: Inbox::new(rx),
         }
     }
@@ -40,19 +73,45 @@ impl DatagramSocket {
         self.port
     }
 
+    /// Sends a datagram; it may be lost (link loss, host or link down, or
+    /// nothing bound at the destination). It is tapped either way, with
+    /// its arrival time if it arrives.
     pub fn send_to(&self, data: &[u8], ip: IpAddr, port: u16) {
-        self.net.send_datagram(self.port, ip, port, data);
+        let medium = &self.medium;
+        let Some(to) = medium.host_by_ip(ip) else {
+            return;
+        };
+        let now = medium.now();
+        let lost = medium.loses(self.host, to);
+        let arrives = (!lost && medium.reachable(self.host, to, now))
+            .then(|| medium.arrival(self.host, to, SimTime::ZERO));
+        let payload = Payload::new(data);
+        medium.record(EventKind::Datagram {
+            from: self.host,
+            from_port: self.port,
+            to,
+            to_port: port,
+            arrives,
+            data: payload.clone(),
+        });
+        if let (Some(arrives), Some(door)) = (arrives, self.ports.door(to, port)) {
+            let datagram = Datagram {
+                data: payload,
+                from: (medium.ip_of(self.host), self.port),
+            };
+            let _ = door.send(Pending::new(arrives, datagram));
+        }
     }
 
     /// The next datagram for this port. Cancel-safe.
     pub async fn recv_from(&mut self) -> Option<Datagram> {
-        self.inbox.next(&self.net).await
+        self.inbox.next(&self.medium).await
     }
 }
 
 impl Drop for DatagramSocket {
     /// Frees the port, so a late answer cannot reach a later socket there.
     fn drop(&mut self) {
-        self.net.unbind(self.port);
+        self.ports.unbind(self.host, self.port);
     }
 }

@@ -3,14 +3,20 @@
 //! taps that write everything that crosses it into the trace.
 //!
 //! * `link`: latency, jitter, loss, down windows
-//! * `network`: the shared medium, with the trace and the seeded RNGs
+//! * `medium`: what every transport shares: clock, links, seeded RNGs and
+//!   the tap into the trace
+//! * `delay`: things in flight until their arrival time
+//! * `network`: the registry of listeners and ports, and the only module
+//!   that knows every transport
 //! * `stream`: listeners, and connections of either kind:
 //! * `pipe`: in-memory connections between simulated hosts
 //! * `socket`: real TCP connections to machines outside the world
 //! * `datagram`: sockets for DNS
 
 pub mod datagram;
+mod delay;
 pub mod link;
+mod medium;
 pub mod network;
 pub mod pipe;
 pub mod socket;

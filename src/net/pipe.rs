@@ -3,49 +3,13 @@
 //! lost. Every chunk is tapped into the trace when it is sent, with the
 //! time it arrives.
 
+use std::rc::Rc;
+
 use tokio::sync::mpsc;
-use tokio::time::sleep_until;
 
-use super::network::NetHandle;
+use super::delay::{Inbox, Pending};
+use super::medium::Medium;
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
-
-/// Something on its way, to be taken at `arrives`.
-pub(crate) struct Pending<T> {
-    arrives: SimTime,
-    item: T,
-}
-
-impl<T> Pending<T> {
-    pub(crate) fn new(arrives: SimTime, item: T) -> Pending<T> {
-        Pending { arrives, item }
-    }
-
-    pub(crate) fn into_item(self) -> T {
-        self.item
-    }
-}
-
-/// A queue of arriving things whose `next` is cancel-safe: a caller that
-/// gives up while waiting for the arrival time loses nothing.
-pub(crate) struct Inbox<T> {
-    rx: mpsc::UnboundedReceiver<Pending<T>>,
-    held: Option<Pending<T>>,
-}
-
-impl<T> Inbox<T> {
-    pub(crate) fn new(rx: mpsc::UnboundedReceiver<Pending<T>>) -> Inbox<T> {
-        Inbox { rx, held: None }
-    }
-
-    pub(crate) async fn next(&mut self, net: &NetHandle) -> Option<T> {
-        if self.held.is_none() {
-            self.held = Some(self.rx.recv().await?);
-        }
-        let arrives = self.held.as_ref().map(|p| p.arrives)?;
-        sleep_until(net.instant_of(arrives)).await;
-        self.held.take().map(|p| p.item)
-    }
-}
 
 enum Segment {
     Data(Payload),
@@ -54,7 +18,9 @@ enum Segment {
 
 /// One end of a connection.
 pub struct SimStream {
-    net: NetHandle,
+    medium: Rc<Medium>,
+    /// The host that holds this end.
+    host: HostId,
     conn: ConnId,
     /// The direction of what this end sends.
     dir: Dir,
@@ -66,12 +32,18 @@ pub struct SimStream {
 }
 
 impl SimStream {
-    /// Both ends of a new connection from `net`'s host to `server`.
-    pub(crate) fn pair(net: &NetHandle, conn: ConnId, server: HostId) -> (SimStream, SimStream) {
+    /// Both ends of a new connection from `client` to `server`.
+    pub(crate) fn pair(
+        medium: &Rc<Medium>,
+        conn: ConnId,
+        client: HostId,
+        server: HostId,
+    ) -> (SimStream, SimStream) {
         let (up_tx, up_rx) = mpsc::unbounded_channel();
         let (down_tx, down_rx) = mpsc::unbounded_channel();
-        let client = SimStream {
-            net: net.clone(),
+        let client_end = SimStream {
+            medium: Rc::clone(medium),
+            host: client,
             conn,
             dir: Dir::Up,
             peer: server,
@@ -80,17 +52,18 @@ impl SimStream {
             last_arrival: SimTime::ZERO,
             eof: false,
         };
-        let server = SimStream {
-            net: net.net.handle(server),
+        let server_end = SimStream {
+            medium: Rc::clone(medium),
+            host: server,
             conn,
             dir: Dir::Down,
-            peer: net.host,
+            peer: client,
             tx: Some(down_tx),
             inbox: Inbox::new(up_rx),
             last_arrival: SimTime::ZERO,
             eof: false,
         };
-        (client, server)
+        (client_end, server_end)
     }
 
     pub fn conn(&self) -> ConnId {
@@ -104,7 +77,7 @@ impl SimStream {
 
     /// The other end's address.
     pub fn peer_ip(&self) -> std::net::IpAddr {
-        self.net.net.state.borrow().trace.hosts[usize::from(self.peer.0)].ip
+        self.medium.ip_of(self.peer)
     }
 
     /// Sends bytes; they arrive after the link's delay. Sending on a closed
@@ -115,17 +88,13 @@ impl SimStream {
         }
         let Some(tx) = &self.tx else { return };
         let data = Payload::new(bytes);
-        let arrives = {
-            let mut state = self.net.net.state.borrow_mut();
-            let arrives = state.arrival(self.net.host, self.peer, self.last_arrival);
-            state.record(EventKind::Bytes {
-                conn: self.conn,
-                dir: self.dir,
-                arrives,
-                data: data.clone(),
-            });
-            arrives
-        };
+        let arrives = self.medium.arrival(self.host, self.peer, self.last_arrival);
+        self.medium.record(EventKind::Bytes {
+            conn: self.conn,
+            dir: self.dir,
+            arrives,
+            data: data.clone(),
+        });
         self.last_arrival = arrives;
         // A peer that is gone just never reads it, as with a real socket.
         let _ = tx.send(Pending::new(arrives, Segment::Data(data)));
@@ -137,7 +106,7 @@ impl SimStream {
         if self.eof {
             return None;
         }
-        match self.inbox.next(&self.net).await {
+        match self.inbox.next(&self.medium).await {
             Some(Segment::Data(data)) => Some(data),
             Some(Segment::Fin) | None => {
                 self.eof = true;
@@ -149,16 +118,12 @@ impl SimStream {
     /// Closes this side (a FIN); the peer reads `None` once it arrives.
     pub fn close(&mut self) {
         let Some(tx) = self.tx.take() else { return };
-        let arrives = {
-            let mut state = self.net.net.state.borrow_mut();
-            let arrives = state.arrival(self.net.host, self.peer, self.last_arrival);
-            state.record(EventKind::Close {
-                conn: self.conn,
-                dir: self.dir,
-                arrives,
-            });
-            arrives
-        };
+        let arrives = self.medium.arrival(self.host, self.peer, self.last_arrival);
+        self.medium.record(EventKind::Close {
+            conn: self.conn,
+            dir: self.dir,
+            arrives,
+        });
         let _ = tx.send(Pending::new(arrives, Segment::Fin));
     }
 }

@@ -17,7 +17,7 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::timeout;
 
-use super::network::NetHandle;
+use super::medium::Medium;
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload};
 
 /// How much we read from a socket at once.
@@ -79,7 +79,7 @@ impl Drop for Slot {
 
 /// One end of a real TCP connection, as a node of the world holds it.
 pub struct RealStream {
-    net: NetHandle,
+    medium: Rc<Medium>,
     conn: ConnId,
     /// The direction of what this end sends.
     dir: Dir,
@@ -119,9 +119,13 @@ pub(crate) struct Parts {
 }
 
 impl RealStream {
-    /// Wraps a connected socket. `net` is the simulated host that holds
-    /// this end; `parts.peer` the host that stands for the other.
-    pub(crate) fn new(net: NetHandle, tcp: TcpStream, parts: Parts) -> std::io::Result<RealStream> {
+    /// Wraps a connected socket; `parts.peer` is the host that stands for
+    /// the other end.
+    pub(crate) fn new(
+        medium: Rc<Medium>,
+        tcp: TcpStream,
+        parts: Parts,
+    ) -> std::io::Result<RealStream> {
         let peer_addr = tcp.peer_addr()?;
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
@@ -151,7 +155,7 @@ impl RealStream {
             writers.0.set(writers.0.get().saturating_sub(1));
         });
         Ok(RealStream {
-            net,
+            medium,
             conn: parts.conn,
             dir: parts.dir,
             peer: parts.peer,
@@ -201,8 +205,8 @@ impl RealStream {
             self.close();
             return;
         }
-        let now = self.net.now();
-        self.net.record(EventKind::Bytes {
+        let now = self.medium.now();
+        self.medium.record(EventKind::Bytes {
             conn: self.conn,
             dir: self.dir,
             arrives: now,
@@ -257,11 +261,11 @@ impl RealStream {
             return None;
         }
         let read = self.reader.read(&mut self.buf).await;
-        let now = self.net.now();
+        let now = self.medium.now();
         match read {
             Ok(n) if n > 0 => {
                 let data = Payload::new(&self.buf[..n]);
-                self.net.record(EventKind::Bytes {
+                self.medium.record(EventKind::Bytes {
                     conn: self.conn,
                     dir: self.peer_dir(),
                     arrives: now,
@@ -271,7 +275,7 @@ impl RealStream {
             }
             _ => {
                 self.eof = true;
-                self.net.record(EventKind::Close {
+                self.medium.record(EventKind::Close {
                     conn: self.conn,
                     dir: self.peer_dir(),
                     arrives: now,
@@ -284,8 +288,8 @@ impl RealStream {
     /// Closes our side once what was sent is written.
     pub fn close(&mut self) {
         if self.writer.take().is_some() {
-            let now = self.net.now();
-            self.net.record(EventKind::Close {
+            let now = self.medium.now();
+            self.medium.record(EventKind::Close {
                 conn: self.conn,
                 dir: self.dir,
                 arrives: now,

@@ -4,11 +4,13 @@
 //! that a real connection may carry the limits its server must apply.
 
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use tokio::sync::mpsc;
 
-use super::network::NetHandle;
-use super::pipe::{Inbox, Pending, SimStream};
+use super::delay::{Inbox, Pending};
+use super::medium::Medium;
+use super::pipe::SimStream;
 use super::socket::{Limits, RealStream};
 use crate::trace::{ConnId, EventKind, HostId, Payload};
 
@@ -97,22 +99,25 @@ impl Stream {
 /// Accepts connections on one port of one host: from simulated hosts and,
 /// under `mailflow serve`, from real clients.
 pub struct Listener {
-    net: NetHandle,
+    medium: Rc<Medium>,
     inbox: Inbox<Stream>,
 }
 
 impl Listener {
-    pub(crate) fn new(net: NetHandle, rx: mpsc::UnboundedReceiver<Pending<Stream>>) -> Listener {
+    pub(crate) fn new(
+        medium: Rc<Medium>,
+        rx: mpsc::UnboundedReceiver<Pending<Stream>>,
+    ) -> Listener {
         Listener {
-            net,
+            medium,
             inbox: Inbox::new(rx),
         }
     }
 
     /// The next connection, once its opening packet has arrived.
     pub async fn accept(&mut self) -> Option<Stream> {
-        let stream = self.inbox.next(&self.net).await?;
-        self.net.record(EventKind::Accept {
+        let stream = self.inbox.next(&self.medium).await?;
+        self.medium.record(EventKind::Accept {
             conn: stream.conn(),
         });
         Some(stream)

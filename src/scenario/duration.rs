@@ -3,12 +3,46 @@
 
 use std::time::Duration;
 
-/// Parses a duration; the error says what is wrong, for the scenario error.
-pub fn parse_duration(text: &str) -> Result<Duration, String> {
+use thiserror::Error;
+
+/// What is wrong with a duration's text; its message is written for the
+/// person who wrote it.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DurationError {
+    #[error("an empty duration; write e.g. \"30s\", \"5m\" or \"2h\"")]
+    Empty,
+    /// Something other than a number where a number must start.
+    #[error("{text:?} is not a duration; write e.g. \"30s\", \"5m\" or \"1h30m\"")]
+    NotANumber { text: String },
+    #[error("{text:?} needs a unit: ms, s, m, h or d")]
+    NoUnit { text: String },
+    #[error("{text:?} has an unknown unit {unit:?}; use ms, s, m, h or d")]
+    UnknownUnit { text: String, unit: String },
+    /// A number of more than 64 bits.
+    #[error("{text:?} has a number too large")]
+    NumberTooLarge { text: String },
+    /// More than a `Duration` holds.
+    #[error("{text:?} is too long a time")]
+    TooLong { text: String },
+}
+
+impl DurationError {
+    /// Whether the text is a duration, only longer than any run.
+    pub fn is_too_long(&self) -> bool {
+        matches!(
+            self,
+            DurationError::TooLong { .. } | DurationError::NumberTooLarge { .. }
+        )
+    }
+}
+
+/// Parses a duration.
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
     let text = text.trim();
     if text.is_empty() {
-        return Err("an empty duration; write e.g. \"30s\", \"5m\" or \"2h\"".into());
+        return Err(DurationError::Empty);
     }
+    let too_long = || DurationError::TooLong { text: text.into() };
     let mut total = Duration::ZERO;
     let mut rest = text;
     while !rest.is_empty() {
@@ -16,13 +50,12 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             .find(|c: char| !c.is_ascii_digit())
             .unwrap_or(rest.len());
         if digits == 0 {
-            return Err(format!(
-                "{text:?} is not a duration; write e.g. \"30s\", \"5m\" or \"1h30m\""
-            ));
+            return Err(DurationError::NotANumber { text: text.into() });
         }
+        // Only digits: the one way to fail is a number past 64 bits.
         let number: u64 = rest[..digits]
             .parse()
-            .map_err(|_| format!("{text:?} has a number too large"))?;
+            .map_err(|_| DurationError::NumberTooLarge { text: text.into() })?;
         rest = &rest[digits..];
         let unit_len = rest
             .find(|c: char| c.is_ascii_digit())
@@ -35,14 +68,14 @@ pub fn parse_duration(text: &str) -> Result<Duration, String> {
             "m" | "min" => (60, false),
             "h" => (3600, false),
             "d" => (86_400, false),
-            "" => return Err(format!("{text:?} needs a unit: ms, s, m, h or d")),
+            "" => return Err(DurationError::NoUnit { text: text.into() }),
             other => {
-                return Err(format!(
-                    "{text:?} has an unknown unit {other:?}; use ms, s, m, h or d"
-                ));
+                return Err(DurationError::UnknownUnit {
+                    text: text.into(),
+                    unit: other.into(),
+                });
             }
         };
-        let too_long = || format!("{text:?} is too long a time");
         let amount = number.checked_mul(scale).ok_or_else(too_long)?;
         let step = if millis {
             Duration::from_millis(amount)
@@ -86,10 +119,33 @@ mod tests {
         assert_eq!(parse_duration("150ms"), Ok(Duration::from_millis(150)));
         assert_eq!(parse_duration("1h30m"), Ok(Duration::from_secs(5400)));
         assert_eq!(parse_duration("2d"), Ok(Duration::from_secs(172_800)));
-        assert!(parse_duration("5").unwrap_err().contains("unit"));
-        assert!(parse_duration("5 min").is_err());
-        assert!(parse_duration("m5").is_err());
-        assert!(parse_duration("99999999999999999999s").is_err());
+        assert!(matches!(
+            parse_duration("5"),
+            Err(DurationError::NoUnit { .. })
+        ));
+        assert!(matches!(
+            parse_duration("5 min"),
+            Err(DurationError::UnknownUnit { unit, .. }) if unit == " min"
+        ));
+        assert!(matches!(
+            parse_duration("m5"),
+            Err(DurationError::NotANumber { .. })
+        ));
+        assert_eq!(parse_duration(" "), Err(DurationError::Empty));
+    }
+
+    #[test]
+    fn too_long_is_told_apart() {
+        assert!(matches!(
+            parse_duration("99999999999999999999s"),
+            Err(DurationError::NumberTooLarge { .. })
+        ));
+        for text in ["999999999999999999d", "18446744073709551615s1s"] {
+            assert!(
+                matches!(parse_duration(text), Err(DurationError::TooLong { .. })),
+                "{text}"
+            );
+        }
     }
 
     #[test]

@@ -2,23 +2,30 @@
 //! validated into a plan the simulator runs, and the expectations checked
 //! against the trace afterwards.
 //!
-//! * `schema`: the file format, as serde types
-//! * `load`, `validate`, `error`: from text to a `Plan`, or to errors that
-//!   name the line and suggest a fix
+//! * `schema`: the file format, as serde types; `vocabulary`: its words
+//!   for teachers (what a record is called, how a value is written)
+//! * `load`: from a name or a path to a `Plan`
+//! * `ron`: the text read leniently, and RON's errors explained
+//! * `validate`: every name must point somewhere, every value parse
+//! * `diagnostic`: the errors, rendered as a compiler does; `suggest`:
+//!   "did you mean ...?"
 //! * `plan`: the validated form the simulator reads
 //! * `bundled`: the scenarios shipped inside the binary
 //! * `expect`: the expectations, checked against a trace
 
 pub mod bundled;
+pub mod diagnostic;
 pub mod duration;
-pub mod error;
 pub mod expect;
 pub mod load;
 pub mod plan;
+pub mod ron;
 pub mod schema;
+pub mod suggest;
 pub mod validate;
+pub mod vocabulary;
 
-pub use error::{Problem, ScenarioError};
+pub use diagnostic::{Problem, ScenarioError};
 pub use load::{Loaded, load, parse};
 pub use plan::{Expectation, Plan};
 pub use schema::Scenario;

@@ -3,8 +3,8 @@
 //! domain), since that is the server a real sender would reach too.
 
 use crate::dns::RecordData;
-use crate::scenario::error::closest;
 use crate::scenario::plan::{HostIndex, Plan};
+use crate::scenario::suggest::closest;
 
 /// The MTA called `name`, or a message saying which names there are.
 pub fn named(plan: &Plan, name: &str) -> Result<HostIndex, String> {

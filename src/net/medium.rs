@@ -1,0 +1,234 @@
+//! The medium every transport of a world shares: the clock, the links and
+//! the windows when hosts are down, each host's seeded RNG, and the sink
+//! that every tapped event goes into. It knows no transport; pipes, real
+//! sockets and datagram sockets each hold it and their own host, and call
+//! `record` for what crosses the wire, so the one tap is this file's
+//! `record`.
+
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::sync::mpsc::{SyncSender, TrySendError};
+use std::time::Duration;
+
+use rand::rngs::Xoshiro256PlusPlus;
+use rand::{RngExt, SeedableRng};
+use tokio::time::Instant;
+
+use super::link::{Link, Window};
+use crate::trace::{Event, EventKind, HostId, HostInfo, LinkInfo, SimTime, Trace, ZoneInfo};
+
+/// Where events go.
+enum Sink {
+    /// Into the trace, for a run that is read when it is over.
+    Keep,
+    /// To a live watcher on another thread (`mailflow serve`); the network
+    /// keeps nothing, so a world that runs for days does not grow.
+    Stream {
+        tap: SyncSender<Event>,
+        /// Events sent so far: the next one's sequence number.
+        sent: u64,
+        /// Drop events the watcher has no room for, rather than wait.
+        lossy: bool,
+    },
+    /// The watcher has gone: the world is being taken down.
+    Gone,
+}
+
+struct State {
+    start: Instant,
+    /// The header (hosts, links, zones), and the events when they are kept.
+    trace: Trace,
+    sink: Sink,
+    rngs: Vec<Xoshiro256PlusPlus>,
+    down: Vec<Vec<Window>>,
+    links: BTreeMap<(HostId, HostId), Link>,
+    default_link: Link,
+}
+
+/// The shared medium of one world.
+pub(crate) struct Medium {
+    state: RefCell<State>,
+}
+
+/// A link is the same in both directions: its key puts the lower id first.
+fn key(a: HostId, b: HostId) -> (HostId, HostId) {
+    if a <= b { (a, b) } else { (b, a) }
+}
+
+impl Medium {
+    /// Reads the clock of the runtime it is created in.
+    pub(crate) fn new(
+        hosts: Vec<HostInfo>,
+        mut down: Vec<Vec<Window>>,
+        default_link: Link,
+        seed: u64,
+    ) -> Medium {
+        let n = hosts.len();
+        let rngs = (0..n)
+            .map(|i| Xoshiro256PlusPlus::seed_from_u64(seed ^ ((i as u64 + 1) << 32)))
+            .collect();
+        down.resize(n, Vec::new());
+        Medium {
+            state: RefCell::new(State {
+                start: Instant::now(),
+                trace: Trace::new(hosts),
+                sink: Sink::Keep,
+                rngs,
+                down,
+                links: BTreeMap::new(),
+                default_link,
+            }),
+        }
+    }
+
+    pub(crate) fn now(&self) -> SimTime {
+        self.state.borrow().now()
+    }
+
+    /// The tokio instant of a simulated time, for sleeping until it.
+    pub(crate) fn instant(&self, t: SimTime) -> Instant {
+        self.state.borrow().start + t.0
+    }
+
+    /// Whether both hosts and the link between them are up at `t`.
+    pub(crate) fn reachable(&self, a: HostId, b: HostId, t: SimTime) -> bool {
+        let state = self.state.borrow();
+        let up = |h: HostId| !state.down[usize::from(h.0)].iter().any(|w| w.contains(t));
+        up(a) && up(b) && !state.link(a, b).is_down(t)
+    }
+
+    /// When bytes sent now from `a` reach `b`: latency plus seeded jitter,
+    /// never before `after` (a stream does not reorder).
+    pub(crate) fn arrival(&self, a: HostId, b: HostId, after: SimTime) -> SimTime {
+        let mut state = self.state.borrow_mut();
+        let link = state.link(a, b).clone();
+        let jitter = if link.jitter.is_zero() {
+            Duration::ZERO
+        } else {
+            let nanos = link.jitter.as_nanos() as u64;
+            Duration::from_nanos(state.rngs[usize::from(a.0)].random_range(0..=nanos))
+        };
+        SimTime(state.now().0 + link.latency + jitter).max(after)
+    }
+
+    /// Whether a datagram sent now from `a` to `b` is lost on their link,
+    /// drawn from `a`'s RNG (only on a lossy link, so others draw nothing).
+    pub(crate) fn loses(&self, a: HostId, b: HostId) -> bool {
+        let mut state = self.state.borrow_mut();
+        let loss = state.link(a, b).loss;
+        loss > 0.0 && state.rngs[usize::from(a.0)].random_bool(loss.clamp(0.0, 1.0))
+    }
+
+    /// Runs `f` with `host`'s seeded random number generator.
+    pub(crate) fn with_rng<T>(
+        &self,
+        host: HostId,
+        f: impl FnOnce(&mut Xoshiro256PlusPlus) -> T,
+    ) -> T {
+        f(&mut self.state.borrow_mut().rngs[usize::from(host.0)])
+    }
+
+    /// The tap: appends what happened now to the trace, or streams it.
+    pub(crate) fn record(&self, kind: EventKind) {
+        let mut state = self.state.borrow_mut();
+        let at = state.now();
+        let state = &mut *state;
+        match &mut state.sink {
+            Sink::Keep => {
+                state.trace.push(at, kind);
+            }
+            Sink::Gone => {}
+            Sink::Stream { tap, sent, lossy } => {
+                let event = Event {
+                    seq: *sent,
+                    at,
+                    kind,
+                };
+                *sent += 1;
+                let gone = if *lossy {
+                    // A printer too slow to keep up misses events (it sees
+                    // the gap in their numbers) rather than freeze every
+                    // session.
+                    matches!(tap.try_send(event), Err(TrySendError::Disconnected(_)))
+                } else {
+                    tap.send(event).is_err()
+                };
+                if gone {
+                    state.sink = Sink::Gone;
+                }
+            }
+        }
+    }
+
+    /// Streams every event from now on to `tap` (see `Network::stream_to`).
+    pub(crate) fn stream_to(&self, tap: SyncSender<Event>, lossy: bool) {
+        let mut state = self.state.borrow_mut();
+        assert!(
+            state.trace.is_empty(),
+            "stream_to after events were recorded: they would never be sent"
+        );
+        state.sink = Sink::Stream {
+            tap,
+            sent: 0,
+            lossy,
+        };
+    }
+
+    pub(crate) fn ip_of(&self, host: HostId) -> IpAddr {
+        self.state.borrow().trace.hosts[usize::from(host.0)].ip
+    }
+
+    pub(crate) fn host_by_ip(&self, ip: IpAddr) -> Option<HostId> {
+        self.state
+            .borrow()
+            .trace
+            .hosts
+            .iter()
+            .position(|h| h.ip == ip)
+            .map(|i| HostId(i as u16))
+    }
+
+    /// Sets the link between two hosts (either order) and describes it in
+    /// the trace.
+    pub(crate) fn set_link(&self, a: HostId, b: HostId, link: Link) {
+        let key = key(a, b);
+        let mut state = self.state.borrow_mut();
+        state.trace.links.push(LinkInfo {
+            a: key.0,
+            b: key.1,
+            latency: SimTime(link.latency),
+            down: link.down.iter().map(|w| (w.from, w.until)).collect(),
+        });
+        state.links.insert(key, link);
+    }
+
+    pub(crate) fn describe_zone(&self, zone: ZoneInfo) {
+        self.state.borrow_mut().trace.zones.push(zone);
+    }
+
+    /// The trace's header (hosts, links, zones) without its events.
+    pub(crate) fn header(&self) -> Trace {
+        let state = self.state.borrow();
+        let mut header = Trace::new(state.trace.hosts.clone());
+        header.links = state.trace.links.clone();
+        header.zones = state.trace.zones.clone();
+        header
+    }
+
+    /// The trace so far, taken out (the run is over).
+    pub(crate) fn take_trace(&self) -> Trace {
+        let empty = self.header();
+        std::mem::replace(&mut self.state.borrow_mut().trace, empty)
+    }
+}
+
+impl State {
+    fn now(&self) -> SimTime {
+        SimTime(Instant::now().saturating_duration_since(self.start))
+    }
+
+    fn link(&self, a: HostId, b: HostId) -> &Link {
+        self.links.get(&key(a, b)).unwrap_or(&self.default_link)
+    }
+}

@@ -1,0 +1,193 @@
+//! Clients: an account with a mailbox and the same password on an MTA
+//! that takes submissions, and messages with recipients.
+
+use super::Validator;
+use super::hosts::{HostRef, role_name};
+use crate::scenario::plan::{ClientPlan, MessagePlan, MtaPlan};
+use crate::scenario::ron::Step::{self, Field, Item};
+use crate::scenario::schema::{self, Scenario};
+use crate::scenario::suggest::closest;
+
+impl Validator<'_> {
+    pub(super) fn clients(
+        &mut self,
+        s: &Scenario,
+        refs: &[HostRef],
+        mtas: &[MtaPlan],
+    ) -> Vec<ClientPlan> {
+        let offset = s.dns.len() + s.mtas.len();
+        let mta_names: Vec<&str> = s.mtas.iter().map(|m| m.name.as_str()).collect();
+        s.clients
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let field = |f: &'static str| [Field(name!(Scenario.clients)), Item(i), Field(f)];
+                let account = self.mailbox(&c.account, "the account", &field(name!(Client.account)));
+                let server = c.server.to_lowercase();
+                match mta_names.iter().position(|n| n.eq_ignore_ascii_case(&server)) {
+                    None => {
+                        let other = refs.iter().find(|r| r.name.eq_ignore_ascii_case(&server));
+                        let message = match other {
+                            Some(r) => format!(
+                                "the server of {}, {:?}, is {}, not an MTA",
+                                c.name,
+                                c.server,
+                                role_name(r.role)
+                            ),
+                            None => format!(
+                                "the server of {}, {:?}, is not an MTA of this scenario",
+                                c.name, c.server
+                            ),
+                        };
+                        // The MTA holding the account's mailbox is the best guess.
+                        let holder = mtas
+                            .iter()
+                            .position(|m| m.mailboxes.contains_key(&account))
+                            .map(|m| mta_names[m]);
+                        let help = match closest(&server, mta_names.iter().copied()).or(holder) {
+                            Some(c) => format!("did you mean {c:?}?"),
+                            None if mta_names.is_empty() => {
+                                "add an MTA under `mtas` for this client to use".to_owned()
+                            }
+                            None => format!("the MTAs here are: {}", mta_names.join(", ")),
+                        };
+                        let problem = self.at(message, &field(name!(Client.server))).help(help);
+                        self.push(problem);
+                    }
+                    Some(m) => {
+                        let mta = &mtas[m];
+                        if !mta.mailboxes.contains_key(&account) {
+                            let elsewhere = mtas
+                                .iter()
+                                .position(|other| other.mailboxes.contains_key(&account))
+                                .map(|other| mta_names[other]);
+                            let help = match elsewhere {
+                                Some(other) => format!(
+                                    "{account} has its mailbox on {other}: did you mean server: {other:?}?"
+                                ),
+                                None => format!(
+                                    "add \"{account}\": \"{}\" to the mailboxes of {server}",
+                                    c.password
+                                ),
+                            };
+                            let problem = self
+                                .at(
+                                    format!(
+                                        "{account} has no mailbox on {server}, so this client cannot log in there"
+                                    ),
+                                    &field(name!(Client.account)),
+                                )
+                                .help(help);
+                            self.push(problem);
+                        } else if mta.mailboxes.get(&account) != Some(&c.password) {
+                            let problem = self
+                                .at(
+                                    format!(
+                                        "the password of {account} differs from the one its mailbox on {server} has"
+                                    ),
+                                    &field(name!(Client.password)),
+                                )
+                                .help(format!(
+                                    "use the same password in both places (the client's `password` and the mailboxes of {server})"
+                                ));
+                            self.push(problem);
+                        }
+                        if !c.send.is_empty() && !mta.submission {
+                            let problem = self
+                                .at(
+                                    format!(
+                                        "{} sends mail through {server}, which has no submission port",
+                                        c.name
+                                    ),
+                                    &field(name!(Client.server)),
+                                )
+                                .help(format!("set submission: true on {server}"));
+                            self.push(problem);
+                        }
+                    }
+                }
+                let send = c
+                    .send
+                    .iter()
+                    .enumerate()
+                    .map(|(k, m)| {
+                        let path = [Field(name!(Scenario.clients)), Item(i), Field(name!(Client.send)), Item(k)];
+                        self.message(m, &c.name, &account, &path)
+                    })
+                    .collect();
+                let fetch = c
+                    .fetch
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| {
+                        self.duration(f, "the fetch time", &[Field(name!(Scenario.clients)), Item(i), Field(name!(Client.fetch)), Item(k)])
+                    })
+                    .collect();
+                ClientPlan {
+                    host: offset + i,
+                    account,
+                    password: c.password.clone(),
+                    server,
+                    send,
+                    fetch,
+                    keep_on_server: c.keep_on_server,
+                    pipelining: c.pipelining,
+                }
+            })
+            .collect()
+    }
+
+    pub(super) fn message(
+        &mut self,
+        m: &schema::Message,
+        sender: &str,
+        account: &str,
+        path: &[Step],
+    ) -> MessagePlan {
+        let list = |v: &mut Self, field: &'static str, addrs: &[String]| {
+            addrs
+                .iter()
+                .enumerate()
+                .map(|(j, a)| {
+                    v.mailbox(
+                        a,
+                        "the recipient",
+                        &[path, &[Field(field), Item(j)]].concat(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        };
+        let to = list(self, name!(Message.to), &m.to);
+        let cc = list(self, name!(Message.cc), &m.cc);
+        let bcc = list(self, name!(Message.bcc), &m.bcc);
+        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+            let which = if m.subject.is_empty() {
+                format!("a message from {sender}")
+            } else {
+                format!("the message {:?} from {sender}", m.subject)
+            };
+            let example = self
+                .mailboxes
+                .iter()
+                .find(|m| *m != account)
+                .map_or("bob@example.net", String::as_str);
+            let problem = self
+                .at(format!("{which} has no recipients"), path)
+                .help(format!("add to: [\"{example}\"] (or cc, or bcc)"));
+            self.push(problem);
+        }
+        MessagePlan {
+            at: self.duration(
+                &m.at,
+                "the send time",
+                &[path, &[Field(name!(Message.at))]].concat(),
+            ),
+            to,
+            cc,
+            bcc,
+            subject: m.subject.clone(),
+            body: m.body.clone(),
+            raw: m.raw.clone(),
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! From a parsed file to a `Plan`: every name must point somewhere, every
+//! duration and address must parse, and each mistake is reported with its
+//! place in the file and, where a likely fix exists, a suggestion.
+//!
+//! Every check knows where in the file the value it checks was written (a
+//! path such as `mtas[1].mailboxes["bob@example.net"]`, resolved by
+//! [`SourceMap`]), so the marker lands on that text even when the same name
+//! appears elsewhere too. All problems are collected, not just the first.
+//! One file per section of the scenario, each an `impl Validator` block.
+
+use std::cell::OnceCell;
+
+use super::diagnostic::{Problem, line_of};
+use super::plan::Plan;
+use super::ron::{SourceMap, Step};
+use super::schema::Scenario;
+
+/// The name of a field of the schema, for a path into the file, checked
+/// by the compiler: renaming the field in `schema.rs` breaks the build
+/// here, rather than leaving a path that silently finds nothing.
+/// `name!(Mta.retry)`, `name!(Mta | Client.resolver)` (a field every one
+/// of them has), `name!(Expect::Delivered.to)`.
+macro_rules! name {
+    ($($record:ident)|+ . $field:ident) => {{
+        $(let _ = |r: &$crate::scenario::schema::$record| {
+            let _ = &r.$field;
+        };)+
+        stringify!($field)
+    }};
+    ($enum:ident :: $variant:ident . $field:ident) => {{
+        let _ = |e: &$crate::scenario::schema::$enum| {
+            matches!(e, $crate::scenario::schema::$enum::$variant { $field: _, .. })
+        };
+        stringify!($field)
+    }};
+}
+
+mod clients;
+mod dns;
+mod expect;
+mod hosts;
+mod links;
+mod mtas;
+mod values;
+
+use Step::Field;
+use hosts::host_refs;
+
+/// Checks `scenario` (parsed from `source`) and builds its plan, or lists
+/// every problem found.
+pub fn validate(scenario: &Scenario, source: &str) -> Result<Plan, Vec<Problem>> {
+    let mut v = Validator {
+        source,
+        map: OnceCell::new(),
+        problems: Vec::new(),
+        mailboxes: scenario
+            .mtas
+            .iter()
+            .flat_map(|m| m.mailboxes.keys().map(|a| a.to_lowercase()))
+            .collect(),
+    };
+    let plan = v.plan(scenario);
+    if v.problems.is_empty() {
+        Ok(plan)
+    } else {
+        Err(v.problems)
+    }
+}
+
+struct Validator<'a> {
+    source: &'a str,
+    /// Built on the first problem: a good file never needs it.
+    map: OnceCell<SourceMap>,
+    problems: Vec<Problem>,
+    /// Every mailbox of the scenario, for suggestions.
+    mailboxes: Vec<String>,
+}
+
+impl Validator<'_> {
+    fn map(&self) -> &SourceMap {
+        self.map.get_or_init(|| SourceMap::new(self.source))
+    }
+
+    /// A problem marking the value at `path` (or the nearest thing around
+    /// it that is written in the file).
+    fn at(&self, message: impl Into<String>, path: &[Step]) -> Problem {
+        let problem = Problem::new(message);
+        match self.map().nearest(path) {
+            Some((start, end)) => problem.span(self.source, start, end),
+            None => problem,
+        }
+    }
+
+    fn push(&mut self, problem: Problem) {
+        self.problems.push(problem);
+    }
+
+    /// The line the value at `path` is written on.
+    fn line(&self, path: &[Step]) -> Option<usize> {
+        self.map()
+            .find(path)
+            .map(|(start, _)| line_of(self.source, start))
+    }
+
+    fn offset(&self, path: &[Step]) -> usize {
+        self.map().find(path).map_or(usize::MAX, |(start, _)| start)
+    }
+
+    fn plan(&mut self, s: &Scenario) -> Plan {
+        let refs = host_refs(s);
+        let mut hosts = self.hosts(&refs);
+        let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
+        let names: Vec<&str> = names.iter().map(String::as_str).collect();
+        self.resolvers(s, &refs, &mut hosts);
+        let dns = self.dns(s, &hosts);
+        let mtas = self.mtas(s, &refs);
+        let clients = self.clients(s, &refs, &mtas);
+        let links = self.links(s, &names);
+        let externals = self.externals(s, &refs);
+        self.mx_targets(s, &dns, &refs);
+        let expect = s
+            .expect
+            .iter()
+            .enumerate()
+            .map(|(k, e)| self.expectation(e, k))
+            .collect();
+        let start_unix = parse_start(&s.start).unwrap_or_else(|| {
+            let problem = self
+                .at(format!("the start {:?} is not a date and time", s.start), &[Field(name!(Scenario.start))])
+                .help("write it like \"2026-12-01 09:00:00\": year-month-day hours:minutes:seconds, in UTC");
+            self.push(problem);
+            0
+        });
+        Plan {
+            title: s.title.clone(),
+            about: s.about.clone(),
+            seed: s.seed,
+            start_unix,
+            run_for: self.duration(&s.run_for, "`run_for`", &[Field(name!(Scenario.run_for))]),
+            latency: self.duration(&s.latency, "the latency", &[Field(name!(Scenario.latency))]),
+            hosts,
+            dns,
+            mtas,
+            clients,
+            links,
+            externals,
+            expect,
+        }
+    }
+
+    /// Reports a value written twice, at the second place in the file, with
+    /// a note saying where the first is. `first` and `second` are (path,
+    /// what is there).
+    fn duplicate(
+        &mut self,
+        message: String,
+        first: (&[Step], &str),
+        second: (&[Step], &str),
+        help: String,
+    ) {
+        let (earlier, later) = if self.offset(first.0) <= self.offset(second.0) {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        let mut problem = self.at(message, later.0).help(help);
+        if let Some(line) = self.line(earlier.0) {
+            problem = problem.note(format!("the first is {} on line {line}", earlier.1));
+        }
+        self.push(problem);
+    }
+}
+
+/// `"2026-12-01 09:00:00"` (UTC) to Unix seconds.
+fn parse_start(text: &str) -> Option<i64> {
+    let (date, time) = text.trim().split_once([' ', 'T'])?;
+    let mut d = date.split('-').map(|p| p.parse::<i64>().ok());
+    let (y, m, day) = (d.next()??, d.next()??, d.next()??);
+    let mut t = time
+        .trim_end_matches('Z')
+        .split(':')
+        .map(|p| p.parse::<i64>().ok());
+    let (h, min, s) = (t.next()??, t.next()??, t.next().flatten().unwrap_or(0));
+    if !(1..=12).contains(&m) || !(1..=31).contains(&day) || h > 23 || min > 59 || s > 60 {
+        return None;
+    }
+    // Days from civil (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    let days = era * 146_097 + doe - 719_468;
+    Some(days * 86_400 + h * 3600 + min * 60 + s)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn start_dates() {
+        assert_eq!(parse_start("1970-01-01 00:00:00"), Some(0));
+        assert_eq!(parse_start("2000-03-01 00:00:00"), Some(951_868_800));
+        assert_eq!(parse_start("2026-12-01T09:00:00Z"), Some(1_796_115_600));
+        assert_eq!(parse_start("2026-13-01 00:00:00"), None);
+        assert_eq!(parse_start("yesterday"), None);
+    }
+}
