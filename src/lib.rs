@@ -2,6 +2,8 @@
 //!
 //! The layers follow `DESIGN.md`, dependencies pointing down only:
 //!
+//! * `session`: the kit every session machine shares (framing,
+//!   dot-stuffing, limits, timers, the `Session` trait)
 //! * protocols, no IO: `smtp`, `pop3`, `dns`; messages: `mail`
 //! * `trace`: the append-only log every view reads
 //! * `scenario`: RON files, validation, expectations
@@ -10,6 +12,9 @@
 //! * `sim`: building and running a world
 //! * `serve`: a world on the wall clock with real sockets into it
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
+
+// Nothing here needs it; the lint keeps it that way.
+#![forbid(unsafe_code)]
 
 pub mod cli;
 pub mod dns;
@@ -21,6 +26,7 @@ pub mod node;
 pub mod pop3;
 pub mod scenario;
 pub mod serve;
+pub mod session;
 pub mod sim;
 pub mod smtp;
 pub mod trace;

@@ -248,8 +248,9 @@ fn shutdown_says_err_and_deletes_nothing_rfc1939_6() {
 #[test]
 fn a_shorter_autologout_is_the_hosts_choice_rfc1939_3() {
     let now = Instant::now();
-    let mut server = Pop3Server::new("pop.example.net", now);
-    server.set_autologout(Duration::from_secs(5), now);
+    let mut limits = Pop3Server::default_limits();
+    limits.idle = Duration::from_secs(5);
+    let server = Pop3Server::with_limits("pop.example.net", limits, now);
     assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(5)));
 }
 
@@ -279,13 +280,11 @@ fn limited(
     start: Instant,
 ) -> (Pop3Server, MemoryMaildrop) {
     let mut maildrop = bobs_maildrop();
-    let mut server = Pop3Server::new("pop.example.net", start);
-    server.set_limits(
-        Duration::from_secs(idle),
-        Duration::from_secs(session),
-        max_commands,
-        start,
-    );
+    let mut limits = Pop3Server::default_limits();
+    limits.idle = Duration::from_secs(idle);
+    limits.session = Some(Duration::from_secs(session));
+    limits.max_commands = Some(max_commands);
+    let mut server = Pop3Server::with_limits("pop.example.net", limits, start);
     server.handle_input(
         b"USER bob\r\nPASS secret\r\nDELE 1\r\n",
         start,
