@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::client::{ClientConfig, Pop3Client, Pop3ClientEvent};
 use super::maildrop::MemoryMaildrop;
 use super::server::{AUTOLOGOUT, CloseReason, Pop3Server, Pop3ServerEvent, SessionState};
+use crate::session::pair::Direction;
 
 const WELCOME: &[u8] = b"From: alice@example.org\r\nTo: bob@example.net\r\n\
     Subject: welcome\r\n\r\nHello Bob.\r\n";
@@ -410,4 +411,137 @@ fn poll_timeout_is_the_earlier_of_autologout_and_allowance_rfc1939_3() {
         })
     );
     assert_eq!(maildrop.messages("bob").len(), 3);
+}
+
+// ------------------------------------------------ through the session Pair
+
+type Pop3Pair = crate::session::pair::Pair<Pop3Client, Pop3Server, MemoryMaildrop>;
+
+fn pop3_pair(now: Instant) -> Pop3Pair {
+    let config = ClientConfig {
+        user: "bob".into(),
+        password: "secret".into(),
+        delete_after_retrieve: true,
+    };
+    Pop3Pair::connect(
+        Pop3Client::new(config, now),
+        Pop3Server::new("pop.example.net", now),
+        bobs_maildrop(),
+        now,
+    )
+}
+
+#[test]
+fn the_pair_drives_pop3_with_latency_each_way_rfc1939() {
+    let start = Instant::now();
+    let mut p = pop3_pair(start);
+    p.latency_to_server = Duration::from_millis(30);
+    p.latency_to_client = Duration::from_millis(70);
+    p.drive();
+    assert!(p.client.is_closed() && p.server.is_closed());
+    assert!(p.host.messages("bob").is_empty(), "retrieved and deleted");
+    // The greeting, then one round trip per command: USER, PASS, LIST,
+    // UIDL, RETR and DELE for each of three messages, QUIT.
+    assert_eq!(p.now - start, Duration::from_millis(70 + 11 * 100));
+}
+
+#[test]
+fn autologout_through_the_pair_is_silent_and_deletes_nothing_rfc1939_3() {
+    let start = Instant::now();
+    let mut p = pop3_pair(start);
+    // The server's words reach the client a second late, so its timer
+    // (from the +OK to USER) runs out after the server's (from USER).
+    p.latency_to_client = Duration::from_secs(1);
+    // PASS and everything after it are lost: the server hears nothing more.
+    p.tamper(Box::new(|dir, bytes| {
+        if dir == Direction::ClientToServer && !bytes.starts_with(b"USER") {
+            bytes.clear();
+        }
+    }));
+    p.run();
+    assert_eq!(p.now, start + Duration::from_secs(1) + AUTOLOGOUT);
+    assert_eq!(
+        p.server_events().last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::Timeout
+        })
+    );
+    let said: Vec<&[u8]> = p
+        .wire
+        .iter()
+        .filter(|(d, _)| *d == Direction::ServerToClient)
+        .map(|(_, b)| &b[..])
+        .collect();
+    assert_eq!(
+        said,
+        [
+            &b"+OK pop.example.net POP3 ready\r\n"[..],
+            b"+OK bob: send PASS\r\n"
+        ]
+    );
+    assert!(p.client.is_closed());
+    assert_eq!(p.host.messages("bob").len(), 3);
+}
+
+#[test]
+fn autologout_is_reset_by_any_byte_even_mid_command_rfc1939_3() {
+    let start = Instant::now();
+    let minutes = |m: u64| start + Duration::from_secs(60 * m);
+    let mut maildrop = bobs_maildrop();
+    let mut server = Pop3Server::new("pop.example.net", start);
+    server_output(&mut server);
+    // Half a command at 9 minutes: the client is there.
+    server.handle_input(b"NO", minutes(9), &mut maildrop);
+    assert_eq!(server.poll_timeout(), Some(minutes(9) + AUTOLOGOUT));
+    server.handle_timeout(start + AUTOLOGOUT);
+    assert!(!server.is_closed());
+    server.handle_input(b"OP\r\n", minutes(18), &mut maildrop);
+    assert_eq!(
+        server_output(&mut server),
+        "-ERR NOOP is not valid before login; log in with USER and PASS (RFC 1939 section 4)\r\n"
+    );
+    assert_eq!(server.poll_timeout(), Some(minutes(18) + AUTOLOGOUT));
+    // No byte, no reset.
+    server.handle_input(b"", minutes(25), &mut maildrop);
+    server.handle_timeout(minutes(18) + AUTOLOGOUT);
+    assert!(server.is_closed());
+}
+
+/// Every status line the server writes is printable US-ASCII and at most
+/// 512 octets with its CRLF (RFC 2449 §4), whatever the client sent that
+/// it echoes; texts that cite "§7" say "section 7" on the wire.
+#[test]
+fn every_response_is_printable_us_ascii_rfc1939_3() {
+    let inputs = [
+        "CAPA\r\nUSER jörg\r\nPASS x\r\nPASS y\r\nSTAT\r\nXTND é\r\nAPOP a b\r\nretr\r\nLIST x\r\nQUIT\r\n",
+        "USER bob\r\nPASS wrong\r\nUSER bob\r\nNOOP\r\nPASS secret\r\n",
+        "USER bob\r\nPASS secret\r\nSTAT\r\nLIST\r\nLIST 2\r\nLIST 9\r\nUIDL\r\nUIDL 1\r\nTOP 1 0\r\n\
+         DELE 1\r\nRETR 1\r\nDELE 1\r\nRSET\r\nNOOP x\r\nUSER bob\r\nRETR ü\r\nQUIT\r\n",
+        "USER bob\r\nPASS secret\r\nDELE 1\r\nQUIT\r\n",
+        "NOOP\nQUIT\r\n",
+    ];
+    let long = format!("USER {}\r\nQUIT\r\n", "é".repeat(120));
+    let mut checked = 0;
+    for input in inputs.iter().copied().chain([long.as_str()]) {
+        let now = Instant::now();
+        let mut maildrop = bobs_maildrop();
+        let mut server = Pop3Server::new("pop.example.net", now);
+        server.handle_input(input.as_bytes(), now, &mut maildrop);
+        let mut wire = Vec::new();
+        while let Some(chunk) = server.poll_transmit() {
+            wire.extend(chunk);
+        }
+        for line in wire.split_inclusive(|&b| b == b'\n') {
+            assert!(line.len() <= 512, "{}", line.escape_ascii());
+            let text = line.strip_suffix(b"\r\n").expect("lines end in CRLF");
+            assert!(
+                text.iter()
+                    .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)),
+                "not printable US-ASCII: {}",
+                text.escape_ascii()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} lines checked");
 }

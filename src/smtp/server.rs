@@ -1134,6 +1134,37 @@ mod tests {
     }
 
     #[test]
+    fn idle_timer_is_reset_by_any_byte_even_mid_line_rfc5321_4_5_3_2_7() {
+        let (config, mut policy) = mx();
+        let start = Instant::now();
+        let minutes = |m: u64| start + Duration::from_secs(60 * m);
+        let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
+        s.poll_transmit();
+        // Half a command at 4 minutes: the client is there.
+        s.handle_input(b"NO", minutes(4), &mut policy);
+        assert_eq!(s.poll_timeout(), Some(minutes(4) + SERVER_TIMEOUT));
+        s.handle_timeout(start + SERVER_TIMEOUT);
+        assert!(!s.is_closed());
+        s.handle_input(b"OP\r\n", minutes(8), &mut policy);
+        assert!(s.poll_transmit().unwrap().starts_with(b"250 "));
+        // A slow, big DATA: a long line trickles in for 20 minutes, a piece
+        // every 4, and is never cut while its bytes flow.
+        s.handle_input(TRANSACTION.as_bytes(), minutes(8), &mut policy);
+        for m in (12..=28).step_by(4) {
+            s.handle_timeout(minutes(m));
+            s.handle_input(&[b'x'; 100], minutes(m), &mut policy);
+        }
+        s.handle_input(b"\r\n.\r\n", minutes(32), &mut policy);
+        assert!(!s.is_closed());
+        let out = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+        assert!(out.contains("\r\n250 2.6.0 Message accepted"), "{out}");
+        // No byte, no reset.
+        s.handle_input(b"", minutes(36), &mut policy);
+        s.handle_timeout(minutes(32) + SERVER_TIMEOUT);
+        assert!(s.is_closed());
+    }
+
+    #[test]
     fn endless_line_is_cut_off_with_500_5_5_2_then_421_rfc5321_4_5_3_1_4() {
         let (config, mut policy) = mx();
         let now = Instant::now();
