@@ -242,13 +242,13 @@ impl ServerSession {
                 }
             }
         }
-        if !self.is_closed() {
-            if let Err(limit) = self.guard.check_overlong(self.lines.overlong()) {
-                // Not SMTP any more: waiting for the line's end could last
-                // forever. Say why, then go (RFC 5321 §4.5.3.1.4, §3.8).
-                self.send(line_too_long());
-                self.close_for(limit);
-            }
+        if !self.is_closed()
+            && let Err(limit) = self.guard.check_overlong(self.lines.overlong())
+        {
+            // Not SMTP any more: waiting for the line's end could last
+            // forever. Say why, then go (RFC 5321 §4.5.3.1.4, §3.8).
+            self.send(line_too_long());
+            self.close_for(limit);
         }
     }
 
