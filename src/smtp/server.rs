@@ -359,20 +359,21 @@ impl ServerSession {
         if let Err(limit) = self.guard.on_line() {
             return self.close_for(limit);
         }
-        match std::mem::replace(&mut self.phase, Phase::Commands) {
-            Phase::Auth(step) => return self.auth_response(step, line, policy),
-            Phase::Refused => {
-                self.phase = Phase::Refused;
-                return match Command::parse(line) {
-                    Ok(Command::Quit) => self.quit(),
-                    _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
-                };
+        match &self.phase {
+            Phase::Refused => match Command::parse(line) {
+                Ok(Command::Quit) => self.quit(),
+                _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
+            },
+            // The line answers the challenge; the step is used up by it.
+            Phase::Auth(_) => {
+                if let Phase::Auth(step) = std::mem::replace(&mut self.phase, Phase::Commands) {
+                    self.auth_response(step, line, policy);
+                }
             }
-            other => self.phase = other,
-        }
-        match Command::parse(line) {
-            Ok(command) => self.handle_command(command, policy),
-            Err(error) => self.fail(error.reply()),
+            _ => match Command::parse(line) {
+                Ok(command) => self.handle_command(command, policy),
+                Err(error) => self.fail(error.reply()),
+            },
         }
     }
 
