@@ -27,7 +27,7 @@ use std::time::Instant;
 
 use divan::Bencher;
 use divan::counter::{BytesCount, ItemsCount};
-use mailflow::smtp::data::stuff;
+use mailflow::session::stuffing::stuff;
 use mailflow::smtp::pair::Pair;
 use mailflow::smtp::{
     ClientConfig, ForwardPath, Peer, ReversePath, ServerConfig, ServerEvent, ServerSession,

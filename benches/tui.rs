@@ -33,6 +33,10 @@
 //! panics is counted and reported under its table, with its playhead; the
 //! bench goes on.
 
+// The counting allocator below wraps `System`, which takes unsafe; the
+// crate denies unsafe everywhere else (Cargo.toml `[lints]`).
+#![allow(unsafe_code)]
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};

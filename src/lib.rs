@@ -2,7 +2,8 @@
 //!
 //! The layers follow `DESIGN.md`, dependencies pointing down only:
 //!
-//! * what every session shares: `session`
+//! * `session`: the kit every session machine shares (framing,
+//!   dot-stuffing, limits, timers, the line grammar, the `Session` trait)
 //! * protocols, no IO: `smtp`, `pop3`, `dns`; messages: `mail`
 //! * `trace`: the append-only log every view reads
 //! * `scenario`: RON files, validation, expectations
@@ -12,6 +13,12 @@
 //! * `serve`: a world on the wall clock with real sockets into it
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
 //! * `text`: edit distance and word wrapping, for every layer
+
+// Nothing here needs unsafe; the lint keeps it that way.
+#![forbid(unsafe_code)]
+// No unwrap on what came from outside the process (DESIGN.md, Habits);
+// tests may unwrap, that is how they fail.
+#![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
 pub mod cli;
 pub mod dns;

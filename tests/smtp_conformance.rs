@@ -132,6 +132,19 @@ fn cases() -> Vec<Case> {
         Case::relay("vrfy_is_252_rfc5321_3_5_3")
             .send(crlf!("EHLO client.example", "VRFY bob"))
             .expect(["220", MX_EHLO, "252"]),
+        // A server that does not verify MUST answer 252, never 502 or 550,
+        // whoever is asked about and whenever (RFC 5321 §3.5.3, §7.3).
+        Case::relay("vrfy_of_anyone_at_any_time_is_252_not_502_rfc5321_3_5_3")
+            .send(crlf!(
+                "VRFY bob",
+                "EHLO client.example",
+                "VRFY nobody",
+                "VRFY <bob@example.net>",
+                "VRFY Bob Smith",
+                "MAIL FROM:<alice@example.org>",
+                "VRFY x@elsewhere.example",
+            ))
+            .expect(["220", "252 2.0.0", MX_EHLO, "252 2.0.0", "252 2.0.0", "252 2.0.0", "250", "252 2.0.0"]),
         Case::relay("vrfy_without_argument_is_501_rfc5321_4_1_1_6")
             .send(crlf!("VRFY"))
             .expect(["220", "501"]),
@@ -1142,6 +1155,97 @@ fn every_reply_after_ehlo_has_an_enhanced_code_rfc2034_3() {
             );
         }
     }
+}
+
+/// Every reply the server can send, on every path the catalog walk of
+/// `tests/catalog_coverage.rs` reaches (and an SMTPUTF8 address it echoes),
+/// holds only what RFC 5321 §4.2's `textstring` allows after its code: HT,
+/// SP and `!`..`~`. Texts that cite "§4.1" say "section 4.1" on the wire.
+#[test]
+fn every_reply_text_is_printable_us_ascii_rfc5321_4_2() {
+    let mx = || ServerConfig::new("mx.example.net");
+    let sub = || ServerConfig::new("smtp.example.org").submission();
+    let local = || {
+        let mut p =
+            SimplePolicy::for_domain("example.net", &["bob"]).with_account("alice", "alice");
+        p.max_message_size = Some(2000);
+        p.max_recipients = Some(1);
+        p
+    };
+    let refusing = || {
+        let mut p = local();
+        p.refuse_service = Some("no service \u{a7} here".into());
+        p
+    };
+    let plain = PLAIN_ALICE;
+    let wrong = PLAIN_WRONG;
+    let long_line = "y".repeat(1200);
+    let big = "z\r\n".repeat(1000);
+    let tx = "EHLO c.example\r\nMAIL FROM:<a@b.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n";
+    let inputs: Vec<(ServerConfig, SimplePolicy, String)> = vec![
+        (mx(), refusing(), "NOOP\r\nQUIT\r\n".into()),
+        (
+            mx(),
+            local(),
+            "HELP\r\nVRFY bob\r\nEXPN x\r\nSTARTTLS\r\nETRN x\r\nXYZZY\r\nEHLO\r\nMAIL FROM:<a@b.example>\r\n\
+             HELO c.example\r\nMAIL FROM:<a@b.example> SIZE=1\r\nEHLO c.example\r\nMAIL FROM:<bad>\r\n\
+             MAIL FROM:<a@b.example> SIZE=x\r\nMAIL FROM:<a@b.example> XFOO\r\nMAIL FROM:<a@b.example> SIZE=99999\r\n\
+             MAIL FROM:<jörg@b.example>\r\nRCPT TO:<bob@example.net>\r\nMAIL FROM:<a@b.example>\r\nMAIL FROM:<a@b.example>\r\n\
+             RCPT TO:<bad>\r\nRCPT TO:<nobody@example.net>\r\nRCPT TO:<x@elsewhere.example>\r\nDATA\r\n\
+             RCPT TO:<bob@example.net>\r\nRCPT TO:<bob@example.net>\r\nRSET\r\nNOOP\r\nAUTH PLAIN\r\nQUIT\r\n"
+                .into(),
+        ),
+        (mx(), local(), format!("{tx}ok\r\n.\r\n{tx}{long_line}\r\n.\r\n{tx}a\nb\r\n.\r\n{tx}{big}.\r\nQUIT\r\n")),
+        (mx(), local(), format!("NOOP {long_line}\r\nNOOP\nQUIT\r\n")),
+        (
+            sub(),
+            local(),
+            format!(
+                "AUTH PLAIN {plain}\r\nEHLO l.example\r\nMAIL FROM:<a@b.example>\r\nAUTH FOO\r\nAUTH PLAIN {wrong}\r\n\
+                 AUTH PLAIN !!\r\nAUTH PLAIN\r\n*\r\nAUTH LOGIN\r\nYQ==\r\nYQ==\r\nAUTH PLAIN {plain}\r\nAUTH PLAIN {plain}\r\n\
+                 MAIL FROM:<a@b.example>\r\nAUTH PLAIN {plain}\r\nQUIT\r\n"
+            ),
+        ),
+        (mx(), local(), "XYZZY\r\n".repeat(25)),
+        // Client text the server echoes: an SMTPUTF8 path, a strange verb,
+        // a parameter keyword and an AUTH mechanism that are not ASCII.
+        (
+            mx(),
+            local(),
+            "EHLO c.example\r\nMAIL FROM:<jörg@b.example> SMTPUTF8\r\nRCPT TO:<bob@example.net>\r\n\
+             RSET\r\nMAIL FROM:<a@b.example> XFÖÖ=1\r\nXYZZŸ\r\nQUIT\r\n"
+                .into(),
+        ),
+        (sub(), local(), "EHLO c.example\r\nAUTH MÉCANISME\r\nQUIT\r\n".into()),
+    ];
+    let mut checked = 0;
+    for (mut config, mut policy, input) in inputs {
+        for keep in [BareLineEndings::Refuse, BareLineEndings::Keep] {
+            config.bare_line_endings = keep;
+            let now = Instant::now();
+            let mut server = ServerSession::new(config.clone(), Peer::default(), now, &mut policy);
+            server.handle_input(input.as_bytes(), now, &mut policy);
+            server.handle_timeout(now + Duration::from_secs(3600));
+            let mut wire = server.poll_transmit().unwrap_or_default();
+            let mut shut = ServerSession::new(config.clone(), Peer::default(), now, &mut policy);
+            shut.shutdown();
+            wire.extend(shut.poll_transmit().unwrap_or_default());
+            for line in wire.split_inclusive(|&b| b == b'\n') {
+                let text = line
+                    .strip_suffix(b"\r\n")
+                    .expect("every reply line ends in CRLF");
+                assert!(
+                    text.iter()
+                        .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)),
+                    "not printable US-ASCII: {}",
+                    escape(text)
+                );
+                assert!(!text.contains(&b'\xa7'), "{}", escape(text));
+                checked += 1;
+            }
+        }
+    }
+    assert!(checked > 100, "only {checked} reply lines checked");
 }
 
 // ---------------------------------------------------------------------------

@@ -12,8 +12,8 @@
 
 use std::time::{Duration, Instant};
 
+use mailflow::session::stuffing;
 use mailflow::smtp::client::{ClientConfig, ClientEvent, ClientSession, Outcome, Transaction};
-use mailflow::smtp::data;
 use mailflow::smtp::pair::Pair;
 use mailflow::smtp::server::{
     BareLineEndings, MAX_OVERLONG, ServerConfig, ServerEvent, ServerSession,
@@ -555,7 +555,7 @@ fn session_piece() -> impl Strategy<Value = Vec<u8>> {
             .iter()
             .any(|r| !r.contains("nobody") && !r.contains("elsewhere"));
         if accepted {
-            data::stuff(&lines.concat(), &mut wire);
+            stuffing::stuff(&lines.concat(), &mut wire);
         }
         wire
     });

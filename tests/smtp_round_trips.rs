@@ -390,7 +390,7 @@ fn step(
         moved = true;
     }
     if let Some(bytes) = p.client.poll_transmit() {
-        p.server.handle_input(&bytes, p.now, &mut p.policy);
+        p.server.handle_input(&bytes, p.now, &mut p.host);
         moved = true;
     }
     client_events.extend(std::iter::from_fn(|| p.client.poll_event()));

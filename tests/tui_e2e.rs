@@ -675,11 +675,13 @@ fn colour_escapes(captured: &str) -> Vec<String> {
 fn every_view(tmux: &Tmux) -> Vec<(String, String)> {
     tmux.type_line(&format!("{}; echo EXIT=$?", mailflow()));
     tmux.wait_text("mailflow: Hello: alice writes to bob");
-    // Somewhere in the middle, so every view has something to show.
-    for _ in 0..12 {
+    // Somewhere in the middle, so every view has something to show. A
+    // step is a line of a group or an event, so forty steps pass at least
+    // twelve events.
+    for _ in 0..40 {
         tmux.keys(&["Right"]);
     }
-    tmux.wait_for("twelve steps", |s| playhead(s).is_some_and(|p| p >= 12));
+    tmux.wait_for("twelve events", |s| playhead(s).is_some_and(|p| p >= 12));
     let mut screen = tmux.screen();
     let mut screens = vec![("view 1".to_owned(), tmux.screen_escapes())];
     for key in ["2", "3", "4", "5", "6"] {

@@ -92,7 +92,7 @@ struct Run {
 
 fn run<'a>(setup: &Setup, chunks: impl Iterator<Item = &'a [u8]>, now: Instant) -> Run {
     let config = setup.config();
-    let timeout = config.timeout;
+    let timeout = config.limits.idle;
     let mut policy = setup.policy();
     let mut session = ServerSession::new(config, Peer::default(), now, &mut policy);
     let mut out = Vec::new();

@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use super::command::{Command, MAX_COMMAND_LINE};
 use super::multiline::listing_line;
 use super::response::{MAX_RESPONSE_LINE, Response};
-use crate::smtp::data::DataReceiver;
-use crate::smtp::line::{LineBuffer, LineError};
+use crate::session::stuffing::DataReceiver;
+use crate::session::{LineBuffer, LineError, Session};
 
 /// How long the client waits for the server to say anything (RFC 1939
 /// gives the server at least 10 minutes; the client waits as long).
@@ -454,6 +454,33 @@ fn decimal(text: &str) -> Option<u64> {
     text.parse().ok()
 }
 
+/// A client needs nothing of its host while it reads responses.
+impl Session for Pop3Client {
+    type Event = Pop3ClientEvent;
+
+    fn handle_input(&mut self, bytes: &[u8], now: Instant, _: &mut ()) {
+        Pop3Client::handle_input(self, bytes, now);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Pop3Client::handle_timeout(self, now);
+    }
+    fn handle_close(&mut self) {
+        Pop3Client::handle_close(self);
+    }
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        Pop3Client::poll_transmit(self)
+    }
+    fn poll_event(&mut self) -> Option<Pop3ClientEvent> {
+        Pop3Client::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Pop3Client::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        Pop3Client::is_closed(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -708,24 +735,9 @@ mod tests {
         assert!(client.is_closed());
     }
 
-    /// A tiny deterministic generator for the hostile-server test.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
-    }
-
     #[test]
     fn hostile_server_never_panics_and_stays_bounded() {
+        use crate::session::test_rng::Rng;
         const PIECES: [&[u8]; 12] = [
             b"+OK\r\n",
             b"-ERR no\r\n",

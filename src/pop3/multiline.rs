@@ -10,11 +10,11 @@
 //!   per command, not per message octet.
 //! * [`push_line`] and [`push_end`] write a listing (LIST, UIDL, CAPA).
 //! * [`listing_line`] reads one back on the client side. A client reads a
-//!   message body with [`crate::smtp::data::DataReceiver`], which unstuffs
+//!   message body with [`crate::session::stuffing::DataReceiver`], which unstuffs
 //!   and finds `CRLF.CRLF` exactly as it does for SMTP.
 //!
 //! A line starts after CRLF only, on both sides, as in
-//! [`crate::smtp::data::stuff`]: a bare LF followed by `.` is plain text.
+//! [`crate::session::stuffing::stuff`]: a bare LF followed by `.` is plain text.
 
 use std::sync::Arc;
 
@@ -102,7 +102,7 @@ pub fn listing_line(line: &[u8]) -> Option<&[u8]> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::smtp::data::{DataReceiver, stuff};
+    use crate::session::stuffing::{DataReceiver, stuff};
 
     fn stream_all(content: &[u8], budget: usize) -> Vec<u8> {
         let mut stream = BodyStream::new(content.into(), usize::MAX);

@@ -20,9 +20,11 @@
 //! past a limit of the host deletes nothing (RFC 1939 §6), so a message is
 //! never lost because the client went away between RETR and QUIT.
 //!
-//! A host may bound a session ([`Pop3Server::set_limits`]): a total
+//! A host may bound a session ([`Pop3Server::with_limits`]): a total
 //! allowance of time, however busy the client, and a number of command
-//! lines. Past either, the client gets `-ERR` and the session closes.
+//! lines. Past either, the client gets `-ERR` and the session closes. The
+//! autologout timer is reset by any byte the client sends, the rule of
+//! the session kit for every protocol (see `crate::session::limits`).
 //!
 //! Every buffered command is answered in turn, so pipelining (RFC 2449
 //! §6.6) comes for free. Messages leave through [`BodyStream`] a piece at a
@@ -37,15 +39,16 @@ use super::command::{Command, MAX_COMMAND_LINE};
 use super::maildrop::Maildrop;
 use super::multiline::{BodyStream, push_end, push_line};
 use super::response::Response;
-use crate::smtp::line::{LineBuffer, LineError};
+use crate::session::text::printable;
+use crate::session::{Guard, Limit, LineBuffer, LineError, SessionLimits};
+
+pub use crate::session::CloseReason;
 
 /// The autologout timer: at least 10 minutes of silence (RFC 1939 §3).
 pub const AUTOLOGOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Octets of one unended command line after which the client is cut off.
 pub const MAX_OVERLONG: usize = 128 * MAX_COMMAND_LINE;
-/// After this many `-ERR`s the server gives up on the client.
-pub const MAX_ERRORS: usize = 20;
 /// About how many octets one `poll_transmit` hands out.
 pub const TRANSMIT_CHUNK: usize = 64 * 1024;
 /// Replies may wait unsent up to about this many octets (a message waiting
@@ -55,28 +58,6 @@ pub const TRANSMIT_CHUNK: usize = 64 * 1024;
 pub const MAX_BACKLOG: usize = 8 << 20;
 /// What a RETR or TOP waiting in the queue counts towards the backlog.
 pub const QUEUED_BODY_COST: usize = 64;
-
-/// Why a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The client said QUIT (after UPDATE, if it was logged in).
-    Quit,
-    /// The autologout timer expired; nothing was deleted (RFC 1939 §3).
-    Timeout,
-    /// The client went away without QUIT; nothing was deleted.
-    PeerClosed,
-    /// Too many failed commands.
-    TooManyErrors,
-    /// The client pipelined more than [`MAX_BACKLOG`] without reading.
-    Backlog,
-    /// The host is going down; nothing was deleted.
-    Shutdown,
-    /// A line that never ends: the client was cut off.
-    Overlong,
-    /// Past a limit of the host ([`Pop3Server::set_limits`]): the session
-    /// lasted too long or sent too many commands; nothing was deleted.
-    Limit,
-}
 
 /// What happened in the session, for the host.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,7 +173,7 @@ struct Outbox {
 impl Outbox {
     fn response(&mut self, response: &Response) {
         let mut text = Vec::new();
-        response.encode(&mut text);
+        on_the_wire(response).encode(&mut text);
         self.text(text);
     }
 
@@ -209,7 +190,7 @@ impl Outbox {
     /// A positive status line followed by a listing.
     fn listing(&mut self, status: &Response, lines: impl IntoIterator<Item = String>) {
         let mut text = Vec::new();
-        status.encode(&mut text);
+        on_the_wire(status).encode(&mut text);
         for line in lines {
             push_line(&mut text, &line);
         }
@@ -254,35 +235,34 @@ pub struct Pop3Server {
     lines: LineBuffer,
     outbox: Outbox,
     events: VecDeque<Pop3ServerEvent>,
-    errors: usize,
-    deadline: Instant,
-    /// The autologout timer's length: [`AUTOLOGOUT`] unless the host
-    /// wants a shorter one (a classroom's real clients).
-    autologout: Duration,
-    /// The end of the session's whole allowance, however busy it is.
-    ends: Option<Instant>,
-    /// Command lines allowed in the session.
-    max_commands: Option<usize>,
-    /// Command lines received so far.
-    commands: usize,
+    guard: Guard,
 }
 
 impl Pop3Server {
     /// Opens a session: the greeting `+OK <hostname> POP3 ready` is ready
     /// to transmit at once, and the session is in AUTHORIZATION state.
     pub fn new(hostname: &str, now: Instant) -> Pop3Server {
+        Pop3Server::with_limits(hostname, Pop3Server::default_limits(), now)
+    }
+
+    /// POP3's own bounds: the [`AUTOLOGOUT`] timer and [`MAX_OVERLONG`].
+    pub fn default_limits() -> SessionLimits {
+        SessionLimits::new(AUTOLOGOUT, MAX_OVERLONG)
+    }
+
+    /// Opens a session bounded by `limits`. RFC 1939 §3 asks for an
+    /// autologout timer of at least 10 minutes; a host serving a classroom
+    /// may choose less, and add an allowance and a count of command lines.
+    /// Past any limit the client gets `-ERR` and the session closes without
+    /// UPDATE ([`CloseReason::Limit`]): what DELE marked stays (RFC 1939 §6).
+    pub fn with_limits(hostname: &str, limits: SessionLimits, now: Instant) -> Pop3Server {
         let mut server = Pop3Server {
             hostname: hostname.to_owned(),
             state: State::Authorization { user: None },
             lines: LineBuffer::new(MAX_COMMAND_LINE),
             outbox: Outbox::default(),
             events: VecDeque::new(),
-            errors: 0,
-            deadline: now + AUTOLOGOUT,
-            autologout: AUTOLOGOUT,
-            ends: None,
-            max_commands: None,
-            commands: 0,
+            guard: Guard::new(limits, now),
         };
         let greeting = Response::ok(format!("{hostname} POP3 ready"));
         server.outbox.response(&greeting);
@@ -304,24 +284,22 @@ impl Pop3Server {
     /// Bytes received from the client. Every complete command among them
     /// is answered, in order.
     pub fn handle_input(&mut self, bytes: &[u8], now: Instant, maildrop: &mut impl Maildrop) {
-        // A client that never falls silent never meets the autologout
-        // timer, and the host may only ask about time when it does.
-        self.check_allowance(now);
         if self.is_closed() {
             return;
+        }
+        // Any byte resets the autologout timer (RFC 1939 §3: any command
+        // suffices); a client that never falls silent still meets the
+        // allowance here, as the host asks about time only when it does.
+        if let Err(limit) = self.guard.on_input(bytes.len(), now) {
+            return self.close_for(limit);
         }
         self.lines.push(bytes);
         while !self.is_closed() {
             let Some(line) = self.lines.next_line() else {
                 break;
             };
-            // Any command resets the autologout timer (RFC 1939 §3).
-            self.deadline = now + self.autologout;
-            self.commands += 1;
-            if self.max_commands.is_some_and(|max| self.commands > max) {
-                self.outbox
-                    .response(&Response::err("too many commands; closing"));
-                self.close(CloseReason::Limit);
+            if let Err(limit) = self.guard.on_line() {
+                self.close_for(limit);
                 break;
             }
             if self.outbox.backlog > MAX_BACKLOG {
@@ -338,36 +316,11 @@ impl Pop3Server {
                 }
             }
         }
-        if !self.is_closed() && self.lines.overlong() > MAX_OVERLONG {
-            let text = "line too long and never ending; closing";
-            self.outbox.response(&Response::err(text));
-            self.close(CloseReason::Overlong);
+        if !self.is_closed()
+            && let Err(limit) = self.guard.check_overlong(self.lines.overlong())
+        {
+            self.close_for(limit);
         }
-    }
-
-    /// Sets a shorter autologout timer, from now. RFC 1939 §3 asks for at
-    /// least 10 minutes; a host serving a classroom may choose less.
-    pub fn set_autologout(&mut self, idle: Duration, now: Instant) {
-        self.autologout = idle;
-        self.deadline = now + idle;
-    }
-
-    /// The limits of a host serving a classroom, from now: the autologout
-    /// timer (`idle`), the session's whole allowance (`session`, however
-    /// busy the client is) and the number of command lines. Past the
-    /// allowance or the number, the client gets `-ERR` and the session
-    /// closes without UPDATE ([`CloseReason::Limit`]): what DELE marked
-    /// stays (RFC 1939 §6).
-    pub fn set_limits(
-        &mut self,
-        idle: Duration,
-        session: Duration,
-        max_commands: usize,
-        now: Instant,
-    ) {
-        self.set_autologout(idle, now);
-        self.ends = now.checked_add(session);
-        self.max_commands = Some(max_commands);
     }
 
     /// The host is going down: say so and close without UPDATE, so that
@@ -385,28 +338,39 @@ impl Pop3Server {
     /// with DELE stay (RFC 1939 §3). Past the session's allowance it says
     /// `-ERR` first.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.check_allowance(now);
-        if !self.is_closed() && now >= self.deadline {
-            self.close(CloseReason::Timeout);
+        if self.is_closed() {
+            return;
+        }
+        if let Some(limit) = self.guard.expired(now) {
+            self.close_for(limit);
         }
     }
 
     /// When the host should call `handle_timeout` next: the autologout
     /// timer or the end of the allowance, whichever comes first.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let at = self
-            .ends
-            .map_or(self.deadline, |end| end.min(self.deadline));
-        (!self.is_closed()).then_some(at)
+        if self.is_closed() {
+            None
+        } else {
+            self.guard.next_timeout()
+        }
     }
 
-    /// Past the session's allowance: `-ERR` and close, without UPDATE.
-    fn check_allowance(&mut self, now: Instant) {
-        if !self.is_closed() && self.ends.is_some_and(|end| now >= end) {
-            self.outbox
-                .response(&Response::err("session too long; closing"));
-            self.close(CloseReason::Limit);
+    /// Past a limit: `-ERR` and why, then close without UPDATE. Autologout
+    /// alone closes without a word (RFC 1939 §3).
+    fn close_for(&mut self, limit: Limit) {
+        let text = match limit {
+            Limit::Idle => None,
+            Limit::Allowance => Some("session too long; closing"),
+            Limit::Commands => Some("too many commands; closing"),
+            Limit::Input => Some("too much input in one session; closing"),
+            Limit::Errors => Some("too many errors; closing"),
+            Limit::Overlong => Some("line too long and never ending; closing"),
+        };
+        if let Some(text) = text {
+            self.send(Response::err(text));
         }
+        self.close(limit.into());
     }
 
     /// The client went away: no UPDATE, nothing is deleted (RFC 1939 §6).
@@ -430,10 +394,10 @@ impl Pop3Server {
     fn line_error(&mut self, error: LineError) {
         match error {
             LineError::TooLong(_) => self.fail(Response::err(
-                "line too long: a command is at most 255 octets with its CRLF (RFC 2449 §4)",
+                "line too long: a command is at most 255 octets with its CRLF (RFC 2449 section 4)",
             )),
             LineError::BareLf => self.fail(Response::err(
-                "bare LF: a command line ends with CRLF (RFC 1939 §3)",
+                "bare LF: a command line ends with CRLF (RFC 1939 section 3)",
             )),
         }
     }
@@ -453,10 +417,8 @@ impl Pop3Server {
     /// A failed command: `-ERR`, and give up after too many.
     fn fail(&mut self, response: Response) {
         self.send(response);
-        self.errors += 1;
-        if self.errors >= MAX_ERRORS {
-            self.send(Response::err("too many errors; closing"));
-            self.close(CloseReason::TooManyErrors);
+        if let Err(limit) = self.guard.on_error() {
+            self.close_for(limit);
         }
     }
 
@@ -497,7 +459,7 @@ impl Pop3Server {
             }
             Command::Pass(password) => match pending {
                 None => self.fail(Response::err(
-                    "send USER first: PASS must follow a successful USER (RFC 1939 §7)",
+                    "send USER first: PASS must follow a successful USER (RFC 1939 section 7)",
                 )),
                 Some(user) => self.login(user, &password, maildrop),
             },
@@ -508,7 +470,7 @@ impl Pop3Server {
             }
             Command::Capa => self.capa(),
             other => self.fail(Response::err(format!(
-                "{} is not valid before login; log in with USER and PASS (RFC 1939 §4)",
+                "{} is not valid before login; log in with USER and PASS (RFC 1939 section 4)",
                 other.keyword()
             ))),
         }
@@ -670,6 +632,48 @@ impl Pop3Server {
     }
 }
 
+// Named in full: `Session` here is the TRANSACTION state's data.
+impl<D: Maildrop> crate::session::Session<D> for Pop3Server {
+    type Event = Pop3ServerEvent;
+
+    fn handle_input(&mut self, bytes: &[u8], now: Instant, maildrop: &mut D) {
+        Pop3Server::handle_input(self, bytes, now, maildrop);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        Pop3Server::handle_timeout(self, now);
+    }
+    fn handle_close(&mut self) {
+        Pop3Server::handle_close(self);
+    }
+    fn shutdown(&mut self) {
+        Pop3Server::shutdown(self);
+    }
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        Pop3Server::poll_transmit(self)
+    }
+    fn poll_event(&mut self) -> Option<Pop3ServerEvent> {
+        Pop3Server::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        Pop3Server::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        Pop3Server::is_closed(self)
+    }
+}
+
+/// The status line as it goes on the wire: printable US-ASCII, whatever
+/// the client sent that it echoes (see `crate::session::text`).
+fn on_the_wire(response: &Response) -> std::borrow::Cow<'_, Response> {
+    match printable(&response.text) {
+        std::borrow::Cow::Borrowed(_) => std::borrow::Cow::Borrowed(response),
+        std::borrow::Cow::Owned(text) => std::borrow::Cow::Owned(Response {
+            status: response.status,
+            text,
+        }),
+    }
+}
+
 /// "1 message", "2 messages".
 fn count_messages(n: usize) -> String {
     match n {
@@ -733,6 +737,8 @@ fn find(content: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
 mod tests {
     use super::*;
     use crate::pop3::maildrop::MemoryMaildrop;
+    use crate::session::limits::DEFAULT_MAX_ERRORS as MAX_ERRORS;
+    use crate::session::test_rng::Rng;
 
     const ONE: &[u8] = b"Subject: one\r\n\r\nHello.\r\n";
     const TWO: &[u8] = b"Subject: two\r\nX-Dots: yes\r\n\r\n.leading dot\r\n.\r\nline 3\r\n";
@@ -1133,7 +1139,7 @@ mod tests {
         assert!(chunks > 2);
         let body_start = wire.windows(8).position(|w| w == b"octets\r\n").unwrap() + 8;
         let mut expected = Vec::new();
-        crate::smtp::data::stuff(&content, &mut expected);
+        crate::session::stuffing::stuff(&content, &mut expected);
         assert_eq!(wire[body_start..], expected[..]);
     }
 
@@ -1174,22 +1180,6 @@ mod tests {
         assert_eq!(wire_uid("a b\r\nc", 1), "abc");
         assert_eq!(wire_uid("é", 4), "mailflow-4");
         assert_eq!(wire_uid(&"x".repeat(100), 1).len(), 70);
-    }
-
-    /// A tiny deterministic generator for the hostile-input tests.
-    struct Rng(u64);
-
-    impl Rng {
-        fn next(&mut self) -> u64 {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            self.0
-        }
-
-        fn below(&mut self, n: usize) -> usize {
-            (self.next() % n as u64) as usize
-        }
     }
 
     /// Random bytes, often built from pieces of real commands so that they

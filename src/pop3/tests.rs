@@ -6,6 +6,7 @@ use std::time::{Duration, Instant};
 use super::client::{ClientConfig, Pop3Client, Pop3ClientEvent};
 use super::maildrop::MemoryMaildrop;
 use super::server::{AUTOLOGOUT, CloseReason, Pop3Server, Pop3ServerEvent, SessionState};
+use crate::session::pair::{Direction, Pair};
 
 const WELCOME: &[u8] = b"From: alice@example.org\r\nTo: bob@example.net\r\n\
     Subject: welcome\r\n\r\nHello Bob.\r\n";
@@ -29,91 +30,63 @@ fn bobs_maildrop() -> MemoryMaildrop {
     drop
 }
 
-/// A client and a server over a perfect in-memory wire.
-struct Wire {
-    client: Pop3Client,
-    server: Pop3Server,
-    maildrop: MemoryMaildrop,
-    now: Instant,
-    /// Everything the client sent, in order.
-    commands: Vec<u8>,
-    client_events: Vec<Pop3ClientEvent>,
-    server_events: Vec<Pop3ServerEvent>,
+/// A client and a server over a perfect in-memory wire: the session kit's
+/// test `Pair`, with bob's maildrop as the server's host.
+type Wire = Pair<Pop3Client, Pop3Server, MemoryMaildrop>;
+
+fn wire(delete_after_retrieve: bool) -> Wire {
+    wire_at(delete_after_retrieve, Instant::now())
 }
 
-impl Wire {
-    fn new(delete_after_retrieve: bool) -> Wire {
-        let now = Instant::now();
-        let config = ClientConfig {
-            user: "bob".into(),
-            password: "secret".into(),
-            delete_after_retrieve,
-        };
-        Wire {
-            client: Pop3Client::new(config, now),
-            server: Pop3Server::new("pop.example.net", now),
-            maildrop: bobs_maildrop(),
-            now,
-            commands: Vec::new(),
-            client_events: Vec::new(),
-            server_events: Vec::new(),
-        }
-    }
+fn wire_at(delete_after_retrieve: bool, now: Instant) -> Wire {
+    let config = ClientConfig {
+        user: "bob".into(),
+        password: "secret".into(),
+        delete_after_retrieve,
+    };
+    Pair::connect(
+        Pop3Client::new(config, now),
+        Pop3Server::new("pop.example.net", now),
+        bobs_maildrop(),
+        now,
+    )
+}
 
-    /// Moves bytes both ways until neither side has anything to say, or
-    /// until the client is about to send `stop_before` (which is then kept
-    /// back, as if the connection broke first).
-    fn drive(&mut self, stop_before: Option<&[u8]>) {
-        loop {
-            let mut moved = false;
-            while let Some(bytes) = self.server.poll_transmit() {
-                self.client.handle_input(&bytes, self.now);
-                moved = true;
-            }
-            if let Some(bytes) = self.client.poll_transmit() {
-                if stop_before.is_some_and(|s| bytes.starts_with(s)) {
-                    break;
-                }
-                self.commands.extend_from_slice(&bytes);
-                self.server
-                    .handle_input(&bytes, self.now, &mut self.maildrop);
-                moved = true;
-            }
-            if !moved {
-                break;
-            }
+/// QUIT never reaches the server, as if the connection broke first.
+fn keep_back_quit(wire: &mut Wire) {
+    wire.tamper(Box::new(|dir, bytes| {
+        if dir == Direction::ClientToServer && bytes.starts_with(b"QUIT") {
+            bytes.clear();
         }
-        if self.server.is_closed() {
-            self.client.handle_close();
-        }
-        self.collect();
-    }
+    }));
+}
 
-    fn collect(&mut self) {
-        self.client_events
-            .extend(std::iter::from_fn(|| self.client.poll_event()));
-        self.server_events
-            .extend(std::iter::from_fn(|| self.server.poll_event()));
-    }
+/// Everything the client sent, in order.
+fn commands(wire: &Wire) -> Vec<u8> {
+    wire.wire
+        .iter()
+        .filter(|(dir, _)| *dir == Direction::ClientToServer)
+        .flat_map(|(_, bytes)| bytes.iter().copied())
+        .collect()
+}
 
-    fn retrieved(&self) -> Vec<(&str, &[u8])> {
-        self.client_events
-            .iter()
-            .filter_map(|e| match e {
-                Pop3ClientEvent::Retrieved { uid, content } => Some((uid.as_str(), &content[..])),
-                _ => None,
-            })
-            .collect()
-    }
+fn retrieved(wire: &Wire) -> Vec<(&str, &[u8])> {
+    wire.client_events()
+        .iter()
+        .filter_map(|e| match e {
+            Pop3ClientEvent::Retrieved { uid, content } => Some((uid.as_str(), &content[..])),
+            _ => None,
+        })
+        .collect()
 }
 
 #[test]
 fn client_fetches_three_messages_byte_for_byte_and_deletes_them_rfc1939() {
-    let mut wire = Wire::new(true);
-    wire.drive(None);
+    let mut wire = wire(true);
+    wire.drive();
     let big = big();
     assert_eq!(
-        wire.retrieved(),
+        retrieved(&wire),
         [
             ("1700000000.welcome", WELCOME),
             ("1700000001.dots", DOTS),
@@ -121,20 +94,23 @@ fn client_fetches_three_messages_byte_for_byte_and_deletes_them_rfc1939() {
         ]
     );
     assert_eq!(
-        String::from_utf8_lossy(&wire.commands),
+        String::from_utf8_lossy(&commands(&wire)),
         "USER bob\r\nPASS secret\r\nLIST\r\nUIDL\r\n\
          RETR 1\r\nDELE 1\r\nRETR 2\r\nDELE 2\r\nRETR 3\r\nDELE 3\r\nQUIT\r\n"
     );
-    assert!(wire.maildrop.messages("bob").is_empty());
-    assert_eq!(wire.client_events.first(), Some(&Pop3ClientEvent::LoggedIn));
-    assert_eq!(wire.client_events.last(), Some(&Pop3ClientEvent::Closed));
+    assert!(wire.host.messages("bob").is_empty());
     assert_eq!(
-        wire.server_events.last(),
+        wire.client_events().first(),
+        Some(&Pop3ClientEvent::LoggedIn)
+    );
+    assert_eq!(wire.client_events().last(), Some(&Pop3ClientEvent::Closed));
+    assert_eq!(
+        wire.server_events().last(),
         Some(&Pop3ServerEvent::Closed {
             reason: CloseReason::Quit
         })
     );
-    assert!(wire.server_events.contains(&Pop3ServerEvent::Deleted {
+    assert!(wire.server_events().contains(&Pop3ServerEvent::Deleted {
         user: "bob".into(),
         uids: vec![
             "1700000000.welcome".into(),
@@ -147,13 +123,13 @@ fn client_fetches_three_messages_byte_for_byte_and_deletes_them_rfc1939() {
 
 #[test]
 fn leaving_mail_on_the_server_deletes_nothing_rfc1939_6() {
-    let mut wire = Wire::new(false);
-    wire.drive(None);
-    assert_eq!(wire.retrieved().len(), 3);
-    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    let mut wire = wire(false);
+    wire.drive();
+    assert_eq!(retrieved(&wire).len(), 3);
+    assert_eq!(wire.host.messages("bob").len(), 3);
     assert!(
         !wire
-            .server_events
+            .server_events()
             .iter()
             .any(|e| matches!(e, Pop3ServerEvent::Deleted { .. }))
     );
@@ -161,15 +137,16 @@ fn leaving_mail_on_the_server_deletes_nothing_rfc1939_6() {
 
 #[test]
 fn dropped_connection_before_quit_deletes_nothing_rfc1939_6() {
-    let mut wire = Wire::new(true);
-    wire.drive(Some(b"QUIT"));
-    assert_eq!(wire.retrieved().len(), 3, "all retrieved and marked");
+    let mut wire = wire(true);
+    keep_back_quit(&mut wire);
+    wire.drive();
+    assert_eq!(retrieved(&wire).len(), 3, "all retrieved and marked");
     wire.server.handle_close();
     wire.client.handle_close();
-    wire.collect();
-    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    wire.drive();
+    assert_eq!(wire.host.messages("bob").len(), 3);
     assert_eq!(
-        wire.server_events.last(),
+        wire.server_events().last(),
         Some(&Pop3ServerEvent::Closed {
             reason: CloseReason::PeerClosed
         })
@@ -178,23 +155,24 @@ fn dropped_connection_before_quit_deletes_nothing_rfc1939_6() {
 
 #[test]
 fn autologout_before_quit_deletes_nothing_rfc1939_3() {
-    let mut wire = Wire::new(true);
-    wire.drive(Some(b"QUIT"));
+    let mut wire = wire(true);
+    keep_back_quit(&mut wire);
+    wire.drive();
     let deadline = wire.server.poll_timeout().expect("the timer runs");
     assert_eq!(deadline, wire.now + AUTOLOGOUT);
     wire.server.handle_timeout(deadline);
     assert_eq!(wire.server.poll_transmit(), None);
     wire.client.handle_close();
-    wire.collect();
-    assert_eq!(wire.maildrop.messages("bob").len(), 3);
-    assert!(wire.server_events.contains(&Pop3ServerEvent::Closed {
+    wire.drive();
+    assert_eq!(wire.host.messages("bob").len(), 3);
+    assert!(wire.server_events().contains(&Pop3ServerEvent::Closed {
         reason: CloseReason::Timeout
     }));
 }
 
 #[test]
 fn wrong_password_fetches_nothing_rfc1939_7() {
-    let mut wire = Wire::new(true);
+    let mut wire = wire(true);
     wire.client = Pop3Client::new(
         ClientConfig {
             user: "bob".into(),
@@ -203,10 +181,10 @@ fn wrong_password_fetches_nothing_rfc1939_7() {
         },
         wire.now,
     );
-    wire.drive(None);
-    assert!(wire.retrieved().is_empty());
+    wire.drive();
+    assert!(retrieved(&wire).is_empty());
     assert_eq!(
-        wire.client_events,
+        wire.client_events(),
         [
             Pop3ClientEvent::Failed {
                 reply: "-ERR authentication failed".into()
@@ -214,7 +192,7 @@ fn wrong_password_fetches_nothing_rfc1939_7() {
             Pop3ClientEvent::Closed
         ]
     );
-    assert_eq!(wire.maildrop.messages("bob").len(), 3);
+    assert_eq!(wire.host.messages("bob").len(), 3);
 }
 
 /// A server alone, fed by hand.
@@ -248,8 +226,9 @@ fn shutdown_says_err_and_deletes_nothing_rfc1939_6() {
 #[test]
 fn a_shorter_autologout_is_the_hosts_choice_rfc1939_3() {
     let now = Instant::now();
-    let mut server = Pop3Server::new("pop.example.net", now);
-    server.set_autologout(Duration::from_secs(5), now);
+    let mut limits = Pop3Server::default_limits();
+    limits.idle = Duration::from_secs(5);
+    let server = Pop3Server::with_limits("pop.example.net", limits, now);
     assert_eq!(server.poll_timeout(), Some(now + Duration::from_secs(5)));
 }
 
@@ -279,13 +258,11 @@ fn limited(
     start: Instant,
 ) -> (Pop3Server, MemoryMaildrop) {
     let mut maildrop = bobs_maildrop();
-    let mut server = Pop3Server::new("pop.example.net", start);
-    server.set_limits(
-        Duration::from_secs(idle),
-        Duration::from_secs(session),
-        max_commands,
-        start,
-    );
+    let mut limits = Pop3Server::default_limits();
+    limits.idle = Duration::from_secs(idle);
+    limits.session = Some(Duration::from_secs(session));
+    limits.max_commands = Some(max_commands);
+    let mut server = Pop3Server::with_limits("pop.example.net", limits, start);
     server.handle_input(
         b"USER bob\r\nPASS secret\r\nDELE 1\r\n",
         start,
@@ -411,4 +388,121 @@ fn poll_timeout_is_the_earlier_of_autologout_and_allowance_rfc1939_3() {
         })
     );
     assert_eq!(maildrop.messages("bob").len(), 3);
+}
+
+// ------------------------------------------------ through the session Pair
+
+#[test]
+fn the_pair_drives_pop3_with_latency_each_way_rfc1939() {
+    let start = Instant::now();
+    let mut p = wire_at(true, start);
+    p.latency_to_server = Duration::from_millis(30);
+    p.latency_to_client = Duration::from_millis(70);
+    p.drive();
+    assert!(p.client.is_closed() && p.server.is_closed());
+    assert!(p.host.messages("bob").is_empty(), "retrieved and deleted");
+    // The greeting, then one round trip per command: USER, PASS, LIST,
+    // UIDL, RETR and DELE for each of three messages, QUIT.
+    assert_eq!(p.now - start, Duration::from_millis(70 + 11 * 100));
+}
+
+#[test]
+fn autologout_through_the_pair_is_silent_and_deletes_nothing_rfc1939_3() {
+    let start = Instant::now();
+    let mut p = wire_at(true, start);
+    // The server's words reach the client a second late, so its timer
+    // (from the +OK to USER) runs out after the server's (from USER).
+    p.latency_to_client = Duration::from_secs(1);
+    // PASS and everything after it are lost: the server hears nothing more.
+    p.tamper(Box::new(|dir, bytes| {
+        if dir == Direction::ClientToServer && !bytes.starts_with(b"USER") {
+            bytes.clear();
+        }
+    }));
+    p.run();
+    assert_eq!(p.now, start + Duration::from_secs(1) + AUTOLOGOUT);
+    assert_eq!(
+        p.server_events().last(),
+        Some(&Pop3ServerEvent::Closed {
+            reason: CloseReason::Timeout
+        })
+    );
+    let said: Vec<&[u8]> = p
+        .wire
+        .iter()
+        .filter(|(d, _)| *d == Direction::ServerToClient)
+        .map(|(_, b)| &b[..])
+        .collect();
+    assert_eq!(
+        said,
+        [
+            &b"+OK pop.example.net POP3 ready\r\n"[..],
+            b"+OK bob: send PASS\r\n"
+        ]
+    );
+    assert!(p.client.is_closed());
+    assert_eq!(p.host.messages("bob").len(), 3);
+}
+
+#[test]
+fn autologout_is_reset_by_any_byte_even_mid_command_rfc1939_3() {
+    let start = Instant::now();
+    let minutes = |m: u64| start + Duration::from_secs(60 * m);
+    let mut maildrop = bobs_maildrop();
+    let mut server = Pop3Server::new("pop.example.net", start);
+    server_output(&mut server);
+    // Half a command at 9 minutes: the client is there.
+    server.handle_input(b"NO", minutes(9), &mut maildrop);
+    assert_eq!(server.poll_timeout(), Some(minutes(9) + AUTOLOGOUT));
+    server.handle_timeout(start + AUTOLOGOUT);
+    assert!(!server.is_closed());
+    server.handle_input(b"OP\r\n", minutes(18), &mut maildrop);
+    assert_eq!(
+        server_output(&mut server),
+        "-ERR NOOP is not valid before login; log in with USER and PASS (RFC 1939 section 4)\r\n"
+    );
+    assert_eq!(server.poll_timeout(), Some(minutes(18) + AUTOLOGOUT));
+    // No byte, no reset.
+    server.handle_input(b"", minutes(25), &mut maildrop);
+    server.handle_timeout(minutes(18) + AUTOLOGOUT);
+    assert!(server.is_closed());
+}
+
+/// Every status line the server writes is printable US-ASCII and at most
+/// 512 octets with its CRLF (RFC 2449 §4), whatever the client sent that
+/// it echoes; texts that cite "§7" say "section 7" on the wire.
+#[test]
+fn every_response_is_printable_us_ascii_rfc1939_3() {
+    let inputs = [
+        "CAPA\r\nUSER jörg\r\nPASS x\r\nPASS y\r\nSTAT\r\nXTND é\r\nAPOP a b\r\nretr\r\nLIST x\r\nQUIT\r\n",
+        "USER bob\r\nPASS wrong\r\nUSER bob\r\nNOOP\r\nPASS secret\r\n",
+        "USER bob\r\nPASS secret\r\nSTAT\r\nLIST\r\nLIST 2\r\nLIST 9\r\nUIDL\r\nUIDL 1\r\nTOP 1 0\r\n\
+         DELE 1\r\nRETR 1\r\nDELE 1\r\nRSET\r\nNOOP x\r\nUSER bob\r\nRETR ü\r\nQUIT\r\n",
+        "USER bob\r\nPASS secret\r\nDELE 1\r\nQUIT\r\n",
+        "NOOP\nQUIT\r\n",
+    ];
+    let long = format!("USER {}\r\nQUIT\r\n", "é".repeat(120));
+    let mut checked = 0;
+    for input in inputs.iter().copied().chain([long.as_str()]) {
+        let now = Instant::now();
+        let mut maildrop = bobs_maildrop();
+        let mut server = Pop3Server::new("pop.example.net", now);
+        server.handle_input(input.as_bytes(), now, &mut maildrop);
+        let mut wire = Vec::new();
+        while let Some(chunk) = server.poll_transmit() {
+            wire.extend(chunk);
+        }
+        for line in wire.split_inclusive(|&b| b == b'\n') {
+            assert!(line.len() <= 512, "{}", line.escape_ascii());
+            let text = line.strip_suffix(b"\r\n").expect("lines end in CRLF");
+            assert!(
+                text.iter()
+                    .all(|&b| b == b'\t' || (b' '..=b'~').contains(&b)),
+                "not printable US-ASCII: {}",
+                text.escape_ascii()
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 30, "only {checked} lines checked");
 }

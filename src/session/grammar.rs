@@ -61,7 +61,10 @@ pub struct Observed<T> {
 pub const MAX_KEPT: usize = 4096;
 
 /// Splits one direction's bytes into lines at LF (a CR before it is
-/// dropped), keeping a partial line until its end arrives.
+/// dropped), keeping a partial line until its end arrives. A machine frames
+/// with [`super::line::LineBuffer`], which refuses a bare LF or an
+/// over-long line; an observer must show what was sent, so it keeps both
+/// (the long one cut at [`MAX_KEPT`]).
 #[derive(Debug, Default)]
 pub struct Lines {
     partial: Vec<u8>,

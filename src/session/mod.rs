@@ -1,6 +1,65 @@
-//! What every session machine shares, whatever its protocol.
+//! The session kit: what every line-protocol machine has, written once and
+//! protocol-neutral, under SMTP and POP3 (and the TLS and IMAP to come).
 //!
 //! * `grammar`: the kinds of line a session is made of, and line splitting
 //!   for observers
+//! * `line`: framing of CRLF-terminated lines, with the endless-line bound
+//! * `stuffing`: dot-stuffing of message data (SMTP DATA, POP3 RETR)
+//! * `limits`: a server session's bounds, its timers and counters
+//!   ([`Guard`]) and the one [`CloseReason`]
+//! * `text`: reply text on the wire is printable ASCII
+//! * `pair`: two machines back to back on virtual time, for tests
+//!
+//! and the [`Session`] trait, the shape every machine shares: bytes and
+//! time in, bytes and events out, in the manner of quinn-proto's
+//! `Connection`. A machine reads no clock and does no IO; the driver
+//! (`node::pump`), the test [`Pair`](pair::Pair) and the fuzzers pump it.
 
 pub mod grammar;
+pub mod limits;
+pub mod line;
+pub mod pair;
+pub mod stuffing;
+pub mod text;
+
+#[cfg(test)]
+pub(crate) mod test_rng;
+
+use std::time::Instant;
+
+pub use limits::{CloseReason, Guard, Limit, SessionLimits};
+pub use line::{LineBuffer, LineError};
+
+/// A sans-IO session machine. `Host` is what the machine asks its host
+/// while it reads input: the SMTP server's `Policy`, the POP3 server's
+/// `Maildrop`, nothing (`()`) for a client. It is a parameter rather than
+/// an associated type so that one server serves any policy the host owns.
+pub trait Session<Host = ()> {
+    /// What happened, for the host.
+    type Event;
+
+    /// Bytes received from the peer at `now`.
+    fn handle_input(&mut self, bytes: &[u8], now: Instant, host: &mut Host);
+
+    /// The host says what time it is; called at [`Session::poll_timeout`].
+    fn handle_timeout(&mut self, now: Instant);
+
+    /// The peer closed the connection.
+    fn handle_close(&mut self);
+
+    /// The host is going down: say so if the protocol can, then close. A
+    /// client has nothing to tell its server; the driver closes the stream.
+    fn shutdown(&mut self) {}
+
+    /// Bytes to send to the peer; call until `None`.
+    fn poll_transmit(&mut self) -> Option<Vec<u8>>;
+
+    /// What happened, oldest first.
+    fn poll_event(&mut self) -> Option<Self::Event>;
+
+    /// When the host should call [`Session::handle_timeout`] next.
+    fn poll_timeout(&self) -> Option<Instant>;
+
+    /// The session is over; nothing more will be sent.
+    fn is_closed(&self) -> bool;
+}

@@ -15,9 +15,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::address::{ForwardPath, ReversePath};
 use super::command::{Body, Command, MailParams};
-use super::data;
 use super::extensions::{Extensions, Mechanism};
 use super::reply::{EnhancedCode, Reply, ReplyParser};
+use crate::session::{Session, stuffing};
 
 /// Client timeouts of RFC 5321 §4.5.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -535,7 +535,7 @@ impl ClientSession {
                 b""
             };
             let mut wire = Vec::new();
-            data::stuff(content, &mut wire);
+            stuffing::stuff(content, &mut wire);
             self.outbox.extend_from_slice(&wire);
             self.wait_for(Expect::DataEnd, now);
             return;
@@ -634,6 +634,33 @@ impl ClientSession {
             self.deadline = None;
             self.events.push_back(ClientEvent::Closed);
         }
+    }
+}
+
+/// A client needs nothing of its host while it reads replies.
+impl Session for ClientSession {
+    type Event = ClientEvent;
+
+    fn handle_input(&mut self, bytes: &[u8], now: Instant, _: &mut ()) {
+        ClientSession::handle_input(self, bytes, now);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        ClientSession::handle_timeout(self, now);
+    }
+    fn handle_close(&mut self) {
+        ClientSession::handle_close(self);
+    }
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        ClientSession::poll_transmit(self)
+    }
+    fn poll_event(&mut self) -> Option<ClientEvent> {
+        ClientSession::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        ClientSession::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        ClientSession::is_closed(self)
     }
 }
 

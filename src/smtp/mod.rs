@@ -4,18 +4,19 @@
 //! machines serve the simulated network, real sockets, fuzzers and tests.
 //!
 //! * `address`, `command`, `reply`: the grammar of paths, commands, replies
-//! * `line`, `data`: framing of command lines and of the message data
 //! * `extensions`: what EHLO advertises
 //! * `policy`: the questions a server asks its host
 //! * `server`, `client`: the two session machines
 //! * `observe`: what each line of a session is, seen from outside
+//! * `pair`: the two back to back in memory, for tests and the demo
+//!
+//! Line framing, dot-stuffing, limits and timers are the session kit's
+//! (`crate::session`), shared with POP3.
 
 pub mod address;
 pub mod client;
 pub mod command;
-pub mod data;
 pub mod extensions;
-pub mod line;
 pub mod observe;
 pub mod pair;
 pub mod policy;

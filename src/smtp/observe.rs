@@ -22,7 +22,7 @@
 
 use std::collections::VecDeque;
 
-use super::data::DataReceiver;
+use crate::session::stuffing::DataReceiver;
 use crate::session::grammar::{Exchange, LineKind, Lines, Observed, Side};
 
 /// What a positive reply to a command changes in the client's stream.

@@ -1,43 +1,20 @@
-//! Two machines wired back to back with no IO: a client session and a
-//! server session exchanging bytes in memory, in the manner of
-//! quinn-proto's test `Pair`. The demo, the tests, the fuzzer and the
-//! benchmarks drive SMTP through it.
+//! The test [`Pair`](crate::session::pair::Pair) for SMTP: a client session
+//! and a server session with its policy, built from their configurations.
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
-use super::client::{ClientConfig, ClientEvent, ClientSession, Transaction};
+use super::client::{ClientConfig, ClientSession, Transaction};
 use super::policy::{Peer, Policy};
-use super::server::{ServerConfig, ServerEvent, ServerSession};
+use super::server::{ServerConfig, ServerSession};
 
-/// Which way bytes went.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Direction {
-    ClientToServer,
-    ServerToClient,
-}
+pub use crate::session::pair::{Direction, Tamper};
 
-/// Alters bytes in flight, for fault tests (in the manner of rustls's
-/// test helpers).
-pub type Tamper = Box<dyn FnMut(Direction, &mut Vec<u8>)>;
-
-/// A client and a server talking over a perfect in-memory wire.
-pub struct Pair<P: Policy> {
-    pub client: ClientSession,
-    pub server: ServerSession,
-    pub policy: P,
-    pub now: Instant,
-    /// Every chunk that crossed the wire, in order.
-    pub wire: Vec<(Direction, Vec<u8>)>,
-    /// Simulated one-way latency added per chunk.
-    pub latency: Duration,
-    /// Record chunks in `wire` (benchmarks turn it off).
-    pub record: bool,
-    tamper: Option<Tamper>,
-    client_events: Vec<ClientEvent>,
-    server_events: Vec<ServerEvent>,
-}
+/// An SMTP client and server talking in memory; `P` is the server's policy.
+pub type Pair<P> = crate::session::pair::Pair<ClientSession, ServerSession, P>;
 
 impl<P: Policy> Pair<P> {
+    /// A client that will send `transactions`, and a server that greets it
+    /// at `now`.
     pub fn new(
         client: ClientConfig,
         transactions: Vec<Transaction>,
@@ -47,89 +24,111 @@ impl<P: Policy> Pair<P> {
     ) -> Pair<P> {
         let server = ServerSession::new(server, Peer::default(), now, &mut policy);
         let client = ClientSession::new(client, transactions, now);
-        Pair {
+        Pair::connect(client, server, policy, now)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::*;
+    use crate::session::CloseReason;
+    use crate::smtp::address::{ForwardPath, Mailbox, ReversePath};
+    use crate::smtp::client::{ClientEvent, ClientTimeouts};
+    use crate::smtp::policy::SimplePolicy;
+    use crate::smtp::server::{SERVER_TIMEOUT, ServerEvent};
+
+    fn letter() -> Transaction {
+        let mailbox = |s: &str| Mailbox::parse(s).unwrap();
+        Transaction {
+            reverse_path: ReversePath::Mailbox(mailbox("alice@example.org")),
+            forward_paths: vec![ForwardPath::Mailbox(mailbox("bob@example.net"))],
+            content: b"Subject: hi\r\n\r\nHello.\r\n".to_vec(),
+        }
+    }
+
+    fn pair(client: ClientConfig, now: Instant) -> Pair<SimplePolicy> {
+        let policy = SimplePolicy::for_domain("example.net", &["bob"]);
+        Pair::new(
             client,
-            server,
+            vec![letter()],
+            ServerConfig::new("mx.example.net"),
             policy,
             now,
-            wire: Vec::new(),
-            latency: Duration::ZERO,
-            record: true,
-            tamper: None,
-            client_events: Vec::new(),
-            server_events: Vec::new(),
-        }
+        )
     }
 
-    /// Alters every chunk before it is delivered.
-    pub fn tamper(&mut self, tamper: Tamper) {
-        self.tamper = Some(tamper);
+    fn closed(p: &Pair<SimplePolicy>) -> Option<CloseReason> {
+        p.server_events().iter().find_map(|e| match e {
+            ServerEvent::Closed { reason } => Some(*reason),
+            _ => None,
+        })
     }
 
-    /// Moves bytes both ways until neither side has anything to say.
-    pub fn drive(&mut self) {
-        loop {
-            let mut moved = false;
-            if let Some(mut bytes) = self.server.poll_transmit() {
-                self.deliver(Direction::ServerToClient, &mut bytes);
-                self.client.handle_input(&bytes, self.now);
-                moved = true;
+    #[test]
+    fn stepping_delivers_a_message_and_stops_when_both_are_closed() {
+        let start = Instant::now();
+        let mut p = pair(ClientConfig::new("client.example"), start);
+        p.run();
+        assert!(p.client.is_closed() && p.server.is_closed());
+        assert_eq!(closed(&p), Some(CloseReason::Quit));
+        assert!(
+            p.server_events()
+                .iter()
+                .any(|e| matches!(e, ServerEvent::MessageReceived { .. }))
+        );
+        assert_eq!(p.now, start, "no latency, no timeout: no time passed");
+        assert!(!p.step());
+    }
+
+    #[test]
+    fn idle_client_is_cut_off_with_421_when_stepping_reaches_the_timeout_rfc5321_4_5_3_2_7() {
+        let start = Instant::now();
+        // The client would wait an hour; the server waits its 5 minutes.
+        let mut client = ClientConfig::new("client.example");
+        client.timeouts = ClientTimeouts {
+            command: Duration::from_secs(3600),
+            ..ClientTimeouts::default()
+        };
+        let mut p = pair(client, start);
+        // Everything after EHLO is lost on the way: the server hears nothing more.
+        p.tamper(Box::new(|dir, bytes| {
+            if dir == Direction::ClientToServer && !bytes.starts_with(b"EHLO") {
+                bytes.clear();
             }
-            if let Some(mut bytes) = self.client.poll_transmit() {
-                self.deliver(Direction::ClientToServer, &mut bytes);
-                self.server.handle_input(&bytes, self.now, &mut self.policy);
-                moved = true;
-            }
-            self.collect_events();
-            if !moved {
-                break;
-            }
-        }
-        // A side that closed takes the connection down for the other.
-        if self.server.is_closed() {
-            self.client.handle_close();
-        }
-        if self.client.is_closed() {
-            self.server.handle_close();
-        }
-        self.collect_events();
+        }));
+        p.drive();
+        assert!(!p.server.is_closed(), "drive never fires a timer");
+        p.run();
+        assert_eq!(p.now, start + SERVER_TIMEOUT);
+        assert_eq!(closed(&p), Some(CloseReason::Timeout));
+        assert!(p.client.is_closed());
+        assert!(
+            p.transcript()
+                .iter()
+                .any(|(d, l)| *d == Direction::ServerToClient
+                    && l.starts_with("421 4.4.2 mx.example.net Timeout"))
+        );
+        assert!(matches!(
+            p.client_events().last(),
+            Some(ClientEvent::Closed)
+        ));
     }
 
-    fn deliver(&mut self, direction: Direction, bytes: &mut Vec<u8>) {
-        self.now += self.latency;
-        if let Some(tamper) = &mut self.tamper {
-            tamper(direction, bytes);
-        }
-        if self.record {
-            self.wire.push((direction, bytes.clone()));
-        }
-    }
-
-    fn collect_events(&mut self) {
-        self.client_events
-            .extend(std::iter::from_fn(|| self.client.poll_event()));
-        self.server_events
-            .extend(std::iter::from_fn(|| self.server.poll_event()));
-    }
-
-    /// Events of the client so far, oldest first.
-    pub fn client_events(&self) -> &[ClientEvent] {
-        &self.client_events
-    }
-
-    pub fn server_events(&self) -> &[ServerEvent] {
-        &self.server_events
-    }
-
-    /// The wire as a transcript: one `C: `/`S: ` line per line sent.
-    pub fn transcript(&self) -> Vec<(Direction, String)> {
-        let mut lines = Vec::new();
-        for (direction, chunk) in &self.wire {
-            let text = String::from_utf8_lossy(chunk);
-            for line in text.split_inclusive("\r\n") {
-                lines.push((*direction, line.trim_end_matches("\r\n").to_owned()));
-            }
-        }
-        lines
+    #[test]
+    fn each_direction_has_its_own_latency() {
+        let start = Instant::now();
+        let mut p = pair(
+            ClientConfig::new("client.example").without_pipelining(),
+            start,
+        );
+        p.latency_to_server = Duration::from_millis(30);
+        p.latency_to_client = Duration::from_millis(70);
+        p.drive();
+        assert!(p.server.is_closed() && p.client.is_closed());
+        // The greeting, then one round trip per command without
+        // pipelining: EHLO, MAIL, RCPT, DATA, the message, QUIT.
+        assert_eq!(p.now - start, Duration::from_millis(70 + 6 * 100));
     }
 }

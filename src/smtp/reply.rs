@@ -8,7 +8,7 @@ use std::fmt;
 
 use thiserror::Error;
 
-use super::line::{LineBuffer, LineError};
+use crate::session::line::{LineBuffer, LineError};
 
 /// Longest reply line, CRLF included (RFC 5321 §4.5.3.1.5).
 pub const MAX_REPLY_LINE: usize = 512;

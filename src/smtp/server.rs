@@ -8,6 +8,7 @@
 //! Every reply produced while consuming one chunk of input leaves in one
 //! transmit, so a pipelined group is answered together (RFC 2920 §3.2).
 
+use std::borrow::Cow;
 use std::collections::VecDeque;
 use std::time::{Duration, Instant};
 
@@ -16,11 +17,14 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::address::{ForwardPath, ReversePath};
 use super::command::{Command, MailParams, RcptParams};
-use super::data::{DataFaults, DataReceiver, MAX_TEXT_LINE};
 use super::extensions::{Extensions, Mechanism};
-use super::line::{LineBuffer, LineError};
 use super::policy::{Envelope, Peer, Policy};
 use super::reply::{EnhancedCode, Reply};
+use crate::session::stuffing::{DataFaults, DataReceiver, MAX_TEXT_LINE};
+use crate::session::text::printable;
+use crate::session::{Guard, Limit, LineBuffer, LineError, Session, SessionLimits};
+
+pub use crate::session::CloseReason;
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
 pub const MAX_COMMAND_LINE: usize = 512;
@@ -54,24 +58,15 @@ pub struct ServerConfig {
     /// A submission port (587, RFC 6409): offers AUTH PLAIN LOGIN and
     /// requires it before MAIL.
     pub submission: bool,
-    pub timeout: Duration,
     pub bare_line_endings: BareLineEndings,
-    /// After this many failed commands the server gives up with 421.
-    pub max_errors: usize,
     /// Advertise PIPELINING (RFC 2920). Pipelined input is answered in
     /// order either way; without it, clients send one command at a time.
     pub pipelining: bool,
-    /// Command lines one session may send before it is cut off with 421
-    /// (none: no limit). Real clients of `mailflow serve` get one.
-    pub max_commands: Option<usize>,
-    /// How long one session may last in all, however busy (none: no
-    /// limit): a client trickling a byte a minute never idles out.
-    pub max_duration: Option<Duration>,
-    /// Octets one session may send in all, data included (none: no limit).
-    /// Past it the session ends with 421 instead of reading on: data past
-    /// the size limit is not kept, but a host that records every byte
-    /// (the trace) must stop somewhere.
-    pub max_input: Option<usize>,
+    /// The idle timer ([`SERVER_TIMEOUT`]), the endless-line bound
+    /// ([`MAX_OVERLONG`]), and what a host adds (real clients of
+    /// `mailflow serve` get an allowance and counts). Past any of them the
+    /// session ends with 421.
+    pub limits: SessionLimits,
 }
 
 impl ServerConfig {
@@ -79,13 +74,9 @@ impl ServerConfig {
         ServerConfig {
             hostname: hostname.to_owned(),
             submission: false,
-            timeout: SERVER_TIMEOUT,
             bare_line_endings: BareLineEndings::Refuse,
-            max_errors: 20,
             pipelining: true,
-            max_commands: None,
-            max_duration: None,
-            max_input: None,
+            limits: SessionLimits::new(SERVER_TIMEOUT, MAX_OVERLONG),
         }
     }
 
@@ -93,24 +84,6 @@ impl ServerConfig {
         self.submission = true;
         self
     }
-}
-
-/// Why a session ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CloseReason {
-    /// The client said QUIT.
-    Quit,
-    /// The client was silent for longer than the timeout.
-    Timeout,
-    /// The host asked the session to shut down.
-    Shutdown,
-    /// Too many failed commands.
-    TooManyErrors,
-    /// Past a limit of the host: commands, session length, or a line that
-    /// never ends.
-    Limit,
-    /// The client went away without QUIT.
-    PeerClosed,
 }
 
 /// What happened in the session, for the host.
@@ -152,7 +125,12 @@ enum Phase {
     /// Service was refused with 554: only QUIT is answered with 221 (§3.1).
     Refused,
     Commands,
-    Data(Box<DataReceiver>),
+    /// After 354: the open transaction travels with its data, so the end
+    /// of data always has an envelope to judge.
+    Data {
+        envelope: Envelope,
+        rx: Box<DataReceiver>,
+    },
     Auth(AuthStep),
     Closed,
 }
@@ -172,17 +150,12 @@ pub struct ServerSession {
     peer: Peer,
     /// EHLO was used (rather than HELO): extensions apply.
     esmtp: bool,
+    /// The transaction MAIL opened, until DATA takes it into `Phase::Data`.
     transaction: Option<Envelope>,
     lines: LineBuffer,
     outbox: Vec<u8>,
     events: VecDeque<ServerEvent>,
-    errors: usize,
-    commands: usize,
-    /// Octets received so far.
-    received: usize,
-    deadline: Instant,
-    /// The end of the session's whole allowance (`max_duration`).
-    ends: Option<Instant>,
+    guard: Guard,
 }
 
 impl ServerSession {
@@ -195,8 +168,7 @@ impl ServerSession {
         policy: &mut impl Policy,
     ) -> ServerSession {
         let mut session = ServerSession {
-            deadline: now + config.timeout,
-            ends: config.max_duration.map(|d| now + d),
+            guard: Guard::new(config.limits.clone(), now),
             config,
             phase: Phase::Commands,
             peer,
@@ -205,9 +177,6 @@ impl ServerSession {
             lines: LineBuffer::new(MAX_COMMAND_LINE),
             outbox: Vec::new(),
             events: VecDeque::new(),
-            errors: 0,
-            commands: 0,
-            received: 0,
         };
         match policy.greeting(&session.peer) {
             Ok(()) => {
@@ -233,7 +202,7 @@ impl ServerSession {
 
     /// True while the session reads message data rather than commands.
     pub fn in_data(&self) -> bool {
-        matches!(self.phase, Phase::Data(_))
+        matches!(self.phase, Phase::Data { .. })
     }
 
     /// Bytes received from the client.
@@ -241,21 +210,9 @@ impl ServerSession {
         if self.is_closed() {
             return;
         }
-        // A client that never pauses must not escape the allowance: the
-        // host calls `handle_timeout` only when the client is quiet.
-        if self.ends.is_some_and(|end| now >= end) {
-            return self.handle_timeout(now);
+        if let Err(limit) = self.guard.on_input(bytes.len(), now) {
+            return self.close_for(limit);
         }
-        self.received = self.received.saturating_add(bytes.len());
-        if self.config.max_input.is_some_and(|max| self.received > max) {
-            let reply = Reply::new(
-                421,
-                esc(4, 7, 0),
-                "Too much data in one session; closing connection",
-            );
-            return self.close(reply, CloseReason::Limit);
-        }
-        self.deadline = now + self.config.timeout;
         let mut input = bytes;
         if self.in_data() {
             let used = self.feed_data(input, policy);
@@ -268,18 +225,14 @@ impl ServerSession {
             };
             match line {
                 Ok(line) => self.handle_line(&line, policy),
-                Err(LineError::TooLong(_)) => self.fail(Reply::new(
-                    500,
-                    esc(5, 5, 2),
-                    "Line too long: a command line is at most 512 octets (RFC 5321 §4.5.3.1.4)",
-                )),
+                Err(LineError::TooLong(_)) => self.fail(line_too_long()),
                 Err(LineError::BareLf) => self.fail(Reply::new(
                     500,
                     esc(5, 5, 2),
-                    "Bare LF: command lines must end with CRLF (RFC 5321 §2.3.8)",
+                    "Bare LF: command lines must end with CRLF (RFC 5321 section 2.3.8)",
                 )),
             }
-            if let Phase::Data(rx) = &mut self.phase {
+            if let Phase::Data { rx, .. } = &mut self.phase {
                 // The data may have arrived pipelined behind DATA's line:
                 // read it in place, without copying what follows it.
                 let (used, done) = rx.ingest(self.lines.unread());
@@ -289,47 +242,34 @@ impl ServerSession {
                 }
             }
         }
-        if !self.is_closed() && self.lines.overlong() > MAX_OVERLONG {
+        if !self.is_closed()
+            && let Err(limit) = self.guard.check_overlong(self.lines.overlong())
+        {
             // Not SMTP any more: waiting for the line's end could last
             // forever. Say why, then go (RFC 5321 §4.5.3.1.4, §3.8).
-            self.send(Reply::new(
-                500,
-                esc(5, 5, 2),
-                "Line too long: a command line is at most 512 octets (RFC 5321 §4.5.3.1.4)",
-            ));
-            let reply = Reply::new(
-                421,
-                esc(4, 7, 0),
-                "Too much input without a line end; closing connection",
-            );
-            self.close(reply, CloseReason::Limit);
+            self.send(line_too_long());
+            self.close_for(limit);
         }
     }
 
-    /// The host says what time it is; past the deadline the session ends
-    /// with 421 (RFC 5321 §4.5.3.2.7).
+    /// The host says what time it is; past the idle timer or the session's
+    /// allowance the session ends with 421 (RFC 5321 §4.5.3.2.7).
     pub fn handle_timeout(&mut self, now: Instant) {
-        if !self.is_closed() && self.ends.is_some_and(|end| now >= end) {
-            let text = format!(
-                "{} Session too long; closing connection",
-                self.config.hostname
-            );
-            self.close(Reply::new(421, esc(4, 4, 2), text), CloseReason::Limit);
-        } else if !self.is_closed() && now >= self.deadline {
-            let text = format!(
-                "{} Timeout waiting for the client; closing connection",
-                self.config.hostname
-            );
-            self.close(Reply::new(421, esc(4, 4, 2), text), CloseReason::Timeout);
+        if self.is_closed() {
+            return;
+        }
+        if let Some(limit) = self.guard.expired(now) {
+            self.close_for(limit);
         }
     }
 
     /// When the host should call `handle_timeout` next.
     pub fn poll_timeout(&self) -> Option<Instant> {
-        let at = self
-            .ends
-            .map_or(self.deadline, |end| end.min(self.deadline));
-        (!self.is_closed()).then_some(at)
+        if self.is_closed() {
+            None
+        } else {
+            self.guard.next_timeout()
+        }
     }
 
     /// The client closed the connection; an open transaction is dropped.
@@ -364,17 +304,49 @@ impl ServerSession {
     }
 
     fn send(&mut self, reply: Reply) {
-        reply.encode(&mut self.outbox);
+        on_the_wire(reply).encode(&mut self.outbox);
     }
 
     /// A failed command: reply, and give up after too many.
     fn fail(&mut self, reply: Reply) {
         self.send(reply);
-        self.errors += 1;
-        if self.errors >= self.config.max_errors {
-            let reply = Reply::new(421, esc(4, 7, 0), "Too many errors; closing connection");
-            self.close(reply, CloseReason::TooManyErrors);
+        if let Err(limit) = self.guard.on_error() {
+            self.close_for(limit);
         }
+    }
+
+    /// Past a limit: 421 in SMTP's words (RFC 5321 §3.8), then close.
+    /// Time is 4.4.2 (a connection timed out); a count is 4.7.0 (refused
+    /// for this client by the server's rules).
+    fn close_for(&mut self, limit: Limit) {
+        let host = &self.config.hostname;
+        let (enhanced, text) = match limit {
+            Limit::Idle => (
+                esc(4, 4, 2),
+                format!("{host} Timeout waiting for the client; closing connection"),
+            ),
+            Limit::Allowance => (
+                esc(4, 4, 2),
+                format!("{host} Session too long; closing connection"),
+            ),
+            Limit::Commands => (
+                esc(4, 7, 0),
+                "Too many commands in one session; closing connection".to_owned(),
+            ),
+            Limit::Input => (
+                esc(4, 7, 0),
+                "Too much data in one session; closing connection".to_owned(),
+            ),
+            Limit::Errors => (
+                esc(4, 7, 0),
+                "Too many errors; closing connection".to_owned(),
+            ),
+            Limit::Overlong => (
+                esc(4, 7, 0),
+                "Too much input without a line end; closing connection".to_owned(),
+            ),
+        };
+        self.close(Reply::new(421, enhanced, text), limit.into());
     }
 
     fn close(&mut self, reply: Reply, reason: CloseReason) {
@@ -384,33 +356,24 @@ impl ServerSession {
     }
 
     fn handle_line(&mut self, line: &[u8], policy: &mut impl Policy) {
-        self.commands += 1;
-        if self
-            .config
-            .max_commands
-            .is_some_and(|max| self.commands > max)
-        {
-            let reply = Reply::new(
-                421,
-                esc(4, 7, 0),
-                "Too many commands in one session; closing connection",
-            );
-            return self.close(reply, CloseReason::Limit);
+        if let Err(limit) = self.guard.on_line() {
+            return self.close_for(limit);
         }
-        match std::mem::replace(&mut self.phase, Phase::Commands) {
-            Phase::Auth(step) => return self.auth_response(step, line, policy),
-            Phase::Refused => {
-                self.phase = Phase::Refused;
-                return match Command::parse(line) {
-                    Ok(Command::Quit) => self.quit(),
-                    _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
-                };
+        match &self.phase {
+            Phase::Refused => match Command::parse(line) {
+                Ok(Command::Quit) => self.quit(),
+                _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
+            },
+            // The line answers the challenge; the step is used up by it.
+            Phase::Auth(_) => {
+                if let Phase::Auth(step) = std::mem::replace(&mut self.phase, Phase::Commands) {
+                    self.auth_response(step, line, policy);
+                }
             }
-            other => self.phase = other,
-        }
-        match Command::parse(line) {
-            Ok(command) => self.handle_command(command, policy),
-            Err(error) => self.fail(error.reply()),
+            _ => match Command::parse(line) {
+                Ok(command) => self.handle_command(command, policy),
+                Err(error) => self.fail(error.reply()),
+            },
         }
     }
 
@@ -589,27 +552,29 @@ impl ServerSession {
     }
 
     fn data(&mut self, policy: &impl Policy) {
-        match &self.transaction {
+        match self.transaction.take() {
             None => self.fail(Reply::new(503, esc(5, 5, 1), "Send MAIL FROM first")),
             Some(e) if e.forward_paths.is_empty() => {
+                self.transaction = Some(e);
                 self.fail(Reply::new(
                     503,
                     esc(5, 5, 1),
                     "No valid recipients: send RCPT TO first",
                 ));
             }
-            Some(_) => {
+            Some(envelope) => {
                 self.send(Reply::new(354, None, "End data with <CR><LF>.<CR><LF>"));
                 // Room for the message plus one extra octet to notice excess.
                 let max = policy.max_message_size().saturating_add(1);
-                self.phase = Phase::Data(Box::new(DataReceiver::new(max)));
+                let rx = Box::new(DataReceiver::new(max));
+                self.phase = Phase::Data { envelope, rx };
             }
         }
     }
 
     /// Gives message bytes to the receiver; returns how many it took.
     fn feed_data(&mut self, input: &[u8], policy: &mut impl Policy) -> usize {
-        let Phase::Data(rx) = &mut self.phase else {
+        let Phase::Data { rx, .. } = &mut self.phase else {
             return 0;
         };
         let (used, done) = rx.ingest(input);
@@ -621,15 +586,12 @@ impl ServerSession {
 
     /// The end of data was seen: back to commands, and judge the message.
     fn finish_data(&mut self, policy: &mut impl Policy) {
-        if let Phase::Data(rx) = std::mem::replace(&mut self.phase, Phase::Commands) {
-            self.end_of_data(*rx, policy);
+        if let Phase::Data { envelope, rx } = std::mem::replace(&mut self.phase, Phase::Commands) {
+            self.end_of_data(envelope, *rx, policy);
         }
     }
 
-    fn end_of_data(&mut self, rx: DataReceiver, policy: &mut impl Policy) {
-        let Some(envelope) = self.transaction.take() else {
-            return;
-        };
+    fn end_of_data(&mut self, envelope: Envelope, rx: DataReceiver, policy: &mut impl Policy) {
         let (content, faults) = rx.finish();
         let verdict = self
             .content_fault(&faults, content.len(), policy)
@@ -652,6 +614,8 @@ impl ServerSession {
                 });
             }
             Err(reply) => {
+                // The event holds the reply as the client read it.
+                let reply = on_the_wire(reply);
                 self.send(reply.clone());
                 self.events
                     .push_back(ServerEvent::MessageRefused { envelope, reply });
@@ -674,7 +638,7 @@ impl ServerSession {
         if let Some((line, octets)) = faults.first_long_line {
             let text = format!(
                 "Message refused: line {line} is {octets} octets; a text line is at most \
-                 {MAX_TEXT_LINE} including CRLF (RFC 5321 §4.5.3.1.6)"
+                 {MAX_TEXT_LINE} including CRLF (RFC 5321 section 4.5.3.1.6)"
             );
             return Some(Reply::new(554, esc(5, 6, 0), text));
         }
@@ -683,7 +647,7 @@ impl ServerSession {
             if let Some((what, Some(line))) = bare.into_iter().find(|(_, l)| l.is_some()) {
                 let text = format!(
                     "Message refused: bare {what} in line {line}; lines end with CRLF \
-                     (RFC 5321 §2.3.8). Bare line endings are how SMTP smuggling hides a second message"
+                     (RFC 5321 section 2.3.8). Bare line endings are how SMTP smuggling hides a second message"
                 );
                 return Some(Reply::new(554, esc(5, 6, 0), text));
             }
@@ -789,6 +753,35 @@ impl ServerSession {
     }
 }
 
+impl<P: Policy> Session<P> for ServerSession {
+    type Event = ServerEvent;
+
+    fn handle_input(&mut self, bytes: &[u8], now: Instant, policy: &mut P) {
+        ServerSession::handle_input(self, bytes, now, policy);
+    }
+    fn handle_timeout(&mut self, now: Instant) {
+        ServerSession::handle_timeout(self, now);
+    }
+    fn handle_close(&mut self) {
+        ServerSession::handle_close(self);
+    }
+    fn shutdown(&mut self) {
+        ServerSession::shutdown(self);
+    }
+    fn poll_transmit(&mut self) -> Option<Vec<u8>> {
+        ServerSession::poll_transmit(self)
+    }
+    fn poll_event(&mut self) -> Option<ServerEvent> {
+        ServerSession::poll_event(self)
+    }
+    fn poll_timeout(&self) -> Option<Instant> {
+        ServerSession::poll_timeout(self)
+    }
+    fn is_closed(&self) -> bool {
+        ServerSession::is_closed(self)
+    }
+}
+
 /// Client text echoed in a reply is cut short, so a reply line stays
 /// within 512 octets (RFC 5321 §4.5.3.1.5).
 fn clip(text: &str) -> String {
@@ -796,6 +789,32 @@ fn clip(text: &str) -> String {
         Some((i, _)) => format!("{}...", &text[..i]),
         None => text.to_owned(),
     }
+}
+
+/// The reply as it goes on the wire: its text in printable US-ASCII
+/// (RFC 5321 §4.2), whatever the policy wrote or the client sent.
+fn on_the_wire(reply: Reply) -> Reply {
+    if reply
+        .lines()
+        .iter()
+        .all(|l| matches!(printable(l), Cow::Borrowed(_)))
+    {
+        return reply;
+    }
+    let lines = reply
+        .lines()
+        .iter()
+        .map(|l| printable(l).into_owned())
+        .collect();
+    Reply::multiline(reply.code().get(), reply.enhanced(), lines)
+}
+
+fn line_too_long() -> Reply {
+    Reply::new(
+        500,
+        esc(5, 5, 2),
+        "Line too long: a command line is at most 512 octets (RFC 5321 section 4.5.3.1.4)",
+    )
 }
 
 fn non_ascii_reply(who: &str) -> Reply {
@@ -811,7 +830,7 @@ fn help_reply() -> Reply {
         "mailflow SMTP server. Commands:",
         "  EHLO HELO MAIL RCPT DATA RSET NOOP QUIT VRFY HELP AUTH",
         "A session: EHLO, MAIL FROM:<you>, RCPT TO:<them>, DATA, the message, '.', QUIT",
-        "See RFC 5321 §4.1 for each command",
+        "See RFC 5321 section 4.1 for each command",
     ];
     Reply::multiline(
         214,
@@ -1116,6 +1135,37 @@ mod tests {
     }
 
     #[test]
+    fn idle_timer_is_reset_by_any_byte_even_mid_line_rfc5321_4_5_3_2_7() {
+        let (config, mut policy) = mx();
+        let start = Instant::now();
+        let minutes = |m: u64| start + Duration::from_secs(60 * m);
+        let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
+        s.poll_transmit();
+        // Half a command at 4 minutes: the client is there.
+        s.handle_input(b"NO", minutes(4), &mut policy);
+        assert_eq!(s.poll_timeout(), Some(minutes(4) + SERVER_TIMEOUT));
+        s.handle_timeout(start + SERVER_TIMEOUT);
+        assert!(!s.is_closed());
+        s.handle_input(b"OP\r\n", minutes(8), &mut policy);
+        assert!(s.poll_transmit().unwrap().starts_with(b"250 "));
+        // A slow, big DATA: a long line trickles in for 20 minutes, a piece
+        // every 4, and is never cut while its bytes flow.
+        s.handle_input(TRANSACTION.as_bytes(), minutes(8), &mut policy);
+        for m in (12..=28).step_by(4) {
+            s.handle_timeout(minutes(m));
+            s.handle_input(&[b'x'; 100], minutes(m), &mut policy);
+        }
+        s.handle_input(b"\r\n.\r\n", minutes(32), &mut policy);
+        assert!(!s.is_closed());
+        let out = String::from_utf8(s.poll_transmit().unwrap()).unwrap();
+        assert!(out.contains("\r\n250 2.6.0 Message accepted"), "{out}");
+        // No byte, no reset.
+        s.handle_input(b"", minutes(36), &mut policy);
+        s.handle_timeout(minutes(32) + SERVER_TIMEOUT);
+        assert!(s.is_closed());
+    }
+
+    #[test]
     fn endless_line_is_cut_off_with_500_5_5_2_then_421_rfc5321_4_5_3_1_4() {
         let (config, mut policy) = mx();
         let now = Instant::now();
@@ -1154,7 +1204,7 @@ mod tests {
     #[test]
     fn command_limit_closes_with_421_4_7_0_rfc5321_4_3_2() {
         let (mut config, mut policy) = mx();
-        config.max_commands = Some(3);
+        config.limits.max_commands = Some(3);
         let (s, replies) = run(
             config,
             &mut policy,
@@ -1172,7 +1222,7 @@ mod tests {
     #[test]
     fn session_allowance_ends_a_busy_session_with_421_4_4_2_rfc5321_4_5_3_2() {
         let (mut config, mut policy) = mx();
-        config.max_duration = Some(Duration::from_secs(60));
+        config.limits.session = Some(Duration::from_secs(60));
         let start = Instant::now();
         let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
         s.poll_transmit();
@@ -1194,7 +1244,7 @@ mod tests {
     #[test]
     fn session_allowance_holds_for_a_client_that_never_pauses_rfc5321_4_5_3_2() {
         let (mut config, mut policy) = mx();
-        config.max_duration = Some(Duration::from_secs(3));
+        config.limits.session = Some(Duration::from_secs(3));
         let start = Instant::now();
         let mut s = ServerSession::new(config, Peer::default(), start, &mut policy);
         s.handle_input(HELLO.as_bytes(), start, &mut policy);
@@ -1223,7 +1273,7 @@ mod tests {
     #[test]
     fn input_allowance_closes_with_421_4_7_0_rfc5321_4_5_3_1() {
         let (mut config, mut policy) = mx();
-        config.max_input = Some(10_000);
+        config.limits.max_input = Some(10_000);
         let now = Instant::now();
         let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
         s.handle_input(

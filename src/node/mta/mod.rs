@@ -44,7 +44,7 @@ use self::core::{Now, Queue};
 use crate::net::NetHandle;
 use crate::node::Activity;
 use crate::node::activity::Job;
-use crate::node::pump::{Served, drive};
+use crate::node::pump::{bounded, drive_server};
 use crate::smtp::{Peer, ServerConfig, ServerSession};
 use crate::trace::{EventKind, Payload};
 use local::LocalDomains;
@@ -218,14 +218,12 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 if c.keep_bare_line_endings {
                     server.bare_line_endings = crate::smtp::server::BareLineEndings::Keep;
                 }
+                server.limits = bounded(&stream, server.limits);
                 if let Some(limits) = stream.limits() {
-                    server.timeout = limits.idle;
-                    server.max_duration = Some(limits.session);
-                    server.max_commands = Some(limits.max_commands);
                     // Every byte of a real client is recorded: room for
                     // two messages at the size limit, and the commands.
                     let size = limits.max_size.map_or(c.max_size, |m| m.min(c.max_size));
-                    server.max_input = Some(size.saturating_mul(2).saturating_add(1 << 20));
+                    server.limits.max_input = Some(size.saturating_mul(2).saturating_add(1 << 20));
                 }
                 server
             };
@@ -238,11 +236,7 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 policy = policy.for_real_client(limits.max_size);
             }
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
-            let mut served = Served {
-                session: &mut session,
-                policy: &mut policy,
-            };
-            drive(&mta.net, &mut stream, &mut served).await;
+            drive_server(&mta.net, &mut stream, &mut session, &mut policy, |_| {}).await;
             drop(job);
         });
     }

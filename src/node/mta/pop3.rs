@@ -2,7 +2,7 @@
 //! what SMTP delivered (RFC 1939). Deletions happen only at QUIT.
 
 use super::Mta;
-use crate::node::pump::{Fetched, drive};
+use crate::node::pump::{bounded, drive_server};
 use crate::pop3::{Maildrop, Pop3Server};
 use crate::trace::EventKind;
 use std::sync::Arc;
@@ -103,22 +103,11 @@ pub(crate) async fn listen(mta: Mta) {
         let mta = mta.clone();
         tokio::task::spawn_local(async move {
             let hostname = mta.state.borrow().config.hostname.clone();
-            let mut server = Pop3Server::new(&hostname, mta.net.instant());
-            if let Some(limits) = stream.limits() {
-                // POP3 receives no message: `max_size` has nothing to bound.
-                server.set_limits(
-                    limits.idle,
-                    limits.session,
-                    limits.max_commands,
-                    mta.net.instant(),
-                );
-            }
+            // POP3 receives no message: `max_size` has nothing to bound.
+            let limits = bounded(&stream, Pop3Server::default_limits());
+            let mut server = Pop3Server::with_limits(&hostname, limits, mta.net.instant());
             let mut maildrop = Mailboxes { mta: &mta };
-            let mut fetched = Fetched {
-                session: &mut server,
-                maildrop: &mut maildrop,
-            };
-            drive(&mta.net, &mut stream, &mut fetched).await;
+            drive_server(&mta.net, &mut stream, &mut server, &mut maildrop, |_| {}).await;
             drop(job);
         });
     }

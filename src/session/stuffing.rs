@@ -1,13 +1,17 @@
-//! The mail data after `354`: dot-stuffing on the way out, and on the way
-//! in dot-unstuffing plus the one true end of data, `CRLF.CRLF`
-//! (RFC 5321 §4.1.1.4, §4.5.2).
+//! Dot-stuffing, shared by SMTP and POP3: message data after SMTP's `354`
+//! (RFC 5321 §4.5.2) and a POP3 multi-line response (RFC 1939 §3) both
+//! double a line's leading dot and end with `CRLF.CRLF`. Here: stuffing on
+//! the way out, and on the way in unstuffing plus the one true end of
+//! data, `CRLF.CRLF` (RFC 5321 §4.1.1.4).
 //!
 //! A bare CR or a bare LF never ends a line and never starts one, so no
 //! combination of them with a dot ends the data: that is what defeats SMTP
 //! smuggling (CVE-2023-51764/5/6). The receiver records that it saw them;
-//! the server decides whether to keep such a message or refuse it.
+//! the protocol decides whether to keep such a message or refuse it.
 
-/// Longest text line, CRLF included (RFC 5321 §4.5.3.1.6).
+/// Longest text line, CRLF included (RFC 5321 §4.5.3.1.6; the 998
+/// characters of RFC 5322 §2.1.1 plus CRLF): a rule of the message, so the
+/// receiver notes it whichever protocol carries the message.
 pub const MAX_TEXT_LINE: usize = 1000;
 
 /// Where in a line the receiver stands.

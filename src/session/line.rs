@@ -1,6 +1,8 @@
-//! Line framing: SMTP commands and replies are lines ending in CRLF
-//! (RFC 5321 §2.3.8). A line longer than its limit is discarded up to its
-//! end and reported, so a peer that never sends CRLF cannot grow memory.
+//! Line framing, the same for every line protocol here: SMTP commands and
+//! replies (RFC 5321 §2.3.8) and POP3 commands and responses (RFC 1939 §3)
+//! are lines ending in CRLF. A line longer than its limit is discarded up
+//! to its end and reported, so a peer that never sends CRLF cannot grow
+//! memory.
 
 use thiserror::Error;
 
@@ -9,7 +11,7 @@ use thiserror::Error;
 pub enum LineError {
     #[error("line longer than {0} octets")]
     TooLong(usize),
-    #[error("line ended with a bare LF; SMTP lines end with CRLF (RFC 5321 §2.3.8)")]
+    #[error("line ended with a bare LF; a protocol line ends with CRLF")]
     BareLf,
 }
 
@@ -26,7 +28,8 @@ pub struct LineBuffer {
 }
 
 impl LineBuffer {
-    /// `max` counts the CRLF, as the limits of RFC 5321 §4.5.3.1 do.
+    /// `max` counts the CRLF, as the limits of RFC 5321 §4.5.3.1 and
+    /// RFC 2449 §4 do.
     pub fn new(max: usize) -> LineBuffer {
         LineBuffer {
             max,
