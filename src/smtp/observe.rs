@@ -22,8 +22,8 @@
 
 use std::collections::VecDeque;
 
-use crate::session::stuffing::DataReceiver;
 use crate::session::grammar::{Exchange, LineKind, Lines, Observed, Side};
+use crate::session::stuffing::DataReceiver;
 
 /// What a positive reply to a command changes in the client's stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
