@@ -294,20 +294,35 @@ impl Sockets {
         };
         let smtp = options.smtp.map(|a| tcp("smtp", a)).transpose()?;
         let pop3 = options.pop3.map(|a| tcp("pop3", a)).transpose()?;
-        let dns = match options.dns {
-            Some(addr) => {
-                let udp =
-                    std::net::UdpSocket::bind(addr).map_err(|e| bind_error("dns", addr, e))?;
-                udp.set_nonblocking(true)
-                    .map_err(|e| bind_error("dns", addr, e))?;
-                // DNS over TCP on the same port as UDP (RFC 7766).
-                let port = udp.local_addr().map_or(addr.port(), |a| a.port());
-                let listener = tcp("dns", SocketAddr::new(addr.ip(), port))?;
-                Some((udp, listener))
-            }
-            None => None,
-        };
+        let dns = options.dns.map(|addr| dns_pair(addr, tcp)).transpose()?;
         Ok(Sockets { smtp, pop3, dns })
+    }
+}
+
+/// DNS over UDP and over TCP on the same port (RFC 7766). With port 0 the
+/// system picks a free UDP port, whose TCP twin may be taken by another
+/// program: then pick again rather than fail.
+fn dns_pair(
+    addr: SocketAddr,
+    tcp: impl Fn(&'static str, SocketAddr) -> Result<std::net::TcpListener, ServeError>,
+) -> Result<(std::net::UdpSocket, std::net::TcpListener), ServeError> {
+    let mut tries = 0;
+    loop {
+        let udp = std::net::UdpSocket::bind(addr).map_err(|e| bind_error("dns", addr, e))?;
+        udp.set_nonblocking(true)
+            .map_err(|e| bind_error("dns", addr, e))?;
+        let port = udp.local_addr().map_or(addr.port(), |a| a.port());
+        match tcp("dns", SocketAddr::new(addr.ip(), port)) {
+            Ok(listener) => return Ok((udp, listener)),
+            Err(ServeError::Bind { source, .. })
+                if addr.port() == 0
+                    && source.kind() == std::io::ErrorKind::AddrInUse
+                    && tries < 16 =>
+            {
+                tries += 1;
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
