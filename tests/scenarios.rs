@@ -120,3 +120,25 @@ fn the_seed_decides_the_order_of_equal_mx_preferences_rfc5321_5_1() {
     }
     assert_eq!(seen.len(), 2, "one MX always won: {seen:?}");
 }
+
+/// Issue 9 item 16: a handout is read by people, so it names roles and
+/// protocols in their words, never as the code's type names.
+#[test]
+fn the_markdown_handout_uses_words_a_reader_knows() {
+    for name in bundled::names() {
+        let plan = scenario::load(name).expect("bundled scenarios load").plan;
+        let run = sim::run(&plan);
+        let page = export::markdown::render(&plan.title, &plan.about, &run.trace, "");
+        for word in [
+            "| Mta |",
+            "| Client |",
+            "| Dns |",
+            "(Smtp)",
+            "(Pop3)",
+            "(Submission)",
+        ] {
+            assert!(!page.contains(word), "{name}: the handout says {word:?}");
+        }
+        assert!(page.contains("mail server (MTA)"), "{name}: roles in words");
+    }
+}

@@ -15,18 +15,18 @@ pub fn render(title: &str, about: &str, trace: &Trace, facts: &str) -> String {
     }
     let _ = writeln!(out, "## Hosts\n\n| host | address | role |\n|---|---|---|");
     for h in &trace.hosts {
-        let _ = writeln!(out, "| {} | {} | {:?} |", h.name, h.ip, h.role);
+        let _ = writeln!(out, "| {} | {} | {} |", h.name, h.ip, h.role.name());
     }
     let _ = writeln!(out, "\n## Sessions");
     for c in transcript::connections(trace) {
         let lines = transcript::lines(trace, c.conn);
         let _ = writeln!(
             out,
-            "\n### [{}] {} → {} ({:?}), at {}\n",
+            "\n### [{}] {} → {} ({}), at {}\n",
             c.conn.0,
             trace.name(c.from),
             trace.name(c.to),
-            c.protocol,
+            c.protocol.name(),
             c.at
         );
         if lines.is_empty() {

@@ -6,13 +6,11 @@ use crate::dns::Summary;
 
 use super::{EventKind, Protocol, Trace};
 
+/// Port 25 is named for what it carries between MTAs.
 fn protocol_name(p: Protocol) -> &'static str {
     match p {
         Protocol::Smtp => "SMTP relay",
-        Protocol::Submission => "submission",
-        Protocol::Pop3 => "POP3",
-        Protocol::Dns => "DNS",
-        Protocol::Other => "other",
+        other => other.name(),
     }
 }
 

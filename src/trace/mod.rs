@@ -8,6 +8,7 @@
 
 pub mod describe;
 pub mod index;
+pub mod state;
 pub mod transcript;
 
 use std::fmt;
@@ -149,6 +150,29 @@ impl Protocol {
             110 => Protocol::Pop3,
             53 => Protocol::Dns,
             _ => Protocol::Other,
+        }
+    }
+
+    /// The name a reader knows: `SMTP`, `submission`, `POP3`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Protocol::Smtp => "SMTP",
+            Protocol::Submission => "submission",
+            Protocol::Pop3 => "POP3",
+            Protocol::Dns => "DNS",
+            Protocol::Other => "TCP",
+        }
+    }
+}
+
+impl Role {
+    /// What the host is, in words a reader knows.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Client => "mail client",
+            Role::Mta => "mail server (MTA)",
+            Role::Dns => "DNS server",
+            Role::External => "real host outside the world",
         }
     }
 }

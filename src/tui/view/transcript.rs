@@ -12,20 +12,10 @@ use ratatui::widgets::{Paragraph, Wrap};
 
 use super::pane;
 use super::text::{fit, fit_spans, host_name, width};
+use crate::trace::Dir;
 use crate::trace::index::{Outcome, Session};
 use crate::trace::transcript::LineKind;
-use crate::trace::{Dir, Protocol};
 use crate::tui::app::{App, Focus};
-
-fn protocol_name(p: Protocol) -> &'static str {
-    match p {
-        Protocol::Smtp => "SMTP",
-        Protocol::Submission => "submission",
-        Protocol::Pop3 => "POP3",
-        Protocol::Dns => "DNS",
-        Protocol::Other => "TCP",
-    }
-}
 
 /// The transcript lines visible in a pane of `height` rows: indices into
 /// `Index::lines`, oldest first. Shared with mouse handling.
@@ -75,7 +65,7 @@ fn title(app: &App, session: &Session, room: usize) -> String {
     let full = format!(
         " [{}] {}: {} → {}{pin} ",
         c.conn.0,
-        protocol_name(c.protocol),
+        c.protocol.name(),
         trace.name(c.from),
         trace.name(c.to)
     );
@@ -87,7 +77,7 @@ fn title(app: &App, session: &Session, room: usize) -> String {
     let brief = format!(
         " [{}] {}: {} → {}{pin} ",
         c.conn.0,
-        protocol_name(c.protocol),
+        c.protocol.name(),
         short(c.from),
         short(c.to)
     );
@@ -110,6 +100,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 }
                 text
             }
+            _ if app.playing => vec![Line::styled(
+                "No session yet: playing on to the first one.",
+                theme.dim,
+            )],
             _ => vec![
                 Line::styled("No session yet.", theme.dim),
                 Line::styled(
