@@ -69,8 +69,8 @@ fn session(args: &Args) -> Pair<SimplePolicy> {
 fn print_header() {
     println!("mailflow demo: alice's laptop submits one message to smtp.example.org (port 587).");
     println!("Both sides are mailflow's own SMTP machines talking in memory; every line below");
-    println!("crossed the wire byte for byte. (The animated dashboard and the simulated network");
-    println!("of MTAs, DNS and mailboxes are still being built; `mailflow explain` works today.)");
+    println!("crossed the wire byte for byte. `mailflow tui` shows a whole world of MTAs, DNS");
+    println!("and mailboxes on the dashboard; `mailflow explain CODE` explains any reply.");
     println!();
     println!("  C: = the client (laptop.example.org)   S: = the server (smtp.example.org)");
     println!();
