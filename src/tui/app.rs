@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::scenario::expect::Verdict;
 use crate::trace::describe::event_text;
 use crate::trace::index::{Index, Session};
+use crate::trace::state::State;
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
 use super::live::LiveState;
@@ -103,6 +104,8 @@ pub struct World {
 
 pub struct App {
     pub world: World,
+    /// Queues and mailboxes at any playhead, grown with the trace.
+    pub state: State,
     /// How many events have happened: 0 ..= trace length.
     pub pos: usize,
     /// Which stop of the current event is selected, when it carries
@@ -136,6 +139,7 @@ impl App {
     pub fn new(world: World, theme: Theme) -> App {
         let follow = world.index.messages.first().cloned();
         App {
+            state: State::build(&world.trace),
             world,
             pos: 0,
             part: 0,
@@ -173,6 +177,7 @@ impl App {
             return 0;
         }
         self.world.index.extend(&self.world.trace);
+        self.state.extend(&self.world.trace);
         if self.follow.is_none() {
             self.follow = self.world.index.messages.first().cloned();
         }

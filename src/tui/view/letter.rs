@@ -12,6 +12,7 @@ use ratatui::widgets::Paragraph;
 use super::pane;
 use super::text::{fit, wrap};
 use crate::mail::{Headers, NamedMailbox, Received};
+use crate::trace::state::{EntryAt, path};
 use crate::trace::transcript::LineKind;
 use crate::trace::{ConnId, EventKind, HostId};
 use crate::tui::app::App;
@@ -25,6 +26,9 @@ pub struct Hop {
     pub from: String,
     pub rcpts: Vec<String>,
     pub conn: Option<ConnId>,
+    /// The mailbox of this host it was filed into by the playhead, when
+    /// no session carried it there (a bounce to a local sender).
+    pub filed_locally: Option<String>,
 }
 
 /// The hops of the followed message up to the playhead.
@@ -32,27 +36,63 @@ pub fn hops(app: &App) -> Vec<Hop> {
     let Some(id) = &app.follow else {
         return Vec::new();
     };
-    app.trace().events()[..app.pos]
-        .iter()
-        .filter_map(|e| match &e.kind {
-            EventKind::Queued {
-                host,
-                queue_id,
-                message_id,
-                from,
-                rcpts,
-                conn,
-            } if message_id == id => Some(Hop {
-                seq: e.seq,
-                host: *host,
-                queue_id: queue_id.clone(),
-                from: from.clone(),
-                rcpts: rcpts.clone(),
-                conn: *conn,
-            }),
-            _ => None,
+    app.state
+        .hops_at(id, app.pos)
+        .map(|e| Hop {
+            seq: e.queued,
+            host: e.host,
+            queue_id: e.queue_id.clone(),
+            from: e.from.clone(),
+            rcpts: e.rcpts.clone(),
+            conn: e.conn,
+            filed_locally: EntryAt {
+                entry: e,
+                facts: e.facts_at(app.pos),
+            }
+            .filed_locally()
+            .map(str::to_owned),
         })
         .collect()
+}
+
+/// The session in which the followed message's text crosses the wire
+/// first: the first session the trace ties to it, at any playhead.
+fn first_session(app: &App, message_id: &str) -> Option<ConnId> {
+    let events = app.trace().events();
+    app.world
+        .index
+        .message_seqs(message_id)
+        .into_iter()
+        .find_map(|seq| match events.get(seq as usize)?.kind {
+            EventKind::Connect { conn, .. } => Some(conn),
+            _ => None,
+        })
+}
+
+/// What to say while no copy of the letter can be read yet: who wrote it
+/// (once the client has), and where its text will cross the wire.
+fn not_yet(app: &App) -> String {
+    let Some(id) = &app.follow else {
+        return "No message to follow: press f to choose one.".into();
+    };
+    let written = app
+        .state
+        .composed(id)
+        .filter(|c| (c.seq as usize) < app.pos);
+    let Some(c) = written else {
+        return "The followed message has not been written yet: Space plays.".into();
+    };
+    let rcpts: Vec<String> = c.rcpts.iter().map(|r| path(r)).collect();
+    let crossing = match first_session(app, id) {
+        Some(conn) => format!("its text crosses the wire in session [{}]", conn.0),
+        None => "its text crosses the wire when a session carries it".into(),
+    };
+    format!(
+        "{id} is written by {}, from {} to {}; {crossing}.",
+        app.trace().name(c.host),
+        path(&c.from),
+        rcpts.join(", ")
+    )
 }
 
 /// The letter as far as it got: the stored copy once delivered, else the
@@ -131,49 +171,88 @@ fn envelope(app: &App, hops: &[Hop], width: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let mut lines = Vec::new();
     if hops.is_empty() {
-        let text = "No server has taken the message yet: Space plays, f follows another.";
+        let written = app
+            .follow
+            .as_ref()
+            .and_then(|id| app.state.composed(id))
+            .filter(|c| (c.seq as usize) < app.pos);
+        let text = match written {
+            Some(c) => format!(
+                "{} wrote it, from {} to {}. No server has taken it yet: Space plays.",
+                app.trace().name(c.host),
+                path(&c.from),
+                c.rcpts
+                    .iter()
+                    .map(|r| path(r))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+            None => "No server has taken the message yet: Space plays, f follows another.".into(),
+        };
         return wrap(&[Span::styled(text, theme.dim)], width, 0);
     }
     for (n, hop) in hops.iter().enumerate() {
         // "id" as the Received line says it, "[n]" as the transcript.
         let via = hop.conn.map_or(String::new(), |c| format!(" [{}]", c.0));
+        let host = app.trace().name(hop.host);
         lines.extend(wrap(
             &[
                 Span::styled(format!("hop {}: ", n + 1), theme.title),
-                Span::styled(
-                    format!("{}, id {}", app.trace().name(hop.host), hop.queue_id),
-                    theme.mta,
-                ),
+                Span::styled(format!("{host}, id {}", hop.queue_id), theme.mta),
                 Span::styled(via, theme.dim),
             ],
             width,
             2,
         ));
-        // One line when it fits: the envelope is short, the letter long.
-        let rcpts: Vec<String> = hop.rcpts.iter().map(|r| format!("RCPT TO:{r}")).collect();
-        let one = format!("  MAIL FROM:{}  {}", hop.from, rcpts.join("  "));
-        if super::text::width(&one) <= width && hop.from != "<>" {
-            lines.push(Line::styled(one, theme.client));
-            continue;
+        let rcpts: Vec<String> = hop.rcpts.iter().map(|r| path(r)).collect();
+        let null = hop.from == "<>";
+        match (hop.conn, &hop.filed_locally) {
+            // No session brought it: the host made it (a bounce) and
+            // filed it into its own mailbox, so no MAIL FROM was said.
+            (None, Some(mailbox)) => {
+                let text = format!(
+                    "  made here and filed into the local mailbox of {} with Return-Path: {}; no session carried it",
+                    path(mailbox),
+                    path(&hop.from)
+                );
+                lines.extend(wrap(&[Span::styled(text, theme.client)], width, 4));
+            }
+            (None, None) => {
+                let text = format!(
+                    "  made here, from {} to {}; no session has carried it yet",
+                    path(&hop.from),
+                    rcpts.join(", ")
+                );
+                lines.extend(wrap(&[Span::styled(text, theme.client)], width, 4));
+            }
+            (Some(_), _) => {
+                let rcpts: Vec<String> = rcpts.iter().map(|r| format!("RCPT TO:{r}")).collect();
+                // One line when it fits: the envelope is short, the letter long.
+                let one = format!("  MAIL FROM:{}  {}", hop.from, rcpts.join("  "));
+                if super::text::width(&one) <= width && !null {
+                    lines.push(Line::styled(one, theme.client));
+                    continue;
+                }
+                lines.extend(wrap(
+                    &[Span::styled(
+                        format!("  MAIL FROM:{}", hop.from),
+                        theme.client,
+                    )],
+                    width,
+                    4,
+                ));
+                for r in rcpts {
+                    lines.extend(wrap(
+                        &[Span::styled(format!("  {r}"), theme.client)],
+                        width,
+                        4,
+                    ));
+                }
+            }
         }
-        lines.extend(wrap(
-            &[Span::styled(
-                format!("  MAIL FROM:{}", hop.from),
-                theme.client,
-            )],
-            width,
-            4,
-        ));
-        if hop.from == "<>" {
+        if null {
             let note = "    <> is the null reverse-path: this is a bounce, and a bounce is never bounced (RFC 5321 §4.5.5)";
             lines.extend(wrap(&[Span::styled(note, theme.warn)], width, 4));
-        }
-        for r in rcpts {
-            lines.extend(wrap(
-                &[Span::styled(format!("  {r}"), theme.client)],
-                width,
-                4,
-            ));
         }
     }
     lines
@@ -230,7 +309,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let room = right.width.saturating_sub(2) as usize;
     let Some(((source, content), headers)) = letter.zip(headers) else {
         let block = pane(" Letter ".into(), true, app);
-        let text = "The followed message has not been written yet: Space plays.";
+        let text = not_yet(app);
         frame.render_widget(
             Paragraph::new(wrap(&[Span::styled(text, theme.dim)], room, 0)).block(block),
             right,

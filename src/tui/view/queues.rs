@@ -1,8 +1,7 @@
 //! Queues and mailboxes as they stand at the playhead: each MTA's queue
-//! entries with their recipients, attempts and next retry, and each
-//! mailbox's messages. Derived by walking the facts up to the playhead.
-
-use std::collections::BTreeMap;
+//! entries with where each recipient stands (waiting, in flight, deferred
+//! and why, relayed, filed, failed), and each mailbox's messages. The
+//! state comes from `trace::state`, built once for the whole run.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -11,112 +10,86 @@ use ratatui::widgets::Paragraph;
 
 use super::text::wrap;
 use super::{pane, scroll_in};
-use crate::mail::Headers;
-use crate::trace::{EventKind, HostId, SimTime, Trace};
+use crate::trace::Trace;
+use crate::trace::state::{EntryAt, Rcpt, What, path};
 use crate::tui::app::App;
+use crate::tui::theme::Theme;
 
-/// One queue entry at the playhead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Entry {
-    pub host: HostId,
-    pub queue_id: String,
-    pub from: String,
-    pub rcpts: Vec<String>,
-    pub attempts: u32,
-    pub retry_at: Option<SimTime>,
-    pub last_reason: Option<String>,
-}
-
-/// One stored message at the playhead.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stored {
-    pub uid: String,
-    pub subject: String,
-    pub from: String,
-    pub at: SimTime,
-}
-
-/// Mailboxes by (host, address).
-pub type Mailboxes = BTreeMap<(HostId, String), Vec<Stored>>;
-
-/// Queue entries (in arrival order) and mailboxes at the playhead.
-pub fn state_at(trace: &Trace, pos: usize) -> (Vec<Entry>, Mailboxes) {
-    let mut queue: Vec<Entry> = Vec::new();
-    let mut boxes = Mailboxes::new();
-    for e in &trace.events()[..pos.min(trace.len())] {
-        match &e.kind {
-            EventKind::Queued {
-                host,
-                queue_id,
-                from,
-                rcpts,
-                ..
-            } => queue.push(Entry {
-                host: *host,
-                queue_id: queue_id.clone(),
-                from: from.clone(),
-                rcpts: rcpts.clone(),
-                attempts: 0,
-                retry_at: None,
-                last_reason: None,
-            }),
-            EventKind::Deferred {
-                host,
-                queue_id,
-                attempts,
-                retry_at,
-                attempt,
-            } => {
-                if let Some(q) = queue
-                    .iter_mut()
-                    .find(|q| q.host == *host && q.queue_id == *queue_id)
-                {
-                    q.attempts = *attempt;
-                    q.retry_at = Some(*retry_at);
-                    q.rcpts = attempts.iter().map(|a| a.rcpt.clone()).collect();
-                    q.last_reason = attempts.first().map(|a| a.reason.clone());
-                }
+/// The lines of one queue entry: who and what, each recipient's state,
+/// and what comes next when the entry waits for a retry or bounced.
+fn entry_lines(q: &EntryAt, trace: &Trace, theme: &Theme, room: usize) -> Vec<Line<'static>> {
+    let e = q.entry;
+    let made_here = if e.conn.is_none() && e.from == "<>" {
+        " (a bounce made here)"
+    } else {
+        ""
+    };
+    let mut lines = wrap(
+        &[
+            Span::styled(format!("{} ", trace.name(e.host)), theme.mta),
+            Span::styled(e.queue_id.clone(), theme.title),
+            Span::styled(format!("  from {}{made_here}", path(&e.from)), theme.base),
+        ],
+        room,
+        4,
+    );
+    for (rcpt, state) in q.rcpts() {
+        let (text, style) = match state {
+            Rcpt::Waiting => ("waiting for its first attempt".to_owned(), theme.dim),
+            Rcpt::InFlight(conn) => (format!("in flight on session [{}]", conn.0), theme.accent),
+            Rcpt::Deferred(why) => (format!("deferred: {why}"), theme.warn),
+            Rcpt::Relayed(to) => (format!("relayed to {}", trace.name(to)), theme.ok),
+            Rcpt::Delivered(mailbox) if path(&mailbox).eq_ignore_ascii_case(&rcpt) => {
+                ("filed into its mailbox here".to_owned(), theme.ok)
             }
-            EventKind::Dequeued { host, queue_id } => {
-                queue.retain(|q| !(q.host == *host && q.queue_id == *queue_id))
-            }
-            EventKind::Delivered {
-                host,
-                mailbox,
-                uid,
-                content,
-                ..
-            } => {
-                let headers = Headers::parse(content.as_bytes());
-                boxes
-                    .entry((*host, mailbox.clone()))
-                    .or_default()
-                    .push(Stored {
-                        uid: uid.clone(),
-                        subject: headers.get_decoded("Subject").unwrap_or_default(),
-                        from: headers.get("From").unwrap_or_default().to_owned(),
-                        at: e.at,
-                    });
-            }
-            EventKind::Removed {
-                host,
-                mailbox,
-                uids,
-            } => {
-                if let Some(b) = boxes.get_mut(&(*host, mailbox.clone())) {
-                    b.retain(|s| !uids.contains(&s.uid));
-                }
-            }
-            _ => {}
-        }
+            Rcpt::Delivered(mailbox) => (
+                format!("filed into the mailbox of {}", path(&mailbox)),
+                theme.ok,
+            ),
+            Rcpt::Failed(why) => (format!("✗ failed: {why}"), theme.err),
+            Rcpt::Expired => ("✗ expired: too old to keep trying".to_owned(), theme.err),
+        };
+        lines.extend(wrap(
+            &[
+                Span::styled(format!("  to {rcpt}: "), theme.base),
+                Span::styled(text, style),
+            ],
+            room,
+            4,
+        ));
     }
-    (queue, boxes)
+    let next = match q.last().map(|f| &f.what) {
+        Some(What::Deferred {
+            attempt, retry_at, ..
+        }) => Some((
+            format!("  ⏩ attempt {attempt} failed; the next try is at {retry_at}"),
+            theme.warn,
+        )),
+        Some(What::Bounced { dsn: Some(dsn), .. }) => Some((
+            format!("  ✗ bounced: a report goes back to the sender as {dsn}"),
+            theme.err,
+        )),
+        Some(What::Bounced { dsn: None, .. }) => Some((
+            "  ✗ dropped: a bounce that fails is never bounced".to_owned(),
+            theme.err,
+        )),
+        Some(What::Loop { hops }) => Some((
+            format!("  ✗ refused as a mail loop: {hops} Received headers"),
+            theme.err,
+        )),
+        _ => None,
+    };
+    if let Some((text, style)) = next {
+        lines.extend(wrap(&[Span::styled(text, style)], room, 4));
+    }
+    lines
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let trace = app.trace();
-    let (queue, boxes) = state_at(trace, app.pos);
+    let queue = app.state.queue_at(app.pos);
+    let boxes = app.state.mailboxes_at(app.pos);
     // Side by side when wide, else queues above mailboxes.
     let [left, right] = if area.width >= 100 {
         Layout::horizontal([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area)
@@ -131,42 +104,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         lines.extend(wrap(&[Span::styled(text, theme.dim)], room, 0));
     }
     for q in &queue {
-        lines.extend(wrap(
-            &[
-                Span::styled(format!("{} ", trace.name(q.host)), theme.mta),
-                Span::styled(q.queue_id.clone(), theme.title),
-                Span::styled(format!("  from {}", q.from), theme.base),
-            ],
-            room,
-            4,
-        ));
-        lines.extend(wrap(
-            &[Span::styled(
-                format!("  to {}", q.rcpts.join(", ")),
-                theme.base,
-            )],
-            room,
-            4,
-        ));
-        let state = match (q.attempts, q.retry_at) {
-            (0, _) | (_, None) => Span::styled("  waiting for its first attempt", theme.dim),
-            (n, Some(at)) => {
-                let tries = if n == 1 {
-                    "1 attempt".to_owned()
-                } else {
-                    format!("{n} attempts")
-                };
-                Span::styled(format!("  ⏩ {tries} so far; next try at {at}"), theme.warn)
-            }
-        };
-        lines.extend(wrap(&[state], room, 4));
-        if let Some(reason) = &q.last_reason {
-            lines.extend(wrap(
-                &[Span::styled(format!("  last: {reason}"), theme.dim)],
-                room,
-                4,
-            ));
-        }
+        lines.extend(entry_lines(q, trace, theme, room));
     }
     let title = format!(" Queues ({}) at {} ", queue.len(), app.now());
     let (scroll, more) = scroll_in(app.views.scroll, lines.len(), left);
@@ -189,7 +127,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         };
         lines.extend(wrap(
             &[
-                Span::styled(address.clone(), theme.title),
+                Span::styled(path(address), theme.title),
                 Span::styled(format!(" on {}: {count}", trace.name(*host)), theme.dim),
             ],
             room,
