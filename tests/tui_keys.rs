@@ -848,7 +848,7 @@ fn the_events_selection_stops_at_both_ends_of_the_list() {
 }
 
 #[test]
-fn d_x_and_n_filter_the_events_view() {
+fn d_x_and_o_filter_the_events_view() {
     let mut app = app("three-domains");
     press(&mut app, KeyCode::Char('6'));
     let all = mailflow::tui::view::events::filtered(&app, &app.views.events_filter).len();
@@ -880,15 +880,15 @@ fn d_x_and_n_filter_the_events_view() {
 
     let hosts = app.trace().hosts.len() as u16;
     for h in 0..hosts {
-        press(&mut app, KeyCode::Char('n'));
+        press(&mut app, KeyCode::Char('o'));
         assert_eq!(app.views.events_filter.host, Some(h));
         let name = app.trace().hosts[usize::from(h)].name.clone();
         assert!(screen(&app, 120, 40).contains(&format!("only {name}")));
     }
-    press(&mut app, KeyCode::Char('n'));
+    press(&mut app, KeyCode::Char('o'));
     assert_eq!(
         app.views.events_filter.host, None,
-        "n goes round to every host"
+        "o goes round to every host"
     );
 }
 
@@ -1776,4 +1776,186 @@ fn every_event_kind_the_dashboard_stops_at_is_explained() {
             }
         }
     }
+}
+
+// ---- one meaning per key (issue 9, item 9) --------------------------------
+
+#[test]
+fn every_key_has_one_meaning_in_the_binding_table() {
+    use mailflow::tui::keys::BINDINGS;
+    let mut seen: Vec<KeyCode> = Vec::new();
+    for b in BINDINGS {
+        for (code, _) in b.keys {
+            assert!(
+                !seen.contains(code),
+                "{code:?} is bound twice (again in {:?})",
+                b.label
+            );
+            seen.push(*code);
+        }
+    }
+    assert!(seen.contains(&KeyCode::Char('n')) && seen.contains(&KeyCode::Char('o')));
+}
+
+#[test]
+fn the_help_lists_every_binding_of_the_table() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('?'));
+    let help = screen(&app, 120, 40);
+    for b in mailflow::tui::keys::BINDINGS {
+        assert!(help.contains(b.label), "{} missing:\n{help}", b.label);
+    }
+}
+
+#[test]
+fn n_finds_the_next_match_in_the_events_view_too() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "QUIT");
+    press(&mut app, KeyCode::Enter);
+    let first = app.pos;
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Char('n'));
+    assert_ne!(app.pos, first, "n found the next QUIT");
+    assert_eq!(app.views.events_filter.host, None, "n is not a filter");
+}
+
+#[test]
+fn o_filters_one_host_only_in_the_events_view_and_says_so_elsewhere() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.views.events_filter.host, None);
+    assert!(
+        app.notice.as_deref().is_some_and(|n| n.contains("press 6")),
+        "{:?}",
+        app.notice
+    );
+    press(&mut app, KeyCode::Char('6'));
+    press(&mut app, KeyCode::Char('o'));
+    assert_eq!(app.views.events_filter.host, Some(0));
+    assert!(
+        screen(&app, 120, 40).contains("o host"),
+        "the footer says it"
+    );
+}
+
+#[test]
+fn shift_tab_goes_back_and_focus_key_names_the_one_key_that_reaches_a_pane() {
+    use mailflow::tui::keys::focus_key;
+    let mut app = app("hello");
+    assert_eq!(app.focus, Focus::Transcript);
+    press_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(app.focus, Focus::Map);
+    assert_eq!(focus_key(Focus::Transcript, Focus::Explain), Some("Tab"));
+    assert_eq!(focus_key(Focus::Map, Focus::Explain), Some("⇧Tab"));
+    assert_eq!(focus_key(Focus::Explain, Focus::Explain), None);
+    // The key named does reach the pane, from every pane.
+    for from in [Focus::Map, Focus::Transcript, Focus::Explain] {
+        app.focus = from;
+        match focus_key(from, Focus::Explain) {
+            Some("Tab") => press(&mut app, KeyCode::Tab),
+            Some(_) => press_with(&mut app, KeyCode::BackTab, KeyModifiers::SHIFT),
+            None => {}
+        }
+        assert_eq!(app.focus, Focus::Explain, "from {from:?}");
+    }
+}
+
+#[test]
+fn a_click_that_pins_a_session_says_so() {
+    let screen_rect = rect(120, 40);
+    let mut app = app("hello");
+    app.seek(pos_of_reply_to(&app, Protocol::Submission, "MAIL FROM"));
+    let pane = main_panes(120, 40).transcript;
+    click(&mut app, pane.x + 5, pane.y + 2, screen_rect);
+    assert!(app.pinned.is_some());
+    assert!(
+        app.notice
+            .as_deref()
+            .is_some_and(|n| n.contains("pinned") && n.contains("p follows")),
+        "{:?}",
+        app.notice
+    );
+}
+
+#[test]
+fn a_search_notice_clears_once_the_playhead_moves_by_other_means() {
+    let mut app = app("greylisting");
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "Greylisted");
+    press(&mut app, KeyCode::Enter);
+    assert!(app.notice.as_deref().is_some_and(|n| n.contains("found")));
+    // Playing moves it on.
+    press(&mut app, KeyCode::Char(' '));
+    let before = (app.pos, app.part);
+    mailflow::tui::advance(&mut app, Duration::from_secs(5));
+    assert!((app.pos, app.part) > before, "playing moved the playhead");
+    assert_eq!(app.notice, None);
+    // So does a click.
+    press(&mut app, KeyCode::Char(' '));
+    press(&mut app, KeyCode::Char('n'));
+    assert!(app.notice.is_some());
+    mouse(&mut app, MouseEventKind::ScrollDown, 5, 5, rect(120, 40));
+    assert_eq!(app.notice, None);
+}
+
+#[test]
+fn a_click_on_a_line_inside_a_pipelined_group_selects_that_line() {
+    let screen_rect = rect(120, 40);
+    let mut app = app("greylisting");
+    let refused = line_index(&app, Protocol::Smtp, Dir::Down, "450");
+    app.seek_line(refused);
+    // Select the first line of the group, then click the 450 on screen.
+    app.seek(app.pos);
+    assert_ne!(app.selected_line(), Some(refused));
+    let text = screen(&app, 120, 40);
+    let row = text
+        .lines()
+        .position(|l| l.contains("S: 450 4.7.1"))
+        .expect("the 450 on screen") as u16;
+    let col = text
+        .lines()
+        .nth(row as usize)
+        .unwrap()
+        .chars()
+        .position(|c| c == '┃')
+        .unwrap() as u16
+        + 5;
+    click(&mut app, col, row, screen_rect);
+    assert_eq!(app.selected_line(), Some(refused), "the 450 is selected");
+    let text = screen(&app, 120, 40);
+    assert!(
+        text.contains("Delivery not authorized, for now"),
+        "the 450 is explained:\n{text}"
+    );
+}
+
+#[test]
+fn the_map_label_of_a_group_names_the_selected_line() {
+    let mut app = app("greylisting");
+    app.seek_line(line_index(&app, Protocol::Smtp, Dir::Down, "450"));
+    let text = screen(&app, 200, 60);
+    assert!(
+        text.contains("2 of 3: 450 4.7.1 Greylisted"),
+        "the map carries the 450, line 2 of 3:\n{text}"
+    );
+}
+
+#[test]
+fn the_status_line_says_time_skipped_once() {
+    let mut app = app("greylisting");
+    let wake = (1..=app.len())
+        .find(|&p| {
+            app.seek(p);
+            app.gap_before().is_some()
+                && matches!(app.current().map(|e| &e.kind), Some(EventKind::Wake { .. }))
+        })
+        .expect("greylisting sleeps until the retry");
+    app.seek(wake);
+    let text = screen(&app, 200, 60);
+    let status = text
+        .lines()
+        .find(|l| l.contains("later:"))
+        .unwrap_or_else(|| panic!("a status line announcing the gap:\n{text}"));
+    assert_eq!(status.matches('⏩').count(), 1, "{status}");
 }

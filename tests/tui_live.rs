@@ -483,3 +483,17 @@ fn every_view_draws_an_empty_and_a_growing_live_world_at_every_size() {
     feed(&mut app, &mut rest, usize::MAX);
     let _ = screen(&app, 120, 40);
 }
+
+#[test]
+fn live_tabs_keep_their_names_beside_the_hint_or_drop_the_hint() {
+    let (app, _) = dark_live("hello");
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let text = screen(&app, w, h);
+        let tabs = text.lines().next().unwrap_or_default();
+        assert!(
+            tabs.contains("1 Flow") && tabs.contains("2 Ladder") || !tabs.contains(" 2 "),
+            "{w}x{h}: the tabs have names or only the current one shows:\n{tabs}"
+        );
+        assert!(!tabs.contains(" 2  3 "), "{w}x{h}: nameless tabs:\n{tabs}");
+    }
+}

@@ -228,6 +228,77 @@ fn letter_three_domains_bounce_has_a_null_reverse_path() {
 }
 
 #[test]
+fn letter_hello_after_composed_names_the_writer_not_unwritten() {
+    let app = app("hello");
+    let pos = pos_after(&app, "the client writing", |e| {
+        matches!(e.kind, EventKind::Composed { .. })
+    });
+    let app = view(at(app, pos), View::Letter);
+    let screen = shot(&app, 120, 40);
+    assert!(!screen.contains("not been written"), "{screen}");
+    assert!(screen.contains("written by laptop.example.org"), "{screen}");
+    insta::assert_snapshot!("letter_hello_after_composed", screen);
+}
+
+/// The bounce of unknown-user, followed at the end of the run.
+fn follow_the_bounce(mut app: App) -> App {
+    let bounce = app.trace().events().iter().find_map(|e| match &e.kind {
+        EventKind::Queued {
+            from, message_id, ..
+        } if from == "<>" => Some(message_id.clone()),
+        _ => None,
+    });
+    app.follow = Some(bounce.expect("the scenario bounces"));
+    app
+}
+
+#[test]
+fn letter_unknown_user_bounce_filed_locally_says_no_session_carried_it() {
+    let app = app("unknown-user");
+    let end = app.len();
+    let app = view(follow_the_bounce(at(app, end)), View::Letter);
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("no session carried it"), "{screen}");
+    // The envelope pane (left) claims no MAIL FROM; the bounce's own text
+    // (right) may explain what MAIL FROM:<> means.
+    let envelope_says = |l: &str| l.chars().take(48).collect::<String>().contains("MAIL FROM");
+    assert!(!screen.lines().any(envelope_says), "{screen}");
+    insta::assert_snapshot!("letter_unknown_user_bounce_filed", screen);
+}
+
+#[test]
+fn queues_unknown_user_after_the_bounce_is_filed_none_waits() {
+    let app = app("unknown-user");
+    // The bounce is queued and filed, and neither entry is dequeued yet:
+    // the moment the trial found "waiting for its first attempt" twice.
+    let pos = pos_after(&app, "the bounce filed", |e| {
+        matches!(e.kind, EventKind::Delivered { .. })
+    });
+    let app = view(at(app, pos), View::Queues);
+    let screen = shot(&app, 120, 40);
+    assert!(
+        !screen.contains("waiting for its first attempt"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("queues_unknown_user_bounce_filed", screen);
+}
+
+#[test]
+fn queues_greylisting_during_the_first_attempt_is_in_flight() {
+    let app = app("greylisting");
+    let pos = pos_after(&app, "the first attempt", |e| {
+        matches!(e.kind, EventKind::Attempting { .. })
+    });
+    let app = view(at(app, pos), View::Queues);
+    let screen = shot(&app, 120, 40);
+    assert!(screen.contains("in flight on session [1]"), "{screen}");
+    assert!(
+        !screen.contains("waiting for its first attempt"),
+        "{screen}"
+    );
+}
+
+#[test]
 fn queues_greylisting_during_deferral_show_the_retry() {
     let app = app("greylisting");
     let pos = pos_after(&app, "a deferral", |e| {
@@ -310,16 +381,20 @@ fn events_three_domains_failures_without_dns_for_one_host() {
     press(&mut app, KeyCode::End);
     press(&mut app, KeyCode::Char('x'));
     press(&mut app, KeyCode::Char('d'));
-    // Press n until the filter names smtp.example.org.
+    // Press o until the filter names smtp.example.org.
     let smtp = app
         .trace()
         .hosts
         .iter()
         .position(|h| h.name == "smtp.example.org")
         .expect("three-domains has smtp.example.org") as u16;
-    while app.views.events_filter.host != Some(smtp) {
-        press(&mut app, KeyCode::Char('n'));
+    for _ in 0..=app.trace().hosts.len() {
+        if app.views.events_filter.host == Some(smtp) {
+            break;
+        }
+        press(&mut app, KeyCode::Char('o'));
     }
+    assert_eq!(app.views.events_filter.host, Some(smtp), "o cycles hosts");
     insta::assert_snapshot!(
         "events_three_domains_failures_no_dns_smtp",
         shot(&app, 120, 40)
@@ -353,9 +428,9 @@ fn help_overlay_80x24() {
 
 #[test]
 fn mono_theme_carries_meaning_without_colour() {
-    let app = App::new(world("greylisting"), Theme::mono());
-    let pos = pos_of_reply_to(&app, Protocol::Smtp, "MAIL FROM");
-    let app = at(app, pos);
+    let mut app = App::new(world("greylisting"), Theme::mono());
+    // The 450 inside the pipelined group, selected on its own.
+    app.seek_line(line_index(&app, Protocol::Smtp, Dir::Down, "450"));
     let buffer = draw(&app, 120, 40);
     assert_eq!(
         coloured_cells(&buffer),

@@ -1,5 +1,7 @@
-//! Keys and mouse: each input becomes a change of the app state. The map
-//! of keys is the help overlay's list (`view::help::KEYS`).
+//! Keys and mouse: each input becomes a change of the app state. Every
+//! key has one meaning in every view, written once in `BINDINGS`: this
+//! file dispatches from it and the help overlay lists it, so the two
+//! cannot drift.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
@@ -8,6 +10,209 @@ use super::app::{App, Focus, View};
 use super::theme::Theme;
 use super::ui;
 use super::view;
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Command {
+    PlayPause,
+    StepBack,
+    StepForward,
+    PreviousSession,
+    NextSession,
+    PreviousHop,
+    NextHop,
+    Slower,
+    Faster,
+    First,
+    Last,
+    Show(View),
+    Follow,
+    Pin,
+    Search,
+    FindNext,
+    FocusNext,
+    FocusPrevious,
+    Up,
+    Down,
+    PageUp,
+    PageDown,
+    Enter,
+    HideDns,
+    FailuresOnly,
+    OneHost,
+    NextTheme,
+    Help,
+    Quit,
+}
+
+/// One line of the help: the keys as the help writes them, what they do,
+/// and each key with its command.
+pub struct Binding {
+    pub label: &'static str,
+    pub what: &'static str,
+    pub keys: &'static [(KeyCode, Command)],
+}
+
+use Command as C;
+use KeyCode::Char;
+
+/// Every key, in the order a newcomer needs them.
+pub const BINDINGS: &[Binding] = &[
+    Binding {
+        label: "Space",
+        what: "play / pause",
+        keys: &[(Char(' '), C::PlayPause)],
+    },
+    Binding {
+        label: "← → h l",
+        what: "step one line or event back / forward",
+        keys: &[
+            (KeyCode::Left, C::StepBack),
+            (KeyCode::Right, C::StepForward),
+            (Char('h'), C::StepBack),
+            (Char('l'), C::StepForward),
+        ],
+    },
+    Binding {
+        label: "[ ]",
+        what: "previous / next session",
+        keys: &[(Char('['), C::PreviousSession), (Char(']'), C::NextSession)],
+    },
+    Binding {
+        label: "{ }",
+        what: "previous / next hop of the followed message",
+        keys: &[(Char('{'), C::PreviousHop), (Char('}'), C::NextHop)],
+    },
+    Binding {
+        label: "- +",
+        what: "slower / faster",
+        keys: &[
+            (Char('-'), C::Slower),
+            (Char('_'), C::Slower),
+            (Char('+'), C::Faster),
+            (Char('='), C::Faster),
+        ],
+    },
+    Binding {
+        label: "Home End",
+        what: "first / last event",
+        keys: &[(KeyCode::Home, C::First), (KeyCode::End, C::Last)],
+    },
+    Binding {
+        label: "1 … 6",
+        what: "views: flow, ladder, letter, queues, DNS, events",
+        keys: &[
+            (Char('1'), C::Show(View::Main)),
+            (Char('2'), C::Show(View::Ladder)),
+            (Char('3'), C::Show(View::Letter)),
+            (Char('4'), C::Show(View::Queues)),
+            (Char('5'), C::Show(View::Dns)),
+            (Char('6'), C::Show(View::Events)),
+        ],
+    },
+    Binding {
+        label: "f",
+        what: "follow the next message (ladder, letter, { })",
+        keys: &[(Char('f'), C::Follow)],
+    },
+    Binding {
+        label: "p",
+        what: "pin the session on screen / follow the playhead",
+        keys: &[(Char('p'), C::Pin)],
+    },
+    Binding {
+        label: "/ n",
+        what: "search transcripts and events / find the next",
+        keys: &[(Char('/'), C::Search), (Char('n'), C::FindNext)],
+    },
+    Binding {
+        label: "Tab ⇧Tab",
+        what: "focus the map, the transcript or the explanation",
+        keys: &[
+            (KeyCode::Tab, C::FocusNext),
+            (KeyCode::BackTab, C::FocusPrevious),
+        ],
+    },
+    Binding {
+        label: "↑ ↓ PgUp PgDn",
+        what: "scroll the focused pane or the view",
+        keys: &[
+            (KeyCode::Up, C::Up),
+            (Char('k'), C::Up),
+            (KeyCode::Down, C::Down),
+            (Char('j'), C::Down),
+            (KeyCode::PageUp, C::PageUp),
+            (KeyCode::PageDown, C::PageDown),
+        ],
+    },
+    Binding {
+        label: "Enter",
+        what: "events: jump there; letter: the Received line's hop",
+        keys: &[(KeyCode::Enter, C::Enter)],
+    },
+    Binding {
+        label: "d x o",
+        what: "events: hide DNS, failures only, one host at a time",
+        keys: &[
+            (Char('d'), C::HideDns),
+            (Char('x'), C::FailuresOnly),
+            (Char('o'), C::OneHost),
+        ],
+    },
+    Binding {
+        label: "t",
+        what: "next theme: dark, light, high contrast, mono",
+        keys: &[(Char('t'), C::NextTheme)],
+    },
+    Binding {
+        label: "mouse",
+        what: "click a host or a transcript line; wheel scrolls",
+        keys: &[],
+    },
+    Binding {
+        label: "?",
+        what: "this help",
+        keys: &[(Char('?'), C::Help)],
+    },
+    Binding {
+        label: "q Esc",
+        what: "quit (Ctrl-C too)",
+        keys: &[(Char('q'), C::Quit), (KeyCode::Esc, C::Quit)],
+    },
+];
+
+/// The command of a key, the same in every view.
+pub fn command(key: KeyEvent) -> Option<Command> {
+    if key.code == Char('c') && key.modifiers.contains(KeyModifiers::CONTROL) {
+        return Some(C::Quit);
+    }
+    BINDINGS
+        .iter()
+        .flat_map(|b| b.keys)
+        .find(|(code, _)| *code == key.code)
+        .map(|&(_, command)| command)
+}
+
+/// The order Tab moves the focus in.
+const FOCUS_ORDER: [Focus; 3] = [Focus::Map, Focus::Transcript, Focus::Explain];
+
+fn focus_step(focus: Focus, by: isize) -> Focus {
+    let i = FOCUS_ORDER.iter().position(|&f| f == focus).unwrap_or(0) as isize;
+    FOCUS_ORDER[(i + by).rem_euclid(FOCUS_ORDER.len() as isize) as usize]
+}
+
+/// The one key that moves the focus from `from` to `to`: `Tab` or
+/// `⇧Tab`, or `None` when it is there already. For hints such as "↓ 10
+/// more lines: Tab here, then ↓".
+pub fn focus_key(from: Focus, to: Focus) -> Option<&'static str> {
+    if from == to {
+        None
+    } else if focus_step(from, 1) == to {
+        Some("Tab")
+    } else {
+        Some("⇧Tab")
+    }
+}
 
 pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
     app.notice = None;
@@ -18,11 +223,13 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         app.help = false;
         return;
     }
-    let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
-    match key.code {
-        KeyCode::Char('c') if ctrl => app.quit = true,
-        KeyCode::Char('q') | KeyCode::Esc => app.quit = true,
-        KeyCode::Char(' ') => {
+    let Some(command) = command(key) else {
+        return;
+    };
+    let in_events = app.view == View::Events;
+    match command {
+        C::Quit => app.quit = true,
+        C::PlayPause => {
             // At the end of a finished run, play again; at the live edge,
             // play means wait for what comes next.
             if app.pos >= app.len() && !app.is_live() {
@@ -30,26 +237,26 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
             }
             app.playing = !app.playing;
         }
-        KeyCode::Right | KeyCode::Char('l') => {
+        C::StepForward => {
             app.playing = false;
             app.step_forward();
         }
-        KeyCode::Left | KeyCode::Char('h') => {
+        C::StepBack => {
             app.playing = false;
             app.step_back();
         }
-        KeyCode::Char(']') => app.jump_session(true),
-        KeyCode::Char('[') => app.jump_session(false),
-        KeyCode::Char('}') => app.jump_hop(true),
-        KeyCode::Char('{') => app.jump_hop(false),
-        KeyCode::Char('+') | KeyCode::Char('=') => app.faster(),
-        KeyCode::Char('-') | KeyCode::Char('_') => app.slower(),
-        KeyCode::Home => {
+        C::NextSession => app.jump_session(true),
+        C::PreviousSession => app.jump_session(false),
+        C::NextHop => app.jump_hop(true),
+        C::PreviousHop => app.jump_hop(false),
+        C::Faster => app.faster(),
+        C::Slower => app.slower(),
+        C::First => {
             app.playing = false;
             app.seek(0);
             app.views.events_selected = 0;
         }
-        KeyCode::End => {
+        C::Last => {
             let end = app.len();
             app.seek(end);
             // The events list goes to the end with the playhead.
@@ -58,46 +265,46 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
             // Live, the end is the live edge: stay there as it moves.
             app.playing = app.is_live();
         }
-        KeyCode::Tab => {
-            app.focus = match app.focus {
-                Focus::Map => Focus::Transcript,
-                Focus::Transcript => Focus::Explain,
-                Focus::Explain => Focus::Map,
-            }
-        }
-        KeyCode::Char(c @ '1'..='6') => {
-            app.view = View::ALL[(c as usize) - ('1' as usize)];
+        C::FocusNext => app.focus = focus_step(app.focus, 1),
+        C::FocusPrevious => app.focus = focus_step(app.focus, -1),
+        C::Show(view) => {
+            app.view = view;
             app.views.scroll = 0;
         }
-        KeyCode::Char('f') => app.cycle_follow(),
-        KeyCode::Char('p') => {
+        C::Follow => app.cycle_follow(),
+        C::Pin => {
             app.pinned = match app.pinned {
                 Some(_) => None,
                 None => app.session().map(|s| s.connection.conn),
             };
         }
-        KeyCode::Char('/') => {
+        C::Search => {
             app.searching = true;
             app.search.clear();
         }
-        KeyCode::Char('n') if app.view == View::Events => cycle_host(app),
-        KeyCode::Char('n') => app.search_next(),
-        KeyCode::Char('t') => next_theme(app),
-        KeyCode::Char('?') => app.help = true,
-        KeyCode::Char('d') if app.view == View::Events => {
+        C::FindNext if app.search.is_empty() => {
+            app.notice = Some("n finds the next match: search first with /".into())
+        }
+        C::FindNext => app.search_next(),
+        C::NextTheme => next_theme(app),
+        C::Help => app.help = true,
+        C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
+            app.notice = Some("d x o filter the events list: press 6 to see it".into())
+        }
+        C::HideDns => {
             app.views.events_filter.hide_dns = !app.views.events_filter.hide_dns;
             app.views.events_selected = 0;
         }
-        KeyCode::Char('x') if app.view == View::Events => {
+        C::FailuresOnly => {
             app.views.events_filter.failures_only = !app.views.events_filter.failures_only;
             app.views.events_selected = 0;
         }
-        KeyCode::Up | KeyCode::Char('k') => scroll(app, -1),
-        KeyCode::Down | KeyCode::Char('j') => scroll(app, 1),
-        KeyCode::PageUp => scroll(app, -(i32::from(screen.height) / 2).max(1)),
-        KeyCode::PageDown => scroll(app, (i32::from(screen.height) / 2).max(1)),
-        KeyCode::Enter => enter(app),
-        _ => {}
+        C::OneHost => cycle_host(app),
+        C::Up => scroll(app, -1),
+        C::Down => scroll(app, 1),
+        C::PageUp => scroll(app, -(i32::from(screen.height) / 2).max(1)),
+        C::PageDown => scroll(app, (i32::from(screen.height) / 2).max(1)),
+        C::Enter => enter(app),
     }
 }
 
@@ -236,6 +443,8 @@ fn enter(app: &mut App) {
 }
 
 pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
+    // A click or a wheel turn is news: the last notice is stale.
+    app.notice = None;
     match mouse.kind {
         MouseEventKind::ScrollUp => scroll(app, -3),
         MouseEventKind::ScrollDown => scroll(app, 3),
@@ -259,16 +468,23 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
     }
 }
 
-/// A click on a transcript line moves the playhead to it.
+/// A click on a transcript line moves the playhead to it and keeps its
+/// session on screen, and says so: `p` lets go.
 fn click_line(app: &mut App, pane: Rect, at: Position) {
     let height = pane.height.saturating_sub(2) as usize;
     let rows = view::transcript::visible(app, height);
     let row = at.y.saturating_sub(pane.y + 1) as usize;
     if let Some(&i) = rows.get(row) {
-        let seq = app.world.index.lines[i].seq as usize;
         app.playing = false;
         app.pinned = app.session().map(|s| s.connection.conn);
-        app.seek(seq + 1);
+        // The clicked line itself, even inside a pipelined group.
+        app.seek_line(i);
+        if let Some(conn) = app.pinned {
+            app.notice = Some(format!(
+                "session [{}] pinned: it stays on screen; p follows the playhead again",
+                conn.0
+            ));
+        }
     }
 }
 

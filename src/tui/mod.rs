@@ -170,6 +170,8 @@ pub fn advance(app: &mut App, elapsed: Duration) -> bool {
             break;
         }
         let carry = app.progress - 1.0;
+        // The playhead moves on: a notice about where it was is stale.
+        app.notice = None;
         app.step_forward();
         if pace > 1.0 {
             app.progress = carry;

@@ -67,9 +67,10 @@ pub fn main_panes(body: Rect) -> Panes {
         Layout::vertical([Constraint::Min(1), Constraint::Length(explain_height)]).areas(body);
     let explain = (explain_height > 0).then_some(explain);
     if top.width >= 100 && top.height >= 12 {
-        // Transcript lines rarely need more than 80 columns; the map
-        // takes the rest.
-        let transcript_width = (top.width / 2).clamp(50, 80);
+        // Half the width for the text a class reads: a reply with its
+        // timestamp is up to ~100 columns (RFC 5321 allows 512), and on
+        // a projector the map needs less room than the words.
+        let transcript_width = (top.width / 2).clamp(50, 110);
         let [map, transcript] =
             Layout::horizontal([Constraint::Fill(1), Constraint::Length(transcript_width)])
                 .areas(top);

@@ -289,6 +289,18 @@ pub fn line<'a>(app: &'a App, protocol: Protocol, dir: Dir, start: &str) -> &'a 
         .unwrap_or_else(|| panic!("a {protocol:?} line starting {start:?}"))
 }
 
+/// Where that line sits in `Index::lines`, for `App::seek_line`: a line
+/// inside a pipelined group is selected on its own.
+pub fn line_index(app: &App, protocol: Protocol, dir: Dir, start: &str) -> usize {
+    let wanted = line(app, protocol, dir, start);
+    app.world
+        .index
+        .lines
+        .iter()
+        .position(|l| std::ptr::eq(l, wanted))
+        .expect("the line is in the index")
+}
+
 /// The playhead at which the line is the one just sent.
 pub fn pos_of_line(app: &App, protocol: Protocol, dir: Dir, start: &str) -> usize {
     line(app, protocol, dir, start).seq as usize + 1

@@ -1,5 +1,5 @@
-//! The help overlay: every key and every symbol, in one box that fits
-//! 80×24. Any key closes it. Over a live world, Space and End say how they
+//! The help overlay: every key (from the one table `keys::BINDINGS` that
+//! the keys obey) and every symbol, in one box that fits 80×24. Any key closes it. Over a live world, Space and End say how they
 //! follow the live edge, and a last line (when there is room) says what
 //! live means.
 
@@ -11,31 +11,7 @@ use ratatui::widgets::{Clear, Paragraph};
 use super::pane;
 use super::text::fit_spans;
 use crate::tui::app::App;
-
-/// (keys, what they do), in the order a newcomer needs them.
-pub const KEYS: [(&str, &str); 18] = [
-    ("Space", "play / pause"),
-    ("← → h l", "step one event back / forward"),
-    ("[ ]", "previous / next session"),
-    ("{ }", "previous / next hop of the followed message"),
-    ("- +", "slower / faster"),
-    ("Home End", "first / last event"),
-    ("1 … 6", "views: flow, ladder, letter, queues, DNS, events"),
-    ("f", "follow the next message (ladder, letter, { })"),
-    ("p", "pin the session on screen / follow the playhead"),
-    ("/ n", "search transcripts and events / find the next"),
-    ("Tab", "focus the map, the transcript or the explanation"),
-    ("↑ ↓ PgUp PgDn", "scroll the focused pane or the view"),
-    (
-        "Enter",
-        "events: jump there; letter: the Received line's hop",
-    ),
-    ("d x n", "events: hide DNS, failures only, one host"),
-    ("t", "next theme: dark, light, high contrast, mono"),
-    ("mouse", "click a host or a transcript line; wheel scrolls"),
-    ("?", "this help"),
-    ("q Esc", "quit (Ctrl-C too)"),
-];
+use crate::tui::keys::BINDINGS;
 
 /// (symbol, meaning), as the views use them.
 pub const SYMBOLS: [(&str, &str); 11] = [
@@ -63,12 +39,13 @@ const LIVE_KEYS: [(&str, &str); 2] = [
 
 /// The keys, with their live meaning when the world runs.
 fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
-    KEYS.iter()
-        .map(|&(keys, what)| {
-            let live = LIVE_KEYS.iter().find(|(k, _)| *k == keys);
+    BINDINGS
+        .iter()
+        .map(|b| {
+            let live = LIVE_KEYS.iter().find(|(k, _)| *k == b.label);
             match live {
                 Some(&entry) if app.is_live() => entry,
-                _ => (keys, what),
+                _ => (b.label, b.what),
             }
         })
         .collect()

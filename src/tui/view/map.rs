@@ -92,25 +92,34 @@ fn traffic(app: &App) -> Option<Traffic> {
                 Dir::Up => (s.connection.from, s.connection.to),
                 Dir::Down => (s.connection.to, s.connection.from),
             };
-            // The last line the event completes, as at the bottom of the
-            // transcript; a burst of commands says how many came with it.
+            // The line selected in the transcript; a burst of commands or
+            // replies says which of how many it is.
             let lines = app.world.index.event_lines(s, event.seq);
             let data = lines
                 .iter()
                 .filter(|&&i| index.lines[i].kind == LineKind::Data && index.lines[i].text != ".")
                 .count();
-            let last = lines
-                .last()
-                .map(|&i| index.lines[i].text.clone())
-                .unwrap_or_default();
-            let more = lines.len().saturating_sub(1);
+            let text = |i: usize| index.lines[i].text.clone();
             let label = if data > 0 {
-                let end = if last == "." { " ." } else { "" };
+                let end = if lines.last().is_some_and(|&i| index.lines[i].text == ".") {
+                    " ."
+                } else {
+                    ""
+                };
                 format!("‹message data, {data} lines›{end}")
-            } else if more > 0 {
-                format!("{last} (+{more} lines)")
             } else {
-                last
+                let selected = app
+                    .selected_line()
+                    .and_then(|i| lines.iter().position(|&l| l == i))
+                    .unwrap_or(lines.len().saturating_sub(1));
+                match lines.get(selected) {
+                    Some(&i) if lines.len() > 1 => {
+                        // The count first: a long reply is cut at its end.
+                        format!("{} of {}: {}", selected + 1, lines.len(), text(i))
+                    }
+                    Some(&i) => text(i),
+                    None => String::new(),
+                }
             };
             let style = match dir {
                 Dir::Down => theme.reply(label.get(..3).and_then(|c| c.parse().ok()), &label),

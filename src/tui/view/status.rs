@@ -95,6 +95,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             .current()
             .map(|e| crate::trace::describe::event_text(app.trace(), e))
             .unwrap_or_default();
+        // A wake-up's own text starts with the same sign: say it once.
+        let why = why.trim_start_matches('⏩').trim_start();
         let text = format!("⏩ {} later: {why}", format_duration(gap));
         let used: usize = items
             .iter()
@@ -197,7 +199,7 @@ fn keys(app: &App, key: Style, what: Style) -> Vec<(u8, Vec<Span<'static>>)> {
             ("Enter", "jump"),
             ("d", "DNS"),
             ("x", "failures"),
-            ("n", "host"),
+            ("o", "host"),
         ],
     };
     for (i, (k, w)) in view.iter().enumerate() {
@@ -208,7 +210,11 @@ fn keys(app: &App, key: Style, what: Style) -> Vec<(u8, Vec<Span<'static>>)> {
         item(8, "{ }", "hop"),
         item(7, "f", "follow"),
         item(5, "1-6", "views"),
-        item(10, "/", "search"),
+        if app.search.is_empty() {
+            item(10, "/", "search")
+        } else {
+            item(6, "n", "next match")
+        },
         item(2, "?", "help"),
         item(3, "q", "quit"),
     ]);

@@ -2,8 +2,8 @@
 //! the right. The tabs always fit (a view nobody can see is a view nobody
 //! chooses): when the line is short the other tabs shrink to their number,
 //! and the scenario's title gives way with an ellipsis. A live world's
-//! hint for newcomers follows the title when the line has room for it,
-//! with shorter tabs if need be.
+//! hint for newcomers follows the title when the line has room for it
+//! beside named tabs, in place of the scenario's title if need be.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,29 +30,46 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         Span::styled(label, style)
     };
     let full: Vec<Span> = View::ALL.iter().map(|&v| tab(v, true)).collect();
+    // Named, one space apart: the names stay when the line is busy.
+    let tight: Vec<Span> = View::ALL
+        .iter()
+        .flat_map(|&v| {
+            let style = if v == app.view {
+                theme.playhead
+            } else {
+                theme.dim
+            };
+            [Span::raw(" "), Span::styled(v.title(), style)]
+        })
+        .collect();
     let compact: Vec<Span> = View::ALL.iter().map(|&v| tab(v, v == app.view)).collect();
     let only: Vec<Span> = vec![tab(app.view, true)];
     let tabs_width = |tabs: &[Span]| tabs.iter().map(Span::width).sum::<usize>();
     // The program's name stays: on a projector, people ask what it is.
     let title = format!(" mailflow: {}", app.world.title);
-    let hinted = app
+    let hint = app
         .live
         .as_ref()
         .filter(|l| l.connected)
-        .and_then(|l| l.about.hint.as_deref())
-        .map(|hint| format!("{title} · try: {hint}"));
-    let choices = [(full, 20), (compact, 12), (only, 0)];
-    // A newcomer's hint is worth numbered tabs (not fewer); it is dropped
-    // before the title gives way.
-    let with_hint = hinted.and_then(|hinted| {
-        let need = width(&hinted) + 1;
-        let tabs = choices[..2]
-            .iter()
-            .find(|(t, _)| tabs_width(t) + need <= room)?;
-        Some((tabs.0.clone(), hinted))
+        .and_then(|l| l.about.hint.as_deref());
+    let choices = [(full, 20), (tight, 20), (compact, 12), (only, 0)];
+    // A newcomer's hint goes whole, with named tabs only: the scenario's
+    // title gives way to it, and it is dropped before the tabs lose their
+    // names (the transcript repeats it while no client has come).
+    let with_hint = hint.and_then(|hint| {
+        choices[..2].iter().find_map(|(tabs, _)| {
+            let room = room.saturating_sub(tabs_width(tabs) + 1);
+            [
+                format!("{title} · try: {hint}"),
+                format!(" mailflow · try: {hint}"),
+            ]
+            .into_iter()
+            .find(|t| width(t) <= room)
+            .map(|t| (tabs.clone(), t))
+        })
     });
     let (tabs, title) = with_hint.unwrap_or_else(|| {
-        // Full tabs while the title keeps 20 columns, then numbers.
+        // Named tabs while the title keeps 20 columns, then numbers.
         let tabs = choices
             .into_iter()
             .find(|(t, title)| tabs_width(t) + title <= room || *title == 0)
