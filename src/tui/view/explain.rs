@@ -75,8 +75,13 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
     let stops = app.stops();
     if stops.len() > 1 {
         let k = stops.iter().position(|&s| s == i).map_or(1, |k| k + 1);
+        let then = if k < stops.len() {
+            "→ reads the next"
+        } else {
+            "← reads the one before"
+        };
         context.push(format!(
-            "Line {k} of {} that came at once: → reads the next.",
+            "Line {k} of {} that came at once: {then}.",
             stops.len()
         ));
     }
