@@ -55,8 +55,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mailflow::dns::{Record, RecordData, Zone};
+use mailflow::plan::{ClientPlan, DnsPlan, HostIndex, MessagePlan, MtaPlan, PlanHost};
 use mailflow::scenario::Plan;
-use mailflow::scenario::plan::{ClientPlan, DnsPlan, HostIndex, MessagePlan, MtaPlan, PlanHost};
 use mailflow::sim::{self, Ending};
 use mailflow::trace::{EventKind, Role};
 

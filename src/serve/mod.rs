@@ -26,7 +26,7 @@ use thiserror::Error;
 
 use crate::dns::Authority;
 use crate::net::Limits;
-use crate::scenario::plan::{HostIndex, Plan, PlanHost};
+use crate::plan::{HostIndex, Plan, PlanHost};
 use crate::sim::Clock;
 use crate::trace::{Event, HostId, Role, Trace};
 

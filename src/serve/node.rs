@@ -3,7 +3,7 @@
 //! domain), since that is the server a real sender would reach too.
 
 use crate::dns::RecordData;
-use crate::scenario::plan::{HostIndex, Plan};
+use crate::plan::{HostIndex, Plan};
 use crate::scenario::suggest::closest;
 
 /// The MTA called `name`, or a message saying which names there are.

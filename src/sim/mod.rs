@@ -19,7 +19,7 @@ use crate::net::{Link, Network, Window};
 use crate::node::mta::{self, MtaConfig};
 use crate::node::mua::{self, MuaConfig, Outgoing};
 use crate::node::{Activity, Epoch, dns_server};
-use crate::scenario::Plan;
+use crate::plan::Plan;
 use crate::trace::{HostId, HostInfo, SimTime, Trace};
 
 /// How a run ended.

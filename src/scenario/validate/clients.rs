@@ -3,7 +3,7 @@
 
 use super::Validator;
 use super::hosts::{HostRef, role_name};
-use crate::scenario::plan::{ClientPlan, MessagePlan, MtaPlan};
+use crate::plan::{ClientPlan, MessagePlan, MtaPlan};
 use crate::scenario::ron::Step::{self, Field, Item};
 use crate::scenario::schema::{self, Scenario};
 use crate::scenario::suggest::closest;

@@ -7,7 +7,7 @@ use std::net::IpAddr;
 use super::Validator;
 use super::hosts::HostRef;
 use crate::dns::{Fault, FaultKind, Record as DnsRecord, RecordData, Zone};
-use crate::scenario::plan::{DnsPlan, PlanHost};
+use crate::plan::{DnsPlan, PlanHost};
 use crate::scenario::ron::Step::{self, Field, Item};
 use crate::scenario::schema::{self, Record, Scenario};
 use crate::scenario::suggest::closest;

@@ -1,7 +1,7 @@
 //! Expectations: the addresses they name and the times they allow.
 
 use super::Validator;
-use crate::scenario::plan::Expectation;
+use crate::plan::Expectation;
 use crate::scenario::ron::Step::{Field, Item};
 use crate::scenario::schema::Expect;
 

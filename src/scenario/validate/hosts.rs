@@ -4,7 +4,7 @@
 use std::net::IpAddr;
 
 use super::Validator;
-use crate::scenario::plan::{ExternalPlan, PlanHost};
+use crate::plan::{ExternalPlan, PlanHost};
 use crate::scenario::ron::Step::{Field, FieldName, Item};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;

@@ -1,7 +1,7 @@
 //! Links: both ends are hosts, the loss is a chance, the times parse.
 
 use super::Validator;
-use crate::scenario::plan::LinkPlan;
+use crate::plan::LinkPlan;
 use crate::scenario::ron::Step::{Field, Item};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;

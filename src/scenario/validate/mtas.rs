@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use super::Validator;
 use super::hosts::{HostRef, role_name};
-use crate::scenario::plan::MtaPlan;
+use crate::plan::MtaPlan;
 use crate::scenario::ron::Step::{self, Field, Item, Key};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;

@@ -1,0 +1,85 @@
+//! The plan: the one description of a world, validated. `scenario`
+//! builds it from a file (names resolved to hosts, durations and addresses
+//! parsed); `sim` and `serve` build the world from it, and each node reads
+//! its own section directly. It knows no scenario file and no node.
+//!
+//! * `mta`, `client`: the sections the nodes read
+//! * `expect`: the claims checked against the trace afterwards
+
+mod client;
+mod expect;
+mod mta;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::dns::Zone;
+use crate::trace::Role;
+
+pub use client::{ClientPlan, MessagePlan};
+pub use expect::Expectation;
+pub use mta::MtaPlan;
+
+/// Index of a host in `Plan::hosts` (and in the trace's host list).
+pub type HostIndex = usize;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub title: String,
+    pub about: String,
+    pub seed: u64,
+    /// Unix time at the start of the run, for Date and Received headers.
+    pub start_unix: i64,
+    pub run_for: Duration,
+    /// Delay of links not listed.
+    pub latency: Duration,
+    pub hosts: Vec<PlanHost>,
+    pub dns: Vec<DnsPlan>,
+    pub mtas: Vec<MtaPlan>,
+    pub clients: Vec<ClientPlan>,
+    pub links: Vec<LinkPlan>,
+    pub externals: Vec<ExternalPlan>,
+    pub expect: Vec<Expectation>,
+}
+
+impl Plan {
+    /// A world with real machines in it must run on the wall clock.
+    pub fn has_externals(&self) -> bool {
+        !self.externals.is_empty()
+    }
+}
+
+/// A real SMTP server outside the world.
+#[derive(Debug, Clone)]
+pub struct ExternalPlan {
+    pub host: HostIndex,
+    /// Where port 25 of the host really is.
+    pub address: std::net::SocketAddr,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanHost {
+    pub name: String,
+    pub ip: IpAddr,
+    pub role: Role,
+    /// Windows (from, until) when the host is off the network.
+    pub down: Vec<(Duration, Duration)>,
+    /// The DNS server this host asks, if any.
+    pub resolver: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsPlan {
+    pub host: HostIndex,
+    pub zones: Vec<Zone>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkPlan {
+    pub a: HostIndex,
+    pub b: HostIndex,
+    pub latency: Option<Duration>,
+    pub jitter: Option<Duration>,
+    pub loss: f64,
+    pub down: Vec<(Duration, Duration)>,
+}
