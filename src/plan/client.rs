@@ -3,11 +3,11 @@
 
 use std::time::Duration;
 
-use super::HostIndex;
+use crate::trace::HostId;
 
 #[derive(Debug, Clone)]
 pub struct ClientPlan {
-    pub host: HostIndex,
+    pub host: HostId,
     pub account: String,
     pub password: String,
     /// The MTA it submits to and fetches from.

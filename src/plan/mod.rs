@@ -14,14 +14,11 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::dns::Zone;
-use crate::trace::Role;
+use crate::trace::{HostId, Role};
 
 pub use client::{ClientPlan, MessagePlan};
 pub use expect::Expectation;
 pub use mta::MtaPlan;
-
-/// Index of a host in `Plan::hosts` (and in the trace's host list).
-pub type HostIndex = usize;
 
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -33,6 +30,8 @@ pub struct Plan {
     pub run_for: Duration,
     /// Delay of links not listed.
     pub latency: Duration,
+    /// Every host, the one with id `HostId(n)` at `n`: the trace lists
+    /// them in the same order.
     pub hosts: Vec<PlanHost>,
     pub dns: Vec<DnsPlan>,
     pub mtas: Vec<MtaPlan>,
@@ -47,12 +46,24 @@ impl Plan {
     pub fn has_externals(&self) -> bool {
         !self.externals.is_empty()
     }
+
+    pub fn host(&self, id: HostId) -> &PlanHost {
+        &self.hosts[id.index()]
+    }
+
+    /// Adds a host after the scenario's own (`serve`'s outside), or
+    /// `None` when no id is left for it.
+    pub fn add_host(&mut self, host: PlanHost) -> Option<HostId> {
+        let id = HostId::try_from(self.hosts.len()).ok()?;
+        self.hosts.push(host);
+        Some(id)
+    }
 }
 
 /// A real SMTP server outside the world.
 #[derive(Debug, Clone)]
 pub struct ExternalPlan {
-    pub host: HostIndex,
+    pub host: HostId,
     /// Where port 25 of the host really is.
     pub address: std::net::SocketAddr,
 }
@@ -70,14 +81,14 @@ pub struct PlanHost {
 
 #[derive(Debug, Clone)]
 pub struct DnsPlan {
-    pub host: HostIndex,
+    pub host: HostId,
     pub zones: Vec<Zone>,
 }
 
 #[derive(Debug, Clone)]
 pub struct LinkPlan {
-    pub a: HostIndex,
-    pub b: HostIndex,
+    pub a: HostId,
+    pub b: HostId,
     pub latency: Option<Duration>,
     pub jitter: Option<Duration>,
     pub loss: f64,

@@ -5,11 +5,11 @@ use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::time::Duration;
 
-use super::HostIndex;
+use crate::trace::HostId;
 
 #[derive(Debug, Clone)]
 pub struct MtaPlan {
-    pub host: HostIndex,
+    pub host: HostId,
     /// Local domains, lower case.
     pub domains: Vec<String>,
     /// Address (lower case) → password.

@@ -20,7 +20,7 @@ use crate::node::mta::{self, MtaConfig};
 use crate::node::mua::{self, MuaConfig, Outgoing};
 use crate::node::{Activity, Epoch, dns_server};
 use crate::plan::Plan;
-use crate::trace::{HostId, HostInfo, SimTime, Trace};
+use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,17 +152,17 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             loss: l.loss,
             down: windows(&l.down),
         };
-        network.set_link(HostId(l.a as u16), HostId(l.b as u16), link);
+        network.set_link(l.a, l.b, link);
     }
     for e in &plan.externals {
-        network.set_external(HostId(e.host as u16), e.address);
+        network.set_external(e.host, e.address);
     }
     let activity = Activity::new();
-    let handle = |i: usize| network.handle(HostId(i as u16));
+    let handle = |id| network.handle(id);
     for d in &plan.dns {
         for zone in &d.zones {
             network.describe_zone(crate::trace::ZoneInfo {
-                server: HostId(d.host as u16),
+                server: d.host,
                 origin: zone.origin.clone(),
                 records: zone.records.iter().map(|r| r.to_string()).collect(),
             });
@@ -173,10 +173,10 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         ));
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
-    let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.hosts[m.host].name.as_str()));
+    let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
         let config = MtaConfig {
-            hostname: plan.hosts[m.host].name.clone(),
+            hostname: plan.host(m.host).name.clone(),
             domains: m.domains.clone(),
             mailboxes: m.mailboxes.clone(),
             submission: m.submission,
@@ -192,7 +192,7 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             max_hops: m.max_hops,
             pipelining: m.pipelining,
             keep_bare_line_endings: m.keep_bare_line_endings,
-            resolver: plan.hosts[m.host].resolver,
+            resolver: plan.host(m.host).resolver,
             epoch: epoch.clone(),
             queue_prefix,
         };
@@ -200,7 +200,7 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
     }
     for c in &plan.clients {
         let config = MuaConfig {
-            hostname: plan.hosts[c.host].name.clone(),
+            hostname: plan.host(c.host).name.clone(),
             account: c.account.clone(),
             password: c.password.clone(),
             server: c.server.clone(),
@@ -220,7 +220,7 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             fetch: c.fetch.clone(),
             keep_on_server: c.keep_on_server,
             pipelining: c.pipelining,
-            resolver: plan.hosts[c.host].resolver,
+            resolver: plan.host(c.host).resolver,
             epoch: epoch.clone(),
         };
         mua::spawn(handle(c.host), config, &activity);

@@ -103,10 +103,11 @@ fn smtputf8_transactions_are_stamped_utf8smtp_rfc6531_3_7_3() {
     let mut plan = hello(&["jörg@example.net"]);
     let mx = plan
         .mtas
-        .iter_mut()
-        .find(|m| plan.hosts[m.host].name == "mx.example.net")
+        .iter()
+        .position(|m| plan.host(m.host).name == "mx.example.net")
         .expect("mx.example.net is an MTA");
-    mx.mailboxes
+    plan.mtas[mx]
+        .mailboxes
         .insert("jörg@example.net".to_owned(), "secret".to_owned());
     let run = sim::run(&plan);
     let trace = &run.trace;

@@ -2,7 +2,7 @@
 //! that takes submissions, and messages with recipients.
 
 use super::Validator;
-use super::hosts::{HostRef, role_name};
+use super::hosts::{HostRef, host_id, role_name};
 use crate::plan::{ClientPlan, MessagePlan, MtaPlan};
 use crate::scenario::ron::Step::{self, Field, Item};
 use crate::scenario::schema::{self, Scenario};
@@ -124,7 +124,7 @@ impl Validator<'_> {
                     })
                     .collect();
                 ClientPlan {
-                    host: offset + i,
+                    host: host_id(offset + i),
                     account,
                     password: c.password.clone(),
                     server,

@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::Validator;
-use super::hosts::HostRef;
+use super::hosts::{HostRef, host_id};
 use crate::dns::{Fault, FaultKind, Record as DnsRecord, RecordData, Zone};
 use crate::plan::{DnsPlan, PlanHost};
 use crate::scenario::ron::Step::{self, Field, Item};
@@ -24,7 +24,7 @@ impl Validator<'_> {
             .iter()
             .enumerate()
             .map(|(i, server)| DnsPlan {
-                host: i,
+                host: host_id(i),
                 zones: server
                     .zones
                     .iter()

@@ -6,7 +6,7 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::Validator;
-use super::hosts::{HostRef, role_name};
+use super::hosts::{HostRef, host_id, role_name};
 use crate::plan::MtaPlan;
 use crate::scenario::ron::Step::{self, Field, Item, Key};
 use crate::scenario::schema::Scenario;
@@ -142,7 +142,7 @@ impl Validator<'_> {
                     self.push(problem);
                 }
                 MtaPlan {
-                    host: offset + i,
+                    host: host_id(offset + i),
                     domains,
                     mailboxes,
                     submission: m.submission,
