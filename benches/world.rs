@@ -58,6 +58,7 @@ use mailflow::dns::{Record, RecordData, Zone};
 use mailflow::plan::{ClientPlan, DnsPlan, MessagePlan, MtaPlan, PlanHost};
 use mailflow::scenario::Plan;
 use mailflow::sim::{self, Ending};
+use mailflow::smtp::Mailbox;
 use mailflow::trace::{EventKind, HostId, Role};
 
 // ---------------------------------------------------------------- memory
@@ -160,6 +161,10 @@ fn host(name: &str, ip: Ipv4Addr, role: Role, resolver: IpAddr) -> PlanHost {
         down: Vec::new(),
         resolver: Some(resolver),
     }
+}
+
+fn mailbox(address: &str) -> Mailbox {
+    Mailbox::parse(address).expect("a valid address")
 }
 
 /// The id of the host at `index` in `hosts`.
@@ -273,7 +278,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
     let send = (0..n)
         .map(|k| MessagePlan {
             at: spacing * k as u32,
-            to: vec![recipient(k % DOMAINS)],
+            to: vec![mailbox(&recipient(k % DOMAINS))],
             cc: Vec::new(),
             bcc: Vec::new(),
             subject: format!("message {k}"),
@@ -295,7 +300,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
         mtas,
         clients: vec![ClientPlan {
             host: client_host,
-            account: SENDER.into(),
+            account: mailbox(SENDER),
             password: "alice".into(),
             server: "smtp.example.org".into(),
             send,

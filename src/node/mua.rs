@@ -22,9 +22,9 @@ use crate::trace::{EventKind, SimTime};
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub at: Duration,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub bcc: Vec<String>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub bcc: Vec<Mailbox>,
     pub subject: String,
     pub body: String,
     /// Exact DATA content to send instead of a composed message.
@@ -34,7 +34,7 @@ pub struct Outgoing {
 #[derive(Debug, Clone)]
 pub struct MuaConfig {
     pub hostname: String,
-    pub account: String,
+    pub account: Mailbox,
     pub password: String,
     /// The submission and POP3 server's host name.
     pub server: String,
@@ -74,11 +74,8 @@ pub fn spawn(net: NetHandle, mut config: MuaConfig, activity: &Activity) {
     }
 }
 
-fn mailboxes(list: &[String]) -> Vec<NamedMailbox> {
-    list.iter()
-        .filter_map(|a| Mailbox::parse(a).ok())
-        .map(NamedMailbox::new)
-        .collect()
+fn mailboxes(list: &[Mailbox]) -> Vec<NamedMailbox> {
+    list.iter().cloned().map(NamedMailbox::new).collect()
 }
 
 /// The Message-ID's left part (RFC 5322 §3.6.4): unique per host through
@@ -94,9 +91,7 @@ fn local_part(date: i64, n: usize, run: Option<&str>) -> String {
 
 /// Writes message number `n` and submits it.
 async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize) {
-    let Ok(from) = Mailbox::parse(&config.account) else {
-        return;
-    };
+    let from = &config.account;
     let date = config.epoch.unix_seconds(net.now());
     let id = message_id(
         &local_part(date, n, config.epoch.run_id()),
@@ -123,19 +118,19 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
     net.record(EventKind::Composed {
         host: net.host(),
         message_id,
-        from: config.account.clone(),
+        from: from.to_string(),
         rcpts: forward_paths.iter().map(|f| f.to_string()).collect(),
     });
     let Some(mut stream) = connect(net, config, 587).await else {
         return;
     };
     let transaction = Transaction {
-        reverse_path: ReversePath::Mailbox(from),
+        reverse_path: ReversePath::Mailbox(from.clone()),
         forward_paths,
         content,
     };
     let mut smtp =
-        ClientConfig::new(&config.hostname).with_credentials(&config.account, &config.password);
+        ClientConfig::new(&config.hostname).with_credentials(&from.to_string(), &config.password);
     smtp.pipelining = config.pipelining;
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
     drive(net, &mut stream, &mut session).await;
@@ -159,7 +154,7 @@ async fn fetch(net: &NetHandle, config: &MuaConfig) {
         return;
     };
     let pop3 = Pop3Config {
-        user: config.account.clone(),
+        user: config.account.to_string(),
         password: config.password.clone(),
         delete_after_retrieve: !config.keep_on_server,
     };
@@ -168,7 +163,7 @@ async fn fetch(net: &NetHandle, config: &MuaConfig) {
         if let Pop3ClientEvent::Retrieved { uid, content } = event {
             net.record(EventKind::Retrieved {
                 host: net.host(),
-                mailbox: config.account.clone(),
+                mailbox: config.account.to_string(),
                 uid,
                 message_id: Headers::parse(&content).message_id().map(str::to_owned),
             });

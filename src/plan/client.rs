@@ -3,12 +3,14 @@
 
 use std::time::Duration;
 
+use crate::smtp::Mailbox;
 use crate::trace::HostId;
 
 #[derive(Debug, Clone)]
 pub struct ClientPlan {
     pub host: HostId,
-    pub account: String,
+    /// In lower case, as its MTA names the mailbox.
+    pub account: Mailbox,
     pub password: String,
     /// The MTA it submits to and fetches from.
     pub server: String,
@@ -21,9 +23,9 @@ pub struct ClientPlan {
 #[derive(Debug, Clone)]
 pub struct MessagePlan {
     pub at: Duration,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub bcc: Vec<String>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub bcc: Vec<Mailbox>,
     pub subject: String,
     pub body: String,
     pub raw: Option<String>,

@@ -39,7 +39,7 @@ pub fn default(plan: &Plan) -> Option<HostId> {
         .iter()
         .flat_map(|c| &c.send)
         .flat_map(|m| m.to.iter().chain(&m.cc).chain(&m.bcc))
-        .find_map(|to| to.rsplit_once('@').map(|(_, d)| d.to_lowercase()));
+        .find_map(|to| to.domain().map(str::to_lowercase));
     let is_mta = |name: &str| {
         plan.mtas
             .iter()

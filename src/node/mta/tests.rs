@@ -4,11 +4,15 @@
 
 use crate::scenario::{self, Plan};
 use crate::sim;
+use crate::smtp::Mailbox;
 use crate::trace::{Dir, EventKind, HostId, Trace};
 
 fn hello(to: &[&str]) -> Plan {
     let mut plan = scenario::load("hello").expect("hello loads").plan;
-    plan.clients[0].send[0].to = to.iter().map(|t| (*t).to_owned()).collect();
+    plan.clients[0].send[0].to = to
+        .iter()
+        .map(|t| Mailbox::parse(t).expect("a valid address"))
+        .collect();
     plan
 }
 

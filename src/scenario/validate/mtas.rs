@@ -44,7 +44,7 @@ impl Validator<'_> {
                         Field(name!(Mta.mailboxes)),
                         Key(written),
                     ];
-                    let address = self.mailbox(written, "the mailbox", &path);
+                    let address = self.mailbox_name(written, "the mailbox", &path);
                     let domain = address.rsplit('@').next().unwrap_or_default().to_owned();
                     let local = address.split('@').next().unwrap_or_default();
                     if address.contains('@') && !domains.contains(&domain) {
