@@ -12,7 +12,8 @@ pub struct ClientPlan {
     /// In lower case, as its MTA names the mailbox.
     pub account: Mailbox,
     pub password: String,
-    /// The MTA it submits to and fetches from.
+    /// The MTA it submits to and fetches from, by host name: found
+    /// through DNS as a real mail program finds it.
     pub server: String,
     pub send: Vec<MessagePlan>,
     pub fetch: Vec<Duration>,

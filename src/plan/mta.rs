@@ -1,5 +1,5 @@
 //! An MTA's section of the plan: what it serves, whom it relays for, how
-//! it retries, and the limits it sets.
+//! it retries, and the limits it sets. The MTA node reads it as it is.
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
@@ -12,13 +12,17 @@ pub struct MtaPlan {
     pub host: HostId,
     /// Local domains, lower case.
     pub domains: Vec<String>,
-    /// Address (lower case) → password.
+    /// Mailbox name → password. The name is the address in lower case:
+    /// the MTA files mail under it and the trace reports it.
     pub mailboxes: BTreeMap<String, String>,
+    /// Listens on 587 too, for its users' mail programs.
     pub submission: bool,
     /// (network, prefix length) pairs allowed to relay.
     pub relay_networks: Vec<(IpAddr, u8)>,
     /// Domains accepted from anyone and relayed (a backup MX).
     pub relay_domains: Vec<String>,
+    /// Where every relayed message goes, by host name: an MTA of this
+    /// world, found through DNS as a real one would be.
     pub smarthost: Option<String>,
     pub retry: Vec<Duration>,
     pub max_age: Duration,
