@@ -359,12 +359,11 @@ impl World {
             network.stream_to(tx, self.lossy);
             let _ = header_tx.send(network.header());
             let outside = network.handle(self.outside);
-            let node = self.node;
             let open = Rc::new(Cell::new(0));
             let hostname = self.plan.host(self.node).name.clone();
             let gate = expose::Gate {
                 outside: outside.clone(),
-                node,
+                node: self.node,
                 hostname,
                 limits: self.limits.clone(),
                 open: Rc::clone(&open),
