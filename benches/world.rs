@@ -55,10 +55,11 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use mailflow::dns::{Record, RecordData, Zone};
+use mailflow::plan::{ClientPlan, DnsPlan, MessagePlan, MtaPlan, PlanHost};
 use mailflow::scenario::Plan;
-use mailflow::scenario::plan::{ClientPlan, DnsPlan, HostIndex, MessagePlan, MtaPlan, PlanHost};
 use mailflow::sim::{self, Ending};
-use mailflow::trace::{EventKind, Role};
+use mailflow::smtp::Mailbox;
+use mailflow::trace::{EventKind, HostId, Role};
 
 // ---------------------------------------------------------------- memory
 
@@ -162,7 +163,16 @@ fn host(name: &str, ip: Ipv4Addr, role: Role, resolver: IpAddr) -> PlanHost {
     }
 }
 
-fn mta(host: HostIndex, domain: &str, mailboxes: &[(&str, &str)], submission: bool) -> MtaPlan {
+fn mailbox(address: &str) -> Mailbox {
+    Mailbox::parse(address).expect("a valid address")
+}
+
+/// The id of the host at `index` in `hosts`.
+fn id(index: usize) -> HostId {
+    HostId::try_from(index).expect("a few hosts")
+}
+
+fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool) -> MtaPlan {
     MtaPlan {
         host,
         domains: vec![domain.to_owned()],
@@ -208,7 +218,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
             resolver,
         ));
     }
-    let client_host = hosts.len();
+    let client_host = id(hosts.len());
     hosts.push(host(
         "laptop.example.org",
         laptop_ip,
@@ -253,17 +263,22 @@ fn world(n: usize, spacing: Duration) -> Plan {
         ));
     }
 
-    let mut mtas = vec![mta(1, "example.org", &[(SENDER, "alice")], true)];
+    let mut mtas = vec![mta(id(1), "example.org", &[(SENDER, "alice")], true)];
     for i in 0..DOMAINS {
         let rcpt = recipient(i);
-        mtas.push(mta(2 + i, &domain(i), &[(rcpt.as_str(), "user")], false));
+        mtas.push(mta(
+            id(2 + i),
+            &domain(i),
+            &[(rcpt.as_str(), "user")],
+            false,
+        ));
     }
 
     let body = body();
     let send = (0..n)
         .map(|k| MessagePlan {
             at: spacing * k as u32,
-            to: vec![recipient(k % DOMAINS)],
+            to: vec![mailbox(&recipient(k % DOMAINS))],
             cc: Vec::new(),
             bcc: Vec::new(),
             subject: format!("message {k}"),
@@ -281,11 +296,11 @@ fn world(n: usize, spacing: Duration) -> Plan {
         run_for: spacing * n as u32 + Duration::from_secs(86_400),
         latency: Duration::from_millis(5),
         hosts,
-        dns: vec![DnsPlan { host: 0, zones }],
+        dns: vec![DnsPlan { host: id(0), zones }],
         mtas,
         clients: vec![ClientPlan {
             host: client_host,
-            account: SENDER.into(),
+            account: mailbox(SENDER),
             password: "alice".into(),
             server: "smtp.example.org".into(),
             send,

@@ -6,6 +6,7 @@
 //!   dot-stuffing, limits, timers, the line grammar, the `Session` trait)
 //! * protocols, no IO: `smtp`, `pop3`, `dns`; messages: `mail`
 //! * `trace`: the append-only log every view reads
+//! * `plan`: the one description of a world, validated; nodes read it
 //! * `scenario`: RON files, validation, expectations
 //! * `net`: the virtual network and its taps
 //! * `node`: clients, MTAs, DNS servers
@@ -27,6 +28,7 @@ pub mod export;
 pub mod mail;
 pub mod net;
 pub mod node;
+pub mod plan;
 pub mod pop3;
 pub mod scenario;
 pub mod serve;

@@ -12,7 +12,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::scenario::{Plan, bundled};
+use crate::plan::Plan;
+use crate::scenario::bundled;
 
 /// A terminal mail-flow simulator: genuine SMTP between virtual hosts.
 #[derive(Debug, Parser)]

@@ -51,7 +51,7 @@ pub fn run(args: &Args) -> ExitCode {
         let names: Vec<&str> = plan
             .externals
             .iter()
-            .map(|e| plan.hosts[e.host].name.as_str())
+            .map(|e| plan.host(e.host).name.as_str())
             .collect();
         eprintln!(
             "mailflow: {} {} real: this run uses the wall clock and real TCP, so two runs may differ",

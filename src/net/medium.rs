@@ -176,7 +176,7 @@ impl Medium {
     }
 
     pub(crate) fn ip_of(&self, host: HostId) -> IpAddr {
-        self.state.borrow().trace.hosts[usize::from(host.0)].ip
+        self.state.borrow().trace.hosts[host.index()].ip
     }
 
     pub(crate) fn host_by_ip(&self, ip: IpAddr) -> Option<HostId> {
@@ -186,7 +186,7 @@ impl Medium {
             .hosts
             .iter()
             .position(|h| h.ip == ip)
-            .map(|i| HostId(i as u16))
+            .and_then(|i| HostId::try_from(i).ok())
     }
 
     /// Sets the link between two hosts (either order) and describes it in

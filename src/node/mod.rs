@@ -4,6 +4,7 @@
 //!
 //! * `activity`: how the world knows that nothing is left to do
 //! * `epoch`: the real time at the world's zero, and the run's id
+//! * `host`: what a node reads beside its section of the plan
 //! * `pump`: drives an SMTP server or client machine over a stream
 //! * `resolve`: a host's stub resolver over datagrams
 //! * `dns_server`, `mta`, `mua`: the three kinds of host
@@ -11,6 +12,7 @@
 pub mod activity;
 pub mod dns_server;
 pub mod epoch;
+pub mod host;
 pub mod mta;
 pub mod mua;
 pub mod pump;
@@ -18,3 +20,4 @@ pub mod resolve;
 
 pub use activity::Activity;
 pub use epoch::Epoch;
+pub use host::HostContext;

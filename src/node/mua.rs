@@ -2,9 +2,7 @@
 //! scheduled times and submits them to its server on port 587 with AUTH
 //! PLAIN, and it fetches its mailbox over POP3 at the fetch times.
 
-use std::net::IpAddr;
 use std::rc::Rc;
-use std::time::Duration;
 
 use tokio::time::sleep_until;
 
@@ -12,73 +10,47 @@ use crate::mail::{Draft, Headers, NamedMailbox, compose, message_id};
 use crate::net::NetHandle;
 use crate::node::pump::{drive, drive_with};
 use crate::node::resolve::StubResolver;
-use crate::node::{Activity, Epoch};
+use crate::node::{Activity, HostContext};
+use crate::plan::{ClientPlan, MessagePlan};
 use crate::pop3::{ClientConfig as Pop3Config, Pop3Client, Pop3ClientEvent};
 use crate::smtp::client::{ClientConfig, Transaction};
 use crate::smtp::{ClientSession, ForwardPath, Mailbox, ReversePath};
 use crate::trace::{EventKind, SimTime};
 
-/// One message to write.
-#[derive(Debug, Clone)]
-pub struct Outgoing {
-    pub at: Duration,
-    pub to: Vec<String>,
-    pub cc: Vec<String>,
-    pub bcc: Vec<String>,
-    pub subject: String,
-    pub body: String,
-    /// Exact DATA content to send instead of a composed message.
-    pub raw: Option<String>,
-}
-
-#[derive(Debug, Clone)]
-pub struct MuaConfig {
-    pub hostname: String,
-    pub account: String,
-    pub password: String,
-    /// The submission and POP3 server's host name.
-    pub server: String,
-    pub send: Vec<Outgoing>,
-    pub fetch: Vec<Duration>,
-    pub keep_on_server: bool,
-    pub pipelining: bool,
-    pub resolver: Option<IpAddr>,
-    /// Dates and, in a world that meets real machines, the run id that
-    /// keeps Message-IDs apart from other runs'.
-    pub epoch: Epoch,
+/// A client's plan and its host, shared by its tasks.
+struct Mua {
+    plan: ClientPlan,
+    host: HostContext,
 }
 
 /// Schedules every send and fetch of this client.
-pub fn spawn(net: NetHandle, mut config: MuaConfig, activity: &Activity) {
+pub fn spawn(net: NetHandle, mut plan: ClientPlan, host: HostContext, activity: &Activity) {
     // Each task owns its message and shares the rest: cloning the whole
-    // config per message would copy every message N times (N² in all).
-    let messages = std::mem::take(&mut config.send);
-    let config = Rc::new(config);
+    // plan per message would copy every message N times (N² in all).
+    let messages = std::mem::take(&mut plan.send);
+    let mua = Rc::new(Mua { plan, host });
     for (n, message) in messages.into_iter().enumerate() {
         let job = activity.begin();
-        let (net, config) = (net.clone(), Rc::clone(&config));
+        let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {
             sleep_until(net.instant_of(SimTime(message.at))).await;
-            send(&net, &config, &message, n + 1).await;
+            send(&net, &mua, &message, n + 1).await;
             drop(job);
         });
     }
-    for at in config.fetch.iter().copied() {
+    for at in mua.plan.fetch.iter().copied() {
         let job = activity.begin();
-        let (net, config) = (net.clone(), Rc::clone(&config));
+        let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {
             sleep_until(net.instant_of(SimTime(at))).await;
-            fetch(&net, &config).await;
+            fetch(&net, &mua).await;
             drop(job);
         });
     }
 }
 
-fn mailboxes(list: &[String]) -> Vec<NamedMailbox> {
-    list.iter()
-        .filter_map(|a| Mailbox::parse(a).ok())
-        .map(NamedMailbox::new)
-        .collect()
+fn mailboxes(list: &[Mailbox]) -> Vec<NamedMailbox> {
+    list.iter().cloned().map(NamedMailbox::new).collect()
 }
 
 /// The Message-ID's left part (RFC 5322 §3.6.4): unique per host through
@@ -93,15 +65,11 @@ fn local_part(date: i64, n: usize, run: Option<&str>) -> String {
 }
 
 /// Writes message number `n` and submits it.
-async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize) {
-    let Ok(from) = Mailbox::parse(&config.account) else {
-        return;
-    };
-    let date = config.epoch.unix_seconds(net.now());
-    let id = message_id(
-        &local_part(date, n, config.epoch.run_id()),
-        &config.hostname,
-    );
+async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
+    let (plan, host) = (&mua.plan, &mua.host);
+    let from = &plan.account;
+    let date = host.epoch.unix_seconds(net.now());
+    let id = message_id(&local_part(date, n, host.epoch.run_id()), &host.hostname);
     let draft = Draft {
         from: NamedMailbox::new(from.clone()),
         to: mailboxes(&message.to),
@@ -123,28 +91,28 @@ async fn send(net: &NetHandle, config: &MuaConfig, message: &Outgoing, n: usize)
     net.record(EventKind::Composed {
         host: net.host(),
         message_id,
-        from: config.account.clone(),
+        from: from.to_string(),
         rcpts: forward_paths.iter().map(|f| f.to_string()).collect(),
     });
-    let Some(mut stream) = connect(net, config, 587).await else {
+    let Some(mut stream) = connect(net, mua, 587).await else {
         return;
     };
     let transaction = Transaction {
-        reverse_path: ReversePath::Mailbox(from),
+        reverse_path: ReversePath::Mailbox(from.clone()),
         forward_paths,
         content,
     };
     let mut smtp =
-        ClientConfig::new(&config.hostname).with_credentials(&config.account, &config.password);
-    smtp.pipelining = config.pipelining;
+        ClientConfig::new(&host.hostname).with_credentials(&from.to_string(), &plan.password);
+    smtp.pipelining = plan.pipelining;
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
     drive(net, &mut stream, &mut session).await;
 }
 
 /// Looks up the server and connects to `port`; failures are in the trace.
-async fn connect(net: &NetHandle, config: &MuaConfig, port: u16) -> Option<crate::net::Stream> {
-    let mut dns = StubResolver::new(net, config.resolver);
-    let ips = dns.addresses(&config.server).await.ok()?;
+async fn connect(net: &NetHandle, mua: &Mua, port: u16) -> Option<crate::net::Stream> {
+    let mut dns = StubResolver::new(net, mua.host.resolver);
+    let ips = dns.addresses(&mua.plan.server).await.ok()?;
     for ip in ips {
         if let Ok(stream) = net.connect(ip, port).await {
             return Some(stream);
@@ -154,21 +122,22 @@ async fn connect(net: &NetHandle, config: &MuaConfig, port: u16) -> Option<crate
 }
 
 /// Fetches the mailbox over POP3.
-async fn fetch(net: &NetHandle, config: &MuaConfig) {
-    let Some(mut stream) = connect(net, config, 110).await else {
+async fn fetch(net: &NetHandle, mua: &Mua) {
+    let Some(mut stream) = connect(net, mua, 110).await else {
         return;
     };
+    let plan = &mua.plan;
     let pop3 = Pop3Config {
-        user: config.account.clone(),
-        password: config.password.clone(),
-        delete_after_retrieve: !config.keep_on_server,
+        user: plan.account.to_string(),
+        password: plan.password.clone(),
+        delete_after_retrieve: !plan.keep_on_server,
     };
     let mut client = Pop3Client::new(pop3, net.instant());
     drive_with(net, &mut stream, &mut client, |event| {
         if let Pop3ClientEvent::Retrieved { uid, content } = event {
             net.record(EventKind::Retrieved {
                 host: net.host(),
-                mailbox: config.account.clone(),
+                mailbox: plan.account.to_string(),
                 uid,
                 message_id: Headers::parse(&content).message_id().map(str::to_owned),
             });

@@ -4,7 +4,7 @@
 use std::fmt;
 
 use super::duration::format_duration;
-use super::plan::Expectation;
+use crate::plan::Expectation;
 use crate::trace::transcript;
 use crate::trace::{EventKind, Trace};
 

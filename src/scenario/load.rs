@@ -10,11 +10,11 @@ use ron::extensions::Extensions;
 
 use super::bundled;
 use super::diagnostic::{Problem, ScenarioError};
-use super::plan::Plan;
 use super::ron::explain;
 use super::schema::Scenario;
 use super::suggest::closest;
 use super::validate::validate;
+use crate::plan::Plan;
 
 /// A scenario ready to run, with its text (for `check` and the views).
 #[derive(Debug, Clone)]

@@ -4,12 +4,11 @@
 //!
 //! * `schema`: the file format, as serde types; `vocabulary`: its words
 //!   for teachers (what a record is called, how a value is written)
-//! * `load`: from a name or a path to a `Plan`
+//! * `load`: from a name or a path to a `Plan` (the layer below, `plan`)
 //! * `ron`: the text read leniently, and RON's errors explained
 //! * `validate`: every name must point somewhere, every value parse
 //! * `diagnostic`: the errors, rendered as a compiler does; `suggest`:
 //!   "did you mean ...?"
-//! * `plan`: the validated form the simulator reads
 //! * `bundled`: the scenarios shipped inside the binary
 //! * `expect`: the expectations, checked against a trace
 
@@ -18,7 +17,6 @@ pub mod diagnostic;
 pub mod duration;
 pub mod expect;
 pub mod load;
-pub mod plan;
 pub mod ron;
 pub mod schema;
 pub mod suggest;
@@ -27,5 +25,6 @@ pub mod vocabulary;
 
 pub use diagnostic::{Problem, ScenarioError};
 pub use load::{Loaded, load, parse};
-pub use plan::{Expectation, Plan};
+// What loading gives: the plan, its own layer below this one.
+pub use crate::plan::{Expectation, Plan};
 pub use schema::Scenario;

@@ -26,7 +26,7 @@ use thiserror::Error;
 
 use crate::dns::Authority;
 use crate::net::Limits;
-use crate::scenario::plan::{HostIndex, Plan, PlanHost};
+use crate::plan::{Plan, PlanHost};
 use crate::sim::Clock;
 use crate::trace::{Event, HostId, Role, Trace};
 
@@ -170,9 +170,9 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
     let mut options = options.clone();
     options.pop3 = options.pop3.filter(|_| has_mailboxes);
     let sockets = Sockets::bind(&options)?;
-    let outside = add_outside(&mut plan);
+    let outside = add_outside(&mut plan)?;
     let mut exposed = Vec::new();
-    let name = |i: HostIndex| plan.hosts[i].name.clone();
+    let name = |id: HostId| plan.host(id).name.clone();
     if let Some(l) = &sockets.smtp {
         exposed.push(Exposed {
             service: "smtp",
@@ -245,21 +245,21 @@ fn unspecified() -> SocketAddr {
 
 /// Adds the host that stands for real clients, at a documentation address
 /// no scenario host uses.
-fn add_outside(plan: &mut Plan) -> HostIndex {
+fn add_outside(plan: &mut Plan) -> Result<HostId, ServeError> {
     let used: Vec<IpAddr> = plan.hosts.iter().map(|h| h.ip).collect();
     let ip = (1..=254u8)
         .rev()
         .map(|d| IpAddr::from([203, 0, 113, d]))
         .find(|ip| !used.contains(ip))
         .unwrap_or(IpAddr::from([203, 0, 113, 254]));
-    plan.hosts.push(PlanHost {
+    plan.add_host(PlanHost {
         name: OUTSIDE.into(),
         ip,
         role: Role::External,
         down: Vec::new(),
         resolver: None,
-    });
-    plan.hosts.len() - 1
+    })
+    .ok_or_else(|| ServeError::World("no host id is left for the outside".into()))
 }
 
 /// The real sockets, bound on the caller's thread so that errors come
@@ -347,8 +347,8 @@ fn bind_error(service: &'static str, addr: SocketAddr, source: std::io::Error) -
 /// Everything the world's thread takes with it.
 struct World {
     plan: Plan,
-    node: HostIndex,
-    outside: HostIndex,
+    node: HostId,
+    outside: HostId,
     dns: Option<usize>,
     sockets: Sockets,
     max_connections: usize,
@@ -373,13 +373,12 @@ impl World {
             let network = built.network;
             network.stream_to(tx, self.lossy);
             let _ = header_tx.send(network.header());
-            let outside = network.handle(HostId(self.outside as u16));
-            let node = HostId(self.node as u16);
+            let outside = network.handle(self.outside);
             let open = Rc::new(Cell::new(0));
-            let hostname = self.plan.hosts[self.node].name.clone();
+            let hostname = self.plan.host(self.node).name.clone();
             let gate = expose::Gate {
                 outside: outside.clone(),
-                node,
+                node: self.node,
                 hostname,
                 limits: self.limits.clone(),
                 open: Rc::clone(&open),
@@ -396,7 +395,7 @@ impl World {
                 }
             }
             if let (Some((udp, tcp)), Some(d)) = (self.sockets.dns, self.dns) {
-                let server = HostId(self.plan.dns[d].host as u16);
+                let server = self.plan.dns[d].host;
                 let authority = Rc::new(Authority::new(self.plan.dns[d].zones.clone()));
                 let desk = dns::Desk {
                     outside: outside.clone(),

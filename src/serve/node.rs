@@ -3,20 +3,21 @@
 //! domain), since that is the server a real sender would reach too.
 
 use crate::dns::RecordData;
-use crate::scenario::plan::{HostIndex, Plan};
+use crate::plan::Plan;
 use crate::scenario::suggest::closest;
+use crate::trace::HostId;
 
 /// The MTA called `name`, or a message saying which names there are.
-pub fn named(plan: &Plan, name: &str) -> Result<HostIndex, String> {
+pub fn named(plan: &Plan, name: &str) -> Result<HostId, String> {
     let mtas: Vec<&str> = plan
         .mtas
         .iter()
-        .map(|m| plan.hosts[m.host].name.as_str())
+        .map(|m| plan.host(m.host).name.as_str())
         .collect();
     if let Some(m) = plan
         .mtas
         .iter()
-        .find(|m| plan.hosts[m.host].name.eq_ignore_ascii_case(name))
+        .find(|m| plan.host(m.host).name.eq_ignore_ascii_case(name))
     {
         return Ok(m.host);
     }
@@ -32,17 +33,17 @@ pub fn named(plan: &Plan, name: &str) -> Result<HostIndex, String> {
 
 /// The MX of the first recipient's domain (its lowest preference), else
 /// the MTA that holds that domain, else the first MTA.
-pub fn default(plan: &Plan) -> Option<HostIndex> {
+pub fn default(plan: &Plan) -> Option<HostId> {
     let domain = plan
         .clients
         .iter()
         .flat_map(|c| &c.send)
         .flat_map(|m| m.to.iter().chain(&m.cc).chain(&m.bcc))
-        .find_map(|to| to.rsplit_once('@').map(|(_, d)| d.to_lowercase()));
+        .find_map(|to| to.domain().map(str::to_lowercase));
     let is_mta = |name: &str| {
         plan.mtas
             .iter()
-            .find(|m| plan.hosts[m.host].name.eq_ignore_ascii_case(name))
+            .find(|m| plan.host(m.host).name.eq_ignore_ascii_case(name))
             .map(|m| m.host)
     };
     if let Some(domain) = domain {
@@ -71,11 +72,11 @@ pub fn default(plan: &Plan) -> Option<HostIndex> {
 }
 
 /// The DNS server to expose: the one the node asks, else the first.
-pub fn dns_server(plan: &Plan, node: HostIndex) -> Option<usize> {
-    let resolver = plan.hosts[node].resolver;
+pub fn dns_server(plan: &Plan, node: HostId) -> Option<usize> {
+    let resolver = plan.host(node).resolver;
     plan.dns
         .iter()
-        .position(|d| Some(plan.hosts[d.host].ip) == resolver)
+        .position(|d| Some(plan.host(d.host).ip) == resolver)
         .or((!plan.dns.is_empty()).then_some(0))
 }
 
@@ -91,14 +92,14 @@ mod tests {
     fn default_is_the_mx_of_the_first_recipient() {
         let plan = hello();
         let node = default(&plan).unwrap();
-        assert_eq!(plan.hosts[node].name, "mx.example.net");
+        assert_eq!(plan.host(node).name, "mx.example.net");
     }
 
     #[test]
     fn named_node_is_found_in_any_case_and_typos_get_a_suggestion() {
         let plan = hello();
         let node = named(&plan, "SMTP.example.org").unwrap();
-        assert_eq!(plan.hosts[node].name, "smtp.example.org");
+        assert_eq!(plan.host(node).name, "smtp.example.org");
         let error = named(&plan, "mx.exmple.net").unwrap_err();
         assert!(
             error.contains("did you mean \"mx.example.net\"?"),
@@ -116,6 +117,6 @@ mod tests {
         let plan = hello();
         let node = default(&plan).unwrap();
         let d = dns_server(&plan, node).unwrap();
-        assert_eq!(plan.hosts[plan.dns[d].host].name, "ns.example.org");
+        assert_eq!(plan.host(plan.dns[d].host).name, "ns.example.org");
     }
 }

@@ -16,11 +16,9 @@ use crate::dns::Authority;
 use std::rc::Rc;
 
 use crate::net::{Link, Network, Window};
-use crate::node::mta::{self, MtaConfig};
-use crate::node::mua::{self, MuaConfig, Outgoing};
-use crate::node::{Activity, Epoch, dns_server};
-use crate::scenario::Plan;
-use crate::trace::{HostId, HostInfo, SimTime, Trace};
+use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
+use crate::plan::Plan;
+use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -152,78 +150,40 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
             loss: l.loss,
             down: windows(&l.down),
         };
-        network.set_link(HostId(l.a as u16), HostId(l.b as u16), link);
+        network.set_link(l.a, l.b, link);
     }
     for e in &plan.externals {
-        network.set_external(HostId(e.host as u16), e.address);
+        network.set_external(e.host, e.address);
     }
     let activity = Activity::new();
-    let handle = |i: usize| network.handle(HostId(i as u16));
     for d in &plan.dns {
         for zone in &d.zones {
             network.describe_zone(crate::trace::ZoneInfo {
-                server: HostId(d.host as u16),
+                server: d.host,
                 origin: zone.origin.clone(),
                 records: zone.records.iter().map(|r| r.to_string()).collect(),
             });
         }
         tokio::task::spawn_local(dns_server::run(
-            handle(d.host),
+            network.handle(d.host),
             Authority::new(d.zones.clone()),
         ));
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
-    let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.hosts[m.host].name.as_str()));
+    let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
-        let config = MtaConfig {
-            hostname: plan.hosts[m.host].name.clone(),
-            domains: m.domains.clone(),
-            mailboxes: m.mailboxes.clone(),
-            submission: m.submission,
-            relay_networks: m.relay_networks.clone(),
-            relay_domains: m.relay_domains.clone(),
-            smarthost: m.smarthost.clone(),
-            retry: m.retry.clone(),
-            max_age: m.max_age,
-            greylisting: m.greylisting,
-            max_size: m.max_size,
-            max_recipients: m.max_recipients,
-            quota: m.quota,
-            max_hops: m.max_hops,
-            pipelining: m.pipelining,
-            keep_bare_line_endings: m.keep_bare_line_endings,
-            resolver: plan.hosts[m.host].resolver,
-            epoch: epoch.clone(),
-            queue_prefix,
-        };
-        mta::spawn(handle(m.host), config, activity.clone());
+        let host = HostContext::new(plan.host(m.host), epoch.clone());
+        mta::spawn(
+            network.handle(m.host),
+            m.clone(),
+            host,
+            &queue_prefix,
+            activity.clone(),
+        );
     }
     for c in &plan.clients {
-        let config = MuaConfig {
-            hostname: plan.hosts[c.host].name.clone(),
-            account: c.account.clone(),
-            password: c.password.clone(),
-            server: c.server.clone(),
-            send: c
-                .send
-                .iter()
-                .map(|m| Outgoing {
-                    at: m.at,
-                    to: m.to.clone(),
-                    cc: m.cc.clone(),
-                    bcc: m.bcc.clone(),
-                    subject: m.subject.clone(),
-                    body: m.body.clone(),
-                    raw: m.raw.clone(),
-                })
-                .collect(),
-            fetch: c.fetch.clone(),
-            keep_on_server: c.keep_on_server,
-            pipelining: c.pipelining,
-            resolver: plan.hosts[c.host].resolver,
-            epoch: epoch.clone(),
-        };
-        mua::spawn(handle(c.host), config, &activity);
+        let host = HostContext::new(plan.host(c.host), epoch.clone());
+        mua::spawn(network.handle(c.host), c.clone(), host, &activity);
     }
     Built { network, activity }
 }

@@ -79,6 +79,22 @@ impl Serialize for Payload {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct HostId(pub u16);
 
+impl HostId {
+    /// Its place in `Trace::hosts`, and in the plan's host list.
+    pub fn index(self) -> usize {
+        usize::from(self.0)
+    }
+}
+
+/// The id of the host at `index`, if the id has room for it.
+impl TryFrom<usize> for HostId {
+    type Error = std::num::TryFromIntError;
+
+    fn try_from(index: usize) -> Result<HostId, Self::Error> {
+        u16::try_from(index).map(HostId)
+    }
+}
+
 /// A stream connection, numbered in order of the connect attempts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 pub struct ConnId(pub u32);
@@ -393,7 +409,7 @@ impl Trace {
     }
 
     pub fn host(&self, id: HostId) -> &HostInfo {
-        &self.hosts[usize::from(id.0)]
+        &self.hosts[id.index()]
     }
 
     /// The host's name, for printing.
@@ -406,6 +422,6 @@ impl Trace {
         self.hosts
             .iter()
             .position(|h| h.name.eq_ignore_ascii_case(name))
-            .map(|i| HostId(i as u16))
+            .and_then(|i| HostId::try_from(i).ok())
     }
 }

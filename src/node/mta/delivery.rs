@@ -67,12 +67,11 @@ async fn deliver_entry(mta: Mta, id: String) {
     }
     let (hostname, smarthost, pipelining, resolver) = {
         let state = mta.state.borrow();
-        let c = &state.config;
         (
-            c.hostname.clone(),
-            c.smarthost.clone(),
-            c.pipelining,
-            c.resolver,
+            state.host.hostname.clone(),
+            state.plan.smarthost.clone(),
+            state.plan.pipelining,
+            state.host.resolver,
         )
     };
     let mut outcomes: Vec<(Mailbox, Fate)> = Vec::new();

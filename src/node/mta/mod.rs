@@ -42,9 +42,10 @@ use tokio::sync::Notify;
 
 use self::core::{Now, Queue};
 use crate::net::NetHandle;
-use crate::node::Activity;
 use crate::node::activity::Job;
 use crate::node::pump::{bounded, drive_server};
+use crate::node::{Activity, HostContext};
+use crate::plan::MtaPlan;
 use crate::smtp::{Peer, ServerConfig, ServerSession};
 use crate::trace::{EventKind, Payload};
 use local::LocalDomains;
@@ -52,37 +53,6 @@ use policy::MtaPolicy;
 use queue_id::QueueIds;
 pub use queue_id::queue_prefixes;
 use retry::RetryPolicy;
-
-/// How one MTA is set up.
-#[derive(Debug, Clone)]
-pub struct MtaConfig {
-    pub hostname: String,
-    /// Local domains, lower case.
-    pub domains: Vec<String>,
-    /// Address (lower case) → password.
-    pub mailboxes: BTreeMap<String, String>,
-    pub submission: bool,
-    pub relay_networks: Vec<(IpAddr, u8)>,
-    pub relay_domains: Vec<String>,
-    pub smarthost: Option<String>,
-    pub retry: Vec<Duration>,
-    pub max_age: Duration,
-    pub greylisting: Option<Duration>,
-    pub max_size: usize,
-    pub max_recipients: usize,
-    pub quota: Option<usize>,
-    pub max_hops: usize,
-    pub pipelining: bool,
-    pub keep_bare_line_endings: bool,
-    /// The DNS server to ask.
-    pub resolver: Option<IpAddr>,
-    /// The real time at the world's zero, for header dates, and the run
-    /// id that keeps POP3 unique-ids apart across runs.
-    pub epoch: crate::node::Epoch,
-    /// The start of this MTA's queue ids, unique in the world (see
-    /// [`queue_prefixes`]).
-    pub queue_prefix: String,
-}
 
 /// A message in a mailbox.
 #[derive(Debug, Clone)]
@@ -94,7 +64,9 @@ pub(crate) struct Stored {
 /// Everything the MTA owns. Its sessions and delivery tasks share it, as
 /// the processes of one real MTA share its spool.
 pub(crate) struct MtaState {
-    pub config: Rc<MtaConfig>,
+    /// How it is set up, as the plan says.
+    pub plan: MtaPlan,
+    pub host: HostContext,
     pub mailboxes: BTreeMap<String, Vec<Stored>>,
     pub queue: Queue,
     /// Keeps the world running while an entry waits in the queue.
@@ -113,8 +85,8 @@ impl MtaState {
 
     pub fn retry_policy(&self) -> RetryPolicy {
         RetryPolicy {
-            schedule: self.config.retry.clone(),
-            max_age: self.config.max_age,
+            schedule: self.plan.retry.clone(),
+            max_age: self.plan.max_age,
         }
     }
 
@@ -128,8 +100,8 @@ impl MtaState {
         content: Vec<u8>,
     ) {
         self.next_uid += 1;
-        let run = self.config.epoch.run_id();
-        let uid = pop3::unique_id(&self.config.hostname, run, self.next_uid);
+        let run = self.host.epoch.run_id();
+        let uid = pop3::unique_id(&self.host.hostname, run, self.next_uid);
         let content: Arc<[u8]> = Arc::from(content);
         net.record(EventKind::Delivered {
             host: net.host(),
@@ -161,30 +133,40 @@ impl Mta {
     /// headers.
     pub fn now(&self) -> Now {
         let now = self.net.now();
-        let unix = self.state.borrow().config.epoch.unix_seconds(now);
+        let unix = self.state.borrow().host.epoch.unix_seconds(now);
         Now { at: now.0, unix }
     }
 }
 
 /// Starts an MTA's listeners and queue runner on the current `LocalSet`.
-pub fn spawn(net: NetHandle, config: MtaConfig, activity: Activity) {
-    let config = Rc::new(config);
-    let mailboxes = config
+/// `queue_prefix` starts its queue ids, unique in the world (see
+/// [`queue_prefixes`]).
+pub fn spawn(
+    net: NetHandle,
+    plan: MtaPlan,
+    host: HostContext,
+    queue_prefix: &str,
+    activity: Activity,
+) {
+    let mailboxes = plan
         .mailboxes
         .keys()
         .map(|a| (a.clone(), Vec::new()))
         .collect();
+    let queue = Queue::new(
+        &host.hostname,
+        LocalDomains::new(&plan.domains, &host.hostname),
+        QueueIds::new(queue_prefix),
+        host.epoch.run_id(),
+    );
+    let (submission, pop3) = (plan.submission, !plan.mailboxes.is_empty());
     let mta = Mta {
         net,
         state: Rc::new(RefCell::new(MtaState {
-            config: Rc::clone(&config),
+            plan,
+            host,
             mailboxes,
-            queue: Queue::new(
-                &config.hostname,
-                LocalDomains::new(&config.domains, &config.hostname),
-                QueueIds::new(&config.queue_prefix),
-                config.epoch.run_id(),
-            ),
+            queue,
             jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
             next_uid: 0,
@@ -193,10 +175,10 @@ pub fn spawn(net: NetHandle, config: MtaConfig, activity: Activity) {
         wake: Rc::new(Notify::new()),
     };
     tokio::task::spawn_local(listen_smtp(mta.clone(), 25));
-    if config.submission {
+    if submission {
         tokio::task::spawn_local(listen_smtp(mta.clone(), 587));
     }
-    if !config.mailboxes.is_empty() {
+    if pop3 {
         tokio::task::spawn_local(pop3::listen(mta.clone()));
     }
     tokio::task::spawn_local(delivery::run_queue(mta));
@@ -211,8 +193,8 @@ async fn listen_smtp(mta: Mta, port: u16) {
         tokio::task::spawn_local(async move {
             let config = {
                 let state = mta.state.borrow();
-                let c = &state.config;
-                let mut server = ServerConfig::new(&c.hostname);
+                let c = &state.plan;
+                let mut server = ServerConfig::new(&state.host.hostname);
                 server.submission = port == 587;
                 server.pipelining = c.pipelining;
                 if c.keep_bare_line_endings {

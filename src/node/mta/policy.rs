@@ -73,7 +73,7 @@ impl Policy for MtaPolicy {
         self.mta
             .state
             .borrow()
-            .config
+            .plan
             .mailboxes
             .contains_key(&mailbox_key(mailbox))
     }
@@ -84,31 +84,27 @@ impl Policy for MtaPolicy {
         // 127.0.0.0/8 (or a LAN) must not open a relay to the world.
         peer.authenticated.is_some()
             || !self.real
-                && peer.ip.is_some_and(|ip| {
-                    state
-                        .config
-                        .relay_networks
-                        .iter()
-                        .any(|n| in_network(ip, *n))
-                })
+                && peer
+                    .ip
+                    .is_some_and(|ip| state.plan.relay_networks.iter().any(|n| in_network(ip, *n)))
     }
 
     fn is_relay_domain(&self, domain: &str) -> bool {
         let state = self.mta.state.borrow();
         state
-            .config
+            .plan
             .relay_domains
             .iter()
             .any(|d| d.eq_ignore_ascii_case(domain))
     }
 
     fn max_message_size(&self) -> usize {
-        let own = self.mta.state.borrow().config.max_size;
+        let own = self.mta.state.borrow().plan.max_size;
         self.size_cap.map_or(own, |cap| cap.min(own))
     }
 
     fn max_recipients(&self) -> usize {
-        self.mta.state.borrow().config.max_recipients
+        self.mta.state.borrow().plan.max_recipients
     }
 
     fn check_credentials(&mut self, user: &str, password: &str) -> bool {
@@ -117,7 +113,7 @@ impl Policy for MtaPolicy {
         let matches =
             |address: &String| address == &user || address.split('@').next() == Some(user.as_str());
         state
-            .config
+            .plan
             .mailboxes
             .iter()
             .any(|(address, secret)| matches(address) && secret == password)
@@ -134,7 +130,7 @@ impl Policy for MtaPolicy {
         let local = self.local_address(to);
         let mut state = self.mta.state.borrow_mut();
         if let (Some(delay), Some(ip), None) =
-            (state.config.greylisting, peer.ip, &peer.authenticated)
+            (state.plan.greylisting, peer.ip, &peer.authenticated)
         {
             let key = (ip, envelope.reverse_path.to_string(), to.to_string());
             let first = *state.greylist.entry(key).or_insert(now);
@@ -144,7 +140,7 @@ impl Policy for MtaPolicy {
                 return Some(Reply::new(450, Some(EnhancedCode::new(4, 7, 1)), text));
             }
         }
-        if let (Some(quota), Some(address)) = (state.config.quota, local) {
+        if let (Some(quota), Some(address)) = (state.plan.quota, local) {
             let size = envelope.params.size.unwrap_or(0) as usize;
             if state.mailbox_size(&address) + size > quota {
                 let text = format!("Mailbox <{address}> is full (quota {quota} octets)");
@@ -165,7 +161,7 @@ impl Policy for MtaPolicy {
         let net = &mta.net;
         let (max_hops, hostname) = {
             let state = mta.state.borrow();
-            (state.config.max_hops, state.config.hostname.clone())
+            (state.plan.max_hops, state.host.hostname.clone())
         };
         if let Some(hops) = loop_detected(content, max_hops) {
             net.record(EventKind::LoopDetected {

@@ -18,7 +18,7 @@ impl Mailboxes<'_> {
         let state = self.mta.state.borrow();
         let user = user.to_lowercase();
         state
-            .config
+            .plan
             .mailboxes
             .keys()
             .find(|a| **a == user || a.split('@').next() == Some(user.as_str()))
@@ -34,7 +34,7 @@ impl Maildrop for Mailboxes<'_> {
         self.mta
             .state
             .borrow()
-            .config
+            .plan
             .mailboxes
             .get(&address)
             .is_some_and(|p| p == password)
@@ -102,7 +102,7 @@ pub(crate) async fn listen(mta: Mta) {
         let job = mta.activity.begin();
         let mta = mta.clone();
         tokio::task::spawn_local(async move {
-            let hostname = mta.state.borrow().config.hostname.clone();
+            let hostname = mta.state.borrow().host.hostname.clone();
             // POP3 receives no message: `max_size` has nothing to bound.
             let limits = bounded(&stream, Pop3Server::default_limits());
             let mut server = Pop3Server::with_limits(&hostname, limits, mta.net.instant());

@@ -4,11 +4,15 @@
 
 use crate::scenario::{self, Plan};
 use crate::sim;
+use crate::smtp::Mailbox;
 use crate::trace::{Dir, EventKind, HostId, Trace};
 
 fn hello(to: &[&str]) -> Plan {
     let mut plan = scenario::load("hello").expect("hello loads").plan;
-    plan.clients[0].send[0].to = to.iter().map(|t| (*t).to_owned()).collect();
+    plan.clients[0].send[0].to = to
+        .iter()
+        .map(|t| Mailbox::parse(t).expect("a valid address"))
+        .collect();
     plan
 }
 
@@ -103,10 +107,11 @@ fn smtputf8_transactions_are_stamped_utf8smtp_rfc6531_3_7_3() {
     let mut plan = hello(&["jörg@example.net"]);
     let mx = plan
         .mtas
-        .iter_mut()
-        .find(|m| plan.hosts[m.host].name == "mx.example.net")
+        .iter()
+        .position(|m| plan.host(m.host).name == "mx.example.net")
         .expect("mx.example.net is an MTA");
-    mx.mailboxes
+    plan.mtas[mx]
+        .mailboxes
         .insert("jörg@example.net".to_owned(), "secret".to_owned());
     let run = sim::run(&plan);
     let trace = &run.trace;

@@ -2,8 +2,8 @@
 //! that takes submissions, and messages with recipients.
 
 use super::Validator;
-use super::hosts::{HostRef, role_name};
-use crate::scenario::plan::{ClientPlan, MessagePlan, MtaPlan};
+use super::hosts::{HostRef, host_id, role_name};
+use crate::plan::{ClientPlan, MessagePlan, MtaPlan};
 use crate::scenario::ron::Step::{self, Field, Item};
 use crate::scenario::schema::{self, Scenario};
 use crate::scenario::suggest::closest;
@@ -20,9 +20,11 @@ impl Validator<'_> {
         s.clients
             .iter()
             .enumerate()
-            .map(|(i, c)| {
+            .filter_map(|(i, c)| {
                 let field = |f: &'static str| [Field(name!(Scenario.clients)), Item(i), Field(f)];
-                let account = self.mailbox(&c.account, "the account", &field(name!(Client.account)));
+                let parsed = self.mailbox(&c.account, "the account", &field(name!(Client.account)));
+                // The checks below name the account even when it did not parse.
+                let account = parsed.as_ref().map_or_else(|| c.account.to_lowercase(), ToString::to_string);
                 let server = c.server.to_lowercase();
                 match mta_names.iter().position(|n| n.eq_ignore_ascii_case(&server)) {
                     None => {
@@ -123,8 +125,10 @@ impl Validator<'_> {
                         self.duration(f, "the fetch time", &[Field(name!(Scenario.clients)), Item(i), Field(name!(Client.fetch)), Item(k)])
                     })
                     .collect();
-                ClientPlan {
-                    host: offset + i,
+                // An account that did not parse is reported above, and a
+                // plan with a problem is never run.
+                parsed.map(|account| ClientPlan {
+                    host: host_id(offset + i),
                     account,
                     password: c.password.clone(),
                     server,
@@ -132,7 +136,7 @@ impl Validator<'_> {
                     fetch,
                     keep_on_server: c.keep_on_server,
                     pipelining: c.pipelining,
-                }
+                })
             })
             .collect()
     }
@@ -144,11 +148,13 @@ impl Validator<'_> {
         account: &str,
         path: &[Step],
     ) -> MessagePlan {
+        // A recipient that did not parse is reported, and a plan with a
+        // problem is never run.
         let list = |v: &mut Self, field: &'static str, addrs: &[String]| {
             addrs
                 .iter()
                 .enumerate()
-                .map(|(j, a)| {
+                .filter_map(|(j, a)| {
                     v.mailbox(
                         a,
                         "the recipient",
@@ -160,7 +166,7 @@ impl Validator<'_> {
         let to = list(self, name!(Message.to), &m.to);
         let cc = list(self, name!(Message.cc), &m.cc);
         let bcc = list(self, name!(Message.bcc), &m.bcc);
-        if to.is_empty() && cc.is_empty() && bcc.is_empty() {
+        if m.to.is_empty() && m.cc.is_empty() && m.bcc.is_empty() {
             let which = if m.subject.is_empty() {
                 format!("a message from {sender}")
             } else {

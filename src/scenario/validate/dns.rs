@@ -5,9 +5,9 @@ use std::collections::BTreeSet;
 use std::net::IpAddr;
 
 use super::Validator;
-use super::hosts::HostRef;
+use super::hosts::{HostRef, host_id};
 use crate::dns::{Fault, FaultKind, Record as DnsRecord, RecordData, Zone};
-use crate::scenario::plan::{DnsPlan, PlanHost};
+use crate::plan::{DnsPlan, PlanHost};
 use crate::scenario::ron::Step::{self, Field, Item};
 use crate::scenario::schema::{self, Record, Scenario};
 use crate::scenario::suggest::closest;
@@ -24,7 +24,7 @@ impl Validator<'_> {
             .iter()
             .enumerate()
             .map(|(i, server)| DnsPlan {
-                host: i,
+                host: host_id(i),
                 zones: server
                     .zones
                     .iter()

@@ -1,7 +1,7 @@
 //! Expectations: the addresses they name and the times they allow.
 
 use super::Validator;
-use crate::scenario::plan::Expectation;
+use crate::plan::Expectation;
 use crate::scenario::ron::Step::{Field, Item};
 use crate::scenario::schema::Expect;
 
@@ -10,7 +10,7 @@ impl Validator<'_> {
         let path = |f: &'static str| [Field(name!(Scenario.expect)), Item(k), Field(f)];
         match e {
             Expect::Delivered { to, within } => Expectation::Delivered {
-                to: self.mailbox(
+                to: self.mailbox_name(
                     to,
                     "the expected mailbox",
                     &path(name!(Expect::Delivered.to)),
@@ -20,14 +20,14 @@ impl Validator<'_> {
                     .map(|w| self.duration(w, "`within`", &path(name!(Expect::Delivered.within)))),
             },
             Expect::NotDelivered { to } => Expectation::NotDelivered {
-                to: self.mailbox(
+                to: self.mailbox_name(
                     to,
                     "the expected mailbox",
                     &path(name!(Expect::NotDelivered.to)),
                 ),
             },
             Expect::Bounced { to, status } => Expectation::Bounced {
-                to: self.mailbox(to, "the expected mailbox", &path(name!(Expect::Bounced.to))),
+                to: self.mailbox_name(to, "the expected mailbox", &path(name!(Expect::Bounced.to))),
                 status: status.clone(),
             },
             Expect::Deferred { at_least } => Expectation::Deferred {
@@ -35,7 +35,7 @@ impl Validator<'_> {
             },
             Expect::Hops { exactly } => Expectation::Hops { exactly: *exactly },
             Expect::ReceivedHeaders { mailbox, count } => Expectation::ReceivedHeaders {
-                mailbox: self.mailbox(
+                mailbox: self.mailbox_name(
                     mailbox,
                     "the expected mailbox",
                     &path(name!(Expect::ReceivedHeaders.mailbox)),
@@ -43,7 +43,7 @@ impl Validator<'_> {
                 count: *count,
             },
             Expect::Retrieved { by, at_least } => Expectation::Retrieved {
-                by: self.mailbox(by, "the account", &path(name!(Expect::Retrieved.by))),
+                by: self.mailbox_name(by, "the account", &path(name!(Expect::Retrieved.by))),
                 at_least: *at_least,
             },
             Expect::Reply { code, status } => Expectation::Reply {

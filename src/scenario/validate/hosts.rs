@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 
 use super::Validator;
-use crate::scenario::plan::{ExternalPlan, PlanHost};
+use crate::plan::{ExternalPlan, PlanHost};
 use crate::scenario::ron::Step::{Field, FieldName, Item};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;
-use crate::trace::Role;
+use crate::trace::{HostId, Role};
 
 /// A host as the scenario file lists it: which list, which item.
 #[derive(Clone, Copy)]
@@ -37,7 +37,7 @@ impl Validator<'_> {
         for (i, e) in s.externals.iter().enumerate() {
             match e.address.parse::<std::net::SocketAddr>() {
                 Ok(address) => out.push(ExternalPlan {
-                    host: first + i,
+                    host: host_id(first + i),
                     address,
                 }),
                 Err(_) => {
@@ -63,6 +63,18 @@ impl Validator<'_> {
 
     /// Hosts in plan order: DNS servers, MTAs, clients.
     pub(super) fn hosts(&mut self, refs: &[HostRef]) -> Vec<PlanHost> {
+        if let Some(past) = refs.get(usize::from(u16::MAX) + 1) {
+            let problem = self
+                .at(
+                    format!(
+                        "{} is one host too many: a world holds at most 65536",
+                        past.name
+                    ),
+                    &[Field(past.section), Item(past.index)],
+                )
+                .help("split the scenario into smaller worlds");
+            self.push(problem);
+        }
         let parsed: Vec<Option<IpAddr>> = refs.iter().map(|h| h.ip.parse().ok()).collect();
         let mut hosts: Vec<PlanHost> = Vec::new();
         for (n, h) in refs.iter().enumerate() {
@@ -257,6 +269,12 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// The id of the host at `index` in plan order. A file with more hosts
+/// than ids is reported by `hosts`, and its plan is never used.
+pub(super) fn host_id(index: usize) -> HostId {
+    HostId::try_from(index).unwrap_or(HostId(u16::MAX))
 }
 
 /// Every host of the file, in plan order: DNS servers, MTAs, clients,

@@ -1,7 +1,8 @@
 //! Links: both ends are hosts, the loss is a chance, the times parse.
 
 use super::Validator;
-use crate::scenario::plan::LinkPlan;
+use super::hosts::host_id;
+use crate::plan::LinkPlan;
 use crate::scenario::ron::Step::{Field, Item};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;
@@ -14,7 +15,7 @@ impl Validator<'_> {
             .map(|(i, l)| {
                 let field = |f: &'static str| [Field(name!(Scenario.links)), Item(i), Field(f)];
                 let end = |v: &mut Self, name: &str, k: usize| {
-                    names
+                    let index = names
                         .iter()
                         .position(|n| n.eq_ignore_ascii_case(name))
                         .unwrap_or_else(|| {
@@ -30,7 +31,8 @@ impl Validator<'_> {
                                 .help(help);
                             v.push(problem);
                             0
-                        })
+                        });
+                    host_id(index)
                 };
                 let a = end(self, &l.between.0, 0);
                 let b = end(self, &l.between.1, 1);

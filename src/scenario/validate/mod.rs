@@ -11,9 +11,9 @@
 use std::cell::OnceCell;
 
 use super::diagnostic::{Problem, line_of};
-use super::plan::Plan;
 use super::ron::{SourceMap, Step};
 use super::schema::Scenario;
+use crate::plan::Plan;
 
 /// The name of a field of the schema, for a path into the file, checked
 /// by the compiler: renaming the field in `schema.rs` breaks the build

@@ -6,8 +6,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use super::Validator;
-use super::hosts::{HostRef, role_name};
-use crate::scenario::plan::MtaPlan;
+use super::hosts::{HostRef, host_id, role_name};
+use crate::plan::MtaPlan;
 use crate::scenario::ron::Step::{self, Field, Item, Key};
 use crate::scenario::schema::Scenario;
 use crate::scenario::suggest::closest;
@@ -44,7 +44,7 @@ impl Validator<'_> {
                         Field(name!(Mta.mailboxes)),
                         Key(written),
                     ];
-                    let address = self.mailbox(written, "the mailbox", &path);
+                    let address = self.mailbox_name(written, "the mailbox", &path);
                     let domain = address.rsplit('@').next().unwrap_or_default().to_owned();
                     let local = address.split('@').next().unwrap_or_default();
                     if address.contains('@') && !domains.contains(&domain) {
@@ -142,7 +142,7 @@ impl Validator<'_> {
                     self.push(problem);
                 }
                 MtaPlan {
-                    host: offset + i,
+                    host: host_id(offset + i),
                     domains,
                     mailboxes,
                     submission: m.submission,

@@ -73,9 +73,11 @@ impl Validator<'_> {
             .collect()
     }
 
-    pub(super) fn mailbox(&mut self, text: &str, what: &str, path: &[Step]) -> String {
-        match Mailbox::parse(text) {
-            Ok(m) if m.domain().is_some() => text.to_lowercase(),
+    /// A full address, parsed in lower case, or `None` once its problem
+    /// is reported.
+    pub(super) fn mailbox(&mut self, text: &str, what: &str, path: &[Step]) -> Option<Mailbox> {
+        match Mailbox::parse(&text.to_lowercase()) {
+            Ok(m) if m.domain().is_some() => Some(m),
             _ => {
                 let suggestion = self.mailbox_suggestion(text);
                 let help = match suggestion {
@@ -86,9 +88,17 @@ impl Validator<'_> {
                     .at(format!("{what} {text:?} is not a mail address"), path)
                     .help(help);
                 self.push(problem);
-                text.to_lowercase()
+                None
             }
         }
+    }
+
+    /// A full address as a mailbox's name, in lower case: how an MTA
+    /// files its mailboxes and the trace names them. A malformed one is
+    /// reported and kept as written, for the checks that follow.
+    pub(super) fn mailbox_name(&mut self, text: &str, what: &str, path: &[Step]) -> String {
+        self.mailbox(text, what, path)
+            .map_or_else(|| text.to_lowercase(), |m| m.to_string())
     }
 
     /// A mailbox of the scenario that `text` probably meant.

@@ -1,0 +1,33 @@
+//! A client's section of the plan: its account, its server, and the
+//! messages it writes and the times it fetches.
+
+use std::time::Duration;
+
+use crate::smtp::Mailbox;
+use crate::trace::HostId;
+
+#[derive(Debug, Clone)]
+pub struct ClientPlan {
+    pub host: HostId,
+    /// In lower case, as its MTA names the mailbox.
+    pub account: Mailbox,
+    pub password: String,
+    /// The MTA it submits to and fetches from, by host name: found
+    /// through DNS as a real mail program finds it.
+    pub server: String,
+    pub send: Vec<MessagePlan>,
+    pub fetch: Vec<Duration>,
+    pub keep_on_server: bool,
+    pub pipelining: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct MessagePlan {
+    pub at: Duration,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    pub bcc: Vec<Mailbox>,
+    pub subject: String,
+    pub body: String,
+    pub raw: Option<String>,
+}

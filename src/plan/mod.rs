@@ -1,0 +1,96 @@
+//! The plan: the one description of a world, validated. `scenario`
+//! builds it from a file (names resolved to hosts, durations and addresses
+//! parsed); `sim` and `serve` build the world from it, and each node reads
+//! its own section directly. It knows no scenario file and no node.
+//!
+//! * `mta`, `client`: the sections the nodes read
+//! * `expect`: the claims checked against the trace afterwards
+
+mod client;
+mod expect;
+mod mta;
+
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::dns::Zone;
+use crate::trace::{HostId, Role};
+
+pub use client::{ClientPlan, MessagePlan};
+pub use expect::Expectation;
+pub use mta::MtaPlan;
+
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub title: String,
+    pub about: String,
+    pub seed: u64,
+    /// Unix time at the start of the run, for Date and Received headers.
+    pub start_unix: i64,
+    pub run_for: Duration,
+    /// Delay of links not listed.
+    pub latency: Duration,
+    /// Every host, the one with id `HostId(n)` at `n`: the trace lists
+    /// them in the same order.
+    pub hosts: Vec<PlanHost>,
+    pub dns: Vec<DnsPlan>,
+    pub mtas: Vec<MtaPlan>,
+    pub clients: Vec<ClientPlan>,
+    pub links: Vec<LinkPlan>,
+    pub externals: Vec<ExternalPlan>,
+    pub expect: Vec<Expectation>,
+}
+
+impl Plan {
+    /// A world with real machines in it must run on the wall clock.
+    pub fn has_externals(&self) -> bool {
+        !self.externals.is_empty()
+    }
+
+    pub fn host(&self, id: HostId) -> &PlanHost {
+        &self.hosts[id.index()]
+    }
+
+    /// Adds a host after the scenario's own (`serve`'s outside), or
+    /// `None` when no id is left for it.
+    pub fn add_host(&mut self, host: PlanHost) -> Option<HostId> {
+        let id = HostId::try_from(self.hosts.len()).ok()?;
+        self.hosts.push(host);
+        Some(id)
+    }
+}
+
+/// A real SMTP server outside the world.
+#[derive(Debug, Clone)]
+pub struct ExternalPlan {
+    pub host: HostId,
+    /// Where port 25 of the host really is.
+    pub address: std::net::SocketAddr,
+}
+
+#[derive(Debug, Clone)]
+pub struct PlanHost {
+    pub name: String,
+    pub ip: IpAddr,
+    pub role: Role,
+    /// Windows (from, until) when the host is off the network.
+    pub down: Vec<(Duration, Duration)>,
+    /// The DNS server this host asks, if any.
+    pub resolver: Option<IpAddr>,
+}
+
+#[derive(Debug, Clone)]
+pub struct DnsPlan {
+    pub host: HostId,
+    pub zones: Vec<Zone>,
+}
+
+#[derive(Debug, Clone)]
+pub struct LinkPlan {
+    pub a: HostId,
+    pub b: HostId,
+    pub latency: Option<Duration>,
+    pub jitter: Option<Duration>,
+    pub loss: f64,
+    pub down: Vec<(Duration, Duration)>,
+}

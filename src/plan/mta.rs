@@ -1,0 +1,36 @@
+//! An MTA's section of the plan: what it serves, whom it relays for, how
+//! it retries, and the limits it sets. The MTA node reads it as it is.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Duration;
+
+use crate::trace::HostId;
+
+#[derive(Debug, Clone)]
+pub struct MtaPlan {
+    pub host: HostId,
+    /// Local domains, lower case.
+    pub domains: Vec<String>,
+    /// Mailbox name → password. The name is the address in lower case:
+    /// the MTA files mail under it and the trace reports it.
+    pub mailboxes: BTreeMap<String, String>,
+    /// Listens on 587 too, for its users' mail programs.
+    pub submission: bool,
+    /// (network, prefix length) pairs allowed to relay.
+    pub relay_networks: Vec<(IpAddr, u8)>,
+    /// Domains accepted from anyone and relayed (a backup MX).
+    pub relay_domains: Vec<String>,
+    /// Where every relayed message goes, by host name: an MTA of this
+    /// world, found through DNS as a real one would be.
+    pub smarthost: Option<String>,
+    pub retry: Vec<Duration>,
+    pub max_age: Duration,
+    pub greylisting: Option<Duration>,
+    pub max_size: usize,
+    pub max_recipients: usize,
+    pub quota: Option<usize>,
+    pub max_hops: usize,
+    pub pipelining: bool,
+    pub keep_bare_line_endings: bool,
+}
