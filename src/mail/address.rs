@@ -15,7 +15,7 @@ use std::fmt;
 
 use crate::smtp::Mailbox;
 
-use super::encoded_word;
+use super::{encoded_word, lex};
 
 /// `[display-name] <addr-spec>`, RFC 5322 §3.4.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -47,7 +47,7 @@ impl NamedMailbox {
     /// `=?utf-8?B?...?= <x@example.org>`, `bob@example.net (Bob)`.
     pub fn parse(text: &str) -> Option<NamedMailbox> {
         let text = text.trim();
-        if let Some(open) = find_outside_quotes(text, '<') {
+        if let Some(open) = lex::find_bare(text, '<') {
             let close = text[open..].find('>')? + open;
             let mailbox = Mailbox::parse(text[open + 1..close].trim()).ok()?;
             let name = phrase_text(&text[..open]);
@@ -164,47 +164,14 @@ fn strip_comments(text: &str) -> String {
     out
 }
 
-fn find_outside_quotes(text: &str, wanted: char) -> Option<usize> {
-    let mut in_quote = false;
-    let mut escaped = false;
-    let mut depth = 0usize;
-    for (i, c) in text.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' if depth == 0 => in_quote = !in_quote,
-            '(' if !in_quote => depth += 1,
-            ')' if !in_quote && depth > 0 => depth -= 1,
-            c if c == wanted && !in_quote && depth == 0 => return Some(i),
-            _ => {}
-        }
-    }
-    None
-}
-
 /// Splits at commas that are outside quotes, comments and `<...>`; a `;`
 /// ends a group and separates too.
 fn split_list(value: &str) -> Vec<&str> {
     let mut items = Vec::new();
-    let (mut in_quote, mut escaped, mut depth, mut angle) = (false, false, 0usize, false);
     let mut start = 0;
-    for (i, c) in value.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' if depth == 0 => in_quote = !in_quote,
-            _ if in_quote => {}
-            '(' => depth += 1,
-            ')' if depth > 0 => depth -= 1,
-            _ if depth > 0 => {}
-            '<' => angle = true,
-            '>' => angle = false,
-            ',' | ';' if !angle => {
-                items.push(&value[start..i]);
-                start = i + 1;
-            }
-            _ => {}
-        }
+    for b in lex::bare(value).filter(|b| lex::separates(b, &[',', ';'])) {
+        items.push(&value[start..b.at]);
+        start = b.at + 1;
     }
     items.push(&value[start..]);
     items.into_iter().filter(|s| !s.trim().is_empty()).collect()
@@ -212,10 +179,8 @@ fn split_list(value: &str) -> Vec<&str> {
 
 /// `display-name ":"` opens a group (§3.4); the first member follows it.
 fn strip_group_syntax(item: &str) -> &str {
-    match find_outside_quotes(item, ':') {
-        Some(colon) if find_outside_quotes(item, '<').is_none_or(|lt| colon < lt) => {
-            &item[colon + 1..]
-        }
+    match lex::find_bare(item, ':') {
+        Some(colon) if lex::find_bare(item, '<').is_none_or(|lt| colon < lt) => &item[colon + 1..],
         _ => item,
     }
 }

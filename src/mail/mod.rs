@@ -16,6 +16,7 @@
 //! | [`date`] | `Tue, 01 Dec 2026 12:00:00 +0000` from simulated seconds | RFC 5322 §3.3 |
 //! | [`headers`] | reading a header section: unfolding, order, body offset | RFC 5322 §2.2 |
 //! | [`fold`] | long fields over several lines, and back | RFC 5322 §2.2.3 |
+//! | [`lex`] | which characters stand outside quotes, comments and `<...>` | RFC 5322 §3.2 |
 //! | [`encoded_word`] | non-ASCII subjects and names in ASCII headers | RFC 2047 |
 //! | [`trace_fields`] | `Received:` per hop, `Return-Path:`, hop counting | RFC 5321 §4.4, §6.3 |
 //! | [`mime`] | `Content-Type` parameters, multipart parts | RFC 2045, RFC 2046 |
@@ -41,6 +42,7 @@ pub mod dsn;
 pub mod encoded_word;
 pub mod fold;
 pub mod headers;
+pub mod lex;
 pub mod mime;
 pub mod trace_fields;
 

@@ -38,6 +38,7 @@ use crate::smtp::{ForwardPath, ReversePath};
 use super::date::{parse_rfc5322_date, rfc5322_date};
 use super::fold::fold_field;
 use super::headers::Headers;
+use super::lex;
 
 /// RFC 5321 §6.3: a server that counts `Received:` fields to find loops
 /// SHOULD use a large threshold, normally at least 100.
@@ -352,23 +353,10 @@ fn tokenize(text: &str) -> Vec<Token<'_>> {
 /// The `;` that starts the date: the last one outside comments, quotes and
 /// angle brackets.
 fn last_semicolon(value: &str) -> Option<usize> {
-    let (mut depth, mut in_quote, mut in_angle, mut escaped) = (0usize, false, false, false);
-    let mut found = None;
-    for (i, c) in value.char_indices() {
-        match c {
-            _ if escaped => escaped = false,
-            '\\' => escaped = true,
-            '"' if depth == 0 => in_quote = !in_quote,
-            _ if in_quote => {}
-            '(' => depth += 1,
-            ')' => depth = depth.saturating_sub(1),
-            '<' if depth == 0 => in_angle = true,
-            '>' if depth == 0 => in_angle = false,
-            ';' if depth == 0 && !in_angle => found = Some(i),
-            _ => {}
-        }
-    }
-    found
+    lex::bare(value)
+        .filter(|b| lex::separates(b, &[';']))
+        .last()
+        .map(|b| b.at)
 }
 
 /// The address in `[...]` inside a TCP-info comment:
