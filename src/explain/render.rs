@@ -89,24 +89,10 @@ fn paragraphs(text: &str) -> Vec<String> {
 
 /// Greedy wrapping; a word longer than a line gets a line of its own.
 fn wrap_paragraph(out: &mut String, paragraph: &str, indent: &str) {
-    let room = WIDTH.saturating_sub(indent.chars().count()).max(1);
-    let mut used = 0;
-    for word in paragraph.split(' ') {
-        let length = word.chars().count();
-        if used > 0 && used + 1 + length > room {
-            out.push('\n');
-            used = 0;
-        }
-        if used == 0 {
-            out.push_str(indent);
-        } else {
-            out.push(' ');
-            used += 1;
-        }
-        out.push_str(word);
-        used += length;
+    for line in crate::text::wrap(paragraph, WIDTH, indent) {
+        out.push_str(&line);
+        out.push('\n');
     }
-    out.push('\n');
 }
 
 #[cfg(test)]

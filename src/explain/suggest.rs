@@ -45,7 +45,7 @@ impl Catalog {
 /// completions of a prefix, and short completions before long ones.
 fn closeness(wanted: &str, name: &str) -> Option<usize> {
     let allowed = (wanted.chars().count() / 3).max(1);
-    let distance = edit_distance(wanted, name);
+    let distance = crate::text::distance(wanted, name);
     if distance <= allowed {
         return Some(distance);
     }
@@ -53,45 +53,9 @@ fn closeness(wanted: &str, name: &str) -> Option<usize> {
     completes.then(|| allowed + 1 + name.len() - wanted.len())
 }
 
-/// Optimal string alignment distance: insertions, deletions, substitutions
-/// and swaps of two neighbours each cost one, so "rctp" is one from "rcpt".
-fn edit_distance(a: &str, b: &str) -> usize {
-    let a: Vec<char> = a.chars().collect();
-    let b: Vec<char> = b.chars().collect();
-    // rows[i][j]: distance between the first i chars of a and first j of b.
-    let mut rows = vec![vec![0; b.len() + 1]; a.len() + 1];
-    for (i, row) in rows.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in rows[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=a.len() {
-        for j in 1..=b.len() {
-            let substitution = usize::from(a[i - 1] != b[j - 1]);
-            let mut best = (rows[i - 1][j] + 1)
-                .min(rows[i][j - 1] + 1)
-                .min(rows[i - 1][j - 1] + substitution);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                best = best.min(rows[i - 2][j - 2] + 1);
-            }
-            rows[i][j] = best;
-        }
-    }
-    rows[a.len()][b.len()]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn swapped_letters_cost_one() {
-        assert_eq!(edit_distance("rctp", "rcpt"), 1);
-        assert_eq!(edit_distance("", "abc"), 3);
-        assert_eq!(edit_distance("550", "550"), 0);
-        assert_eq!(edit_distance("kitten", "sitting"), 3);
-    }
 
     #[test]
     fn typos_rank_before_completions() {

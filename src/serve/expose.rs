@@ -9,7 +9,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use crate::net::{Limits, NetHandle, Slot, Stream};
-use crate::trace::{EventKind, HostId};
+use crate::trace::{EventKind, HostId, Protocol};
 
 /// What every accepted connection passes through.
 #[derive(Clone)]
@@ -75,7 +75,7 @@ fn refuse(gate: &Gate, mut stream: Stream, port: u16, why: &str) {
     gate.outside.record(EventKind::Accept {
         conn: stream.conn(),
     });
-    let line = if port == 110 {
+    let line = if Protocol::from_port(port) == Protocol::Pop3 {
         format!("-ERR {} {why}\r\n", gate.hostname)
     } else {
         format!("421 4.3.2 {} {why}\r\n", gate.hostname)
