@@ -902,3 +902,33 @@ fn uids_never_reused_across_serve_restarts_rfc1939_7() {
         "the restarted server reused {reused:?} (first run {first:?}, second {second:?})"
     );
 }
+
+#[test]
+fn a_helo_session_is_stamped_with_smtp_not_esmtp_rfc5321_4_4() {
+    let server = Server::start(&[]);
+    let tag = tag("helo");
+    let mut smtp = Smtp::open(server.smtp);
+    for (line, code) in [
+        ("HELO client.example", 250),
+        ("MAIL FROM:<alice@example.org>", 250),
+        ("RCPT TO:<bob@example.net>", 250),
+        ("DATA", 354),
+    ] {
+        let reply = smtp.command(line);
+        assert_eq!(reply.code, code, "{line}: {reply}");
+    }
+    smtp.send(&message(&tag));
+    smtp.send(b".\r\n");
+    let done = smtp.reply();
+    assert_eq!(done.code, 250, "end of data: {done}");
+    let got = wait_for_bob(server.pop3, &tag);
+    let received = header_fields(&got)
+        .into_iter()
+        .find(|f| f.starts_with("Received: from client.example"))
+        .unwrap_or_else(|| panic!("mx's Received line:\n{}", String::from_utf8_lossy(&got)));
+    assert!(
+        received.contains(" with SMTP id "),
+        "HELO is plain SMTP: {received}"
+    );
+    server.stop();
+}

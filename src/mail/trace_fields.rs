@@ -51,7 +51,7 @@ pub enum With {
     Smtp,
     /// EHLO: SMTP with service extensions (RFC 1869).
     Esmtp,
-    /// EHLO and a successful AUTH (RFC 3848 §2).
+    /// EHLO and a successful AUTH (RFC 3848 §1).
     Esmtpa,
     /// EHLO and a transaction with SMTPUTF8 (RFC 6531 §3.7.3).
     Utf8Smtp,
@@ -63,11 +63,13 @@ pub enum With {
 }
 
 impl With {
-    /// What a server that spoke ESMTP writes for one transaction: AUTH
-    /// adds `A` (RFC 3848), a `MAIL FROM:` with SMTPUTF8 makes it
-    /// `UTF8SMTP` (RFC 6531 §3.7.3).
-    pub fn of_transaction(authenticated: bool, smtputf8: bool) -> With {
+    /// What a server writes for one transaction: `SMTP` after HELO,
+    /// `ESMTP` after EHLO (RFC 3848 §1); AUTH adds `A` (RFC 3848), a
+    /// `MAIL FROM:` with SMTPUTF8 makes it `UTF8SMTP` (RFC 6531 §3.7.3).
+    /// AUTH and SMTPUTF8 need EHLO, so HELO is always plain `SMTP`.
+    pub fn of_transaction(esmtp: bool, authenticated: bool, smtputf8: bool) -> With {
         match (smtputf8, authenticated) {
+            _ if !esmtp => With::Smtp,
             (false, false) => With::Esmtp,
             (false, true) => With::Esmtpa,
             (true, false) => With::Utf8Smtp,
@@ -436,13 +438,20 @@ mod tests {
     }
 
     #[test]
+    fn helo_transaction_is_stamped_smtp_rfc5321_4_4() {
+        assert_eq!(With::of_transaction(false, false, false).as_str(), "SMTP");
+        // AUTH and SMTPUTF8 are extensions: without EHLO there are none.
+        assert_eq!(With::of_transaction(false, true, true).as_str(), "SMTP");
+    }
+
+    #[test]
     fn smtputf8_transaction_is_stamped_utf8smtp_rfc6531_3_7_3() {
-        assert_eq!(With::of_transaction(false, false).as_str(), "ESMTP");
-        assert_eq!(With::of_transaction(true, false).as_str(), "ESMTPA");
-        assert_eq!(With::of_transaction(false, true).as_str(), "UTF8SMTP");
-        assert_eq!(With::of_transaction(true, true).as_str(), "UTF8SMTPA");
+        assert_eq!(With::of_transaction(true, false, false).as_str(), "ESMTP");
+        assert_eq!(With::of_transaction(true, true, false).as_str(), "ESMTPA");
+        assert_eq!(With::of_transaction(true, false, true).as_str(), "UTF8SMTP");
+        assert_eq!(With::of_transaction(true, true, true).as_str(), "UTF8SMTPA");
         let r = Received {
-            with: With::of_transaction(false, true),
+            with: With::of_transaction(true, false, true),
             ..example()
         };
         assert!(r.value().contains(" with UTF8SMTP id "), "{}", r.value());

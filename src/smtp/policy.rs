@@ -23,6 +23,9 @@ pub struct Peer {
     pub ip: Option<IpAddr>,
     /// The name given in EHLO or HELO.
     pub helo: Option<String>,
+    /// The client greeted with EHLO: the Received line says `ESMTP`,
+    /// after HELO plain `SMTP` (RFC 5321 §4.4, RFC 3848 §1).
+    pub esmtp: bool,
     /// The user name accepted by AUTH.
     pub authenticated: Option<String>,
 }

@@ -419,6 +419,7 @@ impl ServerSession {
         self.transaction = None;
         self.esmtp = esmtp;
         self.peer.helo = Some(domain.clone());
+        self.peer.esmtp = esmtp;
         let first = format!("{} Hello {}", self.config.hostname, domain);
         let reply = if esmtp {
             let mut lines = vec![first];

@@ -178,7 +178,11 @@ impl Policy for MtaPolicy {
             from_helo: peer.helo.clone().unwrap_or_default(),
             from_ip: peer.ip,
             by: hostname.clone(),
-            with: With::of_transaction(peer.authenticated.is_some(), envelope.params.smtputf8),
+            with: With::of_transaction(
+                peer.esmtp,
+                peer.authenticated.is_some(),
+                envelope.params.smtputf8,
+            ),
             id: queue_id.clone(),
             for_rcpt: Received::single_recipient(&envelope.forward_paths),
             date: mta.now().unix,
