@@ -1,7 +1,7 @@
 //! The help overlay: every key (from the one table `keys::BINDINGS` that
-//! the keys obey) and every symbol, in one box that fits 80×24. Any key closes it. Over a live world, Space and End say how they
-//! follow the live edge, and a last line (when there is room) says what
-//! live means.
+//! the keys obey) and every symbol, in one box that fits 80×24. Any key
+//! closes it. Over a live world, Space and End say how they follow the
+//! live edge, and a last line (when there is room) says what live means.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Flex, Layout, Rect};
@@ -14,7 +14,7 @@ use crate::tui::app::App;
 use crate::tui::keys::BINDINGS;
 
 /// (symbol, meaning), as the views use them.
-pub const SYMBOLS: [(&str, &str); 11] = [
+pub const SYMBOLS: [(&str, &str); 12] = [
     ("▣", "client"),
     ("■", "mail server"),
     ("◆", "DNS server"),
@@ -22,6 +22,7 @@ pub const SYMBOLS: [(&str, &str); 11] = [
     ("✉", "mail moving"),
     ("? !", "DNS query, answer"),
     ("▶", "playhead"),
+    ("·", "rest of its group"),
     ("⏩", "time skipped"),
     ("✗", "failed or down"),
     ("queue n", "waiting"),
