@@ -45,7 +45,7 @@ use std::time::{Duration, Instant};
 use mailflow::scenario::{self, Plan, bundled};
 use mailflow::sim;
 use mailflow::trace::index::Index;
-use mailflow::tui::app::View;
+use mailflow::tui::app::{Overlay, View};
 use mailflow::tui::{App, Theme, World, ui};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -264,7 +264,11 @@ fn draw(terminal: &mut Terminal<TestBackend>, app: &App) {
         let message = std::mem::take(&mut *LAST_PANIC.lock().unwrap_or_else(|e| e.into_inner()));
         let mut panics = PANICS.lock().unwrap_or_else(|e| e.into_inner());
         if panics.len() < 1000 {
-            panics.push((label(app.view, app.help), app.pos, message));
+            panics.push((
+                label(app.view, app.overlay == Overlay::Help),
+                app.pos,
+                message,
+            ));
         }
     }
 }
@@ -333,10 +337,10 @@ fn sample(mut f: impl FnMut(usize)) -> Stats {
 fn frame_at(app: &mut App, view: View, help: bool, pos: usize) -> Stats {
     let mut term = terminal();
     app.view = view;
-    app.help = help;
+    app.overlay = if help { Overlay::Help } else { Overlay::None };
     app.seek(pos);
     let stats = sample(|_| draw(&mut term, app));
-    app.help = false;
+    app.overlay = Overlay::None;
     stats
 }
 
@@ -357,14 +361,14 @@ fn seeks(app: &mut App, view: View, help: bool, seed: u64) -> Stats {
     let mut term = terminal();
     let mut rng = Rng(seed | 1);
     app.view = view;
-    app.help = help;
+    app.overlay = if help { Overlay::Help } else { Overlay::None };
     draw(&mut term, app);
     let stats = sample(|_| {
         let to = rng.below(app.len() + 1);
         app.seek(to);
         draw(&mut term, app);
     });
-    app.help = false;
+    app.overlay = Overlay::None;
     stats
 }
 

@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use crossterm::event::{KeyCode, KeyModifiers, MouseEventKind};
 use mailflow::trace::{Dir, EventKind, Protocol};
-use mailflow::tui::app::{Focus, SPEEDS, View};
+use mailflow::tui::app::{Focus, Overlay, SPEEDS, View};
 use mailflow::tui::{App, Theme};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -564,7 +564,7 @@ fn p_before_any_session_pins_nothing() {
 fn slash_starts_a_search_that_typing_fills_and_enter_runs() {
     let mut app = app("hello");
     press(&mut app, KeyCode::Char('/'));
-    assert!(app.searching);
+    assert_eq!(app.overlay, Overlay::Search);
     type_text(&mut app, "retX");
     press(&mut app, KeyCode::Backspace);
     assert_eq!(app.search, "ret");
@@ -575,7 +575,7 @@ fn slash_starts_a_search_that_typing_fills_and_enter_runs() {
         "the status bar shows the query:\n{text}"
     );
     press(&mut app, KeyCode::Enter);
-    assert!(!app.searching);
+    assert_ne!(app.overlay, Overlay::Search);
     let hit = app.current().expect("search found something");
     let text = mailflow::trace::describe::event_text(app.trace(), hit).to_lowercase();
     let lines = app
@@ -675,7 +675,7 @@ fn keys_while_searching_are_typed_not_obeyed() {
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "q?1 ");
     press(&mut app, KeyCode::Right);
-    assert!(!app.quit && !app.help && !app.playing);
+    assert!(!app.quit && app.overlay != Overlay::Help && !app.playing);
     assert_eq!(app.view, View::Main);
     assert_eq!(app.pos, 0);
     assert_eq!(app.search, "q?1 ");
@@ -687,7 +687,7 @@ fn esc_cancels_a_search_without_quitting() {
     press(&mut app, KeyCode::Char('/'));
     type_text(&mut app, "mx");
     press(&mut app, KeyCode::Esc);
-    assert!(!app.searching);
+    assert_ne!(app.overlay, Overlay::Search);
     assert!(!app.quit);
     assert_eq!(app.search, "");
     assert_eq!(app.pos, 0);
@@ -745,10 +745,10 @@ fn question_mark_opens_help_and_any_key_closes_it_doing_nothing_else() {
     ] {
         let mut app = app("hello");
         press(&mut app, KeyCode::Char('?'));
-        assert!(app.help);
+        assert_eq!(app.overlay, Overlay::Help);
         assert!(screen(&app, 120, 40).contains("any key closes"));
         press(&mut app, key);
-        assert!(!app.help, "{key:?} closes the help");
+        assert_ne!(app.overlay, Overlay::Help, "{key:?} closes the help");
         assert!(!app.quit && !app.playing, "{key:?} only closed the help");
         assert_eq!(
             (app.pos, app.view),
@@ -764,7 +764,7 @@ fn ctrl_c_closes_the_help_before_it_quits() {
     let mut app = app("hello");
     press(&mut app, KeyCode::Char('?'));
     press_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
-    assert!(!app.help);
+    assert_ne!(app.overlay, Overlay::Help);
     press_with(&mut app, KeyCode::Char('c'), KeyModifiers::CONTROL);
     assert!(app.quit);
 }
@@ -1427,7 +1427,7 @@ fn every_size(app: &mut App, playheads: &[usize], what: &str) {
                 hidden.is_empty(),
                 "{what} at {pos}, {w}x{h}: drawn over a wide symbol at {hidden:?}"
             );
-            if w >= 20 && h >= 5 && !app.help {
+            if w >= 20 && h >= 5 && app.overlay != Overlay::Help {
                 let text = buffer_text(buffer);
                 let rows: Vec<&str> = text.lines().collect();
                 assert!(

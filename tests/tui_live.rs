@@ -20,7 +20,7 @@ use std::time::Duration;
 use crossterm::event::KeyCode;
 use mailflow::scenario::bundled;
 use mailflow::trace::{ConnId, Dir, Event, EventKind, Protocol};
-use mailflow::tui::app::View;
+use mailflow::tui::app::{Overlay, View};
 use mailflow::tui::live::{self, BACKLOG};
 use mailflow::tui::{App, Theme, advance};
 use ratatui::Terminal;
@@ -467,7 +467,7 @@ fn every_view_draws_an_empty_and_a_growing_live_world_at_every_size() {
         for view in View::ALL {
             app.view = view;
             for help in [false, true] {
-                app.help = help;
+                app.overlay = if help { Overlay::Help } else { Overlay::None };
                 for (w, h) in sizes {
                     let mut terminal = Terminal::new(TestBackend::new(w, h)).expect("terminal");
                     terminal
@@ -477,7 +477,7 @@ fn every_view_draws_an_empty_and_a_growing_live_world_at_every_size() {
             }
         }
     }
-    app.help = false;
+    app.overlay = Overlay::None;
     // A pin on a session that exists, then more of the world: still fine.
     app.pinned = Some(ConnId(0));
     feed(&mut app, &mut rest, usize::MAX);

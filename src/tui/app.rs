@@ -93,6 +93,16 @@ pub struct ViewStates {
     pub scroll: u16,
 }
 
+/// What covers the dashboard and takes the keys: at most one thing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Overlay {
+    None,
+    /// The keys and symbols; any key closes it.
+    Help,
+    /// A `/` query being typed in the status bar.
+    Search,
+}
+
 /// The run being shown: finished, or live and growing at its end.
 pub struct World {
     pub title: String,
@@ -120,11 +130,12 @@ pub struct App {
     pub pinned: Option<ConnId>,
     /// The message followed by the ladder and letter views and `{ }`.
     pub follow: Option<String>,
-    pub help: bool,
+    /// What covers the dashboard and takes the keys, if anything.
+    pub overlay: Overlay,
     pub theme: Theme,
-    /// `/` search: the query and whether it is being typed.
+    /// The `/` query: typed while the search overlay is open, kept after
+    /// it closes so that `n` finds the next match.
     pub search: String,
-    pub searching: bool,
     /// A short message in the status bar (search results, jumps).
     pub notice: Option<String>,
     /// Progress (0..1) of the animation of the current step.
@@ -149,10 +160,9 @@ impl App {
             focus: Focus::Transcript,
             pinned: None,
             follow,
-            help: false,
+            overlay: Overlay::None,
             theme,
             search: String::new(),
-            searching: false,
             notice: None,
             progress: 1.0,
             views: ViewStates::default(),

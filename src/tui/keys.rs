@@ -6,7 +6,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use super::app::{App, Focus, View};
+use super::app::{App, Focus, Overlay, View};
 use super::theme::Theme;
 use super::ui;
 use super::view;
@@ -216,12 +216,13 @@ pub fn focus_key(from: Focus, to: Focus) -> Option<&'static str> {
 
 pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
     app.notice = None;
-    if app.searching {
-        return search_key(app, key);
-    }
-    if app.help {
-        app.help = false;
-        return;
+    match app.overlay {
+        Overlay::Search => return search_key(app, key),
+        Overlay::Help => {
+            app.overlay = Overlay::None;
+            return;
+        }
+        Overlay::None => {}
     }
     let Some(command) = command(key) else {
         return;
@@ -279,7 +280,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
             };
         }
         C::Search => {
-            app.searching = true;
+            app.overlay = Overlay::Search;
             app.search.clear();
         }
         C::FindNext if app.search.is_empty() => {
@@ -287,7 +288,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         }
         C::FindNext => app.search_next(),
         C::NextTheme => next_theme(app),
-        C::Help => app.help = true,
+        C::Help => app.overlay = Overlay::Help,
         C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
             app.notice = Some("d x o filter the events list: press 6 to see it".into())
         }
@@ -311,11 +312,11 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
 fn search_key(app: &mut App, key: KeyEvent) {
     match key.code {
         KeyCode::Enter => {
-            app.searching = false;
+            app.overlay = Overlay::None;
             app.search_next();
         }
         KeyCode::Esc => {
-            app.searching = false;
+            app.overlay = Overlay::None;
             app.search.clear();
         }
         KeyCode::Backspace => {

@@ -25,7 +25,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
 use ratatui::widgets::Paragraph;
 
-use super::app::{App, View};
+use super::app::{App, Overlay, View};
 use super::view;
 
 /// The smallest screen that gets a dashboard.
@@ -127,7 +127,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Dns => view::dns::render(frame, body, app),
         View::Events => view::events::render(frame, body, app),
     }
-    if app.help {
+    if app.overlay == Overlay::Help {
         view::help::render(frame, area, app);
     }
 }

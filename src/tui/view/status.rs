@@ -13,7 +13,7 @@ use ratatui::widgets::Paragraph;
 
 use super::text::{fit, host_name};
 use crate::scenario::duration::format_duration;
-use crate::tui::app::{App, SPEEDS, View};
+use crate::tui::app::{App, Overlay, SPEEDS, View};
 
 /// Items in the order they are shown, each with its rank (0 first kept):
 /// as many as fit, by rank.
@@ -124,7 +124,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let sep = Span::styled(" · ", theme.dim);
     let mut first = vec![Span::raw(" ")];
     first.extend(fit_items(items, room, &sep));
-    let second = if app.searching {
+    let second = if app.overlay == Overlay::Search {
         Line::from(vec![
             Span::styled(format!(" /{}▏", app.search), theme.accent),
             Span::styled("  Enter finds · Esc cancels", theme.dim),
