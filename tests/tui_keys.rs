@@ -1959,3 +1959,37 @@ fn the_status_line_says_time_skipped_once() {
         .unwrap_or_else(|| panic!("a status line announcing the gap:\n{text}"));
     assert_eq!(status.matches('⏩').count(), 1, "{status}");
 }
+
+#[test]
+fn the_ladder_marks_the_selected_line_of_a_group_and_shows_it_whole() {
+    let mut app = app("greylisting");
+    app.seek_line(line_index(&app, Protocol::Smtp, Dir::Down, "450"));
+    app.view = View::Ladder;
+    let text = screen(&app, 120, 40);
+    let marked: Vec<&str> = text.lines().filter(|l| l.contains("┃▶")).collect();
+    assert_eq!(marked.len(), 1, "one ▶ row:\n{text}");
+    assert!(marked[0].contains("450 4.7.1"), "{}", marked[0]);
+    let others = text.lines().filter(|l| l.contains("┃▷")).count();
+    assert_eq!(
+        others, 2,
+        "the 250 and the 503 are the rest of the group:\n{text}"
+    );
+    assert!(
+        text.contains("▶ 450 4.7.1 Greylisted: please try again in 5 minute(s) (RFC 6647)"),
+        "the cut reply stands whole along the bottom:\n{text}"
+    );
+}
+
+#[test]
+fn a_row_the_ladder_shows_whole_is_not_repeated_below() {
+    let mut app = app("hello");
+    app.seek(pos_of_line(&app, Protocol::Submission, Dir::Up, "QUIT"));
+    app.view = View::Ladder;
+    let text = screen(&app, 200, 60);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| l.contains('┗'))
+        .unwrap_or_default();
+    assert!(!last.contains("▶"), "nothing cut, nothing repeated: {last}");
+}

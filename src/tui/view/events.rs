@@ -123,7 +123,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         )
     };
     let room = area.width.saturating_sub(2) as usize;
-    let keys = " ▶ playhead, · not yet │ d DNS, x failures, n host, Enter jumps ";
+    let keys = " ▶ playhead, · not yet │ d DNS, x failures, o host, Enter jumps ";
     let block = pane(fit(&title, room).into_owned(), true, app)
         .title_bottom(Line::styled(fit(keys, room).into_owned(), theme.dim));
     let height = block.inner(area).height as usize;

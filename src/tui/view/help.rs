@@ -22,7 +22,7 @@ pub const SYMBOLS: [(&str, &str); 12] = [
     ("✉", "mail moving"),
     ("? !", "DNS query, answer"),
     ("▶", "playhead"),
-    ("·", "rest of its group"),
+    ("▷", "rest of its group"),
     ("⏩", "time skipped"),
     ("✗", "failed or down"),
     ("queue n", "waiting"),

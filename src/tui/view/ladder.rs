@@ -31,6 +31,9 @@ pub enum Row {
     Arrow {
         at: SimTime,
         seq: u64,
+        /// The transcript line it carries (an index into `Index::lines`),
+        /// so that one line of a pipelined group can be the selected one.
+        line: Option<usize>,
         from: HostId,
         to: HostId,
         label: String,
@@ -55,6 +58,20 @@ impl Row {
     fn at(&self) -> SimTime {
         match self {
             Row::Arrow { at, .. } | Row::Note { at, .. } => *at,
+        }
+    }
+
+    fn line(&self) -> Option<usize> {
+        match self {
+            Row::Arrow { line, .. } => *line,
+            Row::Note { .. } => None,
+        }
+    }
+
+    fn text(&self) -> &str {
+        match self {
+            Row::Arrow { label, .. } => label,
+            Row::Note { text, .. } => text,
         }
     }
 }
@@ -121,6 +138,7 @@ fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
                     rows.push(Row::Arrow {
                         at: line.at,
                         seq: line.seq,
+                        line: Some(i),
                         from,
                         to,
                         label,
@@ -182,6 +200,7 @@ fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
                     rows.push(Row::Arrow {
                         at: e.at,
                         seq: e.seq,
+                        line: None,
                         from: *from,
                         to: *to,
                         label,
@@ -229,6 +248,7 @@ fn failed_connect(app: &App, s: &Session, pos: usize, rows: &mut Vec<Row>) {
         rows.push(Row::Arrow {
             at,
             seq: s.last_seq,
+            line: None,
             from,
             to,
             label: label.into(),
@@ -328,11 +348,29 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let body = (inner.height - 1) as usize;
     let back = (app.views.scroll as usize).min(rows.len().saturating_sub(body));
     let start = rows.len().saturating_sub(body + back);
-    let block = if start > 0 {
-        let note = format!(" ↑ {start} earlier rows: ↑ scrolls ");
-        block.title_bottom(Line::styled(note, theme.accent))
-    } else {
-        block
+    let note = (start > 0).then(|| format!(" ↑ {start} earlier rows: ↑ scrolls "));
+    let note_w = note.as_deref().map_or(0, width);
+    let block = match note {
+        Some(note) => block.title_bottom(Line::styled(note, theme.accent).right_aligned()),
+        None => block,
+    };
+    let current = app.current().map(|e| e.seq);
+    let selected = selected_row(app, &rows, current);
+    // The selected row in full along the bottom border when the ladder
+    // had to cut it: the line a student is reading is never cut.
+    let cut = selected
+        .filter(|&i| (start..start + body).contains(&i))
+        .map(|i| &rows[i])
+        .filter(|row| {
+            row_width(row, &all_hosts, &xs, inner.width - time_w - 1) < width(row.text())
+        });
+    let block = match cut {
+        Some(row) => {
+            let room = usize::from(inner.width).saturating_sub(note_w + 6);
+            let text = format!(" ▶ {} ", fit(row.text(), room));
+            block.title_bottom(Line::styled(text, theme.playhead).left_aligned())
+        }
+        None => block,
     };
     frame.render_widget(block, area);
     let buf = frame.buffer_mut();
@@ -363,17 +401,19 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             names_end = x + w + 1;
         }
     }
-    let current = app.current().map(|e| e.seq);
-    for (r, row) in rows.iter().skip(start).take(body).enumerate() {
+    for (r, row) in rows.iter().enumerate().skip(start).take(body) {
+        let r = r - start;
         let y = inner.y + 1 + r as u16;
         for &h in &all_hosts {
             if x_of(h) < right {
                 buf.set_string(x_of(h), y, "│", theme.dim);
             }
         }
-        let now = current == Some(row.seq());
-        let (mark, time_style) = if now {
+        // ▶ on the selected row, · on the rest of its group.
+        let (mark, time_style) = if selected == Some(r + start) {
             ("▶", theme.playhead)
+        } else if current == Some(row.seq()) {
+            ("▷", theme.playhead)
         } else {
             (" ", theme.dim)
         };
@@ -418,6 +458,45 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     buf.set_string(x, y, text, *style);
                 }
             }
+        }
+    }
+}
+
+/// The row the playhead selects: of the current event's rows, the one
+/// carrying the selected transcript line (a data line is read with the
+/// run it ends), else its last.
+fn selected_row(app: &App, rows: &[Row], current: Option<u64>) -> Option<usize> {
+    let current = current?;
+    let of_event: Vec<usize> = (0..rows.len())
+        .filter(|&i| rows[i].seq() == current)
+        .collect();
+    let line = app.selected_line();
+    of_event
+        .iter()
+        .copied()
+        .find(|&i| matches!((rows[i].line(), line), (Some(l), Some(s)) if l >= s))
+        .or(of_event.last().copied())
+}
+
+/// How many cells of a row's text the ladder can show: between the two
+/// lifelines, or beside them up to the edge, whichever is wider.
+fn row_width(row: &Row, hosts: &[HostId], xs: &[u16], room: u16) -> usize {
+    let x = |h: HostId| xs[hosts.iter().position(|&x| x == h).unwrap_or(0)];
+    match row {
+        Row::Arrow { from, to, .. } => {
+            let (a, b) = (x(*from).min(x(*to)), x(*from).max(x(*to)));
+            let inside = usize::from(b - a).saturating_sub(5);
+            let after = usize::from(room.saturating_sub(b + 2));
+            let before = usize::from(a.saturating_sub(2));
+            if a == b {
+                usize::from(room.saturating_sub(a + 2))
+            } else {
+                inside.max(after).max(before)
+            }
+        }
+        Row::Note { host, .. } => {
+            let at = x(*host);
+            usize::from(room.saturating_sub(at + 2)).max(usize::from(at.saturating_sub(2)))
         }
     }
 }

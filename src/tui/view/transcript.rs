@@ -155,11 +155,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 (Dir::Down, LineKind::Reply { code }) => ("S:", theme.reply(code, &line.text)),
                 (Dir::Down, _) => ("S:", theme.base),
             };
-            // ▶ the line read now; · the other lines of the same event.
+            // ▶ the line read now; ▷ the other lines of the same event.
             let now = selected.contains(&i);
             let marker = match (now, Some(line.seq) == current) {
                 (true, _) => "▶",
-                (false, true) => "·",
+                (false, true) => "▷",
                 (false, false) => " ",
             };
             let spans = vec![
