@@ -932,3 +932,25 @@ fn a_helo_session_is_stamped_with_smtp_not_esmtp_rfc5321_4_4() {
     );
     server.stop();
 }
+
+/// Issue 14 item 6: the command cap counts commands without mail, as
+/// Postfix's limits do, so a sender that keeps one connection open for
+/// many messages (Postfix's connection cache, smtp-source -d) is never cut.
+#[test]
+fn one_connection_delivers_far_more_messages_than_the_command_cap() {
+    let server = Server::start(&["--max-commands", "20"]);
+    let mut smtp = Smtp::open(server.smtp);
+    smtp.ehlo("client.example");
+    let tag = tag("cached");
+    for i in 0..60 {
+        smtp.send_message("bob@example.net", &message(&format!("{tag}-{i}")));
+    }
+    let bye = smtp.command("QUIT");
+    assert_eq!(
+        bye.code, 221,
+        "QUIT after 60 messages and 181 commands: {bye}"
+    );
+    let got = wait_for_bob(server.pop3, &format!("{tag}-59"));
+    assert_delivered_by_mx(&got, "alice@example.org");
+    server.stop();
+}

@@ -53,7 +53,9 @@ pub struct Args {
     /// The longest a real session may last, however busy.
     #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = limit_duration)]
     pub session_limit: Duration,
-    /// Commands per real session (SMTP, POP3, DNS over TCP); past it, 421.
+    /// Commands a real session may send without delivering or retrieving
+    /// mail (SMTP, POP3; queries per DNS-over-TCP connection); past it, 421.
+    /// Each message accepted (or retrieved) starts the count again.
     #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub max_commands: u32,
     /// Octets per message from real clients (at most the node's own limit).

@@ -362,8 +362,8 @@ impl Pop3Server {
         let text = match limit {
             Limit::Idle => None,
             Limit::Allowance => Some("session too long; closing"),
-            Limit::Commands => Some("too many commands; closing"),
-            Limit::Input => Some("too much input in one session; closing"),
+            Limit::Commands => Some("too many commands without retrieving mail; closing"),
+            Limit::Input => Some("too much input without retrieving mail; closing"),
             Limit::Errors => Some("too many errors; closing"),
             Limit::Overlong => Some("line too long and never ending; closing"),
         };
@@ -518,6 +518,9 @@ impl Pop3Server {
         let State::Transaction(session) = &mut self.state else {
             return;
         };
+        // Taking mail (RETR) or clearing it (DELE) is the work a session
+        // is for: the counts of `session::limits` start again.
+        let work = matches!(command, Command::Retr(_) | Command::Dele(_));
         let out = &mut self.outbox;
         let result = match command {
             Command::Stat => {
@@ -580,8 +583,10 @@ impl Pop3Server {
             // Answered above.
             Command::Quit | Command::Capa | Command::User(_) | Command::Pass(_) => Ok(()),
         };
-        if let Err(response) = result {
-            self.fail(response);
+        match result {
+            Ok(()) if work => self.guard.on_progress(),
+            Ok(()) => {}
+            Err(response) => self.fail(response),
         }
     }
 

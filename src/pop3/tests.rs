@@ -346,18 +346,41 @@ fn session_allowance_is_also_met_by_handle_timeout_rfc1939_6() {
 #[test]
 fn command_cap_closes_without_update() {
     let start = Instant::now();
-    // USER, PASS, DELE 1, then two more.
+    // USER, PASS, DELE 1: the DELE is work, so the count starts again;
+    // then five lines that take no mail.
     let (mut server, mut maildrop) = limited(600, 3600, 5, start);
-    server.handle_input(b"STAT\r\nNOOP\r\nQUIT\r\nSTAT\r\n", start, &mut maildrop);
+    server.handle_input(
+        b"STAT\r\nNOOP\r\nSTAT\r\nNOOP\r\nSTAT\r\nQUIT\r\nSTAT\r\n",
+        start,
+        &mut maildrop,
+    );
+    let stat = format!("+OK 2 {}\r\n", DOTS.len() + big().len());
     assert_eq!(
         server_output(&mut server),
         format!(
-            "+OK 2 {}\r\n+OK\r\n-ERR too many commands; closing\r\n",
-            DOTS.len() + big().len()
+            "{stat}+OK\r\n{stat}+OK\r\n{stat}-ERR too many commands without retrieving mail; closing\r\n"
         ),
-        "the sixth line, QUIT, is refused and what follows never answered"
+        "the sixth line since the DELE, QUIT, is refused and what follows never answered"
     );
     assert_closed_by_limit_without_update(&mut server, &maildrop);
+}
+
+#[test]
+fn retrieving_mail_starts_the_command_count_again() {
+    let start = Instant::now();
+    let (mut server, mut maildrop) = limited(600, 3600, 3, start);
+    // Far more lines than the cap of 3, but a RETR in every third.
+    let mut input = Vec::new();
+    for _ in 0..10 {
+        input.extend_from_slice(b"NOOP\r\nSTAT\r\nRETR 2\r\n");
+    }
+    server.handle_input(&input, start, &mut maildrop);
+    let out = server_output(&mut server);
+    assert!(
+        !out.contains("-ERR"),
+        "never cut while it takes mail: {out}"
+    );
+    assert!(!server.is_closed());
 }
 
 #[test]

@@ -6,6 +6,17 @@
 //! own words (`421 4.7.0 …`, `-ERR …`) and closes with the matching
 //! [`CloseReason`].
 //!
+//! ## Counts start again when the client delivers
+//!
+//! The counts of commands, errors, junk and input octets measure a client
+//! that takes the host's time *without delivering mail*, as Postfix's
+//! `smtpd_hard_error_limit` and `smtpd_junk_command_limit` do. The
+//! protocol calls [`Guard::on_progress`] when a unit of real work is done
+//! (SMTP: a message accepted; POP3: a message retrieved or deleted), and
+//! the counts start again. So a client that delivers thousands of messages
+//! over one cached connection is never cut, while one that sends 1,001
+//! commands, 20 failures or 100 NOOPs and no mail is.
+//!
 //! ## The idle rule: any byte received resets the idle timer
 //!
 //! Both protocols follow one rule. RFC 5321 §4.5.3.2.7's server timeout is
@@ -23,6 +34,11 @@ use std::time::{Duration, Instant};
 /// same for SMTP and POP3.
 pub const DEFAULT_MAX_ERRORS: usize = 20;
 
+/// Commands that do no work (NOOP, RSET, VRFY, HELP, EXPN) a client may
+/// send without delivering mail before each one counts as an error:
+/// Postfix's `smtpd_junk_command_limit`, with its default.
+pub const DEFAULT_MAX_JUNK: usize = 100;
+
 /// The bounds of one server session. A protocol fills in its own idle
 /// timer and line length; a host (`mailflow serve`) tightens the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,14 +49,19 @@ pub struct SessionLimits {
     /// How long one session may last in all, however busy (none: no limit):
     /// a client trickling a byte a minute never idles out.
     pub session: Option<Duration>,
-    /// Command lines one session may send (none: no limit).
+    /// Command lines a session may send without delivering mail (none: no
+    /// limit); see the module's documentation.
     pub max_commands: Option<usize>,
-    /// Octets one session may send in all, message data included (none:
-    /// no limit). A host that records every byte (the trace) must stop
-    /// somewhere.
+    /// Octets a session may send without delivering mail, message data
+    /// included (none: no limit). A host that records every byte (the
+    /// trace) must stop somewhere.
     pub max_input: Option<usize>,
-    /// Failed commands after which the server gives up.
+    /// Failed commands without delivering mail after which the server
+    /// gives up.
     pub max_errors: usize,
+    /// Junk commands without delivering mail after which each further one
+    /// counts as an error.
+    pub max_junk: usize,
     /// Octets of one unended line after which the client is cut off.
     pub max_overlong: usize,
 }
@@ -55,6 +76,7 @@ impl SessionLimits {
             max_commands: None,
             max_input: None,
             max_errors: DEFAULT_MAX_ERRORS,
+            max_junk: DEFAULT_MAX_JUNK,
             max_overlong,
         }
     }
@@ -159,6 +181,7 @@ pub struct Guard {
     received: usize,
     commands: usize,
     errors: usize,
+    junk: usize,
 }
 
 impl Guard {
@@ -176,6 +199,7 @@ impl Guard {
             received: 0,
             commands: 0,
             errors: 0,
+            junk: 0,
         }
     }
 
@@ -219,6 +243,27 @@ impl Guard {
         } else {
             Ok(())
         }
+    }
+
+    /// A command that does no work was answered; past
+    /// [`SessionLimits::max_junk`] each one counts as an error too.
+    pub fn on_junk(&mut self) -> Result<(), Limit> {
+        self.junk += 1;
+        if self.junk > self.limits.max_junk {
+            self.on_error()
+        } else {
+            Ok(())
+        }
+    }
+
+    /// The client did real work (delivered or retrieved mail): the counts
+    /// of commands, errors, junk and input start again. The timers do not:
+    /// the session's allowance bounds even the busiest client.
+    pub fn on_progress(&mut self) {
+        self.received = 0;
+        self.commands = 0;
+        self.errors = 0;
+        self.junk = 0;
     }
 
     /// `overlong` octets of a line have come without its end (see

@@ -315,6 +315,15 @@ impl ServerSession {
         }
     }
 
+    /// A command that does no work: answered, and counted as junk (see
+    /// `session::limits`); too much junk without mail counts as errors.
+    fn junk(&mut self, reply: Reply) {
+        self.send(reply);
+        if let Err(limit) = self.guard.on_junk() {
+            self.close_for(limit);
+        }
+    }
+
     /// Past a limit: 421 in SMTP's words (RFC 5321 §3.8), then close.
     /// Time is 4.4.2 (a connection timed out); a count is 4.7.0 (refused
     /// for this client by the server's rules).
@@ -331,11 +340,11 @@ impl ServerSession {
             ),
             Limit::Commands => (
                 esc(4, 7, 0),
-                "Too many commands in one session; closing connection".to_owned(),
+                "Too many commands without mail; closing connection".to_owned(),
             ),
             Limit::Input => (
                 esc(4, 7, 0),
-                "Too much data in one session; closing connection".to_owned(),
+                "Too much data without mail; closing connection".to_owned(),
             ),
             Limit::Errors => (
                 esc(4, 7, 0),
@@ -386,12 +395,12 @@ impl ServerSession {
             Command::Data => self.data(policy),
             Command::Rset => {
                 self.transaction = None;
-                self.send(Reply::new(250, esc(2, 0, 0), "Reset OK"));
+                self.junk(Reply::new(250, esc(2, 0, 0), "Reset OK"));
             }
-            Command::Noop => self.send(Reply::new(250, esc(2, 0, 0), "OK")),
+            Command::Noop => self.junk(Reply::new(250, esc(2, 0, 0), "OK")),
             Command::Quit => self.quit(),
             // §3.5.3: 252 when the server will not verify but will try delivery.
-            Command::Vrfy { .. } => self.send(Reply::new(
+            Command::Vrfy { .. } => self.junk(Reply::new(
                 252,
                 esc(2, 0, 0),
                 "Cannot VRFY user, but will accept message and attempt delivery",
@@ -399,7 +408,7 @@ impl ServerSession {
             Command::Expn { .. } => {
                 self.fail(Reply::new(502, esc(5, 5, 1), "EXPN is not available here"));
             }
-            Command::Help { .. } => self.send(help_reply()),
+            Command::Help { .. } => self.junk(help_reply()),
             Command::StartTls => self.fail(Reply::new(
                 502,
                 esc(5, 5, 1),
@@ -608,6 +617,8 @@ impl ServerSession {
                     format!("Message accepted for delivery as {queue_id}")
                 };
                 self.send(Reply::new(250, esc(2, 6, 0), text));
+                // Mail delivered: the client is a customer, not an abuser.
+                self.guard.on_progress();
                 self.events.push_back(ServerEvent::MessageReceived {
                     envelope,
                     content,
@@ -1221,6 +1232,69 @@ mod tests {
     }
 
     #[test]
+    fn a_client_delivering_many_messages_over_one_connection_is_never_cut() {
+        // Postfix keeps a connection open for many messages; caps of 10
+        // commands and 4 KiB count only what comes without mail.
+        let (mut config, mut policy) = mx();
+        config.limits.max_commands = Some(10);
+        config.limits.max_input = Some(4096);
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.handle_input(b"EHLO client.example\r\n", now, &mut policy);
+        for i in 0..50 {
+            let message = format!(
+                "MAIL FROM:<a@x.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n\
+                 Subject: {i}\r\n\r\n{}\r\n.\r\n",
+                "body ".repeat(100)
+            );
+            s.handle_input(message.as_bytes(), now, &mut policy);
+        }
+        let mut parser = ReplyParser::new();
+        parser.push(&s.poll_transmit().unwrap_or_default());
+        let replies: Vec<Reply> = std::iter::from_fn(|| parser.next_reply())
+            .map(Result::unwrap)
+            .collect();
+        let accepted = replies
+            .iter()
+            .filter(|r| r.enhanced().map(|e| e.to_string()).as_deref() == Some("2.6.0"))
+            .count();
+        assert_eq!(accepted, 50, "every message is taken: {replies:?}");
+        assert!(!s.is_closed());
+    }
+
+    #[test]
+    fn junk_commands_past_the_limit_count_as_errors_as_postfix_does() {
+        let (mut config, mut policy) = mx();
+        config.limits.max_junk = 3;
+        config.limits.max_errors = 2;
+        // Three NOOPs are fine; the fourth and fifth are errors, and the
+        // second error ends the session.
+        let (s, replies) = run(
+            config,
+            &mut policy,
+            b"NOOP\r\nRSET\r\nVRFY bob\r\nHELP\r\nNOOP\r\nNOOP\r\n",
+        );
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(codes, [250, 250, 252, 214, 250, 421]);
+        assert!(s.is_closed());
+    }
+
+    #[test]
+    fn a_delivered_message_clears_the_junk_count() {
+        let (mut config, mut policy) = mx();
+        config.limits.max_junk = 2;
+        config.limits.max_errors = 1;
+        let (s, replies) = run(
+            config,
+            &mut policy,
+            b"EHLO c.example\r\nNOOP\r\nNOOP\r\n\
+              MAIL FROM:<a@x.example>\r\nRCPT TO:<bob@example.net>\r\nDATA\r\n\
+              Subject: s\r\n\r\nb\r\n.\r\nNOOP\r\nNOOP\r\n",
+        );
+        assert!(!s.is_closed(), "{replies:?}");
+    }
+
+    #[test]
     fn session_allowance_ends_a_busy_session_with_421_4_4_2_rfc5321_4_5_3_2() {
         let (mut config, mut policy) = mx();
         config.limits.session = Some(Duration::from_secs(60));
@@ -1290,7 +1364,7 @@ mod tests {
         let out = String::from_utf8(std::iter::from_fn(|| s.poll_transmit()).flatten().collect())
             .unwrap();
         assert!(
-            out.ends_with("421 4.7.0 Too much data in one session; closing connection\r\n"),
+            out.ends_with("421 4.7.0 Too much data without mail; closing connection\r\n"),
             "{out}"
         );
         assert!(!out.contains("250 2.6.0"));
