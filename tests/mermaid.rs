@@ -66,42 +66,12 @@ impl Diagram {
     }
 }
 
+#[rustfmt::skip]
 const KEYWORDS: &[&str] = &[
-    "sequencediagram",
-    "participant",
-    "actor",
-    "create",
-    "destroy",
-    "as",
-    "box",
-    "loop",
-    "rect",
-    "opt",
-    "alt",
-    "else",
-    "par",
-    "par_over",
-    "and",
-    "critical",
-    "option",
-    "break",
-    "end",
-    "left",
-    "right",
-    "of",
-    "over",
-    "note",
-    "links",
-    "link",
-    "properties",
-    "details",
-    "activate",
-    "deactivate",
-    "title",
-    "autonumber",
-    "off",
-    "acctitle",
-    "accdescr",
+    "sequencediagram", "participant", "actor", "create", "destroy", "as", "box", "loop", "rect",
+    "opt", "alt", "else", "par", "par_over", "and", "critical", "option", "break", "end", "left",
+    "right", "of", "over", "note", "links", "link", "properties", "details", "activate",
+    "deactivate", "title", "autonumber", "off", "acctitle", "accdescr",
 ];
 
 fn is_id(id: &str) -> bool {

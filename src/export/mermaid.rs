@@ -430,42 +430,12 @@ fn aliases(trace: &Trace, cast: &[HostId]) -> BTreeMap<HostId, String> {
 }
 
 /// Words Mermaid's sequence lexer reads as keywords (case-insensitive).
+#[rustfmt::skip]
 const KEYWORDS: &[&str] = &[
-    "sequencediagram",
-    "participant",
-    "actor",
-    "create",
-    "destroy",
-    "as",
-    "box",
-    "loop",
-    "rect",
-    "opt",
-    "alt",
-    "else",
-    "par",
-    "par_over",
-    "and",
-    "critical",
-    "option",
-    "break",
-    "end",
-    "left",
-    "right",
-    "of",
-    "over",
-    "note",
-    "links",
-    "link",
-    "properties",
-    "details",
-    "activate",
-    "deactivate",
-    "title",
-    "autonumber",
-    "off",
-    "acctitle",
-    "accdescr",
+    "sequencediagram", "participant", "actor", "create", "destroy", "as", "box", "loop", "rect",
+    "opt", "alt", "else", "par", "par_over", "and", "critical", "option", "break", "end", "left",
+    "right", "of", "over", "note", "links", "link", "properties", "details", "activate",
+    "deactivate", "title", "autonumber", "off", "acctitle", "accdescr",
 ];
 
 /// Text safe inside a message, a note or a participant's label: entity
