@@ -18,6 +18,8 @@ pub enum Format {
     Json,
     /// A Markdown handout with one section per session.
     Markdown,
+    /// A Mermaid sequence diagram of the trip (expectations on stderr).
+    Mermaid,
 }
 
 #[derive(Debug, clap::Args)]
@@ -90,6 +92,7 @@ pub fn run(args: &Args) -> ExitCode {
                 export::markdown::render(&plan.title, &plan.about, &run.trace, &board)
             );
         }
+        Format::Mermaid => print!("{}", export::mermaid::render(&run.trace, &plan.title)),
     }
     report(&verdicts, args.format)
 }
@@ -106,6 +109,8 @@ fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
                 println!("{line}");
             }
         }
+        // The diagram stays a file Mermaid reads whole: verdicts go aside.
+        Format::Mermaid => verdicts.iter().for_each(|v| eprintln!("  {v}")),
         Format::Text | Format::Markdown => {
             if !verdicts.is_empty() {
                 let heading = if format == Format::Markdown {

@@ -1,4 +1,5 @@
-//! A Markdown handout: the scenario's story, its hosts, each session as a
+//! A Markdown handout: the scenario's story, the trip as a Mermaid
+//! sequence diagram (GitHub draws it), its hosts, each session as a
 //! transcript block, and the queue facts in order.
 
 use std::fmt::Write;
@@ -13,6 +14,9 @@ pub fn render(title: &str, about: &str, trace: &Trace, facts: &str) -> String {
     if !about.is_empty() {
         let _ = writeln!(out, "{about}\n");
     }
+    // The heading above names the run, so the diagram needs no title.
+    let trip = super::mermaid::render(trace, "");
+    let _ = writeln!(out, "## The trip\n\n```mermaid\n{trip}```\n");
     let _ = writeln!(out, "## Hosts\n\n| host | address | role |\n|---|---|---|");
     for h in &trace.hosts {
         let _ = writeln!(out, "| {} | {} | {} |", h.name, h.ip, h.role.name());
