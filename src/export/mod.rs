@@ -3,7 +3,9 @@
 //! * `text`: a teacher's board, line by line
 //! * `json`: JSON Lines, one object per event
 //! * `markdown`: a handout with one section per session
+//! * `pcap`: a capture for Wireshark, in pcapng or classic pcap
 
 pub mod json;
 pub mod markdown;
+pub mod pcap;
 pub mod text;
