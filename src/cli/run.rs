@@ -2,6 +2,7 @@
 //! its expectations. Exit code 0 when all hold, 1 when one fails, 2 when
 //! the scenario cannot be loaded.
 
+use std::io::Write;
 use std::process::ExitCode;
 
 use super::ScenarioArgs;
@@ -20,6 +21,28 @@ pub enum Format {
     Markdown,
     /// A Mermaid sequence diagram of the trip (expectations on stderr).
     Mermaid,
+    /// A capture for Wireshark, hosts named (binary: redirect it).
+    Pcapng,
+    /// The same capture as classic pcap, without host names.
+    Pcap,
+}
+
+impl Format {
+    /// Binary formats go to a file, never to a screen.
+    fn is_capture(self) -> bool {
+        matches!(self, Format::Pcapng | Format::Pcap)
+    }
+
+    fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "jsonl",
+            Format::Markdown => "md",
+            Format::Mermaid => "mmd",
+            Format::Pcapng => "pcapng",
+            Format::Pcap => "pcap",
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -61,9 +84,18 @@ pub fn run(args: &Args) -> ExitCode {
             if names.len() == 1 { "is" } else { "are" }
         );
     }
+    if args.format.is_capture() && std::io::IsTerminal::is_terminal(&std::io::stdout()) {
+        eprintln!(
+            "mailflow: a capture is binary; send it to a file: mailflow run {} --format {} > run.{}",
+            args.world.scenario,
+            args.format.extension(),
+            args.format.extension()
+        );
+        return ExitCode::from(2);
+    }
     let run = sim::run(&plan);
     let verdicts = scenario::expect::check(&plan.expect, &run.trace);
-    let board = export::text::render_with(&run.trace, args.explain);
+    let board = || export::text::render_with(&run.trace, args.explain);
     match args.format {
         Format::Text => {
             println!("{}  (seed {})", plan.title, plan.seed);
@@ -71,7 +103,7 @@ pub fn run(args: &Args) -> ExitCode {
                 println!("{}", crate::text::wrap(&plan.about, 78, "").join("\n"));
             }
             println!();
-            print!("{board}");
+            print!("{}", board());
             println!();
             match run.ending {
                 Ending::Quiet => {
@@ -89,10 +121,23 @@ pub fn run(args: &Args) -> ExitCode {
         Format::Markdown => {
             print!(
                 "{}",
-                export::markdown::render(&plan.title, &plan.about, &run.trace, &board)
+                export::markdown::render(&plan.title, &plan.about, &run.trace, &board())
             );
         }
         Format::Mermaid => print!("{}", export::mermaid::render(&run.trace, &plan.title)),
+        Format::Pcapng | Format::Pcap => {
+            let start = plan.start_unix.saturating_mul(1_000_000);
+            let bytes = if args.format == Format::Pcapng {
+                export::pcap::pcapng(&run.trace, start)
+            } else {
+                export::pcap::pcap(&run.trace, start)
+            };
+            let mut out = std::io::stdout().lock();
+            if let Err(e) = out.write_all(&bytes).and_then(|()| out.flush()) {
+                eprintln!("mailflow: cannot write the capture: {e}");
+                return ExitCode::from(2);
+            }
+        }
     }
     report(&verdicts, args.format)
 }
@@ -109,8 +154,12 @@ fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
                 println!("{line}");
             }
         }
-        // The diagram stays a file Mermaid reads whole: verdicts go aside.
-        Format::Mermaid => verdicts.iter().for_each(|v| eprintln!("  {v}")),
+        // The diagram and the capture own stdout: the verdicts go aside.
+        Format::Mermaid | Format::Pcapng | Format::Pcap => {
+            for v in verdicts {
+                eprintln!("  {v}");
+            }
+        }
         Format::Text | Format::Markdown => {
             if !verdicts.is_empty() {
                 let heading = if format == Format::Markdown {
