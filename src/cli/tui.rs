@@ -17,6 +17,20 @@ pub struct Args {
     /// dark, light (for projectors), high-contrast or mono. NO_COLOR wins.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Theme::NAMES))]
     pub theme: Option<String>,
+    /// Predict mode: stop before each server reply and ask what it will
+    /// be (g toggles it in the dashboard). A summary is printed on quit.
+    #[arg(long)]
+    pub predict: bool,
+    /// The predict summary printed on quit: text, or markdown for a teacher.
+    #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
+    pub format: SummaryFormat,
+}
+
+/// How the predict summary is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SummaryFormat {
+    Text,
+    Markdown,
 }
 
 impl Args {
@@ -24,6 +38,8 @@ impl Args {
         Args {
             world: ScenarioArgs::first_minute(),
             theme: None,
+            predict: false,
+            format: SummaryFormat::Text,
         }
     }
 }
@@ -52,8 +68,17 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::choose(args.theme.as_deref(), no_color);
-    match tui::run(world, theme) {
-        Ok(()) => ExitCode::SUCCESS,
+    let title = world.title.clone();
+    match tui::run_with(world, theme, args.predict) {
+        Ok(quiz) => {
+            // After the terminal is restored: a dashboard that asked
+            // questions leaves what was asked and answered on stdout.
+            if !quiz.records.is_empty() {
+                let markdown = args.format == SummaryFormat::Markdown;
+                print!("{}", quiz.summary(&title, markdown));
+            }
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             eprintln!("mailflow: the terminal failed: {e}");
             ExitCode::FAILURE

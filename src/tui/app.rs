@@ -12,6 +12,7 @@ use crate::trace::state::State;
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
 use super::live::LiveState;
+use super::predict::{Phase, Predict};
 use super::theme::Theme;
 
 /// The screens, one key each.
@@ -101,6 +102,8 @@ pub enum Overlay {
     Help,
     /// A `/` query being typed in the status bar.
     Search,
+    /// Predict mode's question, then its reveal (`App::predict`).
+    Predict,
 }
 
 /// The run being shown: finished, or live and growing at its end.
@@ -144,6 +147,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the world is still running (`mailflow serve`).
     pub live: Option<LiveState>,
+    /// Predict mode: the quiz before server replies, and its score.
+    pub predict: Predict,
 }
 
 impl App {
@@ -168,6 +173,7 @@ impl App {
             views: ViewStates::default(),
             quit: false,
             live: None,
+            predict: Predict::default(),
         }
     }
 
@@ -281,14 +287,70 @@ impl App {
 
     /// One step forward: the next line of the current event, else the
     /// next event. Every event is a step, so the counter never jumps.
+    /// In predict mode, a step onto an event that carries a server's
+    /// reply opens a question instead (see `ask_before_next`).
     pub fn step_forward(&mut self) {
         if self.part + 1 < self.stops().len() {
             self.part += 1;
             self.views.explain_scroll = 0;
+        } else if self.ask_before_next() {
+            return;
         } else {
             self.seek(self.pos + 1);
         }
         self.progress = 0.0;
+    }
+
+    /// Predict mode: when the next event carries a reply not asked about
+    /// yet, stops playback and asks; true when it did. The playhead stays
+    /// before the reply, so no view can show it.
+    pub fn ask_before_next(&mut self) -> bool {
+        if !self.predict.on || self.pos >= self.len() {
+            return false;
+        }
+        let (trace, index) = (&self.world.trace, &self.world.index);
+        let Some(question) = self.predict.next_question(trace, index, self.pos as u64) else {
+            return false;
+        };
+        self.predict.resume |= self.playing;
+        self.playing = false;
+        self.predict.phase = Some(Phase::Asking(question));
+        self.overlay = Overlay::Predict;
+        true
+    }
+
+    /// After a reveal (or a skip): the next reply of the same event is
+    /// asked, else the playhead moves onto the event as a step would, and
+    /// playback runs on if a question stopped it.
+    pub fn continue_after_question(&mut self) {
+        self.predict.phase = None;
+        self.overlay = Overlay::None;
+        if self.ask_before_next() {
+            return;
+        }
+        self.seek(self.pos + 1);
+        self.progress = 0.0;
+        self.playing = std::mem::take(&mut self.predict.resume);
+    }
+
+    /// Turns predict mode on or off; off drops an open question (kept as
+    /// skipped: it was asked).
+    pub fn toggle_predict(&mut self) {
+        self.predict.on = !self.predict.on;
+        if self.predict.on {
+            self.notice = Some(
+                "predict on: playback stops before each server reply and asks what it will be"
+                    .into(),
+            );
+        } else {
+            self.predict.skip();
+            self.predict.phase = None;
+            self.predict.resume = false;
+            if self.overlay == Overlay::Predict {
+                self.overlay = Overlay::None;
+            }
+            self.notice = Some(format!("predict off: {}", self.predict.score()));
+        }
     }
 
     /// One step back: the previous line of the current event, else the

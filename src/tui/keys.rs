@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::{Position, Rect};
 
 use super::app::{App, Focus, Overlay, View};
+use super::predict::Phase;
 use super::theme::Theme;
 use super::ui;
 use super::view;
@@ -41,6 +42,7 @@ pub enum Command {
     FailuresOnly,
     OneHost,
     NextTheme,
+    Predict,
     Help,
     Quit,
 }
@@ -165,6 +167,11 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('t'), C::NextTheme)],
     },
     Binding {
+        label: "g",
+        what: "predict: guess each server reply before it shows",
+        keys: &[(Char('g'), C::Predict)],
+    },
+    Binding {
         label: "mouse",
         what: "click a host or a transcript line; wheel scrolls",
         keys: &[],
@@ -218,6 +225,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
     app.notice = None;
     match app.overlay {
         Overlay::Search => return search_key(app, key),
+        Overlay::Predict => return predict_key(app, key),
         Overlay::Help => {
             app.overlay = Overlay::None;
             return;
@@ -289,6 +297,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         C::FindNext => app.search_next(),
         C::NextTheme => next_theme(app),
         C::Help => app.overlay = Overlay::Help,
+        C::Predict => app.toggle_predict(),
         C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
             app.notice = Some("d x o filter the events list: press 6 to see it".into())
         }
@@ -323,6 +332,34 @@ fn search_key(app: &mut App, key: KeyEvent) {
             app.search.pop();
         }
         KeyCode::Char(c) if app.search.chars().count() < 64 => app.search.push(c),
+        _ => {}
+    }
+}
+
+/// The question takes 1–4 (or a–d) and Esc; the reveal, any key. Ctrl-C
+/// still quits, and the predict key turns the mode off.
+fn predict_key(app: &mut App, key: KeyEvent) {
+    let command = command(key);
+    if command == Some(C::Quit) && key.modifiers.contains(KeyModifiers::CONTROL) {
+        app.quit = true;
+        return;
+    }
+    if !matches!(app.predict.phase, Some(Phase::Asking(_))) {
+        app.continue_after_question();
+        return;
+    }
+    match key.code {
+        Char(c @ '1'..='4') => {
+            app.predict.answer(c as usize - '1' as usize);
+        }
+        Char(c @ 'a'..='d') => {
+            app.predict.answer(c as usize - 'a' as usize);
+        }
+        KeyCode::Esc => {
+            app.predict.skip();
+            app.continue_after_question();
+        }
+        _ if command == Some(C::Predict) => app.toggle_predict(),
         _ => {}
     }
 }

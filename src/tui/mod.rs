@@ -7,12 +7,14 @@
 //! * `app`: the playhead and the small per-view states
 //! * `live`: a world still running: its feed, the live edge
 //! * `keys`: keys and mouse
+//! * `predict`: predict mode's questions, answers and score
 //! * `ui`: the layout, and `view/`: one file per screen region
 //! * `theme`: dark, light, high contrast, monochrome (NO_COLOR)
 
 pub mod app;
 pub mod keys;
 pub mod live;
+pub mod predict;
 pub mod theme;
 pub mod ui;
 pub mod view;
@@ -34,8 +36,16 @@ const FRAME: Duration = Duration::from_millis(40);
 
 /// Shows `world` until the user quits.
 pub fn run(world: World, theme: Theme) -> io::Result<()> {
+    run_with(world, theme, false).map(|_| ())
+}
+
+/// Shows `world` until the user quits, in predict mode from the start if
+/// asked; returns the quiz, for a summary once the terminal is restored.
+pub fn run_with(world: World, theme: Theme, predict: bool) -> io::Result<predict::Predict> {
     let mut app = App::new(world, theme);
-    in_terminal(|terminal| event_loop(terminal, &mut app, None))
+    app.predict.on = predict;
+    in_terminal(|terminal| event_loop(terminal, &mut app, None))?;
+    Ok(app.predict)
 }
 
 /// Shows a world that is still running, its events arriving through
@@ -173,6 +183,10 @@ pub fn advance(app: &mut App, elapsed: Duration) -> bool {
         // The playhead moves on: a notice about where it was is stale.
         app.notice = None;
         app.step_forward();
+        // A predict question stopped playback: the step waits for it.
+        if app.overlay == app::Overlay::Predict {
+            break;
+        }
         if pace > 1.0 {
             app.progress = carry;
         }

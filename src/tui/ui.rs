@@ -127,7 +127,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
         View::Dns => view::dns::render(frame, body, app),
         View::Events => view::events::render(frame, body, app),
     }
-    if app.overlay == Overlay::Help {
-        view::help::render(frame, area, app);
+    match app.overlay {
+        Overlay::Help => view::help::render(frame, area, app),
+        Overlay::Predict => view::quiz::render(frame, body, app),
+        Overlay::None | Overlay::Search => {}
     }
 }

@@ -79,10 +79,12 @@ pub fn failure_line(app: &App, seq: u64) -> Option<usize> {
     })
 }
 
-/// The events the filter lets through: their indices in the trace.
+/// The events the filter lets through: their indices in the trace. In
+/// predict mode only those before the playhead: a future reply (or a
+/// failure marked ahead) would give the answer away.
 pub fn filtered(app: &App, filter: &EventFilter) -> Vec<usize> {
-    app.trace()
-        .events()
+    let shown = if app.predict.on { app.pos } else { app.len() };
+    app.trace().events()[..shown]
         .iter()
         .filter(|e| {
             !(filter.hide_dns

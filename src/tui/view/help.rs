@@ -72,6 +72,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Line::from(fit_spans(spans, inner_w))
         })
         .collect();
+    // The blank line before the symbols goes first on a short screen
+    // (80×24): every key and symbol row still shows.
+    let symbols_at = lines.len();
     lines.push(Line::raw(""));
     // Symbols two or three to a line, as many as fit.
     let mut row: Vec<Span> = vec![Span::raw(" ")];
@@ -100,6 +103,9 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             ),
         ];
         lines.push(Line::from(fit_spans(spans, inner_w)));
+    }
+    if lines.len() + 2 > usize::from(area.height) {
+        lines.remove(symbols_at);
     }
     let height = area.height.min(lines.len() as u16 + 2);
     let [row] = Layout::vertical([Constraint::Length(height)])

@@ -9,6 +9,7 @@ pub mod ladder;
 pub mod letter;
 pub mod map;
 pub mod queues;
+pub mod quiz;
 pub mod status;
 pub mod tabs;
 pub mod text;

@@ -14,6 +14,7 @@ use ratatui::widgets::Paragraph;
 use super::text::{fit, host_name};
 use crate::scenario::duration::format_duration;
 use crate::tui::app::{App, Overlay, SPEEDS, View};
+use crate::tui::predict::Phase;
 
 /// Items in the order they are shown, each with its rank (0 first kept):
 /// as many as fit, by rank.
@@ -105,6 +106,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let text = fit(&text, room.saturating_sub(used).max(12)).into_owned();
         items.push((3, vec![Span::styled(text, theme.warn)]));
     }
+    if app.predict.on || !app.predict.records.is_empty() {
+        let text = if app.predict.records.is_empty() {
+            "predict on".to_owned()
+        } else {
+            app.predict.score()
+        };
+        items.push((1, vec![Span::styled(text, theme.accent)]));
+    }
     if let Some(s) = app.session() {
         let c = &s.connection;
         let trace = app.trace();
@@ -129,6 +138,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled(format!(" /{}▏", app.search), theme.accent),
             Span::styled("  Enter finds · Esc cancels", theme.dim),
         ])
+    } else if app.overlay == Overlay::Predict {
+        let keys = match app.predict.phase {
+            Some(Phase::Asking(_)) => " 1-4 or a-d answer · Esc skips · g stops predicting",
+            _ => " any key continues",
+        };
+        Line::styled(fit(keys, room).into_owned(), theme.accent)
     } else if let Some(notice) = &app.notice {
         Line::styled(format!(" {}", fit(notice, room)), theme.accent)
     } else {
