@@ -157,8 +157,15 @@ fn reveal(app: &App, q: &Question, given: usize, inner: usize) -> Vec<Line<'stat
             Span::styled(mark, theme.dim),
             Span::styled(q.why_not(i), theme.base),
         ];
-        // Two rows at most each, so the box stays inside 80×24.
-        lines.extend(wrap(&spans, inner - 1, 2).into_iter().take(2).map(pad));
+        // Two rows at most each, so the box stays inside 80×24; a cut
+        // sentence ends in "…" so the reader knows there is more.
+        let mut rows = wrap(&spans, inner - 2, 2);
+        let cut = rows.len() > 2;
+        rows.truncate(2);
+        if cut && let Some(last) = rows.last_mut() {
+            last.spans.push(Span::styled("…", theme.dim));
+        }
+        lines.extend(rows.into_iter().map(pad));
     }
     lines
 }
