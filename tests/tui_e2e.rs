@@ -749,3 +749,100 @@ fn colour_escapes_are_parsed() {
     assert_eq!(colour_escapes("\x1b[38:2::1:2:3mx").len(), 1);
     assert!(Path::new(env!("CARGO_BIN_EXE_mailflow")).exists());
 }
+
+/// The number key of the choice whose code is `code` on a question screen
+/// (`  2  450  Requested ...`), if it is listed.
+fn choice_key(screen: &str, code: &str) -> Option<String> {
+    screen.lines().find_map(|line| {
+        let inner = line.split('┃').nth(1)?;
+        let mut words = inner.split_whitespace();
+        let key = words.next()?;
+        (key.len() == 1 && key.chars().all(|c| c.is_ascii_digit()) && words.next() == Some(code))
+            .then(|| key.to_owned())
+    })
+}
+
+/// The codes offered on a question screen, in order.
+fn offered(screen: &str) -> Vec<String> {
+    screen
+        .lines()
+        .filter_map(|line| {
+            let inner = line.split('┃').nth(1)?;
+            let mut words = inner.split_whitespace();
+            let key = words.next()?;
+            let code = words.next()?;
+            (key.len() == 1
+                && key.chars().all(|c| c.is_ascii_digit())
+                && code.len() == 3
+                && code.chars().all(|c| c.is_ascii_digit()))
+            .then(|| code.to_owned())
+        })
+        .collect()
+}
+
+#[test]
+fn predict_asks_before_each_reply_scores_right_and_wrong_and_prints_a_summary() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40, &[]);
+    tmux.type_line(&format!(
+        "{} tui greylisting --predict; echo EXIT=$?",
+        mailflow()
+    ));
+    let mut screen = tmux.wait_for("the dashboard at event 0", |s| playhead(s) == Some(0));
+    let asking = |s: &str| s.contains("what will the server say?");
+    // → until the first question: the reply to AUTH, not yet on screen.
+    let mut steps = 0;
+    while !asking(&screen) {
+        steps += 1;
+        assert!(steps <= 40, "40 steps and no question:\n{screen}");
+        screen = tmux.press_and_settle(&["Right"], &screen);
+    }
+    assert!(
+        screen.contains("answer to AUTH"),
+        "AUTH is asked first:\n{screen}"
+    );
+    assert!(
+        !screen.contains("S: 235"),
+        "the reply is hidden until answered:\n{screen}"
+    );
+    // The right answer, 235.
+    let right = choice_key(&screen, "235").unwrap_or_else(|| panic!("235 offered:\n{screen}"));
+    let reveal = tmux.press(&[&right], "the reveal", |s| s.contains("✓ Right"));
+    assert!(reveal.contains("235 2.7.0"), "the real reply:\n{reveal}");
+    assert!(reveal.contains("predict 1/1 right"), "the score:\n{reveal}");
+    // Any key goes on; → until the next question, the reply to MAIL FROM.
+    let mut screen = tmux.press(&["Enter"], "the reveal to close", |s| {
+        !s.contains("✓ Right")
+    });
+    let mut steps = 0;
+    while !asking(&screen) {
+        steps += 1;
+        assert!(steps <= 40, "40 steps and no second question:\n{screen}");
+        screen = tmux.press_and_settle(&["Right"], &screen);
+    }
+    assert!(
+        screen.contains("answer to MAIL FROM"),
+        "then MAIL:\n{screen}"
+    );
+    // A wrong answer: any code but 250.
+    let wrong_code = offered(&screen)
+        .into_iter()
+        .find(|c| c != "250")
+        .unwrap_or_else(|| panic!("a wrong choice offered:\n{screen}"));
+    let wrong = choice_key(&screen, &wrong_code).expect("its key");
+    let reveal = tmux.press(&[&wrong], "the reveal", |s| s.contains("✗ Not this time"));
+    assert!(reveal.contains("predict 1/2 right"), "the score:\n{reveal}");
+    // q quits (from the reveal, after a key); the summary follows on the
+    // restored terminal.
+    tmux.keys(&["Enter"]);
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit status", |s| exit_status(s).is_some());
+    assert_eq!(exit_status(&after), Some(0), "{after}");
+    assert!(
+        after.contains("1 of 2 answered right"),
+        "the summary after the dashboard:\n{after}"
+    );
+    assert_restored(&tmux, &after);
+}

@@ -312,3 +312,16 @@ fn reveal_120x40() {
     answer(&mut app, "450");
     insta::assert_snapshot!("predict_reveal_120x40", screen(&app, 120, 40));
 }
+
+#[test]
+fn q_quits_from_a_question_and_from_a_reveal() {
+    let mut app = at_the_relay_group();
+    assert_eq!(app.overlay, Overlay::Predict);
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits while a question is open");
+
+    let mut app = at_the_relay_group();
+    answer(&mut app, "250");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit, "q quits from the reveal too");
+}

@@ -340,7 +340,9 @@ fn search_key(app: &mut App, key: KeyEvent) {
 /// still quits, and the predict key turns the mode off.
 fn predict_key(app: &mut App, key: KeyEvent) {
     let command = command(key);
-    if command == Some(C::Quit) && key.modifiers.contains(KeyModifiers::CONTROL) {
+    // q quits here too, as everywhere (Esc, its twin elsewhere, skips).
+    let quit = key.code == Char('q') || key.modifiers.contains(KeyModifiers::CONTROL);
+    if command == Some(C::Quit) && quit {
         app.quit = true;
         return;
     }

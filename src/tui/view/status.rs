@@ -140,8 +140,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ])
     } else if app.overlay == Overlay::Predict {
         let keys = match app.predict.phase {
-            Some(Phase::Asking(_)) => " 1-4 or a-d answer · Esc skips · g stops predicting",
-            _ => " any key continues",
+            Some(Phase::Asking(_)) => {
+                " 1-4 or a-d answer · Esc skips · g stops predicting · q quit"
+            }
+            _ => " any key continues · q quit",
         };
         Line::styled(fit(keys, room).into_owned(), theme.accent)
     } else if let Some(notice) = &app.notice {
