@@ -954,3 +954,36 @@ fn one_connection_delivers_far_more_messages_than_the_command_cap() {
     assert_delivered_by_mx(&got, "alice@example.org");
     server.stop();
 }
+
+/// Issue 14 item 6: `--headless` drops lines only when its stdout is
+/// blocked, never in a burst that a reader keeps up with.
+#[test]
+fn a_burst_read_at_once_loses_no_transcript_line() {
+    let server = Server::start(&[]);
+    let addr = server.smtp;
+    let threads: Vec<_> = (0..16)
+        .map(|t| {
+            std::thread::spawn(move || {
+                for i in 0..60 {
+                    normal_session(addr, &tag(&format!("burst-{t}-{i}")));
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().expect("a client thread");
+    }
+    let last = tag("burst-last");
+    normal_session(addr, &last);
+    server.wait_transcript("the last session's subject", |l| l.contains(&last));
+    let lost: Vec<String> = server
+        .transcript()
+        .into_iter()
+        .filter(|l| l.contains("not shown"))
+        .collect();
+    assert!(
+        lost.is_empty(),
+        "a reader that keeps up lost lines: {lost:?}"
+    );
+    server.stop();
+}
