@@ -38,6 +38,8 @@ enum Command {
     /// Run a scenario headless: print the transcript and check its
     /// expectations (exit 0 when all hold, 1 when one fails, 2 on errors).
     Run(run::Args),
+    /// Another name for `run`: `mailflow export hello.mfr --format pcapng`.
+    Export(run::Args),
     /// Run a scenario on the wall clock with real sockets into it: real
     /// SMTP clients (swaks, curl, Python) deliver to a node, real POP3
     /// clients fetch, dig asks its DNS server; all of it animated.
@@ -149,7 +151,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
-        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Run(args) | Command::Export(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),
