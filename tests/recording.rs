@@ -36,7 +36,7 @@ fn read(bytes: &[u8]) -> Result<record::Loaded, record::Error> {
 /// Every face's output of a finished run, as `mailflow run` makes it.
 fn exports(r: &Recording) -> Vec<(&'static str, Vec<u8>)> {
     let board = text::render_with(&r.trace, false);
-    let start = r.start_unix * 1_000_000;
+    let start = r.start_unix.saturating_mul(1_000_000);
     vec![
         ("text", board.clone().into_bytes()),
         (
@@ -336,6 +336,35 @@ fn every_byte_changed_gives_a_recording_or_an_error_never_a_panic() {
             }
         }
     }
+}
+
+#[test]
+fn extreme_times_and_clocks_are_read_and_shown_without_overflow() {
+    let lines = hello_lines();
+    let max = u64::MAX;
+    let header = lines[1].replace(
+        "\"start_unix\":1796115600",
+        &format!("\"start_unix\":{}", i64::MAX),
+    );
+    assert_ne!(header, lines[1], "the header names start_unix");
+    let mut text = format!("{}\n{header}\n", lines[0]);
+    for line in &lines[2..lines.len() - 1] {
+        text += line;
+        text += "\n";
+    }
+    text += &format!(
+        "{{\"t\":{max},\"kind\":\"deferred\",\"host\":1,\"queue_id\":\"Q\",\"attempts\":[],\"retry_at\":{max},\"attempt\":4294967295}}\n"
+    );
+    text += &format!(
+        "{{\"t\":{max},\"kind\":\"datagram\",\"from\":0,\"from_port\":53,\"to\":1,\"to_port\":0,\"arrives\":{max},\"data\":{{\"b64\":\"AAAA\"}}}}\n"
+    );
+    text += &format!("{{\"end\":\"time_limit\",\"t\":{max}}}\n");
+    let loaded = read(text.as_bytes()).expect("extreme but well-formed");
+    assert_eq!(loaded.warning, None);
+    let _ = exports(&loaded.recording);
+    let mut app = App::new(World::of(loaded.recording), Theme::dark());
+    support::press(&mut app, KeyCode::End);
+    let _ = support::screen(&app, 120, 40);
 }
 
 #[test]
