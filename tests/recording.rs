@@ -140,6 +140,7 @@ fn a_recording_is_known_by_its_first_line_not_its_name() {
     let seeded = mailflow(&["run", file.to_str().expect("utf-8"), "--seed", "7"]);
     assert_eq!(seeded.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&seeded.stderr).contains("--seed does not apply"));
+    std::fs::remove_file(&file).ok();
 }
 
 #[test]
