@@ -30,6 +30,7 @@ pub mod net;
 pub mod node;
 pub mod plan;
 pub mod pop3;
+pub mod record;
 pub mod scenario;
 pub mod serve;
 pub mod session;

@@ -13,7 +13,9 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 use crate::plan::Plan;
+use crate::record::Recording;
 use crate::scenario::bundled;
+use crate::sim;
 
 /// A terminal mail-flow simulator: genuine SMTP between virtual hosts.
 #[derive(Debug, Parser)]
@@ -36,6 +38,8 @@ enum Command {
     /// Run a scenario headless: print the transcript and check its
     /// expectations (exit 0 when all hold, 1 when one fails, 2 on errors).
     Run(run::Args),
+    /// Another name for `run`: `mailflow export hello.mfr --format pcapng`.
+    Export(run::Args),
     /// Run a scenario on the wall clock with real sockets into it: real
     /// SMTP clients (swaks, curl, Python) deliver to a node, real POP3
     /// clients fetch, dig asks its DNS server; all of it animated.
@@ -49,7 +53,8 @@ enum Command {
 /// Which scenario, with which seed: what `run` and `tui` both start from.
 #[derive(Debug, Clone, clap::Args)]
 pub struct ScenarioArgs {
-    /// A scenario file, or the name of a bundled one (see `mailflow list`).
+    /// A scenario file, the name of a bundled one (see `mailflow list`),
+    /// or a recording (`run NAME --record FILE`).
     #[arg(default_value = bundled::DEFAULT)]
     pub scenario: String,
     /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
@@ -66,16 +71,68 @@ impl ScenarioArgs {
         }
     }
 
-    /// The validated plan, with `--seed` applied; on failure prints the
-    /// error, which names the place and what is wrong, and gives exit
-    /// code 2.
-    fn plan(&self) -> Result<Plan, ExitCode> {
+    /// Where the world comes from: a recording (known by its first line,
+    /// not its name) or a scenario, validated, with `--seed` applied. On
+    /// failure prints the error, which names the place and what is wrong,
+    /// and gives exit code 2.
+    fn source(&self) -> Result<Source, ExitCode> {
+        let path = std::path::Path::new(&self.scenario);
+        if crate::record::is_recording(path) {
+            if self.seed.is_some() {
+                eprintln!(
+                    "mailflow: {} is a recording: it replays the seed it was run with, so --seed does not apply",
+                    self.scenario
+                );
+                return Err(ExitCode::from(2));
+            }
+            return open_recording(path).map(Source::Recording);
+        }
         let loaded = load(&self.scenario)?;
         let mut plan = loaded.plan;
         if let Some(seed) = self.seed {
             plan.seed = seed;
         }
-        Ok(plan)
+        Ok(Source::Scenario(plan))
+    }
+}
+
+/// A world to show: a scenario still to run, or a run recorded before.
+pub enum Source {
+    Scenario(Plan),
+    Recording(Recording),
+}
+
+impl Source {
+    /// The finished run: a scenario runs now, a recording already ran.
+    pub fn finish(self) -> Recording {
+        match self {
+            Source::Scenario(plan) => {
+                let run = sim::run(&plan);
+                Recording::of(&plan, run)
+            }
+            Source::Recording(recording) => recording,
+        }
+    }
+}
+
+/// Reads a recording; a cut-off file is read up to its last whole event
+/// and says so on stderr.
+fn open_recording(path: &std::path::Path) -> Result<Recording, ExitCode> {
+    let file = std::fs::File::open(path).map_err(|e| {
+        eprintln!("mailflow: cannot open {}: {e}", path.display());
+        ExitCode::from(2)
+    })?;
+    match crate::record::read(std::io::BufReader::new(file)) {
+        Ok(loaded) => {
+            if let Some(warning) = loaded.warning {
+                eprintln!("mailflow: {}: {warning}", path.display());
+            }
+            Ok(loaded.recording)
+        }
+        Err(e) => {
+            eprintln!("mailflow: {}: {e}", path.display());
+            Err(ExitCode::from(2))
+        }
     }
 }
 
@@ -94,7 +151,7 @@ pub fn main() -> ExitCode {
     match cli.command {
         Some(Command::Explain(args)) => explain::run(&args),
         Some(Command::Demo(args)) => demo::run(&args),
-        Some(Command::Run(args)) => run::run(&args),
+        Some(Command::Run(args) | Command::Export(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),

@@ -1,14 +1,15 @@
-//! `mailflow run`: run a scenario headless, print what happened, and check
-//! its expectations. Exit code 0 when all hold, 1 when one fails, 2 when
-//! the scenario cannot be loaded.
+//! `mailflow run`: run a scenario headless (or replay a recording), print
+//! what happened, and check its expectations. Exit code 0 when all hold,
+//! 1 when one fails, 2 when the scenario or recording cannot be loaded.
 
 use std::io::Write;
 use std::process::ExitCode;
 
-use super::ScenarioArgs;
+use super::{ScenarioArgs, Source};
 use crate::export;
+use crate::record::{End, Recording};
 use crate::scenario;
-use crate::sim::{self, Ending};
+use crate::sim::Ending;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -54,6 +55,9 @@ pub struct Args {
     /// Follow each SMTP command and reply with what it means (text format).
     #[arg(long)]
     pub explain: bool,
+    /// Also write the run to FILE, to replay with `run FILE` or `tui FILE`.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
 }
 
 impl Args {
@@ -63,16 +67,19 @@ impl Args {
             world: ScenarioArgs::first_minute(),
             format: Format::Text,
             explain: true,
+            record: None,
         }
     }
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let plan = match args.world.plan() {
-        Ok(plan) => plan,
+    let source = match args.world.source() {
+        Ok(source) => source,
         Err(code) => return code,
     };
-    if plan.has_externals() {
+    if let Source::Scenario(plan) = &source
+        && plan.has_externals()
+    {
         let names: Vec<&str> = plan
             .externals
             .iter()
@@ -93,25 +100,39 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let run = sim::run(&plan);
-    let verdicts = scenario::expect::check(&plan.expect, &run.trace);
+    let run = source.finish();
+    if let Some(path) = &args.record
+        && let Err(e) = record(&run, path)
+    {
+        eprintln!(
+            "mailflow: cannot write the recording {}: {e}",
+            path.display()
+        );
+        return ExitCode::from(2);
+    }
+    let verdicts = run.verdicts();
     let board = || export::text::render_with(&run.trace, args.explain);
     match args.format {
         Format::Text => {
-            println!("{}  (seed {})", plan.title, plan.seed);
-            if !plan.about.is_empty() {
-                println!("{}", crate::text::wrap(&plan.about, 78, "").join("\n"));
+            println!("{}  (seed {})", run.title, run.seed);
+            if !run.about.is_empty() {
+                println!("{}", crate::text::wrap(&run.about, 78, "").join("\n"));
             }
             println!();
             print!("{}", board());
             println!();
-            match run.ending {
-                Ending::Quiet => {
-                    println!("The run ended at {}: nothing was left to do.", run.ended_at)
-                }
-                Ending::TimeLimit => println!(
-                    "The run stopped at its limit, {}; mail may still be queued.",
-                    run.ended_at
+            match run.end {
+                Some(End {
+                    ending: Ending::Quiet,
+                    at,
+                }) => println!("The run ended at {at}: nothing was left to do."),
+                Some(End {
+                    ending: Ending::TimeLimit,
+                    at,
+                }) => println!("The run stopped at its limit, {at}; mail may still be queued."),
+                None => println!(
+                    "The recording stops at {}: it was cut off before the run ended.",
+                    run.trace.events().last().map(|e| e.at).unwrap_or_default()
                 ),
             }
         }
@@ -121,12 +142,12 @@ pub fn run(args: &Args) -> ExitCode {
         Format::Markdown => {
             print!(
                 "{}",
-                export::markdown::render(&plan.title, &plan.about, &run.trace, &board())
+                export::markdown::render(&run.title, &run.about, &run.trace, &board())
             );
         }
-        Format::Mermaid => print!("{}", export::mermaid::render(&run.trace, &plan.title)),
+        Format::Mermaid => print!("{}", export::mermaid::render(&run.trace, &run.title)),
         Format::Pcapng | Format::Pcap => {
-            let start = plan.start_unix.saturating_mul(1_000_000);
+            let start = run.start_unix.saturating_mul(1_000_000);
             let bytes = if args.format == Format::Pcapng {
                 export::pcap::pcapng(&run.trace, start)
             } else {
@@ -140,6 +161,13 @@ pub fn run(args: &Args) -> ExitCode {
         }
     }
     report(&verdicts, args.format)
+}
+
+/// Writes the recording whole, then flushes it.
+fn record(run: &Recording, path: &std::path::Path) -> std::io::Result<()> {
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    crate::record::write(run, &mut out)?;
+    out.flush()
 }
 
 /// Prints the verdicts and picks the exit code.

@@ -1,13 +1,10 @@
-//! `mailflow tui`: run a scenario on the simulated clock, then open the
-//! dashboard on its trace.
+//! `mailflow tui`: run a scenario on the simulated clock (or read a
+//! recording), then open the dashboard on its trace.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use super::ScenarioArgs;
-use crate::scenario;
-use crate::sim;
-use crate::trace::index::Index;
 use crate::tui::{self, Theme, World};
 
 #[derive(Debug, clap::Args)]
@@ -45,8 +42,8 @@ impl Args {
 }
 
 pub fn run(args: &Args) -> ExitCode {
-    let plan = match args.world.plan() {
-        Ok(plan) => plan,
+    let source = match args.world.source() {
+        Ok(source) => source,
         Err(code) => return code,
     };
     if !std::io::stdout().is_terminal() {
@@ -56,16 +53,7 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let run = sim::run(&plan);
-    let verdicts = scenario::expect::check(&plan.expect, &run.trace);
-    let index = Index::build(&run.trace);
-    let world = World {
-        title: plan.title.clone(),
-        about: plan.about.clone(),
-        trace: run.trace,
-        index,
-        verdicts,
-    };
+    let world = World::of(source.finish());
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::choose(args.theme.as_deref(), no_color);
     let title = world.title.clone();

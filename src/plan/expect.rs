@@ -3,8 +3,12 @@
 
 use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
+
 /// A claim to check against the trace; see `schema::Expect`.
-#[derive(Debug, Clone, PartialEq)]
+/// Serde for recordings, which keep the claims to check on replay.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "claim", rename_all = "snake_case")]
 pub enum Expectation {
     Delivered {
         to: String,

@@ -21,7 +21,8 @@ use crate::plan::Plan;
 use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum Ending {
     /// Nothing was left to do.
     Quiet,

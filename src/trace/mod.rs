@@ -15,7 +15,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// Simulated time since the start of the run.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -76,7 +76,7 @@ impl Serialize for Payload {
 }
 
 /// A host of the world, by index into `Trace::hosts`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct HostId(pub u16);
 
 impl HostId {
@@ -96,11 +96,11 @@ impl TryFrom<usize> for HostId {
 }
 
 /// A stream connection, numbered in order of the connect attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct ConnId(pub u32);
 
 /// What a host is in the story.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// A mail user agent: someone's laptop or phone.
@@ -125,7 +125,7 @@ pub struct HostInfo {
 }
 
 /// A zone as its DNS server holds it, records in zone-file form.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneInfo {
     pub server: HostId,
     pub origin: String,
@@ -144,7 +144,7 @@ pub struct LinkInfo {
 }
 
 /// The application protocol on a connection, known from its port.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Protocol {
     /// Port 25: relay between MTAs.
@@ -194,7 +194,7 @@ impl Role {
 }
 
 /// Which way bytes went on a connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Dir {
     /// From the side that connected (the client: `C:` lines).
@@ -204,7 +204,7 @@ pub enum Dir {
 }
 
 /// One recipient's delivery state as a node reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Attempt {
     pub rcpt: String,
     /// What the next hop or the resolver said, e.g. `550 5.1.1 no such user`.

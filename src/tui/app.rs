@@ -115,6 +115,22 @@ pub struct World {
     pub verdicts: Vec<Verdict>,
 }
 
+impl World {
+    /// A finished run, from a scenario just run or a recording: its
+    /// expectations checked and its trace indexed.
+    pub fn of(run: crate::record::Recording) -> World {
+        let verdicts = run.verdicts();
+        let index = Index::build(&run.trace);
+        World {
+            title: run.title,
+            about: run.about,
+            trace: run.trace,
+            index,
+            verdicts,
+        }
+    }
+}
+
 pub struct App {
     pub world: World,
     /// Queues and mailboxes at any playhead, grown with the trace.

@@ -24,15 +24,7 @@ use ratatui::text::Span;
 pub fn world_from(loaded: scenario::Loaded) -> World {
     let plan = loaded.plan;
     let run = sim::run(&plan);
-    let verdicts = scenario::expect::check(&plan.expect, &run.trace);
-    let index = Index::build(&run.trace);
-    World {
-        title: plan.title.clone(),
-        about: plan.about.clone(),
-        trace: run.trace,
-        index,
-        verdicts,
-    }
+    World::of(mailflow::record::Recording::of(&plan, run))
 }
 
 /// The world of a bundled scenario.

@@ -1,0 +1,343 @@
+//! The lines of a recording as serde types: a mirror of the trace's
+//! types with exact times (nanoseconds) and exact bytes, apart from the
+//! JSON export's serde so each may change without the other.
+
+use std::net::{IpAddr, SocketAddr};
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::plan::Expectation;
+use crate::sim::Ending;
+use crate::trace::{
+    Attempt, ConnId, Dir, EventKind, HostId, HostInfo, LinkInfo, Payload, Protocol, Role, SimTime,
+    ZoneInfo,
+};
+
+/// Line 2.
+#[derive(Serialize, Deserialize)]
+pub struct Header {
+    pub title: String,
+    pub about: String,
+    pub seed: u64,
+    pub start_unix: i64,
+    pub hosts: Vec<Host>,
+    pub links: Vec<Link>,
+    pub zones: Vec<ZoneInfo>,
+    pub expect: Vec<Expectation>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Host {
+    pub name: String,
+    pub ip: IpAddr,
+    pub role: Role,
+    #[serde(with = "windows")]
+    pub down: Vec<(SimTime, SimTime)>,
+}
+
+#[derive(Serialize, Deserialize)]
+pub struct Link {
+    pub a: HostId,
+    pub b: HostId,
+    #[serde(with = "nanos")]
+    pub latency: SimTime,
+    #[serde(with = "windows")]
+    pub down: Vec<(SimTime, SimTime)>,
+}
+
+impl From<&HostInfo> for Host {
+    fn from(h: &HostInfo) -> Host {
+        Host {
+            name: h.name.clone(),
+            ip: h.ip,
+            role: h.role,
+            down: h.down.clone(),
+        }
+    }
+}
+
+impl From<Host> for HostInfo {
+    fn from(h: Host) -> HostInfo {
+        HostInfo {
+            name: h.name,
+            ip: h.ip,
+            role: h.role,
+            down: h.down,
+        }
+    }
+}
+
+impl From<&LinkInfo> for Link {
+    fn from(l: &LinkInfo) -> Link {
+        Link {
+            a: l.a,
+            b: l.b,
+            latency: l.latency,
+            down: l.down.clone(),
+        }
+    }
+}
+
+impl From<Link> for LinkInfo {
+    fn from(l: Link) -> LinkInfo {
+        LinkInfo {
+            a: l.a,
+            b: l.b,
+            latency: l.latency,
+            down: l.down,
+        }
+    }
+}
+
+/// An event line as written: its time, then the event's own fields.
+#[derive(Serialize)]
+pub struct EventOut<'a> {
+    #[serde(with = "nanos")]
+    pub t: SimTime,
+    #[serde(flatten, serialize_with = "kind_out")]
+    pub kind: &'a EventKind,
+}
+
+fn kind_out<S: Serializer>(kind: &&EventKind, s: S) -> Result<S::Ok, S::Error> {
+    EventKindDef::serialize(kind, s)
+}
+
+/// An event line as read.
+#[derive(Deserialize)]
+pub struct EventIn {
+    #[serde(with = "nanos")]
+    pub t: SimTime,
+    #[serde(flatten, with = "EventKindDef")]
+    pub kind: EventKind,
+}
+
+/// The last line.
+#[derive(Serialize, Deserialize)]
+pub struct EndLine {
+    pub end: Ending,
+    #[serde(with = "nanos")]
+    pub t: SimTime,
+}
+
+/// `EventKind` field for field (the compiler checks the mirror), with
+/// times and bytes exact.
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "EventKind", tag = "kind", rename_all = "snake_case")]
+enum EventKindDef {
+    Connect {
+        conn: ConnId,
+        from: HostId,
+        to: HostId,
+        port: u16,
+        protocol: Protocol,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        real: Option<SocketAddr>,
+    },
+    Accept {
+        conn: ConnId,
+    },
+    Refused {
+        conn: ConnId,
+    },
+    Unreachable {
+        conn: ConnId,
+    },
+    NoRoute {
+        from: HostId,
+        ip: IpAddr,
+        port: u16,
+    },
+    Bytes {
+        conn: ConnId,
+        dir: Dir,
+        #[serde(with = "nanos")]
+        arrives: SimTime,
+        #[serde(with = "bytes")]
+        data: Payload,
+    },
+    Close {
+        conn: ConnId,
+        dir: Dir,
+        #[serde(with = "nanos")]
+        arrives: SimTime,
+    },
+    Datagram {
+        from: HostId,
+        from_port: u16,
+        to: HostId,
+        to_port: u16,
+        #[serde(with = "nanos_opt")]
+        arrives: Option<SimTime>,
+        #[serde(with = "bytes")]
+        data: Payload,
+    },
+    Composed {
+        host: HostId,
+        message_id: String,
+        from: String,
+        rcpts: Vec<String>,
+    },
+    Queued {
+        host: HostId,
+        queue_id: String,
+        message_id: String,
+        from: String,
+        rcpts: Vec<String>,
+        conn: Option<ConnId>,
+    },
+    Attempting {
+        host: HostId,
+        queue_id: String,
+        conn: ConnId,
+        rcpts: Vec<String>,
+    },
+    Relayed {
+        host: HostId,
+        queue_id: String,
+        rcpts: Vec<String>,
+        to: HostId,
+    },
+    Delivered {
+        host: HostId,
+        queue_id: String,
+        mailbox: String,
+        uid: String,
+        message_id: String,
+        #[serde(with = "bytes")]
+        content: Payload,
+    },
+    Deferred {
+        host: HostId,
+        queue_id: String,
+        attempts: Vec<Attempt>,
+        #[serde(with = "nanos")]
+        retry_at: SimTime,
+        attempt: u32,
+    },
+    Dequeued {
+        host: HostId,
+        queue_id: String,
+    },
+    Removed {
+        host: HostId,
+        mailbox: String,
+        uids: Vec<String>,
+    },
+    Bounced {
+        host: HostId,
+        queue_id: String,
+        failures: Vec<Attempt>,
+        dsn_queue_id: Option<String>,
+    },
+    Expired {
+        host: HostId,
+        queue_id: String,
+        rcpts: Vec<String>,
+    },
+    LoopDetected {
+        host: HostId,
+        queue_id: String,
+        hops: usize,
+    },
+    Resolved {
+        host: HostId,
+        name: String,
+        qtype: String,
+        outcome: String,
+    },
+    Retrieved {
+        host: HostId,
+        mailbox: String,
+        uid: String,
+        message_id: Option<String>,
+    },
+    Wake {
+        host: HostId,
+        why: String,
+    },
+}
+
+/// Simulated time as whole nanoseconds.
+mod nanos {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(u64::try_from(t.0.as_nanos()).unwrap_or(u64::MAX))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SimTime, D::Error> {
+        u64::deserialize(d).map(|n| SimTime(std::time::Duration::from_nanos(n)))
+    }
+}
+
+mod nanos_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(t: &Option<SimTime>, s: S) -> Result<S::Ok, S::Error> {
+        match t {
+            Some(t) => nanos::serialize(t, s),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimTime>, D::Error> {
+        Option::<u64>::deserialize(d)
+            .map(|n| n.map(|n| SimTime(std::time::Duration::from_nanos(n))))
+    }
+}
+
+/// Down windows as `[[from, until], …]` in nanoseconds.
+mod windows {
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    struct Window(
+        #[serde(with = "nanos")] SimTime,
+        #[serde(with = "nanos")] SimTime,
+    );
+
+    pub fn serialize<S: Serializer>(w: &[(SimTime, SimTime)], s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(w.iter().map(|&(a, b)| Window(a, b)))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<Vec<(SimTime, SimTime)>, D::Error> {
+        Vec::<Window>::deserialize(d).map(|v| v.into_iter().map(|Window(a, b)| (a, b)).collect())
+    }
+}
+
+/// Bytes as a string when they are UTF-8, else `{"b64": …}`.
+mod bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+
+    use super::*;
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Repr<'a> {
+        Text(std::borrow::Cow<'a, str>),
+        Binary { b64: String },
+    }
+
+    pub fn serialize<S: Serializer>(p: &Payload, s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(p.as_bytes()) {
+            Ok(text) => Repr::Text(text.into()),
+            Err(_) => Repr::Binary {
+                b64: STANDARD.encode(p.as_bytes()),
+            },
+        }
+        .serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Payload, D::Error> {
+        match Repr::deserialize(d)? {
+            Repr::Text(text) => Ok(Payload::new(text.as_bytes())),
+            Repr::Binary { b64 } => STANDARD
+                .decode(b64)
+                .map(|b| Payload::new(&b))
+                .map_err(|e| serde::de::Error::custom(format!("bad base64: {e}"))),
+        }
+    }
+}

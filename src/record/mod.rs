@@ -1,0 +1,120 @@
+//! Recordings: a finished run kept in a file, so `mailflow run FILE` and
+//! `mailflow tui FILE` show it again exactly as the live run showed it.
+//!
+//! # Format (version 1)
+//!
+//! UTF-8 text, one item per line, each line ended by `\n` (JSON Lines
+//! after the first line, so `jq` reads it: `tail -n +2 hello.mfr | jq`):
+//!
+//! ```text
+//! mailflow-recording 1                                      magic and version
+//! {"title":…,"about":…,"seed":…,"start_unix":…,              header
+//!  "hosts":[{"name":…,"ip":…,"role":…,"down":[[from,until]]}],
+//!  "links":[{"a":0,"b":1,"latency":…,"down":[…]}],
+//!  "zones":[{"server":…,"origin":…,"records":[…]}],
+//!  "expect":[{"claim":"delivered","to":…,"within":…}]}
+//! {"t":1500000,"kind":"connect","conn":0,"from":0,"to":1,…}  one event per line
+//! {"t":1500000,"kind":"bytes","conn":0,"dir":"down","arrives":…,"data":"220 …\r\n"}
+//! …
+//! {"end":"quiet","t":…}                                     how the run ended
+//! ```
+//!
+//! * Times (`t`, `arrives`, `retry_at`, down windows, latency) are
+//!   nanoseconds of simulated time since the start: the JSON export's
+//!   microseconds would lose the jitter's nanoseconds.
+//! * Bytes (`data`, `content`) are a JSON string when they are UTF-8 (SMTP
+//!   and POP3 nearly always are), else `{"b64":"…"}` (standard base64;
+//!   DNS datagrams).
+//! * Events carry no sequence number: the n-th event line is event n.
+//! * Host ids index `hosts`; a line that names a host or a connection the
+//!   file has not introduced, or goes back in time, is refused.
+//! * The format is its own, not the JSON export's: the export may change
+//!   its wording without breaking old recordings. A change to this format
+//!   raises the version; a newer version is refused with both numbers.
+//! * A line counts once its `\n` is written. A file cut mid-line (a crash
+//!   while writing) is read up to its last whole event, with a warning; a
+//!   file without the end line is read likewise. A cut in the magic line
+//!   or the header is an error. No line may exceed [`MAX_LINE`] bytes, so
+//!   hostile input cannot make the reader grow without bound.
+
+mod format;
+pub mod read;
+pub mod write;
+
+use std::io::Read as _;
+use std::path::Path;
+
+use crate::plan::{Expectation, Plan};
+use crate::scenario::expect::Verdict;
+use crate::sim::{Ending, Run};
+use crate::trace::{SimTime, Trace};
+
+pub use read::{Error, Loaded, read};
+pub use write::write;
+
+/// The first word of every recording.
+pub const MAGIC: &str = "mailflow-recording";
+/// The format version this build writes and the newest it reads.
+pub const VERSION: u32 = 1;
+/// The longest line read (64 MiB): far above any message a scenario can
+/// send, small enough that a hostile file cannot exhaust memory.
+pub const MAX_LINE: usize = 64 << 20;
+
+/// A finished run with what the faces read beside its trace: the
+/// scenario's words, seed, clock and expectations, and how it ended.
+#[derive(Debug)]
+pub struct Recording {
+    pub title: String,
+    pub about: String,
+    pub seed: u64,
+    /// Unix time at the start, for the capture's timestamps.
+    pub start_unix: i64,
+    /// The claims, checked again on replay.
+    pub expect: Vec<Expectation>,
+    pub trace: Trace,
+    /// How the run ended; `None` when the recording was cut off.
+    pub end: Option<End>,
+}
+
+/// How and when a run ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct End {
+    pub ending: Ending,
+    pub at: SimTime,
+}
+
+impl Recording {
+    /// The run of `plan` with the plan's facts the faces need.
+    pub fn of(plan: &Plan, run: Run) -> Recording {
+        Recording {
+            title: plan.title.clone(),
+            about: plan.about.clone(),
+            seed: plan.seed,
+            start_unix: plan.start_unix,
+            expect: plan.expect.clone(),
+            trace: run.trace,
+            end: Some(End {
+                ending: run.ending,
+                at: run.ended_at,
+            }),
+        }
+    }
+
+    /// The expectations checked against the trace.
+    pub fn verdicts(&self) -> Vec<Verdict> {
+        crate::scenario::expect::check(&self.expect, &self.trace)
+    }
+}
+
+/// Whether the file at `path` starts like a recording (by its magic, not
+/// its name); any failure to read it says no, and the scenario loader
+/// then reports it.
+pub fn is_recording(path: &Path) -> bool {
+    if !path.is_file() {
+        return false;
+    }
+    let mut head = [0u8; MAGIC.len() + 1];
+    std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok_and(|()| head.starts_with(MAGIC.as_bytes()) && head[MAGIC.len()] == b' ')
+}
