@@ -250,3 +250,28 @@ fn no_single_byte_change_makes_the_loader_panic() {
     let count = never_panics(cases.into_iter(), &scratch_file("mutated.ron"));
     assert!(count >= 2000, "only {count} cases");
 }
+
+/// `mailflow list | head`: a reader that goes away ends the command
+/// quietly with SIGPIPE's status, never with a panic on stderr.
+#[test]
+fn a_closed_stdout_ends_quietly_with_the_sigpipe_status() {
+    use std::process::{Command, Stdio};
+    for args in [&["list"][..], &["run", "three-domains", "--explain"][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_mailflow"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start mailflow");
+        // Close the reading end before anything is written.
+        drop(child.stdout.take());
+        let out = child.wait_with_output().expect("mailflow ends");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(
+            matches!(out.status.code(), Some(141 | 0 | 1)),
+            "{args:?}: {:?}",
+            out.status
+        );
+    }
+}

@@ -147,6 +147,7 @@ fn load(name: &str) -> Result<crate::scenario::Loaded, ExitCode> {
 
 /// Parses the process arguments and runs the chosen command.
 pub fn main() -> ExitCode {
+    quiet_on_a_closed_pipe();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::Explain(args)) => explain::run(&args),
@@ -162,4 +163,24 @@ pub fn main() -> ExitCode {
         }
         None => run::run(&run::Args::first_minute()),
     }
+}
+
+/// `mailflow list | head`: when the reader of stdout goes away, stop
+/// quietly with the status a shell shows for SIGPIPE (128 + 13), as Unix
+/// tools do; a closed pipe is not our error. `println!` panics on EPIPE
+/// instead, and restoring SIGPIPE's default action would need unsafe code.
+fn quiet_on_a_closed_pipe() {
+    let earlier = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let payload = info.payload();
+        let message = payload
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| payload.downcast_ref::<&str>().copied())
+            .unwrap_or_default();
+        if message.starts_with("failed printing to stdout") && message.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        earlier(info);
+    }));
 }
