@@ -12,6 +12,7 @@
 //! * `node`: clients, MTAs, DNS servers
 //! * `sim`: building and running a world
 //! * `serve`: a world on the wall clock with real sockets into it
+//! * `record`: a finished run kept in a file and read back as it ran
 //! * faces: `tui` (the dashboard), `export`, `cli`; the teaching catalog `explain`
 //! * `text`: edit distance and word wrapping, for every layer
 
