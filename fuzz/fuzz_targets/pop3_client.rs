@@ -13,6 +13,8 @@
 
 #![no_main]
 
+mod input;
+
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
@@ -132,28 +134,15 @@ fn check(flags: u8, run: &Run, input: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else {
+    let Some(input::Input {
+        flags,
+        chunks,
+        payload,
+    }) = input::read(data)
+    else {
         return;
     };
-    let Some((&n, rest)) = rest.split_first() else {
-        return;
-    };
-    let n = usize::from(n % 8).min(rest.len());
-    let (lengths, payload) = rest.split_at(n);
     let now = Instant::now();
-    let mut chunks = Vec::new();
-    let mut at = 0;
-    for &len in lengths.iter().cycle() {
-        if at >= payload.len() {
-            break;
-        }
-        let end = (at + usize::from(len) + 1).min(payload.len());
-        chunks.push(&payload[at..end]);
-        at = end;
-    }
-    if at < payload.len() {
-        chunks.push(&payload[at..]);
-    }
     let split = run(flags, chunks.into_iter(), now);
     check(flags, &split, payload);
     let whole = run(flags, std::iter::once(payload), now);

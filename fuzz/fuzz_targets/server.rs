@@ -16,6 +16,8 @@
 
 #![no_main]
 
+mod input;
+
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
@@ -301,30 +303,16 @@ fn check_content(setup: &Setup, content: &[u8]) {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((&flags, rest)) = data.split_first() else {
+    let Some(input::Input {
+        flags,
+        chunks,
+        payload,
+    }) = input::read(data)
+    else {
         return;
     };
-    let Some((&n, rest)) = rest.split_first() else {
-        return;
-    };
-    let n = usize::from(n % 8).min(rest.len());
-    let (lengths, payload) = rest.split_at(n);
     let setup = Setup::from_flags(flags);
     let now = Instant::now();
-
-    let mut chunks = Vec::new();
-    let mut at = 0;
-    for &len in lengths.iter().cycle() {
-        if at >= payload.len() {
-            break;
-        }
-        let end = (at + usize::from(len) + 1).min(payload.len());
-        chunks.push(&payload[at..end]);
-        at = end;
-    }
-    if at < payload.len() {
-        chunks.push(&payload[at..]);
-    }
 
     let split = run(&setup, chunks.into_iter(), now);
     check_replies(&split.out, payload);
