@@ -10,6 +10,9 @@
 //! Run with `cargo bench --bench capture`; `MAILFLOW_BENCH_CAPTURE_N`
 //! sets N (default 2000).
 
+#[path = "support/scaled.rs"]
+mod scaled;
+
 use std::time::{Duration, Instant};
 
 use mailflow::export::{json, pcap};
@@ -59,20 +62,7 @@ fn main() {
     let start = plan.start_unix * 1_000_000;
     measure("hello", &sim::run(&plan).trace, start);
 
-    let mut big = plan.clone();
-    let alice = &mut big.clients[0];
-    let template = alice.send[0].clone();
-    alice.send = (0..n)
-        .map(|i| {
-            let mut m = template.clone();
-            m.at = Duration::from_millis(100 * i);
-            m.subject = format!("Hello {i}");
-            m
-        })
-        .collect();
-    big.run_for = Duration::from_secs(24 * 3600);
-    let last = Duration::from_millis(100 * n) + Duration::from_secs(600);
-    big.clients[1].fetch = vec![last];
+    let big = scaled::hello_times(&plan, n);
     let trace = sim::run(&big).trace;
     measure(&format!("hello x{n}"), &trace, start);
 }

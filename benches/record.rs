@@ -10,6 +10,9 @@
 //! N (default 2000; 20,000 gives a million events);
 //! `MAILFLOW_BENCH_RECORD_OUT=FILE` keeps the last recording in FILE.
 
+#[path = "support/scaled.rs"]
+mod scaled;
+
 use std::time::{Duration, Instant};
 
 use mailflow::plan::Plan;
@@ -86,19 +89,6 @@ fn main() {
     let plan = scenario::load("hello").expect("hello loads").plan;
     measure("hello", &plan);
 
-    let mut big = plan.clone();
-    let alice = &mut big.clients[0];
-    let template = alice.send[0].clone();
-    alice.send = (0..n)
-        .map(|i| {
-            let mut m = template.clone();
-            m.at = Duration::from_millis(100 * i);
-            m.subject = format!("Hello {i}");
-            m
-        })
-        .collect();
-    big.run_for = Duration::from_secs(24 * 3600);
-    let last = Duration::from_millis(100 * n) + Duration::from_secs(600);
-    big.clients[1].fetch = vec![last];
+    let big = scaled::hello_times(&plan, n);
     measure(&format!("hello x{n}"), &big);
 }

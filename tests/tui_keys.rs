@@ -1234,26 +1234,29 @@ fn the_mouse_wheel_scrolls_what_the_arrows_scroll() {
     assert_eq!(app.views.scroll, 3);
 }
 
+/// Clicks the transcript line (at 120×40) whose text holds `text`, a few
+/// cells inside the transcript pane.
+fn click_transcript_line(app: &mut App, text: &str, screen_rect: ratatui::layout::Rect) {
+    let shown = screen(app, 120, 40);
+    let row = shown
+        .lines()
+        .position(|l| l.contains(text))
+        .unwrap_or_else(|| panic!("{text:?} on screen:\n{shown}"));
+    let col = shown
+        .lines()
+        .nth(row)
+        .and_then(|l| l.chars().position(|c| c == '┃'));
+    let col = col.expect("the transcript pane's border") as u16 + 5;
+    click(app, col, row as u16, screen_rect);
+}
+
 #[test]
 fn a_click_on_a_transcript_line_moves_the_playhead_to_it() {
     let screen_rect = rect(120, 40);
     let mut app = app("hello");
     let mail_from = pos_of_line(&app, Protocol::Submission, Dir::Up, "MAIL FROM");
     app.seek(pos_of_reply_to(&app, Protocol::Submission, "MAIL FROM"));
-    let text = screen(&app, 120, 40);
-    let row = text
-        .lines()
-        .position(|l| l.contains("C: MAIL FROM"))
-        .expect("MAIL FROM on screen") as u16;
-    let col = text
-        .lines()
-        .nth(row as usize)
-        .unwrap()
-        .chars()
-        .position(|c| c == '┃')
-        .unwrap() as u16
-        + 5;
-    click(&mut app, col, row, screen_rect);
+    click_transcript_line(&mut app, "C: MAIL FROM", screen_rect);
     assert_eq!(app.focus, Focus::Transcript);
     assert_eq!(app.pos, mail_from);
     assert_eq!(
@@ -1908,20 +1911,7 @@ fn a_click_on_a_line_inside_a_pipelined_group_selects_that_line() {
     // Select the first line of the group, then click the 450 on screen.
     app.seek(app.pos);
     assert_ne!(app.selected_line(), Some(refused));
-    let text = screen(&app, 120, 40);
-    let row = text
-        .lines()
-        .position(|l| l.contains("S: 450 4.7.1"))
-        .expect("the 450 on screen") as u16;
-    let col = text
-        .lines()
-        .nth(row as usize)
-        .unwrap()
-        .chars()
-        .position(|c| c == '┃')
-        .unwrap() as u16
-        + 5;
-    click(&mut app, col, row, screen_rect);
+    click_transcript_line(&mut app, "S: 450 4.7.1", screen_rect);
     assert_eq!(app.selected_line(), Some(refused), "the 450 is selected");
     let text = screen(&app, 120, 40);
     assert!(
