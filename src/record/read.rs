@@ -180,6 +180,7 @@ impl Check {
             | EventKind::Refused { conn }
             | EventKind::Unreachable { conn }
             | EventKind::Bytes { conn, .. }
+            | EventKind::Tls { conn, .. }
             | EventKind::Close { conn, .. }
                 if !self.conns.contains(conn) =>
             {
@@ -215,6 +216,7 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::Refused { .. }
         | K::Unreachable { .. }
         | K::Bytes { .. }
+        | K::Tls { .. }
         | K::Close { .. } => [None, None],
     }
 }

@@ -27,6 +27,8 @@ pub fn kind_called(outer: &str) -> &'static str {
         "Record" => "DNS record type",
         "DnsFault" => "DNS fault",
         "Expect" => "expectation",
+        "ServerTls" | "ClientTls" => "STARTTLS setting",
+        "Certificate" => "certificate",
         _ => "kind of value",
     }
 }
@@ -49,6 +51,7 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "ReceivedHeaders" => "ReceivedHeaders(mailbox: \"bob@example.net\", count: 2)",
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
         "Reply" => "Reply(code: 550, status: \"5.1.1\")",
+        "Names" => "Names([\"mail.example.com\"]): a certificate for other names",
         _ => return None,
     })
 }
@@ -471,6 +474,9 @@ mod tests {
             "Message" => as_::<schema::Message>(text),
             "Link" => as_::<schema::Link>(text),
             "Expect" => as_::<schema::Expect>(text),
+            "ServerTls" => as_::<schema::ServerTls>(text),
+            "ClientTls" => as_::<schema::ClientTls>(text),
+            "Certificate" => as_::<schema::Certificate>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }

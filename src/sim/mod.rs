@@ -172,8 +172,10 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
     let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
+    let tls = world_tls(plan, &epoch);
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
-        let host = HostContext::new(plan.host(m.host), epoch.clone());
+        let mut host = HostContext::new(plan.host(m.host), epoch.clone());
+        host.tls = tls.clone();
         mta::spawn(
             network.handle(m.host),
             m.clone(),
@@ -183,10 +185,29 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         );
     }
     for c in &plan.clients {
-        let host = HostContext::new(plan.host(c.host), epoch.clone());
+        let mut host = HostContext::new(plan.host(c.host), epoch.clone());
+        host.tls = tls.clone();
         mua::spawn(network.handle(c.host), c.clone(), host, &activity);
     }
     Built { network, activity }
+}
+
+/// The world's TLS, when any host speaks it: a world without it builds
+/// no keys, and its trace stays as it always was.
+fn world_tls(plan: &Plan, epoch: &Epoch) -> Option<std::rc::Rc<crate::node::tls::WorldTls>> {
+    use crate::smtp::client::StartTls;
+    use crate::smtp::server::Tls;
+    let speaks = plan
+        .mtas
+        .iter()
+        .any(|m| m.starttls != Tls::Off || m.relay_tls != StartTls::Never)
+        || plan.clients.iter().any(|c| c.starttls != StartTls::Never);
+    if !speaks {
+        return None;
+    }
+    crate::node::tls::WorldTls::new(&plan.title, plan.seed, epoch.clone())
+        .ok()
+        .map(std::rc::Rc::new)
 }
 
 #[cfg(test)]

@@ -216,6 +216,8 @@ pub struct ClientSession {
     pipelining: bool,
     /// STARTTLS succeeded: the session runs over TLS.
     tls: bool,
+    /// The driver has not yet been told to start TLS.
+    tls_start_untold: bool,
     expect: VecDeque<Expect>,
     replies: ReplyParser,
     outbox: Vec<u8>,
@@ -241,6 +243,7 @@ impl ClientSession {
             esmtp: false,
             pipelining: false,
             tls: false,
+            tls_start_untold: false,
             expect: VecDeque::new(),
             replies: ReplyParser::new(),
             outbox: Vec::new(),
@@ -485,6 +488,7 @@ impl ClientSession {
             // CVE-2011-0411).
             self.replies = ReplyParser::new();
             self.events.push_back(ClientEvent::TlsStarting);
+            self.tls_start_untold = true;
             return self.wait_for(Expect::Handshake, now);
         }
         if self.config.starttls == StartTls::Required {
@@ -761,6 +765,15 @@ impl Session for ClientSession {
     }
     fn is_closed(&self) -> bool {
         ClientSession::is_closed(self)
+    }
+    fn take_tls_start(&mut self) -> bool {
+        std::mem::take(&mut self.tls_start_untold)
+    }
+    fn handle_tls_established(&mut self, now: Instant) {
+        self.tls_established(now);
+    }
+    fn handle_tls_failed(&mut self, why: &str) {
+        self.tls_failed(why);
     }
 }
 

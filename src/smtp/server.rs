@@ -182,6 +182,8 @@ pub struct ServerSession {
     /// STARTTLS was just answered with 220: the rest of this input is
     /// plaintext sent before TLS, and is dropped.
     tls_starting: bool,
+    /// The driver has not yet been told to start TLS.
+    tls_start_untold: bool,
 }
 
 impl ServerSession {
@@ -204,6 +206,7 @@ impl ServerSession {
             outbox: Vec::new(),
             events: VecDeque::new(),
             tls_starting: false,
+            tls_start_untold: false,
         };
         match policy.greeting(&session.peer) {
             Ok(()) => {
@@ -265,6 +268,7 @@ impl ServerSession {
                 self.lines.consume(discarded);
                 self.events
                     .push_back(ServerEvent::TlsStarting { discarded });
+                self.tls_start_untold = true;
                 break;
             }
             if let Phase::Data { rx, .. } = &mut self.phase {
@@ -873,6 +877,13 @@ impl<P: Policy> Session<P> for ServerSession {
     }
     fn is_closed(&self) -> bool {
         ServerSession::is_closed(self)
+    }
+    fn take_tls_start(&mut self) -> bool {
+        std::mem::take(&mut self.tls_start_untold)
+    }
+    /// The client gave up on the handshake: it is gone.
+    fn handle_tls_failed(&mut self, _why: &str) {
+        ServerSession::handle_close(self);
     }
 }
 

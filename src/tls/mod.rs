@@ -5,6 +5,8 @@
 //!   world while it runs on simulated time, the OS otherwise
 //! * `provider`: rustls's ring provider, with a key exchange and a random
 //!   source drawn from `seeded`, so a seed gives the same records each run
+//! * `layer`: one end's TLS between a session machine and the wire
+//! * `record`: what a flight of records holds, read from its bytes
 //! * `pki`: each world's certificate authority and its hosts' certificates
 //!
 //! A world's TLS is a lesson, not a secret: every key follows from the
@@ -12,10 +14,13 @@
 //! which is what a key log for Wireshark gives anyway. `serve` with real
 //! clients draws from the OS instead.
 
+pub mod layer;
 pub mod pki;
 pub mod provider;
+pub mod record;
 pub mod seeded;
 
+pub use layer::Layer;
 pub use pki::{HostCertificate, Pki, Validity};
 pub use provider::provider;
 

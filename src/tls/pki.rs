@@ -107,21 +107,23 @@ impl Pki {
         roots
     }
 
-    /// A server certificate for `name` (its subjectAltName, RFC 6125),
-    /// issued by this CA; `serial` tells certificates apart.
+    /// A server certificate for `names` (its subjectAltNames, RFC 6125;
+    /// the first is also its common name), issued by this CA; `serial`
+    /// tells certificates apart.
     pub fn host(
         &self,
-        name: &str,
+        names: &[String],
         serial: u64,
         validity: Validity,
     ) -> Result<HostCertificate, Error> {
+        let name = names.first().map_or("", String::as_str);
         let failed = |source| Error::Certificate {
             name: name.to_owned(),
             source,
         };
         let label = format!("host {name}");
         let key = ed25519_key(self.seed, &label).map_err(failed)?;
-        let mut params = CertificateParams::new(vec![name.to_owned()]).map_err(failed)?;
+        let mut params = CertificateParams::new(names.to_vec()).map_err(failed)?;
         params.distinguished_name = DistinguishedName::new();
         params.distinguished_name.push(DnType::CommonName, name);
         params.key_usages = vec![KeyUsagePurpose::DigitalSignature];

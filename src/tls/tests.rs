@@ -32,7 +32,9 @@ fn ends(
     version: &'static SupportedProtocolVersion,
     now: SystemTime,
 ) -> Ends {
-    let host = pki.host(cert_name, 1, validity).expect("certificate");
+    let host = pki
+        .host(&[cert_name.to_owned()], 1, validity)
+        .expect("certificate");
     let mut server_config = ServerConfig::builder_with_provider(provider())
         .with_protocol_versions(&[version])
         .expect("versions")
