@@ -40,7 +40,7 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Resolved { .. } => "resolved",
         EventKind::Retrieved { .. } => "retrieved",
         EventKind::Wake { .. } => "retry",
-        EventKind::Tls { .. } => "TLS handshake",
+        EventKind::Tls { .. } => "tls handshake",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
