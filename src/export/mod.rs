@@ -5,9 +5,14 @@
 //! * `markdown`: a handout with one section per session
 //! * `mermaid`: a sequence diagram of the trip, for Markdown and GitHub
 //! * `pcap`: a capture for Wireshark, in pcapng or classic pcap
+//! * `html`: a self-contained handout page with the ladder as SVG
+//!
+//! `trip` is the run as steps (arrows, notes, gaps) that the Mermaid
+//! diagram and the HTML ladder both draw.
 
 pub mod json;
 pub mod markdown;
 pub mod mermaid;
 pub mod pcap;
 pub mod text;
+pub mod trip;
