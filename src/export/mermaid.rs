@@ -16,17 +16,14 @@ use crate::trace::{HostId, Role, Trace};
 /// The diagram; `title` (may be empty) becomes its title line.
 pub fn render(trace: &Trace, title: &str) -> String {
     let trip = trip(trace);
-    // The mail's path reads left to right; DNS servers, asked by
-    // everyone, stand at the right edge where arrows to them cross least.
-    let mut cast: Vec<HostId> = trip.cast.clone();
-    cast.sort_by_key(|&h| trace.host(h).role == Role::Dns);
-    let aliases = aliases(trace, &cast);
+    let cast = &trip.cast;
+    let aliases = aliases(trace, cast);
     let alias = |h: HostId| aliases.get(&h).map_or("unknown", String::as_str);
     let mut out = String::from("sequenceDiagram\n");
     if !title.trim().is_empty() {
         let _ = writeln!(out, "    title {}", escape(title.trim()));
     }
-    for &h in &cast {
+    for &h in cast {
         let host = trace.host(h);
         let role = match host.role {
             Role::Client => "mail client",

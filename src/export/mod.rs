@@ -10,6 +10,7 @@
 //! `trip` is the run as steps (arrows, notes, gaps) that the Mermaid
 //! diagram and the HTML ladder both draw.
 
+pub mod html;
 pub mod json;
 pub mod markdown;
 pub mod mermaid;

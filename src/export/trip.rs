@@ -12,13 +12,13 @@ use std::time::Duration;
 use crate::dns::{Rcode, RecordData, Summary};
 use crate::trace::describe::describe;
 use crate::trace::transcript::{Line, LineKind, Transcriber};
-use crate::trace::{ConnId, Dir, Event, EventKind, HostId, SimTime, Trace};
+use crate::trace::{ConnId, Dir, Event, EventKind, HostId, Role, SimTime, Trace};
 
 /// A quiet stretch at least this long gets its own note, as on the board.
 const GAP: Duration = Duration::from_secs(60);
 
-/// The trip: its steps, and the hosts in the order the steps first
-/// touch them.
+/// The trip: its steps, and its hosts in the order the steps first touch
+/// them, DNS servers last.
 pub struct Trip {
     pub steps: Vec<Step>,
     pub cast: Vec<HostId>,
@@ -31,9 +31,13 @@ pub fn trip(trace: &Trace) -> Trip {
         story.event(trace, event);
     }
     story.flush();
+    // The mail's path reads left to right; DNS servers, asked by
+    // everyone, stand at the right edge where arrows to them cross least.
+    let mut cast = story.seen;
+    cast.sort_by_key(|&h| trace.host(h).role == Role::Dns);
     Trip {
         steps: story.steps,
-        cast: story.seen,
+        cast,
     }
 }
 
@@ -59,7 +63,7 @@ pub enum Tone {
 
 impl Tone {
     /// A reply line's tone by its first digit, or POP3's status.
-    fn of_reply(code: Option<u16>, text: &str) -> Tone {
+    pub fn of_reply(code: Option<u16>, text: &str) -> Tone {
         match code.map(|c| c / 100) {
             Some(2) => Tone::Ok,
             Some(3) => Tone::Info,
