@@ -81,7 +81,7 @@ pub fn render<'c>(
                 Some(Failed::Unreachable) => "✗ connect: no answer: no bytes were exchanged.",
                 None => "No bytes were exchanged.",
             };
-            let _ = write!(out, "<p class=\"dim\">{why}</p></section>\n");
+            let _ = writeln!(out, "<p class=\"dim\">{why}</p></section>");
             continue;
         }
         out.push_str("<div class=\"tx\">");
