@@ -11,7 +11,8 @@ mod html_reader;
 mod serve;
 
 use html_reader::{Page, parse};
-use mailflow::export::html::{self, Handout, heading};
+use mailflow::export::html::{self, Handout};
+use mailflow::export::session_heading as heading;
 use mailflow::export::trip::trip;
 use mailflow::plan::Plan;
 use mailflow::record::Recording;

@@ -25,7 +25,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use mailflow::explain::Catalog;
-use mailflow::export::html::{heading, ladder};
+use mailflow::export::html::ladder;
+use mailflow::export::session_heading as heading;
 use mailflow::export::trip::trip;
 use mailflow::scenario;
 use mailflow::sim;

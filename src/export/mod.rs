@@ -17,3 +17,19 @@ pub mod mermaid;
 pub mod pcap;
 pub mod text;
 pub mod trip;
+
+use crate::trace::Trace;
+use crate::trace::transcript::Connection;
+
+/// A session's heading in the handouts, Markdown and HTML alike:
+/// `[1] smtp.example.org → mx.example.net (SMTP), at +0.436s`.
+pub fn session_heading(trace: &Trace, c: &Connection) -> String {
+    format!(
+        "[{}] {} → {} ({}), at {}",
+        c.conn.0,
+        trace.name(c.from),
+        trace.name(c.to),
+        c.protocol.name(),
+        c.at
+    )
+}

@@ -100,7 +100,7 @@ fn layout(trace: &Trace, trip: &Trip) -> Layout {
     let mut gaps: Vec<usize> = (1..n)
         .map(|i| MIN_GAP.max((name_w(trip.cast[i - 1]) + name_w(trip.cast[i])) / 2 + 16))
         .collect();
-    let mut spans: Vec<(usize, usize, usize)> = trip
+    let spans: Vec<(usize, usize, usize)> = trip
         .steps
         .iter()
         .filter_map(|s| match s {
@@ -111,14 +111,7 @@ fn layout(trace: &Trace, trip: &Trip) -> Layout {
             _ => None,
         })
         .collect();
-    spans.sort_by_key(|&(a, b, _)| b - a);
-    for (a, b, need) in spans {
-        let have: usize = gaps[a..b].iter().sum();
-        if have < need {
-            let more = (need - have).div_ceil(b - a);
-            gaps[a..b].iter_mut().for_each(|g| *g += more);
-        }
-    }
+    crate::lanes::widen(&mut gaps, spans);
     let first = trip.cast.first().map_or(0, |&h| name_w(h) / 2);
     let mut xs = vec![time_w + first.max(40) + 8];
     for g in gaps {

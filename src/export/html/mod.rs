@@ -31,7 +31,6 @@ use std::fmt::Write;
 pub use escape::escape;
 use escape::push;
 use glossary::Glossary;
-pub use sessions::heading;
 
 use crate::explain::Catalog;
 use crate::export::trip::{Tone, trip};

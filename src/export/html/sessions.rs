@@ -11,8 +11,9 @@ use super::escape::{escape, push};
 use super::glossary::Glossary;
 use super::tone_class;
 use crate::explain::Catalog;
+use crate::export::session_heading;
 use crate::export::trip::Tone;
-use crate::trace::transcript::{self, Connection, Line, LineKind, Transcriber};
+use crate::trace::transcript::{self, Line, LineKind, Transcriber};
 use crate::trace::{ConnId, Dir, EventKind, Trace};
 
 /// How a connection that carried nothing ended.
@@ -20,18 +21,6 @@ use crate::trace::{ConnId, Dir, EventKind, Trace};
 enum Failed {
     Refused,
     Unreachable,
-}
-
-/// The heading of a session, in the Markdown handout's words.
-pub fn heading(trace: &Trace, c: &Connection) -> String {
-    format!(
-        "[{}] {} → {} ({}), at {}",
-        c.conn.0,
-        trace.name(c.from),
-        trace.name(c.to),
-        c.protocol.name(),
-        c.at
-    )
 }
 
 /// Every session, in the order it was opened.
@@ -72,7 +61,7 @@ pub fn render<'c>(
             out,
             "<section class=\"session\" id=\"s-{}\"><h3>{}</h3>",
             c.conn.0,
-            escape(&heading(trace, c))
+            escape(&session_heading(trace, c))
         );
         let session = lines.remove(&c.conn).unwrap_or_default();
         if session.is_empty() {
