@@ -331,3 +331,68 @@ fn the_page_grows_with_the_run_not_faster() {
     // more per event than hello does.
     assert!(per(&big_run, &big) <= per(&small_run, &small));
 }
+
+/// Each Received line of each letter names the hop that wrote it: its
+/// link leads to the session whose server is the line's `by` host (RFC
+/// 5321 §4.4), and every delivered letter is on the page.
+#[test]
+fn every_received_line_is_tied_to_the_session_of_its_hop_rfc5321_4_4() {
+    use mailflow::mail::Received;
+    use mailflow::trace::EventKind;
+    let mut tied = 0;
+    for name in bundled::names() {
+        let (run, page) = page_of(&plan(name));
+        let doc = read(name, &page);
+        let delivered = run
+            .trace
+            .events()
+            .iter()
+            .filter(|e| matches!(e.kind, EventKind::Delivered { .. }))
+            .count();
+        let letters = doc
+            .elements
+            .iter()
+            .filter(|e| e.name == "article" && e.has_class("letter"))
+            .count();
+        assert_eq!(letters, delivered, "{name}: letters");
+        let connections = transcript::connections(&run.trace);
+        for (i, field) in doc
+            .elements
+            .iter()
+            .enumerate()
+            .filter(|(_, e)| e.has_class("rcv"))
+        {
+            let hop = doc
+                .inside(i)
+                .find(|e| e.has_class("hop"))
+                .unwrap_or_else(|| panic!("{name}: a Received line without its hop"));
+            let value = field
+                .text
+                .strip_prefix("Received: ")
+                .and_then(|t| t.strip_suffix(hop.text.as_str()))
+                .unwrap_or_else(|| panic!("{name}: {:?}", field.text));
+            let received = Received::parse(value)
+                .unwrap_or_else(|| panic!("{name}: an unreadable Received: {value}"));
+            let Some(link) = doc.inside(i).find(|e| e.name == "a") else {
+                assert!(
+                    !hop.text.contains("session"),
+                    "{name}: {:?} names a session without a link",
+                    hop.text
+                );
+                continue;
+            };
+            let conn: u32 = link
+                .attr("href")
+                .and_then(|h| h.strip_prefix("#s-"))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("{name}: {:?}", link.attrs));
+            let c = connections
+                .iter()
+                .find(|c| c.conn.0 == conn)
+                .unwrap_or_else(|| panic!("{name}: no session {conn}"));
+            assert_eq!(run.trace.name(c.to), received.by, "{name}: {value}");
+            tied += 1;
+        }
+    }
+    assert!(tied > 10, "only {tied} Received lines tied to sessions");
+}

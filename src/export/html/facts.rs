@@ -53,7 +53,7 @@ pub fn queues<'c>(
         };
         let _ = write!(
             out,
-            "<details class=\"l\"><summary><span class=\"t\">{}</span> <span class=\"w {tone}\">",
+            "<details class=\"l\"><summary><time>{}</time> <span class=\"w {tone}\">",
             event.at
         );
         push(out, text.strip_prefix("* ").unwrap_or(&text));
@@ -157,7 +157,7 @@ pub fn dns_facts<'c>(
         let lost = if arrives.is_none() { " (lost)" } else { "" };
         let _ = write!(
             out,
-            "<details class=\"l\"><summary><span class=\"t\">{}</span> <span class=\"dns\">{} → {} {glyph}</span> <span class=\"w {tone}\">",
+            "<details class=\"l\"><summary><time>{}</time> <span class=\"dns\">{} → {} {glyph}</span> <span class=\"w {tone}\">",
             event.at,
             escape(trace.name(*from)),
             escape(trace.name(*to)),

@@ -25,24 +25,33 @@ impl<'c> Glossary<'c> {
         }
     }
 
-    /// What a line's expansion says: each entry's title and RFC section,
-    /// most specific first, linked to its whole text below.
+    /// What a line's expansion says: the most specific entry's title and
+    /// RFC section, then the others by name, each linked to its whole text
+    /// below.
     pub fn cite(&mut self, out: &mut String, entries: &[&'c Entry]) {
-        if entries.is_empty() {
+        let Some((first, more)) = entries.split_first() else {
             out.push_str("<span class=\"x\">The catalog has nothing on this line.</span>");
             return;
-        }
-        for (k, entry) in entries.iter().enumerate() {
+        };
+        let n = self.anchor(first);
+        let _ = write!(
+            out,
+            "<span class=\"x\"><a href=\"#g-{n}\">{}</a> — {} <i>({})</i>",
+            escape(&first.topic),
+            escape(&first.title),
+            escape(&first.rfc)
+        );
+        // The others by name only: their titles are a click away.
+        for (k, entry) in more.iter().enumerate() {
             let n = self.anchor(entry);
             let _ = write!(
                 out,
-                "<span class=\"x\">{}<a href=\"#g-{n}\">{}</a> — {} <i>({})</i></span>",
-                if k == 0 { "" } else { "see also " },
-                escape(&entry.topic),
-                escape(&entry.title),
-                escape(&entry.rfc)
+                "{}<a href=\"#g-{n}\">{}</a>",
+                if k == 0 { "; see also " } else { ", " },
+                escape(&entry.topic)
             );
         }
+        out.push_str("</span>");
     }
 
     /// The entries cited, each with what it means, when it happens and

@@ -176,7 +176,14 @@ fn block(out: &mut String, trace: &Trace, trip: &Trip, l: &Layout, rows: &[Step]
             } => {
                 let (x1, x2) = (lane(*from), lane(*to));
                 link_open(out, *conn);
-                let _ = write!(out, "<g class=\"a {}\">", tone_class(*tone));
+                // `r` dashes a reply; `self` writes beside a loop.
+                let _ = write!(
+                    out,
+                    "<g class=\"a {}{}{}\">",
+                    tone_class(*tone),
+                    if *reply { " r" } else { "" },
+                    if x1 == x2 { " self" } else { "" }
+                );
                 let (label, was_cut) = cut(text, LABEL);
                 if x1 == x2 {
                     let _ = write!(
@@ -188,17 +195,12 @@ fn block(out: &mut String, trace: &Trace, trip: &Trip, l: &Layout, rows: &[Step]
                     );
                 } else {
                     let line_y = y + 17;
-                    let dash = if *reply {
-                        " stroke-dasharray=\"5 3\""
-                    } else {
-                        ""
-                    };
                     // The head stops at the lifeline, pointing at it.
                     let sign: i64 = if x2 > x1 { 1 } else { -1 };
                     let _ = write!(
                         out,
-                        "<line x1=\"{x1}\" y1=\"{line_y}.5\" x2=\"{}\" y2=\"{line_y}.5\"{dash}/>\
-                         <path d=\"M{x2} {line_y}.5l{} -4v8z\"/><text x=\"{}\" y=\"{}\" text-anchor=\"middle\">{}</text>",
+                        "<line x1=\"{x1}\" y1=\"{line_y}.5\" x2=\"{}\" y2=\"{line_y}.5\"/>\
+                         <path d=\"M{x2} {line_y}.5l{} -4v8z\"/><text x=\"{}\" y=\"{}\">{}</text>",
                         x2 as i64 - sign * 6,
                         -sign * 8,
                         (x1 + x2) / 2,

@@ -115,7 +115,7 @@ fn write_line<'c>(
     };
     let _ = write!(
         out,
-        "<details class=\"l\"><summary><span class=\"t\">{}</span> <b class=\"k\">{tag}</b> <span class=\"w {}\">",
+        "<details class=\"l\"><summary><time>{}</time> <b class=\"k\">{tag}</b> <span class=\"w {}\">",
         line.at,
         tone_class(tone)
     );
