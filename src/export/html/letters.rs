@@ -4,14 +4,20 @@
 //! (`by`) and that server's queue id (`id`, RFC 5321 §4.4); the queue
 //! entry with both is the hop.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
 use super::escape::{escape, push};
 use crate::mail::{Headers, Received, body};
-use crate::trace::state::State;
+use crate::trace::state::{Entry, State};
 use crate::trace::{ConnId, EventKind, Trace};
 
 pub fn render(out: &mut String, trace: &Trace, state: &State) {
+    // Each message's queue entries, in the order they were queued.
+    let mut entries: BTreeMap<&str, Vec<&Entry>> = BTreeMap::new();
+    for e in state.entries() {
+        entries.entry(e.message_id.as_str()).or_default().push(e);
+    }
     let mut any = false;
     for event in trace.events() {
         let EventKind::Delivered {
@@ -35,10 +41,12 @@ pub fn render(out: &mut String, trace: &Trace, state: &State) {
         let content = content.as_bytes();
         let headers = Headers::parse(content);
         // The hops of this message up to its delivery.
-        let hops: Vec<_> = state
-            .entries()
-            .iter()
-            .filter(|e| &e.message_id == message_id && e.queued < event.seq)
+        let hops: Vec<&Entry> = entries
+            .get(message_id.as_str())
+            .into_iter()
+            .flatten()
+            .copied()
+            .take_while(|e| e.queued < event.seq)
             .collect();
         let hop_of = |value: &str| -> Option<Option<ConnId>> {
             let r = Received::parse(value)?;
