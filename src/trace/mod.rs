@@ -191,6 +191,17 @@ impl Role {
             Role::External => "real host outside the world",
         }
     }
+
+    /// The symbol the dashboard's map and the handout's ladder draw it
+    /// with.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Role::Client => "▣",
+            Role::Mta => "■",
+            Role::Dns => "◆",
+            Role::External => "◎",
+        }
+    }
 }
 
 /// Which way bytes went on a connection.

@@ -110,7 +110,7 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
     } else if line.dir == Dir::Down && line.exchange == Some(0) {
         context.push("The greeting: the server's first words on a new connection.".into());
     }
-    let mut entries = line_entries(line, catalog);
+    let mut entries = catalog.explain_transcript_line(line);
     if let Some(asked) = asked
         && asked.text.eq_ignore_ascii_case("DATA")
         && matches!(
@@ -179,22 +179,6 @@ fn any_recipient_accepted(lines: &[&TLine], data: &TLine) -> bool {
 fn starts_with_word(text: &str, word: &str) -> bool {
     text.get(..word.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(word))
-}
-
-/// The catalog entries for one transcript line, read by the catalog with
-/// the protocol's own grammar (no second parser here).
-pub fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
-    match line.kind {
-        LineKind::Data => catalog.lookup(".").into_iter().collect(),
-        // A base64 answer to the server's challenge, not a command.
-        LineKind::SaslResponse => ["334", "AUTH"]
-            .iter()
-            .filter_map(|t| catalog.lookup(t))
-            .collect(),
-        LineKind::Command | LineKind::Reply { .. } => {
-            catalog.explain_session_line(line.protocol, &line.text)
-        }
-    }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
