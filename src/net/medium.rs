@@ -36,7 +36,11 @@ enum Sink {
 }
 
 struct State {
+    /// The instant the clock read `origin`.
     start: Instant,
+    /// Where the clock stood at `start`: zero, or where a live world that
+    /// is continued from its recording goes on.
+    origin: Duration,
     /// The header (hosts, links, zones), and the events when they are kept.
     trace: Trace,
     sink: Sink,
@@ -44,7 +48,13 @@ struct State {
     down: Vec<Vec<Window>>,
     links: BTreeMap<(HostId, HostId), Link>,
     default_link: Link,
+    /// Under `serve --record`: how many events are in the file; bytes to
+    /// a real peer wait until the events before them are.
+    durable: Option<Durable>,
 }
+
+/// How many events are on disk, told by the thread that writes them.
+pub type Durable = tokio::sync::watch::Receiver<u64>;
 
 /// The shared medium of one world.
 pub(crate) struct Medium {
@@ -72,12 +82,14 @@ impl Medium {
         Medium {
             state: RefCell::new(State {
                 start: Instant::now(),
+                origin: Duration::ZERO,
                 trace: Trace::new(hosts),
                 sink: Sink::Keep,
                 rngs,
                 down,
                 links: BTreeMap::new(),
                 default_link,
+                durable: None,
             }),
         }
     }
@@ -86,9 +98,19 @@ impl Medium {
         self.state.borrow().now()
     }
 
-    /// The tokio instant of a simulated time, for sleeping until it.
+    /// The tokio instant of a simulated time, for sleeping until it (a
+    /// time before the origin is now).
     pub(crate) fn instant(&self, t: SimTime) -> Instant {
-        self.state.borrow().start + t.0
+        let state = self.state.borrow();
+        state.start + t.0.saturating_sub(state.origin)
+    }
+
+    /// Sets the clock to read `at` now: a live world continued from its
+    /// recording goes on from there.
+    pub(crate) fn set_origin(&self, at: SimTime) {
+        let mut state = self.state.borrow_mut();
+        state.start = Instant::now();
+        state.origin = at.0;
     }
 
     /// Whether both hosts and the link between them are up at `t`.
@@ -129,22 +151,21 @@ impl Medium {
         f(&mut self.state.borrow_mut().rngs[usize::from(host.0)])
     }
 
-    /// The tap: appends what happened now to the trace, or streams it.
-    pub(crate) fn record(&self, kind: EventKind) {
+    /// The tap: appends what happened now to the trace, or streams it;
+    /// the sequence number of a streamed event.
+    pub(crate) fn record(&self, kind: EventKind) -> Option<u64> {
         let mut state = self.state.borrow_mut();
         let at = state.now();
         let state = &mut *state;
         match &mut state.sink {
             Sink::Keep => {
                 state.trace.push(at, kind);
+                None
             }
-            Sink::Gone => {}
+            Sink::Gone => None,
             Sink::Stream { tap, sent, lossy } => {
-                let event = Event {
-                    seq: *sent,
-                    at,
-                    kind,
-                };
+                let seq = *sent;
+                let event = Event { seq, at, kind };
                 *sent += 1;
                 let gone = if *lossy {
                     // A printer too slow to keep up misses events (it sees
@@ -157,12 +178,20 @@ impl Medium {
                 if gone {
                     state.sink = Sink::Gone;
                 }
+                Some(seq)
             }
         }
     }
 
-    /// Streams every event from now on to `tap` (see `Network::stream_to`).
-    pub(crate) fn stream_to(&self, tap: SyncSender<Event>, lossy: bool) {
+    /// Streams every event from now on to `tap`, numbered from `first`
+    /// (see `Network::stream_to`).
+    pub(crate) fn stream_to(
+        &self,
+        tap: SyncSender<Event>,
+        lossy: bool,
+        first: u64,
+        durable: Option<Durable>,
+    ) {
         let mut state = self.state.borrow_mut();
         assert!(
             state.trace.is_empty(),
@@ -170,9 +199,15 @@ impl Medium {
         );
         state.sink = Sink::Stream {
             tap,
-            sent: 0,
+            sent: first,
             lossy,
         };
+        state.durable = durable;
+    }
+
+    /// What bytes to a real peer wait for, if anything.
+    pub(crate) fn durable(&self) -> Option<Durable> {
+        self.state.borrow().durable.clone()
     }
 
     pub(crate) fn ip_of(&self, host: HostId) -> IpAddr {
@@ -225,7 +260,7 @@ impl Medium {
 
 impl State {
     fn now(&self) -> SimTime {
-        SimTime(Instant::now().saturating_duration_since(self.start))
+        SimTime(self.origin + Instant::now().saturating_duration_since(self.start))
     }
 
     fn link(&self, a: HostId, b: HostId) -> &Link {

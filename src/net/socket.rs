@@ -5,6 +5,11 @@
 //! `flushed` before it sends more, so a slow reader slows the session
 //! down, and a peer that takes nothing for the write timeout is cut off
 //! rather than buffered for ever.
+//!
+//! Under `serve --record`, the writer holds each chunk until every event
+//! before it is in the recording (see `Medium::durable`): a 250 to DATA
+//! leaves only once the message is on disk. The protocol machine does not
+//! wait for the disk; only its bytes do.
 
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -87,7 +92,8 @@ pub struct RealStream {
     peer: HostId,
     peer_addr: SocketAddr,
     reader: OwnedReadHalf,
-    writer: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Chunks to write, each with the sequence number of its event.
+    writer: Option<mpsc::UnboundedSender<(Option<u64>, Vec<u8>)>>,
     /// Octets handed to the writer task and not yet written.
     backlog: Rc<Cell<usize>>,
     /// Told by the writer after each write, and when it gives up.
@@ -130,7 +136,8 @@ impl RealStream {
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
         let (reader, mut write_half) = tcp.into_split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<(Option<u64>, Vec<u8>)>();
+        let mut durable = medium.durable();
         let backlog = Rc::new(Cell::new(0usize));
         let drained = Rc::new(Notify::new());
         let write_timeout = parts.limits.as_ref().map_or(WRITE_TIMEOUT, |l| l.idle);
@@ -138,7 +145,16 @@ impl RealStream {
         writers.0.set(writers.0.get() + 1);
         let (pending, told) = (Rc::clone(&backlog), Rc::clone(&drained));
         tokio::task::spawn_local(async move {
-            while let Some(chunk) = rx.recv().await {
+            while let Some((seq, chunk)) = rx.recv().await {
+                if let (Some(durable), Some(seq)) = (&mut durable, seq)
+                    && durable.wait_for(|&on_disk| on_disk > seq).await.is_err()
+                {
+                    // The recording failed: nothing it does not hold may
+                    // leave, so the peer hears nothing more.
+                    pending.set(0);
+                    writers.0.set(writers.0.get().saturating_sub(1));
+                    return;
+                }
                 let wrote = timeout(write_timeout, write_half.write_all(&chunk)).await;
                 pending.set(pending.get().saturating_sub(chunk.len()));
                 told.notify_one();
@@ -206,7 +222,7 @@ impl RealStream {
             return;
         }
         let now = self.medium.now();
-        self.medium.record(EventKind::Bytes {
+        let seq = self.medium.record(EventKind::Bytes {
             conn: self.conn,
             dir: self.dir,
             arrives: now,
@@ -216,7 +232,7 @@ impl RealStream {
         let gone = self
             .writer
             .as_ref()
-            .is_some_and(|w| w.send(bytes.to_vec()).is_err());
+            .is_some_and(|w| w.send((seq, bytes.to_vec())).is_err());
         if gone {
             // The writer gave up on the peer: this side is closed now.
             self.close();
@@ -301,5 +317,71 @@ impl RealStream {
 impl Drop for RealStream {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncReadExt;
+
+    use crate::net::{Link, Network};
+    use crate::trace::{HostId, HostInfo, Role};
+
+    /// `serve --record`: a reply leaves only once the events before it
+    /// are in the file, so a 250 to DATA means the message is on disk.
+    #[test]
+    fn bytes_to_a_real_peer_wait_until_their_event_is_on_disk() {
+        let runtime = crate::sim::runtime(false);
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&runtime, async {
+            let host = |name: &str, d: u8| HostInfo {
+                name: name.into(),
+                ip: std::net::IpAddr::from([192, 0, 2, d]),
+                role: Role::External,
+                down: Vec::new(),
+            };
+            let network = Network::new(
+                vec![host("outside", 1), host("mx", 2)],
+                Vec::new(),
+                Link::default(),
+                1,
+            );
+            let (tap, events) = std::sync::mpsc::sync_channel(16);
+            let (on_disk, durable) = tokio::sync::watch::channel(0u64);
+            network.stream_to(tap, false, 0, Some(durable));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mut client = tokio::net::TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let outside = network.handle(HostId(0));
+            let mut stream = outside.admit(server, HostId(1), 25, None, None).unwrap();
+            stream.send(b"250 2.0.0 queued\r\n");
+            let sent: Vec<_> = events.try_iter().collect();
+            let bytes_seq = sent.last().unwrap().seq;
+            let mut buf = [0u8; 64];
+            let early =
+                tokio::time::timeout(Duration::from_millis(300), client.read(&mut buf)).await;
+            assert!(
+                early.is_err(),
+                "the reply left before its event was on disk"
+            );
+            // Every event but the reply's own: still held.
+            on_disk.send_replace(bytes_seq);
+            let early =
+                tokio::time::timeout(Duration::from_millis(100), client.read(&mut buf)).await;
+            assert!(
+                early.is_err(),
+                "the reply left before its own event was on disk"
+            );
+            on_disk.send_replace(bytes_seq + 1);
+            let n = tokio::time::timeout(Duration::from_secs(10), client.read(&mut buf))
+                .await
+                .expect("the reply leaves once its event is on disk")
+                .unwrap();
+            assert_eq!(&buf[..n], b"250 2.0.0 queued\r\n");
+        });
     }
 }

@@ -47,6 +47,21 @@ impl Epoch {
         }
     }
 
+    /// A live world's sitting on the wall clock whose zero is the Unix
+    /// second `start_unix` (its first sitting's start): a new run id for
+    /// every sitting.
+    pub fn wall_clock_from(start_unix: i64) -> Epoch {
+        let start_micros = start_unix.saturating_mul(MICROS);
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or_default();
+        let now_micros = i64::try_from(now.as_micros()).unwrap_or(i64::MAX);
+        Epoch {
+            start_micros,
+            run: Some(run_id(now_micros, os_noise())),
+        }
+    }
+
     /// Whole Unix seconds at simulated time `at`, for Date and Received
     /// stamps (RFC 5322 §3.3 counts in seconds).
     pub fn unix_seconds(&self, at: SimTime) -> i64 {
