@@ -51,10 +51,21 @@ struct State {
     /// Under `serve --record`: how many events are in the file; bytes to
     /// a real peer wait until the events before them are.
     durable: Option<Durable>,
+    /// The sequence number of the last streamed event that commits state
+    /// (`EventKind::commits`).
+    last_commit: Option<u64>,
 }
 
-/// How many events are on disk, told by the thread that writes them.
-pub type Durable = tokio::sync::watch::Receiver<u64>;
+/// How far the recording has come, in events (the next sequence number):
+/// written to the kernel, and synced to disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnDisk {
+    pub written: u64,
+    pub synced: u64,
+}
+
+/// Where the recording stands, told by the threads that write and sync it.
+pub type Durable = tokio::sync::watch::Receiver<OnDisk>;
 
 /// The shared medium of one world.
 pub(crate) struct Medium {
@@ -90,6 +101,7 @@ impl Medium {
                 links: BTreeMap::new(),
                 default_link,
                 durable: None,
+                last_commit: None,
             }),
         }
     }
@@ -165,6 +177,9 @@ impl Medium {
             Sink::Gone => None,
             Sink::Stream { tap, sent, lossy } => {
                 let seq = *sent;
+                if kind.commits() {
+                    state.last_commit = Some(seq);
+                }
                 let event = Event { seq, at, kind };
                 *sent += 1;
                 let gone = if *lossy {
@@ -208,6 +223,11 @@ impl Medium {
     /// What bytes to a real peer wait for, if anything.
     pub(crate) fn durable(&self) -> Option<Durable> {
         self.state.borrow().durable.clone()
+    }
+
+    /// The last event that committed state, if any was streamed.
+    pub(crate) fn last_commit(&self) -> Option<u64> {
+        self.state.borrow().last_commit
     }
 
     pub(crate) fn ip_of(&self, host: HostId) -> IpAddr {

@@ -1,7 +1,8 @@
 //! A recording written as it happens, for a live world (`mailflow serve
 //! --record`): begun with its header, or continued after the last whole
 //! line of an earlier sitting; events go in by batches, each written with
-//! one `write(2)` and synced when it holds a commitment (see [`commits`]).
+//! one `write(2)`; the caller syncs (see `EventKind::commits`), from
+//! another thread if it likes, so that writing goes on during a sync.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -12,26 +13,13 @@ use super::read::Loaded;
 use super::write::{ended, head, line};
 use super::{End, Recording};
 use crate::sim::Ending;
-use crate::trace::{Event, EventKind, SimTime};
-
-/// Whether an event commits state a restart restores, so that the reply
-/// after it must wait for the disk, not only for the kernel: a message
-/// taken on or filed (the 250 to DATA) and a POP3 deletion (the +OK to
-/// QUIT, RFC 1939 §6).
-pub fn commits(kind: &EventKind) -> bool {
-    matches!(
-        kind,
-        EventKind::Queued { .. } | EventKind::Delivered { .. } | EventKind::Removed { .. }
-    )
-}
+use crate::trace::{Event, SimTime};
 
 /// An open recording that grows at its end.
 pub struct Appender {
     file: File,
     /// The batch not yet written.
     batch: Vec<u8>,
-    /// The batch holds a commitment: sync it.
-    commit: bool,
     /// The time of the last line, for the end line.
     last: SimTime,
 }
@@ -48,8 +36,8 @@ impl Appender {
             .open(path)?;
         let mut appender = Appender::on(file, SimTime::ZERO);
         head(head_of, &mut appender.batch)?;
-        appender.commit = true;
-        appender.flush()?;
+        appender.write()?;
+        appender.sync()?;
         sync_directory(path);
         Ok(appender)
     }
@@ -69,8 +57,8 @@ impl Appender {
                 t: at,
             },
         )?;
-        appender.commit = true;
-        appender.flush()?;
+        appender.write()?;
+        appender.sync()?;
         Ok(appender)
     }
 
@@ -78,7 +66,6 @@ impl Appender {
         Appender {
             file,
             batch: Vec::new(),
-            commit: false,
             last,
         }
     }
@@ -92,33 +79,33 @@ impl Appender {
                 kind: &event.kind,
             },
         )?;
-        self.commit |= commits(&event.kind);
         self.last = self.last.max(event.at);
         Ok(())
     }
 
-    /// Octets in the batch.
-    pub fn pending(&self) -> usize {
-        self.batch.len()
-    }
-
-    /// Writes the batch, and syncs it when it holds a commitment; true
-    /// when it synced.
-    pub fn flush(&mut self) -> io::Result<bool> {
+    /// Writes the batch with one `write(2)`: a `kill -9` cannot lose it
+    /// from now on, a power cut can until it is synced.
+    pub fn write(&mut self) -> io::Result<()> {
         if !self.batch.is_empty() {
             self.file.write_all(&self.batch)?;
             self.batch.clear();
         }
-        let synced = std::mem::take(&mut self.commit);
-        if synced {
-            self.file.sync_data()?;
-        }
-        Ok(synced)
+        Ok(())
+    }
+
+    /// Syncs what was written (`fdatasync`).
+    pub fn sync(&self) -> io::Result<()> {
+        self.file.sync_data()
+    }
+
+    /// A handle that syncs the same file, for a thread of its own.
+    pub fn syncer(&self) -> io::Result<File> {
+        self.file.try_clone()
     }
 
     /// Ends the sitting: the end line, written and synced.
     pub fn end(mut self, ending: Ending) -> io::Result<()> {
-        self.flush()?;
+        self.write()?;
         ended(
             &mut self.batch,
             End {
@@ -126,8 +113,8 @@ impl Appender {
                 at: self.last,
             },
         )?;
-        self.commit = true;
-        self.flush().map(drop)
+        self.write()?;
+        self.sync()
     }
 }
 

@@ -233,11 +233,19 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         Some(path) => {
             let opened = record::open(path, &plan)?;
             let first = opened.sitting.carried.as_ref().map_or(0, |c| c.events);
-            let (durable_tx, durable_rx) = tokio::sync::watch::channel(first);
+            let (durable_tx, durable_rx) = tokio::sync::watch::channel(crate::net::OnDisk {
+                written: first,
+                synced: first,
+            });
+            let syncer = opened
+                .appender
+                .syncer()
+                .map_err(|e| ServeError::Record(format!("cannot sync {}: {e}", path.display())))?;
             // Every event reaches the writer; it drops for the watcher.
             let (tap, events) = mpsc::sync_channel(options.feed.max(1));
             let writer = record::Writer {
                 appender: opened.appender,
+                syncer,
                 path: path.clone(),
                 events,
                 feed: feed_tx,

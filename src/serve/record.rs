@@ -4,19 +4,22 @@
 //! how time runs across the gap; `sim::Continuation` for what is carried
 //! on).
 //!
-//! A thread of its own writes the file, so that a slow disk delays the
-//! bytes to real peers, never the protocol machines: the world hands it
-//! every event, it writes them by batches and tells the world (through
-//! `Durable`) how many are in the file; each real connection's writer
-//! holds a chunk until the events before it are.
+//! Threads of their own write and sync the file, so that a slow disk
+//! delays the bytes to real peers, never the protocol machines: the world
+//! hands every event over, one thread writes them by batches, another
+//! syncs after a batch with a commit, and both tell the world (through
+//! `Durable`) how far the file has come; each real connection's writer
+//! holds a chunk until what it depends on is there.
 
+use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver, SyncSender};
 
 use tokio::sync::{Notify, watch};
 
 use super::{OUTSIDE, ServeError};
+use crate::net::OnDisk;
 use crate::plan::Plan;
 use crate::record::append::Appender;
 use crate::record::{self, Recording};
@@ -172,6 +175,8 @@ fn differs(recording: &Recording, plan: &Plan, ours: &Trace) -> Option<String> {
 /// What the writer thread needs.
 pub(crate) struct Writer {
     pub appender: Appender,
+    /// The same file, synced by a thread of its own.
+    pub syncer: File,
     pub path: PathBuf,
     /// From the world: every event, none dropped.
     pub events: Receiver<Event>,
@@ -179,64 +184,104 @@ pub(crate) struct Writer {
     pub feed: SyncSender<Event>,
     /// Drop what the watcher has no room for, rather than wait.
     pub lossy: bool,
-    /// How many events are in the file.
-    pub durable: watch::Sender<u64>,
+    /// How far the file has come.
+    pub durable: watch::Sender<OnDisk>,
     /// Told when the file cannot be written: the world stops.
     pub failed: Arc<Notify>,
 }
 
 impl Writer {
-    /// Writes until the world is gone, then the end line.
-    pub fn run(mut self) {
+    /// Writes until the world is gone, then the end line. Batches are
+    /// written here and synced by a second thread, so that writing (and
+    /// the replies that need no sync) goes on during a sync; a sync takes
+    /// every commit written before it began.
+    pub fn run(self) {
+        let Writer {
+            mut appender,
+            syncer,
+            path,
+            events,
+            feed,
+            lossy,
+            durable,
+            failed,
+        } = self;
+        let durable = Arc::new(durable);
+        let (sync, to_sync) = mpsc::channel::<u64>();
+        let syncing = {
+            let (durable, failed, path) = (Arc::clone(&durable), Arc::clone(&failed), path.clone());
+            std::thread::Builder::new()
+                .name("mailflow-fsync".into())
+                .spawn(move || {
+                    while let Ok(mut through) = to_sync.recv() {
+                        through = to_sync.try_iter().fold(through, u64::max);
+                        if let Err(e) = syncer.sync_data() {
+                            cannot(&path, &e);
+                            failed.notify_one();
+                            return;
+                        }
+                        durable.send_modify(|d| d.synced = d.synced.max(through));
+                    }
+                })
+        };
+        let mut failing = syncing.is_err();
+        if let Err(e) = &syncing {
+            cannot(&path, e);
+            failed.notify_one();
+        }
         let mut batch = Vec::with_capacity(BATCH);
-        let mut failed = false;
-        while let Ok(first) = self.events.recv() {
+        while let Ok(first) = events.recv() {
             batch.push(first);
             while batch.len() < BATCH
-                && let Ok(event) = self.events.try_recv()
+                && let Ok(event) = events.try_recv()
             {
                 batch.push(event);
             }
-            if !failed {
+            if !failing {
                 let wrote = batch
                     .iter()
-                    .try_for_each(|e| self.appender.event(e))
-                    .and_then(|()| self.appender.flush());
+                    .try_for_each(|e| appender.event(e))
+                    .and_then(|()| appender.write());
                 match (wrote, batch.last()) {
-                    (Ok(_), Some(last)) => {
-                        self.durable.send_replace(last.seq + 1);
+                    (Ok(()), Some(last)) => {
+                        let through = last.seq + 1;
+                        durable.send_modify(|d| d.written = through);
+                        if batch.iter().any(|e| e.kind.commits()) {
+                            let _ = sync.send(through);
+                        }
                     }
-                    (Ok(_), None) => {}
+                    (Ok(()), None) => {}
                     (Err(e), _) => {
-                        eprintln!(
-                            "mailflow serve: cannot write the recording {}: {e}; stopping, since no reply it does not hold may leave",
-                            self.path.display()
-                        );
-                        failed = true;
-                        self.failed.notify_one();
+                        cannot(&path, &e);
+                        failing = true;
+                        failed.notify_one();
                     }
                 }
             }
             for event in batch.drain(..) {
-                self.forward(event);
+                // A watcher that has gone (the dashboard quit) changes
+                // nothing here: the world is being stopped, and its last
+                // events still go into the file.
+                if lossy {
+                    let _ = feed.try_send(event);
+                } else {
+                    let _ = feed.send(event);
+                }
             }
         }
-        if !failed && let Err(e) = self.appender.end(Ending::Stopped) {
-            eprintln!(
-                "mailflow serve: cannot end the recording {}: {e}",
-                self.path.display()
-            );
+        drop(sync);
+        if let Ok(syncing) = syncing {
+            let _ = syncing.join();
+        }
+        if !failing && let Err(e) = appender.end(Ending::Stopped) {
+            cannot(&path, &e);
         }
     }
+}
 
-    fn forward(&self, event: Event) {
-        // A watcher that has gone (the dashboard quit) changes nothing
-        // here: the world is being stopped, and its last events still go
-        // into the file.
-        if self.lossy {
-            let _ = self.feed.try_send(event);
-        } else {
-            let _ = self.feed.send(event);
-        }
-    }
+fn cannot(path: &Path, e: &std::io::Error) {
+    eprintln!(
+        "mailflow serve: cannot write the recording {}: {e}; the world stops, since no reply the file does not hold may leave",
+        path.display()
+    );
 }
