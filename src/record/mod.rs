@@ -59,15 +59,20 @@
 //!   never negative: a clock set back gives no gap). An end line (a clean
 //!   stop) may come just before a resume line; a sitting killed without
 //!   one has none.
-//! * Durability: an event is on disk before any byte that follows it
-//!   leaves for a real peer. A writer thread takes the events, writes
-//!   each batch with one `write(2)` (enough for `kill -9`: the kernel
-//!   holds it), and `fdatasync`s before the batch counts as written when
-//!   it holds an event that changes what a restart restores: a message
-//!   taken on (`queued`, `delivered`: the 250 to DATA) or a POP3 deletion
-//!   (`removed`: the +OK to QUIT). Other replies wait for the `write` but
-//!   not for the disk, and batches group the syncs of busy moments. See
-//!   [`append::commits`].
+//! * Durability: what a reply acknowledges is on disk before the reply
+//!   leaves for a real peer. One thread writes the events by batches,
+//!   each with one `write(2)` (enough for `kill -9`: the kernel holds it);
+//!   every reply waits until the events before it are written. Another
+//!   thread `fdatasync`s after each batch that holds a commit
+//!   ([`EventKind::commits`](crate::trace::EventKind::commits): `queued`,
+//!   `delivered`, `removed`, a change a restart restores), one sync for
+//!   every commit written before it began; a reply that answers a commit
+//!   of its own session waits for that sync: the 250 to DATA (the message
+//!   taken on and filed) and the +OK to QUIT that commits POP3 deletions.
+//!   Other replies do not wait for the disk, and the protocol machines
+//!   never do (see `net::socket` and `serve::record`).
+//! * A live recording's header carries no expectations: real clients,
+//!   not the scenario's script, make its story.
 
 pub mod append;
 mod format;
