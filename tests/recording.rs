@@ -207,8 +207,8 @@ fn a_version_1_file_still_reads_event_for_event() {
 
 /// A live world's file in sittings: hello's events split in two, the
 /// first sitting stopped, the second cut off; written and read back.
-fn in_sittings() -> Recording {
-    let mut r = live("hello");
+fn in_sittings(name: &str) -> Recording {
+    let mut r = live(name);
     let half = r.trace.len() / 2;
     let at = r.trace.events()[half].at;
     r.resumes = vec![record::Resume {
@@ -223,28 +223,37 @@ fn in_sittings() -> Recording {
 }
 
 #[test]
-fn sittings_of_a_live_world_read_back_with_their_resume_lines() {
-    let before = in_sittings();
-    let bytes = bytes_of(&before);
-    let text = String::from_utf8(bytes.clone()).expect("UTF-8");
-    assert!(text.contains("{\"end\":\"stopped\""), "{text}");
-    let loaded = read(&bytes).expect("reads");
-    assert_eq!(loaded.warning, None);
-    assert_eq!(loaded.whole, bytes.len() as u64);
-    let after = loaded.recording;
-    assert_eq!(after.resumes, before.resumes);
-    assert_eq!(after.end, before.end);
-    assert_eq!(after.trace.events(), before.trace.events());
-    assert_eq!(bytes_of(&after), bytes, "written again, byte for byte");
-    // The views see one trace: the sittings' events in order.
-    for ((format, a), (_, b)) in exports(&before).into_iter().zip(exports(&after)) {
-        assert!(a == b, "the {format} export differs after reading back");
+fn sittings_of_a_live_world_read_back_with_their_resume_lines_in_every_bundled_scenario() {
+    for name in bundled::names() {
+        let before = in_sittings(name);
+        let bytes = bytes_of(&before);
+        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+        assert!(text.contains("{\"end\":\"stopped\""), "{name}");
+        let loaded = read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(loaded.warning, None, "{name}");
+        assert_eq!(loaded.whole, bytes.len() as u64, "{name}");
+        let after = loaded.recording;
+        assert_eq!(after.resumes, before.resumes, "{name}");
+        assert_eq!(after.end, before.end, "{name}");
+        assert_eq!(after.trace.events(), before.trace.events(), "{name}");
+        assert_eq!(
+            bytes_of(&after),
+            bytes,
+            "{name}: written again, byte for byte"
+        );
+        // The views see one trace: the sittings' events in order.
+        for ((format, a), (_, b)) in exports(&before).into_iter().zip(exports(&after)) {
+            assert!(
+                a == b,
+                "{name}: the {format} export differs after reading back"
+            );
+        }
     }
 }
 
 #[test]
 fn a_resume_line_must_count_the_events_before_it_and_not_go_back_in_time() {
-    let before = in_sittings();
+    let before = in_sittings("hello");
     let half = before.resumes[0].after;
     let text = String::from_utf8(bytes_of(&before)).expect("UTF-8");
     let resume = format!("{{\"resumed\":{half},");
@@ -271,7 +280,7 @@ fn a_resume_line_must_count_the_events_before_it_and_not_go_back_in_time() {
 /// line, before a line a crash cut.
 #[test]
 fn whole_is_the_end_of_the_last_whole_line_at_every_cut() {
-    let bytes = bytes_of(&in_sittings());
+    let bytes = bytes_of(&in_sittings("hello"));
     let starts: Vec<usize> = (0..bytes.len())
         .filter(|&i| i == 0 || bytes[i - 1] == b'\n')
         .collect();

@@ -15,6 +15,7 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::node::mta::Kept;
+use crate::trace::state::State;
 use crate::trace::{EventKind, HostId, SimTime, Trace};
 
 /// What earlier sittings left, read from their trace.
@@ -33,56 +34,49 @@ pub struct Continuation {
 }
 
 impl Continuation {
-    /// Reads what `trace` leaves the nodes.
+    /// Reads what `trace` leaves the nodes: its mailboxes and queue as
+    /// the views see them at its end (`trace::state`), and the numbers it
+    /// used.
     pub fn of(trace: &Trace) -> Continuation {
+        let end = trace.len();
+        let state = State::build(trace);
         let mut c = Continuation {
-            events: trace.len() as u64,
+            last: trace.events().last().map_or(SimTime::ZERO, |e| e.at),
+            events: end as u64,
+            conns: trace
+                .events()
+                .iter()
+                .filter_map(|e| match e.kind {
+                    EventKind::Connect { conn, .. } => Some(conn.0.saturating_add(1)),
+                    _ => None,
+                })
+                .max()
+                .unwrap_or(0),
             ..Continuation::default()
         };
-        let mut waiting: BTreeMap<(HostId, String), ()> = BTreeMap::new();
-        for event in trace.events() {
-            c.last = c.last.max(event.at);
-            match &event.kind {
-                EventKind::Connect { conn, .. } => c.conns = c.conns.max(conn.0.saturating_add(1)),
-                EventKind::Queued { host, queue_id, .. } => {
-                    c.mta(*host).queue_ids.push(queue_id.clone());
-                    waiting.insert((*host, queue_id.clone()), ());
+        for entry in state.entries() {
+            c.mta(entry.host).queue_ids.push(entry.queue_id.clone());
+        }
+        c.waiting = state
+            .queue_at(end)
+            .iter()
+            .map(|e| (e.entry.host, e.entry.queue_id.clone()))
+            .collect();
+        for ((host, address), held) in state.mailboxes_at(end) {
+            let kept = c.mta(host);
+            // Every message filed counts, held or not: unique-ids count on.
+            kept.stored += state.filed(host, address) as u64;
+            let mailbox = kept.mailboxes.entry(address.to_owned()).or_default();
+            for stored in held {
+                if let Some(EventKind::Delivered { content, .. }) = trace
+                    .events()
+                    .get(stored.delivered as usize)
+                    .map(|e| &e.kind)
+                {
+                    mailbox.push((stored.uid.clone(), content.clone()));
                 }
-                EventKind::Bounced {
-                    host,
-                    dsn_queue_id: Some(id),
-                    ..
-                } => c.mta(*host).queue_ids.push(id.clone()),
-                EventKind::Dequeued { host, queue_id } => {
-                    waiting.remove(&(*host, queue_id.clone()));
-                }
-                EventKind::Delivered {
-                    host,
-                    mailbox,
-                    uid,
-                    content,
-                    ..
-                } => {
-                    let kept = c.mta(*host);
-                    kept.stored += 1;
-                    kept.mailboxes
-                        .entry(mailbox.clone())
-                        .or_default()
-                        .push((uid.clone(), content.clone()));
-                }
-                EventKind::Removed {
-                    host,
-                    mailbox,
-                    uids,
-                } => {
-                    if let Some(held) = c.mta(*host).mailboxes.get_mut(mailbox) {
-                        held.retain(|(uid, _)| !uids.contains(uid));
-                    }
-                }
-                _ => {}
             }
         }
-        c.waiting = waiting.into_keys().collect();
         c
     }
 
