@@ -142,7 +142,14 @@ pub fn run(args: &Args) -> ExitCode {
 const BATCH: usize = 64 * 1024;
 
 /// The live transcript on stdout, until Ctrl-C or SIGTERM.
-fn headless(serving: Serving, title: &str) -> ExitCode {
+fn headless(mut serving: Serving, title: &str) -> ExitCode {
+    // A continued recording numbers its events after the earlier ones;
+    // the printer keeps none of them (its memory stays flat).
+    let mut next = serving.header.len() as u64;
+    let mut header = crate::trace::Trace::new(std::mem::take(&mut serving.header.hosts));
+    header.links = std::mem::take(&mut serving.header.links);
+    header.zones = std::mem::take(&mut serving.header.zones);
+    serving.header = header;
     let mut stdout = std::io::stdout().lock();
     // The banner goes to stderr: stdout starts with what scripts read.
     eprintln!("mailflow serve: {title:?} on the wall clock; Ctrl-C stops");
@@ -153,8 +160,6 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
     let _ = stdout.flush();
     let mut board = Board::new(false);
     let mut text = String::new();
-    // A continued recording numbers its events after the earlier ones.
-    let mut next = serving.header.len() as u64;
     let mut write = |event: Event, text: &mut String| {
         if event.seq > next {
             text.push_str(&format!(
