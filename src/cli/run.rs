@@ -134,6 +134,10 @@ pub fn run(args: &Args) -> ExitCode {
                     ending: Ending::TimeLimit,
                     at,
                 }) => println!("The run stopped at its limit, {at}; mail may still be queued."),
+                Some(End {
+                    ending: Ending::Stopped,
+                    at,
+                }) => println!("The live world was stopped at {at}; mail may still be queued."),
                 None => println!(
                     "The recording stops at {}: it was cut off before the run ended.",
                     run.trace.events().last().map(|e| e.at).unwrap_or_default()

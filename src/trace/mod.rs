@@ -370,6 +370,20 @@ pub enum EventKind {
     Wake { host: HostId, why: String },
 }
 
+impl EventKind {
+    /// Whether this fact commits state a restart of a live world restores
+    /// (`serve --record`): a message taken on or filed, which the 250 to
+    /// DATA acknowledges, and a POP3 deletion, which the +OK to QUIT
+    /// acknowledges (RFC 1939 §6). A reply after one leaves only once it
+    /// is synced to disk.
+    pub fn commits(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Queued { .. } | EventKind::Delivered { .. } | EventKind::Removed { .. }
+        )
+    }
+}
+
 /// One entry of the trace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Event {

@@ -54,6 +54,18 @@ use queue_id::QueueIds;
 pub use queue_id::queue_prefixes;
 use retry::RetryPolicy;
 
+/// What an MTA held when its live world stopped, read back from the
+/// trace (see `sim::Continuation`), to go on with.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    /// Each mailbox's messages: unique-id and content, in order.
+    pub mailboxes: BTreeMap<String, Vec<(String, Payload)>>,
+    /// The queue ids it issued, so that new ones come after them.
+    pub queue_ids: Vec<String>,
+    /// Messages it filed so far, so that unique-ids count on.
+    pub stored: u64,
+}
+
 /// A message in a mailbox.
 #[derive(Debug, Clone)]
 pub(crate) struct Stored {
@@ -140,23 +152,39 @@ impl Mta {
 
 /// Starts an MTA's listeners and queue runner on the current `LocalSet`.
 /// `queue_prefix` starts its queue ids, unique in the world (see
-/// [`queue_prefixes`]).
+/// [`queue_prefixes`]); `kept` is what it held in an earlier sitting of
+/// a live world (nothing for a new world).
 pub fn spawn(
     net: NetHandle,
     plan: MtaPlan,
     host: HostContext,
     queue_prefix: &str,
     activity: Activity,
+    kept: Kept,
 ) {
-    let mailboxes = plan
+    let mut mailboxes: BTreeMap<String, Vec<Stored>> = plan
         .mailboxes
         .keys()
         .map(|a| (a.clone(), Vec::new()))
         .collect();
+    for (address, held) in kept.mailboxes {
+        // A mailbox the scenario no longer has cannot be opened: its mail
+        // stays in the recording only.
+        if let Some(mailbox) = mailboxes.get_mut(&address) {
+            mailbox.extend(held.into_iter().map(|(uid, content)| Stored {
+                uid,
+                content: content.0,
+            }));
+        }
+    }
+    let mut ids = QueueIds::new(queue_prefix);
+    for id in &kept.queue_ids {
+        ids.go_on_after(id);
+    }
     let queue = Queue::new(
         &host.hostname,
         LocalDomains::new(&plan.domains, &host.hostname),
-        QueueIds::new(queue_prefix),
+        ids,
         host.epoch.run_id(),
     );
     let (submission, pop3) = (plan.submission, !plan.mailboxes.is_empty());
@@ -169,7 +197,7 @@ pub fn spawn(
             queue,
             jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
-            next_uid: 0,
+            next_uid: kept.stored,
         })),
         activity,
         wake: Rc::new(Notify::new()),
