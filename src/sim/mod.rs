@@ -17,7 +17,7 @@ use std::rc::Rc;
 
 use crate::net::{Link, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
-use crate::plan::Plan;
+use crate::plan::{Override, Plan};
 use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
@@ -157,6 +157,18 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         network.set_external(e.host, e.address);
     }
     let activity = Activity::new();
+    let dns_whatifs = plan.overrides.iter().filter_map(|o| match o {
+        Override::Dns {
+            name,
+            qtype,
+            attempt,
+            answer,
+        } => Some((name.clone(), *qtype, *attempt, answer.clone())),
+        Override::Server { .. } => None,
+    });
+    let dns_whatifs = Rc::new(std::cell::RefCell::new(dns_server::DnsWhatIfs::new(
+        dns_whatifs,
+    )));
     for d in &plan.dns {
         for zone in &d.zones {
             network.describe_zone(crate::trace::ZoneInfo {
@@ -168,18 +180,29 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         tokio::task::spawn_local(dns_server::run(
             network.handle(d.host),
             Authority::new(d.zones.clone()),
+            Rc::clone(&dns_whatifs),
         ));
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
     let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
         let host = HostContext::new(plan.host(m.host), epoch.clone());
+        let whatifs = plan.overrides.iter().filter_map(|o| match o {
+            Override::Server {
+                host,
+                step,
+                attempt,
+                instead,
+            } if *host == m.host => Some((*step, *attempt, instead.clone())),
+            _ => None,
+        });
         mta::spawn(
             network.handle(m.host),
             m.clone(),
             host,
             &queue_prefix,
             activity.clone(),
+            mta::WhatIfs::new(whatifs),
         );
     }
     for c in &plan.clients {
