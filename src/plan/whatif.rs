@@ -55,3 +55,41 @@ impl Override {
         }
     }
 }
+
+impl Override {
+    /// `instead` at a server's point of a run, or `None` for a DNS point.
+    pub fn reply_at(point: &crate::trace::point::Point, instead: Instead) -> Option<Override> {
+        match point {
+            crate::trace::point::Point::Reply {
+                host,
+                step,
+                attempt,
+                ..
+            } => Some(Override::Server {
+                host: *host,
+                step: *step,
+                attempt: *attempt,
+                instead,
+            }),
+            crate::trace::point::Point::Dns { .. } => None,
+        }
+    }
+
+    /// `answer` at a DNS point of a run, or `None` for a server's point.
+    pub fn answer_at(point: &crate::trace::point::Point, answer: DnsAnswer) -> Option<Override> {
+        match point {
+            crate::trace::point::Point::Dns {
+                name,
+                qtype,
+                attempt,
+                ..
+            } => Some(Override::Dns {
+                name: name.clone(),
+                qtype: *qtype,
+                attempt: *attempt,
+                answer,
+            }),
+            crate::trace::point::Point::Reply { .. } => None,
+        }
+    }
+}

@@ -230,7 +230,8 @@ impl ServerSession {
             input = &input[used..];
         }
         self.lines.push(input);
-        while !self.is_closed() {
+        // A what-if may silence the server halfway through a chunk.
+        while !self.is_closed() && !matches!(self.phase, Phase::Silent) {
             let Some(line) = self.lines.next_line() else {
                 break;
             };

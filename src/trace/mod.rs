@@ -6,8 +6,10 @@
 //! `transcript`, never stored beside them. Node facts (queued, deferred,
 //! delivered, bounced...) are events of their own.
 
+pub mod compare;
 pub mod describe;
 pub mod index;
+pub mod point;
 pub mod state;
 pub mod transcript;
 
