@@ -14,6 +14,7 @@ pub mod status;
 pub mod tabs;
 pub mod text;
 pub mod transcript;
+pub mod whatif;
 pub mod why;
 
 use ratatui::style::Style;
