@@ -369,7 +369,7 @@ pub fn dns_answer(
         });
     }
     let pairs = &words[1..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.len().is_multiple_of(2) {
         let at = pairs
             .last()
             .map_or(at..at + first.len(), |&(a, w)| a..a + w.len());
@@ -617,7 +617,7 @@ pub fn parse_line(line: &str, plan: &Plan) -> Result<Override, ScenarioError> {
             format!("write {form}"),
         )
     };
-    let Some(&(head_at, head)) = words.first() else {
+    let Some(&(_, head)) = words.first() else {
         return Err(missing("the what-if", REPLY_FORM));
     };
     let is_dns = head.eq_ignore_ascii_case("dns");
@@ -672,7 +672,6 @@ pub fn parse_line(line: &str, plan: &Plan) -> Result<Override, ScenarioError> {
             plan,
         )
         .map_err(|f| place(f, part(Part::Answer)))?;
-        let _ = head_at;
         return Ok(Override::Dns {
             name,
             qtype,
