@@ -874,7 +874,10 @@ fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switc
         })
         .unwrap_or_else(|| panic!("250 offered:\n{menu}"))
         .to_string();
-    let changes = tmux.press(&[&key], "what changed", |s| s.contains("What changed"));
+    // Read once the whole box is drawn: its last line is the on-screen run.
+    let changes = tmux.press(&[&key], "what changed", |s| {
+        s.contains("What changed") && s.contains("on screen: the what-if branch")
+    });
     assert!(changes.contains("<bob@example.net>"), "{changes}");
     assert!(
         changes.contains("retried at") && changes.contains("no retry"),
@@ -883,7 +886,7 @@ fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switc
     assert!(changes.contains("deferrals 1 → 0"), "{changes}");
     // Close the summary: the branch is on screen, at the fork, and shorter.
     let branch = tmux.press(&["Enter"], "the summary to close", |s| {
-        !s.contains("What changed")
+        !s.contains("What changed") && s.contains("⑂ what-if, fork at 34")
     });
     assert!(branch.contains("⑂ what-if, fork at 34"), "{branch}");
     assert!(
@@ -909,7 +912,7 @@ fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switc
     );
     // b goes back to the original run, with its 450 and its deferral.
     let original = tmux.press(&["b"], "the original run", |s| {
-        s.contains("⑂ original, fork at 34")
+        s.contains("⑂ original, fork at 34") && s.contains("deferred SMTP0001")
     });
     assert_eq!(total(&original), Some(original_total), "{original}");
     assert!(

@@ -523,6 +523,12 @@ impl ServerSession {
             return self.fail(non_ascii_reply("sender"));
         }
         let reply = Reply::new(250, esc(2, 1, 0), format!("Sender {from} OK"));
+        self.open_transaction(from, params);
+        self.send(reply);
+    }
+
+    /// MAIL accepted: a transaction begins (§3.3).
+    fn open_transaction(&mut self, from: ReversePath, params: MailParams) {
         self.events.push_back(ServerEvent::SenderAccepted {
             reverse_path: from.clone(),
         });
@@ -531,7 +537,15 @@ impl ServerSession {
             forward_paths: Vec::new(),
             params,
         });
-        self.send(reply);
+    }
+
+    /// RCPT accepted: the recipient joins the open transaction.
+    fn add_recipient(&mut self, to: ForwardPath) {
+        if let Some(envelope) = &mut self.transaction {
+            envelope.forward_paths.push(to.clone());
+            self.events
+                .push_back(ServerEvent::RecipientAccepted { forward_path: to });
+        }
     }
 
     fn rcpt(&mut self, to: ForwardPath, params: RcptParams, policy: &mut impl Policy) {
@@ -560,12 +574,7 @@ impl ServerSession {
         }
         let reply = Reply::new(250, esc(2, 1, 5), format!("Recipient {to} OK"));
         self.send(reply);
-        self.events.push_back(ServerEvent::RecipientAccepted {
-            forward_path: to.clone(),
-        });
-        if let Some(envelope) = &mut self.transaction {
-            envelope.forward_paths.push(to);
-        }
+        self.add_recipient(to);
     }
 
     /// Local mailbox or relay? Postmaster is always welcome (§4.5.1).
@@ -737,23 +746,8 @@ impl ServerSession {
                 self.events
                     .push_back(ServerEvent::Greeted { domain, esmtp });
             }
-            Command::Mail { from, params } if positive => {
-                self.events.push_back(ServerEvent::SenderAccepted {
-                    reverse_path: from.clone(),
-                });
-                self.transaction = Some(Envelope {
-                    reverse_path: from,
-                    forward_paths: Vec::new(),
-                    params,
-                });
-            }
-            Command::Rcpt { to, .. } if positive => {
-                if let Some(envelope) = &mut self.transaction {
-                    envelope.forward_paths.push(to.clone());
-                    self.events
-                        .push_back(ServerEvent::RecipientAccepted { forward_path: to });
-                }
-            }
+            Command::Mail { from, params } if positive => self.open_transaction(from, params),
+            Command::Rcpt { to, .. } if positive => self.add_recipient(to),
             Command::Data if code.get() == 354 => {
                 // Go ahead, even without a transaction: the data is read
                 // and judged at its end (no recipients: refused there).

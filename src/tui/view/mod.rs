@@ -38,6 +38,19 @@ pub fn pane<'a>(title: String, focused: bool, app: &App) -> Block<'a> {
         .style(Style::default())
 }
 
+/// A box `width` wide and up to `height` high, centred in `area`, for an
+/// overlay.
+pub fn centred(area: ratatui::layout::Rect, width: u16, height: u16) -> ratatui::layout::Rect {
+    use ratatui::layout::{Constraint, Flex, Layout};
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
+}
+
 /// A scroll offset for `lines` lines in the bordered pane `area` that
 /// stops at the last page (never a blank pane), and a note for the bottom
 /// border when more lies below.

@@ -10,7 +10,7 @@
 //! ```
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -30,12 +30,7 @@ fn popup(
     let theme = &app.theme;
     let width = area.width.min(100).saturating_sub(2).max(20);
     let height = area.height.min(lines.len() as u16 + 2);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = super::centred(area, width, height);
     frame.render_widget(Clear, popup);
     let room = (width as usize).saturating_sub(4);
     let block = pane(fit(title, room).into_owned(), true, app)
