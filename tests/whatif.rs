@@ -305,3 +305,62 @@ fn every_reply_and_dns_query_of_every_bundled_scenario_is_a_point_a_what_if_reac
         }
     }
 }
+
+fn mailflow(args: &[&str]) -> (Option<i32>, String, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_mailflow"))
+        .args(args)
+        .output()
+        .expect("mailflow runs");
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn the_command_line_runs_a_branch_checks_its_expectations_and_refuses_a_bad_what_if() {
+    // The branch is a plain run: greylisting's own claims (a 450, a
+    // deferral) fail in it, and the exit code says so.
+    let (code, out, _) = mailflow(&[
+        "run",
+        "greylisting",
+        "--what-if",
+        "mx.example.net RCPT#1 250",
+    ]);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("✎ what-if: mx.example.net answers RCPT #1"),
+        "{out}"
+    );
+    assert!(out.contains("FAILED some server replied 450"), "{out}");
+    assert!(out.contains("held   delivered to bob@example.net"), "{out}");
+    // Exports carry it too.
+    let (_, json, _) = mailflow(&[
+        "export",
+        "greylisting",
+        "--format",
+        "json",
+        "--what-if",
+        "mx.example.net RCPT#1 250",
+    ]);
+    assert!(json.contains("\"kind\":\"what_if\""), "{json}");
+    // check validates what-ifs against each file.
+    let (code, out, _) = mailflow(&[
+        "check",
+        "hello",
+        "--what-if",
+        "dns example.net MX#2 SERVFAIL",
+    ]);
+    assert_eq!(code, Some(0));
+    assert!(out.contains("(with 1 what-if)"), "{out}");
+    let (code, _, err) = mailflow(&["check", "hello", "--what-if", "mx.example.net RCTP#1 451"]);
+    assert_eq!(code, Some(2));
+    assert!(
+        err.contains("--what-if:1:16") && err.contains("did you mean RCPT?"),
+        "{err}"
+    );
+    let (code, _, err) = mailflow(&["run", "hello", "--what-if", "mx.example.net RCPT#1 4x1"]);
+    assert_eq!(code, Some(2));
+    assert!(err.contains("--what-if:1:23"), "{err}");
+}

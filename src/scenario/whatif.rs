@@ -446,7 +446,7 @@ pub fn server(name: &str, plan: &Plan) -> Result<crate::trace::HostId, Fault> {
         }
         Some(i) => Err(fault(
             Part::Host,
-            format!("{name} is {}, not an MTA", plan.hosts[i].role.name()),
+            format!("{name} is a {}, not an MTA", plan.hosts[i].role.name()),
             format!(
                 "a what-if changes what a mail server answers: name one of {}",
                 mtas().collect::<Vec<_>>().join(", ")
