@@ -206,6 +206,7 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
         trace: header,
         index,
         verdicts: Vec::new(),
+        plan: None,
     };
     let live = Live {
         listening: serving.exposed.iter().map(|e| e.to_string()).collect(),

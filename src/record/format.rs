@@ -264,6 +264,12 @@ enum EventKindDef {
         host: HostId,
         why: String,
     },
+    WhatIf {
+        host: HostId,
+        conn: Option<ConnId>,
+        point: String,
+        instead: String,
+    },
 }
 
 /// Simulated time as whole nanoseconds.

@@ -252,7 +252,8 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::LoopDetected { host, .. }
         | K::Resolved { host, .. }
         | K::Retrieved { host, .. }
-        | K::Wake { host, .. } => [Some(*host), None],
+        | K::Wake { host, .. }
+        | K::WhatIf { host, .. } => [Some(*host), None],
         K::Accept { .. }
         | K::Refused { .. }
         | K::Unreachable { .. }

@@ -21,7 +21,7 @@ pub use continuation::{Continuation, Sitting};
 
 use crate::net::{Link, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
-use crate::plan::Plan;
+use crate::plan::{Override, Plan};
 use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
@@ -204,10 +204,23 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
         network.go_on(sitting.at, carried.map_or(0, |c| c.conns));
     }
     let activity = Activity::new();
+    let dns_whatifs = plan.overrides.iter().filter_map(|o| match o {
+        Override::Dns {
+            name,
+            qtype,
+            attempt,
+            answer,
+        } => Some((name.clone(), *qtype, *attempt, answer.clone())),
+        Override::Server { .. } => None,
+    });
+    let dns_whatifs = Rc::new(std::cell::RefCell::new(dns_server::DnsWhatIfs::new(
+        dns_whatifs,
+    )));
     for d in &plan.dns {
         tokio::task::spawn_local(dns_server::run(
             network.handle(d.host),
             Authority::new(d.zones.clone()),
+            Rc::clone(&dns_whatifs),
         ));
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
@@ -217,6 +230,15 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
         let kept = carried
             .and_then(|c| c.mtas.get(&m.host).cloned())
             .unwrap_or_default();
+        let whatifs = plan.overrides.iter().filter_map(|o| match o {
+            Override::Server {
+                host,
+                step,
+                attempt,
+                instead,
+            } if *host == m.host => Some((*step, *attempt, instead.clone())),
+            _ => None,
+        });
         mta::spawn(
             network.handle(m.host),
             m.clone(),
@@ -224,6 +246,7 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
             &queue_prefix,
             activity.clone(),
             kept,
+            mta::WhatIfs::new(whatifs),
         );
     }
     // What was due before the last event was done in an earlier sitting.

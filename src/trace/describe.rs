@@ -40,6 +40,7 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Resolved { .. } => "resolved",
         EventKind::Retrieved { .. } => "retrieved",
         EventKind::Wake { .. } => "retry",
+        EventKind::WhatIf { .. } => "what-if",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
@@ -230,6 +231,15 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             message_id.as_deref().unwrap_or("a message")
         ),
         EventKind::Wake { host, why } => format!("⏩ {}: {why}", name(*host)),
+        EventKind::WhatIf {
+            host,
+            point,
+            instead,
+            ..
+        } => format!(
+            "✎ what-if: {} answers {point} with {instead}, not its own reply",
+            name(*host)
+        ),
     })
 }
 

@@ -6,8 +6,10 @@
 //! `transcript`, never stored beside them. Node facts (queued, deferred,
 //! delivered, bounced...) are events of their own.
 
+pub mod compare;
 pub mod describe;
 pub mod index;
+pub mod point;
 pub mod state;
 pub mod transcript;
 
@@ -368,6 +370,17 @@ pub enum EventKind {
     },
     /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
     Wake { host: HostId, why: String },
+    /// A what-if changed this point of the run: `host` (an MTA, or the DNS
+    /// server) answered `point` (`RCPT #1`, `example.net MX? #1`) with
+    /// `instead` rather than its own decision. Recorded just before the
+    /// reply leaves (on `conn` for SMTP), so the bytes after it are the
+    /// ones the what-if chose.
+    WhatIf {
+        host: HostId,
+        conn: Option<ConnId>,
+        point: String,
+        instead: String,
+    },
 }
 
 impl EventKind {

@@ -18,6 +18,7 @@
 //!   greylisting, quota, loop detection) and what happens on acceptance
 //! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
+//! * `whatif`: the replies a what-if puts in place of its own
 
 mod bounce;
 mod core;
@@ -30,6 +31,7 @@ mod queue;
 mod queue_id;
 mod retry;
 mod route;
+mod whatif;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -53,6 +55,7 @@ use policy::MtaPolicy;
 use queue_id::QueueIds;
 pub use queue_id::queue_prefixes;
 use retry::RetryPolicy;
+pub use whatif::WhatIfs;
 
 /// What an MTA held when its live world stopped, read back from the
 /// trace (see `sim::Continuation`), to go on with.
@@ -85,6 +88,8 @@ pub(crate) struct MtaState {
     jobs: BTreeMap<String, Job>,
     /// (client address, sender, recipient) → when first seen (RFC 6647).
     pub greylist: BTreeMap<(IpAddr, String, String), Duration>,
+    /// The what-ifs of this run at this MTA, and its counts of each step.
+    pub whatifs: WhatIfs,
     next_uid: u64,
 }
 
@@ -161,6 +166,7 @@ pub fn spawn(
     queue_prefix: &str,
     activity: Activity,
     kept: Kept,
+    whatifs: WhatIfs,
 ) {
     let mut mailboxes: BTreeMap<String, Vec<Stored>> = plan
         .mailboxes
@@ -197,6 +203,7 @@ pub fn spawn(
             queue,
             jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
+            whatifs,
             next_uid: kept.stored,
         })),
         activity,
