@@ -190,6 +190,7 @@ fn build(plan: &Plan) -> Built {
         trace: run.trace,
         index,
         verdicts: Vec::new(),
+        plan: None,
     };
     let t = Instant::now();
     let app = App::new(world, Theme::dark());

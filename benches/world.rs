@@ -315,6 +315,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
         links: Vec::new(),
         externals: Vec::new(),
         expect: Vec::new(),
+        overrides: Vec::new(),
     }
 }
 

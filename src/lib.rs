@@ -26,6 +26,7 @@ pub mod cli;
 pub mod dns;
 pub mod explain;
 pub mod export;
+pub mod lanes;
 pub mod mail;
 pub mod net;
 pub mod node;

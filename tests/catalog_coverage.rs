@@ -320,6 +320,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             host,
             why: "retry MX0001".into(),
         },
+        EventKind::WhatIf {
+            host,
+            conn: None,
+            point: "RCPT #1".into(),
+            instead: "250 2.0.0 OK".into(),
+        },
     ];
     assert!(kinds.iter().all(is_listed));
     kinds
@@ -351,7 +357,8 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::LoopDetected { .. }
         | K::Resolved { .. }
         | K::Retrieved { .. }
-        | K::Wake { .. } => true,
+        | K::Wake { .. }
+        | K::WhatIf { .. } => true,
     }
 }
 

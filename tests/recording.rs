@@ -166,11 +166,137 @@ fn a_cut_recording_says_so_on_stderr_and_replays_its_whole_events() {
 fn a_newer_version_is_refused_naming_both_versions() {
     let bytes = bytes_of(&live("hello"));
     let text = String::from_utf8(bytes).expect("hello's recording is UTF-8");
-    let newer = text.replacen("mailflow-recording 1\n", "mailflow-recording 2\n", 1);
-    let error = read(newer.as_bytes()).expect_err("version 2 is refused");
+    let (ours, next) = (record::VERSION, record::VERSION + 1);
+    let newer = text.replacen(
+        &format!("mailflow-recording {ours}\n"),
+        &format!("mailflow-recording {next}\n"),
+        1,
+    );
+    let error = read(newer.as_bytes()).expect_err("a newer version is refused");
     assert_eq!(error.line, 1);
-    assert!(error.what.contains("version 2 is newer"), "{error}");
-    assert!(error.what.contains("(version 1)"), "{error}");
+    assert!(
+        error.what.contains(&format!("version {next} is newer")),
+        "{error}"
+    );
+    assert!(error.what.contains(&format!("(version {ours})")), "{error}");
+}
+
+/// Version 1 is version 2 without the resume line and the end
+/// `"stopped"`: a file an older mailflow wrote reads as it did.
+#[test]
+fn a_version_1_file_still_reads_event_for_event() {
+    let before = live("hello");
+    let text = String::from_utf8(bytes_of(&before)).expect("UTF-8");
+    let old = text.replacen(
+        &format!("mailflow-recording {}\n", record::VERSION),
+        "mailflow-recording 1\n",
+        1,
+    );
+    let loaded = read(old.as_bytes()).expect("version 1 reads");
+    assert_eq!(loaded.version, 1);
+    assert_eq!(loaded.warning, None);
+    assert_eq!(loaded.recording.trace.events(), before.trace.events());
+    assert_eq!(loaded.recording.end, before.end);
+    // A resume line is not version 1.
+    let lines: Vec<&str> = old.lines().collect();
+    let mut resumed = lines[..4].join("\n");
+    resumed.push_str("\n{\"resumed\":2,\"t\":999999999999}\n");
+    let error = read(resumed.as_bytes()).expect_err("no resume line in version 1");
+    assert_eq!(error.line, 5, "{error}");
+}
+
+/// A live world's file in sittings: hello's events split in two, the
+/// first sitting stopped, the second cut off; written and read back.
+fn in_sittings(name: &str) -> Recording {
+    let mut r = live(name);
+    let half = r.trace.len() / 2;
+    let at = r.trace.events()[half].at;
+    r.resumes = vec![record::Resume {
+        after: half,
+        at,
+        before: Some(record::End {
+            ending: sim::Ending::Stopped,
+            at: r.trace.events()[half - 1].at,
+        }),
+    }];
+    r
+}
+
+#[test]
+fn sittings_of_a_live_world_read_back_with_their_resume_lines_in_every_bundled_scenario() {
+    for name in bundled::names() {
+        let before = in_sittings(name);
+        let bytes = bytes_of(&before);
+        let text = String::from_utf8(bytes.clone()).expect("UTF-8");
+        assert!(text.contains("{\"end\":\"stopped\""), "{name}");
+        let loaded = read(&bytes).unwrap_or_else(|e| panic!("{name}: {e}"));
+        assert_eq!(loaded.warning, None, "{name}");
+        assert_eq!(loaded.whole, bytes.len() as u64, "{name}");
+        let after = loaded.recording;
+        assert_eq!(after.resumes, before.resumes, "{name}");
+        assert_eq!(after.end, before.end, "{name}");
+        assert_eq!(after.trace.events(), before.trace.events(), "{name}");
+        assert_eq!(
+            bytes_of(&after),
+            bytes,
+            "{name}: written again, byte for byte"
+        );
+        // The views see one trace: the sittings' events in order.
+        for ((format, a), (_, b)) in exports(&before).into_iter().zip(exports(&after)) {
+            assert!(
+                a == b,
+                "{name}: the {format} export differs after reading back"
+            );
+        }
+    }
+}
+
+#[test]
+fn a_resume_line_must_count_the_events_before_it_and_not_go_back_in_time() {
+    let before = in_sittings("hello");
+    let half = before.resumes[0].after;
+    let text = String::from_utf8(bytes_of(&before)).expect("UTF-8");
+    let resume = format!("{{\"resumed\":{half},");
+    let line = text.lines().position(|l| l.starts_with(&resume)).unwrap() + 1;
+    let wrong = text.replacen(&resume, &format!("{{\"resumed\":{},", half + 1), 1);
+    let error = read(wrong.as_bytes()).expect_err("a wrong count is refused");
+    assert_eq!(error.line, line, "{error}");
+    assert!(
+        error.what.contains(&format!("{half} come before")),
+        "{error}"
+    );
+    let t = before.resumes[0].at.0.as_nanos();
+    let back = text.replacen(
+        &format!("{resume}\"t\":{t}}}"),
+        &format!("{resume}\"t\":0}}"),
+        1,
+    );
+    let error = read(back.as_bytes()).expect_err("a resume back in time is refused");
+    assert_eq!(error.line, line, "{error}");
+    assert!(error.what.contains("time goes forwards"), "{error}");
+}
+
+/// `whole` is where a continuation appends: the end of the last whole
+/// line, before a line a crash cut.
+#[test]
+fn whole_is_the_end_of_the_last_whole_line_at_every_cut() {
+    let bytes = bytes_of(&in_sittings("hello"));
+    let starts: Vec<usize> = (0..bytes.len())
+        .filter(|&i| i == 0 || bytes[i - 1] == b'\n')
+        .collect();
+    let resume = starts
+        .iter()
+        .position(|&i| bytes[i..].starts_with(b"{\"resumed\""))
+        .unwrap();
+    // Around the end and resume lines, and through the last lines.
+    let around = starts[resume - 2]..starts[resume + 2];
+    let tail = starts[starts.len() - 3]..bytes.len() + 1;
+    for cut in around.chain(tail) {
+        let prefix = &bytes[..cut];
+        let loaded = read(prefix).unwrap_or_else(|e| panic!("cut at {cut}: {e}"));
+        let expected = prefix.iter().rposition(|&b| b == b'\n').unwrap() + 1;
+        assert_eq!(loaded.whole, expected as u64, "cut at {cut}");
+    }
 }
 
 /// Whole event lines in `bytes` (a prefix of a recording): lines after

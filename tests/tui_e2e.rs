@@ -486,6 +486,7 @@ fn panicking_dashboard_child() {
         index: Index::build(&trace),
         trace,
         verdicts: Vec::new(),
+        plan: None,
     };
     let _ = mailflow::tui::run(world, mailflow::tui::Theme::dark());
     // Not reached while the trigger holds; if it no longer panics, the
@@ -844,5 +845,82 @@ fn predict_asks_before_each_reply_scores_right_and_wrong_and_prints_a_summary() 
         after.contains("1 of 2 answered right"),
         "the summary after the dashboard:\n{after}"
     );
+    assert_restored(&tmux, &after);
+}
+
+#[test]
+fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switches_back() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40, &[]);
+    tmux.type_line(&format!("{} tui greylisting; echo EXIT=$?", mailflow()));
+    let screen = tmux.wait_for("the dashboard at event 0", |s| playhead(s) == Some(0));
+    let original_total = total(&screen).expect("a total");
+    // The first 450: search for it; the line itself is selected.
+    tmux.keys(&["/"]);
+    tmux.type_line("Greylisted");
+    tmux.wait_text("found \"Greylisted\"");
+    let menu = tmux.press(&["w"], "the what-if menu", |s| {
+        s.contains("answered otherwise?")
+    });
+    assert!(menu.contains("now: 450 4.7.1 Greylisted"), "{menu}");
+    let key = menu
+        .lines()
+        .find(|l| l.contains("250 2.0.0"))
+        .and_then(|l| {
+            let at = l.find("250 2.0.0")?;
+            l[..at].trim_end().chars().last()
+        })
+        .unwrap_or_else(|| panic!("250 offered:\n{menu}"))
+        .to_string();
+    // Read once the whole box is drawn: its last line is the on-screen run.
+    let changes = tmux.press(&[&key], "what changed", |s| {
+        s.contains("What changed") && s.contains("on screen: the what-if branch")
+    });
+    assert!(changes.contains("<bob@example.net>"), "{changes}");
+    assert!(
+        changes.contains("retried at") && changes.contains("no retry"),
+        "bob was retried in the original and not in the branch:\n{changes}"
+    );
+    assert!(changes.contains("deferrals 1 → 0"), "{changes}");
+    // Close the summary: the branch is on screen, at the fork, and shorter.
+    let branch = tmux.press(&["Enter"], "the summary to close", |s| {
+        !s.contains("What changed") && s.contains("⑂ what-if, fork at 34")
+    });
+    assert!(branch.contains("⑂ what-if, fork at 34"), "{branch}");
+    assert!(
+        branch.contains("S: 250 2.0.0 Requested mail action okay"),
+        "{branch}"
+    );
+    let branch_total = total(&branch).expect("a total");
+    assert!(
+        branch_total < original_total,
+        "{branch_total} < {original_total}"
+    );
+    // The failures of the branch: no 450, no deferral, no retry.
+    let events = tmux.press(&["6"], "the events view", |s| s.contains("Events ("));
+    let failures = tmux.press_and_settle(&["x"], &events);
+    assert!(failures.contains("failures only"), "{failures}");
+    assert!(
+        !failures.contains("deferred SMTP0001"),
+        "no deferral in the branch:\n{failures}"
+    );
+    assert!(
+        failures.contains("(0 of "),
+        "nothing failed in the branch:\n{failures}"
+    );
+    // b goes back to the original run, with its 450 and its deferral.
+    let original = tmux.press(&["b"], "the original run", |s| {
+        s.contains("⑂ original, fork at 34") && s.contains("deferred SMTP0001")
+    });
+    assert_eq!(total(&original), Some(original_total), "{original}");
+    assert!(
+        original.contains("deferred SMTP0001"),
+        "the original defers:\n{original}"
+    );
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit status", |s| exit_status(s).is_some());
+    assert_eq!(exit_status(&after), Some(0), "{after}");
     assert_restored(&tmux, &after);
 }

@@ -497,3 +497,23 @@ fn live_tabs_keep_their_names_beside_the_hint_or_drop_the_hint() {
         assert!(!tabs.contains(" 2  3 "), "{w}x{h}: nameless tabs:\n{tabs}");
     }
 }
+
+/// `serve --record` on an earlier sitting's file: the dashboard opens at
+/// the live edge, the history behind the playhead, and new events follow.
+#[test]
+fn a_live_world_continued_from_its_recording_opens_at_the_live_edge() {
+    let (mut world, events) = header_and_events("hello");
+    let half = events.len() / 2;
+    for e in &events[..half] {
+        world.trace.push(e.at, e.kind.clone());
+    }
+    world.index = mailflow::trace::index::Index::build(&world.trace);
+    let mut app = App::new_live(world, Theme::dark(), listening());
+    assert_eq!(app.pos, half, "the playhead starts where the world is now");
+    assert!(app.waiting_at_live_edge(), "nothing to catch up");
+    app.extend(events[half..].iter().cloned());
+    assert_eq!(app.len(), events.len());
+    assert!(app.catch_up() >= 1.0);
+    app.seek(0);
+    assert_eq!(app.pos, 0, "the earlier sittings replay");
+}

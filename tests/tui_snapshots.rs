@@ -506,3 +506,40 @@ fn live_mono_80x24_badge_in_reverse_video() {
     );
     insta::assert_snapshot!("live_mono_80x24", screen_with_emphasis(&app, 80, 24));
 }
+
+// ---- what if? -------------------------------------------------------------
+
+/// Greylisting with the relay's 450 selected and the what-if menu open.
+fn what_if_menu() -> App {
+    let mut app = app("greylisting");
+    app.seek_line(line_index(&app, Protocol::Smtp, Dir::Down, "450"));
+    press(&mut app, KeyCode::Char('w'));
+    app
+}
+
+#[test]
+fn what_if_menu_80x24() {
+    insta::assert_snapshot!("what_if_menu_80x24", shot(&what_if_menu(), 80, 24));
+}
+
+#[test]
+fn what_if_menu_120x40() {
+    insta::assert_snapshot!("what_if_menu_120x40", shot(&what_if_menu(), 120, 40));
+}
+
+/// The menu's first choice, 250: the branch opens on what changed.
+fn what_if_changes() -> App {
+    let mut app = what_if_menu();
+    press(&mut app, KeyCode::Char('1'));
+    app
+}
+
+#[test]
+fn what_if_changes_80x24() {
+    insta::assert_snapshot!("what_if_changes_80x24", shot(&what_if_changes(), 80, 24));
+}
+
+#[test]
+fn what_if_changes_120x40() {
+    insta::assert_snapshot!("what_if_changes_120x40", shot(&what_if_changes(), 120, 40));
+}

@@ -60,6 +60,11 @@ pub struct ScenarioArgs {
     /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Change one reply or DNS answer and run that branch instead:
+    /// 'mx.example.net RCPT#1 451 4.3.0 try later', 'mx.example.net
+    /// DATA#1 lost', 'dns example.net MX#1 NXDOMAIN'. Repeatable.
+    #[arg(long = "what-if", value_name = "WHAT-IF")]
+    pub what_if: Vec<String>,
 }
 
 impl ScenarioArgs {
@@ -68,6 +73,7 @@ impl ScenarioArgs {
         ScenarioArgs {
             scenario: bundled::DEFAULT.to_owned(),
             seed: None,
+            what_if: Vec::new(),
         }
     }
 
@@ -78,9 +84,14 @@ impl ScenarioArgs {
     fn source(&self) -> Result<Source, ExitCode> {
         let path = std::path::Path::new(&self.scenario);
         if crate::record::is_recording(path) {
-            if self.seed.is_some() {
+            if self.seed.is_some() || !self.what_if.is_empty() {
+                let option = if self.seed.is_some() {
+                    "--seed"
+                } else {
+                    "--what-if"
+                };
                 eprintln!(
-                    "mailflow: {} is a recording: it replays the seed it was run with, so --seed does not apply",
+                    "mailflow: {} is a recording: it replays the run it recorded, so {option} does not apply; give the scenario instead",
                     self.scenario
                 );
                 return Err(ExitCode::from(2));
@@ -92,8 +103,24 @@ impl ScenarioArgs {
         if let Some(seed) = self.seed {
             plan.seed = seed;
         }
+        add_what_ifs(&mut plan, &self.what_if)?;
         Ok(Source::Scenario(plan))
     }
+}
+
+/// Adds `--what-if` lines to the plan; the first bad one is printed with
+/// its token marked, and gives exit code 2.
+fn add_what_ifs(plan: &mut Plan, lines: &[String]) -> Result<(), ExitCode> {
+    for line in lines {
+        match crate::scenario::whatif::parse_line(line, plan) {
+            Ok(o) => plan.overrides.push(o),
+            Err(error) => {
+                eprint!("{error}");
+                return Err(ExitCode::from(2));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// A world to show: a scenario still to run, or a run recorded before.

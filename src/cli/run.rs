@@ -22,6 +22,9 @@ pub enum Format {
     Markdown,
     /// A Mermaid sequence diagram of the trip (expectations on stderr).
     Mermaid,
+    /// One self-contained HTML page: the ladder as SVG, each session's
+    /// transcript explained line by line, the letters, queue and DNS facts.
+    Html,
     /// A capture for Wireshark, hosts named (binary: redirect it).
     Pcapng,
     /// The same capture as classic pcap, without host names.
@@ -40,6 +43,7 @@ impl Format {
             Format::Json => "jsonl",
             Format::Markdown => "md",
             Format::Mermaid => "mmd",
+            Format::Html => "html",
             Format::Pcapng => "pcapng",
             Format::Pcap => "pcap",
         }
@@ -130,6 +134,10 @@ pub fn run(args: &Args) -> ExitCode {
                     ending: Ending::TimeLimit,
                     at,
                 }) => println!("The run stopped at its limit, {at}; mail may still be queued."),
+                Some(End {
+                    ending: Ending::Stopped,
+                    at,
+                }) => println!("The live world was stopped at {at}; mail may still be queued."),
                 None => println!(
                     "The recording stops at {}: it was cut off before the run ended.",
                     run.trace.events().last().map(|e| e.at).unwrap_or_default()
@@ -146,6 +154,16 @@ pub fn run(args: &Args) -> ExitCode {
             );
         }
         Format::Mermaid => print!("{}", export::mermaid::render(&run.trace, &run.title)),
+        Format::Html => print!(
+            "{}",
+            export::html::render(&export::html::Handout {
+                title: &run.title,
+                about: &run.about,
+                seed: run.seed,
+                trace: &run.trace,
+                verdicts: &verdicts,
+            })
+        ),
         Format::Pcapng | Format::Pcap => {
             let start = run.start_unix.saturating_mul(1_000_000);
             let bytes = if args.format == Format::Pcapng {
@@ -182,8 +200,9 @@ fn report(verdicts: &[scenario::expect::Verdict], format: Format) -> ExitCode {
                 println!("{line}");
             }
         }
-        // The diagram and the capture own stdout: the verdicts go aside.
-        Format::Mermaid | Format::Pcapng | Format::Pcap => {
+        // The diagram, the page and the capture own stdout: the verdicts
+        // go aside (the page shows them too).
+        Format::Mermaid | Format::Html | Format::Pcapng | Format::Pcap => {
             for v in verdicts {
                 eprintln!("  {v}");
             }

@@ -61,6 +61,12 @@ pub struct Args {
     /// Octets per message from real clients (at most the node's own limit).
     #[arg(long, value_name = "OCTETS", value_parser = clap::value_parser!(u64).range(1..=1 << 30))]
     pub max_size: Option<u64>,
+    /// Write everything that happens to FILE as it happens (a recording:
+    /// replay it with `mailflow tui FILE`). Given a FILE this world
+    /// recorded before, go on where it stopped: mailboxes hold what they
+    /// held, and the file grows.
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<std::path::PathBuf>,
     /// dark, light (for projectors), high-contrast or mono. NO_COLOR wins.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(Theme::NAMES))]
     pub theme: Option<String>,
@@ -100,6 +106,7 @@ pub fn run(args: &Args) -> ExitCode {
         feed: if args.headless { 256 } else { 65_536 },
         // A stdout nobody reads (a paused pager) must not freeze the world.
         lossy: args.headless,
+        record: args.record.clone(),
     };
     let title = loaded.plan.title.clone();
     let about = loaded.plan.about.clone();
@@ -110,6 +117,9 @@ pub fn run(args: &Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    for note in &serving.notes {
+        eprintln!("mailflow serve: {note}");
+    }
     if args.public {
         eprintln!(
             "mailflow serve: --public: these sockets accept connections from other machines:"
@@ -132,7 +142,14 @@ pub fn run(args: &Args) -> ExitCode {
 const BATCH: usize = 64 * 1024;
 
 /// The live transcript on stdout, until Ctrl-C or SIGTERM.
-fn headless(serving: Serving, title: &str) -> ExitCode {
+fn headless(mut serving: Serving, title: &str) -> ExitCode {
+    // A continued recording numbers its events after the earlier ones;
+    // the printer keeps none of them (its memory stays flat).
+    let mut next = serving.header.len() as u64;
+    let mut header = crate::trace::Trace::new(std::mem::take(&mut serving.header.hosts));
+    header.links = std::mem::take(&mut serving.header.links);
+    header.zones = std::mem::take(&mut serving.header.zones);
+    serving.header = header;
     let mut stdout = std::io::stdout().lock();
     // The banner goes to stderr: stdout starts with what scripts read.
     eprintln!("mailflow serve: {title:?} on the wall clock; Ctrl-C stops");
@@ -143,7 +160,6 @@ fn headless(serving: Serving, title: &str) -> ExitCode {
     let _ = stdout.flush();
     let mut board = Board::new(false);
     let mut text = String::new();
-    let mut next = 0;
     let mut write = |event: Event, text: &mut String| {
         if event.seq > next {
             text.push_str(&format!(
@@ -190,6 +206,7 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
         trace: header,
         index,
         verdicts: Vec::new(),
+        plan: None,
     };
     let live = Live {
         listening: serving.exposed.iter().map(|e| e.to_string()).collect(),

@@ -53,7 +53,10 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let world = World::of(source.finish());
+    let world = match source {
+        super::Source::Scenario(plan) => World::run(plan),
+        recording => World::of(recording.finish()),
+    };
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let theme = Theme::choose(args.theme.as_deref(), no_color);
     let title = world.title.clone();

@@ -161,6 +161,53 @@ pub enum FaultKind {
     NoAnswer,
 }
 
+/// An answer a what-if gives in place of the zone's.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DnsAnswer {
+    /// "No such name" (rcode 3).
+    NxDomain,
+    /// "Try again later" (rcode 2).
+    ServFail,
+    /// Nothing at all: the asker times out.
+    NoAnswer,
+    /// The name exists but has no record of this type (NOERROR, empty).
+    NoData,
+    /// These records (another MX set, say).
+    Records(Vec<Record>),
+}
+
+impl fmt::Display for DnsAnswer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DnsAnswer::NxDomain => f.write_str("NXDOMAIN"),
+            DnsAnswer::ServFail => f.write_str("SERVFAIL"),
+            DnsAnswer::NoAnswer => f.write_str("no answer (the asker times out)"),
+            DnsAnswer::NoData => f.write_str("no records (NODATA)"),
+            DnsAnswer::Records(records) => {
+                let data: Vec<String> = records
+                    .iter()
+                    .map(|r| format!("{} {}", r.query_type(), r.data))
+                    .collect();
+                f.write_str(&data.join(", "))
+            }
+        }
+    }
+}
+
+/// The question of a query datagram: its name (canonical) and type,
+/// when it is a query mailflow models.
+pub fn question_of(query: &[u8]) -> Option<(String, QueryType)> {
+    let request = Message::from_vec(query).ok()?;
+    if request.metadata.message_type != MessageType::Query {
+        return None;
+    }
+    let [question] = request.queries.as_slice() else {
+        return None;
+    };
+    let qtype = QueryType::from_code(u16::from(question.query_type))?;
+    Some((canonical_name(&question.name.to_ascii()), qtype))
+}
+
 /// What the server does with one datagram.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Answer {
@@ -232,6 +279,12 @@ impl Authority {
     /// Answers one query datagram at simulated time `now`. The reply
     /// echoes the id and the question (RFC 1035 §4.1.1).
     pub fn answer(&self, query: &[u8], now: Duration) -> Answer {
+        self.answer_with(query, now, None)
+    }
+
+    /// Answers as [`Authority::answer`] does, or with `instead` (a what-if)
+    /// in place of the zone's answer: the header and question stay real.
+    pub fn answer_with(&self, query: &[u8], now: Duration, instead: Option<&DnsAnswer>) -> Answer {
         let request = match Message::from_vec(query) {
             Ok(request) => request,
             Err(_) => return form_error(query),
@@ -264,6 +317,24 @@ impl Authority {
             return encode(&reply);
         };
         let name = canonical_name(&question.name.to_ascii());
+        if let Some(instead) = instead {
+            reply.metadata.authoritative = true;
+            match instead {
+                DnsAnswer::NoAnswer => return Answer::Drop,
+                DnsAnswer::ServFail => {
+                    reply.metadata.authoritative = false;
+                    reply.metadata.response_code = ResponseCode::ServFail;
+                }
+                DnsAnswer::NxDomain => reply.metadata.response_code = ResponseCode::NXDomain,
+                DnsAnswer::NoData => {}
+                DnsAnswer::Records(records) => {
+                    for record in records.iter().filter_map(|r| to_wire_record(r).ok()) {
+                        reply.add_answer(record);
+                    }
+                }
+            }
+            return encode(&reply);
+        }
         let zone = self.zone_for(&name);
         let (Some(zone), DNSClass::IN) = (zone, question.query_class) else {
             reply.metadata.response_code = ResponseCode::Refused;

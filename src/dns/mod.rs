@@ -26,7 +26,9 @@ pub mod records;
 pub mod resolver;
 pub mod wire;
 
-pub use authority::{Answer, Authority, Fault, FaultKind, Zone, ZoneProblem};
+pub use authority::{
+    Answer, Authority, DnsAnswer, Fault, FaultKind, Zone, ZoneProblem, question_of,
+};
 pub use records::{QueryType, Record, RecordData, UnknownQueryType, canonical_name};
 pub use resolver::{LookupError, LookupId, LookupResult, Resolver, ResolverConfig};
 pub use wire::{DnsError, Question, QuestionType, Rcode, Summary, encode_query};

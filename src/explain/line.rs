@@ -6,6 +6,7 @@
 use super::{Catalog, Entry, Kind, Protocol, without_prefix};
 use crate::pop3::Response;
 use crate::smtp::reply::ReplyLine;
+use crate::trace::transcript::{Line as TranscriptLine, LineKind};
 
 /// One reply line of a transcript or a log, read by SMTP's own reply
 /// grammar ([`ReplyLine::parse`]): a leading "S:" and the line ending are
@@ -67,6 +68,24 @@ impl Catalog {
             Protocol::Smtp | Protocol::Submission | Protocol::Other => self.explain_line(line),
             Protocol::Pop3 => self.explain_pop3_line(line),
             Protocol::Dns => self.explain_dns_line(line),
+        }
+    }
+
+    /// Explanations for one line of a transcript, as the dashboard and
+    /// the HTML handout show them: a command or reply read by its
+    /// protocol's grammar, message data as the data it is, a SASL response
+    /// as the answer to the server's 334 challenge.
+    pub fn explain_transcript_line(&self, line: &TranscriptLine) -> Vec<&Entry> {
+        match line.kind {
+            LineKind::Data => self.lookup(".").into_iter().collect(),
+            // A base64 answer to the server's challenge, not a command.
+            LineKind::SaslResponse => ["334", "AUTH"]
+                .iter()
+                .filter_map(|t| self.lookup(t))
+                .collect(),
+            LineKind::Command | LineKind::Reply { .. } => {
+                self.explain_session_line(line.protocol, &line.text)
+            }
         }
     }
 

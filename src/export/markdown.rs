@@ -24,15 +24,7 @@ pub fn render(title: &str, about: &str, trace: &Trace, facts: &str) -> String {
     let _ = writeln!(out, "\n## Sessions");
     for c in transcript::connections(trace) {
         let lines = transcript::lines(trace, c.conn);
-        let _ = writeln!(
-            out,
-            "\n### [{}] {} → {} ({}), at {}\n",
-            c.conn.0,
-            trace.name(c.from),
-            trace.name(c.to),
-            c.protocol.name(),
-            c.at
-        );
+        let _ = writeln!(out, "\n### {}\n", super::session_heading(trace, &c));
         if lines.is_empty() {
             let _ = writeln!(out, "No bytes were exchanged.");
             continue;

@@ -36,7 +36,11 @@ enum Sink {
 }
 
 struct State {
+    /// The instant the clock read `origin`.
     start: Instant,
+    /// Where the clock stood at `start`: zero, or where a live world that
+    /// is continued from its recording goes on.
+    origin: Duration,
     /// The header (hosts, links, zones), and the events when they are kept.
     trace: Trace,
     sink: Sink,
@@ -44,7 +48,24 @@ struct State {
     down: Vec<Vec<Window>>,
     links: BTreeMap<(HostId, HostId), Link>,
     default_link: Link,
+    /// Under `serve --record`: how many events are in the file; bytes to
+    /// a real peer wait until the events before them are.
+    durable: Option<Durable>,
+    /// The sequence number of the last streamed event that commits state
+    /// (`EventKind::commits`).
+    last_commit: Option<u64>,
 }
+
+/// How far the recording has come, in events (the next sequence number):
+/// written to the kernel, and synced to disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OnDisk {
+    pub written: u64,
+    pub synced: u64,
+}
+
+/// Where the recording stands, told by the threads that write and sync it.
+pub type Durable = tokio::sync::watch::Receiver<OnDisk>;
 
 /// The shared medium of one world.
 pub(crate) struct Medium {
@@ -72,12 +93,15 @@ impl Medium {
         Medium {
             state: RefCell::new(State {
                 start: Instant::now(),
+                origin: Duration::ZERO,
                 trace: Trace::new(hosts),
                 sink: Sink::Keep,
                 rngs,
                 down,
                 links: BTreeMap::new(),
                 default_link,
+                durable: None,
+                last_commit: None,
             }),
         }
     }
@@ -86,9 +110,19 @@ impl Medium {
         self.state.borrow().now()
     }
 
-    /// The tokio instant of a simulated time, for sleeping until it.
+    /// The tokio instant of a simulated time, for sleeping until it (a
+    /// time before the origin is now).
     pub(crate) fn instant(&self, t: SimTime) -> Instant {
-        self.state.borrow().start + t.0
+        let state = self.state.borrow();
+        state.start + t.0.saturating_sub(state.origin)
+    }
+
+    /// Sets the clock to read `at` now: a live world continued from its
+    /// recording goes on from there.
+    pub(crate) fn set_origin(&self, at: SimTime) {
+        let mut state = self.state.borrow_mut();
+        state.start = Instant::now();
+        state.origin = at.0;
     }
 
     /// Whether both hosts and the link between them are up at `t`.
@@ -129,22 +163,24 @@ impl Medium {
         f(&mut self.state.borrow_mut().rngs[usize::from(host.0)])
     }
 
-    /// The tap: appends what happened now to the trace, or streams it.
-    pub(crate) fn record(&self, kind: EventKind) {
+    /// The tap: appends what happened now to the trace, or streams it;
+    /// the sequence number of a streamed event.
+    pub(crate) fn record(&self, kind: EventKind) -> Option<u64> {
         let mut state = self.state.borrow_mut();
         let at = state.now();
         let state = &mut *state;
         match &mut state.sink {
             Sink::Keep => {
                 state.trace.push(at, kind);
+                None
             }
-            Sink::Gone => {}
+            Sink::Gone => None,
             Sink::Stream { tap, sent, lossy } => {
-                let event = Event {
-                    seq: *sent,
-                    at,
-                    kind,
-                };
+                let seq = *sent;
+                if kind.commits() {
+                    state.last_commit = Some(seq);
+                }
+                let event = Event { seq, at, kind };
                 *sent += 1;
                 let gone = if *lossy {
                     // A printer too slow to keep up misses events (it sees
@@ -157,12 +193,20 @@ impl Medium {
                 if gone {
                     state.sink = Sink::Gone;
                 }
+                Some(seq)
             }
         }
     }
 
-    /// Streams every event from now on to `tap` (see `Network::stream_to`).
-    pub(crate) fn stream_to(&self, tap: SyncSender<Event>, lossy: bool) {
+    /// Streams every event from now on to `tap`, numbered from `first`
+    /// (see `Network::stream_to`).
+    pub(crate) fn stream_to(
+        &self,
+        tap: SyncSender<Event>,
+        lossy: bool,
+        first: u64,
+        durable: Option<Durable>,
+    ) {
         let mut state = self.state.borrow_mut();
         assert!(
             state.trace.is_empty(),
@@ -170,9 +214,20 @@ impl Medium {
         );
         state.sink = Sink::Stream {
             tap,
-            sent: 0,
+            sent: first,
             lossy,
         };
+        state.durable = durable;
+    }
+
+    /// What bytes to a real peer wait for, if anything.
+    pub(crate) fn durable(&self) -> Option<Durable> {
+        self.state.borrow().durable.clone()
+    }
+
+    /// The last event that committed state, if any was streamed.
+    pub(crate) fn last_commit(&self) -> Option<u64> {
+        self.state.borrow().last_commit
     }
 
     pub(crate) fn ip_of(&self, host: HostId) -> IpAddr {
@@ -225,7 +280,7 @@ impl Medium {
 
 impl State {
     fn now(&self) -> SimTime {
-        SimTime(Instant::now().saturating_duration_since(self.start))
+        SimTime(self.origin + Instant::now().saturating_duration_since(self.start))
     }
 
     fn link(&self, a: HostId, b: HostId) -> &Link {

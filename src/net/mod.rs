@@ -24,6 +24,7 @@ pub mod stream;
 
 pub use datagram::DatagramSocket;
 pub use link::{Link, Window};
+pub use medium::{Durable, OnDisk};
 pub use network::{ConnectError, NetHandle, Network};
 pub use pipe::SimStream;
 pub use socket::{Limits, RealStream, Slot};

@@ -18,7 +18,7 @@ use tokio::time::Instant;
 use super::datagram::{DatagramSocket, Ports};
 use super::delay::Pending;
 use super::link::{Link, Window};
-use super::medium::Medium;
+use super::medium::{Durable, Medium};
 use super::pipe::SimStream;
 use super::socket::{Limits, Parts, RealStream, Slot, Writers};
 use super::stream::{Listener, Stream};
@@ -99,13 +99,29 @@ impl Network {
 
     /// Sends every event from now on to `tap` as it happens, instead of
     /// keeping it: the trace is whatever the receiver keeps. Call it before
-    /// the first event, so that sequence numbers start at 0. The channel
+    /// the first event, so that sequence numbers start at `first` (0, or
+    /// the events of the recording a live world goes on from). The channel
     /// is bounded, so memory is too. When it is full, a `lossy` stream
     /// drops the event (its number is skipped: the receiver can tell);
     /// otherwise the world waits for the receiver, and TCP holds back the
-    /// real clients.
-    pub fn stream_to(&self, tap: SyncSender<crate::trace::Event>, lossy: bool) {
-        self.medium.stream_to(tap, lossy);
+    /// real clients. With `durable`, bytes to a real peer leave only once
+    /// `durable` counts every event before them (they are on disk).
+    pub fn stream_to(
+        &self,
+        tap: SyncSender<crate::trace::Event>,
+        lossy: bool,
+        first: u64,
+        durable: Option<Durable>,
+    ) {
+        self.medium.stream_to(tap, lossy, first, durable);
+    }
+
+    /// Goes on from a recording: the clock reads `at` now, and the next
+    /// connection is numbered `conns`, after every one it holds.
+    pub fn go_on(&self, at: SimTime, conns: u32) {
+        self.medium.set_origin(at);
+        let mut registry = self.registry.borrow_mut();
+        registry.next_conn = registry.next_conn.max(conns);
     }
 
     /// The trace's header (hosts, links, zones) without its events.

@@ -5,6 +5,14 @@
 //! `flushed` before it sends more, so a slow reader slows the session
 //! down, and a peer that takes nothing for the write timeout is cut off
 //! rather than buffered for ever.
+//!
+//! Under `serve --record`, the writer holds each chunk until every event
+//! before it is written to the recording, and, when the input this reply
+//! answers committed state (`EventKind::commits`: a message taken on, a
+//! POP3 deletion), until that is synced: a 250 to DATA leaves only once
+//! the message is on disk. Other sessions' replies wait for the write, not
+//! for that sync. The protocol machine does not wait for the disk; only
+//! its bytes do.
 
 use std::cell::Cell;
 use std::net::SocketAddr;
@@ -17,7 +25,7 @@ use tokio::net::tcp::OwnedReadHalf;
 use tokio::sync::{Notify, mpsc};
 use tokio::time::timeout;
 
-use super::medium::Medium;
+use super::medium::{Medium, OnDisk};
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
 
 /// How much we read from a socket at once.
@@ -87,7 +95,12 @@ pub struct RealStream {
     peer: HostId,
     peer_addr: SocketAddr,
     reader: OwnedReadHalf,
-    writer: Option<mpsc::UnboundedSender<Vec<u8>>>,
+    /// Chunks to write, each with what must be on disk before it.
+    writer: Option<mpsc::UnboundedSender<(Barrier, Vec<u8>)>>,
+    /// The last commit recorded when this end last read input or sent: a
+    /// later one was made by the input it answers now (nothing else runs
+    /// between a read, the machine's handling of it and its reply).
+    seen_commit: Option<u64>,
     /// Octets handed to the writer task and not yet written.
     backlog: Rc<Cell<usize>>,
     /// Told by the writer after each write, and when it gives up.
@@ -97,6 +110,25 @@ pub struct RealStream {
     eof: bool,
     limits: Option<Limits>,
     _slot: Option<Slot>,
+}
+
+/// What must be in the recording before a chunk leaves: `None` when
+/// nothing is recorded.
+type Barrier = Option<After>;
+
+/// The events a chunk waits for.
+#[derive(Debug, Clone, Copy)]
+struct After {
+    /// Its own event: every one up to it written.
+    written: u64,
+    /// A commit its session's input made: synced.
+    synced: Option<u64>,
+}
+
+impl After {
+    fn passed(&self, d: &OnDisk) -> bool {
+        d.written > self.written && self.synced.is_none_or(|c| d.synced > c)
+    }
 }
 
 /// Open writer tasks of a network: a shutdown waits for them to flush.
@@ -130,7 +162,8 @@ impl RealStream {
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
         let (reader, mut write_half) = tcp.into_split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<Vec<u8>>();
+        let (tx, mut rx) = mpsc::unbounded_channel::<(Barrier, Vec<u8>)>();
+        let mut durable = medium.durable();
         let backlog = Rc::new(Cell::new(0usize));
         let drained = Rc::new(Notify::new());
         let write_timeout = parts.limits.as_ref().map_or(WRITE_TIMEOUT, |l| l.idle);
@@ -138,7 +171,16 @@ impl RealStream {
         writers.0.set(writers.0.get() + 1);
         let (pending, told) = (Rc::clone(&backlog), Rc::clone(&drained));
         tokio::task::spawn_local(async move {
-            while let Some(chunk) = rx.recv().await {
+            while let Some((barrier, chunk)) = rx.recv().await {
+                if let (Some(durable), Some(barrier)) = (&mut durable, barrier)
+                    && durable.wait_for(|d| barrier.passed(d)).await.is_err()
+                {
+                    // The recording failed: nothing it does not hold may
+                    // leave, so the peer hears nothing more.
+                    pending.set(0);
+                    writers.0.set(writers.0.get().saturating_sub(1));
+                    return;
+                }
                 let wrote = timeout(write_timeout, write_half.write_all(&chunk)).await;
                 pending.set(pending.get().saturating_sub(chunk.len()));
                 told.notify_one();
@@ -154,7 +196,9 @@ impl RealStream {
             let _ = timeout(write_timeout, write_half.shutdown()).await;
             writers.0.set(writers.0.get().saturating_sub(1));
         });
+        let seen_commit = medium.last_commit();
         Ok(RealStream {
+            seen_commit,
             medium,
             conn: parts.conn,
             dir: parts.dir,
@@ -242,12 +286,18 @@ impl RealStream {
             return;
         }
         let now = self.medium.now();
-        self.medium.record(event(self.conn, self.dir, now));
+        let seq = self.medium.record(event(self.conn, self.dir, now));
         self.backlog.set(self.backlog.get() + bytes.len());
+        let commit = self.medium.last_commit();
+        let barrier = seq.map(|seq| After {
+            written: seq,
+            synced: commit.filter(|_| commit > self.seen_commit),
+        });
+        self.seen_commit = commit;
         let gone = self
             .writer
             .as_ref()
-            .is_some_and(|w| w.send(bytes.to_vec()).is_err());
+            .is_some_and(|w| w.send((barrier, bytes.to_vec())).is_err());
         if gone {
             // The writer gave up on the peer: this side is closed now.
             self.close();
@@ -295,6 +345,7 @@ impl RealStream {
         let now = self.medium.now();
         match read {
             Ok(n) if n > 0 => {
+                self.seen_commit = self.medium.last_commit();
                 let data = Payload::new(&self.buf[..n]);
                 self.medium.record(EventKind::Bytes {
                     conn: self.conn,
@@ -333,5 +384,120 @@ impl RealStream {
 impl Drop for RealStream {
     fn drop(&mut self) {
         self.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use tokio::io::AsyncReadExt;
+    use tokio::net::TcpStream;
+
+    use super::OnDisk;
+    use crate::net::{Link, Network};
+    use crate::trace::{EventKind, HostId, HostInfo, Role};
+
+    /// Whether `client` gets nothing for a moment.
+    async fn silent(client: &mut TcpStream) -> bool {
+        let mut buf = [0u8; 64];
+        tokio::time::timeout(Duration::from_millis(200), client.read(&mut buf))
+            .await
+            .is_err()
+    }
+
+    async fn reads(client: &mut TcpStream) -> Vec<u8> {
+        let mut buf = [0u8; 64];
+        let n = tokio::time::timeout(Duration::from_secs(10), client.read(&mut buf))
+            .await
+            .expect("the bytes leave once their events are on disk")
+            .unwrap();
+        buf[..n].to_vec()
+    }
+
+    /// `serve --record`: a reply leaves only once the events before it
+    /// are written, and once the commit its input made is synced: a 250 to
+    /// DATA means the message is on disk.
+    #[test]
+    fn bytes_to_a_real_peer_wait_until_their_events_are_on_disk() {
+        let runtime = crate::sim::runtime(false);
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&runtime, async {
+            let host = |name: &str, d: u8| HostInfo {
+                name: name.into(),
+                ip: std::net::IpAddr::from([192, 0, 2, d]),
+                role: Role::External,
+                down: Vec::new(),
+            };
+            let network = Network::new(
+                vec![host("outside", 1), host("mx", 2)],
+                Vec::new(),
+                Link::default(),
+                1,
+            );
+            let (tap, events) = std::sync::mpsc::sync_channel(16);
+            let (on_disk, durable) = tokio::sync::watch::channel(OnDisk::default());
+            network.stream_to(tap, false, 0, Some(durable));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let outside = network.handle(HostId(0));
+            let mut stream = outside.admit(server, HostId(1), 25, None, None).unwrap();
+            let last = |events: &std::sync::mpsc::Receiver<crate::trace::Event>| {
+                events.try_iter().last().unwrap().seq
+            };
+
+            // A reply that follows no commit: written is enough.
+            stream.send(b"220 ready\r\n");
+            let seq = last(&events);
+            assert!(silent(&mut client).await, "left before it was written");
+            on_disk.send_replace(OnDisk {
+                written: seq,
+                synced: 0,
+            });
+            assert!(
+                silent(&mut client).await,
+                "left before its own event was written"
+            );
+            on_disk.send_replace(OnDisk {
+                written: seq + 1,
+                synced: 0,
+            });
+            assert_eq!(reads(&mut client).await, b"220 ready\r\n");
+
+            // A reply after a commit (a message filed): synced too.
+            outside.record(EventKind::Removed {
+                host: HostId(1),
+                mailbox: "bob@example.net".into(),
+                uids: vec!["1".into()],
+            });
+            stream.send(b"250 2.0.0 queued\r\n");
+            let seq = last(&events);
+            let commit = seq - 1;
+            on_disk.send_replace(OnDisk {
+                written: seq + 1,
+                synced: commit,
+            });
+            assert!(
+                silent(&mut client).await,
+                "left before its commit was synced"
+            );
+            on_disk.send_replace(OnDisk {
+                written: seq + 1,
+                synced: commit + 1,
+            });
+            assert_eq!(reads(&mut client).await, b"250 2.0.0 queued\r\n");
+
+            // The next reply in the session answers no new commit.
+            stream.send(b"221 bye\r\n");
+            let seq = last(&events);
+            on_disk.send_replace(OnDisk {
+                written: seq + 1,
+                synced: commit + 1,
+            });
+            assert_eq!(reads(&mut client).await, b"221 bye\r\n");
+        });
     }
 }

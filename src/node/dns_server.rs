@@ -1,14 +1,65 @@
 //! An authoritative DNS server: answers every query datagram on port 53
-//! from its zones, or stays silent when a fault says so.
+//! from its zones, or stays silent when a fault says so. A what-if may
+//! answer one query otherwise; the count of each question is shared by
+//! every DNS server of the world (see `plan::whatif`).
 
-use crate::dns::{Answer, Authority};
+use std::cell::RefCell;
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use crate::dns::{Answer, Authority, DnsAnswer, QueryType, question_of};
 use crate::net::NetHandle;
+use crate::trace::EventKind;
+
+/// The world's DNS what-ifs and how often each question was asked.
+#[derive(Debug, Default)]
+pub struct DnsWhatIfs {
+    /// (name, type, attempt) → the answer to give.
+    set: BTreeMap<(String, QueryType, u32), DnsAnswer>,
+    asked: BTreeMap<(String, QueryType), u32>,
+}
+
+impl DnsWhatIfs {
+    pub fn new(list: impl IntoIterator<Item = (String, QueryType, u32, DnsAnswer)>) -> DnsWhatIfs {
+        DnsWhatIfs {
+            set: list
+                .into_iter()
+                .map(|(name, t, n, a)| ((name, t, n), a))
+                .collect(),
+            asked: BTreeMap::new(),
+        }
+    }
+
+    /// Counts one query; its count and the what-if's answer, if one is set.
+    fn ask(&mut self, query: &[u8]) -> Option<(String, QueryType, u32, DnsAnswer)> {
+        if self.set.is_empty() {
+            return None;
+        }
+        let (name, qtype) = question_of(query)?;
+        let n = self.asked.entry((name.clone(), qtype)).or_default();
+        *n += 1;
+        let n = *n;
+        let answer = self.set.get(&(name.clone(), qtype, n))?.clone();
+        Some((name, qtype, n, answer))
+    }
+}
 
 /// Serves DNS forever (the world ends it).
-pub async fn run(net: NetHandle, authority: Authority) {
+pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWhatIfs>>) {
     let mut socket = net.bind(53);
     while let Some(datagram) = socket.recv_from().await {
-        match authority.answer(datagram.data.as_bytes(), net.now().0) {
+        let query = datagram.data.as_bytes();
+        let instead = whatifs.borrow_mut().ask(query);
+        if let Some((name, qtype, n, answer)) = &instead {
+            net.record(EventKind::WhatIf {
+                host: net.host(),
+                conn: None,
+                point: format!("{name} {qtype}? #{n}"),
+                instead: answer.to_string(),
+            });
+        }
+        let answer = instead.as_ref().map(|(.., a)| a);
+        match authority.answer_with(query, net.now().0, answer) {
             Answer::Reply(bytes) => socket.send_to(&bytes, datagram.from.0, datagram.from.1),
             Answer::Drop => {}
         }

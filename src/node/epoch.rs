@@ -37,13 +37,20 @@ impl Epoch {
 
     /// A world on the wall clock: zero is now, and the run gets its id.
     pub fn wall_clock() -> Epoch {
-        let since = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .unwrap_or_default();
-        let start_micros = i64::try_from(since.as_micros()).unwrap_or(i64::MAX);
+        let start_micros = now_micros();
         Epoch {
             start_micros,
             run: Some(run_id(start_micros, os_noise())),
+        }
+    }
+
+    /// A live world's sitting on the wall clock whose zero is the Unix
+    /// second `start_unix` (its first sitting's start): a new run id for
+    /// every sitting, drawn from now.
+    pub fn wall_clock_from(start_unix: i64) -> Epoch {
+        Epoch {
+            start_micros: start_unix.saturating_mul(MICROS),
+            run: Some(run_id(now_micros(), os_noise())),
         }
     }
 
@@ -65,6 +72,14 @@ impl Epoch {
     pub fn run_id(&self) -> Option<&str> {
         self.run.as_deref()
     }
+}
+
+/// The wall clock in Unix microseconds.
+fn now_micros() -> i64 {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    i64::try_from(since.as_micros()).unwrap_or(i64::MAX)
 }
 
 /// The start in base 36 (so a later run sorts later at equal length), then
@@ -144,6 +159,16 @@ mod tests {
             (before.as_secs() as i64..=after.as_secs() as i64).contains(&start),
             "{start} outside {before:?}..{after:?}"
         );
+    }
+
+    #[test]
+    fn a_later_sitting_counts_from_the_first_and_has_a_run_id_of_its_own() {
+        let first = Epoch::wall_clock_from(1_796_115_600);
+        let second = Epoch::wall_clock_from(1_796_115_600);
+        let an_hour = SimTime(Duration::from_secs(3600));
+        assert_eq!(first.unix_seconds(an_hour), 1_796_119_200);
+        assert_eq!(second.unix_seconds(an_hour), 1_796_119_200);
+        assert_ne!(first.run_id(), second.run_id());
     }
 
     #[test]

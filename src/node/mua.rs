@@ -23,13 +23,24 @@ struct Mua {
     host: HostContext,
 }
 
-/// Schedules every send and fetch of this client.
-pub fn spawn(net: NetHandle, mut plan: ClientPlan, host: HostContext, activity: &Activity) {
+/// Schedules every send and fetch of this client, but those due at or
+/// before `done` (done in an earlier sitting of a live world).
+pub fn spawn(
+    net: NetHandle,
+    mut plan: ClientPlan,
+    host: HostContext,
+    activity: &Activity,
+    done: Option<SimTime>,
+) {
     // Each task owns its message and shares the rest: cloning the whole
     // plan per message would copy every message N times (N² in all).
     let messages = std::mem::take(&mut plan.send);
     let mua = Rc::new(Mua { plan, host });
+    let due = |at: std::time::Duration| done.is_none_or(|done| SimTime(at) > done);
     for (n, message) in messages.into_iter().enumerate() {
+        if !due(message.at) {
+            continue;
+        }
         let job = activity.begin();
         let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {
@@ -38,7 +49,7 @@ pub fn spawn(net: NetHandle, mut plan: ClientPlan, host: HostContext, activity: 
             drop(job);
         });
     }
-    for at in mua.plan.fetch.iter().copied() {
+    for at in mua.plan.fetch.iter().copied().filter(|&at| due(at)) {
         let job = activity.begin();
         let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {

@@ -5,10 +5,12 @@
 //!
 //! * `mta`, `client`: the sections the nodes read
 //! * `expect`: the claims checked against the trace afterwards
+//! * `whatif`: the replies and DNS answers a what-if replaces
 
 mod client;
 mod expect;
 mod mta;
+mod whatif;
 
 use std::net::IpAddr;
 use std::time::Duration;
@@ -19,6 +21,7 @@ use crate::trace::{HostId, Role};
 pub use client::{ClientPlan, MessagePlan};
 pub use expect::Expectation;
 pub use mta::MtaPlan;
+pub use whatif::{DnsAnswer, Override};
 
 #[derive(Debug, Clone)]
 pub struct Plan {
@@ -39,6 +42,8 @@ pub struct Plan {
     pub links: Vec<LinkPlan>,
     pub externals: Vec<ExternalPlan>,
     pub expect: Vec<Expectation>,
+    /// What-ifs: replies and DNS answers replaced (empty for a plain run).
+    pub overrides: Vec<Override>,
 }
 
 impl Plan {

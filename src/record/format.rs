@@ -111,7 +111,16 @@ pub struct EventIn {
     pub kind: EventKind,
 }
 
-/// The last line.
+/// Where a live world was started again on this file (version 2): the
+/// events before it, and the time its clock goes on from.
+#[derive(Serialize, Deserialize)]
+pub struct ResumeLine {
+    pub resumed: usize,
+    #[serde(with = "nanos")]
+    pub t: SimTime,
+}
+
+/// The last line of a run, or of one sitting of a live world.
 #[derive(Serialize, Deserialize)]
 pub struct EndLine {
     pub end: Ending,
@@ -264,6 +273,12 @@ enum EventKindDef {
     Wake {
         host: HostId,
         why: String,
+    },
+    WhatIf {
+        host: HostId,
+        conn: Option<ConnId>,
+        point: String,
+        instead: String,
     },
 }
 

@@ -1,13 +1,16 @@
-//! Recordings: a finished run kept in a file, so `mailflow run FILE` and
+//! Recordings: a run kept in a file, so `mailflow run FILE` and
 //! `mailflow tui FILE` show it again exactly as the live run showed it.
+//! `mailflow run NAME --record FILE` writes a finished run (`write`);
+//! `mailflow serve --record FILE` writes a live world as it happens, and
+//! goes on with the same file when it is started again (`append`).
 //!
-//! # Format (version 1)
+//! # Format (version 2)
 //!
 //! UTF-8 text, one item per line, each line ended by `\n` (JSON Lines
 //! after the first line, so `jq` reads it: `tail -n +2 hello.mfr | jq`):
 //!
 //! ```text
-//! mailflow-recording 1                                      magic and version
+//! mailflow-recording 2                                      magic and version
 //! {"title":…,"about":…,"seed":…,"start_unix":…,              header
 //!  "hosts":[{"name":…,"ip":…,"role":…,"down":[[from,until]]}],
 //!  "links":[{"a":0,"b":1,"latency":…,"down":[…]}],
@@ -17,6 +20,8 @@
 //! {"t":1500000,"kind":"bytes","conn":0,"dir":"down","arrives":…,"data":"220 …\r\n"}
 //! …
 //! {"end":"quiet","t":…}                                     how the run ended
+//! {"resumed":N,"t":…}                         a live world started again
+//! …                                           its events, its end line
 //! ```
 //!
 //! * Times (`t`, `arrives`, `retry_at`, down windows, latency) are
@@ -31,12 +36,45 @@
 //! * The format is its own, not the JSON export's: the export may change
 //!   its wording without breaking old recordings. A change to this format
 //!   raises the version; a newer version is refused with both numbers.
+//!   This build writes version 2 and reads 1 and 2: version 2 added the
+//!   end `"stopped"` (a live world told to stop) and the resume line, so
+//!   version 1 is version 2 without them. An older mailflow refuses a
+//!   version-2 file as newer rather than misread it.
 //! * A line counts once its `\n` is written. A file cut mid-line (a crash
 //!   while writing) is read up to its last whole event, with a warning; a
 //!   file without the end line is read likewise. A cut in the magic line
 //!   or the header is an error. No line may exceed [`MAX_LINE`] bytes, so
 //!   hostile input cannot make the reader grow without bound.
+//!
+//! # A live world (`serve --record`)
+//!
+//! * Times count from the header's `start_unix`, a whole second of the
+//!   wall clock when the file was begun: `start_unix + t` is when it
+//!   happened, in every sitting.
+//! * Started again on its file, `serve` reads it, cuts off a line a crash
+//!   left half-written, and appends `{"resumed":N,"t":…}`: N is the events
+//!   before it (the reader checks it), `t` the time the world goes on
+//!   from. The time the server was down stays in the file as the gap
+//!   between the last event before the resume line and `t` (real time,
+//!   never negative: a clock set back gives no gap). An end line (a clean
+//!   stop) may come just before a resume line; a sitting killed without
+//!   one has none.
+//! * Durability: what a reply acknowledges is on disk before the reply
+//!   leaves for a real peer. One thread writes the events by batches,
+//!   each with one `write(2)` (enough for `kill -9`: the kernel holds it);
+//!   every reply waits until the events before it are written. Another
+//!   thread `fdatasync`s after each batch that holds a commit
+//!   ([`EventKind::commits`](crate::trace::EventKind::commits): `queued`,
+//!   `delivered`, `removed`, a change a restart restores), one sync for
+//!   every commit written before it began; a reply that answers a commit
+//!   of its own session waits for that sync: the 250 to DATA (the message
+//!   taken on and filed) and the +OK to QUIT that commits POP3 deletions.
+//!   Other replies do not wait for the disk, and the protocol machines
+//!   never do (see `net::socket` and `serve::record`).
+//! * A live recording's header carries no expectations: real clients,
+//!   not the scenario's script, make its story.
 
+pub mod append;
 mod format;
 pub mod read;
 pub mod write;
@@ -55,7 +93,9 @@ pub use write::write;
 /// The first word of every recording.
 pub const MAGIC: &str = "mailflow-recording";
 /// The format version this build writes and the newest it reads.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
+/// The oldest version this build reads.
+pub const OLDEST: u32 = 1;
 /// The longest line read (64 MiB): far above any message a scenario can
 /// send, small enough that a hostile file cannot exhaust memory.
 pub const MAX_LINE: usize = 64 << 20;
@@ -72,8 +112,22 @@ pub struct Recording {
     /// The claims, checked again on replay.
     pub expect: Vec<Expectation>,
     pub trace: Trace,
-    /// How the run ended; `None` when the recording was cut off.
+    /// How the run (its last sitting) ended; `None` when the recording
+    /// was cut off.
     pub end: Option<End>,
+    /// Where a live world was started again on its file, in order.
+    pub resumes: Vec<Resume>,
+}
+
+/// A live world started again on its recording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Resume {
+    /// Events before it.
+    pub after: usize,
+    /// The time the world went on from.
+    pub at: SimTime,
+    /// How the sitting before it ended; `None` when it was cut off.
+    pub before: Option<End>,
 }
 
 /// How and when a run ended.
@@ -97,6 +151,7 @@ impl Recording {
                 ending: run.ending,
                 at: run.ended_at,
             }),
+            resumes: Vec::new(),
         }
     }
 

@@ -6,8 +6,8 @@ use std::collections::HashSet;
 use std::fmt;
 use std::io::BufRead;
 
-use super::format::{EndLine, EventIn, Header};
-use super::{End, MAGIC, MAX_LINE, Recording, VERSION};
+use super::format::{EndLine, EventIn, Header, ResumeLine};
+use super::{End, MAGIC, MAX_LINE, OLDEST, Recording, Resume, VERSION};
 use crate::trace::{ConnId, EventKind, HostId, SimTime, Trace};
 
 /// What is wrong with a file, and on which line (counted from 1).
@@ -31,6 +31,11 @@ pub struct Loaded {
     pub recording: Recording,
     /// Set when the file stops before its end line (a crash mid-write).
     pub warning: Option<String>,
+    /// The format version the file was written in.
+    pub version: u32,
+    /// Octets up to the end of the last whole line: where a continuation
+    /// appends, cutting off a line a crash left half-written.
+    pub whole: u64,
 }
 
 /// Reads a recording.
@@ -45,8 +50,10 @@ pub fn read_limited(input: impl BufRead, max_line: usize) -> Result<Loaded, Erro
         number: 0,
         buf: Vec::new(),
         max_line,
+        read: 0,
+        whole: 0,
     };
-    magic(&mut lines)?;
+    let version = magic(&mut lines)?;
     let header: Header = match lines.next()? {
         Some(true) => lines.parse()?,
         _ => {
@@ -75,6 +82,7 @@ pub fn read_limited(input: impl BufRead, max_line: usize) -> Result<Loaded, Erro
         expect: header.expect,
         trace,
         end: None,
+        resumes: Vec::new(),
     };
     let mut check = Check::default();
     let warning = loop {
@@ -91,8 +99,24 @@ pub fn read_limited(input: impl BufRead, max_line: usize) -> Result<Loaded, Erro
                     "recording ends mid-event after {n} events: read the {n} whole ones"
                 ));
             }
+            Some(true) if lines.buf.starts_with(b"{\"resumed\"") && version >= 2 => {
+                let line: ResumeLine = lines.parse()?;
+                if line.resumed != n {
+                    return Err(lines.error(format!(
+                        "the world resumes after {} events, but {n} come before this line",
+                        line.resumed
+                    )));
+                }
+                check.resume(line.t).map_err(|e| lines.error(e))?;
+                let before = recording.end.take();
+                recording.resumes.push(Resume {
+                    after: n,
+                    at: line.t,
+                    before,
+                });
+            }
             Some(true) if recording.end.is_some() => {
-                return Err(lines.error("nothing may follow the end line".into()));
+                return Err(lines.error("nothing but a resume line may follow the end line".into()));
             }
             Some(true) if lines.buf.starts_with(b"{\"end\"") => {
                 let end: EndLine = lines.parse()?;
@@ -110,11 +134,17 @@ pub fn read_limited(input: impl BufRead, max_line: usize) -> Result<Loaded, Erro
             }
         }
     };
-    Ok(Loaded { recording, warning })
+    Ok(Loaded {
+        recording,
+        warning,
+        version,
+        whole: lines.whole,
+    })
 }
 
-/// Line 1: `mailflow-recording VERSION`.
-fn magic(lines: &mut Lines<impl BufRead>) -> Result<(), Error> {
+/// Line 1: `mailflow-recording VERSION`; the version, if this build
+/// reads it.
+fn magic(lines: &mut Lines<impl BufRead>) -> Result<u32, Error> {
     let whole = match lines.next()? {
         Some(whole) => whole,
         None => return Err(lines.error("the file is empty: not a mailflow recording".into())),
@@ -134,9 +164,9 @@ fn magic(lines: &mut Lines<impl BufRead>) -> Result<(), Error> {
         Ok(v) if v > VERSION => Err(lines.error(format!(
             "recording format version {v} is newer than this build of mailflow reads (version {VERSION}): use a newer mailflow"
         ))),
-        Ok(v) if v == VERSION => Ok(()),
+        Ok(v) if v >= OLDEST => Ok(v),
         _ => Err(lines.error(format!(
-            "unknown recording format version `{}`: this build reads version {VERSION}",
+            "unknown recording format version `{}`: this build reads versions {OLDEST} to {VERSION}",
             version.chars().take(20).collect::<String>()
         ))),
     }
@@ -161,6 +191,18 @@ struct Check {
 }
 
 impl Check {
+    /// A resume line: the world's clock goes on from `at`.
+    fn resume(&mut self, at: SimTime) -> Result<(), String> {
+        if at < self.last {
+            return Err(format!(
+                "the world resumes at {at}, before its last event at {}: time goes forwards",
+                self.last
+            ));
+        }
+        self.last = at;
+        Ok(())
+    }
+
     fn event(&mut self, at: SimTime, kind: &EventKind, known: usize) -> Result<(), String> {
         if at < self.last {
             return Err(format!(
@@ -211,7 +253,8 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::LoopDetected { host, .. }
         | K::Resolved { host, .. }
         | K::Retrieved { host, .. }
-        | K::Wake { host, .. } => [Some(*host), None],
+        | K::Wake { host, .. }
+        | K::WhatIf { host, .. } => [Some(*host), None],
         K::Accept { .. }
         | K::Refused { .. }
         | K::Unreachable { .. }
@@ -227,6 +270,9 @@ struct Lines<R> {
     number: usize,
     buf: Vec<u8>,
     max_line: usize,
+    /// Octets consumed so far, and up to the end of the last whole line.
+    read: u64,
+    whole: u64,
 }
 
 impl<R: BufRead> Lines<R> {
@@ -256,7 +302,9 @@ impl<R: BufRead> Lines<R> {
             }
             self.buf.extend_from_slice(&available[..taken]);
             self.input.consume(taken + usize::from(ended));
+            self.read += (taken + usize::from(ended)) as u64;
             if ended {
+                self.whole = self.read;
                 return Ok(Some(true));
             }
         }

@@ -11,6 +11,7 @@
 //!   "did you mean ...?"
 //! * `bundled`: the scenarios shipped inside the binary
 //! * `expect`: the expectations, checked against a trace
+//! * `whatif`: what-ifs, from a scenario's `overrides` or `--what-if`
 
 pub mod bundled;
 pub mod diagnostic;
@@ -22,6 +23,7 @@ pub mod schema;
 pub mod suggest;
 pub mod validate;
 pub mod vocabulary;
+pub mod whatif;
 
 pub use diagnostic::{Problem, ScenarioError};
 pub use load::{Loaded, load, parse};

@@ -44,6 +44,9 @@ pub struct Scenario {
     /// What must be true at the end: the lesson's claims, checked.
     #[serde(default)]
     pub expect: Vec<Expect>,
+    /// What-ifs: replies and DNS answers replaced (`scenario::whatif`).
+    #[serde(default)]
+    pub overrides: Vec<super::whatif::WhatIf>,
 }
 
 fn default_seed() -> u64 {

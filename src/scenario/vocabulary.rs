@@ -16,6 +16,7 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Link" => "a link",
         "External" => "an external host",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
+        "Drop" | "Dns" | WHATIF_REPLY => "this what-if",
         "Delivered" | "NotDelivered" | "Bounced" | "Deferred" | "Hops" | "ReceivedHeaders"
         | "Retrieved" | "Reply" => "this expectation",
         _ => "this record",
@@ -27,6 +28,7 @@ pub fn kind_called(outer: &str) -> &'static str {
         "Record" => "DNS record type",
         "DnsFault" => "DNS fault",
         "Expect" => "expectation",
+        "WhatIf" => "what-if",
         "ServerTls" | "ClientTls" => "STARTTLS setting",
         "Certificate" => "certificate",
         _ => "kind of value",
@@ -51,9 +53,38 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "ReceivedHeaders" => "ReceivedHeaders(mailbox: \"bob@example.net\", count: 2)",
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
         "Reply" => "Reply(code: 550, status: \"5.1.1\")",
+        WHATIF_REPLY => {
+            "Reply(host: \"mx.example.net\", command: \"RCPT\", attempt: 1, reply: \"451 4.3.0 try later\")"
+        }
+        "Drop" => "Drop(host: \"mx.example.net\", command: \"DATA\", how: \"lost\")",
+        "Dns" => "Dns(name: \"example.net\", query: \"MX\", answer: \"NXDOMAIN\")",
         "Names" => "Names([\"mail.example.com\"]): a certificate for other names",
         _ => return None,
     })
+}
+
+/// `Reply` under `overrides` is a what-if, not the expectation: the
+/// vocabulary knows it by this name.
+const WHATIF_REPLY: &str = "WhatIf::Reply";
+
+/// A tag as read in `section` (the scenario's field the value stands
+/// under): `Reply` means a what-if under `overrides`.
+fn tag_in<'t>(section: Option<&str>, tag: &'t str) -> &'t str {
+    if section == Some("overrides") && tag == "Reply" {
+        WHATIF_REPLY
+    } else {
+        tag
+    }
+}
+
+/// [`form_of`] for a tag written under `section`.
+pub fn form_in(section: Option<&str>, tag: &str) -> Option<&'static str> {
+    form_of(tag_in(section, tag))
+}
+
+/// [`thing_called`] for a record written under `section`.
+pub fn thing_in(section: Option<&str>, outer: &str) -> &'static str {
+    thing_called(tag_in(section, outer))
 }
 
 /// How to write a field whose value is a list, a map or a pair.
@@ -96,6 +127,10 @@ pub fn form_of_field(field: &str) -> Option<String> {
         ),
         "expect" => ("[Delivered(to: \"bob@example.net\")]", ""),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
+        "overrides" => (
+            "[Reply(host: \"mx.example.net\", command: \"RCPT\", reply: \"451 4.3.0 try later\")]",
+            ", a list of what-ifs",
+        ),
         _ => return None,
     };
     Some(format!("{field}: {value}{gloss}"))
@@ -117,6 +152,10 @@ pub fn example_of(field: &str) -> &'static str {
         "to" | "mailbox" | "by" => "\"bob@example.net\"",
         "exactly" | "count" => "2",
         "code" => "550",
+        "host" => "\"mx.example.net\"",
+        "command" => "\"RCPT\"",
+        "reply" => "\"451 4.3.0 try later\"",
+        "answer" => "\"NXDOMAIN\"",
         _ => "...",
     }
 }
@@ -310,12 +349,20 @@ mod tests {
         ) -> Result<V::Value, Error> {
             self.saw(Shape::Record);
             self.schema.borrow_mut().enums.entry(name).or_default();
-            let variant = variants[self.pick.min(variants.len() - 1)];
+            let bare = variants[self.pick.min(variants.len() - 1)];
+            // `Reply` is an expectation and a what-if: the vocabulary
+            // knows the what-if's by a longer name (see `tag_in`).
+            let variant = if name == "WhatIf" {
+                tag_in(Some("overrides"), bare)
+            } else {
+                bare
+            };
             self.schema.borrow_mut().parsed_as.insert(variant, name);
             visitor.visit_enum(Variant {
                 probe: self.inner(),
                 name,
                 variant,
+                bare,
             })
         }
     }
@@ -394,7 +441,10 @@ mod tests {
     struct Variant<'a> {
         probe: Probe<'a>,
         name: &'static str,
+        /// As the vocabulary knows it (`WhatIf::Reply`).
         variant: &'static str,
+        /// As written in a file (`Reply`).
+        bare: &'static str,
     }
 
     impl<'a, 'de> EnumAccess<'de> for Variant<'a> {
@@ -402,7 +452,7 @@ mod tests {
         type Variant = Variant<'a>;
 
         fn variant_seed<S: DeserializeSeed<'de>>(self, seed: S) -> Result<(S::Value, Self), Error> {
-            let name: StrDeserializer<Error> = self.variant.into_deserializer();
+            let name: StrDeserializer<Error> = self.bare.into_deserializer();
             Ok((seed.deserialize(name)?, self))
         }
     }
@@ -474,6 +524,7 @@ mod tests {
             "Message" => as_::<schema::Message>(text),
             "Link" => as_::<schema::Link>(text),
             "Expect" => as_::<schema::Expect>(text),
+            "WhatIf" => as_::<crate::scenario::whatif::WhatIf>(text),
             "ServerTls" => as_::<schema::ServerTls>(text),
             "ClientTls" => as_::<schema::ClientTls>(text),
             "Certificate" => as_::<schema::Certificate>(text),
@@ -485,7 +536,7 @@ mod tests {
     /// variant. `[...]` in an example stands for any list.
     fn written(record: &str, schema: &Schema, fields: &[String]) -> String {
         let tag = if schema.enums.contains_key(schema.parsed_as[record]) {
-            record
+            record.rsplit("::").next().unwrap_or(record)
         } else {
             ""
         };
@@ -559,8 +610,9 @@ mod tests {
                 }
                 let form = form_of(variant).unwrap_or_else(|| panic!("{variant} has no form"));
                 let example = value_of(form);
+                let bare = variant.rsplit("::").next().unwrap_or(variant);
                 assert!(
-                    example.starts_with(&format!("{variant}(")) || kind == &"DnsFault",
+                    example.starts_with(&format!("{bare}(")) || kind == &"DnsFault",
                     "{form}"
                 );
                 parse(kind, example).unwrap_or_else(|e| panic!("{form}: {e}"));

@@ -7,6 +7,8 @@
 //! * `expose`: real SMTP and POP3 connections handed to the node
 //! * `dns`: real DNS queries answered from the scenario's zones
 //! * `node`: which node to expose when none is named
+//! * `record`: `--record FILE`, written as it happens and continued on a
+//!   restart
 //!
 //! The world runs on a thread of its own (its tasks share `Rc`s); the
 //! caller gets a copy of every event through a channel, for the dashboard
@@ -15,19 +17,23 @@
 mod dns;
 mod expose;
 mod node;
+mod record;
 
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::rc::Rc;
-use std::sync::mpsc;
+use std::sync::{Arc, mpsc};
 use std::time::Duration;
+
+use tokio::sync::Notify;
 
 use thiserror::Error;
 
 use crate::dns::Authority;
 use crate::net::Limits;
 use crate::plan::{Plan, PlanHost};
-use crate::sim::Clock;
+use crate::sim::Sitting;
 use crate::trace::{Event, HostId, Role, Trace};
 
 /// How long open sessions get to say goodbye after a stop.
@@ -55,6 +61,9 @@ pub struct Options {
     /// When the feed is full, drop events (a printer) rather than wait (a
     /// dashboard, whose copy is the trace).
     pub lossy: bool,
+    /// Write the trace to this file as it happens; go on with it when it
+    /// holds an earlier sitting of this world.
+    pub record: Option<PathBuf>,
 }
 
 /// Why the world could not be served.
@@ -82,6 +91,8 @@ pub enum ServeError {
     NoDns,
     #[error("the world stopped before it started: {0}")]
     World(String),
+    #[error("{0}")]
+    Record(String),
 }
 
 /// One real socket and what it leads to inside the world.
@@ -112,15 +123,21 @@ impl std::fmt::Display for Exposed {
 
 /// A world being served.
 pub struct Serving {
-    /// Hosts, links and zones: what the events refer to.
+    /// Hosts, links and zones: what the events refer to; with the events
+    /// of earlier sittings when a recording goes on (the feed numbers its
+    /// events after them).
     pub header: Trace,
     /// Every event, as it happens; disconnected once the world is gone.
     pub feed: mpsc::Receiver<Event>,
     pub exposed: Vec<Exposed>,
     /// A mailbox of the exposed node, for the hints a newcomer sees.
     pub mailbox: Option<String>,
+    /// What `--record` has to say: the file, what goes on from it.
+    pub notes: Vec<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The thread writing the recording.
+    writer: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Serving {
@@ -135,17 +152,21 @@ impl Serving {
     /// Waits for the world's thread to end; an error says why it failed
     /// (a panic's message).
     pub fn join(mut self) -> Result<(), String> {
-        let Some(thread) = self.thread.take() else {
-            return Ok(());
-        };
-        thread.join().map_err(|panic| {
-            panic
-                .downcast_ref::<&str>()
-                .map(|s| (*s).to_owned())
-                .or_else(|| panic.downcast_ref::<String>().cloned())
-                .unwrap_or_else(|| "it panicked".to_owned())
-        })
+        let world = self.thread.take().map_or(Ok(()), joined);
+        // The world is gone: the writer ends the file and ends too.
+        let writer = self.writer.take().map_or(Ok(()), joined);
+        world.and(writer)
     }
+}
+
+fn joined(thread: std::thread::JoinHandle<()>) -> Result<(), String> {
+    thread.join().map_err(|panic| {
+        panic
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "it panicked".to_owned())
+    })
 }
 
 /// The host that stands for every real client in the trace.
@@ -205,7 +226,47 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             .or_else(|| boxes.next())
             .cloned()
     });
-    let (tx, feed) = mpsc::sync_channel(options.feed.max(1));
+    let (feed_tx, feed) = mpsc::sync_channel(options.feed.max(1));
+    let failed = Arc::new(Notify::new());
+    let (tap, sitting, durable, writer, history, notes) = match &options.record {
+        None => (feed_tx, Sitting::first(), None, None, None, Vec::new()),
+        Some(path) => {
+            let opened = record::open(path, &plan)?;
+            let first = opened.sitting.carried.as_ref().map_or(0, |c| c.events);
+            let (durable_tx, durable_rx) = tokio::sync::watch::channel(crate::net::OnDisk {
+                written: first,
+                synced: first,
+            });
+            let syncer = opened
+                .appender
+                .syncer()
+                .map_err(|e| ServeError::Record(format!("cannot sync {}: {e}", path.display())))?;
+            // Every event reaches the writer; it drops for the watcher.
+            let (tap, events) = mpsc::sync_channel(options.feed.max(1));
+            let writer = record::Writer {
+                appender: opened.appender,
+                syncer,
+                path: path.clone(),
+                events,
+                feed: feed_tx,
+                lossy: options.lossy,
+                durable: durable_tx,
+                failed: Arc::clone(&failed),
+            };
+            let writer = std::thread::Builder::new()
+                .name("mailflow-record".into())
+                .spawn(move || writer.run())
+                .map_err(|e| ServeError::World(e.to_string()))?;
+            (
+                tap,
+                opened.sitting,
+                Some(durable_rx),
+                Some(writer),
+                opened.history,
+                opened.notes,
+            )
+        }
+    };
     let (header_tx, header_rx) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let world = World {
@@ -216,22 +277,27 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         sockets,
         max_connections: options.max_connections,
         limits: options.limits.clone(),
-        lossy: options.lossy,
+        lossy: options.lossy && durable.is_none(),
+        sitting,
+        durable,
+        failed,
     };
     let thread = std::thread::Builder::new()
         .name("mailflow-world".into())
-        .spawn(move || world.run(tx, header_tx, stopped))
+        .spawn(move || world.run(tap, header_tx, stopped))
         .map_err(|e| ServeError::World(e.to_string()))?;
     let header = header_rx
         .recv()
         .map_err(|_| ServeError::World("its thread ended".into()))?;
     Ok(Serving {
-        header,
+        header: history.unwrap_or(header),
         feed,
         exposed,
         mailbox,
+        notes,
         stop: Some(stop),
         thread: Some(thread),
+        writer,
     })
 }
 
@@ -354,6 +420,12 @@ struct World {
     max_connections: usize,
     limits: Limits,
     lossy: bool,
+    /// Where its clock stands, and what earlier sittings left.
+    sitting: Sitting,
+    /// Under `--record`: how many events are in the file.
+    durable: Option<crate::net::Durable>,
+    /// Told when the recording cannot be written.
+    failed: Arc<Notify>,
 }
 
 impl World {
@@ -369,9 +441,10 @@ impl World {
             // Real clients read the Date and Received stamps of today (not
             // of the lesson's made-up morning), and keep unique-ids across
             // restarts: the wall clock gives both.
-            let built = crate::sim::build(&self.plan, Clock::Wall);
+            let built = crate::sim::build_live(&self.plan, &self.sitting);
             let network = built.network;
-            network.stream_to(tx, self.lossy);
+            let first = self.sitting.carried.as_ref().map_or(0, |c| c.events);
+            network.stream_to(tx, self.lossy, first, self.durable);
             let _ = header_tx.send(network.header());
             let outside = network.handle(self.outside);
             let open = Rc::new(Cell::new(0));
@@ -413,7 +486,7 @@ impl World {
                     _ => eprintln!("mailflow serve: cannot use the DNS sockets"),
                 }
             }
-            wait_for_stop(stopped).await;
+            wait_for_stop(stopped, &self.failed).await;
             // Sessions answer 421 (or -ERR) and close; give their last
             // bytes a moment to leave.
             network.stop();
@@ -428,7 +501,7 @@ impl World {
 }
 
 /// Until the caller asks, or Ctrl-C, or SIGTERM.
-async fn wait_for_stop(stopped: tokio::sync::oneshot::Receiver<()>) {
+async fn wait_for_stop(stopped: tokio::sync::oneshot::Receiver<()>, failed: &Notify) {
     #[cfg(unix)]
     let term = async {
         match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
@@ -442,6 +515,7 @@ async fn wait_for_stop(stopped: tokio::sync::oneshot::Receiver<()>) {
     let term = std::future::pending::<()>();
     tokio::select! {
         _ = stopped => {}
+        () = failed.notified() => {}
         _ = tokio::signal::ctrl_c() => {}
         () = term => {}
     }

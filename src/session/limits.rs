@@ -118,6 +118,8 @@ pub enum CloseReason {
     /// The client pipelined more than the server may hold unsent without
     /// reading the replies.
     Backlog,
+    /// A what-if closed it: a 421 or a lost connection put in its place.
+    WhatIf,
 }
 
 impl From<Limit> for CloseReason {

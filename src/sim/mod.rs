@@ -15,9 +15,13 @@ use std::time::Duration;
 use crate::dns::Authority;
 use std::rc::Rc;
 
+mod continuation;
+
+pub use continuation::{Continuation, Sitting};
+
 use crate::net::{Link, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
-use crate::plan::Plan;
+use crate::plan::{Override, Plan};
 use crate::trace::{HostInfo, SimTime, Trace};
 
 /// How a run ended.
@@ -28,6 +32,9 @@ pub enum Ending {
     Quiet,
     /// The run limit came first; mail may still be queued.
     TimeLimit,
+    /// A live world (`mailflow serve`) was told to stop: Ctrl-C, SIGTERM,
+    /// or its dashboard quit.
+    Stopped,
 }
 
 /// The result of a run.
@@ -122,6 +129,28 @@ async fn world(plan: &Plan, clock: Clock) -> Run {
 /// of the runtime that will run the world (paused for `Clock::Simulated`):
 /// the nodes are its tasks.
 pub fn build(plan: &Plan, clock: Clock) -> Built {
+    build_with(plan, clock.epoch(plan), None)
+}
+
+/// Builds a live world for one sitting of `mailflow serve` (see
+/// [`Sitting`]): on the wall clock, counted from the sitting's
+/// `start_unix`, and going on from what earlier sittings left.
+pub fn build_live(plan: &Plan, sitting: &Sitting) -> Built {
+    build_with(
+        plan,
+        Epoch::wall_clock_from(sitting.start_unix),
+        Some(sitting),
+    )
+}
+
+/// The header a world of `plan` has (hosts, links, zones), without
+/// running it.
+pub fn header(plan: &Plan) -> Trace {
+    network(plan).header()
+}
+
+/// The network of `plan`, its links, real machines and zones described.
+fn network(plan: &Plan) -> Rc<Network> {
     let hosts: Vec<HostInfo> = plan
         .hosts
         .iter()
@@ -141,8 +170,6 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         latency: plan.latency,
         ..Link::default()
     };
-    // Read together, so that the world's zero is this instant in both.
-    let epoch = clock.epoch(plan);
     let network = Network::new(hosts, down, default_link.clone(), plan.seed);
     for l in &plan.links {
         let link = Link {
@@ -156,7 +183,6 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
     for e in &plan.externals {
         network.set_external(e.host, e.address);
     }
-    let activity = Activity::new();
     for d in &plan.dns {
         for zone in &d.zones {
             network.describe_zone(crate::trace::ZoneInfo {
@@ -165,9 +191,36 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
                 records: zone.records.iter().map(|r| r.to_string()).collect(),
             });
         }
+    }
+    network
+}
+
+/// Builds the world with `epoch` read just now, so that the world's zero
+/// is this instant in both; a sitting sets where its clock goes on from.
+fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
+    let network = network(plan);
+    let carried = sitting.and_then(|s| s.carried.as_ref());
+    if let Some(sitting) = sitting {
+        network.go_on(sitting.at, carried.map_or(0, |c| c.conns));
+    }
+    let activity = Activity::new();
+    let dns_whatifs = plan.overrides.iter().filter_map(|o| match o {
+        Override::Dns {
+            name,
+            qtype,
+            attempt,
+            answer,
+        } => Some((name.clone(), *qtype, *attempt, answer.clone())),
+        Override::Server { .. } => None,
+    });
+    let dns_whatifs = Rc::new(std::cell::RefCell::new(dns_server::DnsWhatIfs::new(
+        dns_whatifs,
+    )));
+    for d in &plan.dns {
         tokio::task::spawn_local(dns_server::run(
             network.handle(d.host),
             Authority::new(d.zones.clone()),
+            Rc::clone(&dns_whatifs),
         ));
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
@@ -176,18 +229,34 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
         let mut host = HostContext::new(plan.host(m.host), epoch.clone());
         host.tls = tls.clone();
+        let kept = carried
+            .and_then(|c| c.mtas.get(&m.host).cloned())
+            .unwrap_or_default();
+        let whatifs = plan.overrides.iter().filter_map(|o| match o {
+            Override::Server {
+                host,
+                step,
+                attempt,
+                instead,
+            } if *host == m.host => Some((*step, *attempt, instead.clone())),
+            _ => None,
+        });
         mta::spawn(
             network.handle(m.host),
             m.clone(),
             host,
             &queue_prefix,
             activity.clone(),
+            kept,
+            mta::WhatIfs::new(whatifs),
         );
     }
+    // What was due before the last event was done in an earlier sitting.
+    let done = carried.map(|c| c.last);
     for c in &plan.clients {
         let mut host = HostContext::new(plan.host(c.host), epoch.clone());
         host.tls = tls.clone();
-        mua::spawn(network.handle(c.host), c.clone(), host, &activity);
+        mua::spawn(network.handle(c.host), c.clone(), host, &activity, done);
     }
     Built { network, activity }
 }

@@ -9,6 +9,7 @@
 //! * `server`, `client`: the two session machines
 //! * `observe`: what each line of a session is, seen from outside
 //! * `pair`: the two back to back in memory, for tests and the demo
+//! * `whatif`: a server's decision points, and what a what-if puts there
 //!
 //! Line framing, dot-stuffing, limits and timers are the session kit's
 //! (`crate::session`), shared with POP3.
@@ -22,6 +23,7 @@ pub mod pair;
 pub mod policy;
 pub mod reply;
 pub mod server;
+pub mod whatif;
 
 pub use address::{ForwardPath, Host, Mailbox, ReversePath};
 pub use client::{ClientConfig, ClientEvent, ClientSession, Outcome, Transaction};
@@ -29,3 +31,4 @@ pub use command::{Command, CommandError};
 pub use policy::{Envelope, Peer, Policy, SimplePolicy};
 pub use reply::{EnhancedCode, Reply, ReplyCode, ReplyParser};
 pub use server::{ServerConfig, ServerEvent, ServerSession};
+pub use whatif::{Instead, Step};

@@ -10,6 +10,7 @@ use std::net::IpAddr;
 use super::address::{ForwardPath, Mailbox, ReversePath};
 use super::command::MailParams;
 use super::reply::Reply;
+use super::whatif::{Instead, Step};
 
 /// A generous default for `SIZE` (10 MiB, Postfix's default too).
 pub const DEFAULT_MAX_MESSAGE_SIZE: usize = 10 * 1024 * 1024;
@@ -87,6 +88,13 @@ pub trait Policy {
         _to: &ForwardPath,
         _peer: &Peer,
     ) -> Option<Reply> {
+        None
+    }
+
+    /// A what-if: asked once at each decision point (the greeting, each
+    /// command that has a [`Step`], the end of data) before the server
+    /// decides; `Some` is answered instead, and the session acts on it.
+    fn instead(&mut self, _step: Step) -> Option<Instead> {
         None
     }
 

@@ -20,6 +20,7 @@ use super::command::{Command, MailParams, RcptParams};
 use super::extensions::{Extensions, Mechanism};
 use super::policy::{Envelope, Peer, Policy};
 use super::reply::{EnhancedCode, Reply};
+use super::whatif::{Instead, Step};
 use crate::session::stuffing::{DataFaults, DataReceiver, MAX_TEXT_LINE};
 use crate::session::text::printable;
 use crate::session::{Guard, Limit, LineBuffer, LineError, Session, SessionLimits};
@@ -155,6 +156,9 @@ enum Phase {
         rx: Box<DataReceiver>,
     },
     Auth(AuthStep),
+    /// A what-if silenced the server: it reads and answers nothing until
+    /// the client goes or the idle timer ends the session, without a word.
+    Silent,
     Closed,
 }
 
@@ -208,6 +212,10 @@ impl ServerSession {
             tls_starting: false,
             tls_start_untold: false,
         };
+        if let Some(instead) = policy.instead(Step::Connect) {
+            session.greet_instead(instead);
+            return session;
+        }
         match policy.greeting(&session.peer) {
             Ok(()) => {
                 let text = format!("{} ESMTP mailflow ready", session.config.hostname);
@@ -243,13 +251,17 @@ impl ServerSession {
         if let Err(limit) = self.guard.on_input(bytes.len(), now) {
             return self.close_for(limit);
         }
+        if matches!(self.phase, Phase::Silent) {
+            return;
+        }
         let mut input = bytes;
         if self.in_data() {
             let used = self.feed_data(input, policy);
             input = &input[used..];
         }
         self.lines.push(input);
-        while !self.is_closed() {
+        // A what-if may silence the server halfway through a chunk.
+        while !self.is_closed() && !matches!(self.phase, Phase::Silent) {
             let Some(line) = self.lines.next_line() else {
                 break;
             };
@@ -298,6 +310,14 @@ impl ServerSession {
             return;
         }
         if let Some(limit) = self.guard.expired(now) {
+            if matches!(self.phase, Phase::Silent) {
+                // Silent to the end: no 421 either.
+                self.phase = Phase::Closed;
+                self.events.push_back(ServerEvent::Closed {
+                    reason: limit.into(),
+                });
+                return;
+            }
             self.close_for(limit);
         }
     }
@@ -324,7 +344,12 @@ impl ServerSession {
 
     /// The host is going down: 421 and close (RFC 5321 §3.8).
     pub fn shutdown(&mut self) {
-        if !self.is_closed() {
+        if matches!(self.phase, Phase::Silent) {
+            self.phase = Phase::Closed;
+            self.events.push_back(ServerEvent::Closed {
+                reason: CloseReason::Shutdown,
+            });
+        } else if !self.is_closed() {
             let text = format!(
                 "{} Service shutting down; try again later",
                 self.config.hostname
@@ -419,7 +444,10 @@ impl ServerSession {
                 }
             }
             _ => match Command::parse(line) {
-                Ok(command) => self.handle_command(command, policy),
+                Ok(command) => match Step::of(&command).and_then(|s| policy.instead(s)) {
+                    Some(instead) => self.command_instead(command, instead, policy),
+                    None => self.handle_command(command, policy),
+                },
                 Err(error) => self.fail(error.reply()),
             },
         }
@@ -581,6 +609,12 @@ impl ServerSession {
             return self.fail(non_ascii_reply("sender"));
         }
         let reply = Reply::new(250, esc(2, 1, 0), format!("Sender {from} OK"));
+        self.open_transaction(from, params);
+        self.send(reply);
+    }
+
+    /// MAIL accepted: a transaction begins (§3.3).
+    fn open_transaction(&mut self, from: ReversePath, params: MailParams) {
         self.events.push_back(ServerEvent::SenderAccepted {
             reverse_path: from.clone(),
         });
@@ -589,7 +623,15 @@ impl ServerSession {
             forward_paths: Vec::new(),
             params,
         });
-        self.send(reply);
+    }
+
+    /// RCPT accepted: the recipient joins the open transaction.
+    fn add_recipient(&mut self, to: ForwardPath) {
+        if let Some(envelope) = &mut self.transaction {
+            envelope.forward_paths.push(to.clone());
+            self.events
+                .push_back(ServerEvent::RecipientAccepted { forward_path: to });
+        }
     }
 
     fn rcpt(&mut self, to: ForwardPath, params: RcptParams, policy: &mut impl Policy) {
@@ -618,12 +660,7 @@ impl ServerSession {
         }
         let reply = Reply::new(250, esc(2, 1, 5), format!("Recipient {to} OK"));
         self.send(reply);
-        self.events.push_back(ServerEvent::RecipientAccepted {
-            forward_path: to.clone(),
-        });
-        if let Some(envelope) = &mut self.transaction {
-            envelope.forward_paths.push(to);
-        }
+        self.add_recipient(to);
     }
 
     /// Local mailbox or relay? Postmaster is always welcome (§4.5.1).
@@ -689,8 +726,12 @@ impl ServerSession {
 
     fn end_of_data(&mut self, envelope: Envelope, rx: DataReceiver, policy: &mut impl Policy) {
         let (content, faults) = rx.finish();
+        if let Some(instead) = policy.instead(Step::Dot) {
+            return self.dot_instead(envelope, content, instead, policy);
+        }
         let verdict = self
             .content_fault(&faults, content.len(), policy)
+            .or_else(|| envelope.forward_paths.is_empty().then(no_recipients))
             .map_or_else(
                 || policy.accept_message(&envelope, &content, &self.peer),
                 Err,
@@ -702,23 +743,143 @@ impl ServerSession {
                 } else {
                     format!("Message accepted for delivery as {queue_id}")
                 };
-                self.send(Reply::new(250, esc(2, 6, 0), text));
-                // Mail delivered: the client is a customer, not an abuser.
-                self.guard.on_progress();
-                self.events.push_back(ServerEvent::MessageReceived {
+                self.accepted(
+                    Reply::new(250, esc(2, 6, 0), text),
                     envelope,
                     content,
                     queue_id,
-                });
+                );
             }
-            Err(reply) => {
-                // The event holds the reply as the client read it.
-                let reply = on_the_wire(reply);
-                self.send(reply.clone());
-                self.events
-                    .push_back(ServerEvent::MessageRefused { envelope, reply });
-            }
+            Err(reply) => self.refused(envelope, reply),
         }
+    }
+
+    /// The message is the server's now (§6.1): the reply says so.
+    fn accepted(&mut self, reply: Reply, envelope: Envelope, content: Vec<u8>, queue_id: String) {
+        self.send(reply);
+        // Mail delivered: the client is a customer, not an abuser.
+        self.guard.on_progress();
+        self.events.push_back(ServerEvent::MessageReceived {
+            envelope,
+            content,
+            queue_id,
+        });
+    }
+
+    fn refused(&mut self, envelope: Envelope, reply: Reply) {
+        // The event holds the reply as the client read it.
+        let reply = on_the_wire(reply);
+        self.send(reply.clone());
+        self.events
+            .push_back(ServerEvent::MessageRefused { envelope, reply });
+    }
+
+    /// Whatever a what-if says in place of the greeting: 2xx opens the
+    /// session, 421 closes it, any other refuses service as 554 does.
+    fn greet_instead(&mut self, instead: Instead) {
+        match instead {
+            Instead::Reply(reply) => {
+                let code = reply.code();
+                if code.get() == 421 {
+                    return self.close(on_the_wire(reply), CloseReason::WhatIf);
+                }
+                if !code.is_positive() {
+                    self.phase = Phase::Refused;
+                }
+                self.send(on_the_wire(reply));
+            }
+            other => self.lose(other),
+        }
+    }
+
+    /// A lost connection, or silence.
+    fn lose(&mut self, instead: Instead) {
+        self.transaction = None;
+        if instead == Instead::Silent {
+            self.phase = Phase::Silent;
+        } else {
+            self.phase = Phase::Closed;
+            self.events.push_back(ServerEvent::Closed {
+                reason: CloseReason::WhatIf,
+            });
+        }
+    }
+
+    /// A what-if answers `command`: the session does what the reply it
+    /// sent means, whatever it would have decided itself.
+    fn command_instead(&mut self, command: Command, instead: Instead, policy: &impl Policy) {
+        let Instead::Reply(reply) = instead else {
+            return self.lose(instead);
+        };
+        let reply = on_the_wire(reply);
+        let code = reply.code();
+        if code.get() == 421 && command != Command::Quit {
+            // §3.8: the server is closing the transmission channel.
+            self.transaction = None;
+            return self.close(reply, CloseReason::WhatIf);
+        }
+        let positive = code.is_positive();
+        match command {
+            Command::Ehlo { .. } | Command::Helo { .. } if positive => {
+                let (Command::Ehlo { domain } | Command::Helo { domain }) = &command else {
+                    return;
+                };
+                let (domain, esmtp) = (domain.clone(), matches!(command, Command::Ehlo { .. }));
+                self.transaction = None;
+                self.esmtp = esmtp;
+                self.peer.helo = Some(domain.clone());
+                self.peer.esmtp = esmtp;
+                self.events
+                    .push_back(ServerEvent::Greeted { domain, esmtp });
+            }
+            Command::Mail { from, params } if positive => self.open_transaction(from, params),
+            Command::Rcpt { to, .. } if positive => self.add_recipient(to),
+            Command::Data if code.get() == 354 => {
+                // Go ahead, even without a transaction: the data is read
+                // and judged at its end (no recipients: refused there).
+                let envelope = self.transaction.take().unwrap_or(Envelope {
+                    reverse_path: ReversePath::Null,
+                    forward_paths: Vec::new(),
+                    params: MailParams::default(),
+                });
+                self.send(reply);
+                let max = policy.max_message_size().saturating_add(1);
+                let rx = Box::new(DataReceiver::new(max));
+                self.phase = Phase::Data { envelope, rx };
+                return;
+            }
+            Command::Rset if positive => self.transaction = None,
+            Command::Quit => return self.close(reply, CloseReason::Quit),
+            _ => {}
+        }
+        self.send(reply);
+    }
+
+    /// A what-if answers the end of data: 2xx hands the message to the
+    /// host as an ordinary 250 would, anything else refuses it.
+    fn dot_instead(
+        &mut self,
+        envelope: Envelope,
+        content: Vec<u8>,
+        instead: Instead,
+        policy: &mut impl Policy,
+    ) {
+        let Instead::Reply(reply) = instead else {
+            return self.lose(instead);
+        };
+        let reply = on_the_wire(reply);
+        if reply.code().get() == 421 {
+            return self.close(reply, CloseReason::WhatIf);
+        }
+        if !reply.code().is_positive() {
+            return self.refused(envelope, reply);
+        }
+        // The reply is sent as written; a host that cannot take the
+        // message after all (a loop) has lost it, as a broken server would.
+        let queue_id = policy
+            .accept_message(&envelope, &content, &self.peer)
+            .unwrap_or_default();
+        self.accepted(reply, envelope, content, queue_id);
     }
 
     /// The documented rules for bad content, checked at end of data.
@@ -912,6 +1073,11 @@ fn on_the_wire(reply: Reply) -> Reply {
         .map(|l| printable(l).into_owned())
         .collect();
     Reply::multiline(reply.code().get(), reply.enhanced(), lines)
+}
+
+/// At the end of data with no recipient (only after a what-if's 354).
+fn no_recipients() -> Reply {
+    Reply::new(554, esc(5, 5, 1), "No valid recipients: nothing to deliver")
 }
 
 fn line_too_long() -> Reply {

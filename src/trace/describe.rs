@@ -41,6 +41,7 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Retrieved { .. } => "retrieved",
         EventKind::Wake { .. } => "retry",
         EventKind::Tls { .. } => "tls handshake",
+        EventKind::WhatIf { .. } => "what-if",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
@@ -244,6 +245,15 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             message_id.as_deref().unwrap_or("a message")
         ),
         EventKind::Wake { host, why } => format!("⏩ {}: {why}", name(*host)),
+        EventKind::WhatIf {
+            host,
+            point,
+            instead,
+            ..
+        } => format!(
+            "✎ what-if: {} answers {point} with {instead}, not its own reply",
+            name(*host)
+        ),
     })
 }
 

@@ -6,8 +6,10 @@
 //! `transcript`, never stored beside them. Node facts (queued, deferred,
 //! delivered, bounced...) are events of their own.
 
+pub mod compare;
 pub mod describe;
 pub mod index;
+pub mod point;
 pub mod state;
 pub mod transcript;
 
@@ -191,6 +193,17 @@ impl Role {
             Role::External => "real host outside the world",
         }
     }
+
+    /// The symbol the dashboard's map and the handout's ladder draw it
+    /// with.
+    pub fn symbol(self) -> &'static str {
+        match self {
+            Role::Client => "▣",
+            Role::Mta => "■",
+            Role::Dns => "◆",
+            Role::External => "◎",
+        }
+    }
 }
 
 /// Which way bytes went on a connection.
@@ -369,6 +382,31 @@ pub enum EventKind {
     },
     /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
     Wake { host: HostId, why: String },
+    /// A what-if changed this point of the run: `host` (an MTA, or the DNS
+    /// server) answered `point` (`RCPT #1`, `example.net MX? #1`) with
+    /// `instead` rather than its own decision. Recorded just before the
+    /// reply leaves (on `conn` for SMTP), so the bytes after it are the
+    /// ones the what-if chose.
+    WhatIf {
+        host: HostId,
+        conn: Option<ConnId>,
+        point: String,
+        instead: String,
+    },
+}
+
+impl EventKind {
+    /// Whether this fact commits state a restart of a live world restores
+    /// (`serve --record`): a message taken on or filed, which the 250 to
+    /// DATA acknowledges, and a POP3 deletion, which the +OK to QUIT
+    /// acknowledges (RFC 1939 §6). A reply after one leaves only once it
+    /// is synced to disk.
+    pub fn commits(&self) -> bool {
+        matches!(
+            self,
+            EventKind::Queued { .. } | EventKind::Delivered { .. } | EventKind::Removed { .. }
+        )
+    }
 }
 
 impl EventKind {

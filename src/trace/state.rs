@@ -463,6 +463,13 @@ impl State {
             .collect()
     }
 
+    /// How many messages mailbox `address` of `host` was ever given.
+    pub fn filed(&self, host: HostId, address: &str) -> usize {
+        self.boxes
+            .get(&(host, address.to_owned()))
+            .map_or(0, Vec::len)
+    }
+
     /// What a client wrote, by Message-ID.
     pub fn composed(&self, message_id: &str) -> Option<&Composed> {
         self.composed.get(message_id)

@@ -104,6 +104,10 @@ pub enum Overlay {
     Search,
     /// Predict mode's question, then its reveal (`App::predict`).
     Predict,
+    /// The what-if menu of the point under the playhead.
+    WhatIf,
+    /// What a what-if changed, run beside run.
+    Changes,
 }
 
 /// The run being shown: finished, or live and growing at its end.
@@ -113,6 +117,9 @@ pub struct World {
     pub trace: Trace,
     pub index: Index,
     pub verdicts: Vec<Verdict>,
+    /// The plan it was run from, for what-ifs; `None` for a recording or
+    /// a live world.
+    pub plan: Option<crate::plan::Plan>,
 }
 
 impl World {
@@ -127,6 +134,16 @@ impl World {
             trace: run.trace,
             index,
             verdicts,
+            plan: None,
+        }
+    }
+
+    /// Runs `plan` on the simulated clock, keeping it for what-ifs.
+    pub fn run(plan: crate::plan::Plan) -> World {
+        let run = crate::sim::run(&plan);
+        World {
+            plan: Some(plan.clone()),
+            ..World::of(crate::record::Recording::of(&plan, run))
         }
     }
 }
@@ -165,6 +182,8 @@ pub struct App {
     pub live: Option<LiveState>,
     /// Predict mode: the quiz before server replies, and its score.
     pub predict: Predict,
+    /// The what-if menu and the branch it made, if any.
+    pub whatif: super::whatif::WhatIf,
 }
 
 impl App {
@@ -190,6 +209,7 @@ impl App {
             quit: false,
             live: None,
             predict: Predict::default(),
+            whatif: Default::default(),
         }
     }
 

@@ -11,6 +11,7 @@ use super::predict::Phase;
 use super::theme::Theme;
 use super::ui;
 use super::view;
+use super::whatif;
 
 /// What a key asks for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +44,9 @@ pub enum Command {
     OneHost,
     NextTheme,
     Predict,
+    WhatIf,
+    Branch,
+    Changes,
     Help,
     Quit,
 }
@@ -172,6 +176,15 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('g'), C::Predict)],
     },
     Binding {
+        label: "w b c",
+        what: "what if this reply differed; switch runs; what changed",
+        keys: &[
+            (Char('w'), C::WhatIf),
+            (Char('b'), C::Branch),
+            (Char('c'), C::Changes),
+        ],
+    },
+    Binding {
         label: "mouse",
         what: "click a host or a transcript line; wheel scrolls",
         keys: &[],
@@ -226,6 +239,17 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
     match app.overlay {
         Overlay::Search => return search_key(app, key),
         Overlay::Predict => return predict_key(app, key),
+        Overlay::WhatIf => return menu_key(app, key),
+        Overlay::Changes => {
+            app.overlay = Overlay::None;
+            // b and q keep their meaning over the summary.
+            match command(key) {
+                Some(C::Branch) => whatif::switch(app),
+                Some(C::Quit) if key.code != KeyCode::Esc => app.quit = true,
+                _ => {}
+            }
+            return;
+        }
         Overlay::Help => {
             app.overlay = Overlay::None;
             return;
@@ -298,6 +322,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         C::NextTheme => next_theme(app),
         C::Help => app.overlay = Overlay::Help,
         C::Predict => app.toggle_predict(),
+        C::WhatIf => whatif::open(app),
+        C::Branch => whatif::switch(app),
+        C::Changes => whatif::show_changes(app),
         C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
             app.notice = Some("d x o filter the events list: press 6 to see it".into())
         }
@@ -362,6 +389,39 @@ fn predict_key(app: &mut App, key: KeyEvent) {
             app.continue_after_question();
         }
         _ if command == Some(C::Predict) => app.toggle_predict(),
+        _ => {}
+    }
+}
+
+/// The what-if menu: ↑↓ (or j k) and Enter, or a number; Esc closes.
+fn menu_key(app: &mut App, key: KeyEvent) {
+    let Some(menu) = app.whatif.menu.as_mut() else {
+        app.overlay = Overlay::None;
+        return;
+    };
+    let n = menu.choices.len();
+    match key.code {
+        KeyCode::Up | Char('k') => menu.selected = menu.selected.saturating_sub(1),
+        KeyCode::Down | Char('j') => menu.selected = (menu.selected + 1).min(n.saturating_sub(1)),
+        KeyCode::Enter => {
+            let k = menu.selected;
+            whatif::choose(app, k);
+        }
+        Char(c @ '1'..='9') if (c as usize - '1' as usize) < n => {
+            whatif::choose(app, c as usize - '1' as usize);
+        }
+        Char('0') if n >= 10 => whatif::choose(app, 9),
+        Char(c @ 'a'..='f') if 10 + (c as usize - 'a' as usize) < n => {
+            whatif::choose(app, 10 + c as usize - 'a' as usize);
+        }
+        KeyCode::Esc => {
+            app.whatif.menu = None;
+            app.overlay = Overlay::None;
+        }
+        Char('q') => app.quit = true,
+        _ if key.modifiers.contains(KeyModifiers::CONTROL) && key.code == Char('c') => {
+            app.quit = true
+        }
         _ => {}
     }
 }

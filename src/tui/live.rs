@@ -71,10 +71,15 @@ impl LiveState {
 
 impl App {
     /// A dashboard over a live world, playing: it follows the live edge.
+    /// A world that goes on from its recording (`serve --record`) comes
+    /// with the earlier sittings' events: the playhead starts after them,
+    /// where the world is now, and stepping back replays them.
     pub fn new_live(world: World, theme: Theme, live: Live) -> App {
         let mut app = App::new(world, theme);
         app.live = Some(LiveState::new(live));
         app.playing = true;
+        app.seek(app.len());
+        app.progress = 1.0;
         app
     }
 

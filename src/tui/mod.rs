@@ -8,6 +8,7 @@
 //! * `live`: a world still running: its feed, the live edge
 //! * `keys`: keys and mouse
 //! * `predict`: predict mode's questions, answers and score
+//! * `whatif`: the what-if menu, its branch and the run it came from
 //! * `ui`: the layout, and `view/`: one file per screen region
 //! * `theme`: dark, light, high contrast, monochrome (NO_COLOR)
 
@@ -18,6 +19,7 @@ pub mod predict;
 pub mod theme;
 pub mod ui;
 pub mod view;
+pub mod whatif;
 
 use std::io;
 use std::sync::mpsc::Receiver;

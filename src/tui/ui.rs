@@ -130,6 +130,8 @@ pub fn draw(frame: &mut Frame, app: &App) {
     match app.overlay {
         Overlay::Help => view::help::render(frame, area, app),
         Overlay::Predict => view::quiz::render(frame, body, app),
+        Overlay::WhatIf => view::whatif::menu(frame, body, app),
+        Overlay::Changes => view::whatif::changes(frame, body, app),
         Overlay::None | Overlay::Search => {}
     }
 }

@@ -8,7 +8,6 @@
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
 use mailflow::scenario;
-use mailflow::sim;
 use mailflow::trace::index::Index;
 use mailflow::trace::transcript::{Line as TLine, LineKind};
 use mailflow::trace::{Dir, Event, EventKind, Protocol};
@@ -22,9 +21,7 @@ use ratatui::text::Span;
 
 /// A finished run, indexed, like `cli::tui::run` builds it.
 pub fn world_from(loaded: scenario::Loaded) -> World {
-    let plan = loaded.plan;
-    let run = sim::run(&plan);
-    World::of(mailflow::record::Recording::of(&plan, run))
+    World::run(loaded.plan)
 }
 
 /// The world of a bundled scenario.
@@ -55,6 +52,7 @@ pub fn header_and_events(name: &str) -> (World, Vec<Event>) {
         trace,
         index,
         verdicts: Vec::new(),
+        plan: None,
     };
     (world, events)
 }

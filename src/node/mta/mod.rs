@@ -18,6 +18,7 @@
 //!   greylisting, quota, loop detection) and what happens on acceptance
 //! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
+//! * `whatif`: the replies a what-if puts in place of its own
 
 mod bounce;
 mod core;
@@ -30,6 +31,7 @@ mod queue;
 mod queue_id;
 mod retry;
 mod route;
+mod whatif;
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -54,6 +56,19 @@ use policy::MtaPolicy;
 use queue_id::QueueIds;
 pub use queue_id::queue_prefixes;
 use retry::RetryPolicy;
+pub use whatif::WhatIfs;
+
+/// What an MTA held when its live world stopped, read back from the
+/// trace (see `sim::Continuation`), to go on with.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    /// Each mailbox's messages: unique-id and content, in order.
+    pub mailboxes: BTreeMap<String, Vec<(String, Payload)>>,
+    /// The queue ids it issued, so that new ones come after them.
+    pub queue_ids: Vec<String>,
+    /// Messages it filed so far, so that unique-ids count on.
+    pub stored: u64,
+}
 
 /// A message in a mailbox.
 #[derive(Debug, Clone)]
@@ -74,6 +89,8 @@ pub(crate) struct MtaState {
     jobs: BTreeMap<String, Job>,
     /// (client address, sender, recipient) → when first seen (RFC 6647).
     pub greylist: BTreeMap<(IpAddr, String, String), Duration>,
+    /// The what-ifs of this run at this MTA, and its counts of each step.
+    pub whatifs: WhatIfs,
     next_uid: u64,
     /// Its end of STARTTLS on 25 and 587, when it offers it.
     tls_server: Option<TlsSetup>,
@@ -143,23 +160,40 @@ impl Mta {
 
 /// Starts an MTA's listeners and queue runner on the current `LocalSet`.
 /// `queue_prefix` starts its queue ids, unique in the world (see
-/// [`queue_prefixes`]).
+/// [`queue_prefixes`]); `kept` is what it held in an earlier sitting of
+/// a live world (nothing for a new world).
 pub fn spawn(
     net: NetHandle,
     plan: MtaPlan,
     host: HostContext,
     queue_prefix: &str,
     activity: Activity,
+    kept: Kept,
+    whatifs: WhatIfs,
 ) {
-    let mailboxes = plan
+    let mut mailboxes: BTreeMap<String, Vec<Stored>> = plan
         .mailboxes
         .keys()
         .map(|a| (a.clone(), Vec::new()))
         .collect();
+    for (address, held) in kept.mailboxes {
+        // A mailbox the scenario no longer has cannot be opened: its mail
+        // stays in the recording only.
+        if let Some(mailbox) = mailboxes.get_mut(&address) {
+            mailbox.extend(held.into_iter().map(|(uid, content)| Stored {
+                uid,
+                content: content.0,
+            }));
+        }
+    }
+    let mut ids = QueueIds::new(queue_prefix);
+    for id in &kept.queue_ids {
+        ids.go_on_after(id);
+    }
     let queue = Queue::new(
         &host.hostname,
         LocalDomains::new(&plan.domains, &host.hostname),
-        QueueIds::new(queue_prefix),
+        ids,
         host.epoch.run_id(),
     );
     let (submission, pop3) = (plan.submission, !plan.mailboxes.is_empty());
@@ -180,7 +214,8 @@ pub fn spawn(
             queue,
             jobs: BTreeMap::new(),
             greylist: BTreeMap::new(),
-            next_uid: 0,
+            whatifs,
+            next_uid: kept.stored,
             tls_server,
         })),
         activity,

@@ -8,7 +8,9 @@ use super::Mta;
 use super::core::{Arrival, loop_detected};
 use super::local::mailbox_key;
 use crate::mail::{Headers, Received, With, prepend};
-use crate::smtp::{EnhancedCode, Envelope, ForwardPath, Mailbox, Peer, Policy, Reply};
+use crate::smtp::{
+    EnhancedCode, Envelope, ForwardPath, Instead, Mailbox, Peer, Policy, Reply, Step,
+};
 use crate::trace::{ConnId, EventKind};
 
 pub(crate) struct MtaPolicy {
@@ -117,6 +119,20 @@ impl Policy for MtaPolicy {
             .mailboxes
             .iter()
             .any(|(address, secret)| matches(address) && secret == password)
+    }
+
+    /// A what-if of this run, recorded in the trace before its reply
+    /// leaves, so that every view can say the reply was changed.
+    fn instead(&mut self, step: Step) -> Option<Instead> {
+        let (n, instead) = self.mta.state.borrow_mut().whatifs.reach(step)?;
+        let net = &self.mta.net;
+        net.record(EventKind::WhatIf {
+            host: net.host(),
+            conn: Some(self.conn),
+            point: format!("{step} #{n}"),
+            instead: instead.to_string(),
+        });
+        Some(instead)
     }
 
     /// Greylisting (RFC 6647) and mailbox quotas.

@@ -69,6 +69,18 @@ impl QueueIds {
         self.issued += 1;
         format!("{}{:04}", self.prefix, self.issued)
     }
+
+    /// Counts on after `id`, issued in an earlier sitting of a live world,
+    /// so no id is issued twice; an id of another prefix changes nothing.
+    pub fn go_on_after(&mut self, id: &str) {
+        let count = id
+            .strip_prefix(&self.prefix)
+            .filter(|digits| !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|digits| digits.parse::<u64>().ok());
+        if let Some(count) = count {
+            self.issued = self.issued.max(count);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -108,6 +120,18 @@ mod tests {
                 assert!(seen.insert(ids.next()), "{prefix} repeats an id");
             }
         }
+    }
+
+    #[test]
+    fn a_continued_world_counts_on_after_its_last_id() {
+        let mut ids = QueueIds::new("MX");
+        for old in ["MX0007", "MX0012", "MXB0099", "MX", "MX12a", "SMTP0500"] {
+            ids.go_on_after(old);
+        }
+        assert_eq!(ids.next(), "MX0013");
+        let mut long = QueueIds::new("MX");
+        long.go_on_after("MX123456");
+        assert_eq!(long.next(), "MX123457");
     }
 
     /// Issue 9 item 16: in every bundled lesson, no two Queued events

@@ -6,7 +6,7 @@ use ::ron::error::Position;
 
 use super::lex::{Token, TokenKind, lex};
 use crate::scenario::diagnostic::Problem;
-use crate::scenario::vocabulary::{form_of, form_of_field};
+use crate::scenario::vocabulary::{form_in, form_of_field};
 
 /// Byte offset of a RON position (1-based line and column in characters).
 pub(super) fn offset_of(source: &str, position: Position) -> usize {
@@ -158,6 +158,18 @@ impl<'a> Context<'a> {
             .or_else(|| frames.find_map(|f| f.under.as_deref()))
     }
 
+    /// The scenario's field the place stands under, as `overrides` for
+    /// anything inside `overrides: [...]`.
+    pub(super) fn section(&self) -> Option<&str> {
+        self.frames.iter().find_map(|f| f.under.as_deref())
+    }
+
+    /// How the innermost tag is written where it stands (`Reply` is an
+    /// expectation under `expect`, a what-if under `overrides`).
+    pub(super) fn form(&self) -> Option<&'static str> {
+        self.tag().and_then(|tag| form_in(self.section(), tag))
+    }
+
     /// The innermost tagged bracket, as in `Mx(`.
     pub(super) fn tag(&self) -> Option<&str> {
         self.frames.last().and_then(|f| f.tag.as_deref())
@@ -165,8 +177,7 @@ impl<'a> Context<'a> {
 
     /// How to write the thing RON stopped in.
     pub(super) fn shape(&self) -> Option<String> {
-        self.tag()
-            .and_then(form_of)
+        self.form()
             .map(|form| format!("write it like {form}"))
             .or_else(|| {
                 let field = self.field()?;

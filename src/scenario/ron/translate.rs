@@ -13,7 +13,7 @@ use super::expected::{
 use super::lex::{TokenKind, unquote};
 use crate::scenario::diagnostic::{Problem, line_of};
 use crate::scenario::suggest::closest;
-use crate::scenario::vocabulary::{form_of, kind_called, thing_called};
+use crate::scenario::vocabulary::{kind_called, thing_in};
 
 /// Everything to say about a RON error.
 pub fn explain(source: &str, error: &SpannedError) -> Vec<Problem> {
@@ -101,7 +101,9 @@ fn translate(context: &Context, code: &RonError) -> Problem {
             found: name,
             outer,
         } => {
-            let thing = outer.as_deref().map_or("this record", thing_called);
+            let thing = outer
+                .as_deref()
+                .map_or("this record", |o| thing_in(context.section(), o));
             let problem = context.at_found(format!("{thing} has no field called `{name}`"));
             // A typo, or a word cut short (`run_f` for `run_for`).
             let prefix_of: Vec<&str> = expected
@@ -132,7 +134,9 @@ fn translate(context: &Context, code: &RonError) -> Problem {
             }
         }
         E::MissingStructField { field, outer } => {
-            let thing = outer.as_deref().map_or("this record", thing_called);
+            let thing = outer
+                .as_deref()
+                .map_or("this record", |o| thing_in(context.section(), o));
             missing_field(context, thing, field)
         }
         E::DuplicateStructField { field, .. } => {
@@ -349,7 +353,7 @@ pub(super) fn wrong_type(context: &Context, what: &str, help: &str) -> Problem {
             let text = text.trim();
             text.parse::<f64>().is_ok() || text == "true" || text == "false"
         });
-    match (unquoted, context.tag().and_then(form_of)) {
+    match (unquoted, context.form()) {
         (Some(text), _) => problem.help(format!("remove the quotes: {}", text.trim())),
         (None, Some(form)) => problem.help(format!("write it like {form}")),
         (None, None) => problem.help(help),

@@ -42,6 +42,7 @@ mod hosts;
 mod links;
 mod mtas;
 mod values;
+mod whatif;
 
 use Step::Field;
 use hosts::host_refs;
@@ -131,7 +132,7 @@ impl Validator<'_> {
             self.push(problem);
             0
         });
-        Plan {
+        let mut plan = Plan {
             title: s.title.clone(),
             about: s.about.clone(),
             seed: s.seed,
@@ -145,7 +146,10 @@ impl Validator<'_> {
             links,
             externals,
             expect,
-        }
+            overrides: Vec::new(),
+        };
+        plan.overrides = self.overrides(s, &plan);
+        plan
     }
 
     /// Reports a value written twice, at the second place in the file, with

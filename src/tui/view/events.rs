@@ -67,7 +67,8 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::LoopDetected { host, .. }
         | EventKind::Resolved { host, .. }
         | EventKind::Retrieved { host, .. }
-        | EventKind::Wake { host, .. } => *host == h,
+        | EventKind::Wake { host, .. }
+        | EventKind::WhatIf { host, .. } => *host == h,
     }
 }
 

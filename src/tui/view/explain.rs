@@ -56,11 +56,69 @@ pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> Explan
             .into_iter()
             .collect(),
     };
+    let mut context = super::why::why_now(app, event);
+    if let EventKind::Datagram { from, .. } = &event.kind
+        && let Some(point) = answered_by_what_if(app.trace(), event.seq, *from)
+    {
+        context.insert(
+            0,
+            format!(
+                "✎ A what-if changed this answer ({point}): the zone's own answer was skipped."
+            ),
+        );
+    }
     Explanation {
         heading,
-        context: super::why::why_now(app, event),
+        context,
         entries,
     }
+}
+
+/// The what-if that wrote this reply line, if one did: a `WhatIf` event
+/// on its connection with this very text, after the server's previous
+/// reply there.
+fn changed_by_what_if(trace: &crate::trace::Trace, line: &TLine) -> Option<(String, String)> {
+    for e in trace.events()[..line.seq as usize].iter().rev() {
+        match &e.kind {
+            EventKind::Bytes {
+                conn,
+                dir: Dir::Down,
+                ..
+            } if *conn == line.conn => return None,
+            EventKind::WhatIf {
+                conn: Some(conn),
+                point,
+                instead,
+                ..
+            } if *conn == line.conn && *instead == line.text => {
+                return Some((point.clone(), instead.clone()));
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// The what-if behind DNS answer `seq` from `server`: recorded just
+/// before it, with no other answer of that server between.
+fn answered_by_what_if(
+    trace: &crate::trace::Trace,
+    seq: u64,
+    server: crate::trace::HostId,
+) -> Option<String> {
+    for e in trace.events()[..seq as usize].iter().rev() {
+        match &e.kind {
+            EventKind::Datagram { from, .. } if *from == server => return None,
+            EventKind::WhatIf {
+                host,
+                conn: None,
+                point,
+                instead,
+            } if *host == server => return Some(format!("{point}: {instead}")),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// One transcript line: what it is, what it answers, and its entries.
@@ -116,7 +174,16 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
     } else if line.dir == Dir::Down && line.exchange == Some(0) {
         context.push("The greeting: the server's first words on a new connection.".into());
     }
-    let mut entries = line_entries(line, catalog);
+    let mut entries = catalog.explain_transcript_line(line);
+    if line.dir == Dir::Down
+        && let Some((point, instead)) = changed_by_what_if(app.trace(), line)
+    {
+        context.insert(
+            0,
+            format!("✎ A what-if changed this reply ({point}: {instead}): the server's own decision was skipped."),
+        );
+        entries.extend(catalog.lookup("what-if"));
+    }
     if let Some(asked) = asked
         && asked.text.eq_ignore_ascii_case("DATA")
         && matches!(
@@ -185,22 +252,6 @@ fn any_recipient_accepted(lines: &[&TLine], data: &TLine) -> bool {
 fn starts_with_word(text: &str, word: &str) -> bool {
     text.get(..word.len())
         .is_some_and(|head| head.eq_ignore_ascii_case(word))
-}
-
-/// The catalog entries for one transcript line, read by the catalog with
-/// the protocol's own grammar (no second parser here).
-pub fn line_entries<'c>(line: &TLine, catalog: &'c Catalog) -> Vec<&'c Entry> {
-    match line.kind {
-        LineKind::Data => catalog.lookup(".").into_iter().collect(),
-        // A base64 answer to the server's challenge, not a command.
-        LineKind::SaslResponse => ["334", "AUTH"]
-            .iter()
-            .filter_map(|t| catalog.lookup(t))
-            .collect(),
-        LineKind::Command | LineKind::Reply { .. } => {
-            catalog.explain_session_line(line.protocol, &line.text)
-        }
-    }
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {

@@ -4,7 +4,7 @@
 //! live edge, and a last line (when there is room) says what live means.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -108,12 +108,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         lines.remove(symbols_at);
     }
     let height = area.height.min(lines.len() as u16 + 2);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = super::centred(area, width, height);
     frame.render_widget(Clear, popup);
     let block = pane(" Keys and symbols ".into(), true, app)
         .title_bottom(Line::styled(" any key closes ", theme.dim).right_aligned());

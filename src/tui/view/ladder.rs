@@ -264,7 +264,7 @@ fn lanes(hosts: &[HostId], rows: &[Row], room: u16) -> Vec<u16> {
     let n = hosts.len();
     let lane = |h: HostId| hosts.iter().position(|&x| x == h).unwrap_or(0);
     let mut gaps = vec![14usize; n.saturating_sub(1)];
-    let mut spans: Vec<(usize, usize, usize)> = rows
+    let spans: Vec<(usize, usize, usize)> = rows
         .iter()
         .filter_map(|r| match r {
             Row::Arrow {
@@ -276,14 +276,7 @@ fn lanes(hosts: &[HostId], rows: &[Row], room: u16) -> Vec<u16> {
             _ => None,
         })
         .collect();
-    spans.sort_by_key(|&(a, b, _)| b - a);
-    for (a, b, need) in spans {
-        let have: usize = gaps[a..b].iter().sum();
-        if have < need {
-            let more = (need - have).div_ceil(b - a);
-            gaps[a..b].iter_mut().for_each(|g| *g += more);
-        }
-    }
+    crate::lanes::widen(&mut gaps, spans);
     // The first name and the last notes need some room at the edges;
     // what is left over widens the gaps, up to twice what they asked.
     let (edge_left, edge_right) = (6usize, 12usize);

@@ -14,6 +14,7 @@ pub mod status;
 pub mod tabs;
 pub mod text;
 pub mod transcript;
+pub mod whatif;
 pub mod why;
 
 use ratatui::style::Style;
@@ -35,6 +36,19 @@ pub fn pane<'a>(title: String, focused: bool, app: &App) -> Block<'a> {
         .title(title)
         .title_style(app.theme.title)
         .style(Style::default())
+}
+
+/// A box `width` wide and up to `height` high, centred in `area`, for an
+/// overlay.
+pub fn centred(area: ratatui::layout::Rect, width: u16, height: u16) -> ratatui::layout::Rect {
+    use ratatui::layout::{Constraint, Flex, Layout};
+    let [row] = Layout::vertical([Constraint::Length(height.min(area.height))])
+        .flex(Flex::Center)
+        .areas(area);
+    let [popup] = Layout::horizontal([Constraint::Length(width)])
+        .flex(Flex::Center)
+        .areas(row);
+    popup
 }
 
 /// A scroll offset for `lines` lines in the bordered pane `area` that

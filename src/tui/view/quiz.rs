@@ -13,7 +13,7 @@
 //! ```
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Flex, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, Paragraph};
 
@@ -57,12 +57,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         None => return,
     };
     let height = area.height.min(lines.len() as u16 + 2);
-    let [row] = Layout::vertical([Constraint::Length(height)])
-        .flex(Flex::Center)
-        .areas(area);
-    let [popup] = Layout::horizontal([Constraint::Length(width)])
-        .flex(Flex::Center)
-        .areas(row);
+    let popup = super::centred(area, width, height);
     frame.render_widget(Clear, popup);
     let room = inner.saturating_sub(2);
     let block = pane(fit(&title, room).into_owned(), true, app)

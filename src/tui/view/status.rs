@@ -106,6 +106,16 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         let text = fit(&text, room.saturating_sub(used).max(12)).into_owned();
         items.push((3, vec![Span::styled(text, theme.warn)]));
     }
+    if let Some(branch) = &app.whatif.branch {
+        // ⑂ marks the fork: which run is on screen, and where they part.
+        let which = if branch.showing_branch {
+            "what-if"
+        } else {
+            "original"
+        };
+        let text = format!("⑂ {which}, fork at {} · b", branch.fork + 1);
+        items.push((2, vec![Span::styled(text, theme.accent)]));
+    }
     if app.predict.on || !app.predict.records.is_empty() {
         let text = if app.predict.records.is_empty() {
             "predict on".to_owned()

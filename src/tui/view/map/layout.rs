@@ -56,15 +56,6 @@ impl Place {
     }
 }
 
-pub fn role_symbol(role: Role) -> &'static str {
-    match role {
-        Role::Client => "▣",
-        Role::Mta => "■",
-        Role::Dns => "◆",
-        Role::External => "◎",
-    }
-}
-
 /// Each pair of hosts that held a session, client first, with the
 /// protocol of its first session. Sessions are read only until every link
 /// of the index between mail hosts is accounted for, so a long run costs
@@ -193,7 +184,7 @@ pub fn layout(app: &App, w: u16, h: u16) -> BTreeMap<HostId, (String, Place)> {
         let id = HostId(i as u16);
         format!(
             "{} {}",
-            role_symbol(trace.host(id).role),
+            trace.host(id).role.symbol(),
             host_name(trace, id, room)
         )
     };
