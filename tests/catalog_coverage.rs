@@ -367,7 +367,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 23);
+    assert_eq!(kinds.len(), 24);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {
