@@ -194,6 +194,9 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
         max_hops: 100,
         pipelining: true,
         keep_bare_line_endings: false,
+        starttls: Default::default(),
+        relay_tls: Default::default(),
+        certificate: Default::default(),
     }
 }
 
@@ -307,6 +310,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
             fetch: Vec::new(),
             keep_on_server: false,
             pipelining: true,
+            starttls: Default::default(),
         }],
         links: Vec::new(),
         externals: Vec::new(),

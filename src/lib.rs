@@ -39,5 +39,6 @@ pub mod session;
 pub mod sim;
 pub mod smtp;
 pub mod text;
+pub mod tls;
 pub mod trace;
 pub mod tui;

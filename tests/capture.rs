@@ -104,6 +104,7 @@ fn edge_trace() -> Trace {
         dir,
         arrives,
         data: Payload::new(data),
+        sealed: None,
     };
     t.push(ms(31_000), connect(2, c, v6, 25));
     t.push(ms(31_005), EventKind::Accept { conn });
@@ -547,12 +548,11 @@ fn reassembled_tcp_payload_of_each_direction_is_the_trace_bytes() {
         let flows = conversations(&parsed(&trace));
         let mut expected: BTreeMap<(ConnId, bool), Vec<u8>> = BTreeMap::new();
         for e in trace.events() {
-            if let EventKind::Bytes {
-                conn, dir, data, ..
-            } = &e.kind
-            {
+            // What the wire carried: TLS records where the session was
+            // encrypted.
+            if let Some((conn, dir, data)) = e.kind.wire() {
                 expected
-                    .entry((*conn, *dir == Dir::Up))
+                    .entry((conn, dir == Dir::Up))
                     .or_default()
                     .extend_from_slice(data.as_bytes());
             }
@@ -833,11 +833,10 @@ fn tshark_follows_each_tcp_stream_byte_for_byte() {
                     expected.insert(client_port(*conn), Default::default());
                     streams += 1;
                 }
-                EventKind::Bytes {
-                    conn, dir, data, ..
-                } => {
-                    let both = expected.get_mut(&client_port(*conn)).expect("connected");
-                    both[usize::from(*dir == Dir::Down)].extend_from_slice(data.as_bytes());
+                EventKind::Bytes { .. } | EventKind::Tls { .. } => {
+                    let (conn, dir, data) = e.kind.wire().expect("bytes on a wire");
+                    let both = expected.get_mut(&client_port(conn)).expect("connected");
+                    both[usize::from(dir == Dir::Down)].extend_from_slice(data.as_bytes());
                 }
                 _ => {}
             }
@@ -905,6 +904,95 @@ fn tshark_follows_each_tcp_stream_byte_for_byte() {
     }
 }
 
+/// Some session of `trace` ran inside TLS.
+fn sealed(trace: &Trace) -> bool {
+    trace.events().iter().any(|e| {
+        matches!(
+            &e.kind,
+            EventKind::Bytes {
+                sealed: Some(_),
+                ..
+            }
+        )
+    })
+}
+
+#[test]
+fn tshark_sees_the_tls_handshake_and_no_letter_after_starttls_rfc3207_4() {
+    if !have_tshark("tshark_sees_the_tls_handshake_and_no_letter_after_starttls_rfc3207_4") {
+        return;
+    }
+    let dir = serve::TempDir::new("capture-tls");
+    let (trace, _) = run("starttls");
+    assert!(sealed(&trace));
+    let sessions = trace
+        .events()
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Bytes { data, .. } if data.as_bytes().starts_with(b"STARTTLS")))
+        .count();
+    let file = written(&dir, "starttls", &trace, 0);
+    // tshark follows STARTTLS into TLS by itself (port 25/587 SMTP).
+    let hellos = tshark(&[
+        "-r",
+        &file,
+        "-Y",
+        "tls.handshake.type == 1",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert_eq!(
+        hellos.lines().count(),
+        sessions,
+        "one ClientHello per STARTTLS:\n{hellos}"
+    );
+    let servers = tshark(&[
+        "-r",
+        &file,
+        "-Y",
+        "tls.handshake.type == 2",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert_eq!(
+        servers.lines().count(),
+        sessions,
+        "one ServerHello per STARTTLS"
+    );
+    // The eavesdropper's view: no letter, no password, no command after
+    // STARTTLS.
+    let letters = tshark(&[
+        "-r",
+        &file,
+        "-Y",
+        "imf",
+        "-T",
+        "fields",
+        "-e",
+        "frame.number",
+    ]);
+    assert_eq!(letters.trim(), "", "no message is readable on the wire");
+    let commands = tshark(&[
+        "-r",
+        &file,
+        "-Y",
+        "smtp.req.command",
+        "-T",
+        "fields",
+        "-e",
+        "smtp.req.command",
+    ]);
+    for hidden in ["AUTH", "MAIL", "RCPT", "DATA"] {
+        assert!(
+            !commands.lines().any(|c| c == hidden),
+            "{hidden} is readable:\n{commands}"
+        );
+    }
+}
+
 #[test]
 fn tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4() {
     if !have_tshark("tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4") {
@@ -912,6 +1000,10 @@ fn tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4() {
     }
     let dir = serve::TempDir::new("capture-imf");
     for (name, trace) in runs() {
+        if sealed(&trace) {
+            // Inside TLS the letter is not on the wire: see the next test.
+            continue;
+        }
         // The Received lines that crossed an SMTP link: in each stored
         // copy, all but the top one, which the delivering server added.
         let mut relayed = BTreeSet::new();

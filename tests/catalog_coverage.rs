@@ -216,6 +216,14 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             dir: Dir::Up,
             arrives: at,
             data: Payload(b"QUIT\r\n"[..].into()),
+            sealed: None,
+        },
+        EventKind::Tls {
+            conn,
+            dir: Dir::Up,
+            arrives: at,
+            // A ClientHello record (RFC 8446 §5.1), cut short.
+            data: Payload(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"[..].into()),
         },
         EventKind::Close {
             conn,
@@ -333,6 +341,7 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::Unreachable { .. }
         | K::NoRoute { .. }
         | K::Bytes { .. }
+        | K::Tls { .. }
         | K::Close { .. }
         | K::Datagram { .. }
         | K::Composed { .. }
@@ -358,7 +367,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 23);
+    assert_eq!(kinds.len(), 24);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {

@@ -396,6 +396,7 @@ fn hostile_text_is_escaped_and_reads_back() {
         dir,
         arrives: t,
         data: Payload::new(text.as_bytes()),
+        sealed: None,
     };
     let nasty = "NOOP a;b #1 100%% <x> & end";
     trace.push(t, bytes(Dir::Down, "220 ready; #go\r\n"));

@@ -57,6 +57,14 @@ pub enum With {
     Utf8Smtp,
     /// SMTPUTF8 and a successful AUTH (RFC 6531 §3.7.3).
     Utf8Smtpa,
+    /// EHLO over TLS, STARTTLS or implicit (RFC 3848 §2).
+    Esmtps,
+    /// EHLO over TLS and a successful AUTH (RFC 3848 §3).
+    Esmtpsa,
+    /// SMTPUTF8 over TLS (RFC 6531 §3.7.3).
+    Utf8Smtps,
+    /// SMTPUTF8 over TLS and a successful AUTH (RFC 6531 §3.7.3).
+    Utf8Smtpsa,
     /// Any other registered or private protocol name, as written (`ESMTPS`,
     /// `LMTP`, `UTF8SMTPS`, ...), when reading fields other programs wrote.
     Other(String),
@@ -77,6 +85,18 @@ impl With {
         }
     }
 
+    /// The same over TLS: `S` before the `A` (RFC 3848 §2, §3). HELO has
+    /// no name with TLS, so plain `SMTP` stays.
+    pub fn over_tls(self) -> With {
+        match self {
+            With::Esmtp => With::Esmtps,
+            With::Esmtpa => With::Esmtpsa,
+            With::Utf8Smtp => With::Utf8Smtps,
+            With::Utf8Smtpa => With::Utf8Smtpsa,
+            other => other,
+        }
+    }
+
     /// Reads a protocol name, case-insensitively.
     pub fn parse(name: &str) -> With {
         match name.to_ascii_uppercase().as_str() {
@@ -85,6 +105,10 @@ impl With {
             "ESMTPA" => With::Esmtpa,
             "UTF8SMTP" => With::Utf8Smtp,
             "UTF8SMTPA" => With::Utf8Smtpa,
+            "ESMTPS" => With::Esmtps,
+            "ESMTPSA" => With::Esmtpsa,
+            "UTF8SMTPS" => With::Utf8Smtps,
+            "UTF8SMTPSA" => With::Utf8Smtpsa,
             _ => With::Other(name.to_owned()),
         }
     }
@@ -96,6 +120,10 @@ impl With {
             With::Esmtpa => "ESMTPA",
             With::Utf8Smtp => "UTF8SMTP",
             With::Utf8Smtpa => "UTF8SMTPA",
+            With::Esmtps => "ESMTPS",
+            With::Esmtpsa => "ESMTPSA",
+            With::Utf8Smtps => "UTF8SMTPS",
+            With::Utf8Smtpsa => "UTF8SMTPSA",
             With::Other(name) => name,
         }
     }
@@ -450,6 +478,26 @@ mod tests {
         assert_eq!(With::of_transaction(true, true, false).as_str(), "ESMTPA");
         assert_eq!(With::of_transaction(true, false, true).as_str(), "UTF8SMTP");
         assert_eq!(With::of_transaction(true, true, true).as_str(), "UTF8SMTPA");
+        // RFC 3848 §2-3: S for TLS, before A.
+        assert_eq!(
+            With::of_transaction(true, true, false).over_tls().as_str(),
+            "ESMTPSA"
+        );
+        assert_eq!(
+            With::of_transaction(true, false, false).over_tls().as_str(),
+            "ESMTPS"
+        );
+        assert_eq!(
+            With::of_transaction(true, true, true).over_tls().as_str(),
+            "UTF8SMTPSA"
+        );
+        assert_eq!(
+            With::of_transaction(false, false, false)
+                .over_tls()
+                .as_str(),
+            "SMTP"
+        );
+        assert_eq!(With::parse("esmtpsa"), With::Esmtpsa);
         let r = Received {
             with: With::of_transaction(true, false, true),
             ..example()
@@ -470,7 +518,7 @@ mod tests {
         assert_eq!(r.from_helo, "mail.example.com");
         assert_eq!(r.from_ip, Some("203.0.113.5".parse().unwrap()));
         assert_eq!(r.by, "mx.example.net");
-        assert_eq!(r.with, With::Other("ESMTPS".into()));
+        assert_eq!(r.with, With::Esmtps);
         assert_eq!(r.id, "4QxYz1");
         assert_eq!(r.for_rcpt.as_deref(), Some("bob@example.net"));
         assert_eq!(r.date, DEC_1_2026_NOON);

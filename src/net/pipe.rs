@@ -83,21 +83,51 @@ impl SimStream {
     /// Sends bytes; they arrive after the link's delay. Sending on a closed
     /// stream does nothing.
     pub fn send(&mut self, bytes: &[u8]) {
-        if bytes.is_empty() {
+        let data = Payload::new(bytes);
+        self.transmit(data.clone(), |conn, dir, arrives| EventKind::Bytes {
+            conn,
+            dir,
+            arrives,
+            data,
+            sealed: None,
+        });
+    }
+
+    /// Sends TLS records that carry `plaintext`.
+    pub fn send_sealed(&mut self, plaintext: &[u8], records: &[u8]) {
+        let sealed = Payload::new(records);
+        let data = Payload::new(plaintext);
+        self.transmit(sealed.clone(), |conn, dir, arrives| EventKind::Bytes {
+            conn,
+            dir,
+            arrives,
+            data,
+            sealed: Some(sealed),
+        });
+    }
+
+    /// Sends TLS records of the handshake, an alert or close_notify.
+    pub fn send_tls(&mut self, records: &[u8]) {
+        let data = Payload::new(records);
+        self.transmit(data.clone(), |conn, dir, arrives| EventKind::Tls {
+            conn,
+            dir,
+            arrives,
+            data,
+        });
+    }
+
+    /// Puts `wire` on the link and records what was sent.
+    fn transmit(&mut self, wire: Payload, event: impl FnOnce(ConnId, Dir, SimTime) -> EventKind) {
+        if wire.as_bytes().is_empty() {
             return;
         }
         let Some(tx) = &self.tx else { return };
-        let data = Payload::new(bytes);
         let arrives = self.medium.arrival(self.host, self.peer, self.last_arrival);
-        self.medium.record(EventKind::Bytes {
-            conn: self.conn,
-            dir: self.dir,
-            arrives,
-            data: data.clone(),
-        });
+        self.medium.record(event(self.conn, self.dir, arrives));
         self.last_arrival = arrives;
         // A peer that is gone just never reads it, as with a real socket.
-        let _ = tx.send(Pending::new(arrives, Segment::Data(data)));
+        let _ = tx.send(Pending::new(arrives, Segment::Data(wire)));
     }
 
     /// The next chunk from the other side; `None` once it has closed.

@@ -26,7 +26,7 @@ use tokio::sync::{Notify, mpsc};
 use tokio::time::timeout;
 
 use super::medium::{Medium, OnDisk};
-use crate::trace::{ConnId, Dir, EventKind, HostId, Payload};
+use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
 
 /// How much we read from a socket at once.
 const READ_CHUNK: usize = 16 * 1024;
@@ -241,6 +241,42 @@ impl RealStream {
     }
 
     pub fn send(&mut self, bytes: &[u8]) {
+        let data = Payload::new(bytes);
+        self.transmit(bytes, |conn, dir, arrives| EventKind::Bytes {
+            conn,
+            dir,
+            arrives,
+            data,
+            sealed: None,
+        });
+    }
+
+    /// Sends TLS records that carry `plaintext`.
+    pub fn send_sealed(&mut self, plaintext: &[u8], records: &[u8]) {
+        let data = Payload::new(plaintext);
+        let sealed = Some(Payload::new(records));
+        self.transmit(records, |conn, dir, arrives| EventKind::Bytes {
+            conn,
+            dir,
+            arrives,
+            data,
+            sealed,
+        });
+    }
+
+    /// Sends TLS records of the handshake, an alert or close_notify.
+    pub fn send_tls(&mut self, records: &[u8]) {
+        let data = Payload::new(records);
+        self.transmit(records, |conn, dir, arrives| EventKind::Tls {
+            conn,
+            dir,
+            arrives,
+            data,
+        });
+    }
+
+    /// Writes `bytes` to the socket and records what was sent.
+    fn transmit(&mut self, bytes: &[u8], event: impl FnOnce(ConnId, Dir, SimTime) -> EventKind) {
         if bytes.is_empty() || self.writer.is_none() {
             return;
         }
@@ -250,12 +286,7 @@ impl RealStream {
             return;
         }
         let now = self.medium.now();
-        let seq = self.medium.record(EventKind::Bytes {
-            conn: self.conn,
-            dir: self.dir,
-            arrives: now,
-            data: Payload::new(bytes),
-        });
+        let seq = self.medium.record(event(self.conn, self.dir, now));
         self.backlog.set(self.backlog.get() + bytes.len());
         let commit = self.medium.last_commit();
         let barrier = seq.map(|seq| After {
@@ -321,6 +352,7 @@ impl RealStream {
                     dir: self.peer_dir(),
                     arrives: now,
                     data: data.clone(),
+                    sealed: None,
                 });
                 Some(data)
             }

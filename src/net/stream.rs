@@ -61,6 +61,22 @@ impl Stream {
         }
     }
 
+    /// Sends TLS records that carry `plaintext` (see [`EventKind::Bytes`]).
+    pub fn send_sealed(&mut self, plaintext: &[u8], records: &[u8]) {
+        match self {
+            Stream::Sim(s) => s.send_sealed(plaintext, records),
+            Stream::Real(s) => s.send_sealed(plaintext, records),
+        }
+    }
+
+    /// Sends TLS records the TLS machinery wrote on its own.
+    pub fn send_tls(&mut self, records: &[u8]) {
+        match self {
+            Stream::Sim(s) => s.send_tls(records),
+            Stream::Real(s) => s.send_tls(records),
+        }
+    }
+
     /// Waits until what was sent has mostly left (real sockets only: a
     /// pipe takes everything at once).
     pub async fn flushed(&mut self) {

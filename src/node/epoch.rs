@@ -61,6 +61,12 @@ impl Epoch {
         self.start_micros.saturating_add(since).div_euclid(MICROS)
     }
 
+    /// The real time at simulated time `at`, for certificate validity.
+    pub fn system_time(&self, at: SimTime) -> SystemTime {
+        let micros = self.start_micros.max(0).unsigned_abs();
+        UNIX_EPOCH + std::time::Duration::from_micros(micros) + at.0
+    }
+
     /// This run's id, only in a world that meets real machines: letters
     /// and digits, safe in a Message-ID's left part and a POP3 unique-id.
     pub fn run_id(&self) -> Option<&str> {

@@ -3,8 +3,10 @@
 //! epoch, which only the clock that runs the world can give).
 
 use std::net::IpAddr;
+use std::rc::Rc;
 
 use crate::node::Epoch;
+use crate::node::tls::WorldTls;
 use crate::plan::PlanHost;
 
 #[derive(Debug, Clone)]
@@ -15,6 +17,8 @@ pub struct HostContext {
     /// The real time at the world's zero, for header dates, and the run
     /// id that keeps Message-IDs and POP3 unique-ids apart across runs.
     pub epoch: Epoch,
+    /// The world's TLS, when any host of it speaks TLS.
+    pub tls: Option<Rc<WorldTls>>,
 }
 
 impl HostContext {
@@ -23,6 +27,7 @@ impl HostContext {
             hostname: host.name.clone(),
             resolver: host.resolver,
             epoch,
+            tls: None,
         }
     }
 }

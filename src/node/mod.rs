@@ -17,6 +17,7 @@ pub mod mta;
 pub mod mua;
 pub mod pump;
 pub mod resolve;
+pub mod tls;
 
 pub use activity::Activity;
 pub use epoch::Epoch;

@@ -116,8 +116,12 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
     let mut smtp =
         ClientConfig::new(&host.hostname).with_credentials(&from.to_string(), &plan.password);
     smtp.pipelining = plan.pipelining;
+    let tls = host.tls.as_ref().map(|world| world.client(&plan.server));
+    if tls.is_some() {
+        smtp.starttls = plan.starttls;
+    }
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
-    drive(net, &mut stream, &mut session).await;
+    drive(net, &mut stream, &mut session, tls.as_ref()).await;
 }
 
 /// Looks up the server and connects to `port`; failures are in the trace.
@@ -144,7 +148,7 @@ async fn fetch(net: &NetHandle, mua: &Mua) {
         delete_after_retrieve: !plan.keep_on_server,
     };
     let mut client = Pop3Client::new(pop3, net.instant());
-    drive_with(net, &mut stream, &mut client, |event| {
+    drive_with(net, &mut stream, &mut client, None, |event| {
         if let Pop3ClientEvent::Retrieved { uid, content } = event {
             net.record(EventKind::Retrieved {
                 host: net.host(),

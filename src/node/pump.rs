@@ -3,10 +3,53 @@
 //! serves every [`Session`] (SMTP and POP3, server and client), over
 //! simulated pipes and real sockets alike.
 
+use std::sync::Arc;
+
+use rand::Rng as _;
 use tokio::time::Instant;
 
 use crate::net::{NetHandle, Stream};
+use crate::node::epoch::Epoch;
 use crate::session::{Session, SessionLimits};
+use crate::tls::Layer;
+use crate::tls::seeded::Source;
+
+/// What a driver needs to run TLS when its machine asks for it (SMTP's
+/// STARTTLS): this end's rustls configuration, and the world's clock for
+/// certificate validity.
+#[derive(Clone)]
+pub struct TlsSetup {
+    pub role: TlsRole,
+    pub epoch: Epoch,
+}
+
+/// Which end of the handshake this is.
+#[derive(Clone)]
+pub enum TlsRole {
+    Server(Arc<rustls::ServerConfig>),
+    /// `server_name` is the host dialled, checked against its certificate.
+    Client {
+        config: Arc<rustls::ClientConfig>,
+        server_name: String,
+    },
+}
+
+impl TlsSetup {
+    fn start(&self, net: &NetHandle) -> Result<Layer, rustls::Error> {
+        let seed = net.with_rng(|rng| rng.next_u64());
+        let mut layer = match &self.role {
+            TlsRole::Server(config) => {
+                Layer::server(config.clone(), Source::new(seed, 0, "server"))?
+            }
+            TlsRole::Client {
+                config,
+                server_name,
+            } => Layer::client(config.clone(), server_name, Source::new(seed, 0, "client"))?,
+        };
+        layer.set_now(self.epoch.system_time(net.now()));
+        Ok(layer)
+    }
+}
 
 /// Drives a client `machine` over `stream` until it closes; returns its
 /// events.
@@ -14,9 +57,10 @@ pub async fn drive<M: Session>(
     net: &NetHandle,
     stream: &mut Stream,
     machine: &mut M,
+    tls: Option<&TlsSetup>,
 ) -> Vec<M::Event> {
     let mut events = Vec::new();
-    drive_server(net, stream, machine, &mut (), |e| events.push(e)).await;
+    drive_server(net, stream, machine, &mut (), tls, |e| events.push(e)).await;
     events
 }
 
@@ -26,41 +70,89 @@ pub async fn drive_with<M: Session>(
     net: &NetHandle,
     stream: &mut Stream,
     machine: &mut M,
+    tls: Option<&TlsSetup>,
     on_event: impl FnMut(M::Event),
 ) {
-    drive_server(net, stream, machine, &mut (), on_event).await;
+    drive_server(net, stream, machine, &mut (), tls, on_event).await;
 }
 
 /// Drives `machine` until it closes, with `host` (an SMTP policy, a POP3
 /// maildrop) to answer its questions; each event goes to `on_event` as it
-/// happens.
+/// happens. When the machine asks for TLS, `tls` says how; the machine
+/// then reads and writes plaintext while the wire carries records.
 pub async fn drive_server<H, M: Session<H>>(
     net: &NetHandle,
     stream: &mut Stream,
     machine: &mut M,
     host: &mut H,
+    tls: Option<&TlsSetup>,
     mut on_event: impl FnMut(M::Event),
 ) {
     let mut stopping = std::pin::pin!(net.stopping());
     let mut stopped = false;
+    let mut layer: Option<Layer> = None;
+    // The handshake failed: the alert is sent, nothing more is.
+    let mut broken = false;
     loop {
         while let Some(bytes) = machine.poll_transmit() {
-            stream.send(&bytes);
+            match &mut layer {
+                Some(layer) => {
+                    let records = layer.seal(&bytes);
+                    stream.send_sealed(&bytes, &records);
+                }
+                None => stream.send(&bytes),
+            }
             // A big POP3 RETR leaves at the pace the peer reads it.
             stream.flushed().await;
         }
         while let Some(event) = machine.poll_event() {
             on_event(event);
         }
-        if machine.is_closed() || stopped {
+        if machine.take_tls_start() {
+            match tls.map(|setup| setup.start(net)) {
+                Some(Ok(mut started)) => {
+                    stream.send_tls(&started.take_handshake());
+                    layer = Some(started);
+                }
+                Some(Err(error)) => machine.handle_tls_failed(&error.to_string()),
+                None => machine.handle_tls_failed("this end has no TLS configured"),
+            }
+            continue;
+        }
+        if machine.is_closed() || stopped || broken {
             break;
         }
         let deadline = machine.poll_timeout();
         tokio::select! {
             biased;
-            chunk = stream.recv() => match chunk {
-                Some(bytes) => machine.handle_input(bytes.as_bytes(), net.instant(), host),
-                None => machine.handle_close(),
+            chunk = stream.recv() => match (chunk, &mut layer) {
+                (Some(bytes), None) => machine.handle_input(bytes.as_bytes(), net.instant(), host),
+                (Some(bytes), Some(layer)) => {
+                    if let Some(setup) = tls {
+                        layer.set_now(setup.epoch.system_time(net.now()));
+                    }
+                    match layer.read(bytes.as_bytes()) {
+                        Ok(read) => {
+                            stream.send_tls(&layer.take_handshake());
+                            if read.established {
+                                machine.handle_tls_established(net.instant());
+                            }
+                            if !read.plaintext.is_empty() {
+                                machine.handle_input(&read.plaintext, net.instant(), host);
+                            }
+                            if read.closed {
+                                machine.handle_close();
+                            }
+                        }
+                        Err(error) => {
+                            // The alert that says why goes out; then nothing.
+                            stream.send_tls(&layer.take_handshake());
+                            machine.handle_tls_failed(&error.to_string());
+                            broken = true;
+                        }
+                    }
+                }
+                (None, _) => machine.handle_close(),
             },
             () = async {
                 match deadline {
@@ -73,6 +165,11 @@ pub async fn drive_server<H, M: Session<H>>(
                 stopped = true;
             }
         }
+    }
+    if let Some(layer) = &mut layer
+        && !broken
+    {
+        stream.send_tls(&layer.close());
     }
     stream.close();
     stream.linger().await;

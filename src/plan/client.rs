@@ -19,6 +19,7 @@ pub struct ClientPlan {
     pub fetch: Vec<Duration>,
     pub keep_on_server: bool,
     pub pipelining: bool,
+    pub starttls: crate::smtp::client::StartTls,
 }
 
 #[derive(Debug, Clone)]

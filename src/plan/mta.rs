@@ -33,4 +33,7 @@ pub struct MtaPlan {
     pub max_hops: usize,
     pub pipelining: bool,
     pub keep_bare_line_endings: bool,
+    pub starttls: crate::smtp::server::Tls,
+    pub relay_tls: crate::smtp::client::StartTls,
+    pub certificate: crate::scenario::schema::Certificate,
 }

@@ -163,6 +163,16 @@ enum EventKindDef {
         arrives: SimTime,
         #[serde(with = "bytes")]
         data: Payload,
+        #[serde(default, with = "bytes_opt", skip_serializing_if = "Option::is_none")]
+        sealed: Option<Payload>,
+    },
+    Tls {
+        conn: ConnId,
+        dir: Dir,
+        #[serde(with = "nanos")]
+        arrives: SimTime,
+        #[serde(with = "bytes")]
+        data: Payload,
     },
     Close {
         conn: ConnId,
@@ -319,6 +329,23 @@ mod windows {
         d: D,
     ) -> Result<Vec<(SimTime, SimTime)>, D::Error> {
         Vec::<Window>::deserialize(d).map(|v| v.into_iter().map(|Window(a, b)| (a, b)).collect())
+    }
+}
+
+/// Optional bytes, as [`bytes`] when present.
+mod bytes_opt {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(p: &Option<Payload>, s: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct Wrap<'a>(#[serde(with = "super::bytes")] &'a Payload);
+        p.as_ref().map(Wrap).serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Payload>, D::Error> {
+        #[derive(Deserialize)]
+        struct Wrap(#[serde(with = "super::bytes")] Payload);
+        Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(p)| p))
     }
 }
 

@@ -222,6 +222,7 @@ impl Check {
             | EventKind::Refused { conn }
             | EventKind::Unreachable { conn }
             | EventKind::Bytes { conn, .. }
+            | EventKind::Tls { conn, .. }
             | EventKind::Close { conn, .. }
                 if !self.conns.contains(conn) =>
             {
@@ -258,6 +259,7 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::Refused { .. }
         | K::Unreachable { .. }
         | K::Bytes { .. }
+        | K::Tls { .. }
         | K::Close { .. } => [None, None],
     }
 }

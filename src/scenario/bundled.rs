@@ -25,6 +25,7 @@ bundled![
     "three-domains",
     "pipelining",
     "smuggling",
+    "starttls",
 ];
 
 /// The built-in default scenario.

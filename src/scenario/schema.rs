@@ -199,6 +199,16 @@ pub struct Mta {
     /// Keep bare CR/LF in message data instead of refusing the message.
     #[serde(default)]
     pub keep_bare_line_endings: bool,
+    /// STARTTLS on ports 25 and 587 (RFC 3207): `Off`, `Offer`, `Require`.
+    #[serde(default)]
+    pub starttls: ServerTls,
+    /// STARTTLS when it relays: `Never`, `WhenOffered`, `Require`.
+    #[serde(default)]
+    pub relay_tls: ClientTls,
+    /// The certificate it shows: `Valid`, `Expired`, or `Names(["…"])`
+    /// for one issued to other names.
+    #[serde(default)]
+    pub certificate: Certificate,
     /// Which DNS server to ask (default: the first one).
     #[serde(default)]
     pub resolver: Option<String>,
@@ -260,8 +270,44 @@ pub struct Client {
     pub keep_on_server: bool,
     #[serde(default = "default_true")]
     pub pipelining: bool,
+    /// STARTTLS when it submits: `Never`, `WhenOffered`, `Require`.
+    #[serde(default)]
+    pub starttls: ClientTls,
     #[serde(default)]
     pub resolver: Option<String>,
+}
+
+/// Whether a server offers STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub enum ServerTls {
+    #[default]
+    Off,
+    Offer,
+    /// Nothing but EHLO, STARTTLS, NOOP, RSET, HELP and QUIT before TLS.
+    Require,
+}
+
+/// Whether a client uses STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub enum ClientTls {
+    #[default]
+    Never,
+    WhenOffered,
+    /// No mail in plaintext: without TLS every recipient is deferred.
+    Require,
+}
+
+/// The certificate a server shows, issued by the world's own CA.
+#[derive(Debug, Clone, Default, Deserialize, PartialEq, Eq)]
+pub enum Certificate {
+    /// For its host name, valid from a day before the start for 90 days.
+    #[default]
+    Valid,
+    /// For its host name, expired a day before the start.
+    Expired,
+    /// Valid, but for these names only (RFC 6125: a client that dialled the
+    /// host name refuses it).
+    Names(Vec<String>),
 }
 
 /// One message a client sends.
@@ -351,4 +397,24 @@ pub enum Expect {
 
 fn one() -> usize {
     1
+}
+
+impl From<ServerTls> for crate::smtp::server::Tls {
+    fn from(tls: ServerTls) -> Self {
+        match tls {
+            ServerTls::Off => Self::Off,
+            ServerTls::Offer => Self::Offered,
+            ServerTls::Require => Self::Required,
+        }
+    }
+}
+
+impl From<ClientTls> for crate::smtp::client::StartTls {
+    fn from(tls: ClientTls) -> Self {
+        match tls {
+            ClientTls::Never => Self::Never,
+            ClientTls::WhenOffered => Self::Opportunistic,
+            ClientTls::Require => Self::Required,
+        }
+    }
 }

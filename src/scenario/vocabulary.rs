@@ -29,6 +29,8 @@ pub fn kind_called(outer: &str) -> &'static str {
         "DnsFault" => "DNS fault",
         "Expect" => "expectation",
         "WhatIf" => "what-if",
+        "ServerTls" | "ClientTls" => "STARTTLS setting",
+        "Certificate" => "certificate",
         _ => "kind of value",
     }
 }
@@ -56,6 +58,7 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         }
         "Drop" => "Drop(host: \"mx.example.net\", command: \"DATA\", how: \"lost\")",
         "Dns" => "Dns(name: \"example.net\", query: \"MX\", answer: \"NXDOMAIN\")",
+        "Names" => "Names([\"mail.example.com\"]): a certificate for other names",
         _ => return None,
     })
 }
@@ -522,6 +525,9 @@ mod tests {
             "Link" => as_::<schema::Link>(text),
             "Expect" => as_::<schema::Expect>(text),
             "WhatIf" => as_::<crate::scenario::whatif::WhatIf>(text),
+            "ServerTls" => as_::<schema::ServerTls>(text),
+            "ClientTls" => as_::<schema::ClientTls>(text),
+            "Certificate" => as_::<schema::Certificate>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }

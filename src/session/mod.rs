@@ -62,4 +62,19 @@ pub trait Session<Host = ()> {
 
     /// The session is over; nothing more will be sent.
     fn is_closed(&self) -> bool;
+
+    /// True once, when the machine has just agreed to switch the
+    /// connection to TLS (SMTP's STARTTLS, RFC 3207 §4): from the next byte
+    /// on, the driver runs the TLS handshake and then carries the session's
+    /// bytes inside records. Machines without TLS never ask.
+    fn take_tls_start(&mut self) -> bool {
+        false
+    }
+
+    /// The driver completed the TLS handshake at `now`.
+    fn handle_tls_established(&mut self, _now: Instant) {}
+
+    /// The TLS handshake failed; `why` is the TLS library's reason. The
+    /// driver closes the connection after this.
+    fn handle_tls_failed(&mut self, _why: &str) {}
 }

@@ -225,8 +225,10 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
     let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
+    let tls = world_tls(plan, &epoch);
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
-        let host = HostContext::new(plan.host(m.host), epoch.clone());
+        let mut host = HostContext::new(plan.host(m.host), epoch.clone());
+        host.tls = tls.clone();
         let kept = carried
             .and_then(|c| c.mtas.get(&m.host).cloned())
             .unwrap_or_default();
@@ -252,10 +254,29 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
     // What was due before the last event was done in an earlier sitting.
     let done = carried.map(|c| c.last);
     for c in &plan.clients {
-        let host = HostContext::new(plan.host(c.host), epoch.clone());
+        let mut host = HostContext::new(plan.host(c.host), epoch.clone());
+        host.tls = tls.clone();
         mua::spawn(network.handle(c.host), c.clone(), host, &activity, done);
     }
     Built { network, activity }
+}
+
+/// The world's TLS, when any host speaks it: a world without it builds
+/// no keys, and its trace stays as it always was.
+fn world_tls(plan: &Plan, epoch: &Epoch) -> Option<std::rc::Rc<crate::node::tls::WorldTls>> {
+    use crate::smtp::client::StartTls;
+    use crate::smtp::server::Tls;
+    let speaks = plan
+        .mtas
+        .iter()
+        .any(|m| m.starttls != Tls::Off || m.relay_tls != StartTls::Never)
+        || plan.clients.iter().any(|c| c.starttls != StartTls::Never);
+    if !speaks {
+        return None;
+    }
+    crate::node::tls::WorldTls::new(&plan.title, plan.seed, epoch.clone())
+        .ok()
+        .map(std::rc::Rc::new)
 }
 
 #[cfg(test)]

@@ -47,6 +47,20 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// Whether a client uses STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum StartTls {
+    /// Never, even when offered.
+    #[default]
+    Never,
+    /// When the server offers it; in plaintext when not, or when the server
+    /// refuses it (RFC 3207 §4.1: the client decides).
+    Opportunistic,
+    /// Only over TLS: a server that does not offer it, refuses it or fails
+    /// the handshake gets no mail now, and every recipient is deferred.
+    Required,
+}
+
 /// How a client session behaves.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -56,6 +70,7 @@ pub struct ClientConfig {
     pub credentials: Option<Credentials>,
     /// Use PIPELINING when the server offers it.
     pub pipelining: bool,
+    pub starttls: StartTls,
     pub timeouts: ClientTimeouts,
 }
 
@@ -65,6 +80,7 @@ impl ClientConfig {
             helo_name: helo_name.to_owned(),
             credentials: None,
             pipelining: true,
+            starttls: StartTls::Never,
             timeouts: ClientTimeouts::default(),
         }
     }
@@ -145,6 +161,10 @@ pub enum ClientEvent {
         extensions: Extensions,
     },
     Authenticated,
+    /// The server answered STARTTLS with 220: the host runs the TLS
+    /// handshake now and then calls [`ClientSession::tls_established`] or
+    /// [`ClientSession::tls_failed`]; nothing is sent until then.
+    TlsStarting,
     /// Every recipient of transaction `index` has its outcome.
     TransactionDone {
         index: usize,
@@ -159,6 +179,9 @@ enum Expect {
     Greeting,
     Ehlo,
     Helo,
+    StartTls,
+    /// The TLS handshake, run by the host.
+    Handshake,
     Auth,
     Mail,
     Rcpt(usize),
@@ -191,6 +214,10 @@ pub struct ClientSession {
     extensions: Extensions,
     esmtp: bool,
     pipelining: bool,
+    /// STARTTLS succeeded: the session runs over TLS.
+    tls: bool,
+    /// The driver has not yet been told to start TLS.
+    tls_start_untold: bool,
     expect: VecDeque<Expect>,
     replies: ReplyParser,
     outbox: Vec<u8>,
@@ -215,6 +242,8 @@ impl ClientSession {
             extensions: Extensions::default(),
             esmtp: false,
             pipelining: false,
+            tls: false,
+            tls_start_untold: false,
             expect: VecDeque::new(),
             replies: ReplyParser::new(),
             outbox: Vec::new(),
@@ -234,6 +263,34 @@ impl ClientSession {
     /// What the server advertised (empty before EHLO, or after HELO).
     pub fn extensions(&self) -> &Extensions {
         &self.extensions
+    }
+
+    /// True once STARTTLS succeeded.
+    pub fn tls(&self) -> bool {
+        self.tls
+    }
+
+    /// The host finished the TLS handshake: EHLO again, first thing over
+    /// TLS, since both sides forgot the first one (RFC 3207 §4.2).
+    pub fn tls_established(&mut self, now: Instant) {
+        if self.closed || self.expect.front() != Some(&Expect::Handshake) {
+            return;
+        }
+        self.expect.pop_front();
+        let ehlo = Command::Ehlo {
+            domain: self.config.helo_name.clone(),
+        };
+        self.send(&ehlo, Expect::Ehlo, now);
+    }
+
+    /// The TLS handshake failed (`why` from the TLS library): the
+    /// connection is unusable, so every recipient is deferred (X.7.5,
+    /// cryptographic failure, RFC 3463) and the session closes.
+    pub fn tls_failed(&mut self, why: &str) {
+        if !self.closed {
+            let text = format!("TLS handshake failed: {why}");
+            self.abandon(Reason::local(4, 7, 5, text));
+        }
     }
 
     /// True once commands were pipelined in this session.
@@ -343,6 +400,12 @@ impl ClientSession {
             Expect::Greeting => self.on_greeting(reply, now),
             Expect::Ehlo => self.on_ehlo(reply, now),
             Expect::Helo => self.on_helo(reply, now),
+            Expect::StartTls => self.on_starttls(reply, now),
+            // Replies do not come during the host's handshake.
+            Expect::Handshake => {
+                let text = format!("A reply during the TLS handshake: {reply}");
+                self.abandon(Reason::local(4, 5, 0, text));
+            }
             Expect::Auth => self.on_auth(reply, now),
             Expect::Mail => self.on_mail(reply, now),
             Expect::Rcpt(i) => self.on_rcpt(i, reply, now),
@@ -399,6 +462,47 @@ impl ClientSession {
             esmtp: self.esmtp,
             extensions: self.extensions.clone(),
         });
+        if !self.tls && self.config.starttls != StartTls::Never {
+            if self.extensions.starttls {
+                return self.send(&Command::StartTls, Expect::StartTls, now);
+            }
+            if self.config.starttls == StartTls::Required {
+                // X.7.4: security features not supported (RFC 3463).
+                let text = "TLS is required, but the server does not offer STARTTLS";
+                self.abandon_with(Outcome::Deferred {
+                    reason: Reason::local(4, 7, 4, text),
+                });
+                return self.quit(now);
+            }
+        }
+        self.authenticate(now);
+    }
+
+    fn on_starttls(&mut self, reply: Reply, now: Instant) {
+        if reply.code().get() == 220 {
+            self.tls = true;
+            self.esmtp = false;
+            self.extensions = Extensions::default();
+            // Replies the server sent behind its 220 came in plaintext and
+            // are dropped unread (RFC 3207 §4.2; the client's side of
+            // CVE-2011-0411).
+            self.replies = ReplyParser::new();
+            self.events.push_back(ClientEvent::TlsStarting);
+            self.tls_start_untold = true;
+            return self.wait_for(Expect::Handshake, now);
+        }
+        if self.config.starttls == StartTls::Required {
+            // Refused, even for good (5xx): the server may offer it later.
+            self.abandon_with(Outcome::Deferred {
+                reason: Reason::Reply(reply),
+            });
+            return self.quit(now);
+        }
+        self.authenticate(now);
+    }
+
+    /// AUTH when the client has credentials, then the first transaction.
+    fn authenticate(&mut self, now: Instant) {
         let Some(credentials) = self.config.credentials.clone() else {
             return self.start_transaction(now);
         };
@@ -662,6 +766,15 @@ impl Session for ClientSession {
     fn is_closed(&self) -> bool {
         ClientSession::is_closed(self)
     }
+    fn take_tls_start(&mut self) -> bool {
+        std::mem::take(&mut self.tls_start_untold)
+    }
+    fn handle_tls_established(&mut self, now: Instant) {
+        self.tls_established(now);
+    }
+    fn handle_tls_failed(&mut self, why: &str) {
+        self.tls_failed(why);
+    }
 }
 
 #[cfg(test)]
@@ -709,6 +822,127 @@ mod tests {
     }
 
     const EHLO_PIPELINING: &str = "250-mx Hello\r\n250-SIZE 1000\r\n250 PIPELINING\r\n";
+
+    const EHLO_STARTTLS: &str = "250-mx Hello\r\n250-STARTTLS\r\n250 AUTH PLAIN\r\n";
+
+    fn tls_client(starttls: StartTls) -> ClientSession {
+        let mut config = ClientConfig::new("c.example").with_credentials("alice", "secret");
+        config.starttls = starttls;
+        ClientSession::new(config, vec![tx(&["bob@example.net"])], Instant::now())
+    }
+
+    fn sent(c: &mut ClientSession) -> String {
+        String::from_utf8(c.poll_transmit().unwrap_or_default()).unwrap_or_default()
+    }
+
+    fn deferred_with(c: &mut ClientSession) -> Option<EnhancedCode> {
+        outcomes(c).into_iter().flatten().find_map(|o| match o {
+            Outcome::Deferred {
+                reason: Reason::Local { enhanced, .. },
+            } => Some(enhanced),
+            _ => None,
+        })
+    }
+
+    #[test]
+    fn starttls_when_offered_then_ehlo_again_before_auth_rfc3207_4_2() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Opportunistic);
+        c.handle_input(b"220 mx ESMTP\r\n", now);
+        assert_eq!(sent(&mut c), "EHLO c.example\r\n");
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        assert_eq!(
+            sent(&mut c),
+            "STARTTLS\r\n",
+            "before AUTH: the password waits for TLS"
+        );
+        // A reply behind the 220 came in plaintext: dropped unread.
+        c.handle_input(
+            b"220 2.0.0 Ready to start TLS\r\n250 2.0.0 injected\r\n",
+            now,
+        );
+        assert!(c.tls());
+        assert_eq!(sent(&mut c), "", "nothing is sent during the handshake");
+        assert!(std::iter::from_fn(|| c.poll_event()).any(|e| e == ClientEvent::TlsStarting));
+        c.tls_established(now);
+        assert_eq!(sent(&mut c), "EHLO c.example\r\n");
+        c.handle_input(b"250-mx Hello\r\n250 AUTH PLAIN\r\n", now);
+        assert!(
+            sent(&mut c).starts_with("AUTH PLAIN "),
+            "no second STARTTLS over TLS"
+        );
+        assert!(!c.is_closed());
+    }
+
+    #[test]
+    fn opportunistic_tls_goes_on_in_plaintext_when_not_offered_or_refused_rfc3207_4_1() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Opportunistic);
+        c.handle_input(b"220 mx\r\n250-mx\r\n250 AUTH PLAIN\r\n", now);
+        assert!(sent(&mut c).ends_with("\r\nAUTH PLAIN AGFsaWNlAHNlY3JldA==\r\n"));
+        let mut c = tls_client(StartTls::Opportunistic);
+        c.handle_input(b"220 mx\r\n", now);
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        sent(&mut c);
+        c.handle_input(
+            b"454 4.7.0 TLS not available due to temporary reason\r\n",
+            now,
+        );
+        assert!(!c.tls());
+        assert!(sent(&mut c).starts_with("AUTH PLAIN "));
+    }
+
+    #[test]
+    fn never_sends_starttls_unless_configured() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Never);
+        c.handle_input(b"220 mx\r\n", now);
+        sent(&mut c);
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        assert!(sent(&mut c).starts_with("AUTH PLAIN "));
+    }
+
+    #[test]
+    fn required_tls_not_offered_defers_4_7_4_rfc3463_3_8() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Required);
+        c.handle_input(b"220 mx\r\n250-mx\r\n250 AUTH PLAIN\r\n", now);
+        assert!(
+            sent(&mut c).ends_with("QUIT\r\n"),
+            "no password in plaintext"
+        );
+        assert_eq!(deferred_with(&mut c), Some(EnhancedCode::new(4, 7, 4)));
+    }
+
+    #[test]
+    fn required_tls_refused_defers_with_the_reply_rfc3207_4() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Required);
+        c.handle_input(b"220 mx\r\n", now);
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        sent(&mut c);
+        c.handle_input(b"554 5.7.0 no TLS for you\r\n", now);
+        assert_eq!(sent(&mut c), "QUIT\r\n");
+        let refused = outcomes(&mut c).into_iter().flatten().all(|o| {
+            matches!(o, Outcome::Deferred { reason: Reason::Reply(r) } if r.code().get() == 554)
+        });
+        assert!(
+            refused,
+            "a refused STARTTLS defers even on 5xx: TLS may come back"
+        );
+    }
+
+    #[test]
+    fn a_failed_handshake_defers_4_7_5_and_closes_rfc3463_3_8() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Opportunistic);
+        c.handle_input(b"220 mx\r\n", now);
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        c.handle_input(b"220 2.0.0 Ready to start TLS\r\n", now);
+        c.tls_failed("invalid peer certificate: Expired");
+        assert!(c.is_closed());
+        assert_eq!(deferred_with(&mut c), Some(EnhancedCode::new(4, 7, 5)));
+    }
 
     #[test]
     fn ehlo_refused_falls_back_to_helo_rfc5321_4_1_1_1() {

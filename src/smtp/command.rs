@@ -102,6 +102,21 @@ pub enum Command {
 }
 
 impl Command {
+    /// What a server that requires TLS still serves before STARTTLS
+    /// (RFC 3207 §4: "530 Must issue a STARTTLS command first" for the rest).
+    pub fn allowed_before_tls(&self) -> bool {
+        matches!(
+            self,
+            Command::Ehlo { .. }
+                | Command::Helo { .. }
+                | Command::StartTls
+                | Command::Noop
+                | Command::Rset
+                | Command::Help { .. }
+                | Command::Quit
+        )
+    }
+
     /// The verb in upper case, as a transcript shows it.
     pub fn verb(&self) -> &'static str {
         match self {

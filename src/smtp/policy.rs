@@ -29,6 +29,9 @@ pub struct Peer {
     pub esmtp: bool,
     /// The user name accepted by AUTH.
     pub authenticated: Option<String>,
+    /// The session runs over TLS (STARTTLS, RFC 3207, or implicit TLS on
+    /// port 465, RFC 8314): the Received line adds `S` (RFC 3848).
+    pub tls: bool,
 }
 
 /// The envelope of one mail transaction (RFC 5321 §3.3).

@@ -51,6 +51,20 @@ pub enum BareLineEndings {
     Keep,
 }
 
+/// Whether a server offers STARTTLS (RFC 3207).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Tls {
+    /// No TLS here: STARTTLS is an unknown command (502).
+    #[default]
+    Off,
+    /// Offered after EHLO; the client may go on in plaintext.
+    Offered,
+    /// Offered, and nothing but EHLO, HELO, STARTTLS, NOOP, RSET, HELP and
+    /// QUIT is served before it (530 5.7.0, RFC 3207 §4); AUTH is not
+    /// offered in plaintext (RFC 4954 §4, 538 5.7.11 when tried).
+    Required,
+}
+
 /// How a server session behaves; the policy answers the rest.
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -63,6 +77,7 @@ pub struct ServerConfig {
     /// Advertise PIPELINING (RFC 2920). Pipelined input is answered in
     /// order either way; without it, clients send one command at a time.
     pub pipelining: bool,
+    pub tls: Tls,
     /// The idle timer ([`SERVER_TIMEOUT`]), the endless-line bound
     /// ([`MAX_OVERLONG`]), and what a host adds (real clients of
     /// `mailflow serve` get an allowance and counts). Past any of them the
@@ -77,6 +92,7 @@ impl ServerConfig {
             submission: false,
             bare_line_endings: BareLineEndings::Refuse,
             pipelining: true,
+            tls: Tls::Off,
             limits: SessionLimits::new(SERVER_TIMEOUT, MAX_OVERLONG),
         }
     }
@@ -97,6 +113,13 @@ pub enum ServerEvent {
     },
     Authenticated {
         user: String,
+    },
+    /// 220 to STARTTLS is on its way: every byte after it, both ways, is
+    /// TLS (RFC 3207 §4). `discarded` plaintext octets came behind the
+    /// STARTTLS line and were thrown away unread (§4.2: the CVE-2011-0411
+    /// command injection).
+    TlsStarting {
+        discarded: usize,
     },
     /// MAIL FROM was accepted: a transaction began.
     SenderAccepted {
@@ -160,6 +183,11 @@ pub struct ServerSession {
     outbox: Vec<u8>,
     events: VecDeque<ServerEvent>,
     guard: Guard,
+    /// STARTTLS was just answered with 220: the rest of this input is
+    /// plaintext sent before TLS, and is dropped.
+    tls_starting: bool,
+    /// The driver has not yet been told to start TLS.
+    tls_start_untold: bool,
 }
 
 impl ServerSession {
@@ -181,6 +209,8 @@ impl ServerSession {
             lines: LineBuffer::new(MAX_COMMAND_LINE),
             outbox: Vec::new(),
             events: VecDeque::new(),
+            tls_starting: false,
+            tls_start_untold: false,
         };
         if let Some(instead) = policy.instead(Step::Connect) {
             session.greet_instead(instead);
@@ -243,6 +273,15 @@ impl ServerSession {
                     esc(5, 5, 2),
                     "Bare LF: command lines must end with CRLF (RFC 5321 section 2.3.8)",
                 )),
+            }
+            if self.tls_starting {
+                self.tls_starting = false;
+                let discarded = self.lines.unread().len();
+                self.lines.consume(discarded);
+                self.events
+                    .push_back(ServerEvent::TlsStarting { discarded });
+                self.tls_start_untold = true;
+                break;
             }
             if let Phase::Data { rx, .. } = &mut self.phase {
                 // The data may have arrived pipelined behind DATA's line:
@@ -415,6 +454,20 @@ impl ServerSession {
     }
 
     fn handle_command(&mut self, command: Command, policy: &mut impl Policy) {
+        if self.config.tls == Tls::Required && !self.peer.tls && !command.allowed_before_tls() {
+            if matches!(command, Command::Auth { .. }) {
+                return self.fail(Reply::new(
+                    538,
+                    esc(5, 7, 11),
+                    "Encryption required for requested authentication mechanism: STARTTLS first",
+                ));
+            }
+            return self.fail(Reply::new(
+                530,
+                esc(5, 7, 0),
+                "Must issue a STARTTLS command first",
+            ));
+        }
         match command {
             Command::Ehlo { domain } => self.hello(domain, true, policy),
             Command::Helo { domain } => self.hello(domain, false, policy),
@@ -437,13 +490,46 @@ impl ServerSession {
                 self.fail(Reply::new(502, esc(5, 5, 1), "EXPN is not available here"));
             }
             Command::Help { .. } => self.junk(help_reply()),
-            Command::StartTls => self.fail(Reply::new(
+            Command::StartTls => self.starttls(),
+            Command::Auth { mechanism, initial } => self.auth(&mechanism, initial, policy),
+        }
+    }
+
+    /// STARTTLS (RFC 3207 §4): 220, then TLS; the server forgets what the
+    /// client said before it (§4.2), so the client starts again with EHLO.
+    fn starttls(&mut self) {
+        if self.config.tls == Tls::Off {
+            return self.fail(Reply::new(
                 502,
                 esc(5, 5, 1),
                 "STARTTLS is not offered: this server has no TLS",
-            )),
-            Command::Auth { mechanism, initial } => self.auth(&mechanism, initial, policy),
+            ));
         }
+        if self.peer.tls {
+            return self.fail(Reply::new(
+                503,
+                esc(5, 5, 1),
+                "TLS is already active: STARTTLS is not offered again (RFC 3207 section 4.2)",
+            ));
+        }
+        if !self.esmtp {
+            return self.fail(Reply::new(503, esc(5, 5, 1), "Send EHLO before STARTTLS"));
+        }
+        if self.transaction.is_some() {
+            return self.fail(Reply::new(
+                503,
+                esc(5, 5, 1),
+                "STARTTLS is not allowed during a mail transaction (RSET first)",
+            ));
+        }
+        self.send(Reply::new(220, esc(2, 0, 0), "Ready to start TLS"));
+        self.transaction = None;
+        self.esmtp = false;
+        self.peer.helo = None;
+        self.peer.esmtp = false;
+        self.peer.authenticated = None;
+        self.peer.tls = true;
+        self.tls_starting = true;
     }
 
     fn quit(&mut self) {
@@ -477,12 +563,12 @@ impl ServerSession {
             eight_bit_mime: true,
             enhanced_status_codes: true,
             smtputf8: true,
-            auth: if self.config.submission {
+            auth: if self.config.submission && (self.peer.tls || self.config.tls != Tls::Required) {
                 vec![Mechanism::Plain, Mechanism::Login]
             } else {
                 Vec::new()
             },
-            starttls: false,
+            starttls: self.config.tls != Tls::Off && !self.peer.tls,
         }
     }
 
@@ -953,6 +1039,13 @@ impl<P: Policy> Session<P> for ServerSession {
     fn is_closed(&self) -> bool {
         ServerSession::is_closed(self)
     }
+    fn take_tls_start(&mut self) -> bool {
+        std::mem::take(&mut self.tls_start_untold)
+    }
+    /// The client gave up on the handshake: it is gone.
+    fn handle_tls_failed(&mut self, _why: &str) {
+        ServerSession::handle_close(self);
+    }
 }
 
 /// Client text echoed in a reply is cut short, so a reply line stays
@@ -1221,6 +1314,144 @@ mod tests {
     #[test]
     fn vrfy_is_252_rfc5321_3_5_3() {
         assert_eq!(codes("VRFY bob\r\n"), [252]);
+    }
+
+    fn tls_mx(tls: Tls) -> (ServerConfig, SimplePolicy) {
+        let (mut config, policy) = mx();
+        config.tls = tls;
+        (config, policy)
+    }
+
+    /// Replies to `input` of a session that offers or requires TLS, with
+    /// the session (to read its events), from the greeting on.
+    fn tls_run(tls: Tls, submission: bool, input: &str) -> (ServerSession, Vec<Reply>) {
+        let (mut config, mut policy) = tls_mx(tls);
+        config.submission = submission;
+        run(config, &mut policy, input.as_bytes())
+    }
+
+    fn tls_codes(tls: Tls, input: &str) -> Vec<u16> {
+        let (_, replies) = tls_run(tls, false, input);
+        replies.iter().map(|r| r.code().get()).collect()
+    }
+
+    #[test]
+    fn starttls_is_offered_after_ehlo_when_configured_rfc3207_4() {
+        let (_, replies) = tls_run(Tls::Offered, false, HELLO);
+        assert!(Extensions::from_ehlo(&replies[0]).starttls);
+        let (_, replies) = tls_run(Tls::Off, false, HELLO);
+        assert!(!Extensions::from_ehlo(&replies[0]).starttls);
+    }
+
+    #[test]
+    fn starttls_is_answered_220_2_0_0_and_tls_starts_rfc3207_4() {
+        let (mut s, replies) = tls_run(Tls::Offered, false, "EHLO c.example\r\nSTARTTLS\r\n");
+        assert_eq!(replies[1].to_string(), "220 2.0.0 Ready to start TLS");
+        assert_eq!(
+            std::iter::from_fn(|| s.poll_event()).last(),
+            Some(ServerEvent::TlsStarting { discarded: 0 })
+        );
+        assert!(s.peer().tls);
+    }
+
+    #[test]
+    fn plaintext_pipelined_behind_starttls_is_discarded_rfc3207_4_2_cve_2011_0411() {
+        let injected = "MAIL FROM:<evil@attacker.example>\r\n";
+        let input = format!("EHLO c.example\r\nSTARTTLS\r\n{injected}");
+        let (mut s, replies) = tls_run(Tls::Offered, false, &input);
+        let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
+        assert_eq!(
+            codes,
+            [250, 220],
+            "the injected MAIL got no reply: it was never run"
+        );
+        let events: Vec<_> = std::iter::from_fn(|| s.poll_event()).collect();
+        assert!(events.contains(&ServerEvent::TlsStarting {
+            discarded: injected.len()
+        }));
+        assert!(
+            !events
+                .iter()
+                .any(|e| matches!(e, ServerEvent::SenderAccepted { .. }))
+        );
+    }
+
+    #[test]
+    fn after_starttls_the_server_forgets_the_ehlo_and_offers_no_starttls_rfc3207_4_2() {
+        let (mut config, mut policy) = tls_mx(Tls::Offered);
+        config.submission = true;
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.poll_transmit();
+        s.handle_input(b"EHLO c.example\r\nSTARTTLS\r\n", now, &mut policy);
+        s.poll_transmit();
+        // What the TLS layer decrypts from here on.
+        s.handle_input(
+            b"MAIL FROM:<a@c.example>\r\nEHLO c.example\r\n",
+            now,
+            &mut policy,
+        );
+        let mut parser = ReplyParser::new();
+        parser.push(&s.poll_transmit().unwrap_or_default());
+        let replies: Vec<Reply> = std::iter::from_fn(|| parser.next_reply())
+            .map(Result::unwrap)
+            .collect();
+        assert_eq!(
+            replies[0].code().get(),
+            503,
+            "the EHLO before TLS is forgotten"
+        );
+        let ext = Extensions::from_ehlo(&replies[1]);
+        assert!(!ext.starttls, "STARTTLS is not offered again over TLS");
+        assert_eq!(ext.auth, [Mechanism::Plain, Mechanism::Login]);
+    }
+
+    #[test]
+    fn starttls_with_a_parameter_is_501_rfc3207_4() {
+        assert_eq!(
+            tls_codes(Tls::Offered, "EHLO c.example\r\nSTARTTLS now\r\n"),
+            [250, 501]
+        );
+    }
+
+    #[test]
+    fn starttls_before_ehlo_or_inside_a_transaction_is_503_rfc3207_4() {
+        assert_eq!(tls_codes(Tls::Offered, "STARTTLS\r\n"), [503]);
+        let input = "EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nSTARTTLS\r\n";
+        assert_eq!(tls_codes(Tls::Offered, input), [250, 250, 503]);
+    }
+
+    #[test]
+    fn starttls_over_tls_is_503_rfc3207_4_2() {
+        let (mut config, mut policy) = tls_mx(Tls::Offered);
+        config.tls = Tls::Offered;
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        s.handle_input(b"EHLO c.example\r\nSTARTTLS\r\n", now, &mut policy);
+        s.poll_transmit();
+        s.handle_input(b"EHLO c.example\r\nSTARTTLS\r\n", now, &mut policy);
+        let out = String::from_utf8(s.poll_transmit().unwrap_or_default()).unwrap_or_default();
+        assert!(out.contains("\r\n503 5.5.1 TLS is already active"), "{out}");
+    }
+
+    #[test]
+    fn required_tls_answers_mail_with_530_5_7_0_rfc3207_4() {
+        let input = "EHLO c.example\r\nMAIL FROM:<a@c.example>\r\nNOOP\r\n";
+        let (_, replies) = tls_run(Tls::Required, false, input);
+        assert_eq!(
+            replies[1].to_string(),
+            "530 5.7.0 Must issue a STARTTLS command first"
+        );
+        assert_eq!(replies[2].code().get(), 250, "NOOP is served before TLS");
+    }
+
+    #[test]
+    fn auth_is_not_offered_before_required_tls_and_refused_538_5_7_11_rfc4954_4() {
+        let input = "EHLO c.example\r\nAUTH PLAIN AGJvYgBzZWNyZXQ=\r\n";
+        let (_, replies) = tls_run(Tls::Required, true, input);
+        assert!(Extensions::from_ehlo(&replies[0]).auth.is_empty());
+        assert_eq!(replies[1].code().get(), 538);
+        assert_eq!(replies[1].enhanced(), EnhancedCode::parse("5.7.11"));
     }
 
     #[test]

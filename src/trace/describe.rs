@@ -40,6 +40,7 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Resolved { .. } => "resolved",
         EventKind::Retrieved { .. } => "retrieved",
         EventKind::Wake { .. } => "retry",
+        EventKind::Tls { .. } => "tls handshake",
         EventKind::WhatIf { .. } => "what-if",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
@@ -76,6 +77,19 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             format!(
                 "{} → {ip}:{port}: no answer, no host has that address",
                 name(*from)
+            )
+        }
+        EventKind::Tls {
+            conn, dir, data, ..
+        } => {
+            let arrow = match dir {
+                crate::trace::Dir::Up => "→",
+                crate::trace::Dir::Down => "←",
+            };
+            format!(
+                "[{}] {arrow} 🔒 TLS: {}",
+                conn.0,
+                crate::tls::record::summary(data.as_bytes())
             )
         }
         EventKind::Removed {

@@ -253,8 +253,20 @@ pub enum EventKind {
         ip: std::net::IpAddr,
         port: u16,
     },
-    /// Bytes sent; `arrives` is when the other side reads them.
+    /// Bytes sent; `arrives` is when the other side reads them. Inside
+    /// TLS, `data` is the plaintext the two ends wrote and read, and
+    /// `sealed` the records that carried it on the wire.
     Bytes {
+        conn: ConnId,
+        dir: Dir,
+        arrives: SimTime,
+        data: Payload,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        sealed: Option<Payload>,
+    },
+    /// TLS records an end sent on its own (RFC 8446 §5): a handshake
+    /// flight, an alert, close_notify. No plaintext of the session.
+    Tls {
         conn: ConnId,
         dir: Dir,
         arrives: SimTime,
@@ -394,6 +406,26 @@ impl EventKind {
             self,
             EventKind::Queued { .. } | EventKind::Delivered { .. } | EventKind::Removed { .. }
         )
+    }
+}
+
+impl EventKind {
+    /// The bytes this event put on a connection's wire, and which way:
+    /// the records inside TLS, else the bytes themselves.
+    pub fn wire(&self) -> Option<(ConnId, Dir, &Payload)> {
+        match self {
+            EventKind::Bytes {
+                conn,
+                dir,
+                data,
+                sealed,
+                ..
+            } => Some((*conn, *dir, sealed.as_ref().unwrap_or(data))),
+            EventKind::Tls {
+                conn, dir, data, ..
+            } => Some((*conn, *dir, data)),
+            _ => None,
+        }
     }
 }
 

@@ -26,6 +26,9 @@ pub struct Line {
     /// a reply nobody asked for, and for protocols without exchanges.
     pub exchange: Option<Exchange>,
     pub text: String,
+    /// The line travelled inside TLS: the ends read it, the link saw only
+    /// records.
+    pub sealed: bool,
 }
 
 /// Facts about one connection, from its `Connect` event.
@@ -146,6 +149,9 @@ struct ConnState {
     /// A real socket: forgotten at the first close, because the far side's
     /// close is recorded only if it comes before ours (we stop reading).
     real: bool,
+    /// The first event that carried bytes inside TLS: lines from it on are
+    /// sealed (TLS never stops once started, RFC 3207 §4.2).
+    sealed_from: Option<u64>,
 }
 
 impl Transcriber {
@@ -171,6 +177,7 @@ impl Transcriber {
                         observer: Observer::new(*protocol),
                         closed: 0,
                         real: real.is_some(),
+                        sealed_from: None,
                     },
                 );
                 Vec::new()
@@ -183,31 +190,44 @@ impl Transcriber {
                 if state.closed < 2 && !state.real {
                     return Vec::new();
                 }
-                let protocol = state.protocol;
+                let (protocol, sealed_from) = (state.protocol, state.sealed_from);
                 let held = state.observer.close();
                 self.conns.remove(conn);
-                lines_of(*conn, protocol, held)
+                lines_of(*conn, protocol, sealed_from, held)
             }
             EventKind::Bytes {
-                conn, dir, data, ..
+                conn,
+                dir,
+                data,
+                sealed,
+                ..
             } => {
                 let Some(state) = self.conns.get_mut(conn) else {
                     return Vec::new();
                 };
+                if sealed.is_some() && state.sealed_from.is_none() {
+                    state.sealed_from = Some(event.seq);
+                }
                 let observed = state
                     .observer
                     .feed(*dir, (event.seq, event.at), data.as_bytes());
-                lines_of(*conn, state.protocol, observed)
+                lines_of(*conn, state.protocol, state.sealed_from, observed)
             }
             _ => Vec::new(),
         }
     }
 }
 
-fn lines_of(conn: ConnId, protocol: Protocol, observed: Vec<Observed<Tag>>) -> Vec<Line> {
+fn lines_of(
+    conn: ConnId,
+    protocol: Protocol,
+    sealed_from: Option<u64>,
+    observed: Vec<Observed<Tag>>,
+) -> Vec<Line> {
     observed
         .into_iter()
         .map(|o| Line {
+            sealed: sealed_from.is_some_and(|from| o.tag.0 >= from),
             seq: o.tag.0,
             conn,
             at: o.tag.1,

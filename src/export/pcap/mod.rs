@@ -201,15 +201,13 @@ pub fn packets(trace: &Trace) -> Vec<Packet> {
                     c.outcome = Outcome::Unreachable(stamp);
                 }
             }
-            EventKind::Bytes {
-                conn,
-                dir,
-                arrives,
-                data,
-            } => {
-                if let Some(c) = connection(&mut conns, &by_id, *conn) {
+            // The wire carries the records, not the plaintext inside.
+            EventKind::Bytes { arrives, .. } | EventKind::Tls { arrives, .. } => {
+                if let Some((conn, dir, data)) = event.kind.wire()
+                    && let Some(c) = connection(&mut conns, &by_id, conn)
+                {
                     c.moves.push(Move::Bytes {
-                        dir: *dir,
+                        dir,
                         sent: stamp,
                         arrives: *arrives,
                         data: data.clone(),

@@ -14,7 +14,8 @@ use crate::dns::QueryType;
 use crate::net::ConnectError;
 use crate::node::pump::drive;
 use crate::node::resolve::StubResolver;
-use crate::smtp::client::{ClientConfig, ClientEvent, Outcome, Transaction};
+use crate::node::tls::WorldTls;
+use crate::smtp::client::{ClientConfig, ClientEvent, Outcome, StartTls, Transaction};
 use crate::smtp::{ClientSession, ForwardPath, Mailbox, ReversePath};
 use crate::trace::{EventKind, SimTime};
 
@@ -65,13 +66,15 @@ async fn deliver_entry(mta: Mta, id: String) {
             why: format!("retry {attempts} of {id}"),
         });
     }
-    let (hostname, smarthost, pipelining, resolver) = {
+    let (hostname, smarthost, pipelining, resolver, relay_tls, world_tls) = {
         let state = mta.state.borrow();
         (
             state.host.hostname.clone(),
             state.plan.smarthost.clone(),
             state.plan.pipelining,
             state.host.resolver,
+            state.plan.relay_tls,
+            state.host.tls.clone(),
         )
     };
     let mut outcomes: Vec<(Mailbox, Fate)> = Vec::new();
@@ -81,6 +84,8 @@ async fn deliver_entry(mta: Mta, id: String) {
         queue_id: &id,
         hostname: &hostname,
         pipelining,
+        relay_tls,
+        world_tls: world_tls.as_deref(),
         reverse_path: &reverse_path,
         content: &content,
     };
@@ -115,6 +120,8 @@ struct Hop<'a> {
     queue_id: &'a str,
     hostname: &'a str,
     pipelining: bool,
+    relay_tls: StartTls,
+    world_tls: Option<&'a WorldTls>,
     reverse_path: &'a ReversePath,
     content: &'a [u8],
 }
@@ -188,8 +195,14 @@ impl Hop<'_> {
         };
         let mut config = ClientConfig::new(self.hostname);
         config.pipelining = self.pipelining;
+        // The certificate must name the host the MX record named (RFC 7672
+        // would add DANE; a world checks names against its own CA).
+        let tls = self.world_tls.map(|world| world.client(host));
+        if tls.is_some() {
+            config.starttls = self.relay_tls;
+        }
         let mut client = ClientSession::new(config, vec![transaction], net.instant());
-        let events = drive(net, &mut stream, &mut client).await;
+        let events = drive(net, &mut stream, &mut client, tls.as_ref()).await;
         let greeted = events
             .iter()
             .any(|e| matches!(e, ClientEvent::Greeted { .. }));

@@ -45,9 +45,10 @@ use tokio::sync::Notify;
 use self::core::{Now, Queue};
 use crate::net::NetHandle;
 use crate::node::activity::Job;
-use crate::node::pump::{bounded, drive_server};
+use crate::node::pump::{TlsSetup, bounded, drive_server};
 use crate::node::{Activity, HostContext};
 use crate::plan::MtaPlan;
+use crate::smtp::server::Tls;
 use crate::smtp::{Peer, ServerConfig, ServerSession};
 use crate::trace::{EventKind, Payload};
 use local::LocalDomains;
@@ -91,6 +92,8 @@ pub(crate) struct MtaState {
     /// The what-ifs of this run at this MTA, and its counts of each step.
     pub whatifs: WhatIfs,
     next_uid: u64,
+    /// Its end of STARTTLS on 25 and 587, when it offers it.
+    tls_server: Option<TlsSetup>,
 }
 
 impl MtaState {
@@ -194,6 +197,14 @@ pub fn spawn(
         host.epoch.run_id(),
     );
     let (submission, pop3) = (plan.submission, !plan.mailboxes.is_empty());
+    // Certificate names are checked when the scenario loads; a world
+    // whose TLS could not be set up has no TLS at all.
+    let tls_server = match (&host.tls, plan.starttls) {
+        (_, Tls::Off) | (None, _) => None,
+        (Some(world), _) => world
+            .server(&host.hostname, &plan.certificate, u64::from(net.host().0))
+            .ok(),
+    };
     let mta = Mta {
         net,
         state: Rc::new(RefCell::new(MtaState {
@@ -205,6 +216,7 @@ pub fn spawn(
             greylist: BTreeMap::new(),
             whatifs,
             next_uid: kept.stored,
+            tls_server,
         })),
         activity,
         wake: Rc::new(Notify::new()),
@@ -231,6 +243,11 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 let c = &state.plan;
                 let mut server = ServerConfig::new(&state.host.hostname);
                 server.submission = port == 587;
+                // TLS with real clients waits for `serve`'s own TLS: the
+                // trace would record their records as plaintext.
+                if state.tls_server.is_some() && stream.limits().is_none() {
+                    server.tls = c.starttls;
+                }
                 server.pipelining = c.pipelining;
                 if c.keep_bare_line_endings {
                     server.bare_line_endings = crate::smtp::server::BareLineEndings::Keep;
@@ -242,8 +259,9 @@ async fn listen_smtp(mta: Mta, port: u16) {
                     let size = limits.max_size.map_or(c.max_size, |m| m.min(c.max_size));
                     server.limits.max_input = Some(size.saturating_mul(2).saturating_add(1 << 20));
                 }
-                server
+                (server, state.tls_server.clone())
             };
+            let (config, tls) = config;
             let peer = Peer {
                 ip: Some(stream.peer_ip()),
                 ..Peer::default()
@@ -252,8 +270,18 @@ async fn listen_smtp(mta: Mta, port: u16) {
             if let Some(limits) = stream.limits() {
                 policy = policy.for_real_client(limits.max_size);
             }
+            let config_tls = config.tls;
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
-            drive_server(&mta.net, &mut stream, &mut session, &mut policy, |_| {}).await;
+            let tls = tls.filter(|_| config_tls != Tls::Off);
+            drive_server(
+                &mta.net,
+                &mut stream,
+                &mut session,
+                &mut policy,
+                tls.as_ref(),
+                |_| {},
+            )
+            .await;
             drop(job);
         });
     }

@@ -194,11 +194,14 @@ impl Policy for MtaPolicy {
             from_helo: peer.helo.clone().unwrap_or_default(),
             from_ip: peer.ip,
             by: hostname.clone(),
-            with: With::of_transaction(
-                peer.esmtp,
-                peer.authenticated.is_some(),
-                envelope.params.smtputf8,
-            ),
+            with: {
+                let with = With::of_transaction(
+                    peer.esmtp,
+                    peer.authenticated.is_some(),
+                    envelope.params.smtputf8,
+                );
+                if peer.tls { with.over_tls() } else { with }
+            },
             id: queue_id.clone(),
             for_rcpt: Received::single_recipient(&envelope.forward_paths),
             date: mta.now().unix,

@@ -107,7 +107,15 @@ pub(crate) async fn listen(mta: Mta) {
             let limits = bounded(&stream, Pop3Server::default_limits());
             let mut server = Pop3Server::with_limits(&hostname, limits, mta.net.instant());
             let mut maildrop = Mailboxes { mta: &mta };
-            drive_server(&mta.net, &mut stream, &mut server, &mut maildrop, |_| {}).await;
+            drive_server(
+                &mta.net,
+                &mut stream,
+                &mut server,
+                &mut maildrop,
+                None,
+                |_| {},
+            )
+            .await;
             drop(job);
         });
     }

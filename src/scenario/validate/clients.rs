@@ -136,6 +136,7 @@ impl Validator<'_> {
                     fetch,
                     keep_on_server: c.keep_on_server,
                     pipelining: c.pipelining,
+                    starttls: c.starttls.into(),
                 })
             })
             .collect()

@@ -164,6 +164,9 @@ impl Validator<'_> {
                     max_hops: m.max_hops,
                     pipelining: m.pipelining,
                     keep_bare_line_endings: m.keep_bare_line_endings,
+                    starttls: m.starttls.into(),
+                    relay_tls: m.relay_tls.into(),
+                    certificate: m.certificate.clone(),
                 }
             })
             .collect()

@@ -44,6 +44,7 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
             *from == h || *to == h
         }
         EventKind::Bytes { conn, .. }
+        | EventKind::Tls { conn, .. }
         | EventKind::Accept { conn }
         | EventKind::Close { conn, .. }
         | EventKind::Refused { conn }

@@ -143,6 +143,12 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
             stops.len()
         ));
     }
+    if line.sealed {
+        context.push(
+            "🔒 Inside TLS: the two ends read this line; the link carried only encrypted records."
+                .into(),
+        );
+    }
     if line.kind == LineKind::Data {
         let run = session
             .map(|s| index.event_lines(s, line.seq))

@@ -145,15 +145,24 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .map(|&i| index.lines[i].at.to_string().len())
         .max()
         .unwrap_or(0);
+    // With TLS lines on screen, `C:` takes the width of `C🔒`.
+    let any_sealed = rows.iter().any(|&i| index.lines[i].sealed);
     let mut lines: Vec<Line> = rows
         .into_iter()
         .map(|i| {
             let line = &index.lines[i];
             let (tag, style) = match (line.dir, line.kind) {
                 (_, LineKind::Data) => ("  │", theme.dim),
-                (Dir::Up, _) => ("C:", theme.client),
-                (Dir::Down, LineKind::Reply { code }) => ("S:", theme.reply(code, &line.text)),
-                (Dir::Down, _) => ("S:", theme.base),
+                (Dir::Up, _) => ("C: ", theme.client),
+                (Dir::Down, LineKind::Reply { code }) => ("S: ", theme.reply(code, &line.text)),
+                (Dir::Down, _) => ("S: ", theme.base),
+            };
+            // 🔒: read inside TLS; the link carried only records.
+            let tag = match (line.sealed, tag) {
+                (false, tag) => tag,
+                (true, "  │") => "🔒│",
+                (true, "C: ") => "C🔒",
+                (true, _) => "S🔒",
             };
             // ▶ the line read now; ▷ the other lines of the same event.
             let now = selected.contains(&i);
@@ -165,7 +174,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let spans = vec![
                 Span::styled(marker, theme.accent),
                 Span::styled(format!("{:>time_w$} ", line.at.to_string()), theme.dim),
-                Span::styled(format!("{tag} "), style),
+                Span::styled(
+                    if any_sealed {
+                        format!("{tag} ")
+                    } else {
+                        format!("{} ", tag.trim_end())
+                    },
+                    style,
+                ),
                 Span::styled(line.text.clone(), style),
             ];
             let line = Line::from(fit_spans(spans, width));
