@@ -17,7 +17,7 @@ use crate::dns::Zone;
 use crate::trace::{HostId, Role};
 
 pub use client::{ClientPlan, MessagePlan};
-pub use expect::Expectation;
+pub use expect::{Count, Expectation, Scope, Window};
 pub use mta::MtaPlan;
 
 #[derive(Debug, Clone)]

@@ -24,6 +24,40 @@ pub struct Loaded {
     pub source: String,
     pub scenario: Scenario,
     pub plan: Plan,
+    /// (name, plan) of each variant the file defines.
+    pub variants: Vec<(String, Plan)>,
+    /// Slips that let the file run but probably not as meant, rendered
+    /// like errors (with `warning:`) when there are any.
+    pub warnings: Option<ScenarioError>,
+}
+
+impl Loaded {
+    /// The plan of the variant called `name` (`None`: the scenario's own).
+    pub fn variant(&self, name: Option<&str>) -> Result<&Plan, String> {
+        let Some(name) = name else {
+            return Ok(&self.plan);
+        };
+        if let Some((_, plan)) = self
+            .variants
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Ok(plan);
+        }
+        let names: Vec<&str> = self.variants.iter().map(|(n, _)| n.as_str()).collect();
+        Err(match closest(name, names.iter().copied()) {
+            Some(c) => format!(
+                "{} has no variant called {name:?}: did you mean {c:?}?",
+                self.origin
+            ),
+            None if names.is_empty() => format!("{} has no variants", self.origin),
+            None => format!(
+                "{} has no variant called {name:?}; its variants are: {}",
+                self.origin,
+                names.join(", ")
+            ),
+        })
+    }
 }
 
 /// Parses and validates scenario text; `origin` names it in errors.
@@ -45,12 +79,15 @@ pub fn parse(source: &str, origin: &str) -> Result<Loaded, ScenarioError> {
     let scenario: Scenario = ron_options()
         .from_str(source)
         .map_err(|e| fail(explain(source, &e)))?;
-    let plan = validate(&scenario, source).map_err(fail)?;
+    let validated = validate(&scenario, source).map_err(fail)?;
+    let warnings = (!validated.warnings.is_empty()).then(|| fail(validated.warnings));
     Ok(Loaded {
         origin: origin.to_owned(),
         source: source.to_owned(),
         scenario,
-        plan,
+        plan: validated.plan,
+        variants: validated.variants,
+        warnings,
     })
 }
 

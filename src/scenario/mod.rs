@@ -19,6 +19,7 @@ pub mod expect;
 pub mod load;
 pub mod ron;
 pub mod schema;
+pub mod settings;
 pub mod suggest;
 pub mod validate;
 pub mod vocabulary;
