@@ -28,11 +28,20 @@ fn every_scenario_file_holds_its_expectations() {
                 continue;
             }
         };
-        assert!(!loaded.plan.expect.is_empty(), "{name} claims nothing");
-        let run = sim::run(&loaded.plan);
-        for verdict in scenario::expect::check(&loaded.plan.expect, &run.trace) {
-            if !verdict.held {
-                failures.push(format!("{name}: {verdict}"));
+        // The scenario itself, then every variant it defines.
+        let plans = std::iter::once((String::new(), &loaded.plan)).chain(
+            loaded
+                .variants
+                .iter()
+                .map(|(v, p)| (format!(" --variant {v}"), p)),
+        );
+        for (variant, plan) in plans {
+            assert!(!plan.expect.is_empty(), "{name}{variant} claims nothing");
+            let run = sim::run(plan);
+            for verdict in scenario::expect::check(&plan.expect, &run.trace) {
+                if !verdict.held {
+                    failures.push(format!("{name}{variant}: {verdict}"));
+                }
             }
         }
     }

@@ -60,6 +60,13 @@ pub struct ScenarioArgs {
     /// Replace the scenario's seed (jitter, loss, equal-preference MX order).
     #[arg(long)]
     pub seed: Option<u64>,
+    /// Run this variant of the scenario (its `variants:` list).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// Change a setting before the run: `run_for=4h`,
+    /// `smtp.example.org.max_age=2h` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
 }
 
 impl ScenarioArgs {
@@ -68,6 +75,8 @@ impl ScenarioArgs {
         ScenarioArgs {
             scenario: bundled::DEFAULT.to_owned(),
             seed: None,
+            variant: None,
+            settings: Vec::new(),
         }
     }
 
@@ -78,17 +87,35 @@ impl ScenarioArgs {
     fn source(&self) -> Result<Source, ExitCode> {
         let path = std::path::Path::new(&self.scenario);
         if crate::record::is_recording(path) {
-            if self.seed.is_some() {
+            let flag = if self.seed.is_some() {
+                Some("--seed")
+            } else if self.variant.is_some() {
+                Some("--variant")
+            } else if !self.settings.is_empty() {
+                Some("--set")
+            } else {
+                None
+            };
+            if let Some(flag) = flag {
                 eprintln!(
-                    "mailflow: {} is a recording: it replays the seed it was run with, so --seed does not apply",
+                    "mailflow: {} is a recording: it replays the run it was made from, so {flag} does not apply",
                     self.scenario
                 );
                 return Err(ExitCode::from(2));
             }
             return open_recording(path).map(Source::Recording);
         }
-        let loaded = load(&self.scenario)?;
-        let mut plan = loaded.plan;
+        let loaded = crate::scenario::load_with(&self.scenario, &self.settings).map_err(|e| {
+            eprint!("{e}");
+            ExitCode::from(2)
+        })?;
+        let mut plan = loaded
+            .variant(self.variant.as_deref())
+            .map_err(|e| {
+                eprintln!("mailflow: {e}");
+                ExitCode::from(2)
+            })?
+            .clone();
         if let Some(seed) = self.seed {
             plan.seed = seed;
         }

@@ -77,6 +77,8 @@ pub struct PlanHost {
     pub down: Vec<(Duration, Duration)>,
     /// The DNS server this host asks, if any.
     pub resolver: Option<IpAddr>,
+    /// A short name for the map.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -25,7 +25,7 @@ pub mod validate;
 pub mod vocabulary;
 
 pub use diagnostic::{Problem, ScenarioError};
-pub use load::{Loaded, load, parse};
+pub use load::{Loaded, load, load_with, parse, parse_with};
 // What loading gives: the plan, its own layer below this one.
 pub use crate::plan::{Expectation, Plan};
 pub use schema::Scenario;

@@ -95,6 +95,10 @@ pub struct DnsServer {
     /// Windows when this host is off the network: `[("0s", "10m")]`.
     #[serde(default)]
     pub down: Vec<(String, String)>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// One zone. Hosts of the scenario whose names fall inside it get their A
@@ -220,6 +224,10 @@ pub struct Mta {
     pub resolver: Option<String>,
     #[serde(default)]
     pub down: Vec<(String, String)>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 fn default_retry() -> Vec<String> {
@@ -252,6 +260,10 @@ pub struct External {
     pub ip: String,
     /// Where the real server listens, e.g. `"127.0.0.1:8025"`.
     pub address: String,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// A person's mail program.
@@ -283,6 +295,10 @@ pub struct Client {
     /// the server answers AUTH with 535. `check` refuses them otherwise.
     #[serde(default)]
     pub deliberate: Vec<String>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// One message a client sends.

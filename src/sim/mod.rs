@@ -134,6 +134,7 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
                 .iter()
                 .map(|(a, b)| (SimTime(*a), SimTime(*b)))
                 .collect(),
+            label: h.label.clone(),
         })
         .collect();
     let down = plan.hosts.iter().map(|h| windows(&h.down)).collect();

@@ -122,6 +122,9 @@ pub struct HostInfo {
     pub role: Role,
     /// When the host is off the network: (from, until).
     pub down: Vec<(SimTime, SimTime)>,
+    /// A short name for the map, where the full name does not fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// A zone as its DNS server holds it, records in zone-file form.
