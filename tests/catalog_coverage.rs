@@ -312,6 +312,11 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             host,
             why: "retry MX0001".into(),
         },
+        EventKind::HostDown {
+            host,
+            until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
+        },
+        EventKind::HostUp { host },
     ];
     assert!(kinds.iter().all(is_listed));
     kinds
@@ -342,7 +347,9 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::LoopDetected { .. }
         | K::Resolved { .. }
         | K::Retrieved { .. }
-        | K::Wake { .. } => true,
+        | K::Wake { .. }
+        | K::HostDown { .. }
+        | K::HostUp { .. } => true,
     }
 }
 
@@ -351,7 +358,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 22);
+    assert_eq!(kinds.len(), 24);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {

@@ -260,6 +260,14 @@ enum EventKindDef {
         host: HostId,
         why: String,
     },
+    HostDown {
+        host: HostId,
+        #[serde(with = "nanos")]
+        until: SimTime,
+    },
+    HostUp {
+        host: HostId,
+    },
 }
 
 /// Simulated time as whole nanoseconds.

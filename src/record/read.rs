@@ -210,7 +210,9 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::LoopDetected { host, .. }
         | K::Resolved { host, .. }
         | K::Retrieved { host, .. }
-        | K::Wake { host, .. } => [Some(*host), None],
+        | K::Wake { host, .. }
+        | K::HostDown { host, .. }
+        | K::HostUp { host } => [Some(*host), None],
         K::Accept { .. }
         | K::Refused { .. }
         | K::Unreachable { .. }

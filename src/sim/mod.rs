@@ -15,10 +15,10 @@ use std::time::Duration;
 use crate::dns::Authority;
 use std::rc::Rc;
 
-use crate::net::{Link, Network, Window};
+use crate::net::{Link, NetHandle, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
 use crate::plan::Plan;
-use crate::trace::{HostInfo, SimTime, Trace};
+use crate::trace::{EventKind, HostId, HostInfo, SimTime, Trace};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -36,6 +36,37 @@ pub struct Run {
     pub ending: Ending,
     /// Simulated time at the end.
     pub ended_at: SimTime,
+}
+
+/// Records the moments a host leaves the network and comes back, so a
+/// view can stop on them. It opens no job: a host due back later does not
+/// keep a world running that has nothing left to do.
+async fn outages(net: NetHandle, down: Vec<(Duration, Duration)>) {
+    let host = net.host();
+    for (from, until) in down {
+        tokio::time::sleep_until(net.instant_of(SimTime(from))).await;
+        net.record(EventKind::HostDown {
+            host,
+            until: SimTime(until),
+        });
+        tokio::time::sleep_until(net.instant_of(SimTime(until))).await;
+        net.record(EventKind::HostUp { host });
+    }
+}
+
+/// Down windows in order, overlapping or touching ones joined: the host
+/// is down from the first start to the last end of each group.
+fn merged(list: &[(Duration, Duration)]) -> Vec<(Duration, Duration)> {
+    let mut sorted = list.to_vec();
+    sorted.sort();
+    let mut out: Vec<(Duration, Duration)> = Vec::new();
+    for (from, until) in sorted {
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(until),
+            _ => out.push((from, until)),
+        }
+    }
+    out
 }
 
 fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
@@ -158,6 +189,13 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
         network.set_external(e.host, e.address);
     }
     let activity = Activity::new();
+    // Spawned before the nodes, so that a host down from the start is
+    // down before anyone tries it.
+    for (i, h) in plan.hosts.iter().enumerate() {
+        if let (false, Ok(id)) = (h.down.is_empty(), HostId::try_from(i)) {
+            tokio::task::spawn_local(outages(network.handle(id), merged(&h.down)));
+        }
+    }
     for d in &plan.dns {
         for zone in &d.zones {
             network.describe_zone(crate::trace::ZoneInfo {

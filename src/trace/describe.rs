@@ -40,6 +40,8 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Resolved { .. } => "resolved",
         EventKind::Retrieved { .. } => "retrieved",
         EventKind::Wake { .. } => "retry",
+        EventKind::HostDown { .. } => "host down",
+        EventKind::HostUp { .. } => "host up",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
@@ -230,6 +232,11 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             message_id.as_deref().unwrap_or("a message")
         ),
         EventKind::Wake { host, why } => format!("⏩ {}: {why}", name(*host)),
+        EventKind::HostDown { host, until } => format!(
+            "✗ {} is off the network until {until}: connections to it go unanswered",
+            name(*host)
+        ),
+        EventKind::HostUp { host } => format!("✓ {} is back on the network", name(*host)),
     })
 }
 

@@ -360,6 +360,15 @@ pub enum EventKind {
     },
     /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
     Wake { host: HostId, why: String },
+    /// A host went off the network (a `down` window of the scenario
+    /// begins): connections to it time out until it is back.
+    HostDown {
+        host: HostId,
+        /// When it comes back.
+        until: SimTime,
+    },
+    /// A host is back on the network.
+    HostUp { host: HostId },
 }
 
 /// One entry of the trace.

@@ -66,7 +66,9 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::LoopDetected { host, .. }
         | EventKind::Resolved { host, .. }
         | EventKind::Retrieved { host, .. }
-        | EventKind::Wake { host, .. } => *host == h,
+        | EventKind::Wake { host, .. }
+        | EventKind::HostDown { host, .. }
+        | EventKind::HostUp { host } => *host == h,
     }
 }
 
