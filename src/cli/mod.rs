@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod explain;
+mod grade;
 mod list;
 mod run;
 mod serve;
@@ -46,6 +47,9 @@ enum Command {
     Serve(serve::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
+    /// Grade students' scenarios against a task: a score and a line of
+    /// feedback per criterion (exit 0 when every student meets them all).
+    Grade(grade::Args),
     /// List the bundled scenarios.
     List,
 }
@@ -181,6 +185,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Run(args) | Command::Export(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Grade(args)) => grade::run(&args),
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),

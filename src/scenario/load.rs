@@ -93,7 +93,7 @@ pub fn parse_with(
     let refused: Vec<Problem> = settings
         .iter()
         .filter_map(|a| apply_assignment(&mut scenario, a).err().map(|e| (a, e)))
-        .map(|(a, e)| Problem::new(format!("--set {a}: {}", e.message)).help(e.help))
+        .map(|(a, e)| Problem::new(format!("the setting {a}: {}", e.message)).help(e.help))
         .collect();
     if !refused.is_empty() {
         return Err(fail(refused));

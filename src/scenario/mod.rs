@@ -21,6 +21,7 @@ pub mod ron;
 pub mod schema;
 pub mod settings;
 pub mod suggest;
+pub mod task;
 pub mod validate;
 pub mod vocabulary;
 

@@ -79,6 +79,38 @@ pub fn validate(scenario: &Scenario, source: &str) -> Result<Validated, Vec<Prob
     })
 }
 
+/// The expectations of a grading task, checked on their own: the world
+/// they will be checked against is a student's, not known yet, so the
+/// hosts and mailboxes they name are taken as written.
+pub fn task_expectations(
+    expect: &[super::schema::Expect],
+    source: &str,
+) -> Result<Vec<crate::plan::Expectation>, Vec<Problem>> {
+    let mut v = Validator {
+        source,
+        map: OnceCell::new(),
+        problems: Vec::new(),
+        warnings: Vec::new(),
+        mailboxes: Vec::new(),
+        recipients: Vec::new(),
+        host_names: Vec::new(),
+        subjects: Vec::new(),
+        run_for: None,
+        expect_path: vec![Field(name!(Scenario.expect))],
+        open_world: true,
+    };
+    let out = expect
+        .iter()
+        .enumerate()
+        .map(|(k, e)| v.expectation(e, k))
+        .collect();
+    if v.problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(v.problems)
+    }
+}
+
 struct Validator<'a> {
     source: &'a str,
     /// Built on the first problem: a good file never needs it.
@@ -99,6 +131,8 @@ struct Validator<'a> {
     /// Where the expectations being checked are written: the scenario's
     /// own, or a variant's.
     expect_path: Vec<Step<'static>>,
+    /// The world is not known (a grading task): names are not checked.
+    open_world: bool,
 }
 
 impl<'a> Validator<'a> {
@@ -128,6 +162,7 @@ impl<'a> Validator<'a> {
                 .collect(),
             run_for: parse_duration(&scenario.run_for).ok(),
             expect_path: vec![Field(name!(Scenario.expect))],
+            open_world: false,
         }
     }
 }
