@@ -16,6 +16,8 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Link" => "a link",
         "External" => "an external host",
         "Variant" => "a variant",
+        "TaskFile" => "a grading task",
+        "BackupMx" => "this requirement",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
         "Delivered" | "NotDelivered" | "Bounced" | "NotBounced" | "Deferred" | "Hops"
         | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" => "this expectation",
@@ -28,6 +30,7 @@ pub fn kind_called(outer: &str) -> &'static str {
         "Record" => "DNS record type",
         "DnsFault" => "DNS fault",
         "Expect" => "expectation",
+        "Require" => "requirement",
         _ => "kind of value",
     }
 }
@@ -54,6 +57,7 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
         "Reply" => "Reply(code: 550, status: \"5.1.1\", from: \"mx.example.com\")",
         "NoReply" => "NoReply(code: 550)",
+        "BackupMx" => "BackupMx(domain: \"example.net\")",
         _ => return None,
     })
 }
@@ -105,6 +109,7 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "",
         ),
         "set" => ("{\"smtp.example.org.max_age\": \"2h\"}", ""),
+        "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
         _ => return None,
