@@ -231,6 +231,16 @@ pub fn build(plan: &Plan, clock: Clock) -> Built {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_down_windows_are_one_outage() {
+        let m = |a: u64, b: u64| (Duration::from_secs(a), Duration::from_secs(b));
+        assert_eq!(
+            merged(&[m(50, 60), m(0, 10), m(5, 20), m(20, 30)]),
+            [m(0, 30), m(50, 60)]
+        );
+        assert_eq!(merged(&[]), []);
+    }
     use crate::mail::{Headers, parse_rfc5322_date};
     use crate::trace::EventKind;
 
