@@ -4,16 +4,13 @@
 //! and a broken student file gets a clear message while the others are
 //! still graded. The binary is run as a teacher runs it.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+mod support;
 
-fn mailflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mailflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("mailflow runs")
-}
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use support::mailflow;
 
 fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
@@ -207,7 +204,7 @@ fn a_broken_task_is_an_error_with_its_place() {
         &task_arg,
         "scenarios/tasks/greylisting/students/pass.ron",
     ]);
-    let err = String::from_utf8_lossy(&out.stderr).into_owned();
+    let err = support::said(&out);
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
@@ -225,5 +222,5 @@ fn an_empty_folder_is_refused() {
     let out = mailflow(&["grade", "scenarios/tasks/greylisting/task.ron", &dir_arg]);
     std::fs::remove_dir_all(&dir).ok();
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("holds no .ron files to grade"));
+    assert!(support::said(&out).contains("holds no .ron files to grade"));
 }

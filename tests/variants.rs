@@ -2,23 +2,10 @@
 //! runs a variant of the file, `run --set key=value` changes a setting
 //! for one run, and mistakes in either are named.
 
-use std::process::{Command, Output};
+#[path = "support/cli.rs"]
+mod support;
 
-fn mailflow(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_mailflow"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("mailflow runs")
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
-}
+use support::{mailflow, said as text};
 
 #[test]
 fn a_variant_runs_with_its_settings_and_its_own_claims() {
