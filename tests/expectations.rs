@@ -328,7 +328,7 @@ fn check_warns_about_times_past_the_end_of_the_run() {
         "{text}"
     );
     assert!(
-        text.contains("`within` \"10m\"") == false,
+        !text.contains("`within` \"10m\""),
         "within 10m fits a 12m run: {text}"
     );
     let text = warnings("greylisting", ("run_for: \"30m\"", "run_for: \"5m\""));

@@ -81,7 +81,7 @@ impl Tally {
                 .iter()
                 .take(4)
                 .filter_map(|o| facts.counted(window, o))
-                .map(|d| words::duration(d))
+                .map(words::duration)
                 .collect();
             format!("; after sending: {}", after.join(", "))
         } else {
