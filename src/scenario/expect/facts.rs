@@ -30,6 +30,8 @@ pub struct Facts<'t> {
     subjects: BTreeMap<String, String>,
     /// A bounce's Message-ID → the Message-ID of the message it reports.
     reports: BTreeMap<String, String>,
+    /// The seq of a session's Connect → the messages it carried.
+    carried: BTreeMap<u64, Vec<String>>,
 }
 
 impl<'t> Facts<'t> {
@@ -85,6 +87,21 @@ impl<'t> Facts<'t> {
                 }
             }
         }
+        let mut carried: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for (id, seqs) in &index.message_events {
+            for &seq in seqs {
+                let connect = trace
+                    .events()
+                    .get(seq as usize)
+                    .is_some_and(|e| matches!(e.kind, EventKind::Connect { .. }));
+                if connect {
+                    let ids = carried.entry(seq).or_default();
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+        }
         Facts {
             trace,
             state,
@@ -92,6 +109,7 @@ impl<'t> Facts<'t> {
             sent,
             subjects,
             reports,
+            carried,
         }
     }
 
@@ -147,14 +165,8 @@ impl<'t> Facts<'t> {
         window.is_open() || self.counted(window, o).is_some_and(|t| window.holds(t))
     }
 
-    /// The message ids whose events include the session that starts at
-    /// `connect_seq`.
-    pub fn messages_of_session(&self, connect_seq: u64) -> Vec<&str> {
-        self.index
-            .message_events
-            .iter()
-            .filter(|(_, seqs)| seqs.contains(&connect_seq))
-            .map(|(id, _)| id.as_str())
-            .collect()
+    /// The messages the session that starts at `connect_seq` carried.
+    pub fn messages_of_session(&self, connect_seq: u64) -> &[String] {
+        self.carried.get(&connect_seq).map_or(&[], Vec::as_slice)
     }
 }

@@ -483,7 +483,7 @@ fn replies(
             continue;
         }
         let messages = facts.messages_of_session(c.seq);
-        let message = messages.first().map(|m| (*m).to_owned());
+        let message = messages.first().cloned();
         if scope.message.is_some()
             && !messages
                 .iter()

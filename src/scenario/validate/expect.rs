@@ -48,7 +48,7 @@ impl Validator<'_> {
                 at_least,
                 at_most,
             } => Expectation::Delivered {
-                to: self.expected_mailbox(to, &path("to")),
+                to: self.expected_mailbox(to, &path(name!(Expect::Delivered.to))),
                 scope: self.scope(&base, message_only(message)),
                 window: self.window(&base, times(within, after, not_before, between, since)),
                 count: self.count(&base, *exactly, *at_least, *at_most),
@@ -63,7 +63,7 @@ impl Validator<'_> {
                 since,
             } => Expectation::NotDelivered {
                 // Often an address that is refused: the lesson's point.
-                to: self.named_rcpt(to, &path("to")),
+                to: self.named_rcpt(to, &path(name!(Expect::Delivered.to))),
                 scope: self.scope(&base, message_only(message)),
                 window: self.window(&base, times(within, after, not_before, between, since)),
             },
@@ -81,12 +81,13 @@ impl Validator<'_> {
                 at_least,
                 at_most,
             } => Expectation::Bounced {
-                to: self.expected_mailbox(to, &path("to")),
-                status: self.status(status, &path("status"), None),
+                to: self.expected_mailbox(to, &path(name!(Expect::Delivered.to))),
+                status: self.status(status, &path(name!(Expect::Reply.status)), None),
                 scope: self.scope(
                     &base,
                     Names {
                         message: message.as_ref(),
+                        // `for` is a Rust keyword: the field is `for_rcpt`, renamed.
                         rcpt: for_rcpt.as_ref().map(|r| ("for", r)),
                         ..Names::default()
                     },
@@ -105,12 +106,13 @@ impl Validator<'_> {
                 between,
                 since,
             } => Expectation::NotBounced {
-                to: self.expected_mailbox(to, &path("to")),
-                status: self.status(status, &path("status"), None),
+                to: self.expected_mailbox(to, &path(name!(Expect::Delivered.to))),
+                status: self.status(status, &path(name!(Expect::Reply.status)), None),
                 scope: self.scope(
                     &base,
                     Names {
                         message: message.as_ref(),
+                        // `for` is a Rust keyword: the field is `for_rcpt`, renamed.
                         rcpt: for_rcpt.as_ref().map(|r| ("for", r)),
                         ..Names::default()
                     },
@@ -134,8 +136,8 @@ impl Validator<'_> {
                     &base,
                     Names {
                         message: message.as_ref(),
-                        rcpt: rcpt.as_ref().map(|r| ("rcpt", r)),
-                        host: host.as_ref().map(|h| ("host", h)),
+                        rcpt: rcpt.as_ref().map(|r| (name!(Expect::Reply.rcpt), r)),
+                        host: host.as_ref().map(|h| (name!(Expect::Deferred.host), h)),
                         ..Names::default()
                     },
                 ),
@@ -152,7 +154,7 @@ impl Validator<'_> {
                     &base,
                     Names {
                         message: message.as_ref(),
-                        rcpt: to.as_ref().map(|r| ("to", r)),
+                        rcpt: to.as_ref().map(|r| (name!(Expect::Hops.to), r)),
                         ..Names::default()
                     },
                 ),
@@ -162,7 +164,8 @@ impl Validator<'_> {
                 count,
                 message,
             } => Expectation::ReceivedHeaders {
-                mailbox: self.expected_mailbox(mailbox, &path("mailbox")),
+                mailbox: self
+                    .expected_mailbox(mailbox, &path(name!(Expect::ReceivedHeaders.mailbox))),
                 count: *count,
                 scope: self.scope(&base, message_only(message)),
             },
@@ -178,7 +181,7 @@ impl Validator<'_> {
                 at_least,
                 at_most,
             } => Expectation::Retrieved {
-                by: self.expected_mailbox(by, &path("by")),
+                by: self.expected_mailbox(by, &path(name!(Expect::Retrieved.by))),
                 scope: self.scope(&base, message_only(message)),
                 window: self.window(&base, times(within, after, not_before, between, since)),
                 count: self.count(&base, *exactly, *at_least, *at_most),
@@ -200,14 +203,14 @@ impl Validator<'_> {
                 at_least,
                 at_most,
             } => Expectation::Reply {
-                code: self.code(*code, &path("code")),
-                status: self.status(status, &path("status"), Some(*code)),
+                code: self.code(*code, &path(name!(Expect::Reply.code))),
+                status: self.status(status, &path(name!(Expect::Reply.status)), Some(*code)),
                 scope: self.scope(
                     &base,
                     Names {
                         message: message.as_ref(),
-                        rcpt: rcpt.as_ref().map(|r| ("rcpt", r)),
-                        host: from.as_ref().map(|h| ("from", h)),
+                        rcpt: rcpt.as_ref().map(|r| (name!(Expect::Reply.rcpt), r)),
+                        host: from.as_ref().map(|h| (name!(Expect::Reply.from), h)),
                         command: command.as_ref(),
                         session: *session,
                     },
@@ -229,14 +232,14 @@ impl Validator<'_> {
                 between,
                 since,
             } => Expectation::NoReply {
-                code: self.code(*code, &path("code")),
-                status: self.status(status, &path("status"), Some(*code)),
+                code: self.code(*code, &path(name!(Expect::Reply.code))),
+                status: self.status(status, &path(name!(Expect::Reply.status)), Some(*code)),
                 scope: self.scope(
                     &base,
                     Names {
                         message: message.as_ref(),
-                        rcpt: rcpt.as_ref().map(|r| ("rcpt", r)),
-                        host: from.as_ref().map(|h| ("from", h)),
+                        rcpt: rcpt.as_ref().map(|r| (name!(Expect::Reply.rcpt), r)),
+                        host: from.as_ref().map(|h| (name!(Expect::Reply.from), h)),
                         command: command.as_ref(),
                         session: *session,
                     },
@@ -307,7 +310,7 @@ impl Validator<'_> {
             .map(|(field, r)| self.named_rcpt(r, &path(field)));
         let host = names.host.map(|(field, h)| self.host_name(h, &path(field)));
         if let Some(message) = names.message {
-            self.known_message(message, &path("message"));
+            self.known_message(message, &path(name!(Expect::Reply.message)));
         }
         let command = names.command.map(|c| {
             let verb = c.trim().to_ascii_uppercase();
@@ -321,7 +324,10 @@ impl Validator<'_> {
                     None => format!("write one of: {}", VERBS.join(", ")),
                 };
                 let problem = self
-                    .at(format!("{c:?} is not an SMTP command"), &path("command"))
+                    .at(
+                        format!("{c:?} is not an SMTP command"),
+                        &path(name!(Expect::Reply.command)),
+                    )
                     .help(help);
                 self.push(problem);
             }
@@ -391,18 +397,18 @@ impl Validator<'_> {
                 d
             })
         };
-        let within = one(self, t.within, "within");
-        let after = one(self, t.after, "after");
-        let not_before = one(self, t.not_before, "not_before");
+        let within = one(self, t.within, name!(Expect::Reply.within));
+        let after = one(self, t.after, name!(Expect::Reply.after));
+        let not_before = one(self, t.not_before, name!(Expect::Reply.not_before));
         let between = t.between.as_ref().map(|(a, b)| {
-            let at = |i| [path("between"), vec![Step::Item(i)]].concat();
+            let at = |i| [path(name!(Expect::Reply.between)), vec![Step::Item(i)]].concat();
             let from = self.duration(a, "the start of `between`", &at(0));
             let until = self.duration(b, "the end of `between`", &at(1));
             if until < from {
                 let problem = self
                     .at(
                         format!("`between` ({a:?}, {b:?}) ends before it starts"),
-                        &path("between"),
+                        &path(name!(Expect::Reply.between)),
                     )
                     .help(format!("write the earlier time first: ({b:?}, {a:?})"));
                 self.push(problem);
@@ -415,7 +421,7 @@ impl Validator<'_> {
             Some("send") => true,
             Some(other) => {
                 let problem = self
-                    .at(format!("`since` {other:?} is neither \"run\" nor \"send\""), &path("since"))
+                    .at(format!("`since` {other:?} is neither \"run\" nor \"send\""), &path(name!(Expect::Reply.since)))
                     .help("write since: \"send\" to count from when the message was sent, or leave it out to count from the start of the run");
                 self.push(problem);
                 false
@@ -463,7 +469,7 @@ impl Validator<'_> {
             let problem = self
                 .at(
                     "`exactly` says it all: it cannot stand beside `at_least` or `at_most`",
-                    &path("exactly"),
+                    &path(name!(Expect::Reply.exactly)),
                 )
                 .help("keep `exactly`, or give a range with `at_least` and `at_most`");
             self.push(problem);
@@ -474,7 +480,7 @@ impl Validator<'_> {
             let problem = self
                 .at(
                     format!("`at_least` {least} is more than `at_most` {most}"),
-                    &path("at_least"),
+                    &path(name!(Expect::Reply.at_least)),
                 )
                 .help("swap the two numbers");
             self.push(problem);
