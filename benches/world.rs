@@ -159,6 +159,7 @@ fn host(name: &str, ip: Ipv4Addr, role: Role, resolver: IpAddr) -> PlanHost {
         ip: IpAddr::V4(ip),
         role,
         down: Vec::new(),
+        label: None,
         resolver: Some(resolver),
     }
 }

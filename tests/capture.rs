@@ -47,6 +47,7 @@ fn host(name: &str, ip: IpAddr, role: Role) -> HostInfo {
         ip,
         role,
         down: Vec::new(),
+        label: None,
     }
 }
 

@@ -326,6 +326,11 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             point: "RCPT #1".into(),
             instead: "250 2.0.0 OK".into(),
         },
+        EventKind::HostDown {
+            host,
+            until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
+        },
+        EventKind::HostUp { host },
     ];
     assert!(kinds.iter().all(is_listed));
     kinds
@@ -358,7 +363,9 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::Resolved { .. }
         | K::Retrieved { .. }
         | K::Wake { .. }
-        | K::WhatIf { .. } => true,
+        | K::WhatIf { .. }
+        | K::HostDown { .. }
+        | K::HostUp { .. } => true,
     }
 }
 
@@ -367,7 +374,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 24);
+    assert_eq!(kinds.len(), 26);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {

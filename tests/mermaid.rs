@@ -372,6 +372,7 @@ fn hostile_text_is_escaped_and_reads_back() {
         ip: IpAddr::V4(Ipv4Addr::LOCALHOST),
         role,
         down: Vec::new(),
+        label: None,
     };
     let mut trace = Trace::new(vec![
         host("end.example", Role::Client),

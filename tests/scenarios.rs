@@ -28,11 +28,20 @@ fn every_scenario_file_holds_its_expectations() {
                 continue;
             }
         };
-        assert!(!loaded.plan.expect.is_empty(), "{name} claims nothing");
-        let run = sim::run(&loaded.plan);
-        for verdict in scenario::expect::check(&loaded.plan.expect, &run.trace) {
-            if !verdict.held {
-                failures.push(format!("{name}: {verdict}"));
+        // The scenario itself, then every variant it defines.
+        let plans = std::iter::once((String::new(), &loaded.plan)).chain(
+            loaded
+                .variants
+                .iter()
+                .map(|(v, p)| (format!(" --variant {v}"), p)),
+        );
+        for (variant, plan) in plans {
+            assert!(!plan.expect.is_empty(), "{name}{variant} claims nothing");
+            let run = sim::run(plan);
+            for verdict in scenario::expect::check(&plan.expect, &run.trace) {
+                if !verdict.held {
+                    failures.push(format!("{name}{variant}: {verdict}"));
+                }
             }
         }
     }
@@ -141,4 +150,53 @@ fn the_markdown_handout_uses_words_a_reader_knows() {
         }
         assert!(page.contains("mail server (MTA)"), "{name}: roles in words");
     }
+}
+
+#[test]
+fn a_host_going_down_and_coming_back_are_events_of_the_trace() {
+    use mailflow::trace::{EventKind, SimTime};
+    use std::time::Duration;
+    let plan = scenario::load("mx-backup").expect("bundled").plan;
+    let trace = sim::run(&plan).trace;
+    let mx1 = trace.host_named("mx1.example.net").expect("mx1");
+    let two_hours = SimTime(Duration::from_secs(2 * 3600));
+    let moments: Vec<(SimTime, &EventKind)> = trace
+        .events()
+        .iter()
+        .filter(|e| {
+            matches!(
+                e.kind,
+                EventKind::HostDown { .. } | EventKind::HostUp { .. }
+            )
+        })
+        .map(|e| (e.at, &e.kind))
+        .collect();
+    assert_eq!(
+        moments,
+        [
+            (
+                SimTime::ZERO,
+                &EventKind::HostDown {
+                    host: mx1,
+                    until: two_hours
+                }
+            ),
+            (two_hours, &EventKind::HostUp { host: mx1 }),
+        ]
+    );
+    // Down from the start: before anyone tries it.
+    assert!(matches!(trace.events()[0].kind, EventKind::HostDown { .. }));
+    // A host due back after the world has gone quiet keeps nothing
+    // running: three-domains' lab server is down for a day, the run
+    // ends at 2h30m.
+    let plan = scenario::load("three-domains").expect("bundled").plan;
+    let run = sim::run(&plan);
+    assert_eq!(run.ending, sim::Ending::Quiet);
+    assert!(run.ended_at < SimTime(Duration::from_secs(3 * 3600)));
+    assert!(
+        !run.trace
+            .events()
+            .iter()
+            .any(|e| matches!(e.kind, EventKind::HostUp { .. }))
+    );
 }

@@ -472,6 +472,7 @@ fn panicking_dashboard_child() {
         ip: "192.0.2.1".parse().expect("an address"),
         role: Role::Mta,
         down: Vec::new(),
+        label: None,
     }]);
     trace.push(
         SimTime::ZERO,

@@ -1,4 +1,7 @@
-//! `mailflow check`: load and validate scenario files without running them.
+//! `mailflow check`: load and validate scenario files (and every variant
+//! they define) without running them. Warnings (slips that let a file
+//! run, but not as meant) are printed and do not fail the check unless
+//! `--strict` says so.
 
 use std::process::ExitCode;
 
@@ -12,6 +15,9 @@ pub struct Args {
     /// Also check these what-ifs against each file (see `run --what-if`).
     #[arg(long = "what-if", value_name = "WHAT-IF")]
     pub what_if: Vec<String>,
+    /// Count warnings as errors (exit 2).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 pub fn run(args: &Args) -> ExitCode {
@@ -23,13 +29,32 @@ pub fn run(args: &Args) -> ExitCode {
                     bad += 1;
                     continue;
                 }
-                let n = loaded.plan.overrides.len();
-                let whatifs = match n {
+                let whatifs = match loaded.plan.overrides.len() {
                     0 => String::new(),
                     1 => " (with 1 what-if)".to_owned(),
                     n => format!(" (with {n} what-ifs)"),
                 };
-                println!("ok    {file}: {}{whatifs}", loaded.plan.title);
+                let variants = if loaded.variants.is_empty() {
+                    String::new()
+                } else {
+                    let names: Vec<&str> =
+                        loaded.variants.iter().map(|(n, _)| n.as_str()).collect();
+                    format!(" (variants: {})", names.join(", "))
+                };
+                match &loaded.warnings {
+                    None => println!("ok    {file}: {}{variants}{whatifs}", loaded.plan.title),
+                    Some(warnings) => {
+                        let n = warnings.problems.len();
+                        println!(
+                            "ok    {file}: {}{variants}{whatifs}, with {n} warning(s)",
+                            loaded.plan.title
+                        );
+                        eprint!("{warnings}");
+                        if args.strict {
+                            bad += 1;
+                        }
+                    }
+                }
             }
             Err(error) => {
                 bad += 1;

@@ -3,6 +3,7 @@
 mod check;
 mod demo;
 mod explain;
+mod grade;
 mod list;
 mod run;
 mod serve;
@@ -46,6 +47,9 @@ enum Command {
     Serve(serve::Args),
     /// Validate scenario files without running them.
     Check(check::Args),
+    /// Grade students' scenarios against a task: a score and a line of
+    /// feedback per criterion (exit 0 when every student meets them all).
+    Grade(grade::Args),
     /// List the bundled scenarios.
     List,
 }
@@ -65,6 +69,13 @@ pub struct ScenarioArgs {
     /// DATA#1 lost', 'dns example.net MX#1 NXDOMAIN'. Repeatable.
     #[arg(long = "what-if", value_name = "WHAT-IF")]
     pub what_if: Vec<String>,
+    /// Run this variant of the scenario (its `variants:` list).
+    #[arg(long, value_name = "NAME")]
+    pub variant: Option<String>,
+    /// Change a setting before the run: `run_for=4h`,
+    /// `smtp.example.org.max_age=2h` (repeatable).
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
 }
 
 impl ScenarioArgs {
@@ -74,6 +85,8 @@ impl ScenarioArgs {
             scenario: bundled::DEFAULT.to_owned(),
             seed: None,
             what_if: Vec::new(),
+            variant: None,
+            settings: Vec::new(),
         }
     }
 
@@ -84,22 +97,37 @@ impl ScenarioArgs {
     fn source(&self) -> Result<Source, ExitCode> {
         let path = std::path::Path::new(&self.scenario);
         if crate::record::is_recording(path) {
-            if self.seed.is_some() || !self.what_if.is_empty() {
-                let option = if self.seed.is_some() {
-                    "--seed"
-                } else {
-                    "--what-if"
-                };
+            let flag = if self.seed.is_some() {
+                Some("--seed")
+            } else if !self.what_if.is_empty() {
+                Some("--what-if")
+            } else if self.variant.is_some() {
+                Some("--variant")
+            } else if !self.settings.is_empty() {
+                Some("--set")
+            } else {
+                None
+            };
+            if let Some(flag) = flag {
                 eprintln!(
-                    "mailflow: {} is a recording: it replays the run it recorded, so {option} does not apply; give the scenario instead",
+                    "mailflow: {} is a recording: it replays the run it was made from, so {flag} does not apply; give the scenario instead",
                     self.scenario
                 );
                 return Err(ExitCode::from(2));
             }
             return open_recording(path).map(Source::Recording);
         }
-        let loaded = load(&self.scenario)?;
-        let mut plan = loaded.plan;
+        let loaded = crate::scenario::load_with(&self.scenario, &self.settings).map_err(|e| {
+            eprint!("{e}");
+            ExitCode::from(2)
+        })?;
+        let mut plan = loaded
+            .variant(self.variant.as_deref())
+            .map_err(|e| {
+                eprintln!("mailflow: {e}");
+                ExitCode::from(2)
+            })?
+            .clone();
         if let Some(seed) = self.seed {
             plan.seed = seed;
         }
@@ -181,6 +209,7 @@ pub fn main() -> ExitCode {
         Some(Command::Demo(args)) => demo::run(&args),
         Some(Command::Run(args) | Command::Export(args)) => run::run(&args),
         Some(Command::Check(args)) => check::run(&args),
+        Some(Command::Grade(args)) => grade::run(&args),
         Some(Command::List) => list::run(),
         Some(Command::Tui(args)) => tui::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),

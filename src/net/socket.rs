@@ -428,6 +428,7 @@ mod tests {
                 ip: std::net::IpAddr::from([192, 0, 2, d]),
                 role: Role::External,
                 down: Vec::new(),
+                label: None,
             };
             let network = Network::new(
                 vec![host("outside", 1), host("mx", 2)],

@@ -19,7 +19,7 @@ use crate::dns::Zone;
 use crate::trace::{HostId, Role};
 
 pub use client::{ClientPlan, MessagePlan};
-pub use expect::Expectation;
+pub use expect::{Count, Expectation, Scope, Window};
 pub use mta::MtaPlan;
 pub use whatif::{DnsAnswer, Override};
 
@@ -82,6 +82,8 @@ pub struct PlanHost {
     pub down: Vec<(Duration, Duration)>,
     /// The DNS server this host asks, if any.
     pub resolver: Option<IpAddr>,
+    /// A short name for the map.
+    pub label: Option<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -33,6 +33,9 @@ pub struct Host {
     pub role: Role,
     #[serde(with = "windows")]
     pub down: Vec<(SimTime, SimTime)>,
+    /// Added after version 1 first shipped: absent in older recordings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -52,6 +55,7 @@ impl From<&HostInfo> for Host {
             ip: h.ip,
             role: h.role,
             down: h.down.clone(),
+            label: h.label.clone(),
         }
     }
 }
@@ -63,6 +67,7 @@ impl From<Host> for HostInfo {
             ip: h.ip,
             role: h.role,
             down: h.down,
+            label: h.label,
         }
     }
 }
@@ -279,6 +284,14 @@ enum EventKindDef {
         conn: Option<ConnId>,
         point: String,
         instead: String,
+    },
+    HostDown {
+        host: HostId,
+        #[serde(with = "nanos")]
+        until: SimTime,
+    },
+    HostUp {
+        host: HostId,
     },
 }
 

@@ -254,7 +254,9 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::Resolved { host, .. }
         | K::Retrieved { host, .. }
         | K::Wake { host, .. }
-        | K::WhatIf { host, .. } => [Some(*host), None],
+        | K::WhatIf { host, .. }
+        | K::HostDown { host, .. }
+        | K::HostUp { host } => [Some(*host), None],
         K::Accept { .. }
         | K::Refused { .. }
         | K::Unreachable { .. }

@@ -23,6 +23,8 @@ bundled![
     "mail-loop",
     "too-big",
     "three-domains",
+    "mixed-fortunes",
+    "destination-down",
     "pipelining",
     "smuggling",
     "starttls",

@@ -21,6 +21,9 @@ pub struct Problem {
     pub note: Option<String>,
     /// What to do about it, e.g. `did you mean "mx.example.net"?`.
     pub help: Option<String>,
+    /// A slip that lets the file run but probably not as meant (`check`
+    /// shows it; the file still loads).
+    pub warning: bool,
 }
 
 impl Problem {
@@ -31,7 +34,14 @@ impl Problem {
             width: 1,
             note: None,
             help: None,
+            warning: false,
         }
+    }
+
+    /// The same problem, as a warning: the file still loads.
+    pub fn warning(mut self) -> Problem {
+        self.warning = true;
+        self
     }
 
     pub fn help(mut self, help: impl Into<String>) -> Problem {
@@ -136,7 +146,8 @@ impl fmt::Display for ScenarioError {
             if i > 0 {
                 writeln!(f)?;
             }
-            writeln!(f, "error: {}", one_line(&problem.message))?;
+            let label = if problem.warning { "warning" } else { "error" };
+            writeln!(f, "{label}: {}", one_line(&problem.message))?;
             let snippet = problem.at.and_then(|(line, column)| {
                 Some((line, column, self.source.lines().nth(line.checked_sub(1)?)?))
             });
@@ -173,7 +184,7 @@ impl fmt::Display for ScenarioError {
                 writeln!(f, "{:gutter$} = help: {}", "", one_line(help))?;
             }
         }
-        if self.problems.len() > 1 {
+        if self.problems.len() > 1 && self.problems.iter().any(|p| !p.warning) {
             writeln!(f)?;
             writeln!(
                 f,

@@ -12,6 +12,7 @@ use super::bundled;
 use super::diagnostic::{Problem, ScenarioError};
 use super::ron::explain;
 use super::schema::Scenario;
+use super::settings::apply_assignment;
 use super::suggest::closest;
 use super::validate::validate;
 use crate::plan::Plan;
@@ -24,10 +25,54 @@ pub struct Loaded {
     pub source: String,
     pub scenario: Scenario,
     pub plan: Plan,
+    /// (name, plan) of each variant the file defines.
+    pub variants: Vec<(String, Plan)>,
+    /// Slips that let the file run but probably not as meant, rendered
+    /// like errors (with `warning:`) when there are any.
+    pub warnings: Option<ScenarioError>,
+}
+
+impl Loaded {
+    /// The plan of the variant called `name` (`None`: the scenario's own).
+    pub fn variant(&self, name: Option<&str>) -> Result<&Plan, String> {
+        let Some(name) = name else {
+            return Ok(&self.plan);
+        };
+        if let Some((_, plan)) = self
+            .variants
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            return Ok(plan);
+        }
+        let names: Vec<&str> = self.variants.iter().map(|(n, _)| n.as_str()).collect();
+        Err(match closest(name, names.iter().copied()) {
+            Some(c) => format!(
+                "{} has no variant called {name:?}: did you mean {c:?}?",
+                self.origin
+            ),
+            None if names.is_empty() => format!("{} has no variants", self.origin),
+            None => format!(
+                "{} has no variant called {name:?}; its variants are: {}",
+                self.origin,
+                names.join(", ")
+            ),
+        })
+    }
 }
 
 /// Parses and validates scenario text; `origin` names it in errors.
 pub fn parse(source: &str, origin: &str) -> Result<Loaded, ScenarioError> {
+    parse_with(source, origin, &[])
+}
+
+/// Parses scenario text, applies `settings` (`key=value`, as `run --set`
+/// gives them) and validates the result.
+pub fn parse_with(
+    source: &str,
+    origin: &str,
+    settings: &[String],
+) -> Result<Loaded, ScenarioError> {
     // Some editors start a UTF-8 file with an invisible byte-order mark.
     let source = source.strip_prefix('\u{feff}').unwrap_or(source);
     let fail = |problems| {
@@ -42,15 +87,26 @@ pub fn parse(source: &str, origin: &str) -> Result<Loaded, ScenarioError> {
     if source.contains('\0') {
         return Err(fail(vec![not_text(source, source.find('\0'))]));
     }
-    let scenario: Scenario = ron_options()
+    let mut scenario: Scenario = ron_options()
         .from_str(source)
         .map_err(|e| fail(explain(source, &e)))?;
-    let plan = validate(&scenario, source).map_err(fail)?;
+    let refused: Vec<Problem> = settings
+        .iter()
+        .filter_map(|a| apply_assignment(&mut scenario, a).err().map(|e| (a, e)))
+        .map(|(a, e)| Problem::new(format!("the setting {a}: {}", e.message)).help(e.help))
+        .collect();
+    if !refused.is_empty() {
+        return Err(fail(refused));
+    }
+    let validated = validate(&scenario, source).map_err(fail)?;
+    let warnings = (!validated.warnings.is_empty()).then(|| fail(validated.warnings));
     Ok(Loaded {
         origin: origin.to_owned(),
         source: source.to_owned(),
         scenario,
-        plan,
+        plan: validated.plan,
+        variants: validated.variants,
+        warnings,
     })
 }
 
@@ -62,16 +118,21 @@ pub(crate) fn ron_options() -> ron::Options {
 
 /// Loads a file, or a bundled scenario by name (`hello`, `null-mx`).
 pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
+    load_with(name_or_path, &[])
+}
+
+/// Loads a scenario with `settings` (`key=value`) applied.
+pub fn load_with(name_or_path: &str, settings: &[String]) -> Result<Loaded, ScenarioError> {
     let path = Path::new(name_or_path);
     match std::fs::read(path) {
-        Ok(bytes) => return from_bytes(bytes, name_or_path),
+        Ok(bytes) => return from_bytes(bytes, name_or_path, settings),
         Err(e) if e.kind() == ErrorKind::NotFound => {}
         Err(e) => return Err(unreadable(name_or_path, path, &e)),
     }
     let name = name_or_path.trim_end_matches(".ron");
     let name = name.rsplit(['/', '\\']).next().unwrap_or(name);
     if let Some(source) = bundled::source(name) {
-        return parse(source, &format!("{name} (bundled)"));
+        return parse_with(source, &format!("{name} (bundled)"), settings);
     }
     let names = bundled::names();
     let looks_like_a_path = name_or_path.contains(['/', '\\']) || name_or_path.ends_with(".ron");
@@ -95,9 +156,9 @@ pub fn load(name_or_path: &str) -> Result<Loaded, ScenarioError> {
 }
 
 /// The file's bytes, which must be UTF-8 text, parsed.
-fn from_bytes(bytes: Vec<u8>, origin: &str) -> Result<Loaded, ScenarioError> {
+fn from_bytes(bytes: Vec<u8>, origin: &str, settings: &[String]) -> Result<Loaded, ScenarioError> {
     match String::from_utf8(bytes) {
-        Ok(source) => parse(&source, origin),
+        Ok(source) => parse_with(&source, origin, settings),
         Err(e) => {
             let valid = e.utf8_error().valid_up_to();
             let bytes = e.into_bytes();

@@ -20,13 +20,15 @@ pub mod expect;
 pub mod load;
 pub mod ron;
 pub mod schema;
+pub mod settings;
 pub mod suggest;
+pub mod task;
 pub mod validate;
 pub mod vocabulary;
 pub mod whatif;
 
 pub use diagnostic::{Problem, ScenarioError};
-pub use load::{Loaded, load, parse};
+pub use load::{Loaded, load, load_with, parse, parse_with};
 // What loading gives: the plan, its own layer below this one.
 pub use crate::plan::{Expectation, Plan};
 pub use schema::Scenario;

@@ -47,6 +47,25 @@ pub struct Scenario {
     /// What-ifs: replies and DNS answers replaced (`scenario::whatif`).
     #[serde(default)]
     pub overrides: Vec<super::whatif::WhatIf>,
+    /// The same world with a few settings changed, each with its own
+    /// claims: one file shows both outcomes of a lesson.
+    #[serde(default)]
+    pub variants: Vec<Variant>,
+}
+
+/// One variant of a scenario: `set` changes settings of the world
+/// (`"smtp.example.org.max_age": "2h"`, `"run_for": "4h"`), `expect`
+/// replaces the claims (the scenario's own are kept when it is left out).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Variant {
+    pub name: String,
+    #[serde(default)]
+    pub about: String,
+    #[serde(default)]
+    pub set: BTreeMap<String, String>,
+    #[serde(default)]
+    pub expect: Option<Vec<Expect>>,
 }
 
 fn default_seed() -> u64 {
@@ -79,6 +98,10 @@ pub struct DnsServer {
     /// Windows when this host is off the network: `[("0s", "10m")]`.
     #[serde(default)]
     pub down: Vec<(String, String)>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// One zone. Hosts of the scenario whose names fall inside it get their A
@@ -214,6 +237,10 @@ pub struct Mta {
     pub resolver: Option<String>,
     #[serde(default)]
     pub down: Vec<(String, String)>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 fn default_retry() -> Vec<String> {
@@ -246,6 +273,10 @@ pub struct External {
     pub ip: String,
     /// Where the real server listens, e.g. `"127.0.0.1:8025"`.
     pub address: String,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// A person's mail program.
@@ -275,6 +306,15 @@ pub struct Client {
     pub starttls: ClientTls,
     #[serde(default)]
     pub resolver: Option<String>,
+    /// Slips made on purpose, because they are the lesson:
+    /// `["password"]` lets the password differ from the mailbox's, so
+    /// the server answers AUTH with 535. `check` refuses them otherwise.
+    #[serde(default)]
+    pub deliberate: Vec<String>,
+    /// A short name for the map, where the full name does not fit:
+    /// `"relay"`, `"university"`.
+    #[serde(default)]
+    pub label: Option<String>,
 }
 
 /// Whether a server offers STARTTLS (RFC 3207).
@@ -350,7 +390,12 @@ pub struct Link {
     pub down: Vec<(String, String)>,
 }
 
-/// A claim about the run, checked at its end.
+/// A claim about the run, checked at its end. Every claim can be
+/// narrowed (`message`, `rcpt`, `from`, `host`, `session`), limited in
+/// time (`within`, `after`, `not_before`, `between`, counted from the
+/// run's start or, with `since: "send"`, from when the message was sent)
+/// and counted (`exactly`, `at_least`, `at_most`). The README's
+/// "Expectations" section is the reference.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub enum Expect {
@@ -358,45 +403,217 @@ pub enum Expect {
     Delivered {
         to: String,
         #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
         within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        exactly: Option<usize>,
+        #[serde(default)]
+        at_least: Option<usize>,
+        #[serde(default)]
+        at_most: Option<usize>,
     },
-    /// No message reached this mailbox.
-    NotDelivered { to: String },
-    /// A bounce (DSN) reached this mailbox, with this status if given.
-    Bounced {
+    /// No message reached this mailbox (in the time window, if given).
+    NotDelivered {
         to: String,
         #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+    },
+    /// A bounce (DSN) reached this mailbox, with this status if given,
+    /// for this original recipient (`for`) and message if given.
+    Bounced {
+        to: String,
+        #[serde(default, rename = "for")]
+        for_rcpt: Option<String>,
+        #[serde(default)]
         status: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        exactly: Option<usize>,
+        #[serde(default)]
+        at_least: Option<usize>,
+        #[serde(default)]
+        at_most: Option<usize>,
     },
-    /// Some delivery was deferred at least this often.
+    /// No bounce (matching what is given) reached this mailbox.
+    NotBounced {
+        to: String,
+        #[serde(default, rename = "for")]
+        for_rcpt: Option<String>,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+    },
+    /// Deliveries were deferred (at least once, unless counted), by this
+    /// MTA (`host`), for this recipient and message if given.
     Deferred {
-        #[serde(default = "one")]
-        at_least: usize,
+        #[serde(default)]
+        host: Option<String>,
+        #[serde(default)]
+        rcpt: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        exactly: Option<usize>,
+        #[serde(default)]
+        at_least: Option<usize>,
+        #[serde(default)]
+        at_most: Option<usize>,
     },
-    /// The first message took exactly this many SMTP hops.
-    Hops { exactly: usize },
+    /// Each recipient's path of the first message (or of `message`, or
+    /// only the path to `to`) took exactly this many SMTP hops.
+    Hops {
+        exactly: usize,
+        #[serde(default)]
+        to: Option<String>,
+        #[serde(default)]
+        message: Option<String>,
+    },
     /// The message in this mailbox carries this many Received headers.
-    ReceivedHeaders { mailbox: String, count: usize },
-    /// This account fetched at least one message over POP3.
+    ReceivedHeaders {
+        mailbox: String,
+        count: usize,
+        #[serde(default)]
+        message: Option<String>,
+    },
+    /// This account fetched messages over POP3 (at least one, unless
+    /// counted).
     Retrieved {
         by: String,
-        #[serde(default = "one")]
-        at_least: usize,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        exactly: Option<usize>,
+        #[serde(default)]
+        at_least: Option<usize>,
+        #[serde(default)]
+        at_most: Option<usize>,
     },
-    /// Some SMTP reply had this code (and enhanced status, if given).
+    /// An SMTP server replied with this code (and enhanced status), from
+    /// this server, to this command or recipient, in this session.
     Reply {
         code: u16,
         #[serde(default)]
         status: Option<String>,
+        #[serde(default)]
+        from: Option<String>,
+        #[serde(default)]
+        command: Option<String>,
+        #[serde(default)]
+        rcpt: Option<String>,
+        #[serde(default)]
+        session: Option<u32>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
+        #[serde(default)]
+        exactly: Option<usize>,
+        #[serde(default)]
+        at_least: Option<usize>,
+        #[serde(default)]
+        at_most: Option<usize>,
+    },
+    /// No SMTP reply matching what is given came back.
+    NoReply {
+        code: u16,
+        #[serde(default)]
+        status: Option<String>,
+        #[serde(default)]
+        from: Option<String>,
+        #[serde(default)]
+        command: Option<String>,
+        #[serde(default)]
+        rcpt: Option<String>,
+        #[serde(default)]
+        session: Option<u32>,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        within: Option<String>,
+        #[serde(default)]
+        after: Option<String>,
+        #[serde(default)]
+        not_before: Option<String>,
+        #[serde(default)]
+        between: Option<(String, String)>,
+        #[serde(default)]
+        since: Option<String>,
     },
     /// An MTA detected a mail loop.
     LoopDetected,
     /// A queue entry expired.
     Expired,
-}
-
-fn one() -> usize {
-    1
+    /// No queue entry expired.
+    NotExpired,
 }
 
 impl From<ServerTls> for crate::smtp::server::Tls {

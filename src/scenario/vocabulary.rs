@@ -15,10 +15,13 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Message" => "a message",
         "Link" => "a link",
         "External" => "an external host",
+        "Variant" => "a variant",
+        "TaskFile" => "a grading task",
+        "BackupMx" => "this requirement",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
         "Drop" | "Dns" | WHATIF_REPLY => "this what-if",
-        "Delivered" | "NotDelivered" | "Bounced" | "Deferred" | "Hops" | "ReceivedHeaders"
-        | "Retrieved" | "Reply" => "this expectation",
+        "Delivered" | "NotDelivered" | "Bounced" | "NotBounced" | "Deferred" | "Hops"
+        | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" => "this expectation",
         _ => "this record",
     }
 }
@@ -31,6 +34,7 @@ pub fn kind_called(outer: &str) -> &'static str {
         "WhatIf" => "what-if",
         "ServerTls" | "ClientTls" => "STARTTLS setting",
         "Certificate" => "certificate",
+        "Require" => "requirement",
         _ => "kind of value",
     }
 }
@@ -47,12 +51,17 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "ServFail" | "NxDomain" | "NoAnswer" => "ServFail(name: \"example.net\", until: \"10m\")",
         "Delivered" => "Delivered(to: \"bob@example.net\", within: \"5m\")",
         "NotDelivered" => "NotDelivered(to: \"bob@example.net\")",
-        "Bounced" => "Bounced(to: \"alice@example.org\", status: \"5.1.1\")",
+        "Bounced" => {
+            "Bounced(to: \"alice@example.org\", for: \"karol@example.com\", status: \"5.1.1\")"
+        }
+        "NotBounced" => "NotBounced(to: \"alice@example.org\")",
         "Deferred" => "Deferred(at_least: 1)",
         "Hops" => "Hops(exactly: 2)",
         "ReceivedHeaders" => "ReceivedHeaders(mailbox: \"bob@example.net\", count: 2)",
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
-        "Reply" => "Reply(code: 550, status: \"5.1.1\")",
+        "Reply" => "Reply(code: 550, status: \"5.1.1\", from: \"mx.example.com\")",
+        "NoReply" => "NoReply(code: 550)",
+        "BackupMx" => "BackupMx(domain: \"example.net\")",
         WHATIF_REPLY => {
             "Reply(host: \"mx.example.net\", command: \"RCPT\", attempt: 1, reply: \"451 4.3.0 try later\")"
         }
@@ -90,7 +99,10 @@ pub fn thing_in(section: Option<&str>, outer: &str) -> &'static str {
 /// How to write a field whose value is a list, a map or a pair.
 pub fn form_of_field(field: &str) -> Option<String> {
     let (value, gloss) = match field {
-        "between" => ("(\"laptop.example.org\", \"smtp.example.org\")", ""),
+        "between" => (
+            "(\"laptop.example.org\", \"smtp.example.org\")",
+            " for a link's two hosts; an expectation's window is two times, (\"1h\", \"2h\")",
+        ),
         "down" => ("[(\"1m\", \"2m\")]", ", a list of (from, until) windows"),
         "domains" | "relay_domains" => ("[\"example.net\"]", ""),
         "mailboxes" => ("{\"bob@example.net\": \"secret\"}", ""),
@@ -126,6 +138,13 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "",
         ),
         "expect" => ("[Delivered(to: \"bob@example.net\")]", ""),
+        "variants" => (
+            "[(name: \"expire\", set: {\"smtp.example.org.max_age\": \"2h\"}, expect: [Expired])]",
+            "",
+        ),
+        "set" => ("{\"smtp.example.org.max_age\": \"2h\"}", ""),
+        "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
+        "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
         "overrides" => (
             "[Reply(host: \"mx.example.net\", command: \"RCPT\", reply: \"451 4.3.0 try later\")]",
@@ -528,6 +547,7 @@ mod tests {
             "ServerTls" => as_::<schema::ServerTls>(text),
             "ClientTls" => as_::<schema::ClientTls>(text),
             "Certificate" => as_::<schema::Certificate>(text),
+            "Variant" => as_::<schema::Variant>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }

@@ -324,6 +324,7 @@ fn add_outside(plan: &mut Plan) -> Result<HostId, ServeError> {
         role: Role::External,
         down: Vec::new(),
         resolver: None,
+        label: None,
     })
     .ok_or_else(|| ServeError::World("no host id is left for the outside".into()))
 }

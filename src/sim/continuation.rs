@@ -145,6 +145,7 @@ mod tests {
                 ip: h.ip,
                 role: h.role,
                 down: Vec::new(),
+                label: h.label.clone(),
             })
             .collect()
     }

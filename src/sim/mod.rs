@@ -19,10 +19,10 @@ mod continuation;
 
 pub use continuation::{Continuation, Sitting};
 
-use crate::net::{Link, Network, Window};
+use crate::net::{Link, NetHandle, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
 use crate::plan::{Override, Plan};
-use crate::trace::{HostInfo, SimTime, Trace};
+use crate::trace::{EventKind, HostId, HostInfo, SimTime, Trace};
 
 /// How a run ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -43,6 +43,37 @@ pub struct Run {
     pub ending: Ending,
     /// Simulated time at the end.
     pub ended_at: SimTime,
+}
+
+/// Records the moments a host leaves the network and comes back, so a
+/// view can stop on them. It opens no job: a host due back later does not
+/// keep a world running that has nothing left to do.
+async fn outages(net: NetHandle, down: Vec<(Duration, Duration)>) {
+    let host = net.host();
+    for (from, until) in down {
+        tokio::time::sleep_until(net.instant_of(SimTime(from))).await;
+        net.record(EventKind::HostDown {
+            host,
+            until: SimTime(until),
+        });
+        tokio::time::sleep_until(net.instant_of(SimTime(until))).await;
+        net.record(EventKind::HostUp { host });
+    }
+}
+
+/// Down windows in order, overlapping or touching ones joined: the host
+/// is down from the first start to the last end of each group.
+fn merged(list: &[(Duration, Duration)]) -> Vec<(Duration, Duration)> {
+    let mut sorted = list.to_vec();
+    sorted.sort();
+    let mut out: Vec<(Duration, Duration)> = Vec::new();
+    for (from, until) in sorted {
+        match out.last_mut() {
+            Some(last) if from <= last.1 => last.1 = last.1.max(until),
+            _ => out.push((from, until)),
+        }
+    }
+    out
 }
 
 fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
@@ -163,6 +194,7 @@ fn network(plan: &Plan) -> Rc<Network> {
                 .iter()
                 .map(|(a, b)| (SimTime(*a), SimTime(*b)))
                 .collect(),
+            label: h.label.clone(),
         })
         .collect();
     let down = plan.hosts.iter().map(|h| windows(&h.down)).collect();
@@ -204,6 +236,13 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
         network.go_on(sitting.at, carried.map_or(0, |c| c.conns));
     }
     let activity = Activity::new();
+    // Spawned before the nodes, so that a host down from the start is
+    // down before anyone tries it.
+    for (i, h) in plan.hosts.iter().enumerate() {
+        if let (false, Ok(id)) = (h.down.is_empty(), HostId::try_from(i)) {
+            tokio::task::spawn_local(outages(network.handle(id), merged(&h.down)));
+        }
+    }
     let dns_whatifs = plan.overrides.iter().filter_map(|o| match o {
         Override::Dns {
             name,
@@ -282,6 +321,16 @@ fn world_tls(plan: &Plan, epoch: &Epoch) -> Option<std::rc::Rc<crate::node::tls:
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn overlapping_down_windows_are_one_outage() {
+        let m = |a: u64, b: u64| (Duration::from_secs(a), Duration::from_secs(b));
+        assert_eq!(
+            merged(&[m(50, 60), m(0, 10), m(5, 20), m(20, 30)]),
+            [m(0, 30), m(50, 60)]
+        );
+        assert_eq!(merged(&[]), []);
+    }
     use crate::mail::{Headers, parse_rfc5322_date};
     use crate::trace::EventKind;
 

@@ -42,6 +42,8 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Wake { .. } => "retry",
         EventKind::Tls { .. } => "tls handshake",
         EventKind::WhatIf { .. } => "what-if",
+        EventKind::HostDown { .. } => "host down",
+        EventKind::HostUp { .. } => "host up",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
@@ -254,6 +256,11 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             "✎ what-if: {} answers {point} with {instead}, not its own reply",
             name(*host)
         ),
+        EventKind::HostDown { host, until } => format!(
+            "✗ {} is off the network until {until}: connections to it go unanswered",
+            name(*host)
+        ),
+        EventKind::HostUp { host } => format!("✓ {} is back on the network", name(*host)),
     })
 }
 

@@ -124,6 +124,9 @@ pub struct HostInfo {
     pub role: Role,
     /// When the host is off the network: (from, until).
     pub down: Vec<(SimTime, SimTime)>,
+    /// A short name for the map, where the full name does not fit.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
 }
 
 /// A zone as its DNS server holds it, records in zone-file form.
@@ -393,6 +396,15 @@ pub enum EventKind {
         point: String,
         instead: String,
     },
+    /// A host went off the network (a `down` window of the scenario
+    /// begins): connections to it time out until it is back.
+    HostDown {
+        host: HostId,
+        /// When it comes back.
+        until: SimTime,
+    },
+    /// A host is back on the network.
+    HostUp { host: HostId },
 }
 
 impl EventKind {

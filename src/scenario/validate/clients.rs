@@ -81,7 +81,9 @@ impl Validator<'_> {
                                 )
                                 .help(help);
                             self.push(problem);
-                        } else if mta.mailboxes.get(&account) != Some(&c.password) {
+                        } else if mta.mailboxes.get(&account) != Some(&c.password)
+                            && !deliberate(c, "password")
+                        {
                             let problem = self
                                 .at(
                                     format!(
@@ -90,7 +92,8 @@ impl Validator<'_> {
                                     &field(name!(Client.password)),
                                 )
                                 .help(format!(
-                                    "use the same password in both places (the client's `password` and the mailboxes of {server})"
+                                    "use the same password in both places (the client's `password` and the mailboxes of {server}); \
+                                     if the wrong password is the lesson (AUTH refused with 535), add deliberate: [\"password\"] to the client"
                                 ));
                             self.push(problem);
                         }
@@ -122,7 +125,10 @@ impl Validator<'_> {
                     .iter()
                     .enumerate()
                     .map(|(k, f)| {
-                        self.duration(f, "the fetch time", &[Field(name!(Scenario.clients)), Item(i), Field(name!(Client.fetch)), Item(k)])
+                        let path = [Field(name!(Scenario.clients)), Item(i), Field(name!(Client.fetch)), Item(k)];
+                        let at = self.duration(f, "the fetch time", &path);
+                        self.after_the_run(at, &format!("{} fetches at {f:?}", c.name), "the fetch never happens", &path);
+                        at
                     })
                     .collect();
                 // An account that did not parse is reported above, and a
@@ -183,12 +189,16 @@ impl Validator<'_> {
                 .help(format!("add to: [\"{example}\"] (or cc, or bcc)"));
             self.push(problem);
         }
+        let at_path = [path, &[Field(name!(Message.at))]].concat();
+        let at = self.duration(&m.at, "the send time", &at_path);
+        self.after_the_run(
+            at,
+            &format!("{sender} sends at {:?}", m.at),
+            "the message is never sent",
+            &at_path,
+        );
         MessagePlan {
-            at: self.duration(
-                &m.at,
-                "the send time",
-                &[path, &[Field(name!(Message.at))]].concat(),
-            ),
+            at,
             to,
             cc,
             bcc,
@@ -197,4 +207,61 @@ impl Validator<'_> {
             raw: m.raw.clone(),
         }
     }
+}
+
+impl Validator<'_> {
+    /// A warning for a time at or past the end of the run: what is
+    /// planned then never happens.
+    pub(super) fn after_the_run(
+        &mut self,
+        at: std::time::Duration,
+        what: &str,
+        so: &str,
+        path: &[Step],
+    ) {
+        let Some(run_for) = self.run_for else { return };
+        if at >= run_for {
+            let run = crate::scenario::duration::format_duration(run_for);
+            let problem = self
+                .at(format!("{what}, but the run stops at {run}: {so}"), path)
+                .help(format!("make it earlier than {run}, or raise `run_for`"))
+                .warning();
+            self.warnings.push(problem);
+        }
+    }
+
+    /// Every entry of a client's `deliberate` must name a slip mailflow
+    /// knows how to allow.
+    pub(super) fn deliberate_list(&mut self, s: &Scenario) {
+        const SLIPS: [&str; 1] = ["password"];
+        for (i, c) in s.clients.iter().enumerate() {
+            for (k, d) in c.deliberate.iter().enumerate() {
+                if SLIPS.contains(&d.trim().to_lowercase().as_str()) {
+                    continue;
+                }
+                let help = match closest(d, SLIPS) {
+                    Some(x) => format!("did you mean {x:?}?"),
+                    None => format!("the slips that may be deliberate are: {}", SLIPS.join(", ")),
+                };
+                let path = [
+                    Field(name!(Scenario.clients)),
+                    Item(i),
+                    Field(name!(Client.deliberate)),
+                    Item(k),
+                ];
+                let problem = self
+                    .at(format!("{d:?} is not a slip mailflow can allow"), &path)
+                    .help(help);
+                self.push(problem);
+            }
+        }
+    }
+}
+
+/// Is `slip` listed as deliberate on the client? Unknown names in the
+/// list are reported by `deliberate_list`.
+fn deliberate(c: &schema::Client, slip: &str) -> bool {
+    c.deliberate
+        .iter()
+        .any(|d| d.trim().eq_ignore_ascii_case(slip))
 }

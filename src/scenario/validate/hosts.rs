@@ -19,6 +19,7 @@ pub(super) struct HostRef<'s> {
     pub(super) ip: &'s str,
     pub(super) role: Role,
     pub(super) down: &'s [(String, String)],
+    pub(super) label: Option<&'s str>,
 }
 
 pub(super) fn role_name(role: Role) -> &'static str {
@@ -190,6 +191,10 @@ impl Validator<'_> {
                 role: h.role,
                 down,
                 resolver: None,
+                label: h
+                    .label
+                    .map(|l| l.trim().to_owned())
+                    .filter(|l| !l.is_empty()),
             });
         }
         hosts
@@ -287,6 +292,7 @@ pub(super) fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
         ip: &d.ip,
         role: Role::Dns,
         down: &d.down,
+        label: d.label.as_deref(),
     });
     let mtas = s.mtas.iter().enumerate().map(|(index, m)| HostRef {
         section: name!(Scenario.mtas),
@@ -295,6 +301,7 @@ pub(super) fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
         ip: &m.ip,
         role: Role::Mta,
         down: &m.down,
+        label: m.label.as_deref(),
     });
     let clients = s.clients.iter().enumerate().map(|(index, c)| HostRef {
         section: name!(Scenario.clients),
@@ -303,6 +310,7 @@ pub(super) fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
         ip: &c.ip,
         role: Role::Client,
         down: &[],
+        label: c.label.as_deref(),
     });
     let externals = s.externals.iter().enumerate().map(|(index, e)| HostRef {
         section: name!(Scenario.externals),
@@ -311,6 +319,7 @@ pub(super) fn host_refs(s: &Scenario) -> Vec<HostRef<'_>> {
         ip: &e.ip,
         role: Role::External,
         down: &[],
+        label: e.label.as_deref(),
     });
     dns.chain(mtas).chain(clients).chain(externals).collect()
 }

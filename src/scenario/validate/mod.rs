@@ -9,8 +9,10 @@
 //! One file per section of the scenario, each an `impl Validator` block.
 
 use std::cell::OnceCell;
+use std::time::Duration;
 
 use super::diagnostic::{Problem, line_of};
+use super::duration::parse_duration;
 use super::ron::{SourceMap, Step};
 use super::schema::Scenario;
 use crate::plan::Plan;
@@ -42,27 +44,69 @@ mod hosts;
 mod links;
 mod mtas;
 mod values;
+mod variants;
 mod whatif;
 
 use Step::Field;
 use hosts::host_refs;
 
+/// A scenario checked: its plan, the plans of its variants, and the
+/// slips that let it run but probably not as meant.
+#[derive(Debug, Clone)]
+pub struct Validated {
+    pub plan: Plan,
+    /// (name, plan) of each variant, in the order of the file.
+    pub variants: Vec<(String, Plan)>,
+    pub warnings: Vec<Problem>,
+}
+
 /// Checks `scenario` (parsed from `source`) and builds its plan, or lists
 /// every problem found.
-pub fn validate(scenario: &Scenario, source: &str) -> Result<Plan, Vec<Problem>> {
+pub fn validate(scenario: &Scenario, source: &str) -> Result<Validated, Vec<Problem>> {
+    let mut v = Validator::new(scenario, source);
+    let plan = v.plan(scenario);
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
+    let mut warnings = std::mem::take(&mut v.warnings);
+    let variants = v.variants(scenario, &mut warnings);
+    if !v.problems.is_empty() {
+        return Err(v.problems);
+    }
+    Ok(Validated {
+        plan,
+        variants,
+        warnings,
+    })
+}
+
+/// The expectations of a grading task, checked on their own: the world
+/// they will be checked against is a student's, not known yet, so the
+/// hosts and mailboxes they name are taken as written.
+pub fn task_expectations(
+    expect: &[super::schema::Expect],
+    source: &str,
+) -> Result<Vec<crate::plan::Expectation>, Vec<Problem>> {
     let mut v = Validator {
         source,
         map: OnceCell::new(),
         problems: Vec::new(),
-        mailboxes: scenario
-            .mtas
-            .iter()
-            .flat_map(|m| m.mailboxes.keys().map(|a| a.to_lowercase()))
-            .collect(),
+        warnings: Vec::new(),
+        mailboxes: Vec::new(),
+        recipients: Vec::new(),
+        host_names: Vec::new(),
+        subjects: Vec::new(),
+        run_for: None,
+        expect_path: vec![Field(name!(Scenario.expect))],
+        open_world: true,
     };
-    let plan = v.plan(scenario);
+    let out = expect
+        .iter()
+        .enumerate()
+        .map(|(k, e)| v.expectation(e, k))
+        .collect();
     if v.problems.is_empty() {
-        Ok(plan)
+        Ok(out)
     } else {
         Err(v.problems)
     }
@@ -73,8 +117,55 @@ struct Validator<'a> {
     /// Built on the first problem: a good file never needs it.
     map: OnceCell<SourceMap>,
     problems: Vec<Problem>,
+    /// Slips that do not stop the file from running.
+    warnings: Vec<Problem>,
     /// Every mailbox of the scenario, for suggestions.
     mailboxes: Vec<String>,
+    /// Every address some message is sent to.
+    recipients: Vec<String>,
+    /// Every host name, in lower case.
+    host_names: Vec<String>,
+    /// The subjects of the messages clients send.
+    subjects: Vec<String>,
+    /// How long the run lasts, once it parsed.
+    run_for: Option<Duration>,
+    /// Where the expectations being checked are written: the scenario's
+    /// own, or a variant's.
+    expect_path: Vec<Step<'static>>,
+    /// The world is not known (a grading task): names are not checked.
+    open_world: bool,
+}
+
+impl<'a> Validator<'a> {
+    fn new(scenario: &Scenario, source: &'a str) -> Validator<'a> {
+        let messages = || scenario.clients.iter().flat_map(|c| &c.send);
+        Validator {
+            source,
+            map: OnceCell::new(),
+            problems: Vec::new(),
+            warnings: Vec::new(),
+            mailboxes: scenario
+                .mtas
+                .iter()
+                .flat_map(|m| m.mailboxes.keys().map(|a| a.to_lowercase()))
+                .collect(),
+            recipients: messages()
+                .flat_map(|m| m.to.iter().chain(&m.cc).chain(&m.bcc))
+                .map(|a| a.trim().to_lowercase())
+                .collect(),
+            host_names: host_refs(scenario)
+                .iter()
+                .map(|r| r.name.to_lowercase())
+                .collect(),
+            subjects: messages()
+                .map(|m| m.subject.clone())
+                .filter(|s| !s.is_empty())
+                .collect(),
+            run_for: parse_duration(&scenario.run_for).ok(),
+            expect_path: vec![Field(name!(Scenario.expect))],
+            open_world: false,
+        }
+    }
 }
 
 impl Validator<'_> {
@@ -116,6 +207,7 @@ impl Validator<'_> {
         let dns = self.dns(s, &hosts);
         let mtas = self.mtas(s, &refs);
         let clients = self.clients(s, &refs, &mtas);
+        self.deliberate_list(s);
         let links = self.links(s, &names);
         let externals = self.externals(s, &refs);
         self.mx_targets(s, &dns, &refs);

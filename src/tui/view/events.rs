@@ -68,7 +68,9 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::Resolved { host, .. }
         | EventKind::Retrieved { host, .. }
         | EventKind::Wake { host, .. }
-        | EventKind::WhatIf { host, .. } => *host == h,
+        | EventKind::WhatIf { host, .. }
+        | EventKind::HostDown { host, .. }
+        | EventKind::HostUp { host } => *host == h,
     }
 }
 

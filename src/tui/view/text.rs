@@ -162,6 +162,10 @@ pub fn host_name(trace: &Trace, id: HostId, room: usize) -> String {
     if width(name) <= room {
         return name.to_owned();
     }
+    // The scenario's own short name, when it gave one.
+    if let Some(label) = &trace.host(id).label {
+        return fit(label, room).into_owned();
+    }
     let labels: Vec<&str> = name.split('.').collect();
     for k in 1..labels.len() {
         let prefix = labels[..k].join(".");

@@ -487,3 +487,30 @@ fn a_live_worlds_bounce_message_id_carries_its_run_id_rfc5322_3_6_4() {
     assert_ne!(ids[0], ids[1]);
     assert!(ids[0].contains("run1"), "{}", ids[0]);
 }
+
+/// The give-up time is a minimum (RFC 5321 §4.5.4.1: "at least 4-5
+/// days"): reaching max_age between two attempts changes nothing, and the
+/// entry is given up when the next attempt fails, as Postfix and Exim do.
+/// The README's retry arithmetic (2h13m for max_age 2h) rests on this.
+#[test]
+fn an_entry_is_given_up_at_the_first_failed_attempt_after_max_age_rfc5321_4_5_4_1() {
+    let mut q = queue();
+    let id = queued(&mut q, &["<bob@example.net>"]);
+    let down = || vec![(mailbox("bob@example.net"), deferred("4.4.1 timed out"))];
+    let effects = q.settle(&id, down(), at(0), &retry());
+    assert!(matches!(effects[..], [Effect::Deferred { .. }]));
+    // The second attempt at 100 minutes fails: the next waits 30, to 130.
+    let effects = q.settle(&id, down(), at(100), &retry());
+    assert!(matches!(effects[..], [Effect::Deferred { .. }]));
+    // At 120 minutes, max_age, nothing is due: no timer gives it up.
+    assert!(q.due(120 * MIN).is_empty());
+    assert!(q.due(129 * MIN).is_empty());
+    // The attempt after max_age still happens, and only its failure
+    // expires the entry.
+    assert_eq!(q.due(130 * MIN), vec![id.clone()]);
+    let effects = q.settle(&id, down(), at(130), &retry());
+    assert!(
+        matches!(&effects[0], Effect::Expired { queue_id, .. } if *queue_id == id),
+        "{effects:?}"
+    );
+}

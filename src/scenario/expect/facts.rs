@@ -1,0 +1,172 @@
+//! What the expectations read, derived from the trace alone: queue
+//! entries and their facts (`trace::state`), sessions and their lines
+//! (`trace::index`), and per message its send time, its subject and, for
+//! a bounce, the message it reports on.
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use crate::mail::Headers;
+use crate::plan::Window;
+use crate::trace::index::Index;
+use crate::trace::state::{State, What};
+use crate::trace::transcript::LineKind;
+use crate::trace::{EventKind, SimTime, Trace};
+
+/// A thing a claim counts: when it happened, the message it concerns.
+#[derive(Debug, Clone)]
+pub struct Occurrence {
+    pub at: SimTime,
+    pub message: Option<String>,
+}
+
+pub struct Facts<'t> {
+    pub trace: &'t Trace,
+    pub state: State,
+    pub index: Index,
+    /// Message-ID → when its client wrote it.
+    sent: BTreeMap<String, SimTime>,
+    /// Message-ID → Subject.
+    subjects: BTreeMap<String, String>,
+    /// A bounce's Message-ID → the Message-ID of the message it reports.
+    reports: BTreeMap<String, String>,
+    /// The seq of a session's Connect → the messages it carried.
+    carried: BTreeMap<u64, Vec<String>>,
+}
+
+impl<'t> Facts<'t> {
+    pub fn of(trace: &'t Trace) -> Facts<'t> {
+        let state = State::build(trace);
+        let index = Index::build(trace);
+        let mut sent = BTreeMap::new();
+        let mut subjects = BTreeMap::new();
+        for e in trace.events() {
+            match &e.kind {
+                EventKind::Composed { message_id, .. } => {
+                    sent.entry(message_id.clone()).or_insert(e.at);
+                }
+                EventKind::Delivered {
+                    message_id,
+                    content,
+                    ..
+                } => {
+                    if let Some(subject) = Headers::parse(content.as_bytes()).get_decoded("Subject")
+                    {
+                        subjects.entry(message_id.clone()).or_insert(subject);
+                    }
+                }
+                _ => {}
+            }
+        }
+        // A message never delivered: its subject as the session carried it.
+        for entry in state.entries() {
+            if subjects.contains_key(&entry.message_id) {
+                continue;
+            }
+            let Some(session) = entry.conn.and_then(|c| index.session(c)) else {
+                continue;
+            };
+            let data: String = session
+                .lines
+                .iter()
+                .map(|&i| &index.lines[i])
+                .filter(|l| l.kind == LineKind::Data)
+                .map(|l| format!("{}\r\n", l.text))
+                .collect();
+            if let Some(subject) = Headers::parse(data.as_bytes()).get_decoded("Subject") {
+                subjects.insert(entry.message_id.clone(), subject);
+            }
+        }
+        let mut reports = BTreeMap::new();
+        for entry in state.entries() {
+            for fact in &entry.facts {
+                if let What::Bounced { dsn: Some(q), .. } = &fact.what
+                    && let Some(dsn) = state.entry(entry.host, q)
+                {
+                    reports.insert(dsn.message_id.clone(), entry.message_id.clone());
+                }
+            }
+        }
+        let mut carried: BTreeMap<u64, Vec<String>> = BTreeMap::new();
+        for (id, seqs) in &index.message_events {
+            for &seq in seqs {
+                let connect = trace
+                    .events()
+                    .get(seq as usize)
+                    .is_some_and(|e| matches!(e.kind, EventKind::Connect { .. }));
+                if connect {
+                    let ids = carried.entry(seq).or_default();
+                    if !ids.contains(id) {
+                        ids.push(id.clone());
+                    }
+                }
+            }
+        }
+        Facts {
+            trace,
+            state,
+            index,
+            sent,
+            subjects,
+            reports,
+            carried,
+        }
+    }
+
+    /// Is `message_id` the message a teacher named, by Subject or by
+    /// Message-ID (with or without its angle brackets)?
+    pub fn is_message(&self, selector: &str, message_id: &str) -> bool {
+        let bare = |s: &str| {
+            s.trim()
+                .trim_start_matches('<')
+                .trim_end_matches('>')
+                .to_owned()
+        };
+        bare(selector).eq_ignore_ascii_case(&bare(message_id))
+            || self
+                .subjects
+                .get(message_id)
+                .is_some_and(|s| s.trim().eq_ignore_ascii_case(selector.trim()))
+    }
+
+    /// No selector matches every message.
+    pub fn matches(&self, selector: &Option<String>, message_id: Option<&str>) -> bool {
+        match (selector, message_id) {
+            (None, _) => true,
+            (Some(s), Some(id)) => self.is_message(s, id),
+            (Some(_), None) => false,
+        }
+    }
+
+    /// The message a bounce reports on.
+    pub fn reported_by(&self, dsn_message_id: &str) -> Option<&str> {
+        self.reports.get(dsn_message_id).map(String::as_str)
+    }
+
+    /// The first message a client wrote.
+    pub fn first_message(&self) -> Option<&str> {
+        self.trace.events().iter().find_map(|e| match &e.kind {
+            EventKind::Composed { message_id, .. } => Some(message_id.as_str()),
+            _ => None,
+        })
+    }
+
+    /// A time as a window counts it: from the start of the run, or from
+    /// when the message was sent (`None` when that is not known).
+    pub fn counted(&self, window: &Window, o: &Occurrence) -> Option<Duration> {
+        if !window.since_send {
+            return Some(o.at.0);
+        }
+        let sent = self.sent.get(o.message.as_deref()?)?;
+        Some(o.at.0.saturating_sub(sent.0))
+    }
+
+    pub fn in_window(&self, window: &Window, o: &Occurrence) -> bool {
+        window.is_open() || self.counted(window, o).is_some_and(|t| window.holds(t))
+    }
+
+    /// The messages the session that starts at `connect_seq` carried.
+    pub fn messages_of_session(&self, connect_seq: u64) -> &[String] {
+        self.carried.get(&connect_seq).map_or(&[], Vec::as_slice)
+    }
+}
