@@ -931,7 +931,11 @@ fn tshark_sees_the_tls_handshake_and_no_letter_after_starttls_rfc3207_4() {
         .iter()
         .filter(|e| matches!(&e.kind, EventKind::Bytes { data, .. } if data.as_bytes().starts_with(b"STARTTLS")))
         .count();
-    let file = written(&dir, "starttls", &trace, 0);
+    // The classic format has no place for the key log: what an
+    // eavesdropper on the link has.
+    let path = dir.0.join("starttls.pcap");
+    std::fs::write(&path, pcap::pcap(&trace, 0)).expect("write the capture");
+    let file = path.to_string_lossy().into_owned();
     // tshark follows STARTTLS into TLS by itself (port 25/587 SMTP).
     let hellos = tshark(&[
         "-r",
@@ -992,6 +996,34 @@ fn tshark_sees_the_tls_handshake_and_no_letter_after_starttls_rfc3207_4() {
             "{hidden} is readable:\n{commands}"
         );
     }
+}
+
+#[test]
+fn tshark_decrypts_starttls_with_the_key_log_in_the_pcapng_rfc8446_7_1() {
+    if !have_tshark("tshark_decrypts_starttls_with_the_key_log_in_the_pcapng_rfc8446_7_1") {
+        return;
+    }
+    let dir = serve::TempDir::new("capture-keylog");
+    let (trace, _) = run("starttls");
+    let file = written(&dir, "starttls", &trace, 0);
+    // The Decryption Secrets Block carries the key log: tshark reads the
+    // session inside TLS as the two ends did.
+    let fields = |filter: &str, field: &str| {
+        tshark(&["-r", &file, "-Y", filter, "-T", "fields", "-e", field])
+    };
+    let commands = fields("smtp.req.command", "smtp.req.command");
+    let seen: Vec<&str> = commands.lines().flat_map(|l| l.split(',')).collect();
+    for inside in ["AUTH", "MAIL", "RCPT", "DATA", "QUIT"] {
+        assert!(
+            seen.contains(&inside),
+            "{inside} not decrypted:\n{commands}"
+        );
+    }
+    let received = fields("imf", "imf.received");
+    assert!(
+        received.contains("by smtp.example.org with") && received.contains("ESMTPSA id SMTP0001"),
+        "the relayed letter is read inside TLS:\n{received}"
+    );
 }
 
 #[test]

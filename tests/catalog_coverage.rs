@@ -224,6 +224,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             arrives: at,
             // A ClientHello record (RFC 8446 §5.1), cut short.
             data: Payload(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"[..].into()),
+            secrets: Vec::new(),
         },
         EventKind::Close {
             conn,

@@ -106,14 +106,16 @@ impl SimStream {
         });
     }
 
-    /// Sends TLS records of the handshake, an alert or close_notify.
-    pub fn send_tls(&mut self, records: &[u8]) {
+    /// Sends TLS records of the handshake, an alert or close_notify, with
+    /// the key log lines derived before them.
+    pub fn send_tls(&mut self, records: &[u8], secrets: Vec<String>) {
         let data = Payload::new(records);
         self.transmit(data.clone(), |conn, dir, arrives| EventKind::Tls {
             conn,
             dir,
             arrives,
             data,
+            secrets,
         });
     }
 

@@ -69,11 +69,12 @@ impl Stream {
         }
     }
 
-    /// Sends TLS records the TLS machinery wrote on its own.
-    pub fn send_tls(&mut self, records: &[u8]) {
+    /// Sends TLS records the TLS machinery wrote on its own, with the
+    /// key log lines derived before them.
+    pub fn send_tls(&mut self, records: &[u8], secrets: Vec<String>) {
         match self {
-            Stream::Sim(s) => s.send_tls(records),
-            Stream::Real(s) => s.send_tls(records),
+            Stream::Sim(s) => s.send_tls(records, secrets),
+            Stream::Real(s) => s.send_tls(records, secrets),
         }
     }
 

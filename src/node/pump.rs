@@ -111,7 +111,7 @@ pub async fn drive_server<H, M: Session<H>>(
         if machine.take_tls_start() {
             match tls.map(|setup| setup.start(net)) {
                 Some(Ok(mut started)) => {
-                    stream.send_tls(&started.take_handshake());
+                    send_handshake(stream, &mut started);
                     layer = Some(started);
                 }
                 Some(Err(error)) => machine.handle_tls_failed(&error.to_string()),
@@ -133,7 +133,7 @@ pub async fn drive_server<H, M: Session<H>>(
                     }
                     match layer.read(bytes.as_bytes()) {
                         Ok(read) => {
-                            stream.send_tls(&layer.take_handshake());
+                            send_handshake(stream, layer);
                             if read.established {
                                 machine.handle_tls_established(net.instant());
                             }
@@ -146,7 +146,7 @@ pub async fn drive_server<H, M: Session<H>>(
                         }
                         Err(error) => {
                             // The alert that says why goes out; then nothing.
-                            stream.send_tls(&layer.take_handshake());
+                            send_handshake(stream, layer);
                             machine.handle_tls_failed(&error.to_string());
                             broken = true;
                         }
@@ -169,10 +169,20 @@ pub async fn drive_server<H, M: Session<H>>(
     if let Some(layer) = &mut layer
         && !broken
     {
-        stream.send_tls(&layer.close());
+        let records = layer.close();
+        stream.send_tls(&records, Vec::new());
     }
     stream.close();
     stream.linger().await;
+}
+
+/// Sends what the handshake has to say, with the secrets derived before
+/// it (kept for a later flight when there is nothing to send now).
+fn send_handshake(stream: &mut Stream, layer: &mut Layer) {
+    let records = layer.take_handshake();
+    if !records.is_empty() {
+        stream.send_tls(&records, layer.take_secrets());
+    }
 }
 
 /// A session's own `limits` under those of the stream: a real client of

@@ -33,6 +33,9 @@ impl WorldTls {
         .with_safe_default_protocol_versions()?
         .with_root_certificates(pki.roots())
         .with_no_client_auth();
+        // A world's secrets go into its trace, so captures decrypt.
+        let mut client = client;
+        client.key_log = Arc::new(crate::tls::keylog::Collect);
         Ok(WorldTls {
             pki,
             client: Arc::new(client),

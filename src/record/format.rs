@@ -178,6 +178,8 @@ enum EventKindDef {
         arrives: SimTime,
         #[serde(with = "bytes")]
         data: Payload,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secrets: Vec<String>,
     },
     Close {
         conn: ConnId,

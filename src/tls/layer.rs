@@ -142,6 +142,12 @@ impl Layer {
         self.take_wire()
     }
 
+    /// Key log lines (SSLKEYLOGFILE) derived so far and not yet taken:
+    /// a client's, when its configuration logs keys.
+    pub fn take_secrets(&mut self) -> Vec<String> {
+        self.source.take_secrets()
+    }
+
     /// Says close_notify (RFC 8446 §6.1) before the connection closes.
     pub fn close(&mut self) -> Vec<u8> {
         self.connection.send_close_notify();

@@ -7,6 +7,7 @@
 //!   source drawn from `seeded`, so a seed gives the same records each run
 //! * `layer`: one end's TLS between a session machine and the wire
 //! * `record`: what a flight of records holds, read from its bytes
+//! * `keylog`: the secrets, as SSLKEYLOGFILE lines, for captures
 //! * `pki`: each world's certificate authority and its hosts' certificates
 //!
 //! A world's TLS is a lesson, not a secret: every key follows from the
@@ -14,6 +15,7 @@
 //! which is what a key log for Wireshark gives anyway. `serve` with real
 //! clients draws from the OS instead.
 
+pub mod keylog;
 pub mod layer;
 pub mod pki;
 pub mod provider;

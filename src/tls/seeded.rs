@@ -22,6 +22,8 @@ use rustls::pki_types::UnixTime;
 pub struct Source {
     rng: Xoshiro256PlusPlus,
     now: SystemTime,
+    /// Key log lines (SSLKEYLOGFILE) rustls gave during lent calls.
+    secrets: Vec<String>,
 }
 
 impl Source {
@@ -31,7 +33,13 @@ impl Source {
         Source {
             rng: Xoshiro256PlusPlus::seed_from_u64(mix(seed, conn, side)),
             now: UNIX_EPOCH,
+            secrets: Vec::new(),
         }
+    }
+
+    /// The key log lines logged since the last take.
+    pub fn take_secrets(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.secrets)
     }
 
     /// The simulated time rustls sees until the next call.
@@ -70,6 +78,16 @@ pub(crate) fn fill(buf: &mut [u8]) -> bool {
         }
         None => false,
     })
+}
+
+/// Keeps a key log line in the lent source; outside a scope (real
+/// clients) nothing is kept.
+pub(crate) fn log_secret(line: String) {
+    LENT.with(|lent| {
+        if let Some(source) = lent.borrow_mut().as_mut() {
+            source.secrets.push(line);
+        }
+    });
 }
 
 /// The lent source's time, else the OS clock.

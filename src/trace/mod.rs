@@ -269,11 +269,15 @@ pub enum EventKind {
     },
     /// TLS records an end sent on its own (RFC 8446 §5): a handshake
     /// flight, an alert, close_notify. No plaintext of the session.
+    /// `secrets` are the key log lines (SSLKEYLOGFILE) the sender derived
+    /// before this flight: what lets a capture be decrypted.
     Tls {
         conn: ConnId,
         dir: Dir,
         arrives: SimTime,
         data: Payload,
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        secrets: Vec<String>,
     },
     /// One side closed; the other side learns it at `arrives`.
     Close {

@@ -82,6 +82,20 @@ pub fn pcapng(trace: &Trace, start_unix_micros: i64) -> Vec<u8> {
         .map(|h| (h.ip, h.name.as_str()))
         .collect();
     let mut out = pcapng::header(&names);
+    // The world's TLS secrets, so Wireshark reads STARTTLS sessions as the
+    // two ends did (classic pcap has no place for them).
+    let secrets: Vec<&str> = trace
+        .events()
+        .iter()
+        .flat_map(|e| match &e.kind {
+            EventKind::Tls { secrets, .. } => secrets.as_slice(),
+            _ => &[],
+        })
+        .map(String::as_str)
+        .collect();
+    if !secrets.is_empty() {
+        pcapng::secrets(&mut out, &secrets);
+    }
     for p in packets(trace) {
         pcapng::packet(&mut out, micros(start_unix_micros, p.at), &p.bytes);
     }

@@ -1,6 +1,7 @@
 //! The pcapng file format (draft-ietf-opsawg-pcapng): a Section Header
 //! Block, one Interface Description Block, a Name Resolution Block naming
-//! every host, then one Enhanced Packet Block per packet. Little-endian;
+//! every host, a Decryption Secrets Block with the TLS key log when the
+//! world spoke TLS, then one Enhanced Packet Block per packet. Little-endian;
 //! the byte-order magic tells readers so.
 
 use std::net::IpAddr;
@@ -11,6 +12,9 @@ const SHB: u32 = 0x0A0D_0D0A;
 const IDB: u32 = 0x0000_0001;
 const NRB: u32 = 0x0000_0004;
 const EPB: u32 = 0x0000_0006;
+const DSB: u32 = 0x0000_000A;
+/// Secrets type of a TLS key log ("TLSK", §4.7).
+const SECRETS_TLS_KEY_LOG: u32 = 0x544C_534B;
 const BYTE_ORDER_MAGIC: u32 = 0x1A2B_3C4D;
 
 /// Option codes (§3.5, §4.1, §4.2) and name record types (§4.5).
@@ -57,6 +61,22 @@ pub fn header(names: &[(IpAddr, &str)]) -> Vec<u8> {
     option(&mut body, NRB_RECORD_END, b"");
     block(&mut out, NRB, &body);
     out
+}
+
+/// A Decryption Secrets Block (§4.7) holding a TLS key log, one
+/// SSLKEYLOGFILE line each: before the packets it decrypts.
+pub fn secrets(out: &mut Vec<u8>, lines: &[&str]) {
+    let mut log = String::new();
+    for line in lines {
+        log.push_str(line);
+        log.push('\n');
+    }
+    let mut body = Vec::with_capacity(8 + log.len() + 3);
+    put32(&mut body, SECRETS_TLS_KEY_LOG);
+    put32(&mut body, log.len() as u32);
+    body.extend_from_slice(log.as_bytes());
+    pad(&mut body);
+    block(out, DSB, &body);
 }
 
 /// One Enhanced Packet Block on interface 0; `micros` since the Unix epoch.
