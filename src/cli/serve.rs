@@ -103,7 +103,10 @@ pub fn run(args: &Args) -> ExitCode {
             max_commands: args.max_commands as usize,
             max_size: args.max_size.map(|n| n as usize),
         },
-        feed: if args.headless { 256 } else { 65_536 },
+        // Room for a burst (16 clients at once is ~10k events) while the
+        // printer waits for a core: lines are dropped only when stdout
+        // stays blocked, never because the machine is busy (~13 MB full).
+        feed: 65_536,
         // A stdout nobody reads (a paused pager) must not freeze the world.
         lossy: args.headless,
         record: args.record.clone(),
