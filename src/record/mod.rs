@@ -37,9 +37,13 @@
 //!   its wording without breaking old recordings. A change to this format
 //!   raises the version; a newer version is refused with both numbers.
 //!   This build writes version 2 and reads 1 and 2: version 2 added the
-//!   end `"stopped"` (a live world told to stop) and the resume line, so
-//!   version 1 is version 2 without them. An older mailflow refuses a
-//!   version-2 file as newer rather than misread it.
+//!   end `"stopped"` (a live world told to stop) and the resume line, the
+//!   events `what_if`, `host_down`, `host_up` and `tls` (TLS records an
+//!   end sent on its own, with the key log lines derived before them),
+//!   `sealed` on `bytes` (the records that carried the plaintext `data`
+//!   inside TLS) and `label` on hosts, so version 1 is version 2 without
+//!   them. An older mailflow refuses a version-2 file as newer rather
+//!   than misread it.
 //! * A line counts once its `\n` is written. A file cut mid-line (a crash
 //!   while writing) is read up to its last whole event, with a warning; a
 //!   file without the end line is read likewise. A cut in the magic line
