@@ -134,7 +134,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .title_bottom(Line::styled(fit(keys, room).into_owned(), theme.dim));
     let height = block.inner(area).height as usize;
     if list.is_empty() {
-        let text = "Nothing passes the filter: d, x and n change it.";
+        let text = "Nothing passes the filter: d, x and o change it.";
         frame.render_widget(
             Paragraph::new(Line::styled(text, theme.dim)).block(block),
             area,
