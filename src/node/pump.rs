@@ -35,16 +35,22 @@ pub enum TlsRole {
 }
 
 impl TlsSetup {
-    fn start(&self, net: &NetHandle) -> Result<Layer, rustls::Error> {
+    /// This end's TLS on connection `conn`, its randomness drawn from the
+    /// world's generator.
+    fn start(&self, net: &NetHandle, conn: u64) -> Result<Layer, rustls::Error> {
         let seed = net.with_rng(|rng| rng.next_u64());
         let mut layer = match &self.role {
             TlsRole::Server(config) => {
-                Layer::server(config.clone(), Source::new(seed, 0, "server"))?
+                Layer::server(config.clone(), Source::new(seed, conn, "server"))?
             }
             TlsRole::Client {
                 config,
                 server_name,
-            } => Layer::client(config.clone(), server_name, Source::new(seed, 0, "client"))?,
+            } => Layer::client(
+                config.clone(),
+                server_name,
+                Source::new(seed, conn, "client"),
+            )?,
         };
         layer.set_now(self.epoch.system_time(net.now()));
         Ok(layer)
@@ -109,7 +115,7 @@ pub async fn drive_server<H, M: Session<H>>(
             on_event(event);
         }
         if machine.take_tls_start() {
-            match tls.map(|setup| setup.start(net)) {
+            match tls.map(|setup| setup.start(net, u64::from(stream.conn().0))) {
                 Some(Ok(mut started)) => {
                     send_handshake(stream, &mut started);
                     layer = Some(started);

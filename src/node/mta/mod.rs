@@ -238,14 +238,18 @@ async fn listen_smtp(mta: Mta, port: u16) {
         let job = mta.activity.begin();
         let mta = mta.clone();
         tokio::task::spawn_local(async move {
-            let config = {
+            let (config, tls) = {
                 let state = mta.state.borrow();
                 let c = &state.plan;
                 let mut server = ServerConfig::new(&state.host.hostname);
                 server.submission = port == 587;
                 // TLS with real clients waits for `serve`'s own TLS: the
                 // trace would record their records as plaintext.
-                if state.tls_server.is_some() && stream.limits().is_none() {
+                let tls = state
+                    .tls_server
+                    .clone()
+                    .filter(|_| stream.limits().is_none());
+                if tls.is_some() {
                     server.tls = c.starttls;
                 }
                 server.pipelining = c.pipelining;
@@ -259,9 +263,8 @@ async fn listen_smtp(mta: Mta, port: u16) {
                     let size = limits.max_size.map_or(c.max_size, |m| m.min(c.max_size));
                     server.limits.max_input = Some(size.saturating_mul(2).saturating_add(1 << 20));
                 }
-                (server, state.tls_server.clone())
+                (server, tls)
             };
-            let (config, tls) = config;
             let peer = Peer {
                 ip: Some(stream.peer_ip()),
                 ..Peer::default()
@@ -270,9 +273,7 @@ async fn listen_smtp(mta: Mta, port: u16) {
             if let Some(limits) = stream.limits() {
                 policy = policy.for_real_client(limits.max_size);
             }
-            let config_tls = config.tls;
             let mut session = ServerSession::new(config, peer, mta.net.instant(), &mut policy);
-            let tls = tls.filter(|_| config_tls != Tls::Off);
             drive_server(
                 &mta.net,
                 &mut stream,
