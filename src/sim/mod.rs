@@ -16,6 +16,7 @@ use crate::dns::Authority;
 use std::rc::Rc;
 
 mod continuation;
+pub mod driven;
 
 pub use continuation::{Continuation, Sitting};
 
