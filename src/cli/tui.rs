@@ -21,6 +21,10 @@ pub struct Args {
     /// The predict summary printed on quit: text, or markdown for a teacher.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
+    /// Be this client or MTA: type SMTP (and POP3) into a console, and
+    /// the world answers and waits for you (a on the dashboard, too).
+    #[arg(long = "as", value_name = "HOST")]
+    pub as_host: Option<String>,
 }
 
 /// How the predict summary is printed.
@@ -37,6 +41,7 @@ impl Args {
             theme: None,
             predict: false,
             format: SummaryFormat::Text,
+            as_host: None,
         }
     }
 }
@@ -46,6 +51,21 @@ pub fn run(args: &Args) -> ExitCode {
         Ok(source) => source,
         Err(code) => return code,
     };
+    // A wrong host is said before anything else, terminal or not.
+    let played = match (&args.as_host, &source) {
+        (None, _) => None,
+        (Some(_), super::Source::Recording(_)) => {
+            eprintln!("mailflow tui: --as needs a scenario to run, not a recording");
+            return ExitCode::from(2);
+        }
+        (Some(name), super::Source::Scenario(plan)) => match crate::sim::driven::hand(plan, name) {
+            Ok(host) => Some(host),
+            Err(e) => {
+                eprintln!("mailflow tui: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     if !std::io::stdout().is_terminal() {
         eprintln!(
             "mailflow tui needs a terminal; for text use `mailflow run {}`",
@@ -53,12 +73,15 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
+    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    let theme = Theme::choose(args.theme.as_deref(), no_color);
+    if let (Some(host), super::Source::Scenario(plan)) = (played, &source) {
+        return run_as(plan, host, theme);
+    }
     let world = match source {
         super::Source::Scenario(plan) => World::run(plan),
         recording => World::of(recording.finish()),
     };
-    let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let theme = Theme::choose(args.theme.as_deref(), no_color);
     let title = world.title.clone();
     match tui::run_with(world, theme, args.predict) {
         Ok(quiz) => {
@@ -69,6 +92,21 @@ pub fn run(args: &Args) -> ExitCode {
                 print!("{}", quiz.summary(&title, markdown));
             }
             ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("mailflow: the terminal failed: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--as HOST`: the console over a world that waits for the student.
+fn run_as(plan: &crate::plan::Plan, host: crate::trace::HostId, theme: Theme) -> ExitCode {
+    match tui::run_as(plan, host, theme) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            eprintln!("mailflow tui: {e}");
+            ExitCode::FAILURE
         }
         Err(e) => {
             eprintln!("mailflow: the terminal failed: {e}");

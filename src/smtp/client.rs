@@ -74,6 +74,12 @@ pub struct ClientConfig {
     pub timeouts: ClientTimeouts,
 }
 
+/// AUTH PLAIN's initial response: authzid (empty) NUL authcid NUL
+/// passwd, in base64 (RFC 4616 §2).
+pub fn plain_response(user: &str, password: &str) -> String {
+    BASE64.encode(format!("\0{user}\0{password}"))
+}
+
 impl ClientConfig {
     pub fn new(helo_name: &str) -> ClientConfig {
         ClientConfig {
@@ -511,11 +517,9 @@ impl ClientSession {
             self.abandon_with(Outcome::Failed { reason });
             return self.quit(now);
         }
-        // authzid (empty) NUL authcid NUL passwd, RFC 4616 §2.
-        let token = format!("\0{}\0{}", credentials.user, credentials.password);
         let auth = Command::Auth {
             mechanism: "PLAIN".into(),
-            initial: Some(BASE64.encode(token)),
+            initial: Some(plain_response(&credentials.user, &credentials.password)),
         };
         self.send(&auth, Expect::Auth, now);
     }

@@ -184,6 +184,8 @@ pub struct App {
     pub predict: Predict,
     /// The what-if menu and the branch it made, if any.
     pub whatif: super::whatif::WhatIf,
+    /// The console, when the student types as a host of the world.
+    pub console: Option<Box<super::console::Console>>,
 }
 
 impl App {
@@ -210,6 +212,7 @@ impl App {
             live: None,
             predict: Predict::default(),
             whatif: Default::default(),
+            console: None,
         }
     }
 

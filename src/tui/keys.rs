@@ -47,6 +47,7 @@ pub enum Command {
     WhatIf,
     Branch,
     Changes,
+    Console,
     Help,
     Quit,
 }
@@ -185,6 +186,11 @@ pub const BINDINGS: &[Binding] = &[
         ],
     },
     Binding {
+        label: "a",
+        what: "be a client: type SMTP/POP3 yourself (real sockets: mailflow serve)",
+        keys: &[(Char('a'), C::Console)],
+    },
+    Binding {
         label: "mouse",
         what: "click a host or a transcript line; wheel scrolls",
         keys: &[],
@@ -256,6 +262,9 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         }
         Overlay::None => {}
     }
+    if super::console::handle_key(app, key) {
+        return;
+    }
     let Some(command) = command(key) else {
         return;
     };
@@ -325,6 +334,7 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         C::WhatIf => whatif::open(app),
         C::Branch => whatif::switch(app),
         C::Changes => whatif::show_changes(app),
+        C::Console => super::console::open_or_focus(app),
         C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
             app.notice = Some("d x o filter the events list: press 6 to see it".into())
         }

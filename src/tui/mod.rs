@@ -9,10 +9,12 @@
 //! * `keys`: keys and mouse
 //! * `predict`: predict mode's questions, answers and score
 //! * `whatif`: the what-if menu, its branch and the run it came from
+//! * `console`: "be the client": type SMTP or POP3 as a host of the world
 //! * `ui`: the layout, and `view/`: one file per screen region
 //! * `theme`: dark, light, high contrast, monochrome (NO_COLOR)
 
 pub mod app;
+pub mod console;
 pub mod keys;
 pub mod live;
 pub mod predict;
@@ -48,6 +50,20 @@ pub fn run_with(world: World, theme: Theme, predict: bool) -> io::Result<predict
     app.predict.on = predict;
     in_terminal(|terminal| event_loop(terminal, &mut app, None))?;
     Ok(app.predict)
+}
+
+/// Shows `plan`'s world with the console open as `host` (`mailflow tui
+/// NAME --as HOST`) until the user quits.
+pub fn run_as(
+    plan: &crate::plan::Plan,
+    host: crate::trace::HostId,
+    theme: Theme,
+) -> io::Result<Result<(), String>> {
+    let mut app = match console::open(plan, host, theme) {
+        Ok(app) => app,
+        Err(e) => return Ok(Err(e)),
+    };
+    in_terminal(|terminal| event_loop(terminal, &mut app, None)).map(Ok)
 }
 
 /// Shows a world that is still running, its events arriving through
@@ -94,7 +110,10 @@ fn in_terminal(body: impl FnOnce(&mut DefaultTerminal) -> io::Result<()>) -> io:
 /// something moves; `live::POLL` while only the feed may bring news;
 /// forever (`None`) when nothing can change without a key.
 fn wait(app: &App) -> Option<Duration> {
-    if app.waiting_at_live_edge() {
+    if app.console.as_ref().is_some_and(|c| c.busy > 0) {
+        // The console's world is answering: show it as soon as it has.
+        Some(FRAME)
+    } else if app.waiting_at_live_edge() {
         Some(live::POLL)
     } else if app.playing {
         Some(FRAME)
@@ -148,6 +167,7 @@ fn event_loop(
         if let Some(feed) = feed {
             dirty |= live::drain(app, feed);
         }
+        dirty |= console::pump(app);
         let now = Instant::now();
         if app.playing {
             dirty |= advance(app, now - last);

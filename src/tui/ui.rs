@@ -111,6 +111,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
     view::tabs::render(frame, tabs, app);
     view::status::render(frame, status, app);
     match app.view {
+        View::Main if app.console.is_some() => super::console::render::main(frame, body, app),
         View::Main => {
             let panes = main_panes(body);
             if let Some(map) = panes.map {

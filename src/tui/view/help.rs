@@ -93,7 +93,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         used += w;
     }
     lines.push(Line::from(row));
-    if app.is_live() {
+    if app.is_live() && app.console.is_none() {
         // Last, so that a short screen loses it rather than a key.
         let spans = vec![
             Span::styled(" ● LIVE ", theme.accent),

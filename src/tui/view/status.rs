@@ -156,6 +156,8 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             _ => " any key continues · q quit",
         };
         Line::styled(fit(keys, room).into_owned(), theme.accent)
+    } else if let Some(keys) = crate::tui::console::status_keys(app) {
+        Line::styled(fit(keys, room).into_owned(), theme.accent)
     } else if let Some(notice) = &app.notice {
         Line::styled(format!(" {}", fit(notice, room)), theme.accent)
     } else {
