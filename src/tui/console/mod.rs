@@ -479,10 +479,20 @@ fn complete(app: &mut App) {
         .console
         .as_ref()
         .is_some_and(|c| c.port() == Some(110) && matches!(c.wire, Wire::Open { .. }));
-    let in_data = app.console.as_ref().is_some_and(|c| progress(app, c).data);
+    let (in_data, sasl) = app.console.as_ref().map_or((false, false), |c| {
+        let p = progress(app, c);
+        (p.data, p.sasl)
+    });
     let Some(console) = app.console.as_mut() else {
         return;
     };
+    if sasl && console.editor.is_empty() {
+        // The answer to 334 is the line itself.
+        if let Some(answer) = next.first() {
+            console.editor.set(answer);
+        }
+        return;
+    }
     if in_data {
         console.offered = vec!["(message text: no completion; a lone . ends it)".into()];
         return;
@@ -506,11 +516,15 @@ fn complete(app: &mut App) {
         console.editor.set(&format!("{stem}{common}"));
     } else {
         console.editor.set(&format!("{stem}{}", candidates[0]));
-        console.cycle = Some(Cycle {
-            stem,
-            candidates: candidates.clone(),
-            next: 1,
-        });
+        // Several: Tab again offers the next. One: Tab again goes on
+        // from it (AUTH PLAIN, then the login).
+        if candidates.len() > 1 {
+            console.cycle = Some(Cycle {
+                stem,
+                candidates: candidates.clone(),
+                next: 1,
+            });
+        }
     }
     if candidates.len() > 1 {
         console.offered = candidates;

@@ -37,6 +37,8 @@ pub struct Progress {
     pub quit: bool,
     /// The lone dot went: the next answer to DATA is the message's.
     pub dot: bool,
+    /// AUTH was answered 334: the next line is the base64 answer.
+    pub sasl: bool,
 }
 
 /// Reads a session's lines in order.
@@ -80,6 +82,7 @@ pub fn progress(lines: &[&Line]) -> Progress {
                     continue;
                 }
                 p.waiting = false;
+                p.sasl = false;
                 if p.pop3 {
                     pop3_reply(&mut p, verb, line.text.starts_with("+OK"));
                 } else {
@@ -118,6 +121,7 @@ fn smtp_reply(p: &mut Progress, greeting: bool, verb: &str, code: u16) {
             p.rcpts = 0;
         }
         ("AUTH", 235) => p.logged_in = true,
+        ("AUTH", 334) => p.sasl = true,
         ("MAIL", 250) => {
             p.mail = true;
             p.rcpts = 0;
@@ -191,6 +195,13 @@ pub fn next_commands(p: &Progress, who: &Who, port: u16) -> Vec<String> {
     }
     if p.data {
         return vec![".".into()];
+    }
+    if p.sasl {
+        // RFC 4954 §4: the server's 334 asks for the initial response.
+        return vec![who.account.as_ref().map_or_else(
+            || "(base64 of NUL user NUL password)".to_owned(),
+            |(a, pw)| crate::smtp::client::plain_response(a, pw),
+        )];
     }
     let from = who
         .account
