@@ -187,7 +187,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "a",
-        what: "be a client: type SMTP/POP3 yourself (real sockets: mailflow serve)",
+        what: "type SMTP/POP3 as a client (real sockets: mailflow serve)",
         keys: &[(Char('a'), C::Console)],
     },
     Binding {

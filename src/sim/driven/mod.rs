@@ -176,14 +176,12 @@ impl World {
                 ));
             }
             Some(Order::Send(bytes)) => {
-                if !self.terminal.borrow_mut().send(bytes) {
-                    note = Some("not connected: nothing was sent".to_owned());
-                }
+                let sent = self.terminal.borrow_mut().send(bytes);
+                note = (!sent).then(|| "not connected: nothing was sent".to_owned());
             }
             Some(Order::Close) => {
-                if !self.terminal.borrow_mut().hang_up() {
-                    note = Some("not connected".to_owned());
-                }
+                let closed = self.terminal.borrow_mut().hang_up();
+                note = (!closed).then(|| "not connected".to_owned());
             }
             Some(Order::Wait(Some(d))) => {
                 tokio::time::sleep(d).await;
@@ -343,11 +341,9 @@ pub fn start(plan: Plan, host: HostId) -> Result<Driven, String> {
         .spawn(move || {
             let mut out = Vec::new();
             let (mut stepper, first) = Stepper::new(&plan, host, &mut out);
-            if header_tx.send((stepper.header(), first)).is_err() {
-                return;
-            }
             let forward = |out: &mut Vec<Event>| out.drain(..).all(|e| feed_tx.send(e).is_ok());
-            if !forward(&mut out) {
+            // The first events are in the feed before `start` returns.
+            if !forward(&mut out) || header_tx.send((stepper.header(), first)).is_err() {
                 return;
             }
             while let Ok(order) = orders.recv() {

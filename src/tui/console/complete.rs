@@ -50,7 +50,7 @@ pub struct Words {
 /// starts, candidates)`; each candidate replaces `line[start..]`.
 pub fn candidates(line: &str, words: &Words, pop3: bool, next: &[String]) -> (usize, Vec<String>) {
     let upper = line.to_ascii_uppercase();
-    let after = |prefix: &str| upper.starts_with(prefix).then(|| prefix.len());
+    let after = |prefix: &str| upper.starts_with(prefix).then_some(prefix.len());
     let matching = |start: usize, list: &mut dyn Iterator<Item = String>| {
         let typed = line[start..].to_ascii_lowercase();
         let found: Vec<String> = list
