@@ -925,3 +925,70 @@ fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switc
     assert_eq!(exit_status(&after), Some(0), "{after}");
     assert_restored(&tmux, &after);
 }
+
+/// Types text as it is (no key names), without Enter.
+fn type_raw(tmux: &Tmux, text: &str) {
+    tmux.run(&["send-keys", "-t", &tmux.target, "-l", text]);
+}
+
+#[test]
+fn as_client_a_typed_session_delivers_to_bob_and_a_550_is_explained() {
+    if !tmux_available() {
+        return;
+    }
+    let tmux = Tmux::start(120, 40, &[]);
+    tmux.type_line(&format!(
+        "{} tui hello --as laptop.example.org; echo EXIT=$?",
+        mailflow()
+    ));
+    tmux.wait_for("the console, greeted", |s| {
+        s.contains("laptop›") && s.contains("S: 220 smtp.example.org")
+    });
+    tmux.type_line("EHLO laptop.example.org");
+    tmux.wait_text("S: 250 AUTH PLAIN");
+    // Tab writes alice's login in base64.
+    type_raw(&tmux, "AUTH PLAIN ");
+    tmux.keys(&["Tab", "Enter"]);
+    tmux.wait_text("S: 235");
+    tmux.type_line("MAIL FROM:<alice@example.org>");
+    tmux.wait_text("S: 250 2.1.0");
+    tmux.type_line("RCPT TO:<bob@example.net>");
+    tmux.wait_text("S: 250 2.1.5");
+    tmux.type_line("DATA");
+    tmux.wait_text("DATA│");
+    for line in ["Subject: typed in class", "", "Hello Bob!"] {
+        tmux.type_line(line);
+    }
+    tmux.type_line(".");
+    tmux.wait_text("next: MAIL FROM:<alice@example.org> · QUIT");
+    tmux.type_line("QUIT");
+    tmux.wait_text("S: 221");
+    // The dashboard's keys again (Esc alone: a key right after it would
+    // read as Alt-key), the live edge, and bob's mailbox.
+    tmux.press(&["Escape"], "the dashboard's keys", |s| {
+        s.contains("a: type here")
+    });
+    tmux.keys(&["End", "4"]);
+    tmux.wait_text("<bob@example.net> on mx.example.net: 1 message");
+    // Back to the console, and by hand to the MX: an unknown user.
+    tmux.keys(&["1", "a"]);
+    tmux.type_line(":connect mx.example.net:25");
+    tmux.wait_text("S: 220 mx.example.net");
+    tmux.type_line("HELO laptop.example.org");
+    tmux.type_line("MAIL FROM:<alice@example.org>");
+    tmux.type_line("RCPT TO:<nobody@example.net>");
+    let refused = tmux.wait_text("? why:");
+    assert!(refused.contains("S: 550 5.1.1"), "{refused}");
+    assert!(
+        refused.contains("Bad destination mailbox address (5.1.1)"),
+        "{refused}"
+    );
+    assert!(
+        refused.contains("try: Permanent: check the spelling"),
+        "{refused}"
+    );
+    tmux.keys(&["C-c"]);
+    let after = tmux.wait_for("the exit status", |s| exit_status(s).is_some());
+    assert_eq!(exit_status(&after), Some(0), "{after}");
+    assert_restored(&tmux, &after);
+}

@@ -170,7 +170,7 @@ mod tests {
         assert_eq!(complete("ma"), ["MAIL FROM:<"]);
         assert_eq!(complete("R"), ["RCPT TO:<", "RSET"]);
         assert_eq!(complete(":c"), [":connect ", ":close"]);
-        let (_, pop3) = candidates("re", &words(), true, &[]);
+        let (_, pop3) = candidates("r", &words(), true, &[]);
         assert_eq!(pop3, ["RETR ", "RSET"]);
     }
 

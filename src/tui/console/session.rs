@@ -114,6 +114,17 @@ fn smtp_reply(p: &mut Progress, greeting: bool, verb: &str, code: u16) {
         p.greeted = code == 220;
         return;
     }
+    if p.dot {
+        // The answer to the message's lone dot (an exchange of its own):
+        // taken or not, the transaction is over (RFC 5321 §4.1.1.4).
+        p.dot = false;
+        if ok {
+            p.sent += 1;
+        }
+        p.mail = false;
+        p.rcpts = 0;
+        return;
+    }
     match (verb, code) {
         ("EHLO" | "HELO", 250) => {
             p.hello = true;
@@ -133,15 +144,6 @@ fn smtp_reply(p: &mut Progress, greeting: bool, verb: &str, code: u16) {
             p.rcpts = 0;
         }
         ("QUIT", 221) => p.quit = true,
-        // The answer to the message's lone dot.
-        ("DATA", _) if p.dot => {
-            p.dot = false;
-            if ok {
-                p.sent += 1;
-            }
-            p.mail = false;
-            p.rcpts = 0;
-        }
         _ => {}
     }
     if code == 421 {
@@ -330,15 +332,15 @@ mod tests {
         lines.extend([
             line(Dir::Up, LineKind::Data, 5, "Subject: x"),
             line(Dir::Up, LineKind::Data, 5, "."),
-            s(5, 250, "250 2.0.0 queued"),
+            s(6, 250, "250 2.0.0 queued"),
         ]);
         let p = at(&lines);
         assert!(!p.data && !p.mail && p.sent == 1, "{p:?}");
         assert_eq!(
-            next_commands(&p, &who(), 587)[1],
-            "MAIL FROM:<alice@example.org>"
+            next_commands(&p, &who(), 587),
+            ["MAIL FROM:<alice@example.org>", "QUIT"]
         );
-        lines.extend([c(6, "QUIT"), s(6, 221, "221 bye")]);
+        lines.extend([c(7, "QUIT"), s(7, 221, "221 bye")]);
         assert!(next_commands(&at(&lines), &who(), 587).is_empty());
     }
 
