@@ -107,6 +107,13 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     if lines.len() + 2 > usize::from(area.height) {
         lines.remove(symbols_at);
     }
+    // Still too tall (80×24): the mouse, which needs no telling, goes
+    // before a symbol does.
+    if lines.len() + 2 > usize::from(area.height)
+        && let Some(mouse) = keys.iter().position(|(k, _)| *k == "mouse")
+    {
+        lines.remove(mouse);
+    }
     let height = area.height.min(lines.len() as u16 + 2);
     let popup = super::centred(area, width, height);
     frame.render_widget(Clear, popup);
