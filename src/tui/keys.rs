@@ -555,6 +555,9 @@ fn enter(app: &mut App) {
 pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
     // A click or a wheel turn is news: the last notice is stale.
     app.notice = None;
+    if super::console::handle_mouse(app, mouse, screen) {
+        return;
+    }
     match mouse.kind {
         MouseEventKind::ScrollUp => scroll(app, -3),
         MouseEventKind::ScrollDown => scroll(app, 3),

@@ -21,7 +21,8 @@ pub mod editor;
 pub mod render;
 pub mod session;
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind};
+use ratatui::layout::{Position, Rect};
 
 use crate::plan::Plan;
 use crate::scenario::duration::parse_duration;
@@ -649,6 +650,33 @@ fn connect(console: &mut Console, to: String, port: u16) {
         false,
     );
     console.order(Order::Connect { to, port });
+}
+
+/// The mouse over the main view with the console open: a click on the
+/// console gives it the keys, the wheel scrolls it; the other panes are
+/// placed differently from the dashboard's own layout, so they take no
+/// clicks here. False when the dashboard should have the event.
+pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) -> bool {
+    let Some(console) = app.console.as_mut() else {
+        return false;
+    };
+    if app.view != View::Main {
+        return false;
+    }
+    let Some([_, body, _]) = super::ui::regions(screen) else {
+        return true;
+    };
+    let over = render::panes(body)
+        .console
+        .contains(Position::new(mouse.column, mouse.row));
+    match mouse.kind {
+        MouseEventKind::Down(MouseButton::Left) if over => console.focused = true,
+        MouseEventKind::ScrollUp if over => console.back = console.back.saturating_add(3),
+        MouseEventKind::ScrollDown if over => console.back = console.back.saturating_sub(3),
+        MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => return false,
+        _ => {}
+    }
+    true
 }
 
 /// What the status bar's key line says while the console has the keys.
