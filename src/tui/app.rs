@@ -184,6 +184,8 @@ pub struct App {
     pub predict: Predict,
     /// The what-if menu and the branch it made, if any.
     pub whatif: super::whatif::WhatIf,
+    /// The scenario's lesson, when one is walked.
+    pub lesson: super::lesson::Guide,
 }
 
 impl App {
@@ -210,6 +212,7 @@ impl App {
             live: None,
             predict: Predict::default(),
             whatif: Default::default(),
+            lesson: Default::default(),
         }
     }
 
@@ -341,7 +344,7 @@ impl App {
     /// yet, stops playback and asks; true when it did. The playhead stays
     /// before the reply, so no view can show it.
     pub fn ask_before_next(&mut self) -> bool {
-        if !self.predict.on || self.pos >= self.len() {
+        if !self.predict.asks_at(self.pos as u64) || self.pos >= self.len() {
             return false;
         }
         let (trace, index) = (&self.world.trace, &self.world.index);
