@@ -107,7 +107,7 @@ pub enum At {
         #[serde(default = "first")]
         nth: u32,
     },
-    /// A delivery attempt of a queue entry deferred before: the retry.
+    /// An MTA wakes to try a deferred queue entry again: the retry.
     Retry {
         #[serde(default)]
         host: Option<String>,

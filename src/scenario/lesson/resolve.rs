@@ -287,6 +287,16 @@ impl Resolver<'_, '_> {
             super::Until::Reached(at) => {
                 let upath = [path.as_slice(), &[Path::Field("until"), Path::Item(0)]].concat();
                 match self.mark(at, &upath) {
+                    Some(m) if mark.is_some_and(|s| m.after <= s.after) => {
+                        let problem = self
+                            .at(
+                                format!("{at} comes no later than this step's own event, so the step would end at once"),
+                                &upath,
+                            )
+                            .help("name an event after the step's `at`, or write until: Key");
+                        self.problems.push(problem);
+                        (Until::Key, None)
+                    }
                     Some(m) => (Until::Reached(m.after), Some(at.to_string())),
                     None => (Until::Key, None),
                 }

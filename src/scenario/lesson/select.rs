@@ -157,26 +157,23 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
             (hits, *nth, "matching deferral(s)")
         }
         At::Retry { host, message, nth } => {
-            let mut deferred: Vec<(HostId, &str)> = Vec::new();
-            let mut hits = Vec::new();
-            for e in events {
-                match &e.kind {
-                    EventKind::Deferred {
-                        host: h, queue_id, ..
-                    } => {
-                        deferred.push((*h, queue_id));
+            // The MTA wakes for it ("retry 2 of SMTP0001"), connection or not.
+            let hits = events
+                .iter()
+                .filter(|e| match &e.kind {
+                    EventKind::Wake { host: h, why } => {
+                        let queue_id = why
+                            .strip_prefix("retry ")
+                            .and_then(|rest| rest.split_once(" of "))
+                            .map(|(_, q)| q);
+                        queue_id.is_some_and(|q| {
+                            host_is(*h, host) && msg_is(message_of(*h, q).as_deref(), message)
+                        })
                     }
-                    EventKind::Attempting {
-                        host: h, queue_id, ..
-                    } if deferred.contains(&(*h, queue_id.as_str()))
-                        && host_is(*h, host)
-                        && msg_is(message_of(*h, queue_id).as_deref(), message) =>
-                    {
-                        hits.push((e.seq, None));
-                    }
-                    _ => {}
-                }
-            }
+                    _ => false,
+                })
+                .map(|e| (e.seq, None))
+                .collect();
             (hits, *nth, "matching retr(ies)")
         }
         At::Bounced {
