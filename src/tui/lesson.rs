@@ -19,6 +19,9 @@ pub struct Guide {
     pub on: bool,
     /// The current step, from 0.
     pub step: usize,
+    /// The step's goal did not hold when it was entered: when it does,
+    /// the lesson moves on. A step gone back to, already done, waits for >.
+    pub armed: bool,
 }
 
 impl Guide {
@@ -85,6 +88,19 @@ pub fn enter(app: &mut App, k: usize) {
     {
         app.playing = true;
     }
+    app.lesson.armed = !goal_holds(app, &step);
+}
+
+/// Whether the step's goal holds now.
+fn goal_holds(app: &App, step: &Step) -> bool {
+    match step.until {
+        Goal::Key => false,
+        Goal::Answered => step
+            .questions
+            .iter()
+            .all(|q| app.predict.asked(Key::Authored(q.origin))),
+        Goal::Reached(target) => app.pos >= target,
+    }
 }
 
 /// `>`: the next step, or the end of the lesson.
@@ -125,15 +141,10 @@ pub fn tick(app: &mut App) {
     if app.overlay == Overlay::Predict || app.lesson.is_last() {
         return;
     }
-    let done = match step.until {
-        Goal::Key => false,
-        Goal::Answered => step
-            .questions
-            .iter()
-            .all(|q| app.predict.asked(Key::Authored(q.origin))),
-        Goal::Reached(target) => app.pos >= target,
-    };
-    if done {
+    let step = step.clone();
+    if !goal_holds(app, &step) {
+        app.lesson.armed = true;
+    } else if app.lesson.armed {
         let k = app.lesson.step + 1;
         enter(app, k);
     }
