@@ -20,7 +20,8 @@ use crate::tui::app::App;
 use crate::tui::lesson::hint;
 
 /// The rows the pane wants for the current step at `width`: its text
-/// wrapped, the hint, the borders; at most half of `body`.
+/// wrapped and the borders (the hint is on the bottom one); at most half
+/// of `body`.
 pub fn height(app: &App, width: u16, body: u16) -> u16 {
     let Some(step) = app.lesson.current() else {
         return 0;
@@ -31,7 +32,7 @@ pub fn height(app: &App, width: u16, body: u16) -> u16 {
         .split('\n')
         .map(|p| wrap(&[Span::raw(p.to_owned())], inner, 0).len().max(1))
         .sum::<usize>();
-    (rows as u16 + 3).min(body / 2).max(4)
+    (rows as u16 + 2).min(body / 2).max(3)
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
