@@ -114,7 +114,7 @@ pub struct Question {
     /// Its place among the questions of its event: (k, n), 1-based.
     pub of: (usize, usize),
     /// The scenario's own question, with its `why`.
-    pub authored: Option<Authored>,
+    pub authored: Option<Box<Authored>>,
 }
 
 impl Question {
@@ -147,7 +147,7 @@ impl Question {
                 .collect(),
             answer: a.answer,
             of: (1, 1),
-            authored: Some(a.clone()),
+            authored: Some(Box::new(a.clone())),
         }
     }
 
