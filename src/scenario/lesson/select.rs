@@ -337,12 +337,7 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
     out
 }
 
+/// The expectations' comparison: the path of an address, any case.
 fn same_address(a: &str, b: &str) -> bool {
-    let bare = |s: &str| {
-        s.trim()
-            .trim_start_matches('<')
-            .trim_end_matches('>')
-            .to_ascii_lowercase()
-    };
-    bare(a) == bare(b)
+    crate::trace::state::path(a).eq_ignore_ascii_case(&crate::trace::state::path(b))
 }
