@@ -992,3 +992,60 @@ fn as_client_a_typed_session_delivers_to_bob_and_a_550_is_explained() {
     assert_eq!(exit_status(&after), Some(0), "{after}");
     assert_restored(&tmux, &after);
 }
+
+/// `mailflow lesson hello`, walked to its end in a real terminal: each
+/// question answered right with its key, the step moving on by itself
+/// when answered, playback running to the end on the step that plays,
+/// and the Markdown summary printed and written to `--summary`.
+#[test]
+fn lesson_hello_walked_to_the_end_prints_and_writes_its_summary() {
+    if !tmux_available() {
+        return;
+    }
+    let file = std::env::temp_dir().join(format!("mailflow-lesson-{}.md", std::process::id()));
+    let tmux = Tmux::start(120, 40, &[]);
+    tmux.type_line(&format!(
+        "{} lesson hello --summary {} --format markdown; echo EXIT=$?",
+        mailflow(),
+        file.display()
+    ));
+    tmux.wait_text("Lesson · step 1/8");
+    // Each question of hello's lesson, and its right choice.
+    let mut screen = tmux.press(&[">"], "the AUTH question", |s| {
+        s.contains("answer to AUTH PLAIN?")
+    });
+    assert!(!screen.contains("S: 235"), "the reply is hidden:\n{screen}");
+    for (key, next) in [
+        ("1", "step 3/8"),
+        ("2", "answer to RCPT"),
+        ("3", "How many Received lines"),
+        ("2", "step 6/8"),
+    ] {
+        tmux.press(&[key], "the reveal", |s| s.contains("any key continues"));
+        screen = tmux.press(&["Enter"], next, |s| s.contains(next));
+        if next == "step 3/8" {
+            screen = tmux.press(&[">"], "the MX question", |s| s.contains("MX answer name"));
+        }
+    }
+    assert!(screen.contains("step 6/8"), "{screen}");
+    tmux.press(&[">"], "step 7", |s| s.contains("step 7/8"));
+    let end = tmux.wait_text("step 8/8");
+    assert!(end.contains("the whole trip"), "{end}");
+    tmux.keys(&["q"]);
+    let after = tmux.wait_for("the exit status", |s| exit_status(s).is_some());
+    assert_eq!(exit_status(&after), Some(0), "{after}");
+    assert!(after.contains("4 of 4 answered right"), "{after}");
+    let written = std::fs::read_to_string(&file).expect("the summary file");
+    let _ = std::fs::remove_file(&file);
+    assert!(
+        written.contains("| # | where | asked | real answer | answered | right |"),
+        "{written}"
+    );
+    assert!(
+        written.contains(
+            "| 4 | lesson step 6 | How many Received lines does bob's copy carry? | 2 | 2 | yes |"
+        ),
+        "{written}"
+    );
+    assert_restored(&tmux, &after);
+}

@@ -34,6 +34,15 @@ pub fn run(args: &Args) -> ExitCode {
                     1 => " (with 1 what-if)".to_owned(),
                     n => format!(" (with {n} what-ifs)"),
                 };
+                // A quiz or a lesson names events: only the run knows them.
+                let classroom = match placed(&loaded) {
+                    Ok(words) => words,
+                    Err(error) => {
+                        bad += 1;
+                        eprint!("{error}");
+                        continue;
+                    }
+                };
                 let variants = if loaded.variants.is_empty() {
                     String::new()
                 } else {
@@ -42,11 +51,14 @@ pub fn run(args: &Args) -> ExitCode {
                     format!(" (variants: {})", names.join(", "))
                 };
                 match &loaded.warnings {
-                    None => println!("ok    {file}: {}{variants}{whatifs}", loaded.plan.title),
+                    None => println!(
+                        "ok    {file}: {}{variants}{whatifs}{classroom}",
+                        loaded.plan.title
+                    ),
                     Some(warnings) => {
                         let n = warnings.problems.len();
                         println!(
-                            "ok    {file}: {}{variants}{whatifs}, with {n} warning(s)",
+                            "ok    {file}: {}{variants}{whatifs}{classroom}, with {n} warning(s)",
                             loaded.plan.title
                         );
                         eprint!("{warnings}");
@@ -67,4 +79,24 @@ pub fn run(args: &Args) -> ExitCode {
     } else {
         ExitCode::from(2)
     }
+}
+
+/// Runs the world of a scenario with a quiz or a lesson and places them
+/// on its run: " (lesson: 7 steps, quiz: 2 questions)", or the error that
+/// marks a selector finding nothing. Nothing to say without either.
+fn placed(loaded: &scenario::Loaded) -> Result<String, scenario::ScenarioError> {
+    let s = &loaded.scenario;
+    if s.quiz.is_empty() && s.lesson.is_empty() {
+        return Ok(String::new());
+    }
+    let run = crate::sim::run(&loaded.plan);
+    let resolved = scenario::lesson::resolve(s, &loaded.source, &loaded.origin, &run.trace)?;
+    let mut parts = Vec::new();
+    if !resolved.lesson.steps.is_empty() {
+        parts.push(format!("lesson: {} steps", resolved.lesson.steps.len()));
+    }
+    if !resolved.quiz.is_empty() {
+        parts.push(format!("quiz: {} questions", resolved.quiz.len()));
+    }
+    Ok(format!(" ({})", parts.join(", ")))
 }

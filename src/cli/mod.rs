@@ -4,6 +4,7 @@ mod check;
 mod demo;
 mod explain;
 mod grade;
+mod lesson;
 mod list;
 mod run;
 mod serve;
@@ -50,7 +51,10 @@ enum Command {
     /// Grade students' scenarios against a task: a score and a line of
     /// feedback per criterion (exit 0 when every student meets them all).
     Grade(grade::Args),
-    /// List the bundled scenarios.
+    /// Walk a scenario's guided lesson in the dashboard, step by step
+    /// (in a pipe: print the lesson with its answers).
+    Lesson(lesson::Args),
+    /// List the bundled scenarios (and which have a lesson).
     List,
 }
 
@@ -211,6 +215,7 @@ pub fn main() -> ExitCode {
         Some(Command::Check(args)) => check::run(&args),
         Some(Command::Grade(args)) => grade::run(&args),
         Some(Command::List) => list::run(),
+        Some(Command::Lesson(args)) => lesson::run(&args),
         Some(Command::Tui(args)) => tui::run(&args),
         Some(Command::Serve(args)) => serve::run(&args),
         // The dashboard in a terminal; the explained transcript in a pipe.

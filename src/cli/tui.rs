@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use super::ScenarioArgs;
 use crate::tui::{self, Theme, World};
 
-#[derive(Debug, clap::Args)]
+#[derive(Debug, Clone, clap::Args)]
 pub struct Args {
     #[command(flatten)]
     pub world: ScenarioArgs,
@@ -18,13 +18,24 @@ pub struct Args {
     /// be (g toggles it in the dashboard). A summary is printed on quit.
     #[arg(long)]
     pub predict: bool,
-    /// The predict summary printed on quit: text, or markdown for a teacher.
+    /// Ask only the scenario's own quiz questions (its `quiz:` list), not
+    /// every server reply.
+    #[arg(long, conflicts_with = "predict")]
+    pub quiz: bool,
+    /// Walk the scenario's lesson (as `mailflow lesson NAME` does).
+    #[arg(long)]
+    pub lesson: bool,
+    /// The summary printed on quit: text, or markdown for a teacher.
     #[arg(long, value_enum, default_value_t = SummaryFormat::Text)]
     pub format: SummaryFormat,
     /// Be this client or MTA: type SMTP (and POP3) into a console, and
     /// the world answers and waits for you (a on the dashboard, too).
     #[arg(long = "as", value_name = "HOST")]
     pub as_host: Option<String>,
+    /// Also write the summary (every question: asked, answered, right)
+    /// to this file, in `--format`.
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<std::path::PathBuf>,
 }
 
 /// How the predict summary is printed.
@@ -40,8 +51,11 @@ impl Args {
             world: ScenarioArgs::first_minute(),
             theme: None,
             predict: false,
+            quiz: false,
+            lesson: false,
             format: SummaryFormat::Text,
             as_host: None,
+            summary: None,
         }
     }
 }
@@ -82,14 +96,32 @@ pub fn run(args: &Args) -> ExitCode {
         super::Source::Scenario(plan) => World::run(plan),
         recording => World::of(recording.finish()),
     };
+    let resolved = match classroom_of(args, &world) {
+        Ok(resolved) => resolved,
+        Err(code) => return code,
+    };
     let title = world.title.clone();
-    match tui::run_with(world, theme, args.predict) {
+    let classroom = tui::Classroom {
+        predict: args.predict,
+        quiz_only: args.quiz,
+        lesson: args.lesson,
+        resolved,
+    };
+    match tui::run_classroom(world, theme, classroom) {
         Ok(quiz) => {
             // After the terminal is restored: a dashboard that asked
             // questions leaves what was asked and answered on stdout.
+            let markdown = args.format == SummaryFormat::Markdown;
+            let summary = quiz.summary(&title, markdown);
             if !quiz.records.is_empty() {
-                let markdown = args.format == SummaryFormat::Markdown;
-                print!("{}", quiz.summary(&title, markdown));
+                print!("{summary}");
+            }
+            if let Some(path) = &args.summary {
+                if let Err(e) = std::fs::write(path, &summary) {
+                    eprintln!("mailflow: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+                eprintln!("mailflow: the summary is in {}", path.display());
             }
             ExitCode::SUCCESS
         }
@@ -113,4 +145,53 @@ fn run_as(plan: &crate::plan::Plan, host: crate::trace::HostId, theme: Theme) ->
             ExitCode::FAILURE
         }
     }
+}
+
+/// The scenario's quiz and lesson placed on the run shown. A recording
+/// has none; a selector that finds nothing is an error (exit 2), as
+/// `check` reports it.
+pub fn classroom_of(
+    args: &Args,
+    world: &World,
+) -> Result<crate::scenario::lesson::Resolved, ExitCode> {
+    if world.plan.is_none() {
+        if args.lesson || args.quiz {
+            eprintln!(
+                "mailflow: {} is a recording: its lesson and quiz live in the scenario; give the scenario instead",
+                args.world.scenario
+            );
+            return Err(ExitCode::from(2));
+        }
+        return Ok(Default::default());
+    }
+    let loaded =
+        crate::scenario::load_with(&args.world.scenario, &args.world.settings).map_err(|e| {
+            eprint!("{e}");
+            ExitCode::from(2)
+        })?;
+    let resolved = crate::scenario::lesson::resolve(
+        &loaded.scenario,
+        &loaded.source,
+        &loaded.origin,
+        &world.trace,
+    )
+    .map_err(|e| {
+        eprint!("{e}");
+        ExitCode::from(2)
+    })?;
+    if args.lesson && resolved.lesson.steps.is_empty() {
+        eprintln!(
+            "mailflow: {} has no lesson; `mailflow list` shows the scenarios that have one",
+            args.world.scenario
+        );
+        return Err(ExitCode::from(2));
+    }
+    if args.quiz && resolved.quiz.is_empty() {
+        eprintln!(
+            "mailflow: {} has no quiz of its own; --predict asks about every server reply",
+            args.world.scenario
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok(resolved)
 }

@@ -6,12 +6,14 @@
 //! * `mermaid`: a sequence diagram of the trip, for Markdown and GitHub
 //! * `pcap`: a capture for Wireshark, in pcapng or classic pcap
 //! * `html`: a self-contained handout page with the ladder as SVG
+//! * `lesson`: a scenario's lesson as a script, step by step
 //!
 //! `trip` is the run as steps (arrows, notes, gaps) that the Mermaid
 //! diagram and the HTML ladder both draw.
 
 pub mod html;
 pub mod json;
+pub mod lesson;
 pub mod markdown;
 pub mod mermaid;
 pub mod pcap;

@@ -12,11 +12,13 @@
 //! * `bundled`: the scenarios shipped inside the binary
 //! * `expect`: the expectations, checked against a trace
 //! * `whatif`: what-ifs, from a scenario's `overrides` or `--what-if`
+//! * `lesson`: quiz questions and guided lessons, placed on a run
 
 pub mod bundled;
 pub mod diagnostic;
 pub mod duration;
 pub mod expect;
+pub mod lesson;
 pub mod load;
 pub mod ron;
 pub mod schema;

@@ -51,6 +51,14 @@ pub struct Scenario {
     /// claims: one file shows both outcomes of a lesson.
     #[serde(default)]
     pub variants: Vec<Variant>,
+    /// Questions asked at chosen events in predict mode
+    /// (`scenario::lesson`).
+    #[serde(default)]
+    pub quiz: Vec<super::lesson::Question>,
+    /// A guided lesson: steps with text, a place in the run, questions
+    /// and a condition to move on (`mailflow lesson NAME`).
+    #[serde(default)]
+    pub lesson: Vec<super::lesson::LessonStep>,
 }
 
 /// One variant of a scenario: `set` changes settings of the world

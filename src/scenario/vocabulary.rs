@@ -20,6 +20,9 @@ pub fn thing_called(outer: &str) -> &'static str {
         "BackupMx" => "this requirement",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
         "Drop" | "Dns" | WHATIF_REPLY => "this what-if",
+        "Question" => "a question",
+        "LessonStep" => "a lesson step",
+        t if t.starts_with("At::") => "this event selector",
         "Delivered" | "NotDelivered" | "Bounced" | "NotBounced" | "Deferred" | "Hops"
         | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" => "this expectation",
         _ => "this record",
@@ -35,6 +38,8 @@ pub fn kind_called(outer: &str) -> &'static str {
         "ServerTls" | "ClientTls" => "STARTTLS setting",
         "Certificate" => "certificate",
         "Require" => "requirement",
+        "At" => "event selector",
+        "Until" => "condition to move on",
         _ => "kind of value",
     }
 }
@@ -68,6 +73,21 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Drop" => "Drop(host: \"mx.example.net\", command: \"DATA\", how: \"lost\")",
         "Dns" => "Dns(name: \"example.net\", query: \"MX\", answer: \"NXDOMAIN\")",
         "Names" => "Names([\"mail.example.com\"]): a certificate for other names",
+        "At::Time" => "Time(\"3h\"): the first event at or after that time",
+        "At::Reply" => "Reply(from: \"mx.example.net\", command: \"RCPT\", nth: 1)",
+        "At::Dns" => "Dns(name: \"example.net\", query: \"MX\")",
+        "At::Connect" => "Connect(from: \"smtp.example.org\", to: \"mx.example.net\")",
+        "At::Queued" => "Queued(host: \"mx.example.net\")",
+        "At::Deferred" => "Deferred(host: \"smtp.example.org\", nth: 1)",
+        "At::Retry" => "Retry(host: \"smtp.example.org\")",
+        "At::Bounced" => "Bounced(host: \"mx.example.net\", for: \"karol@example.net\")",
+        "At::Delivered" => "Delivered(to: \"bob@example.net\")",
+        "At::Retrieved" => "Retrieved(by: \"bob@example.net\")",
+        "At::Expired" => "Expired(host: \"smtp.example.org\")",
+        "At::Loop" => "Loop(host: \"mx.example.net\")",
+        "At::Down" => "Down(host: \"mx.example.net\")",
+        "At::Up" => "Up(host: \"mx.example.net\")",
+        "Reached" => "Reached(Delivered(to: \"bob@example.net\")): when playback gets there",
         _ => return None,
     })
 }
@@ -76,13 +96,36 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
 /// vocabulary knows it by this name.
 const WHATIF_REPLY: &str = "WhatIf::Reply";
 
+/// The event selectors' tags, as the vocabulary knows them: `Reply`
+/// under `quiz` or `lesson` is a selector, not the expectation.
+const SELECTORS: &[(&str, &str)] = &[
+    ("Time", "At::Time"),
+    ("Reply", "At::Reply"),
+    ("Dns", "At::Dns"),
+    ("Connect", "At::Connect"),
+    ("Queued", "At::Queued"),
+    ("Deferred", "At::Deferred"),
+    ("Retry", "At::Retry"),
+    ("Bounced", "At::Bounced"),
+    ("Delivered", "At::Delivered"),
+    ("Retrieved", "At::Retrieved"),
+    ("Expired", "At::Expired"),
+    ("Loop", "At::Loop"),
+    ("Down", "At::Down"),
+    ("Up", "At::Up"),
+];
+
 /// A tag as read in `section` (the scenario's field the value stands
-/// under): `Reply` means a what-if under `overrides`.
+/// under): `Reply` means a what-if under `overrides`, an event selector
+/// under `quiz` and `lesson`.
 fn tag_in<'t>(section: Option<&str>, tag: &'t str) -> &'t str {
-    if section == Some("overrides") && tag == "Reply" {
-        WHATIF_REPLY
-    } else {
-        tag
+    match section {
+        Some("overrides") if tag == "Reply" => WHATIF_REPLY,
+        Some("quiz" | "lesson") => SELECTORS
+            .iter()
+            .find(|(bare, _)| *bare == tag)
+            .map_or(tag, |(_, long)| long),
+        _ => tag,
     }
 }
 
@@ -146,6 +189,20 @@ pub fn form_of_field(field: &str) -> Option<String> {
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
+        "quiz" => (
+            "[(at: Reply(from: \"mx.example.net\", command: \"RCPT\"), ask: \"What will it answer?\", \
+             choices: [\"250\", \"450\", \"550\"], answer: 2, why: \"...\")]",
+            ", a list of questions",
+        ),
+        "lesson" => (
+            "[(text: \"Watch the first session.\", at: Start)]",
+            ", a list of steps",
+        ),
+        "questions" => (
+            "[(ask: \"What will it answer?\", choices: [\"250\", \"450\"], answer: 2)]",
+            ", asked at the step's `at`",
+        ),
+        "choices" => ("[\"250\", \"450\", \"550\"]", ""),
         "overrides" => (
             "[Reply(host: \"mx.example.net\", command: \"RCPT\", reply: \"451 4.3.0 try later\")]",
             ", a list of what-ifs",
@@ -153,6 +210,15 @@ pub fn form_of_field(field: &str) -> Option<String> {
         _ => return None,
     };
     Some(format!("{field}: {value}{gloss}"))
+}
+
+/// An example value for a required field of `thing` (as `thing_called`
+/// names it): a question's `answer` is a number, a what-if's a DNS answer.
+pub fn example_in(thing: &str, field: &str) -> &'static str {
+    match (thing, field) {
+        ("a question", "answer") => "2",
+        _ => example_of(field),
+    }
 }
 
 /// An example value for a required field.
@@ -175,6 +241,9 @@ pub fn example_of(field: &str) -> &'static str {
         "command" => "\"RCPT\"",
         "reply" => "\"451 4.3.0 try later\"",
         "answer" => "\"NXDOMAIN\"",
+        "ask" => "\"What will mx.example.net answer?\"",
+        "choices" => "[\"250\", \"450\", \"550\"]",
+        "text" => "\"Watch the first session.\"",
         _ => "...",
     }
 }
@@ -371,10 +440,10 @@ mod tests {
             let bare = variants[self.pick.min(variants.len() - 1)];
             // `Reply` is an expectation and a what-if: the vocabulary
             // knows the what-if's by a longer name (see `tag_in`).
-            let variant = if name == "WhatIf" {
-                tag_in(Some("overrides"), bare)
-            } else {
-                bare
+            let variant = match name {
+                "WhatIf" => tag_in(Some("overrides"), bare),
+                "At" => tag_in(Some("quiz"), bare),
+                _ => bare,
             };
             self.schema.borrow_mut().parsed_as.insert(variant, name);
             visitor.visit_enum(Variant {
@@ -548,6 +617,10 @@ mod tests {
             "ClientTls" => as_::<schema::ClientTls>(text),
             "Certificate" => as_::<schema::Certificate>(text),
             "Variant" => as_::<schema::Variant>(text),
+            "At" => as_::<crate::scenario::lesson::At>(text),
+            "Until" => as_::<crate::scenario::lesson::Until>(text),
+            "Question" => as_::<crate::scenario::lesson::Question>(text),
+            "LessonStep" => as_::<crate::scenario::lesson::LessonStep>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }
@@ -576,7 +649,7 @@ mod tests {
                     else {
                         return Err(format!("{text}: {e}"));
                     };
-                    let example = example_of(missing);
+                    let example = example_in(thing_called(record), missing);
                     if example == "..." {
                         return Err(format!("{record}.{missing} is required and has no example"));
                     }

@@ -186,6 +186,8 @@ pub struct App {
     pub whatif: super::whatif::WhatIf,
     /// The console, when the student types as a host of the world.
     pub console: Option<Box<super::console::Console>>,
+    /// The scenario's lesson, when one is walked.
+    pub lesson: super::lesson::Guide,
 }
 
 impl App {
@@ -213,6 +215,7 @@ impl App {
             predict: Predict::default(),
             whatif: Default::default(),
             console: None,
+            lesson: Default::default(),
         }
     }
 
@@ -344,7 +347,7 @@ impl App {
     /// yet, stops playback and asks; true when it did. The playhead stays
     /// before the reply, so no view can show it.
     pub fn ask_before_next(&mut self) -> bool {
-        if !self.predict.on || self.pos >= self.len() {
+        if !self.predict.asks_at(self.pos as u64) || self.pos >= self.len() {
             return false;
         }
         let (trace, index) = (&self.world.trace, &self.world.index);

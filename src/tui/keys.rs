@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent,
 use ratatui::layout::{Position, Rect};
 
 use super::app::{App, Focus, Overlay, View};
+use super::lesson;
 use super::predict::Phase;
 use super::theme::Theme;
 use super::ui;
@@ -48,6 +49,8 @@ pub enum Command {
     Branch,
     Changes,
     Console,
+    LessonNext,
+    LessonBack,
     Help,
     Quit,
 }
@@ -191,6 +194,16 @@ pub const BINDINGS: &[Binding] = &[
         keys: &[(Char('a'), C::Console)],
     },
     Binding {
+        label: "< >",
+        what: "lesson: previous / next step",
+        keys: &[
+            (Char('<'), C::LessonBack),
+            (Char(','), C::LessonBack),
+            (Char('>'), C::LessonNext),
+            (Char('.'), C::LessonNext),
+        ],
+    },
+    Binding {
         label: "mouse",
         what: "click a host or a transcript line; wheel scrolls",
         keys: &[],
@@ -241,6 +254,12 @@ pub fn focus_key(from: Focus, to: Focus) -> Option<&'static str> {
 }
 
 pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
+    dispatch(app, key, screen);
+    // A lesson step whose goal now holds moves on.
+    lesson::tick(app);
+}
+
+fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
     app.notice = None;
     match app.overlay {
         Overlay::Search => return search_key(app, key),
@@ -335,6 +354,8 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
         C::Branch => whatif::switch(app),
         C::Changes => whatif::show_changes(app),
         C::Console => super::console::open_or_focus(app),
+        C::LessonNext => lesson::next(app),
+        C::LessonBack => lesson::back(app),
         C::HideDns | C::FailuresOnly | C::OneHost if !in_events => {
             app.notice = Some("d x o filter the events list: press 6 to see it".into())
         }
@@ -373,7 +394,7 @@ fn search_key(app: &mut App, key: KeyEvent) {
     }
 }
 
-/// The question takes 1–4 (or a–d) and Esc; the reveal, any key. Ctrl-C
+/// The question takes 1–9 (or a–d) and Esc; the reveal, any key. Ctrl-C
 /// still quits, and the predict key turns the mode off.
 fn predict_key(app: &mut App, key: KeyEvent) {
     let command = command(key);
@@ -383,12 +404,18 @@ fn predict_key(app: &mut App, key: KeyEvent) {
         app.quit = true;
         return;
     }
+    // A lesson moves on (or back) from a question too: it is skipped.
+    match command {
+        Some(C::LessonNext) if app.lesson.on => return lesson::next(app),
+        Some(C::LessonBack) if app.lesson.on => return lesson::back(app),
+        _ => {}
+    }
     if !matches!(app.predict.phase, Some(Phase::Asking(_))) {
         app.continue_after_question();
         return;
     }
     match key.code {
-        Char(c @ '1'..='4') => {
+        Char(c @ '1'..='9') => {
             app.predict.answer(c as usize - '1' as usize);
         }
         Char(c @ 'a'..='d') => {

@@ -8,6 +8,7 @@
 //! * `live`: a world still running: its feed, the live edge
 //! * `keys`: keys and mouse
 //! * `predict`: predict mode's questions, answers and score
+//! * `lesson`: a guided lesson's steps, walked one at a time
 //! * `whatif`: the what-if menu, its branch and the run it came from
 //! * `console`: "be the client": type SMTP or POP3 as a host of the world
 //! * `ui`: the layout, and `view/`: one file per screen region
@@ -16,6 +17,7 @@
 pub mod app;
 pub mod console;
 pub mod keys;
+pub mod lesson;
 pub mod live;
 pub mod predict;
 pub mod theme;
@@ -46,8 +48,49 @@ pub fn run(world: World, theme: Theme) -> io::Result<()> {
 /// Shows `world` until the user quits, in predict mode from the start if
 /// asked; returns the quiz, for a summary once the terminal is restored.
 pub fn run_with(world: World, theme: Theme, predict: bool) -> io::Result<predict::Predict> {
+    let classroom = Classroom {
+        predict,
+        ..Classroom::default()
+    };
+    run_classroom(world, theme, classroom)
+}
+
+/// What a class does with a run: predict its replies, answer the
+/// scenario's quiz, walk its lesson.
+#[derive(Debug, Clone, Default)]
+pub struct Classroom {
+    /// Predict mode from the start (`--predict`).
+    pub predict: bool,
+    /// Only the scenario's own questions (`--quiz`).
+    pub quiz_only: bool,
+    /// Walk the lesson (`mailflow lesson`, `tui --lesson`).
+    pub lesson: bool,
+    /// The scenario's quiz and lesson, placed on the run.
+    pub resolved: crate::scenario::lesson::Resolved,
+}
+
+impl App {
+    /// Sets up predict mode, the quiz and the lesson as `classroom` asks.
+    pub fn enter_classroom(&mut self, classroom: Classroom) {
+        self.predict.on = classroom.predict || classroom.quiz_only;
+        self.predict.quiz_only = classroom.quiz_only;
+        self.predict.quiz = classroom.resolved.quiz;
+        self.lesson.lesson = classroom.resolved.lesson;
+        if classroom.lesson {
+            lesson::start(self);
+        }
+    }
+}
+
+/// Shows `world` as `classroom` asks until the user quits; returns the
+/// quiz, for a summary once the terminal is restored.
+pub fn run_classroom(
+    world: World,
+    theme: Theme,
+    classroom: Classroom,
+) -> io::Result<predict::Predict> {
     let mut app = App::new(world, theme);
-    app.predict.on = predict;
+    app.enter_classroom(classroom);
     in_terminal(|terminal| event_loop(terminal, &mut app, None))?;
     Ok(app.predict)
 }
@@ -216,5 +259,6 @@ pub fn advance(app: &mut App, elapsed: Duration) -> bool {
     }
     app.progress = app.progress.min(1.0);
     app.forget_arrivals();
+    lesson::tick(app);
     true
 }

@@ -15,6 +15,8 @@
 use std::fmt::Write as _;
 
 use crate::explain::{Catalog, Entry};
+use crate::scenario::lesson::Authored;
+use crate::scenario::lesson::resolve::Origin;
 use crate::trace::index::Index;
 use crate::trace::transcript::LineKind;
 use crate::trace::{Dir, Protocol, Trace};
@@ -81,11 +83,20 @@ pub struct Choice {
     pub meaning: String,
 }
 
-/// One question: a reply line the student has not seen yet.
+/// What a question is about, so it is asked once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Key {
+    /// A reply line (an index into `Index::lines`).
+    Reply(usize),
+    /// A question the scenario wrote.
+    Authored(Origin),
+}
+
+/// One question: a reply line the student has not seen yet, or one the
+/// scenario asks at an event (`authored`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Question {
-    /// The reply line (an index into `Index::lines`).
-    pub line: usize,
+    pub key: Key,
     /// The event that carries it.
     pub seq: u64,
     pub conn: u32,
@@ -102,12 +113,63 @@ pub struct Question {
     pub answer: usize,
     /// Its place among the questions of its event: (k, n), 1-based.
     pub of: (usize, usize),
+    /// The scenario's own question, with its `why`.
+    pub authored: Option<Box<Authored>>,
 }
 
 impl Question {
     /// "What will mx.example.net answer to RCPT TO:<bob@example.net>?"
     pub fn ask(&self) -> String {
-        format!("What will {} answer to {}?", self.server, self.command)
+        match &self.authored {
+            Some(a) => a.ask.clone(),
+            None => format!("What will {} answer to {}?", self.server, self.command),
+        }
+    }
+
+    /// A scenario's question, asked before its event.
+    pub fn authored(a: &Authored) -> Question {
+        Question {
+            key: Key::Authored(a.origin),
+            seq: a.mark.before as u64,
+            conn: 0,
+            server: String::new(),
+            command: a.at.clone(),
+            reply: a.shows.clone(),
+            explain: Vec::new(),
+            choices: a
+                .choices
+                .iter()
+                .map(|c| Choice {
+                    code: String::new(),
+                    title: c.clone(),
+                    meaning: String::new(),
+                })
+                .collect(),
+            answer: a.answer,
+            of: (1, 1),
+            authored: Some(Box::new(a.clone())),
+        }
+    }
+
+    /// How the summary names the choice `i`: its code, or its text.
+    pub fn choice_name(&self, i: usize) -> String {
+        self.choices.get(i).map_or(String::new(), |c| {
+            if c.code.is_empty() {
+                c.title.clone()
+            } else {
+                c.code.clone()
+            }
+        })
+    }
+
+    /// Where it was asked, for the summary: `[3] mx.example.net`,
+    /// `quiz 2`, `lesson step 4`.
+    pub fn place(&self) -> String {
+        match self.key {
+            Key::Reply(_) => format!("[{}] {}", self.conn, self.server),
+            Key::Authored(Origin::Quiz(k)) => format!("quiz {}", k + 1),
+            Key::Authored(Origin::Lesson(s, _)) => format!("lesson step {}", s + 1),
+        }
     }
 
     /// Why a choice would be wrong here, from the catalog: its class
@@ -180,6 +242,13 @@ pub struct Predict {
     pub records: Vec<Record>,
     /// Playback was running when a question stopped it: it runs on after.
     pub resume: bool,
+    /// The scenario's quiz, asked in predict mode before its events.
+    pub quiz: Vec<Authored>,
+    /// Ask the scenario's quiz only, not every server reply (`--quiz`).
+    pub quiz_only: bool,
+    /// Questions asked whether predict mode is on or not: the current
+    /// lesson step's.
+    pub pending: Vec<Authored>,
 }
 
 impl Predict {
@@ -201,16 +270,43 @@ impl Predict {
     /// The first question about event `seq` not asked yet, if the event
     /// carries replies worth one. A reply asked once (then stepped back
     /// over) is not asked again.
+    /// The scenario's questions come first: the lesson step's, then (in
+    /// predict mode) the quiz's.
     pub fn next_question(&self, trace: &Trace, index: &Index, seq: u64) -> Option<Question> {
+        let asked = |key: Key| self.records.iter().any(|r| r.question.key == key);
+        let quiz = if self.on { self.quiz.as_slice() } else { &[] };
+        let authored = self
+            .pending
+            .iter()
+            .chain(quiz)
+            .filter(|a| a.mark.before as u64 == seq)
+            .map(Question::authored)
+            .find(|q| !asked(q.key));
+        if authored.is_some() {
+            return authored;
+        }
+        if !self.on || self.quiz_only {
+            return None;
+        }
         let all = questions(trace, index, seq);
         let n = all.len();
         all.into_iter()
             .enumerate()
-            .find(|(_, q)| !self.records.iter().any(|r| r.question.line == q.line))
+            .find(|(_, q)| !asked(q.key))
             .map(|(k, q)| Question {
                 of: (k + 1, n),
                 ..q
             })
+    }
+
+    /// Would stepping onto event `seq` ask something?
+    pub fn asks_at(&self, seq: u64) -> bool {
+        self.on || self.pending.iter().any(|a| a.mark.before as u64 == seq)
+    }
+
+    /// Whether the question with `key` has been asked.
+    pub fn asked(&self, key: Key) -> bool {
+        self.records.iter().any(|r| r.question.key == key)
     }
 
     /// Answers the open question with choice `choice`; false when there
@@ -271,16 +367,27 @@ impl Predict {
         let mut out = format!("Predict: {title}\n{}\n", self.totals());
         for (i, r) in self.records.iter().enumerate() {
             let q = &r.question;
-            let _ = writeln!(
-                out,
-                "{:>3}. [{}] {} to {}\n     real reply: {} · {}",
-                i + 1,
-                q.conn,
-                q.command,
-                q.server,
-                q.reply,
-                verdict(r)
-            );
+            let _ = match &q.authored {
+                None => writeln!(
+                    out,
+                    "{:>3}. [{}] {} to {}\n     real reply: {} · {}",
+                    i + 1,
+                    q.conn,
+                    q.command,
+                    q.server,
+                    q.reply,
+                    verdict(r)
+                ),
+                Some(a) => writeln!(
+                    out,
+                    "{:>3}. {}: {}\n     answer: {} · {}",
+                    i + 1,
+                    q.place(),
+                    a.ask,
+                    q.choice_name(q.answer),
+                    verdict(r)
+                ),
+            };
         }
         out
     }
@@ -288,7 +395,7 @@ impl Predict {
     fn markdown(&self, title: &str) -> String {
         let cell = |s: &str| s.replace('|', "\\|").replace('`', "'");
         let mut out = format!(
-            "## Predict: {}\n\n{}.\n\n| # | session | asked | real reply | answered | right |\n|---|---|---|---|---|---|\n",
+            "## Predict: {}\n\n{}.\n\n| # | where | asked | real answer | answered | right |\n|---|---|---|---|---|---|\n",
             cell(title),
             self.totals()
         );
@@ -297,18 +404,24 @@ impl Predict {
             let (given, right) = match r.outcome {
                 Outcome::Skipped => ("skipped".to_owned(), "–"),
                 Outcome::Answered(c) => (
-                    q.choices.get(c).map_or(String::new(), |c| c.code.clone()),
+                    cell(&q.choice_name(c)),
                     if r.right() { "yes" } else { "no" },
                 ),
             };
+            let (asked, real) = match &q.authored {
+                None => (
+                    format!("`{}`", cell(&q.command)),
+                    format!("`{}`", cell(&q.reply)),
+                ),
+                Some(a) => (cell(&a.ask), cell(&q.choice_name(q.answer))),
+            };
             let _ = writeln!(
                 out,
-                "| {} | [{}] {} | `{}` | `{}` | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 i + 1,
-                q.conn,
-                cell(&q.server),
-                cell(&q.command),
-                cell(&q.reply),
+                cell(&q.place()),
+                asked,
+                real,
                 given,
                 right
             );
@@ -322,7 +435,7 @@ fn verdict(r: &Record) -> String {
     match r.outcome {
         Outcome::Skipped => "skipped".into(),
         Outcome::Answered(c) => {
-            let code = r.question.choices.get(c).map_or("?", |c| c.code.as_str());
+            let code = r.question.choice_name(c);
             let word = if r.right() { "right" } else { "wrong" };
             format!("answered {code}: {word}")
         }
@@ -370,7 +483,7 @@ pub fn questions(trace: &Trace, index: &Index, seq: u64) -> Vec<Question> {
             .map(|e| (e.topic.clone(), e.short_meaning().to_owned()))
             .collect();
         out.push(Question {
-            line: i,
+            key: Key::Reply(i),
             seq,
             conn: session.connection.conn.0,
             server: server.clone(),
@@ -380,6 +493,7 @@ pub fn questions(trace: &Trace, index: &Index, seq: u64) -> Vec<Question> {
             choices,
             answer,
             of: (0, 0),
+            authored: None,
         });
     }
     out

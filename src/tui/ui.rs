@@ -18,6 +18,7 @@
 //! of body the transcript alone.
 //! ```
 //! Other views replace everything between the tabs and the status bar.
+//! A lesson (`tui --lesson`) takes a pane under the view for its step.
 //! Below 20×5 only a one-line note is drawn.
 
 use ratatui::Frame;
@@ -110,6 +111,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     };
     view::tabs::render(frame, tabs, app);
     view::status::render(frame, status, app);
+    // A lesson's pane sits under the view, above the status bar.
+    let (body, overlays) = match view::lesson::height(app, body.width, body.height) {
+        0 => (body, body),
+        h => {
+            let [view_area, lesson] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(body);
+            view::lesson::render(frame, lesson, app);
+            (view_area, body)
+        }
+    };
     match app.view {
         View::Main if app.console.is_some() => super::console::render::main(frame, body, app),
         View::Main => {
@@ -130,9 +141,9 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     match app.overlay {
         Overlay::Help => view::help::render(frame, area, app),
-        Overlay::Predict => view::quiz::render(frame, body, app),
-        Overlay::WhatIf => view::whatif::menu(frame, body, app),
-        Overlay::Changes => view::whatif::changes(frame, body, app),
+        Overlay::Predict => view::quiz::render(frame, overlays, app),
+        Overlay::WhatIf => view::whatif::menu(frame, overlays, app),
+        Overlay::Changes => view::whatif::changes(frame, overlays, app),
         Overlay::None | Overlay::Search => {}
     }
 }

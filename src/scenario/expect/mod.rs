@@ -6,7 +6,7 @@
 //! keeps those its scope and window allow, and compares the number with
 //! its count. Nothing is read from the plan or a node.
 
-mod facts;
+pub(crate) mod facts;
 mod hops;
 mod words;
 

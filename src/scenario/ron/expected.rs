@@ -9,7 +9,7 @@ use super::lex::{TokenKind, unquote};
 use super::translate::wrong_type;
 use crate::scenario::diagnostic::{Problem, line_of};
 use crate::scenario::suggest::closest;
-use crate::scenario::vocabulary::{example_of, form_of};
+use crate::scenario::vocabulary::{example_in, form_of};
 
 /// A comma or closing bracket was expected.
 pub(super) fn missing_comma(context: &Context) -> Problem {
@@ -90,7 +90,7 @@ pub(super) fn missing_comma(context: &Context) -> Problem {
 /// A required field left out: point at the record that lacks it.
 pub(super) fn missing_field(context: &Context, thing: &str, field: &str) -> Problem {
     let source = context.source;
-    let example = example_of(field);
+    let example = example_in(thing, field);
     // RON stops at the record's `)`; mark its opening instead (or its tag).
     let frame = context.frames.last();
     let (start, end) = match frame {

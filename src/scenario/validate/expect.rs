@@ -276,7 +276,7 @@ impl Validator<'_> {
 
     /// A recipient a claim is about: it may be a mailbox, or an address
     /// some message is sent to (an unknown user, to be refused).
-    fn named_rcpt(&mut self, text: &str, path: &[Step]) -> String {
+    pub(super) fn named_rcpt(&mut self, text: &str, path: &[Step]) -> String {
         let name = self.mailbox_name(text, "the recipient", path);
         let known =
             self.open_world || self.mailboxes.contains(&name) || self.recipients.contains(&name);
@@ -343,7 +343,7 @@ impl Validator<'_> {
     }
 
     /// A host of the scenario, as the trace names it.
-    fn host_name(&mut self, text: &str, path: &[Step]) -> String {
+    pub(super) fn host_name(&mut self, text: &str, path: &[Step]) -> String {
         let name = text.trim().to_lowercase();
         if !self.open_world && !self.host_names.contains(&name) {
             let help = match closest(&name, self.host_names.iter().map(String::as_str)) {
@@ -360,7 +360,7 @@ impl Validator<'_> {
 
     /// A message named by Subject: a warning when no client sends one with
     /// that subject (a Message-ID, with its `@`, is taken as written).
-    fn known_message(&mut self, text: &str, path: &[Step]) {
+    pub(super) fn known_message(&mut self, text: &str, path: &[Step]) {
         let subject = text.trim();
         if self.open_world
             || subject.contains('@')

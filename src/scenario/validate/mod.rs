@@ -41,6 +41,7 @@ mod clients;
 mod dns;
 mod expect;
 mod hosts;
+mod lesson;
 mod links;
 mod mtas;
 mod values;
@@ -217,6 +218,7 @@ impl Validator<'_> {
             .enumerate()
             .map(|(k, e)| self.expectation(e, k))
             .collect();
+        self.quiz_and_lesson(s);
         let start_unix = parse_start(&s.start).unwrap_or_else(|| {
             let problem = self
                 .at(format!("the start {:?} is not a date and time", s.start), &[Field(name!(Scenario.start))])

@@ -6,6 +6,7 @@ pub mod events;
 pub mod explain;
 pub mod help;
 pub mod ladder;
+pub mod lesson;
 pub mod letter;
 pub mod map;
 pub mod queues;

@@ -29,11 +29,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let (title, lines, keys) = match &app.predict.phase {
         Some(Phase::Asking(q)) => {
             let keys = format!(" 1-{} answer · Esc skips ", q.choices.len());
-            (
-                " Predict: what will the server say? ".to_owned(),
-                question(app, q, inner),
-                keys,
-            )
+            let title = if q.authored.is_some() {
+                format!(" Question · {} ", q.place())
+            } else {
+                " Predict: what will the server say? ".to_owned()
+            };
+            (title, question(app, q, inner), keys)
         }
         Some(Phase::Revealed(i)) => {
             let Some(record) = app.predict.records.get(*i) else {
@@ -48,11 +49,12 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 Outcome::Answered(c) => c,
                 Outcome::Skipped => record.question.answer,
             };
-            (
-                title.to_owned(),
-                reveal(app, &record.question, given, inner),
-                " any key continues ".to_owned(),
-            )
+            let lines = if record.question.authored.is_some() {
+                reveal_authored(app, &record.question, given, inner)
+            } else {
+                reveal(app, &record.question, given, inner)
+            };
+            (title.to_owned(), lines, " any key continues ".to_owned())
         }
         None => return,
     };
@@ -93,7 +95,11 @@ fn context(app: &App, q: &Question) -> Vec<Span<'static>> {
 
 fn question(app: &App, q: &Question, inner: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
-    let mut lines = vec![Line::from(context(app, q)), Line::raw("")];
+    let mut lines = if q.authored.is_some() {
+        Vec::new()
+    } else {
+        vec![Line::from(context(app, q)), Line::raw("")]
+    };
     lines.extend(
         wrap(&[Span::styled(q.ask(), theme.title)], inner - 1, 1)
             .into_iter()
@@ -102,12 +108,53 @@ fn question(app: &App, q: &Question, inner: usize) -> Vec<Line<'static>> {
     lines.push(Line::raw(""));
     let code_w = q.choices.iter().map(|c| c.code.len()).max().unwrap_or(3);
     for (i, c) in q.choices.iter().enumerate() {
-        let head = format!("  {}  {:<code_w$}  ", i + 1, c.code);
+        let head = if code_w == 0 {
+            format!("  {}  ", i + 1)
+        } else {
+            format!("  {}  {:<code_w$}  ", i + 1, c.code)
+        };
         let room = inner.saturating_sub(head.chars().count());
         lines.push(Line::from(vec![
             Span::styled(head, theme.accent),
             Span::styled(fit(&c.title, room).into_owned(), theme.base),
         ]));
+    }
+    lines
+}
+
+/// The reveal of a scenario's question: right or wrong, the right
+/// answer, the teacher's why, and what the trace shows at the event.
+fn reveal_authored(app: &App, q: &Question, given: usize, inner: usize) -> Vec<Line<'static>> {
+    let theme = &app.theme;
+    let said = q.choice_name(given);
+    let right = q.choice_name(q.answer);
+    let head = if given == q.answer {
+        Span::styled(format!("You said {said}: right."), theme.ok)
+    } else {
+        Span::styled(
+            format!("You said {said}; the answer is {right}."),
+            theme.err,
+        )
+    };
+    let mut lines: Vec<Line<'static>> = wrap(&[head], inner - 1, 0).into_iter().map(pad).collect();
+    if let Some(a) = &q.authored
+        && !a.why.is_empty()
+    {
+        lines.push(Line::raw(""));
+        lines.extend(
+            wrap(&[Span::styled(a.why.clone(), theme.base)], inner - 1, 0)
+                .into_iter()
+                .map(pad),
+        );
+    }
+    if !q.reply.is_empty() {
+        lines.push(Line::raw(""));
+        lines.push(Line::styled(" What happens here:", theme.title));
+        lines.extend(
+            wrap(&[Span::styled(q.reply.clone(), theme.accent)], inner - 1, 3)
+                .into_iter()
+                .map(pad),
+        );
     }
     lines
 }

@@ -149,7 +149,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Span::styled("  Enter finds · Esc cancels", theme.dim),
         ])
     } else if app.overlay == Overlay::Predict {
-        let keys = match app.predict.phase {
+        let keys = match &app.predict.phase {
+            Some(Phase::Asking(q)) if q.authored.is_some() => {
+                " 1-9 answer · Esc skips · > next step · q quit"
+            }
             Some(Phase::Asking(_)) => {
                 " 1-4 or a-d answer · Esc skips · g stops predicting · q quit"
             }
@@ -247,5 +250,8 @@ fn keys(app: &App, key: Style, what: Style) -> Vec<(u8, Vec<Span<'static>>)> {
         item(2, "?", "help"),
         item(3, "q", "quit"),
     ]);
+    if app.lesson.on {
+        items.push(item(1, "< >", "lesson step"));
+    }
     items
 }

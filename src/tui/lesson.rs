@@ -1,0 +1,169 @@
+//! A guided lesson in the dashboard (issue 11 §4): the scenario's steps,
+//! one at a time. Entering a step moves the playhead to its event (just
+//! after it, so every view shows it; just before it when the step asks,
+//! so that no view gives the answer away); its questions are asked as
+//! predict mode asks (`predict`), and the step is done when its goal
+//! holds: a key (`>`), every question answered, or playback reaching an
+//! event. `>` always moves on and `<` goes back.
+
+use crate::scenario::lesson::{Goal, Lesson, Step};
+
+use super::app::{App, Overlay};
+use super::predict::{Key, Phase};
+
+/// The lesson being walked, if the dashboard has one.
+#[derive(Debug, Clone, Default)]
+pub struct Guide {
+    pub lesson: Lesson,
+    /// Walking it (`mailflow lesson`, `tui --lesson`).
+    pub on: bool,
+    /// The current step, from 0.
+    pub step: usize,
+    /// The step's goal did not hold when it was entered: when it does,
+    /// the lesson moves on. A step gone back to, already done, waits for >.
+    pub armed: bool,
+}
+
+impl Guide {
+    pub fn current(&self) -> Option<&Step> {
+        self.on.then(|| self.lesson.steps.get(self.step)).flatten()
+    }
+
+    /// "step 3/9".
+    pub fn progress(&self) -> String {
+        format!("step {}/{}", self.step + 1, self.lesson.steps.len())
+    }
+
+    pub fn is_last(&self) -> bool {
+        self.step + 1 >= self.lesson.steps.len()
+    }
+}
+
+/// Starts walking the lesson at its first step.
+pub fn start(app: &mut App) {
+    if app.lesson.lesson.steps.is_empty() {
+        app.notice = Some("this scenario has no lesson: `mailflow list` shows which do".into());
+        return;
+    }
+    app.lesson.on = true;
+    enter(app, 0);
+}
+
+/// Goes to step `k`: its place, its questions, its goal.
+pub fn enter(app: &mut App, k: usize) {
+    let Some(step) = app.lesson.lesson.steps.get(k).cloned() else {
+        return;
+    };
+    app.lesson.step = k;
+    // An open question of the step left behind counts as skipped.
+    if matches!(app.predict.phase, Some(Phase::Asking(_))) {
+        app.predict.skip();
+    }
+    app.predict.phase = None;
+    app.predict.resume = false;
+    if app.overlay == Overlay::Predict {
+        app.overlay = Overlay::None;
+    }
+    app.predict.pending = step.questions.clone();
+    app.playing = false;
+    app.pinned = None;
+    let unasked = step
+        .questions
+        .iter()
+        .any(|q| !app.predict.asked(Key::Authored(q.origin)));
+    if let Some(mark) = step.mark {
+        if unasked && mark.before < app.len() {
+            app.seek(mark.before);
+            app.ask_before_next();
+        } else {
+            app.seek(mark.after);
+            if let Some(line) = mark.line {
+                app.seek_line(line);
+            }
+        }
+    }
+    if let Goal::Reached(target) = step.until
+        && app.pos < target
+        && app.overlay != Overlay::Predict
+    {
+        app.playing = true;
+    }
+    app.lesson.armed = !goal_holds(app, &step);
+}
+
+/// Whether the step's goal holds now.
+fn goal_holds(app: &App, step: &Step) -> bool {
+    match step.until {
+        Goal::Key => false,
+        Goal::Answered => step
+            .questions
+            .iter()
+            .all(|q| app.predict.asked(Key::Authored(q.origin))),
+        Goal::Reached(target) => app.pos >= target,
+    }
+}
+
+/// `>`: the next step, or the end of the lesson.
+pub fn next(app: &mut App) {
+    if !app.lesson.on {
+        app.notice = Some("no lesson is open: `mailflow lesson NAME` walks one".into());
+        return;
+    }
+    if app.lesson.is_last() {
+        app.notice = Some(format!(
+            "the end of the lesson: {}; < goes back, q quits",
+            app.predict.score()
+        ));
+        return;
+    }
+    let k = app.lesson.step + 1;
+    enter(app, k);
+}
+
+/// `<`: the step before.
+pub fn back(app: &mut App) {
+    if !app.lesson.on {
+        app.notice = Some("no lesson is open: `mailflow lesson NAME` walks one".into());
+        return;
+    }
+    match app.lesson.step.checked_sub(1) {
+        Some(k) => enter(app, k),
+        None => app.notice = Some("this is the lesson's first step".into()),
+    }
+}
+
+/// Moves on when the step's goal holds; called after every key and every
+/// frame of playback. At most one step at a time.
+pub fn tick(app: &mut App) {
+    let Some(step) = app.lesson.current() else {
+        return;
+    };
+    if app.overlay == Overlay::Predict || app.lesson.is_last() {
+        return;
+    }
+    let step = step.clone();
+    if !goal_holds(app, &step) {
+        app.lesson.armed = true;
+    } else if app.lesson.armed {
+        let k = app.lesson.step + 1;
+        enter(app, k);
+    }
+}
+
+/// What the student does to move on, for the pane's last line.
+pub fn hint(app: &App) -> String {
+    let Some(step) = app.lesson.current() else {
+        return String::new();
+    };
+    let goal = match (step.until, &step.until_text) {
+        _ if app.lesson.is_last() => "the last step: < goes back, q quits".to_owned(),
+        (Goal::Answered, _) => "answer the question to go on (> skips)".to_owned(),
+        (Goal::Reached(_), Some(at)) => format!("Space plays on to {at} (> skips)"),
+        _ => "> next step".to_owned(),
+    };
+    if app.lesson.step > 0 {
+        format!("{goal} · < back")
+    } else {
+        goal
+    }
+}

@@ -1,0 +1,60 @@
+//! The lesson pane: the step's text, where the lesson stands, and what to
+//! do to move on. Below the view, above the status bar, so the class reads
+//! the step and sees the run at once.
+//!
+//! ```text
+//! ┌ Lesson · step 3/9 ─────────────────────────────────────────────┐
+//! │ smtp.example.org asks DNS where example.net takes its mail ... │
+//! │                                          > next step · < back  │
+//! └────────────────────────────────────────────────────────────────┘
+//! ```
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Wrap};
+
+use super::pane;
+use super::text::{fit, wrap};
+use crate::tui::app::App;
+use crate::tui::lesson::hint;
+
+/// The rows the pane wants for the current step at `width`: its text
+/// wrapped and the borders (the hint is on the bottom one); at most half
+/// of `body`.
+pub fn height(app: &App, width: u16, body: u16) -> u16 {
+    let Some(step) = app.lesson.current() else {
+        return 0;
+    };
+    let inner = width.saturating_sub(2).max(1) as usize;
+    let rows = step
+        .text
+        .split('\n')
+        .map(|p| wrap(&[Span::raw(p.to_owned())], inner, 0).len().max(1))
+        .sum::<usize>();
+    (rows as u16 + 2).min(body / 2).max(3)
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let Some(step) = app.lesson.current() else {
+        return;
+    };
+    let theme = &app.theme;
+    let room = area.width.saturating_sub(4) as usize;
+    let title = format!(" Lesson · {} ", app.lesson.progress());
+    let hint = format!(" {} ", hint(app));
+    let block = pane(fit(&title, room).into_owned(), false, app)
+        .title_bottom(Line::styled(fit(&hint, room).into_owned(), theme.accent).right_aligned());
+    let lines: Vec<Line> = step
+        .text
+        .split('\n')
+        .map(|p| Line::from(Span::styled(p.to_owned(), theme.base)))
+        .collect();
+    frame.render_widget(
+        Paragraph::new(lines)
+            .style(theme.base)
+            .wrap(Wrap { trim: true })
+            .block(block),
+        area,
+    );
+}
