@@ -56,6 +56,26 @@ impl Plan {
         &self.hosts[id.index()]
     }
 
+    /// The MX records of `domain` in the world's zones, as (preference,
+    /// exchange), the most preferred first (RFC 5321 §5.1).
+    pub fn mx_exchanges(&self, domain: &str) -> Vec<(u16, &str)> {
+        let mut mxs: Vec<(u16, &str)> = self
+            .dns
+            .iter()
+            .flat_map(|d| d.zones.iter().flat_map(|z| &z.records))
+            .filter(|r| r.name.trim_end_matches('.').eq_ignore_ascii_case(domain))
+            .filter_map(|r| match &r.data {
+                crate::dns::RecordData::Mx {
+                    preference,
+                    exchange,
+                } => Some((*preference, exchange.trim_end_matches('.'))),
+                _ => None,
+            })
+            .collect();
+        mxs.sort();
+        mxs
+    }
+
     /// Adds a host after the scenario's own (`serve`'s outside), or
     /// `None` when no id is left for it.
     pub fn add_host(&mut self, host: PlanHost) -> Option<HostId> {

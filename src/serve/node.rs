@@ -2,7 +2,6 @@
 //! scenario's first message is headed (the MX of its first recipient's
 //! domain), since that is the server a real sender would reach too.
 
-use crate::dns::RecordData;
 use crate::plan::Plan;
 use crate::scenario::suggest::closest;
 use crate::trace::HostId;
@@ -47,20 +46,7 @@ pub fn default(plan: &Plan) -> Option<HostId> {
             .map(|m| m.host)
     };
     if let Some(domain) = domain {
-        let mut mxs: Vec<(u16, &str)> = plan
-            .dns
-            .iter()
-            .flat_map(|d| d.zones.iter().flat_map(|z| &z.records))
-            .filter(|r| r.name.trim_end_matches('.').eq_ignore_ascii_case(&domain))
-            .filter_map(|r| match &r.data {
-                RecordData::Mx {
-                    preference,
-                    exchange,
-                } => Some((*preference, exchange.trim_end_matches('.'))),
-                _ => None,
-            })
-            .collect();
-        mxs.sort();
+        let mxs = plan.mx_exchanges(&domain);
         if let Some(host) = mxs.iter().find_map(|(_, name)| is_mta(name)) {
             return Some(host);
         }

@@ -3,7 +3,6 @@
 //! otherwise: a client to the server it submits to, an MTA to the MX of
 //! the first recipient's domain that is not its own.
 
-use crate::dns::RecordData;
 use crate::plan::Plan;
 use crate::scenario::suggest::closest;
 use crate::trace::{HostId, Role};
@@ -98,20 +97,7 @@ pub fn default_target(plan: &Plan, host: HostId) -> Option<(String, u16)> {
         .filter_map(|to| to.domain().map(str::to_lowercase))
         .find(|d| !me.domains.contains(d));
     if let Some(domain) = remote {
-        let mut mxs: Vec<(u16, &str)> = plan
-            .dns
-            .iter()
-            .flat_map(|d| d.zones.iter().flat_map(|z| &z.records))
-            .filter(|r| r.name.trim_end_matches('.').eq_ignore_ascii_case(&domain))
-            .filter_map(|r| match &r.data {
-                RecordData::Mx {
-                    preference,
-                    exchange,
-                } => Some((*preference, exchange.trim_end_matches('.'))),
-                _ => None,
-            })
-            .collect();
-        mxs.sort();
+        let mxs = plan.mx_exchanges(&domain);
         if let Some(m) = mxs
             .iter()
             .find_map(|(_, name)| mta_named(name).filter(|m| m.host != host))
