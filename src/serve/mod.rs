@@ -446,6 +446,10 @@ impl World {
             let network = built.network;
             let first = self.sitting.carried.as_ref().map_or(0, |c| c.events);
             network.stream_to(tx, self.lossy, first, self.durable);
+            // Before `start` returns (it waits for the header): a SIGTERM
+            // right after the listening line must stop the world cleanly,
+            // not kill the process with the default action.
+            let signals = Signals::install();
             let _ = header_tx.send(network.header());
             let outside = network.handle(self.outside);
             let open = Rc::new(Cell::new(0));
@@ -487,7 +491,7 @@ impl World {
                     _ => eprintln!("mailflow serve: cannot use the DNS sockets"),
                 }
             }
-            wait_for_stop(stopped, &self.failed).await;
+            wait_for_stop(stopped, &self.failed, signals).await;
             // Sessions answer 421 (or -ERR) and close; give their last
             // bytes a moment to leave.
             network.stop();
@@ -501,23 +505,61 @@ impl World {
     }
 }
 
-/// Until the caller asks, or Ctrl-C, or SIGTERM.
-async fn wait_for_stop(stopped: tokio::sync::oneshot::Receiver<()>, failed: &Notify) {
+/// Ctrl-C and SIGTERM, registered with the runtime at once (tokio's
+/// `ctrl_c()` would register only when first polled).
+struct Signals {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut term) => {
-                term.recv().await;
+    interrupt: Option<tokio::signal::unix::Signal>,
+    #[cfg(unix)]
+    terminate: Option<tokio::signal::unix::Signal>,
+}
+
+impl Signals {
+    fn install() -> Signals {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Signals {
+                interrupt: signal(SignalKind::interrupt()).ok(),
+                terminate: signal(SignalKind::terminate()).ok(),
             }
-            Err(_) => std::future::pending().await,
         }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
+        #[cfg(not(unix))]
+        Signals {}
+    }
+
+    async fn received(self) {
+        #[cfg(unix)]
+        {
+            async fn one(signal: Option<tokio::signal::unix::Signal>) {
+                match signal {
+                    Some(mut signal) => {
+                        signal.recv().await;
+                    }
+                    None => std::future::pending().await,
+                }
+            }
+            tokio::select! {
+                () = one(self.interrupt) => {}
+                () = one(self.terminate) => {}
+            }
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = tokio::signal::ctrl_c().await;
+        }
+    }
+}
+
+/// Until the caller asks, or Ctrl-C, or SIGTERM.
+async fn wait_for_stop(
+    stopped: tokio::sync::oneshot::Receiver<()>,
+    failed: &Notify,
+    signals: Signals,
+) {
     tokio::select! {
         _ = stopped => {}
         () = failed.notified() => {}
-        _ = tokio::signal::ctrl_c() => {}
-        () = term => {}
+        () = signals.received() => {}
     }
 }
