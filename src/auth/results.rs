@@ -1,0 +1,198 @@
+//! The header fields a receiver adds to say what it checked:
+//! `Authentication-Results:` (RFC 8601) for SPF, DKIM and DMARC together,
+//! and `Received-SPF:` (RFC 7208 §9.1) for SPF in its own words.
+//!
+//! ```text
+//! Authentication-Results: mx.example.net;
+//!         spf=pass smtp.mailfrom=alice@example.org;
+//!         dkim=pass header.d=example.org header.s=mail header.b=Ab3dEf9h;
+//!         dmarc=pass (p=reject) header.from=example.org
+//! ```
+
+use super::dkim::DkimOutcome;
+use super::dmarc::{DmarcOutcome, DmarcResult};
+use super::spf::{Identity, Scope, SpfOutcome, SpfResult};
+
+/// `Authentication-Results:` by `authserv_id` (the receiving host, §2.5),
+/// CRLF included.
+pub fn authentication_results(
+    authserv_id: &str,
+    identity: &Identity,
+    spf: &SpfOutcome,
+    dkim: &[DkimOutcome],
+    dmarc: Option<&DmarcOutcome>,
+) -> String {
+    let mut methods = Vec::new();
+    let property = match identity.scope {
+        Scope::MailFrom => format!("smtp.mailfrom={}", identity.sender),
+        Scope::Helo => format!("smtp.helo={}", identity.helo),
+    };
+    methods.push(format!("spf={} {property}", spf.result));
+    if dkim.is_empty() {
+        methods.push("dkim=none".to_owned());
+    }
+    for d in dkim {
+        let reason = d
+            .problem
+            .as_deref()
+            .map(|p| format!(" ({})", comment(p)))
+            .unwrap_or_default();
+        methods.push(format!(
+            "dkim={}{reason} header.d={} header.s={} header.a={} header.b={}",
+            d.result, d.domain, d.selector, d.algorithm, d.b_prefix
+        ));
+    }
+    if let Some(dmarc) = dmarc {
+        let comment = match (dmarc.policy, dmarc.result) {
+            (Some(p), DmarcResult::Fail) => format!(" (p={p} dis={})", dmarc.disposition),
+            (Some(p), _) => format!(" (p={p})"),
+            (None, _) => String::new(),
+        };
+        methods.push(format!(
+            "dmarc={}{comment} header.from={}",
+            dmarc.result, dmarc.from_domain
+        ));
+    }
+    format!(
+        "Authentication-Results: {authserv_id};\r\n\t{}\r\n",
+        methods.join(";\r\n\t")
+    )
+}
+
+/// `Received-SPF:` (RFC 7208 §9.1): the result, a comment a person can
+/// read, and the key-value pairs a program can.
+pub fn received_spf(receiver: &str, identity: &Identity, spf: &SpfOutcome) -> String {
+    let ip = identity.ip;
+    let who = &identity.sender;
+    let why = match spf.result {
+        SpfResult::Pass => format!("domain of {who} designates {ip} as permitted sender"),
+        SpfResult::Fail => format!("domain of {who} does not designate {ip} as permitted sender"),
+        SpfResult::SoftFail => {
+            format!("domain of transitioning {who} does not designate {ip} as permitted sender")
+        }
+        SpfResult::Neutral => format!("{ip} is neither permitted nor denied by domain of {who}"),
+        SpfResult::None => format!("domain of {who} does not provide an SPF record"),
+        SpfResult::TempError | SpfResult::PermError => format!(
+            "error in processing during lookup of {who}: {}",
+            spf.problem.as_deref().unwrap_or("unknown")
+        ),
+    };
+    let mut pairs = vec![
+        format!("client-ip={ip}"),
+        format!("envelope-from=\"{}\"", who.replace(['"', '\\'], "")),
+        format!("helo={}", identity.helo),
+        format!("receiver={receiver}"),
+    ];
+    if let Some(m) = &spf.mechanism {
+        pairs.push(format!("mechanism=\"{}\"", m.replace(['"', '\\'], "")));
+    }
+    pairs.push(format!("identity={}", identity.scope.as_str()));
+    format!(
+        "Received-SPF: {} ({receiver}: {})\r\n\t{}\r\n",
+        spf.result,
+        comment(&why),
+        pairs.join(";\r\n\t")
+    )
+}
+
+/// Text safe inside a header comment: no parentheses, backslashes or
+/// line breaks (RFC 5322 §3.2.2 `ctext`).
+fn comment(text: &str) -> String {
+    text.chars()
+        .map(|c| match c {
+            '(' | ')' | '\\' | '\r' | '\n' => ' ',
+            c => c,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::auth::dkim::DkimResult;
+    use crate::auth::dmarc::Policy;
+
+    fn identity() -> Identity {
+        Identity::of(
+            "192.0.2.25".parse().unwrap(),
+            Some("alice@example.org"),
+            "smtp.example.org",
+        )
+    }
+
+    fn spf(result: SpfResult) -> SpfOutcome {
+        SpfOutcome {
+            result,
+            domain: "example.org".into(),
+            mechanism: Some("-all".into()),
+            problem: None,
+            dns_terms: 1,
+            void_lookups: 0,
+        }
+    }
+
+    #[test]
+    fn authentication_results_names_each_method_and_property_rfc8601_2_2() {
+        let dkim = [DkimOutcome {
+            result: DkimResult::Fail,
+            domain: "example.org".into(),
+            selector: "mail".into(),
+            algorithm: "rsa-sha256".into(),
+            b_prefix: "AbCdEfGh".into(),
+            problem: Some("body hash did not verify (changed)".into()),
+        }];
+        let dmarc = DmarcOutcome {
+            result: DmarcResult::Fail,
+            from_domain: "example.org".into(),
+            policy: Some(Policy::Reject),
+            disposition: Policy::Reject,
+            spf_aligned: false,
+            dkim_aligned: false,
+            problem: None,
+        };
+        let field = authentication_results(
+            "mx.example.net",
+            &identity(),
+            &spf(SpfResult::Fail),
+            &dkim,
+            Some(&dmarc),
+        );
+        assert_eq!(
+            field,
+            "Authentication-Results: mx.example.net;\r\n\tspf=fail smtp.mailfrom=alice@example.org;\r\n\t\
+             dkim=fail (body hash did not verify  changed ) header.d=example.org header.s=mail \
+             header.a=rsa-sha256 header.b=AbCdEfGh;\r\n\tdmarc=fail (p=reject dis=reject) header.from=example.org\r\n"
+        );
+        let none = authentication_results(
+            "mx.example.net",
+            &identity(),
+            &spf(SpfResult::Pass),
+            &[],
+            None,
+        );
+        assert!(none.contains("dkim=none"));
+        // It reads back as one header field.
+        let parsed = crate::mail::Headers::parse(format!("{field}\r\n").as_bytes());
+        assert_eq!(parsed.len(), 1);
+    }
+
+    #[test]
+    fn received_spf_has_comment_and_key_value_pairs_rfc7208_9_1() {
+        let field = received_spf("mx.example.net", &identity(), &spf(SpfResult::Fail));
+        assert!(field.starts_with(
+            "Received-SPF: fail (mx.example.net: domain of alice@example.org does not designate 192.0.2.25 as permitted sender)"
+        ));
+        for pair in [
+            "client-ip=192.0.2.25",
+            "envelope-from=\"alice@example.org\"",
+            "helo=smtp.example.org",
+            "receiver=mx.example.net",
+            "mechanism=\"-all\"",
+            "identity=mailfrom",
+        ] {
+            assert!(field.contains(pair), "{pair}");
+        }
+        let helo = Identity::of("192.0.2.25".parse().unwrap(), None, "smtp.example.org");
+        assert!(received_spf("mx", &helo, &spf(SpfResult::Pass)).contains("identity=helo"));
+    }
+}
