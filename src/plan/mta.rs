@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use crate::trace::HostId;
@@ -36,4 +37,29 @@ pub struct MtaPlan {
     pub starttls: crate::smtp::server::Tls,
     pub relay_tls: crate::smtp::client::StartTls,
     pub certificate: crate::scenario::schema::Certificate,
+    /// Sender authentication: what it checks and with which keys it signs.
+    pub auth: AuthPlan,
+}
+
+/// What an MTA does about SPF, DKIM and DMARC.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPlan {
+    /// Check mail from other servers and add Authentication-Results.
+    pub verify: bool,
+    /// Refuse an SPF fail at MAIL FROM (550 5.7.23).
+    pub spf_reject: bool,
+    /// Act on DMARC policies (550 5.7.26, quarantine flag).
+    pub dmarc_enforce: bool,
+    /// The keys it signs its users' mail with, one per domain.
+    pub signers: Vec<DkimSigner>,
+}
+
+/// A DKIM key an MTA signs with.
+#[derive(Debug, Clone)]
+pub struct DkimSigner {
+    /// `d=`, lower case.
+    pub domain: String,
+    /// `s=`.
+    pub selector: String,
+    pub key: Arc<crate::auth::keys::SigningKey>,
 }

@@ -16,10 +16,13 @@
 //! * `effects`: each effect carried out and recorded
 //! * `policy`: the answers its SMTP server sessions get (relay, mailboxes,
 //!   greylisting, quota, loop detection) and what happens on acceptance
+//! * `authenticate`: SPF, DKIM and DMARC of mail from other servers, and
+//!   DKIM signatures on its own users' mail
 //! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
 //! * `whatif`: the replies a what-if puts in place of its own
 
+mod authenticate;
 mod bounce;
 mod core;
 mod delivery;

@@ -37,6 +37,7 @@ macro_rules! name {
     }};
 }
 
+mod auth;
 mod clients;
 mod dns;
 mod expect;
@@ -99,6 +100,7 @@ pub fn task_expectations(
         run_for: None,
         expect_path: vec![Field(name!(Scenario.expect))],
         open_world: true,
+        dkim: Vec::new(),
     };
     let out = expect
         .iter()
@@ -134,6 +136,8 @@ struct Validator<'a> {
     expect_path: Vec<Step<'static>>,
     /// The world is not known (a grading task): names are not checked.
     open_world: bool,
+    /// The DKIM keys of the zones, made once (see `auth`).
+    dkim: Vec<crate::plan::DkimSigner>,
 }
 
 impl<'a> Validator<'a> {
@@ -164,6 +168,7 @@ impl<'a> Validator<'a> {
             run_for: parse_duration(&scenario.run_for).ok(),
             expect_path: vec![Field(name!(Scenario.expect))],
             open_world: false,
+            dkim: Vec::new(),
         }
     }
 }
@@ -204,6 +209,7 @@ impl Validator<'_> {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.resolvers(s, &refs, &mut hosts);
+        self.dkim = self.dkim_keys(s);
         let dns = self.dns(s, &hosts);
         let mtas = self.mtas(s, &refs);
         let clients = self.clients(s, &refs, &mtas);
