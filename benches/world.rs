@@ -199,6 +199,8 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
         relay_tls: Default::default(),
         certificate: Default::default(),
         auth: Default::default(),
+        forward: Default::default(),
+        lists: Default::default(),
     }
 }
 

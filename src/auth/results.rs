@@ -13,6 +13,10 @@ use super::dkim::DkimOutcome;
 use super::dmarc::{DmarcOutcome, DmarcResult};
 use super::spf::{Identity, Scope, SpfOutcome, SpfResult};
 
+/// The header field that marks a message DMARC quarantined: what a mail
+/// program files in its junk folder (as SpamAssassin's `X-Spam-Flag`).
+pub const QUARANTINE_FIELD: &str = "X-Quarantine";
+
 /// `Authentication-Results:` by `authserv_id` (the receiving host, §2.5),
 /// CRLF included.
 pub fn authentication_results(
@@ -194,5 +198,89 @@ mod tests {
         }
         let helo = Identity::of("192.0.2.25".parse().unwrap(), None, "smtp.example.org");
         assert!(received_spf("mx", &helo, &spf(SpfResult::Pass)).contains("identity=helo"));
+    }
+}
+
+/// The result words of each method (RFC 8601 §2.7), for checking claims.
+pub const SPF_RESULTS: [&str; 7] = [
+    "none",
+    "neutral",
+    "pass",
+    "fail",
+    "softfail",
+    "temperror",
+    "permerror",
+];
+pub const DKIM_RESULTS: [&str; 7] = [
+    "none",
+    "pass",
+    "fail",
+    "policy",
+    "neutral",
+    "temperror",
+    "permerror",
+];
+pub const DMARC_RESULTS: [&str; 5] = ["none", "pass", "fail", "temperror", "permerror"];
+
+/// What a message says about its authentication: the results of the
+/// topmost `Authentication-Results` field (the last receiver's), and the
+/// quarantine flag.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Found {
+    /// (method, result) in the order written: `("dkim", "pass")`.
+    pub results: Vec<(String, String)>,
+    pub quarantined: bool,
+}
+
+impl Found {
+    /// The first result of `method`.
+    pub fn result(&self, method: &str) -> Option<&str> {
+        self.results
+            .iter()
+            .find(|(m, _)| m == method)
+            .map(|(_, r)| r.as_str())
+    }
+}
+
+impl std::fmt::Display for Found {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.results.is_empty() {
+            f.write_str("no Authentication-Results")?;
+        } else {
+            let list: Vec<String> = self
+                .results
+                .iter()
+                .map(|(m, r)| format!("{m}={r}"))
+                .collect();
+            f.write_str(&list.join(", "))?;
+        }
+        if self.quarantined {
+            f.write_str(", quarantined")?;
+        }
+        Ok(())
+    }
+}
+
+/// Reads `method=result` of the topmost Authentication-Results field
+/// (RFC 8601 §2.2: `authserv-id; method=result properties; ...`).
+pub fn read(message: &[u8]) -> Found {
+    let headers = crate::mail::Headers::parse(message);
+    let results = headers
+        .get("Authentication-Results")
+        .map(|value| {
+            value
+                .split(';')
+                .skip(1)
+                .filter_map(|part| {
+                    let token = part.trim().split([' ', '\t', '(']).next()?;
+                    let (method, result) = token.split_once('=')?;
+                    Some((method.to_ascii_lowercase(), result.to_ascii_lowercase()))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    Found {
+        results,
+        quarantined: headers.get(QUARANTINE_FIELD).is_some(),
     }
 }

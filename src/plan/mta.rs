@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::smtp::Mailbox;
 use crate::trace::HostId;
 
 #[derive(Debug, Clone)]
@@ -39,6 +40,20 @@ pub struct MtaPlan {
     pub certificate: crate::scenario::schema::Certificate,
     /// Sender authentication: what it checks and with which keys it signs.
     pub auth: AuthPlan,
+    /// Local address (lower case) → where its mail goes instead, the
+    /// envelope's sender kept.
+    pub forward: BTreeMap<String, Vec<Mailbox>>,
+    /// Local address (lower case) → the mailing list there.
+    pub lists: BTreeMap<String, ListPlan>,
+}
+
+/// A mailing list: members, the footer it adds, and its return address.
+#[derive(Debug, Clone)]
+pub struct ListPlan {
+    pub members: Vec<Mailbox>,
+    pub footer: String,
+    /// `<list>-bounces@<domain>`: the MAIL FROM of what the list sends.
+    pub bounces: Mailbox,
 }
 
 /// What an MTA does about SPF, DKIM and DMARC.

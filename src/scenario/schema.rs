@@ -152,6 +152,15 @@ pub enum Record {
     },
 }
 
+/// A mailing list: its members and the footer added to each message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailingList {
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub footer: String,
+}
+
 /// The algorithm of a DKIM key: `Rsa` (rsa-sha256, RFC 6376) or
 /// `Ed25519` (ed25519-sha256, RFC 8463).
 #[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
@@ -280,6 +289,17 @@ pub struct Mta {
     /// several keys: `{"example.org": "s2026"}`.
     #[serde(default)]
     pub dkim_selectors: BTreeMap<String, String>,
+    /// Addresses of its domains that pass their mail on unchanged, with
+    /// the envelope's sender kept (a `.forward`, Postfix's
+    /// virtual_alias_maps): `{"bob@example.net": ["bob@example.com"]}`.
+    #[serde(default)]
+    pub forward: BTreeMap<String, Vec<String>>,
+    /// Mailing lists at its domains: a message to the list goes to every
+    /// member, sent from the list's own return address
+    /// (`<list>-bounces@<domain>`, a mailbox it must hold) with a footer
+    /// added to the body, as Mailman does.
+    #[serde(default)]
+    pub lists: BTreeMap<String, MailingList>,
     #[serde(default)]
     pub down: Vec<(String, String)>,
     /// A short name for the map, where the full name does not fit:
@@ -570,6 +590,22 @@ pub enum Expect {
         count: usize,
         #[serde(default)]
         message: Option<String>,
+    },
+    /// The message in this mailbox carries an Authentication-Results
+    /// field (RFC 8601) with these results (`"pass"`, `"fail"`, ...), and
+    /// is, or is not, flagged as quarantined by DMARC.
+    Authenticated {
+        mailbox: String,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        spf: Option<String>,
+        #[serde(default)]
+        dkim: Option<String>,
+        #[serde(default)]
+        dmarc: Option<String>,
+        #[serde(default)]
+        quarantined: Option<bool>,
     },
     /// This account fetched messages over POP3 (at least one, unless
     /// counted).

@@ -18,10 +18,14 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Variant" => "a variant",
         "TaskFile" => "a grading task",
         "BackupMx" => "this requirement",
+        "DkimKey" => "this DKIM key",
+        "MailingList" => "a mailing list",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
         "Drop" | "Dns" | WHATIF_REPLY => "this what-if",
         "Delivered" | "NotDelivered" | "Bounced" | "NotBounced" | "Deferred" | "Hops"
-        | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" => "this expectation",
+        | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" | "Authenticated" => {
+            "this expectation"
+        }
         _ => "this record",
     }
 }
@@ -34,6 +38,7 @@ pub fn kind_called(outer: &str) -> &'static str {
         "WhatIf" => "what-if",
         "ServerTls" | "ClientTls" => "STARTTLS setting",
         "Certificate" => "certificate",
+        "DkimAlgorithm" => "DKIM algorithm",
         "Require" => "requirement",
         _ => "kind of value",
     }
@@ -48,6 +53,11 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Aaaa" => "Aaaa(\"mx.example.net\", \"2001:db8::25\")",
         "Txt" => "Txt(\"example.net\", \"v=spf1 -all\")",
         "Cname" => "Cname(\"mail.example.net\", \"mx.example.net\")",
+        "Spf" => "Spf(\"example.org\", \"v=spf1 mx -all\")",
+        "Dmarc" => "Dmarc(\"example.org\", \"v=DMARC1; p=reject\")",
+        "DkimKey" => {
+            "DkimKey(domain: \"example.org\", selector: \"mail\", algorithm: Ed25519): a key its MTAs sign with"
+        }
         "ServFail" | "NxDomain" | "NoAnswer" => "ServFail(name: \"example.net\", until: \"10m\")",
         "Delivered" => "Delivered(to: \"bob@example.net\", within: \"5m\")",
         "NotDelivered" => "NotDelivered(to: \"bob@example.net\")",
@@ -59,6 +69,9 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Hops" => "Hops(exactly: 2)",
         "ReceivedHeaders" => "ReceivedHeaders(mailbox: \"bob@example.net\", count: 2)",
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
+        "Authenticated" => {
+            "Authenticated(mailbox: \"bob@example.net\", dkim: \"pass\", dmarc: \"pass\")"
+        }
         "Reply" => "Reply(code: 550, status: \"5.1.1\", from: \"mx.example.com\")",
         "NoReply" => "NoReply(code: 550)",
         "BackupMx" => "BackupMx(domain: \"example.net\")",
@@ -143,6 +156,16 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "",
         ),
         "set" => ("{\"smtp.example.org.max_age\": \"2h\"}", ""),
+        "dkim_selectors" => (
+            "{\"example.org\": \"mail\"}",
+            ", the selector each domain signs with",
+        ),
+        "forward" => ("{\"bob@example.net\": [\"bob@example.com\"]}", ""),
+        "lists" => (
+            "{\"lunch@lists.example.net\": (members: [\"bob@example.net\"], footer: \"--\\nlunch list\")}",
+            "",
+        ),
+        "members" => ("[\"bob@example.net\"]", ""),
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
@@ -175,6 +198,9 @@ pub fn example_of(field: &str) -> &'static str {
         "command" => "\"RCPT\"",
         "reply" => "\"451 4.3.0 try later\"",
         "answer" => "\"NXDOMAIN\"",
+        "domain" => "\"example.org\"",
+        "selector" => "\"mail\"",
+        "members" => "[\"bob@example.net\"]",
         _ => "...",
     }
 }
@@ -548,6 +574,8 @@ mod tests {
             "ClientTls" => as_::<schema::ClientTls>(text),
             "Certificate" => as_::<schema::Certificate>(text),
             "Variant" => as_::<schema::Variant>(text),
+            "MailingList" => as_::<schema::MailingList>(text),
+            "DkimAlgorithm" => as_::<schema::DkimAlgorithm>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }

@@ -18,16 +18,13 @@
 use rand::RngExt;
 
 use super::policy::MtaPolicy;
+use crate::auth::results::QUARANTINE_FIELD;
 use crate::auth::spf::{Identity, SpfOutcome, SpfResult};
 use crate::auth::{dkim, dmarc, results, spf};
 use crate::mail::prepend;
 use crate::node::resolve::StubResolver;
 use crate::session::Settle;
 use crate::smtp::{EnhancedCode, Peer, Reply, ReversePath};
-
-/// The header field that marks a quarantined message: what a mail
-/// program files in its junk folder (as SpamAssassin's `X-Spam-Flag`).
-pub const QUARANTINE_FIELD: &str = "X-Quarantine";
 
 /// One session's checks: what waits to be settled, and what was found.
 #[derive(Debug, Default)]

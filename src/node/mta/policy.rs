@@ -75,12 +75,11 @@ impl Policy for MtaPolicy {
     }
 
     fn mailbox_exists(&self, mailbox: &Mailbox) -> bool {
-        self.mta
-            .state
-            .borrow()
-            .plan
-            .mailboxes
-            .contains_key(&mailbox_key(mailbox))
+        let plan = &self.mta.state.borrow().plan;
+        let key = mailbox_key(mailbox);
+        plan.mailboxes.contains_key(&key)
+            || plan.forward.contains_key(&key)
+            || plan.lists.contains_key(&key)
     }
 
     fn may_relay(&self, peer: &Peer) -> bool {
@@ -239,7 +238,9 @@ impl Policy for MtaPolicy {
             forward_paths: envelope.forward_paths.clone(),
             content,
         };
-        mta.intake(arrival, Some(self.conn));
+        for arrival in super::expand::expand(mta, arrival) {
+            mta.intake(arrival, Some(self.conn));
+        }
         Ok(queue_id)
     }
 }

@@ -1,7 +1,9 @@
 //! Sender authentication in a scenario: the helpers `Spf`, `Dmarc` and
 //! `DkimKey` become TXT records at the names the RFCs give them, DKIM keys
-//! are made once, and each MTA gets the keys of its own domains.
+//! are made once, and each MTA gets the keys of its own domains. Also the
+//! forwarding and mailing lists that the lessons on them need.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use super::Validator;
@@ -9,9 +11,10 @@ use crate::auth::dkim::key_name;
 use crate::auth::keys::SigningKey;
 use crate::auth::{dmarc, spf};
 use crate::dns::RecordData;
-use crate::plan::{AuthPlan, DkimSigner};
+use crate::plan::{AuthPlan, DkimSigner, ListPlan};
 use crate::scenario::ron::Step::{self, Field, Item, Key};
 use crate::scenario::schema::{DkimAlgorithm, Mta, Record, Scenario};
+use crate::smtp::Mailbox;
 
 fn lower(name: &str) -> String {
     name.trim_end_matches('.').to_lowercase()
@@ -157,5 +160,94 @@ impl Validator<'_> {
             dmarc_enforce: m.dmarc_enforce,
             signers,
         }
+    }
+}
+
+impl Validator<'_> {
+    /// An address of the scenario as a mailbox, or a problem at `path`.
+    fn address(&mut self, text: &str, what: &str, path: &[Step]) -> Option<Mailbox> {
+        match Mailbox::parse(text.trim()) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                let problem = self
+                    .at(format!("{what} {text:?} is not a mail address: {e}"), path)
+                    .help("write it like \"bob@example.com\"");
+                self.push(problem);
+                None
+            }
+        }
+    }
+
+    /// Where the forwarded addresses of MTA `index` send their mail.
+    pub(super) fn forwards(&mut self, m: &Mta, index: usize) -> BTreeMap<String, Vec<Mailbox>> {
+        let mut out = BTreeMap::new();
+        for (from, targets) in &m.forward {
+            let path = [
+                Field(name!(Scenario.mtas)),
+                Item(index),
+                Field(name!(Mta.forward)),
+                Key(from),
+            ];
+            self.address(from, "the forwarded address", &path);
+            let targets: Vec<Mailbox> = targets
+                .iter()
+                .filter_map(|t| self.address(t, "the forwarding target", &path))
+                .collect();
+            out.insert(from.trim().to_lowercase(), targets);
+        }
+        out
+    }
+
+    /// The mailing lists of MTA `index`; each needs its `-bounces` mailbox.
+    pub(super) fn lists(&mut self, m: &Mta, index: usize) -> BTreeMap<String, ListPlan> {
+        let mut out = BTreeMap::new();
+        for (list, spec) in &m.lists {
+            let path = [
+                Field(name!(Scenario.mtas)),
+                Item(index),
+                Field(name!(Mta.lists)),
+                Key(list),
+            ];
+            let Some(address) = self.address(list, "the list address", &path) else {
+                continue;
+            };
+            let members = spec
+                .members
+                .iter()
+                .filter_map(|t| self.address(t, "the list member", &path))
+                .collect();
+            let domain = address.domain().unwrap_or_default().to_lowercase();
+            let bounces_text = format!("{}-bounces@{domain}", address.local_part().to_lowercase());
+            if !m
+                .mailboxes
+                .keys()
+                .any(|k| k.eq_ignore_ascii_case(&bounces_text))
+            {
+                let problem = self
+                    .at(
+                        format!(
+                            "the list {list} sends from {bounces_text}, which is no mailbox of {}",
+                            m.name
+                        ),
+                        &path,
+                    )
+                    .help(format!(
+                        "add \"{bounces_text}\" to its mailboxes: bounces of list mail go there"
+                    ));
+                self.push(problem);
+            }
+            let Ok(bounces) = Mailbox::parse(&bounces_text) else {
+                continue;
+            };
+            out.insert(
+                list.trim().to_lowercase(),
+                ListPlan {
+                    members,
+                    footer: spec.footer.clone(),
+                    bounces,
+                },
+            );
+        }
+        out
     }
 }

@@ -168,6 +168,8 @@ impl Validator<'_> {
                     relay_tls: m.relay_tls.into(),
                     certificate: m.certificate.clone(),
                     auth: self.auth_plan(m, i, &domains_of(m)),
+                    forward: self.forwards(m, i),
+                    lists: self.lists(m, i),
                 }
             })
             .collect()
