@@ -284,3 +284,47 @@ pub fn read(message: &[u8]) -> Found {
         quarantined: headers.get(QUARANTINE_FIELD).is_some(),
     }
 }
+
+/// `content` without the Authentication-Results fields that claim to be
+/// from `authserv_id`: anyone can write one, so a receiver removes those
+/// bearing its own name before adding its own (RFC 8601 §5).
+pub fn strip_own(content: &[u8], authserv_id: &str) -> Vec<u8> {
+    let (fields, body) = super::dkim::canon::split(content);
+    let forged = |raw: &[u8]| {
+        let value = String::from_utf8_lossy(raw);
+        let id = value
+            .split_once(':')
+            .map(|(_, v)| v.split(';').next().unwrap_or("").trim().to_owned())
+            .unwrap_or_default();
+        id.eq_ignore_ascii_case(authserv_id)
+    };
+    let mut out = Vec::with_capacity(content.len());
+    for field in &fields {
+        if !(field.name.eq_ignore_ascii_case("Authentication-Results") && forged(field.raw)) {
+            out.extend_from_slice(field.raw);
+        }
+    }
+    let header_end = fields.last().map_or(0, |f| {
+        f.raw.as_ptr() as usize - content.as_ptr() as usize + f.raw.len()
+    });
+    out.extend_from_slice(content.get(header_end.min(body)..).unwrap_or(&[]));
+    out
+}
+
+#[cfg(test)]
+mod strip_tests {
+    use super::*;
+
+    #[test]
+    fn own_authserv_id_from_outside_is_removed_rfc8601_5() {
+        let m = b"Authentication-Results: mx.example.net; dmarc=pass\r\n\
+Authentication-Results: other.example; spf=fail\r\nFrom: a@example.org\r\n\r\nbody\r\n";
+        let out = strip_own(m, "MX.example.net");
+        assert_eq!(
+            out,
+            b"Authentication-Results: other.example; spf=fail\r\nFrom: a@example.org\r\n\r\nbody\r\n".to_vec()
+        );
+        let clean = b"From: a@example.org\r\n\r\nbody\r\n";
+        assert_eq!(strip_own(clean, "mx.example.net"), clean.to_vec());
+    }
+}

@@ -106,7 +106,7 @@ pub trait Policy {
     }
 
     /// After a held MAIL FROM: `Some(reply)` refuses the sender (550
-    /// 5.7.23 for an SPF fail, RFC 7372 §3.3), `None` gives 250.
+    /// 5.7.23 for an SPF fail, RFC 7372 §3.2), `None` gives 250.
     fn sender_verdict(&mut self) -> Option<Reply> {
         None
     }

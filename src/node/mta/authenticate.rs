@@ -3,10 +3,10 @@
 //!
 //! * at MAIL FROM, SPF for the client's address and the sender's domain
 //!   (HELO's when the sender is `<>`); with `spf_reject`, a fail is
-//!   refused with 550 5.7.23 (RFC 7372 §3.3);
+//!   refused with 550 5.7.23 (RFC 7372 §3.2);
 //! * at the end of data, every DKIM signature, then DMARC for the From
 //!   domain; with `dmarc_enforce`, `p=reject` is refused with 550 5.7.26
-//!   (RFC 7372 §3.2) and `p=quarantine` is delivered with a flag;
+//!   (RFC 7372 §3.4) and `p=quarantine` is delivered with a flag;
 //! * on the message it takes, `Authentication-Results:` and
 //!   `Received-SPF:` under its own `Received:`;
 //! * on its own users' mail (authenticated, or from its relay networks),
@@ -90,6 +90,8 @@ impl MtaPolicy {
     pub(super) fn authenticate(&mut self, content: Vec<u8>, peer: &Peer) -> Vec<u8> {
         let fields = std::mem::take(&mut self.checks.fields);
         if !fields.is_empty() {
+            let hostname = self.mta.state.borrow().host.hostname.clone();
+            let content = results::strip_own(&content, &hostname);
             return fields.iter().rev().fold(content, |c, f| prepend(&c, f));
         }
         self.sign(content, peer)
@@ -181,7 +183,7 @@ impl Settle for MtaPolicy {
 }
 
 /// 550 5.7.23 for an SPF fail; 451 4.7.24 when SPF could not be checked
-/// now (RFC 7208 §8.6, RFC 7372 §3.3).
+/// now (RFC 7208 §8.6, RFC 7372 §3.2).
 fn spf_refusal(identity: &Identity, outcome: &SpfOutcome) -> Option<Reply> {
     let domain = identity.domain();
     match outcome.result {
@@ -203,7 +205,7 @@ fn spf_refusal(identity: &Identity, outcome: &SpfOutcome) -> Option<Reply> {
 }
 
 /// 550 5.7.26: the From domain says reject what fails DMARC (RFC 7489
-/// §6.6.4, RFC 7372 §3.2).
+/// §6.6.4, RFC 7372 §3.4).
 fn dmarc_refusal(v: &dmarc::DmarcOutcome) -> Reply {
     Reply::new(
         550,

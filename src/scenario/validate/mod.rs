@@ -161,8 +161,14 @@ impl<'a> Validator<'a> {
                 .iter()
                 .map(|r| r.name.to_lowercase())
                 .collect(),
+            // A raw message's subject is the one in its own header.
             subjects: messages()
-                .map(|m| m.subject.clone())
+                .map(|m| match &m.raw {
+                    Some(raw) => crate::mail::Headers::parse(raw.as_bytes())
+                        .get_decoded("Subject")
+                        .unwrap_or_default(),
+                    None => m.subject.clone(),
+                })
                 .filter(|s| !s.is_empty())
                 .collect(),
             run_for: parse_duration(&scenario.run_for).ok(),
