@@ -68,16 +68,19 @@ fn relaxed_header(field: &[u8]) -> Vec<u8> {
     let mut out = name;
     out.push(b':');
     let mut pending_space = false;
+    // WSP right after the name's colon is deleted; a colon inside the
+    // value is an ordinary character.
+    let mut started = false;
     for &b in value {
         match b {
             b'\r' | b'\n' => {}
             b' ' | b'\t' => pending_space = true,
             _ => {
-                // WSP right after the colon is deleted.
-                if pending_space && out.last() != Some(&b':') {
+                if pending_space && started {
                     out.push(b' ');
                 }
                 pending_space = false;
+                started = true;
                 out.push(b);
             }
         }

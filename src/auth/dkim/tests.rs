@@ -18,6 +18,16 @@ fn relaxed_header_example_rfc6376_3_4_5() {
 }
 
 #[test]
+fn relaxed_header_keeps_space_after_a_colon_inside_the_value_rfc6376_3_4_2() {
+    // Only the colon after the field name loses its surrounding WSP.
+    assert_eq!(
+        header(b"Subject :  Re: \t lunch \r\n", Canon::Relaxed),
+        b"subject:Re: lunch\r\n"
+    );
+    assert_eq!(header(b"h: a:\r\n\t b\r\n", Canon::Relaxed), b"h:a: b\r\n");
+}
+
+#[test]
 fn relaxed_body_example_rfc6376_3_4_5() {
     let (_, at) = split(EXAMPLE);
     assert_eq!(body(&EXAMPLE[at..], Canon::Relaxed), b" C\r\nD E\r\n");
