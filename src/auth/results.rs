@@ -261,23 +261,27 @@ impl std::fmt::Display for Found {
     }
 }
 
+/// The `method=result` pairs of one Authentication-Results value, in
+/// order, after its authserv-id.
+pub fn methods(value: &str) -> Vec<(String, String)> {
+    value
+        .split(';')
+        .skip(1)
+        .filter_map(|part| {
+            let token = part.trim().split([' ', '\t', '(']).next()?;
+            let (method, result) = token.split_once('=')?;
+            Some((method.to_ascii_lowercase(), result.to_ascii_lowercase()))
+        })
+        .collect()
+}
+
 /// Reads `method=result` of the topmost Authentication-Results field
 /// (RFC 8601 §2.2: `authserv-id; method=result properties; ...`).
 pub fn read(message: &[u8]) -> Found {
     let headers = crate::mail::Headers::parse(message);
     let results = headers
         .get("Authentication-Results")
-        .map(|value| {
-            value
-                .split(';')
-                .skip(1)
-                .filter_map(|part| {
-                    let token = part.trim().split([' ', '\t', '(']).next()?;
-                    let (method, result) = token.split_once('=')?;
-                    Some((method.to_ascii_lowercase(), result.to_ascii_lowercase()))
-                })
-                .collect()
-        })
+        .map(methods)
         .unwrap_or_default();
     Found {
         results,
