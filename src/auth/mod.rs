@@ -66,9 +66,8 @@ pub(crate) mod table {
     impl Table {
         pub fn with(mut self, name: &str, data: RecordData) -> Table {
             let key = (name.to_ascii_lowercase(), data.query_type());
-            match self.answers.entry(key).or_insert_with(|| Ok(Vec::new())) {
-                Ok(v) => v.push(data),
-                Err(_) => {}
+            if let Ok(v) = self.answers.entry(key).or_insert_with(|| Ok(Vec::new())) {
+                v.push(data);
             }
             self
         }
