@@ -198,6 +198,9 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
         starttls: Default::default(),
         relay_tls: Default::default(),
         certificate: Default::default(),
+        auth: Default::default(),
+        forward: Default::default(),
+        lists: Default::default(),
     }
 }
 

@@ -22,6 +22,7 @@
 // tests may unwrap, that is how they fail.
 #![cfg_attr(not(test), warn(clippy::unwrap_used))]
 
+pub mod auth;
 pub mod cli;
 pub mod dns;
 pub mod explain;

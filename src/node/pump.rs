@@ -10,7 +10,7 @@ use tokio::time::Instant;
 
 use crate::net::{NetHandle, Stream};
 use crate::node::epoch::Epoch;
-use crate::session::{Session, SessionLimits};
+use crate::session::{Session, SessionLimits, Settle};
 use crate::tls::Layer;
 use crate::tls::seeded::Source;
 
@@ -86,7 +86,7 @@ pub async fn drive_with<M: Session>(
 /// maildrop) to answer its questions; each event goes to `on_event` as it
 /// happens. When the machine asks for TLS, `tls` says how; the machine
 /// then reads and writes plaintext while the wire carries records.
-pub async fn drive_server<H, M: Session<H>>(
+pub async fn drive_server<H: Settle, M: Session<H>>(
     net: &NetHandle,
     stream: &mut Stream,
     machine: &mut M,
@@ -127,6 +127,22 @@ pub async fn drive_server<H, M: Session<H>>(
         }
         if machine.is_closed() || stopped || broken {
             break;
+        }
+        if machine.is_holding() {
+            // The host's checks (DNS lookups) run; the client waits for
+            // the reply, and what it sends meanwhile waits in the stream.
+            let settled = tokio::select! {
+                biased;
+                () = &mut stopping => false,
+                () = host.settle() => true,
+            };
+            if settled {
+                machine.resume(net.instant(), host);
+            } else {
+                machine.shutdown();
+                stopped = true;
+            }
+            continue;
         }
         let deadline = machine.poll_timeout();
         tokio::select! {

@@ -108,3 +108,11 @@ impl StubResolver {
         Ok(ips)
     }
 }
+
+/// The sender-authentication checks ask DNS through the host's resolver:
+/// each of their lookups is a query on the world's network.
+impl crate::auth::Dns for StubResolver {
+    async fn lookup(&mut self, name: &str, qtype: QueryType) -> Result<Vec<Record>, LookupError> {
+        StubResolver::lookup(self, name, qtype).await
+    }
+}

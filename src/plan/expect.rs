@@ -65,6 +65,18 @@ pub enum Expectation {
         #[serde(flatten)]
         scope: Scope,
     },
+    /// The receiver's Authentication-Results on the message in `mailbox`
+    /// says these results (each `None` is not checked), and the message
+    /// is (or is not) flagged as quarantined.
+    Authenticated {
+        mailbox: String,
+        spf: Option<String>,
+        dkim: Option<String>,
+        dmarc: Option<String>,
+        quarantined: Option<bool>,
+        #[serde(flatten)]
+        scope: Scope,
+    },
     Retrieved {
         by: String,
         #[serde(flatten)]

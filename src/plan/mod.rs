@@ -20,7 +20,7 @@ use crate::trace::{HostId, Role};
 
 pub use client::{ClientPlan, MessagePlan};
 pub use expect::{Count, Expectation, Scope, Window};
-pub use mta::MtaPlan;
+pub use mta::{AuthPlan, DkimSigner, ListPlan, MtaPlan};
 pub use whatif::{DnsAnswer, Override};
 
 #[derive(Debug, Clone)]

@@ -3,8 +3,10 @@
 
 use std::collections::BTreeMap;
 use std::net::IpAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use crate::smtp::Mailbox;
 use crate::trace::HostId;
 
 #[derive(Debug, Clone)]
@@ -36,4 +38,43 @@ pub struct MtaPlan {
     pub starttls: crate::smtp::server::Tls,
     pub relay_tls: crate::smtp::client::StartTls,
     pub certificate: crate::scenario::schema::Certificate,
+    /// Sender authentication: what it checks and with which keys it signs.
+    pub auth: AuthPlan,
+    /// Local address (lower case) → where its mail goes instead, the
+    /// envelope's sender kept.
+    pub forward: BTreeMap<String, Vec<Mailbox>>,
+    /// Local address (lower case) → the mailing list there.
+    pub lists: BTreeMap<String, ListPlan>,
+}
+
+/// A mailing list: members, the footer it adds, and its return address.
+#[derive(Debug, Clone)]
+pub struct ListPlan {
+    pub members: Vec<Mailbox>,
+    pub footer: String,
+    /// `<list>-bounces@<domain>`: the MAIL FROM of what the list sends.
+    pub bounces: Mailbox,
+}
+
+/// What an MTA does about SPF, DKIM and DMARC.
+#[derive(Debug, Clone, Default)]
+pub struct AuthPlan {
+    /// Check mail from other servers and add Authentication-Results.
+    pub verify: bool,
+    /// Refuse an SPF fail at MAIL FROM (550 5.7.23).
+    pub spf_reject: bool,
+    /// Act on DMARC policies (550 5.7.26, quarantine flag).
+    pub dmarc_enforce: bool,
+    /// The keys it signs its users' mail with, one per domain.
+    pub signers: Vec<DkimSigner>,
+}
+
+/// A DKIM key an MTA signs with.
+#[derive(Debug, Clone)]
+pub struct DkimSigner {
+    /// `d=`, lower case.
+    pub domain: String,
+    /// `s=`.
+    pub selector: String,
+    pub key: Arc<crate::auth::keys::SigningKey>,
 }

@@ -28,6 +28,10 @@ bundled![
     "pipelining",
     "smuggling",
     "starttls",
+    "dmarc-spoof",
+    "dmarc-none",
+    "forwarding",
+    "mailing-list",
 ];
 
 /// The built-in default scenario.

@@ -139,6 +139,43 @@ pub enum Record {
     Txt(String, String),
     /// `Cname("mail.example.net", "mx.example.net")`
     Cname(String, String),
+    /// `Spf("example.org", "v=spf1 mx -all")`: the domain's SPF policy
+    /// (RFC 7208), a TXT record at the domain.
+    Spf(String, String),
+    /// `Dmarc("example.org", "v=DMARC1; p=reject")`: the domain's DMARC
+    /// policy (RFC 7489), a TXT record at `_dmarc.<domain>`.
+    Dmarc(String, String),
+    /// `DkimKey(domain: "example.org", selector: "mail")`: a DKIM key
+    /// (RFC 6376). The public key is published at
+    /// `<selector>._domainkey.<domain>`; the MTAs serving the domain sign
+    /// with the private key. Ed25519 keys come from the world's seed; RSA
+    /// keys are given (`private_key`, base64 DER) or the shipped test key.
+    DkimKey {
+        domain: String,
+        selector: String,
+        #[serde(default)]
+        algorithm: DkimAlgorithm,
+        #[serde(default)]
+        private_key: Option<String>,
+    },
+}
+
+/// A mailing list: its members and the footer added to each message.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailingList {
+    pub members: Vec<String>,
+    #[serde(default)]
+    pub footer: String,
+}
+
+/// The algorithm of a DKIM key: `Rsa` (rsa-sha256, RFC 6376) or
+/// `Ed25519` (ed25519-sha256, RFC 8463).
+#[derive(Debug, Clone, Copy, Default, Deserialize, PartialEq, Eq)]
+pub enum DkimAlgorithm {
+    #[default]
+    Rsa,
+    Ed25519,
 }
 
 /// A DNS failure for a time: `ServFail(name: "example.net", until: "10m")`.
@@ -243,6 +280,34 @@ pub struct Mta {
     /// Which DNS server to ask (default: the first one).
     #[serde(default)]
     pub resolver: Option<String>,
+    /// Check SPF at MAIL FROM, and DKIM and DMARC at the end of data, on
+    /// mail from other servers; add Authentication-Results and
+    /// Received-SPF (RFC 8601, RFC 7208 §9.1).
+    #[serde(default)]
+    pub verify_senders: bool,
+    /// With `verify_senders`: refuse an SPF fail at MAIL FROM with
+    /// 550 5.7.23 (otherwise it is only recorded).
+    #[serde(default)]
+    pub spf_reject: bool,
+    /// With `verify_senders`: act on the From domain's DMARC policy
+    /// (reject: 550 5.7.26; quarantine: delivered with a flag).
+    #[serde(default = "default_true")]
+    pub dmarc_enforce: bool,
+    /// The DKIM selector to sign with, per domain, where a domain has
+    /// several keys: `{"example.org": "s2026"}`.
+    #[serde(default)]
+    pub dkim_selectors: BTreeMap<String, String>,
+    /// Addresses of its domains that pass their mail on unchanged, with
+    /// the envelope's sender kept (a `.forward`, Postfix's
+    /// virtual_alias_maps): `{"bob@example.net": ["bob@example.com"]}`.
+    #[serde(default)]
+    pub forward: BTreeMap<String, Vec<String>>,
+    /// Mailing lists at its domains: a message to the list goes to every
+    /// member, sent from the list's own return address
+    /// (`<list>-bounces@<domain>`, a mailbox it must hold) with a footer
+    /// added to the body, as Mailman does.
+    #[serde(default)]
+    pub lists: BTreeMap<String, MailingList>,
     #[serde(default)]
     pub down: Vec<(String, String)>,
     /// A short name for the map, where the full name does not fit:
@@ -533,6 +598,22 @@ pub enum Expect {
         count: usize,
         #[serde(default)]
         message: Option<String>,
+    },
+    /// The message in this mailbox carries an Authentication-Results
+    /// field (RFC 8601) with these results (`"pass"`, `"fail"`, ...), and
+    /// is, or is not, flagged as quarantined by DMARC.
+    Authenticated {
+        mailbox: String,
+        #[serde(default)]
+        message: Option<String>,
+        #[serde(default)]
+        spf: Option<String>,
+        #[serde(default)]
+        dkim: Option<String>,
+        #[serde(default)]
+        dmarc: Option<String>,
+        #[serde(default)]
+        quarantined: Option<bool>,
     },
     /// This account fetched messages over POP3 (at least one, unless
     /// counted).

@@ -19,7 +19,7 @@ pub struct SetError {
 }
 
 const SCENARIO: [&str; 4] = ["run_for", "latency", "seed", "start"];
-const MTA: [&str; 13] = [
+const MTA: [&str; 16] = [
     "retry",
     "max_age",
     "greylisting",
@@ -33,6 +33,9 @@ const MTA: [&str; 13] = [
     "relay_networks",
     "relay_domains",
     "down",
+    "verify_senders",
+    "spf_reject",
+    "dmarc_enforce",
 ];
 const CLIENT: [&str; 5] = [
     "password",
@@ -86,6 +89,9 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "smarthost" => optional(&mut m.smarthost, value),
             "relay_networks" => list(&mut m.relay_networks, value),
             "relay_domains" => list(&mut m.relay_domains, value),
+            "verify_senders" => parsed(&mut m.verify_senders, value, "true or false"),
+            "spf_reject" => parsed(&mut m.spf_reject, value, "true or false"),
+            "dmarc_enforce" => parsed(&mut m.dmarc_enforce, value, "true or false"),
             "down" => parsed(
                 &mut m.down,
                 value,

@@ -18,13 +18,17 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Variant" => "a variant",
         "TaskFile" => "a grading task",
         "BackupMx" => "this requirement",
+        "DkimKey" => "this DKIM key",
+        "MailingList" => "a mailing list",
         "ServFail" | "NxDomain" | "NoAnswer" => "this DNS fault",
         "Drop" | "Dns" | WHATIF_REPLY => "this what-if",
         "Question" => "a question",
         "LessonStep" => "a lesson step",
         t if t.starts_with("At::") => "this event selector",
         "Delivered" | "NotDelivered" | "Bounced" | "NotBounced" | "Deferred" | "Hops"
-        | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" => "this expectation",
+        | "ReceivedHeaders" | "Retrieved" | "Reply" | "NoReply" | "Authenticated" => {
+            "this expectation"
+        }
         _ => "this record",
     }
 }
@@ -37,6 +41,7 @@ pub fn kind_called(outer: &str) -> &'static str {
         "WhatIf" => "what-if",
         "ServerTls" | "ClientTls" => "STARTTLS setting",
         "Certificate" => "certificate",
+        "DkimAlgorithm" => "DKIM algorithm",
         "Require" => "requirement",
         "At" => "event selector",
         "Until" => "condition to move on",
@@ -53,6 +58,11 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Aaaa" => "Aaaa(\"mx.example.net\", \"2001:db8::25\")",
         "Txt" => "Txt(\"example.net\", \"v=spf1 -all\")",
         "Cname" => "Cname(\"mail.example.net\", \"mx.example.net\")",
+        "Spf" => "Spf(\"example.org\", \"v=spf1 mx -all\")",
+        "Dmarc" => "Dmarc(\"example.org\", \"v=DMARC1; p=reject\")",
+        "DkimKey" => {
+            "DkimKey(domain: \"example.org\", selector: \"mail\", algorithm: Ed25519): a key its MTAs sign with"
+        }
         "ServFail" | "NxDomain" | "NoAnswer" => "ServFail(name: \"example.net\", until: \"10m\")",
         "Delivered" => "Delivered(to: \"bob@example.net\", within: \"5m\")",
         "NotDelivered" => "NotDelivered(to: \"bob@example.net\")",
@@ -64,6 +74,9 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "Hops" => "Hops(exactly: 2)",
         "ReceivedHeaders" => "ReceivedHeaders(mailbox: \"bob@example.net\", count: 2)",
         "Retrieved" => "Retrieved(by: \"bob@example.net\")",
+        "Authenticated" => {
+            "Authenticated(mailbox: \"bob@example.net\", dkim: \"pass\", dmarc: \"pass\")"
+        }
         "Reply" => "Reply(code: 550, status: \"5.1.1\", from: \"mx.example.com\")",
         "NoReply" => "NoReply(code: 550)",
         "BackupMx" => "BackupMx(domain: \"example.net\")",
@@ -186,6 +199,16 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "",
         ),
         "set" => ("{\"smtp.example.org.max_age\": \"2h\"}", ""),
+        "dkim_selectors" => (
+            "{\"example.org\": \"mail\"}",
+            ", the selector each domain signs with",
+        ),
+        "forward" => ("{\"bob@example.net\": [\"bob@example.com\"]}", ""),
+        "lists" => (
+            "{\"lunch@lists.example.net\": (members: [\"bob@example.net\"], footer: \"--\\nlunch list\")}",
+            "",
+        ),
+        "members" => ("[\"bob@example.net\"]", ""),
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
@@ -244,6 +267,9 @@ pub fn example_of(field: &str) -> &'static str {
         "ask" => "\"What will mx.example.net answer?\"",
         "choices" => "[\"250\", \"450\", \"550\"]",
         "text" => "\"Watch the first session.\"",
+        "domain" => "\"example.org\"",
+        "selector" => "\"mail\"",
+        "members" => "[\"bob@example.net\"]",
         _ => "...",
     }
 }
@@ -621,6 +647,8 @@ mod tests {
             "Until" => as_::<crate::scenario::lesson::Until>(text),
             "Question" => as_::<crate::scenario::lesson::Question>(text),
             "LessonStep" => as_::<crate::scenario::lesson::LessonStep>(text),
+            "MailingList" => as_::<schema::MailingList>(text),
+            "DkimAlgorithm" => as_::<schema::DkimAlgorithm>(text),
             other => panic!("schema.rs has a new type {other}: add it to this test's `parse`"),
         }
     }

@@ -77,4 +77,25 @@ pub trait Session<Host = ()> {
     /// The TLS handshake failed; `why` is the TLS library's reason. The
     /// driver closes the connection after this.
     fn handle_tls_failed(&mut self, _why: &str) {}
+
+    /// The machine waits for its host's verdict (an SMTP server whose MTA
+    /// checks SPF, DKIM and DMARC over DNS): the driver awaits
+    /// [`Settle::settle`] and then calls [`Session::resume`].
+    fn is_holding(&self) -> bool {
+        false
+    }
+
+    /// The host has settled what the machine held for.
+    fn resume(&mut self, _now: Instant, _host: &mut Host) {}
 }
+
+/// A host that may need time before it can answer: the work its checks
+/// need (DNS lookups) happens in `settle`, which the driver awaits while
+/// the machine holds. Hosts that answer at once settle at once.
+pub trait Settle {
+    fn settle(&mut self) -> impl std::future::Future<Output = ()> {
+        std::future::ready(())
+    }
+}
+
+impl Settle for () {}

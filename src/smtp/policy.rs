@@ -98,6 +98,31 @@ pub trait Policy {
         None
     }
 
+    /// Checks that take time (SPF asks DNS): `true` holds the answer to
+    /// MAIL FROM until the host has settled them (`session::Settle`); then
+    /// [`Policy::sender_verdict`] gives it.
+    fn hold_sender(&mut self, _from: &ReversePath, _peer: &Peer) -> bool {
+        false
+    }
+
+    /// After a held MAIL FROM: `Some(reply)` refuses the sender (550
+    /// 5.7.23 for an SPF fail, RFC 7372 §3.2), `None` gives 250.
+    fn sender_verdict(&mut self) -> Option<Reply> {
+        None
+    }
+
+    /// Checks of a complete message that take time (DKIM, DMARC): `true`
+    /// holds the reply to the end of data until the host has settled.
+    fn hold_message(&mut self, _envelope: &Envelope, _content: &[u8], _peer: &Peer) -> bool {
+        false
+    }
+
+    /// After a held message: `Some(reply)` refuses it (550 5.7.26 for a
+    /// DMARC reject, RFC 7489 §6.6.4), `None` goes on to `accept_message`.
+    fn message_verdict(&mut self) -> Option<Reply> {
+        None
+    }
+
     /// Takes responsibility for a complete message (§6.1): `Ok(queue id)`
     /// gives 250, `Err(reply)` refuses it.
     fn accept_message(

@@ -25,6 +25,8 @@ use crate::session::stuffing::{DataFaults, DataReceiver, MAX_TEXT_LINE};
 use crate::session::text::printable;
 use crate::session::{Guard, Limit, LineBuffer, LineError, Session, SessionLimits};
 
+mod hold;
+
 pub use crate::session::CloseReason;
 
 /// Longest command line, CRLF included (RFC 5321 §4.5.3.1.4).
@@ -159,6 +161,9 @@ enum Phase {
     /// A what-if silenced the server: it reads and answers nothing until
     /// the client goes or the idle timer ends the session, without a word.
     Silent,
+    /// The host is checking (SPF, DKIM, DMARC ask DNS): the answer waits,
+    /// and input waits unread behind it (see `hold`).
+    Held(hold::Held),
     Closed,
 }
 
@@ -254,14 +259,22 @@ impl ServerSession {
         if matches!(self.phase, Phase::Silent) {
             return;
         }
+        if matches!(self.phase, Phase::Held(_)) {
+            return self.lines.push(bytes);
+        }
         let mut input = bytes;
         if self.in_data() {
             let used = self.feed_data(input, policy);
             input = &input[used..];
         }
         self.lines.push(input);
-        // A what-if may silence the server halfway through a chunk.
-        while !self.is_closed() && !matches!(self.phase, Phase::Silent) {
+        self.read_lines(policy);
+    }
+
+    /// Answers the complete lines waiting in the buffer, until a what-if
+    /// silences the server or the host holds the answer.
+    fn read_lines(&mut self, policy: &mut impl Policy) {
+        while !self.is_closed() && !matches!(self.phase, Phase::Silent | Phase::Held(_)) {
             let Some(line) = self.lines.next_line() else {
                 break;
             };
@@ -608,6 +621,14 @@ impl ServerSession {
         if !from.is_ascii() && !params.smtputf8 {
             return self.fail(non_ascii_reply("sender"));
         }
+        if policy.hold_sender(&from, &self.peer) {
+            self.phase = Phase::Held(hold::Held::Sender { from, params });
+            return;
+        }
+        self.sender_ok(from, params);
+    }
+
+    fn sender_ok(&mut self, from: ReversePath, params: MailParams) {
         let reply = Reply::new(250, esc(2, 1, 0), format!("Sender {from} OK"));
         self.open_transaction(from, params);
         self.send(reply);
@@ -729,14 +750,22 @@ impl ServerSession {
         if let Some(instead) = policy.instead(Step::Dot) {
             return self.dot_instead(envelope, content, instead, policy);
         }
-        let verdict = self
+        let fault = self
             .content_fault(&faults, content.len(), policy)
-            .or_else(|| envelope.forward_paths.is_empty().then(no_recipients))
-            .map_or_else(
-                || policy.accept_message(&envelope, &content, &self.peer),
-                Err,
-            );
-        match verdict {
+            .or_else(|| envelope.forward_paths.is_empty().then(no_recipients));
+        if let Some(reply) = fault {
+            return self.refused(envelope, reply);
+        }
+        if policy.hold_message(&envelope, &content, &self.peer) {
+            self.phase = Phase::Held(hold::Held::Message { envelope, content });
+            return;
+        }
+        self.take_message(envelope, content, policy);
+    }
+
+    /// The host takes the message (250) or refuses it.
+    fn take_message(&mut self, envelope: Envelope, content: Vec<u8>, policy: &mut impl Policy) {
+        match policy.accept_message(&envelope, &content, &self.peer) {
             Ok(queue_id) => {
                 let text = if queue_id.is_empty() {
                     "Message accepted for delivery".to_owned()
@@ -1041,6 +1070,12 @@ impl<P: Policy> Session<P> for ServerSession {
     }
     fn take_tls_start(&mut self) -> bool {
         std::mem::take(&mut self.tls_start_untold)
+    }
+    fn is_holding(&self) -> bool {
+        matches!(self.phase, Phase::Held(_))
+    }
+    fn resume(&mut self, now: Instant, policy: &mut P) {
+        ServerSession::resume(self, now, policy);
     }
     /// The client gave up on the handshake: it is gone.
     fn handle_tls_failed(&mut self, _why: &str) {

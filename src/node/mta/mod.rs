@@ -16,14 +16,19 @@
 //! * `effects`: each effect carried out and recorded
 //! * `policy`: the answers its SMTP server sessions get (relay, mailboxes,
 //!   greylisting, quota, loop detection) and what happens on acceptance
+//! * `authenticate`: SPF, DKIM and DMARC of mail from other servers, and
+//!   DKIM signatures on its own users' mail
+//! * `expand`: forwarded addresses and mailing lists
 //! * `delivery`: the queue runner, DNS lookups and SMTP client sessions
 //! * `pop3`: the mailbox access service
 //! * `whatif`: the replies a what-if puts in place of its own
 
+mod authenticate;
 mod bounce;
 mod core;
 mod delivery;
 mod effects;
+mod expand;
 mod local;
 mod policy;
 mod pop3;

@@ -9,18 +9,20 @@ use super::core::{Arrival, loop_detected};
 use super::local::mailbox_key;
 use crate::mail::{Headers, Received, With, prepend};
 use crate::smtp::{
-    EnhancedCode, Envelope, ForwardPath, Instead, Mailbox, Peer, Policy, Reply, Step,
+    EnhancedCode, Envelope, ForwardPath, Instead, Mailbox, Peer, Policy, Reply, ReversePath, Step,
 };
 use crate::trace::{ConnId, EventKind};
 
 pub(crate) struct MtaPolicy {
-    mta: Mta,
+    pub(super) mta: Mta,
     conn: ConnId,
     /// The client is a real machine (`mailflow serve`): its address is a
     /// real one, so the scenario's `relay_networks` never apply to it.
     real: bool,
     /// A smaller size limit for this session (a real client's).
     size_cap: Option<usize>,
+    /// SPF, DKIM and DMARC of the open transaction (`authenticate`).
+    pub(super) checks: super::authenticate::Checks,
 }
 
 impl MtaPolicy {
@@ -30,6 +32,7 @@ impl MtaPolicy {
             conn,
             real: false,
             size_cap: None,
+            checks: Default::default(),
         }
     }
 
@@ -72,12 +75,11 @@ impl Policy for MtaPolicy {
     }
 
     fn mailbox_exists(&self, mailbox: &Mailbox) -> bool {
-        self.mta
-            .state
-            .borrow()
-            .plan
-            .mailboxes
-            .contains_key(&mailbox_key(mailbox))
+        let plan = &self.mta.state.borrow().plan;
+        let key = mailbox_key(mailbox);
+        plan.mailboxes.contains_key(&key)
+            || plan.forward.contains_key(&key)
+            || plan.lists.contains_key(&key)
     }
 
     fn may_relay(&self, peer: &Peer) -> bool {
@@ -119,6 +121,22 @@ impl Policy for MtaPolicy {
             .mailboxes
             .iter()
             .any(|(address, secret)| matches(address) && secret == password)
+    }
+
+    fn hold_sender(&mut self, from: &ReversePath, peer: &Peer) -> bool {
+        self.hold_for_spf(from, peer)
+    }
+
+    fn sender_verdict(&mut self) -> Option<Reply> {
+        self.take_sender_verdict()
+    }
+
+    fn hold_message(&mut self, _envelope: &Envelope, content: &[u8], peer: &Peer) -> bool {
+        self.hold_for_dkim(content, peer)
+    }
+
+    fn message_verdict(&mut self) -> Option<Reply> {
+        self.take_message_verdict()
     }
 
     /// A what-if of this run, recorded in the trace before its reply
@@ -173,13 +191,16 @@ impl Policy for MtaPolicy {
         content: &[u8],
         peer: &Peer,
     ) -> Result<String, Reply> {
+        // The receiver's results, or its own user's signature, go under
+        // the Received line added below.
+        let content = self.authenticate(content.to_vec(), peer);
         let mta = &self.mta;
         let net = &mta.net;
         let (max_hops, hostname) = {
             let state = mta.state.borrow();
             (state.plan.max_hops, state.host.hostname.clone())
         };
-        if let Some(hops) = loop_detected(content, max_hops) {
+        if let Some(hops) = loop_detected(&content, max_hops) {
             net.record(EventKind::LoopDetected {
                 host: net.host(),
                 queue_id: String::new(),
@@ -206,7 +227,7 @@ impl Policy for MtaPolicy {
             for_rcpt: Received::single_recipient(&envelope.forward_paths),
             date: mta.now().unix,
         };
-        let content = prepend(content, &received.to_header());
+        let content = prepend(&content, &received.to_header());
         let message_id = Headers::parse(&content)
             .message_id()
             .map_or_else(|| format!("<{queue_id}@{hostname}>"), str::to_owned);
@@ -217,7 +238,9 @@ impl Policy for MtaPolicy {
             forward_paths: envelope.forward_paths.clone(),
             content,
         };
-        mta.intake(arrival, Some(self.conn));
+        for arrival in super::expand::expand(mta, arrival) {
+            mta.intake(arrival, Some(self.conn));
+        }
         Ok(queue_id)
     }
 }

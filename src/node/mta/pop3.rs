@@ -13,6 +13,8 @@ struct Mailboxes<'a> {
     mta: &'a Mta,
 }
 
+impl crate::session::Settle for Mailboxes<'_> {}
+
 impl Mailboxes<'_> {
     fn address(&self, user: &str) -> Option<String> {
         let state = self.mta.state.borrow();

@@ -206,6 +206,59 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
                 None => (claim, false, "nothing was delivered there".into()),
             }
         }
+        Expectation::Authenticated {
+            mailbox,
+            spf,
+            dkim,
+            dmarc,
+            quarantined,
+            scope,
+        } => {
+            let first = facts.trace.events().iter().find_map(|e| match &e.kind {
+                EventKind::Delivered {
+                    mailbox: m,
+                    message_id,
+                    content,
+                    ..
+                } if m.eq_ignore_ascii_case(mailbox)
+                    && facts.matches(&scope.message, Some(message_id)) =>
+                {
+                    Some(content)
+                }
+                _ => None,
+            });
+            let wanted: Vec<String> = [("spf", spf), ("dkim", dkim), ("dmarc", dmarc)]
+                .into_iter()
+                .filter_map(|(m, r)| r.as_ref().map(|r| format!("{m}={r}")))
+                .chain(quarantined.map(|q| {
+                    if q {
+                        "quarantined".into()
+                    } else {
+                        "not quarantined".into()
+                    }
+                }))
+                .collect();
+            let claim = words::claim(
+                format!("the message in {mailbox} is marked {}", wanted.join(", ")),
+                scope,
+                &Window::default(),
+                &Count::default(),
+            );
+            match first {
+                Some(content) => {
+                    let found = crate::auth::results::read(content.as_bytes());
+                    let held = [("spf", spf), ("dkim", dkim), ("dmarc", dmarc)]
+                        .into_iter()
+                        .all(|(m, r)| {
+                            r.as_ref()
+                                .is_none_or(|r| found.result(m) == Some(r.as_str()))
+                        })
+                        && quarantined.is_none_or(|q| q == found.quarantined);
+                    (claim, held, format!("it carries {found}"))
+                }
+                None => (claim, false, "nothing was delivered there".into()),
+            }
+        }
         Expectation::Retrieved {
             by,
             scope,

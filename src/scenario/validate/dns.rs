@@ -115,6 +115,8 @@ impl Validator<'_> {
         path: &[Step],
     ) -> DnsRecord {
         let item = |n: usize| [path, &[Item(n)]].concat();
+        // The owner of a record a helper places (`_dmarc.example.org`).
+        let owner: String;
         let (name, data) = match r {
             Record::Mx(name, preference, exchange) => (
                 name,
@@ -172,6 +174,11 @@ impl Validator<'_> {
                 name,
                 RecordData::Cname(target.trim_end_matches('.').to_lowercase()),
             ),
+            Record::Spf(..) | Record::Dmarc(..) | Record::DkimKey { .. } => {
+                let data;
+                (owner, data) = self.auth_record(r, path);
+                (&owner, data)
+            }
         };
         let written = name;
         let name = name.trim_end_matches('.').to_lowercase();

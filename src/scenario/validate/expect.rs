@@ -169,6 +169,50 @@ impl Validator<'_> {
                 count: *count,
                 scope: self.scope(&base, message_only(message)),
             },
+            Expect::Authenticated {
+                mailbox,
+                message,
+                spf,
+                dkim,
+                dmarc,
+                quarantined,
+            } => {
+                for (field, value, words) in [
+                    (
+                        name!(Expect::Authenticated.spf),
+                        spf,
+                        &crate::auth::results::SPF_RESULTS[..],
+                    ),
+                    (
+                        name!(Expect::Authenticated.dkim),
+                        dkim,
+                        &crate::auth::results::DKIM_RESULTS[..],
+                    ),
+                    (
+                        name!(Expect::Authenticated.dmarc),
+                        dmarc,
+                        &crate::auth::results::DMARC_RESULTS[..],
+                    ),
+                ] {
+                    if let Some(v) = value
+                        && !words.contains(&v.to_lowercase().as_str())
+                    {
+                        let problem = self
+                            .at(format!("{v:?} is not a result of {field}"), &path(field))
+                            .help(format!("write one of {}", words.join(", ")));
+                        self.push(problem);
+                    }
+                }
+                Expectation::Authenticated {
+                    mailbox: self
+                        .expected_mailbox(mailbox, &path(name!(Expect::Authenticated.mailbox))),
+                    spf: spf.as_ref().map(|v| v.to_lowercase()),
+                    dkim: dkim.as_ref().map(|v| v.to_lowercase()),
+                    dmarc: dmarc.as_ref().map(|v| v.to_lowercase()),
+                    quarantined: *quarantined,
+                    scope: self.scope(&base, message_only(message)),
+                }
+            }
             Expect::Retrieved {
                 by,
                 message,

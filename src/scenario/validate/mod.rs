@@ -37,6 +37,7 @@ macro_rules! name {
     }};
 }
 
+mod auth;
 mod clients;
 mod dns;
 mod expect;
@@ -100,6 +101,7 @@ pub fn task_expectations(
         run_for: None,
         expect_path: vec![Field(name!(Scenario.expect))],
         open_world: true,
+        dkim: Vec::new(),
     };
     let out = expect
         .iter()
@@ -135,6 +137,8 @@ struct Validator<'a> {
     expect_path: Vec<Step<'static>>,
     /// The world is not known (a grading task): names are not checked.
     open_world: bool,
+    /// The DKIM keys of the zones, made once (see `auth`).
+    dkim: Vec<crate::plan::DkimSigner>,
 }
 
 impl<'a> Validator<'a> {
@@ -158,13 +162,20 @@ impl<'a> Validator<'a> {
                 .iter()
                 .map(|r| r.name.to_lowercase())
                 .collect(),
+            // A raw message's subject is the one in its own header.
             subjects: messages()
-                .map(|m| m.subject.clone())
+                .map(|m| match &m.raw {
+                    Some(raw) => crate::mail::Headers::parse(raw.as_bytes())
+                        .get_decoded("Subject")
+                        .unwrap_or_default(),
+                    None => m.subject.clone(),
+                })
                 .filter(|s| !s.is_empty())
                 .collect(),
             run_for: parse_duration(&scenario.run_for).ok(),
             expect_path: vec![Field(name!(Scenario.expect))],
             open_world: false,
+            dkim: Vec::new(),
         }
     }
 }
@@ -205,6 +216,7 @@ impl Validator<'_> {
         let names: Vec<String> = hosts.iter().map(|h| h.name.clone()).collect();
         let names: Vec<&str> = names.iter().map(String::as_str).collect();
         self.resolvers(s, &refs, &mut hosts);
+        self.dkim = self.dkim_keys(s);
         let dns = self.dns(s, &hosts);
         let mtas = self.mtas(s, &refs);
         let clients = self.clients(s, &refs, &mtas);

@@ -167,6 +167,9 @@ impl Validator<'_> {
                     starttls: m.starttls.into(),
                     relay_tls: m.relay_tls.into(),
                     certificate: m.certificate.clone(),
+                    auth: self.auth_plan(m, i, &domains_of(m)),
+                    forward: self.forwards(m, i),
+                    lists: self.lists(m, i),
                 }
             })
             .collect()
@@ -201,4 +204,12 @@ impl Validator<'_> {
             }
         }
     }
+}
+
+/// An MTA's domains as the plan writes them.
+fn domains_of(m: &crate::scenario::schema::Mta) -> Vec<String> {
+    m.domains
+        .iter()
+        .map(|d| d.trim_end_matches('.').to_lowercase())
+        .collect()
 }

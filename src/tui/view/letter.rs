@@ -277,6 +277,28 @@ fn hidden_recipients(hops: &[Hop], headers: &Headers) -> Vec<String> {
         .collect()
 }
 
+/// A plain reading of a sender-authentication field under it: what the
+/// receiver found, or that the message was quarantined (`true`: a warning).
+fn auth_note(name: &str, value: &str) -> Option<(String, bool)> {
+    use crate::auth::results::{QUARANTINE_FIELD, methods};
+    if name.eq_ignore_ascii_case("Authentication-Results") {
+        let by = value.split(';').next().unwrap_or("").trim();
+        let found: Vec<String> = methods(value)
+            .iter()
+            .map(|(m, r)| format!("{m} {r}"))
+            .collect();
+        return Some((
+            format!("    ↳ {by} checked the sender: {}", found.join(", ")),
+            false,
+        ));
+    }
+    if name.eq_ignore_ascii_case(QUARANTINE_FIELD) {
+        let text = "    ↳ quarantined: DMARC failed and the From domain asked for quarantine; a mail program files this as junk";
+        return Some((text.to_owned(), true));
+    }
+    None
+}
+
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let theme = &app.theme;
     let hops = hops(app);
@@ -346,6 +368,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             room,
             4,
         ));
+        if let Some(note) = auth_note(&field.name, &field.value) {
+            let style = if note.1 { theme.warn } else { theme.dim };
+            lines.extend(wrap(&[Span::styled(note.0, style)], room, 6));
+        }
         if is_received {
             // Which hop wrote it, and where to see that hop happen.
             let hop = chain.len() - received;
