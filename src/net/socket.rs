@@ -108,6 +108,10 @@ pub struct RealStream {
     write_timeout: Duration,
     buf: Box<[u8]>,
     eof: bool,
+    /// TLS runs on this connection: what the peer sends is recorded by
+    /// the driver once it is decrypted ([`RealStream::received`]), not
+    /// as it is read.
+    sealed_input: bool,
     limits: Option<Limits>,
     _slot: Option<Slot>,
 }
@@ -211,6 +215,7 @@ impl RealStream {
             write_timeout,
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             eof: false,
+            sealed_input: false,
             limits: parts.limits,
             _slot: parts.slot,
         })
@@ -274,6 +279,44 @@ impl RealStream {
             arrives,
             data,
             secrets,
+        });
+    }
+
+    /// From now on the peer speaks TLS: its records are recorded by the
+    /// driver, which alone can tell a handshake record from one that
+    /// carries plaintext.
+    pub fn seal_input(&mut self) {
+        self.sealed_input = true;
+    }
+
+    /// Records records the peer sent (read by an earlier `recv`), once the
+    /// driver has read them: `plaintext` is what they carried (empty for
+    /// the handshake, alerts and close_notify), `secrets` the key log
+    /// lines derived before them.
+    pub fn received(&mut self, records: &[u8], plaintext: &[u8], secrets: Vec<String>) {
+        if records.is_empty() {
+            return;
+        }
+        let now = self.medium.now();
+        let (conn, dir) = (self.conn, self.peer_dir());
+        self.seen_commit = self.medium.last_commit();
+        let data = Payload::new(records);
+        self.medium.record(if plaintext.is_empty() {
+            EventKind::Tls {
+                conn,
+                dir,
+                arrives: now,
+                data,
+                secrets,
+            }
+        } else {
+            EventKind::Bytes {
+                conn,
+                dir,
+                arrives: now,
+                data: Payload::new(plaintext),
+                sealed: Some(data),
+            }
         });
     }
 
@@ -349,6 +392,9 @@ impl RealStream {
             Ok(n) if n > 0 => {
                 self.seen_commit = self.medium.last_commit();
                 let data = Payload::new(&self.buf[..n]);
+                if self.sealed_input {
+                    return Some(data);
+                }
                 self.medium.record(EventKind::Bytes {
                     conn: self.conn,
                     dir: self.peer_dir(),

@@ -87,6 +87,10 @@ impl WorldTls {
         // No session tickets: a world's sessions never resume, and tickets
         // would add a flight to every handshake.
         config.send_tls13_tickets = 0;
+        // The server picks the suite by its own order, strongest first, as
+        // a hardened MTA does; the world's own clients offer that order
+        // anyway, so their sessions are unchanged.
+        config.ignore_client_order = true;
         Ok(TlsSetup {
             role: TlsRole::Server(Arc::new(config)),
             epoch: self.epoch.clone(),
