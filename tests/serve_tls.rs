@@ -381,6 +381,66 @@ fn testssl_finds_nothing_high_or_critical_on_submission() {
     server.stop();
 }
 
+#[test]
+fn a_recorded_real_tls_session_decrypts_with_the_servers_key_log_rfc8446_7_1() {
+    let test = "real_tls_keylog";
+    if !have_python(test) || !have(test, "tshark", &["--version"], "apt-get install -y tshark") {
+        return;
+    }
+    let dir = TempDir::new("real-tls-keylog");
+    let recording = dir.path().join("world.mfr");
+    let recording_arg = recording.to_string_lossy().into_owned();
+    let server = Server::start(&[
+        "--submission",
+        "127.0.0.1:0",
+        "--smtps",
+        "127.0.0.1:0",
+        "--record",
+        &recording_arg,
+    ]);
+    let (submission, smtps, ca) = ports(&server);
+    let tag = tag("keylog");
+    let ran = run_bounded(
+        Command::new(python())
+            .args(["-c", SMTPLIB])
+            .arg(submission.to_string())
+            .arg(smtps.to_string())
+            .arg(&ca)
+            .args(["alice@example.org", "alice", &tag]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "smtplib:\n{}", ran.both());
+    wait_for_bob(server.pop3, &format!("Subject: {tag}-smtps"));
+    server.stop();
+    let capture = dir.path().join("world.pcapng");
+    let out = Command::new(mailflow())
+        .args(["run", &recording_arg, "--format", "pcapng"])
+        .output()
+        .expect("mailflow run");
+    std::fs::write(&capture, &out.stdout).unwrap();
+    // The client's randomness was its own; the server logged the secrets,
+    // so the capture reads inside TLS, on 587 after STARTTLS and on 465
+    // (which Wireshark knows as SMTP over implicit TLS).
+    let ran = run_bounded(
+        Command::new("tshark")
+            .arg("-r")
+            .arg(&capture)
+            .args(["-Y", "smtp.req.command", "-T", "fields"])
+            .args(["-e", "tcp.dstport", "-e", "smtp.req.command"]),
+        PROGRAM_TIMEOUT,
+    );
+    // smtplib writes its commands in lower case (the world's laptop, in
+    // plaintext on 587 too, in upper case): these lines are the real
+    // client's, read inside TLS.
+    for line in ["587\tehlo", "587\trcpt", "465\tAUTH", "465\trcpt"] {
+        assert!(
+            ran.stdout.lines().any(|l| l == line),
+            "{line:?} not decrypted:\n{}",
+            ran.both()
+        );
+    }
+}
+
 /// Whether swaks can speak TLS (it needs Perl's Net::SSLeay).
 fn have_swaks_tls(test: &str) -> bool {
     have(

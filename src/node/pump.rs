@@ -26,7 +26,12 @@ pub struct TlsSetup {
 /// Which end of the handshake this is.
 #[derive(Clone)]
 pub enum TlsRole {
-    Server(Arc<rustls::ServerConfig>),
+    /// `logged` is `config` with a key log, for real clients, whose
+    /// secrets only this end can log.
+    Server {
+        config: Arc<rustls::ServerConfig>,
+        logged: Arc<rustls::ServerConfig>,
+    },
     /// `server_name` is the host dialled, checked against its certificate.
     Client {
         config: Arc<rustls::ClientConfig>,
@@ -36,11 +41,12 @@ pub enum TlsRole {
 
 impl TlsSetup {
     /// This end's TLS on connection `conn`, its randomness drawn from the
-    /// world's generator.
-    fn start(&self, net: &NetHandle, conn: u64) -> Result<Layer, rustls::Error> {
+    /// world's generator; `real` when the peer is a real machine.
+    fn start(&self, net: &NetHandle, conn: u64, real: bool) -> Result<Layer, rustls::Error> {
         let seed = net.with_rng(|rng| rng.next_u64());
         let mut layer = match &self.role {
-            TlsRole::Server(config) => {
+            TlsRole::Server { config, logged } => {
+                let config = if real { logged } else { config };
                 Layer::server(config.clone(), Source::new(seed, conn, "server"))?
             }
             TlsRole::Client {
@@ -117,7 +123,8 @@ pub async fn drive_server<H, M: Session<H>>(
             on_event(event);
         }
         if machine.take_tls_start() {
-            match tls.map(|setup| setup.start(net, u64::from(stream.conn().0))) {
+            let (conn, real) = (u64::from(stream.conn().0), stream.is_real());
+            match tls.map(|setup| setup.start(net, conn, real)) {
                 Some(Ok(mut started)) => {
                     stream.seal_input();
                     send_handshake(stream, &mut started);
