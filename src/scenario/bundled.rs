@@ -28,6 +28,9 @@ bundled![
     "pipelining",
     "smuggling",
     "starttls",
+    "tls-expired-certificate",
+    "tls-wrong-name",
+    "tls-downgrade",
 ];
 
 /// The built-in default scenario.
