@@ -173,7 +173,7 @@ pub const BINDINGS: &[Binding] = &[
     },
     Binding {
         label: "e",
-        what: "transcript: what an eavesdropper sees (TLS records, not 🔒 lines)",
+        what: "the link's view: TLS records instead of 🔒 lines",
         keys: &[(Char('e'), C::Eavesdrop)],
     },
     Binding {
