@@ -1983,3 +1983,37 @@ fn a_row_the_ladder_shows_whole_is_not_repeated_below() {
         .unwrap_or_default();
     assert!(!last.contains("▶"), "nothing cut, nothing repeated: {last}");
 }
+
+/// `e` shows the transcript as an eavesdropper on the link has it: each
+/// flight read inside TLS becomes the records that carried it (RFC 8446
+/// §5.2: only lengths and ciphertext), and `e` again brings the lines back.
+#[test]
+fn e_shows_the_tls_records_an_eavesdropper_sees_instead_of_the_lines_rfc8446_5_2() {
+    let mut app = app("starttls");
+    let auth = app
+        .trace()
+        .events()
+        .iter()
+        .position(|e| {
+            matches!(&e.kind, EventKind::Bytes { data, sealed: Some(_), .. }
+                if data.as_bytes().starts_with(b"AUTH PLAIN"))
+        })
+        .expect("the laptop's AUTH, inside TLS");
+    app.seek(auth + 1);
+    let ends = screen(&app, 120, 40);
+    assert!(ends.contains("C🔒 AUTH PLAIN"), "{ends}");
+    press(&mut app, KeyCode::Char('e'));
+    let link = screen(&app, 120, 40);
+    // The transcript holds the link's records (the map and the
+    // explanation still say what the line under the playhead is).
+    assert!(
+        !link.contains("C🔒 AUTH PLAIN"),
+        "the password is not on the link:\n{link}"
+    );
+    assert!(link.contains("C🔒 1 encrypted record ("), "{link}");
+    assert!(link.contains("e: the link's view"), "{link}");
+    // Lines in plaintext before STARTTLS stay as they were.
+    assert!(link.contains("C:  STARTTLS"), "{link}");
+    press(&mut app, KeyCode::Char('e'));
+    assert!(screen(&app, 120, 40).contains("C🔒 AUTH PLAIN"));
+}

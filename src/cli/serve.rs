@@ -23,6 +23,17 @@ pub struct Args {
     /// Where real SMTP clients connect (port 0: any free port).
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2525")]
     pub smtp: SocketAddr,
+    /// Where real mail programs submit (the submission MTA's port 587):
+    /// STARTTLS first, then AUTH PLAIN or LOGIN as one of its accounts.
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub submission: Option<SocketAddr>,
+    /// Submission over implicit TLS (the submission MTA's port 465).
+    #[arg(long, value_name = "ADDR:PORT")]
+    pub smtps: Option<SocketAddr>,
+    /// Where to write the world's CA certificate (PEM) for real TLS
+    /// clients [default: mailflow-ca-<scenario>.pem in the temporary folder].
+    #[arg(long, value_name = "FILE")]
+    pub ca_file: Option<std::path::PathBuf>,
     /// Where real POP3 clients fetch the node's mailboxes.
     #[arg(long, value_name = "ADDR:PORT", default_value = "127.0.0.1:2110")]
     pub pop3: SocketAddr,
@@ -94,6 +105,12 @@ pub fn run(args: &Args) -> ExitCode {
         smtp: Some(args.smtp),
         pop3: (!args.no_pop3).then_some(args.pop3),
         dns: (!args.no_dns).then_some(args.dns),
+        submission: args.submission,
+        smtps: args.smtps,
+        ca_file: args
+            .ca_file
+            .clone()
+            .unwrap_or_else(|| default_ca_file(&loaded.plan.title)),
         node: args.node.clone(),
         public: args.public,
         max_connections: args.max_connections as usize,
@@ -159,6 +176,9 @@ fn headless(mut serving: Serving, title: &str) -> ExitCode {
     for e in &serving.exposed {
         let _ = writeln!(stdout, "listening {e}");
     }
+    for line in tls_lines(&serving) {
+        let _ = writeln!(stdout, "{line}");
+    }
     let _ = writeln!(stdout, "ready");
     let _ = stdout.flush();
     let mut board = Board::new(false);
@@ -212,7 +232,12 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
         plan: None,
     };
     let live = Live {
-        listening: serving.exposed.iter().map(|e| e.to_string()).collect(),
+        listening: serving
+            .exposed
+            .iter()
+            .map(|e| e.to_string())
+            .chain(tls_lines(&serving))
+            .collect(),
         hint: hint(&serving),
         quit_when_stopped: true,
     };
@@ -233,9 +258,52 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
     }
 }
 
-/// What a newcomer can type in another terminal to join the world.
+/// What a newcomer can type in another terminal to join the world: a
+/// submission with TLS and AUTH when that port is open, else plain SMTP.
 fn hint(serving: &Serving) -> Option<String> {
-    let smtp = serving.exposed.iter().find(|e| e.service == "smtp")?;
     let to = serving.mailbox.as_deref()?;
+    let submission = serving.exposed.iter().find(|e| e.service == "submission");
+    if let (Some(port), Some(ca), Some((user, password))) =
+        (submission, &serving.ca_file, serving.accounts.first())
+    {
+        return Some(format!(
+            "swaks --server {} --tls --tls-verify --tls-ca-path {} --auth PLAIN --auth-user {user} --auth-password {password} --from {user} --to {to}",
+            port.addr,
+            ca.display()
+        ));
+    }
+    let smtp = serving.exposed.iter().find(|e| e.service == "smtp")?;
     Some(format!("swaks --server {} --to {to}", smtp.addr))
+}
+
+/// Where the CA certificate is and who may log in: what a real TLS
+/// client needs, printed once at the start.
+fn tls_lines(serving: &Serving) -> Vec<String> {
+    let mut lines = Vec::new();
+    if let Some(ca) = &serving.ca_file {
+        lines.push(format!("ca-certificate {}", ca.display()));
+    }
+    for (user, password) in &serving.accounts {
+        lines.push(format!("account {user} password {password}"));
+    }
+    lines
+}
+
+/// mailflow-ca-<the title's words>.pem in the temporary folder: one file
+/// per scenario, so two worlds served at once do not overwrite each
+/// other's.
+fn default_ca_file(title: &str) -> std::path::PathBuf {
+    let mut slug = String::new();
+    for c in title.chars() {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c.to_ascii_lowercase());
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    std::env::temp_dir().join(format!("mailflow-ca-{slug}.pem"))
 }

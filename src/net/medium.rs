@@ -166,8 +166,18 @@ impl Medium {
     /// The tap: appends what happened now to the trace, or streams it;
     /// the sequence number of a streamed event.
     pub(crate) fn record(&self, kind: EventKind) -> Option<u64> {
+        self.record_at(|_| kind)
+    }
+
+    /// As [`Medium::record`], for an event that names its own time (when
+    /// bytes on a real socket arrive): `kind` gets the time the event is
+    /// stamped with. On the wall clock a time read before would be a
+    /// moment earlier, and a capture would then acknowledge the bytes
+    /// before they were sent.
+    pub(crate) fn record_at(&self, kind: impl FnOnce(SimTime) -> EventKind) -> Option<u64> {
         let mut state = self.state.borrow_mut();
         let at = state.now();
+        let kind = kind(at);
         let state = &mut *state;
         match &mut state.sink {
             Sink::Keep => {

@@ -108,6 +108,10 @@ pub struct RealStream {
     write_timeout: Duration,
     buf: Box<[u8]>,
     eof: bool,
+    /// TLS runs on this connection: what the peer sends is recorded by
+    /// the driver once it is decrypted ([`RealStream::received`]), not
+    /// as it is read.
+    sealed_input: bool,
     limits: Option<Limits>,
     _slot: Option<Slot>,
 }
@@ -211,6 +215,7 @@ impl RealStream {
             write_timeout,
             buf: vec![0; READ_CHUNK].into_boxed_slice(),
             eof: false,
+            sealed_input: false,
             limits: parts.limits,
             _slot: parts.slot,
         })
@@ -277,6 +282,45 @@ impl RealStream {
         });
     }
 
+    /// From now on the peer speaks TLS: its records are recorded by the
+    /// driver, which alone can tell a handshake record from one that
+    /// carries plaintext.
+    pub fn seal_input(&mut self) {
+        self.sealed_input = true;
+    }
+
+    /// Records records the peer sent (read by an earlier `recv`), once the
+    /// driver has read them: `plaintext` is what they carried (empty for
+    /// the handshake, alerts and close_notify), `secrets` the key log
+    /// lines derived before them.
+    pub fn received(&mut self, records: &[u8], plaintext: &[u8], secrets: Vec<String>) {
+        if records.is_empty() {
+            return;
+        }
+        let (conn, dir) = (self.conn, self.peer_dir());
+        self.seen_commit = self.medium.last_commit();
+        let data = Payload::new(records);
+        self.medium.record_at(|now| {
+            if plaintext.is_empty() {
+                EventKind::Tls {
+                    conn,
+                    dir,
+                    arrives: now,
+                    data,
+                    secrets,
+                }
+            } else {
+                EventKind::Bytes {
+                    conn,
+                    dir,
+                    arrives: now,
+                    data: Payload::new(plaintext),
+                    sealed: Some(data),
+                }
+            }
+        });
+    }
+
     /// Writes `bytes` to the socket and records what was sent.
     fn transmit(&mut self, bytes: &[u8], event: impl FnOnce(ConnId, Dir, SimTime) -> EventKind) {
         if bytes.is_empty() || self.writer.is_none() {
@@ -287,8 +331,8 @@ impl RealStream {
             self.close();
             return;
         }
-        let now = self.medium.now();
-        let seq = self.medium.record(event(self.conn, self.dir, now));
+        let (conn, dir) = (self.conn, self.dir);
+        let seq = self.medium.record_at(|now| event(conn, dir, now));
         self.backlog.set(self.backlog.get() + bytes.len());
         let commit = self.medium.last_commit();
         let barrier = seq.map(|seq| After {
@@ -344,25 +388,29 @@ impl RealStream {
             return None;
         }
         let read = self.reader.read(&mut self.buf).await;
-        let now = self.medium.now();
+        let (conn, dir) = (self.conn, self.peer_dir());
         match read {
             Ok(n) if n > 0 => {
                 self.seen_commit = self.medium.last_commit();
                 let data = Payload::new(&self.buf[..n]);
-                self.medium.record(EventKind::Bytes {
-                    conn: self.conn,
-                    dir: self.peer_dir(),
+                if self.sealed_input {
+                    return Some(data);
+                }
+                let sent = data.clone();
+                self.medium.record_at(|now| EventKind::Bytes {
+                    conn,
+                    dir,
                     arrives: now,
-                    data: data.clone(),
+                    data: sent,
                     sealed: None,
                 });
                 Some(data)
             }
             _ => {
                 self.eof = true;
-                self.medium.record(EventKind::Close {
-                    conn: self.conn,
-                    dir: self.peer_dir(),
+                self.medium.record_at(|now| EventKind::Close {
+                    conn,
+                    dir,
                     arrives: now,
                 });
                 None
@@ -373,10 +421,10 @@ impl RealStream {
     /// Closes our side once what was sent is written.
     pub fn close(&mut self) {
         if self.writer.take().is_some() {
-            let now = self.medium.now();
-            self.medium.record(EventKind::Close {
-                conn: self.conn,
-                dir: self.dir,
+            let (conn, dir) = (self.conn, self.dir);
+            self.medium.record_at(|now| EventKind::Close {
+                conn,
+                dir,
                 arrives: now,
             });
         }
@@ -415,6 +463,58 @@ mod tests {
             .expect("the bytes leave once their events are on disk")
             .unwrap();
         buf[..n].to_vec()
+    }
+
+    /// On the wall clock, bytes to and from a real peer arrive when they
+    /// are recorded, never before: a capture built from the trace would
+    /// otherwise acknowledge them before they were sent (RFC 9293 §3.4).
+    #[test]
+    fn real_bytes_never_arrive_before_they_are_recorded_rfc9293_3_4() {
+        let runtime = crate::sim::runtime(false);
+        let local = tokio::task::LocalSet::new();
+        local.block_on(&runtime, async {
+            let host = |name: &str, d: u8| HostInfo {
+                name: name.into(),
+                ip: std::net::IpAddr::from([192, 0, 2, d]),
+                role: Role::External,
+                down: Vec::new(),
+                label: None,
+            };
+            let network = Network::new(
+                vec![host("outside", 1), host("mx", 2)],
+                Vec::new(),
+                Link::default(),
+                1,
+            );
+            let (tap, events) = std::sync::mpsc::sync_channel(1024);
+            network.stream_to(tap, false, 0, None);
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let mut client = TcpStream::connect(listener.local_addr().unwrap())
+                .await
+                .unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let outside = network.handle(HostId(0));
+            let mut stream = outside.admit(server, HostId(1), 25, None, None).unwrap();
+            for _ in 0..50 {
+                stream.send(b"220 ready\r\n");
+                let _ = reads(&mut client).await;
+                tokio::io::AsyncWriteExt::write_all(&mut client, b"NOOP\r\n")
+                    .await
+                    .unwrap();
+                stream.recv().await.unwrap();
+            }
+            stream.close();
+            let mut seen = 0;
+            for event in events.try_iter() {
+                if let EventKind::Bytes { arrives, .. } | EventKind::Close { arrives, .. } =
+                    event.kind
+                {
+                    assert_eq!(arrives, event.at, "event {}", event.seq);
+                    seen += 1;
+                }
+            }
+            assert_eq!(seen, 101);
+        });
     }
 
     /// `serve --record`: a reply leaves only once the events before it

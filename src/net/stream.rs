@@ -78,6 +78,30 @@ impl Stream {
         }
     }
 
+    /// From now on the peer speaks TLS. A real peer's records are then
+    /// recorded with [`Stream::received`] once read; a simulated peer's
+    /// were recorded when it sent them.
+    pub fn seal_input(&mut self) {
+        if let Stream::Real(s) = self {
+            s.seal_input();
+        }
+    }
+
+    /// Whether the other end is a real machine, whose input only this end
+    /// can record.
+    pub fn is_real(&self) -> bool {
+        matches!(self, Stream::Real(_))
+    }
+
+    /// Records TLS records a real peer sent, with the plaintext they
+    /// carried (see [`RealStream::received`]); nothing for a simulated
+    /// peer, whose send recorded them.
+    pub fn received(&mut self, records: &[u8], plaintext: &[u8], secrets: Vec<String>) {
+        if let Stream::Real(s) = self {
+            s.received(records, plaintext, secrets);
+        }
+    }
+
     /// Waits until what was sent has mostly left (real sockets only: a
     /// pipe takes everything at once).
     pub async fn flushed(&mut self) {

@@ -26,7 +26,12 @@ pub struct TlsSetup {
 /// Which end of the handshake this is.
 #[derive(Clone)]
 pub enum TlsRole {
-    Server(Arc<rustls::ServerConfig>),
+    /// `logged` is `config` with a key log, for real clients, whose
+    /// secrets only this end can log.
+    Server {
+        config: Arc<rustls::ServerConfig>,
+        logged: Arc<rustls::ServerConfig>,
+    },
     /// `server_name` is the host dialled, checked against its certificate.
     Client {
         config: Arc<rustls::ClientConfig>,
@@ -36,11 +41,12 @@ pub enum TlsRole {
 
 impl TlsSetup {
     /// This end's TLS on connection `conn`, its randomness drawn from the
-    /// world's generator.
-    fn start(&self, net: &NetHandle, conn: u64) -> Result<Layer, rustls::Error> {
+    /// world's generator; `real` when the peer is a real machine.
+    fn start(&self, net: &NetHandle, conn: u64, real: bool) -> Result<Layer, rustls::Error> {
         let seed = net.with_rng(|rng| rng.next_u64());
         let mut layer = match &self.role {
-            TlsRole::Server(config) => {
+            TlsRole::Server { config, logged } => {
+                let config = if real { logged } else { config };
                 Layer::server(config.clone(), Source::new(seed, conn, "server"))?
             }
             TlsRole::Client {
@@ -97,6 +103,8 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     let mut stopping = std::pin::pin!(net.stopping());
     let mut stopped = false;
     let mut layer: Option<Layer> = None;
+    // A real peer's records not yet whole (see `read_real`).
+    let mut cut = Vec::new();
     // The handshake failed: the alert is sent, nothing more is.
     let mut broken = false;
     loop {
@@ -115,8 +123,10 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
             on_event(event);
         }
         if machine.take_tls_start() {
-            match tls.map(|setup| setup.start(net, u64::from(stream.conn().0))) {
+            let (conn, real) = (u64::from(stream.conn().0), stream.is_real());
+            match tls.map(|setup| setup.start(net, conn, real)) {
                 Some(Ok(mut started)) => {
+                    stream.seal_input();
                     send_handshake(stream, &mut started);
                     layer = Some(started);
                 }
@@ -153,7 +163,12 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
                     if let Some(setup) = tls {
                         layer.set_now(setup.epoch.system_time(net.now()));
                     }
-                    match layer.read(bytes.as_bytes()) {
+                    let read = if stream.is_real() {
+                        read_real(stream, layer, &mut cut, bytes.as_bytes())
+                    } else {
+                        layer.read(bytes.as_bytes())
+                    };
+                    match read {
                         Ok(read) => {
                             send_handshake(stream, layer);
                             if read.established {
@@ -196,6 +211,62 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     }
     stream.close();
     stream.linger().await;
+}
+
+/// Reads what a real peer sent through `layer` record by record, and
+/// records it as a simulated peer's send would have been: its handshake
+/// records as TLS, with the secrets they led to, and the records that
+/// carried plaintext as sealed bytes. `cut` keeps a record's start until
+/// the rest arrives.
+fn read_real(
+    stream: &mut Stream,
+    layer: &mut Layer,
+    cut: &mut Vec<u8>,
+    wire: &[u8],
+) -> Result<crate::tls::layer::Read, rustls::Error> {
+    cut.extend_from_slice(wire);
+    let mut read = crate::tls::layer::Read::default();
+    // Consecutive records of one kind make one event.
+    let (mut records, mut plaintext) = (Vec::new(), Vec::new());
+    fn flush(
+        stream: &mut Stream,
+        layer: &mut Layer,
+        records: &mut Vec<u8>,
+        plaintext: &mut Vec<u8>,
+    ) {
+        // Secrets go with the handshake records that led to them.
+        let secrets = if plaintext.is_empty() {
+            layer.take_secrets()
+        } else {
+            Vec::new()
+        };
+        stream.received(records, plaintext, secrets);
+        records.clear();
+        plaintext.clear();
+    }
+    while let Some(len) = crate::tls::record::first_len(cut) {
+        let record: Vec<u8> = cut.drain(..len).collect();
+        let result = layer.read(&record);
+        let carried = result.as_ref().map_or(&[][..], |r| &r.plaintext[..]);
+        if carried.is_empty() != plaintext.is_empty() && !records.is_empty() {
+            flush(stream, layer, &mut records, &mut plaintext);
+        }
+        records.extend_from_slice(&record);
+        plaintext.extend_from_slice(carried);
+        match result {
+            Ok(one) => {
+                read.plaintext.extend(one.plaintext);
+                read.established |= one.established;
+                read.closed |= one.closed;
+            }
+            Err(error) => {
+                flush(stream, layer, &mut records, &mut plaintext);
+                return Err(error);
+            }
+        }
+    }
+    flush(stream, layer, &mut records, &mut plaintext);
+    Ok(read)
 }
 
 /// Sends what the handshake has to say, with the secrets derived before

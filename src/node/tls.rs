@@ -10,6 +10,7 @@ use crate::node::pump::{TlsRole, TlsSetup};
 use crate::scenario::schema::Certificate;
 use crate::tls::{Pki, Validity};
 use crate::trace::SimTime;
+use rustls::ServerConfig;
 
 const DAY: Duration = Duration::from_secs(86_400);
 
@@ -80,15 +81,28 @@ impl WorldTls {
             Certificate::Names(names) => (names.clone(), Validity::around(start)),
         };
         let host = self.pki.host(&names, serial, validity)?;
-        let mut config = rustls::ServerConfig::builder_with_provider(crate::tls::provider())
+        let mut config = ServerConfig::builder_with_provider(crate::tls::provider())
             .with_safe_default_protocol_versions()?
             .with_no_client_auth()
             .with_single_cert(host.chain, host.key)?;
         // No session tickets: a world's sessions never resume, and tickets
         // would add a flight to every handshake.
         config.send_tls13_tickets = 0;
+        // The server picks the suite by its own order, strongest first, as
+        // a hardened MTA does; the world's own clients offer that order
+        // anyway, so their sessions are unchanged.
+        config.ignore_client_order = true;
         Ok(TlsSetup {
-            role: TlsRole::Server(Arc::new(config)),
+            role: TlsRole::Server {
+                // Only the server can log the secrets of a real client's
+                // session; in a world the client logs them already.
+                logged: Arc::new({
+                    let mut logged = config.clone();
+                    logged.key_log = Arc::new(crate::tls::keylog::Collect);
+                    logged
+                }),
+                config: Arc::new(config),
+            },
             epoch: self.epoch.clone(),
         })
     }

@@ -32,6 +32,9 @@ bundled![
     "dmarc-none",
     "forwarding",
     "mailing-list",
+    "tls-expired-certificate",
+    "tls-wrong-name",
+    "tls-downgrade",
 ];
 
 /// The built-in default scenario.

@@ -1,10 +1,12 @@
 //! `mailflow serve`: the world runs on the wall clock while real programs
 //! join it. One node's SMTP and POP3 listeners are exposed on real TCP
-//! sockets and the scenario's DNS server on real UDP and TCP; everything a
-//! real client says is traced like a simulated session, and the mail it
+//! sockets, a submission MTA's ports 587 and 465 with TLS and AUTH, and
+//! the scenario's DNS server on real UDP and TCP; everything a real
+//! client says is traced like a simulated session, and the mail it
 //! hands over travels on inside the world.
 //!
 //! * `expose`: real SMTP and POP3 connections handed to the node
+//! * `tls`: the world's CA certificate, written for real clients
 //! * `dns`: real DNS queries answered from the scenario's zones
 //! * `node`: which node to expose when none is named
 //! * `record`: `--record FILE`, written as it happens and continued on a
@@ -18,6 +20,7 @@ mod dns;
 mod expose;
 mod node;
 mod record;
+mod tls;
 
 use std::cell::Cell;
 use std::net::{IpAddr, SocketAddr};
@@ -45,6 +48,12 @@ pub struct Options {
     pub smtp: Option<SocketAddr>,
     pub pop3: Option<SocketAddr>,
     pub dns: Option<SocketAddr>,
+    /// Submission with STARTTLS and AUTH (the MTA's port 587, RFC 6409).
+    pub submission: Option<SocketAddr>,
+    /// Submission over implicit TLS (the MTA's port 465, RFC 8314).
+    pub smtps: Option<SocketAddr>,
+    /// Where to write the world's CA certificate (PEM) when TLS is served.
+    pub ca_file: PathBuf,
     /// The MTA to expose, by name; `None` picks the MX of the first
     /// recipient's domain.
     pub node: Option<String>,
@@ -89,6 +98,13 @@ pub enum ServeError {
     NoMta,
     #[error("--dns needs a DNS server in the scenario, and it has none")]
     NoDns,
+    #[error("--submission and --smtps: {0}")]
+    Submission(String),
+    #[error("cannot write the CA certificate to {path}: {source}")]
+    CaFile {
+        path: PathBuf,
+        source: std::io::Error,
+    },
     #[error("the world stopped before it started: {0}")]
     World(String),
     #[error("{0}")]
@@ -98,7 +114,7 @@ pub enum ServeError {
 /// One real socket and what it leads to inside the world.
 #[derive(Debug, Clone)]
 pub struct Exposed {
-    /// `smtp`, `pop3` or `dns`.
+    /// `smtp`, `submission`, `smtps`, `pop3` or `dns`.
     pub service: &'static str,
     /// Where it really listens (the port is known even when 0 was asked).
     pub addr: SocketAddr,
@@ -132,6 +148,11 @@ pub struct Serving {
     pub exposed: Vec<Exposed>,
     /// A mailbox of the exposed node, for the hints a newcomer sees.
     pub mailbox: Option<String>,
+    /// Where the world's CA certificate was written, when real clients
+    /// may speak TLS with it.
+    pub ca_file: Option<PathBuf>,
+    /// Who may log in on the submission ports: address and password.
+    pub accounts: Vec<(String, String)>,
     /// What `--record` has to say: the file, what goes on from it.
     pub notes: Vec<String>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -179,6 +200,12 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         Some(name) => node::named(&plan, name).map_err(ServeError::Node)?,
         None => node::default(&plan).ok_or(ServeError::NoMta)?,
     };
+    let submission = if options.submission.is_some() || options.smtps.is_some() {
+        let named = options.node.as_ref().map(|_| node);
+        Some(node::submission(&plan, named).map_err(ServeError::Submission)?)
+    } else {
+        None
+    };
     let dns_index = match options.dns {
         Some(_) => Some(node::dns_server(&plan, node).ok_or(ServeError::NoDns)?),
         None => None,
@@ -201,6 +228,19 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             host: name(node),
             port: 25,
         });
+    }
+    for (service, l, port) in [
+        ("submission", &sockets.submission, 587),
+        ("smtps", &sockets.smtps, 465),
+    ] {
+        if let (Some(l), Some(host)) = (l, submission) {
+            exposed.push(Exposed {
+                service,
+                addr: local_addr(l),
+                host: name(host),
+                port,
+            });
+        }
     }
     if let Some(l) = &sockets.pop3 {
         exposed.push(Exposed {
@@ -226,6 +266,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             .or_else(|| boxes.next())
             .cloned()
     });
+    let accounts = submission.map_or_else(Vec::new, |h| node::accounts(&plan, h));
     let (feed_tx, feed) = mpsc::sync_channel(options.feed.max(1));
     let failed = Arc::new(Notify::new());
     let (tap, sitting, durable, writer, history, notes) = match &options.record {
@@ -272,6 +313,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
     let world = World {
         plan,
         node,
+        submission,
         outside,
         dns: dns_index,
         sockets,
@@ -286,14 +328,22 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         .name("mailflow-world".into())
         .spawn(move || world.run(tap, header_tx, stopped))
         .map_err(|e| ServeError::World(e.to_string()))?;
-    let header = header_rx
+    let (header, ca_pem) = header_rx
         .recv()
         .map_err(|_| ServeError::World("its thread ended".into()))?;
+    let ca_file = match ca_pem {
+        Some(pem) if exposed.iter().any(|e| e.port != 53 && e.port != 110) => {
+            Some(tls::write_ca(&options.ca_file, &pem)?)
+        }
+        _ => None,
+    };
     Ok(Serving {
         header: history.unwrap_or(header),
         feed,
         exposed,
         mailbox,
+        ca_file,
+        accounts,
         notes,
         stop: Some(stop),
         thread: Some(thread),
@@ -333,6 +383,8 @@ fn add_outside(plan: &mut Plan) -> Result<HostId, ServeError> {
 /// back before anything runs.
 struct Sockets {
     smtp: Option<std::net::TcpListener>,
+    submission: Option<std::net::TcpListener>,
+    smtps: Option<std::net::TcpListener>,
     pop3: Option<std::net::TcpListener>,
     dns: Option<(std::net::UdpSocket, std::net::TcpListener)>,
 }
@@ -341,6 +393,8 @@ impl Sockets {
     fn bind(options: &Options) -> Result<Sockets, ServeError> {
         for (service, addr) in [
             ("smtp", options.smtp),
+            ("submission", options.submission),
+            ("smtps", options.smtps),
             ("pop3", options.pop3),
             ("dns", options.dns),
         ] {
@@ -360,9 +414,20 @@ impl Sockets {
             Ok(listener)
         };
         let smtp = options.smtp.map(|a| tcp("smtp", a)).transpose()?;
+        let submission = options
+            .submission
+            .map(|a| tcp("submission", a))
+            .transpose()?;
+        let smtps = options.smtps.map(|a| tcp("smtps", a)).transpose()?;
         let pop3 = options.pop3.map(|a| tcp("pop3", a)).transpose()?;
         let dns = options.dns.map(|addr| dns_pair(addr, tcp)).transpose()?;
-        Ok(Sockets { smtp, pop3, dns })
+        Ok(Sockets {
+            smtp,
+            submission,
+            smtps,
+            pop3,
+            dns,
+        })
     }
 }
 
@@ -415,6 +480,8 @@ fn bind_error(service: &'static str, addr: SocketAddr, source: std::io::Error) -
 struct World {
     plan: Plan,
     node: HostId,
+    /// The MTA of the submission ports, when they are exposed.
+    submission: Option<HostId>,
     outside: HostId,
     dns: Option<usize>,
     sockets: Sockets,
@@ -433,7 +500,7 @@ impl World {
     fn run(
         self,
         tx: mpsc::SyncSender<Event>,
-        header_tx: mpsc::Sender<Trace>,
+        header_tx: mpsc::Sender<(Trace, Option<String>)>,
         stopped: tokio::sync::oneshot::Receiver<()>,
     ) {
         let runtime = crate::sim::runtime(false);
@@ -442,15 +509,17 @@ impl World {
             // Real clients read the Date and Received stamps of today (not
             // of the lesson's made-up morning), and keep unique-ids across
             // restarts: the wall clock gives both.
-            let built = crate::sim::build_live(&self.plan, &self.sitting);
+            let tls = self.submission.is_some();
+            let built = crate::sim::build_live(&self.plan, &self.sitting, tls);
             let network = built.network;
+            let ca_pem = built.tls.as_ref().map(|t| t.ca_pem().to_owned());
             let first = self.sitting.carried.as_ref().map_or(0, |c| c.events);
             network.stream_to(tx, self.lossy, first, self.durable);
             // Before `start` returns (it waits for the header): a SIGTERM
             // right after the listening line must stop the world cleanly,
             // not kill the process with the default action.
             let signals = Signals::install();
-            let _ = header_tx.send(network.header());
+            let _ = header_tx.send((network.header(), ca_pem));
             let outside = network.handle(self.outside);
             let open = Rc::new(Cell::new(0));
             let hostname = self.plan.host(self.node).name.clone();
@@ -464,7 +533,21 @@ impl World {
             };
             let smtp = self.sockets.smtp.map(|l| (l, 25));
             let pop3 = self.sockets.pop3.map(|l| (l, 110));
-            for (listener, port) in smtp.into_iter().chain(pop3) {
+            let submitter = self.submission.unwrap_or(self.node);
+            let submitting = expose::Gate {
+                node: submitter,
+                hostname: self.plan.host(submitter).name.clone(),
+                ..gate.clone()
+            };
+            let submission = self.sockets.submission.map(|l| (l, 587));
+            let smtps = self.sockets.smtps.map(|l| (l, 465));
+            let listeners = smtp.into_iter().chain(pop3).map(|l| (l, &gate)).chain(
+                submission
+                    .into_iter()
+                    .chain(smtps)
+                    .map(|l| (l, &submitting)),
+            );
+            for ((listener, port), gate) in listeners {
                 match tokio::net::TcpListener::from_std(listener) {
                     Ok(listener) => {
                         tokio::task::spawn_local(expose::accept(gate.clone(), listener, port));

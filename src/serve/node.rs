@@ -57,6 +57,53 @@ pub fn default(plan: &Plan) -> Option<HostId> {
     plan.mtas.first().map(|m| m.host)
 }
 
+/// The MTA real mail programs submit to: `named` when given, else the
+/// server of the first client of the scenario (where its people send
+/// from), else the first MTA that listens for submission. It must listen
+/// on 587 (`submission: true`).
+pub fn submission(plan: &Plan, named: Option<HostId>) -> Result<HostId, String> {
+    let offers = |host: HostId| plan.mtas.iter().any(|m| m.host == host && m.submission);
+    let by_name = |name: &str| {
+        plan.mtas
+            .iter()
+            .find(|m| plan.host(m.host).name.eq_ignore_ascii_case(name))
+            .map(|m| m.host)
+    };
+    let node = named
+        .or_else(|| {
+            plan.clients
+                .iter()
+                .find_map(|c| by_name(&c.server))
+                .filter(|&h| offers(h))
+        })
+        .or_else(|| plan.mtas.iter().find(|m| m.submission).map(|m| m.host));
+    match node {
+        Some(host) if offers(host) => Ok(host),
+        Some(host) => Err(format!(
+            "{} does not listen for submission: add `submission: true` to its entry under `mtas` in the scenario, or pick another with --node",
+            plan.host(host).name
+        )),
+        None => Err(
+            "no MTA of this scenario listens for submission: add `submission: true` to one under `mtas`"
+                .to_owned(),
+        ),
+    }
+}
+
+/// The people who may log in at `node` to submit: its mailboxes and their
+/// passwords (postmaster last).
+pub fn accounts(plan: &Plan, node: HostId) -> Vec<(String, String)> {
+    let mut accounts: Vec<(String, String)> = plan
+        .mtas
+        .iter()
+        .filter(|m| m.host == node)
+        .flat_map(|m| m.mailboxes.iter())
+        .map(|(a, p)| (a.clone(), p.clone()))
+        .collect();
+    accounts.sort_by_key(|(a, _)| a.starts_with("postmaster@"));
+    accounts
+}
+
 /// The DNS server to expose: the one the node asks, else the first.
 pub fn dns_server(plan: &Plan, node: HostId) -> Option<usize> {
     let resolver = plan.host(node).resolver;
@@ -94,6 +141,23 @@ mod tests {
         let error = named(&plan, "ns.example.org").unwrap_err();
         assert!(
             error.contains("the MTAs are: smtp.example.org, mx.example.net"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn submission_goes_to_the_server_the_people_send_through() {
+        let plan = hello();
+        let node = submission(&plan, None).unwrap();
+        assert_eq!(plan.host(node).name, "smtp.example.org");
+        assert_eq!(
+            accounts(&plan, node)[0],
+            ("alice@example.org".to_owned(), "alice".to_owned())
+        );
+        let mx = named(&plan, "mx.example.net").unwrap();
+        let error = submission(&plan, Some(mx)).unwrap_err();
+        assert!(
+            error.contains("mx.example.net does not listen for submission"),
             "{error}"
         );
     }

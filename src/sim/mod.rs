@@ -138,10 +138,14 @@ pub fn runtime(paused: bool) -> tokio::runtime::Runtime {
 pub struct Built {
     pub network: Rc<Network>,
     pub activity: Activity,
+    /// The world's TLS, when it has any (its CA for real clients).
+    pub tls: Option<Rc<crate::node::tls::WorldTls>>,
 }
 
 async fn world(plan: &Plan, clock: Clock) -> Run {
-    let Built { network, activity } = build(plan, clock);
+    let Built {
+        network, activity, ..
+    } = build(plan, clock);
     // Let every task start (and open its jobs) before looking for quiet.
     tokio::task::yield_now().await;
     let ending = tokio::select! {
@@ -161,17 +165,21 @@ async fn world(plan: &Plan, clock: Clock) -> Run {
 /// of the runtime that will run the world (paused for `Clock::Simulated`):
 /// the nodes are its tasks.
 pub fn build(plan: &Plan, clock: Clock) -> Built {
-    build_with(plan, clock.epoch(plan), None)
+    build_with(plan, clock.epoch(plan), None, false)
 }
 
 /// Builds a live world for one sitting of `mailflow serve` (see
 /// [`Sitting`]): on the wall clock, counted from the sitting's
 /// `start_unix`, and going on from what earlier sittings left.
-pub fn build_live(plan: &Plan, sitting: &Sitting) -> Built {
+/// With `tls`, the world has its TLS (its CA, and each MTA's certificate)
+/// even where no host of the scenario speaks TLS: `serve`'s submission
+/// ports need it.
+pub fn build_live(plan: &Plan, sitting: &Sitting, tls: bool) -> Built {
     build_with(
         plan,
         Epoch::wall_clock_from(sitting.start_unix),
         Some(sitting),
+        tls,
     )
 }
 
@@ -230,7 +238,7 @@ fn network(plan: &Plan) -> Rc<Network> {
 
 /// Builds the world with `epoch` read just now, so that the world's zero
 /// is this instant in both; a sitting sets where its clock goes on from.
-fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
+fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>, tls: bool) -> Built {
     let network = network(plan);
     let carried = sitting.and_then(|s| s.carried.as_ref());
     if let Some(sitting) = sitting {
@@ -265,7 +273,7 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
     }
     // Queue ids unique in the world: each MTA gets its own prefix.
     let prefixes = mta::queue_prefixes(plan.mtas.iter().map(|m| plan.host(m.host).name.as_str()));
-    let tls = world_tls(plan, &epoch);
+    let tls = world_tls(plan, &epoch, tls);
     for (m, queue_prefix) in plan.mtas.iter().zip(prefixes) {
         let mut host = HostContext::new(plan.host(m.host), epoch.clone());
         host.tls = tls.clone();
@@ -298,12 +306,20 @@ fn build_with(plan: &Plan, epoch: Epoch, sitting: Option<&Sitting>) -> Built {
         host.tls = tls.clone();
         mua::spawn(network.handle(c.host), c.clone(), host, &activity, done);
     }
-    Built { network, activity }
+    Built {
+        network,
+        activity,
+        tls,
+    }
 }
 
-/// The world's TLS, when any host speaks it: a world without it builds
-/// no keys, and its trace stays as it always was.
-fn world_tls(plan: &Plan, epoch: &Epoch) -> Option<std::rc::Rc<crate::node::tls::WorldTls>> {
+/// The world's TLS, when any host speaks it or `wanted`: a world without
+/// it builds no keys, and its trace stays as it always was.
+fn world_tls(
+    plan: &Plan,
+    epoch: &Epoch,
+    wanted: bool,
+) -> Option<std::rc::Rc<crate::node::tls::WorldTls>> {
     use crate::smtp::client::StartTls;
     use crate::smtp::server::Tls;
     let speaks = plan
@@ -311,7 +327,7 @@ fn world_tls(plan: &Plan, epoch: &Epoch) -> Option<std::rc::Rc<crate::node::tls:
         .iter()
         .any(|m| m.starttls != Tls::Off || m.relay_tls != StartTls::Never)
         || plan.clients.iter().any(|c| c.starttls != StartTls::Never);
-    if !speaks {
+    if !speaks && !wanted {
         return None;
     }
     crate::node::tls::WorldTls::new(&plan.title, plan.seed, epoch.clone())

@@ -65,6 +65,9 @@ pub enum Tls {
     /// QUIT is served before it (530 5.7.0, RFC 3207 §4); AUTH is not
     /// offered in plaintext (RFC 4954 §4, 538 5.7.11 when tried).
     Required,
+    /// TLS from the first octet (RFC 8314 §3.3, port 465): the greeting
+    /// waits for the handshake, and STARTTLS is never offered.
+    Implicit,
 }
 
 /// How a server session behaves; the policy answers the rest.
@@ -193,6 +196,8 @@ pub struct ServerSession {
     tls_starting: bool,
     /// The driver has not yet been told to start TLS.
     tls_start_untold: bool,
+    /// Implicit TLS: the greeting, sent once the handshake completes.
+    held_greeting: Vec<u8>,
 }
 
 impl ServerSession {
@@ -216,10 +221,27 @@ impl ServerSession {
             events: VecDeque::new(),
             tls_starting: false,
             tls_start_untold: false,
+            held_greeting: Vec::new(),
         };
+        if session.config.tls == Tls::Implicit {
+            // RFC 8314 §3.3: TLS first; the greeting is its first record.
+            session.peer.tls = true;
+            session.tls_start_untold = true;
+        }
+        session.greet(policy);
+        if session.config.tls == Tls::Implicit {
+            session.held_greeting = std::mem::take(&mut session.outbox);
+        }
+        session
+    }
+
+    /// The greeting: 220, 554 when the policy refuses service, or what a
+    /// what-if puts in its place.
+    fn greet(&mut self, policy: &mut impl Policy) {
+        let session = self;
         if let Some(instead) = policy.instead(Step::Connect) {
             session.greet_instead(instead);
-            return session;
+            return;
         }
         match policy.greeting(&session.peer) {
             Ok(()) => {
@@ -231,7 +253,6 @@ impl ServerSession {
                 session.send(Reply::new(554, esc(5, 7, 1), text));
             }
         }
-        session
     }
 
     /// What the server knows of its client.
@@ -1077,6 +1098,11 @@ impl<P: Policy> Session<P> for ServerSession {
     fn resume(&mut self, now: Instant, policy: &mut P) {
         ServerSession::resume(self, now, policy);
     }
+    /// Implicit TLS: now the greeting goes out, inside TLS.
+    fn handle_tls_established(&mut self, _now: Instant) {
+        let held = std::mem::take(&mut self.held_greeting);
+        self.outbox.extend_from_slice(&held);
+    }
     /// The client gave up on the handshake: it is gone.
     fn handle_tls_failed(&mut self, _why: &str) {
         ServerSession::handle_close(self);
@@ -1487,6 +1513,27 @@ mod tests {
         assert!(Extensions::from_ehlo(&replies[0]).auth.is_empty());
         assert_eq!(replies[1].code().get(), 538);
         assert_eq!(replies[1].enhanced(), EnhancedCode::parse("5.7.11"));
+    }
+
+    #[test]
+    fn implicit_tls_greets_only_once_the_handshake_is_done_rfc8314_3_3() {
+        let (mut config, mut policy) = tls_mx(Tls::Implicit);
+        config.submission = true;
+        let now = Instant::now();
+        let mut s = ServerSession::new(config, Peer::default(), now, &mut policy);
+        assert_eq!(s.poll_transmit(), None, "no plaintext before TLS");
+        assert!(Session::<SimplePolicy>::take_tls_start(&mut s));
+        Session::<SimplePolicy>::handle_tls_established(&mut s, now);
+        let greeting = s.poll_transmit().expect("the greeting, inside TLS");
+        assert!(greeting.starts_with(b"220 mx.example.net "), "{greeting:?}");
+        s.handle_input(b"EHLO c.example\r\nSTARTTLS\r\n", now, &mut policy);
+        let mut parser = ReplyParser::new();
+        parser.push(&s.poll_transmit().unwrap_or_default());
+        let ehlo = parser.next_reply().unwrap().unwrap();
+        let ext = Extensions::from_ehlo(&ehlo);
+        assert!(!ext.starttls, "TLS is on from the start");
+        assert_eq!(ext.auth, [Mechanism::Plain, Mechanism::Login]);
+        assert_eq!(parser.next_reply().unwrap().unwrap().code().get(), 503);
     }
 
     #[test]

@@ -63,6 +63,14 @@ pub fn summary(wire: &[u8]) -> String {
     parts.join(", ")
 }
 
+/// The length of the first whole record in `wire` (its 5-octet header
+/// and fragment, RFC 8446 §5.1), or `None` while it is still cut.
+pub fn first_len(wire: &[u8]) -> Option<usize> {
+    let header = wire.get(..5)?;
+    let len = 5 + usize::from(u16::from_be_bytes([header[3], header[4]]));
+    (wire.len() >= len).then_some(len)
+}
+
 fn handshake_messages(mut fragment: &[u8]) -> Vec<String> {
     let mut names = Vec::new();
     while fragment.len() >= 4 {
@@ -139,6 +147,13 @@ mod tests {
             steps(&[21, 3, 3, 0, 2, 2, 45]),
             ["alert certificate_expired"]
         );
+    }
+
+    #[test]
+    fn a_record_is_whole_once_its_fragment_is_there_rfc8446_5_1() {
+        assert_eq!(first_len(&[23, 3, 3, 0, 2, 7]), None);
+        assert_eq!(first_len(&[23, 3, 3, 0, 2, 7, 7, 23]), Some(7));
+        assert_eq!(first_len(&[23, 3]), None);
     }
 
     #[test]

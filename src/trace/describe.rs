@@ -279,11 +279,18 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
             format!("[{}] closed by the {who}", conn.0)
         }
         EventKind::Bytes {
-            conn, dir, data, ..
+            conn,
+            dir,
+            data,
+            sealed,
+            ..
         } => {
-            let tag = match dir {
-                super::Dir::Up => "C:",
-                super::Dir::Down => "S:",
+            // 🔒: read inside TLS, as the transcript and the ladder mark it.
+            let tag = match (dir, sealed.is_some()) {
+                (super::Dir::Up, false) => "C:",
+                (super::Dir::Down, false) => "S:",
+                (super::Dir::Up, true) => "C🔒",
+                (super::Dir::Down, true) => "S🔒",
             };
             let text = String::from_utf8_lossy(data.as_bytes());
             let lines: Vec<&str> = text.lines().collect();

@@ -154,7 +154,8 @@ pub struct LinkInfo {
 pub enum Protocol {
     /// Port 25: relay between MTAs.
     Smtp,
-    /// Port 587: a client submitting mail (RFC 6409).
+    /// Port 587, or 465 over implicit TLS: a client submitting mail
+    /// (RFC 6409, RFC 8314).
     Submission,
     /// Port 110: a client retrieving mail (RFC 1939).
     Pop3,
@@ -167,7 +168,8 @@ impl Protocol {
     pub fn from_port(port: u16) -> Protocol {
         match port {
             25 => Protocol::Smtp,
-            587 => Protocol::Submission,
+            // 465: submission over implicit TLS (RFC 8314 §7.3).
+            587 | 465 => Protocol::Submission,
             110 => Protocol::Pop3,
             53 => Protocol::Dns,
             _ => Protocol::Other,

@@ -92,6 +92,9 @@ pub struct ViewStates {
     pub letter_selected: usize,
     /// Scroll of the ladder, queue and DNS views.
     pub scroll: u16,
+    /// The transcript shows what an eavesdropper on the link sees: the
+    /// TLS records in place of the lines read inside them.
+    pub eavesdrop: bool,
 }
 
 /// What covers the dashboard and takes the keys: at most one thing.

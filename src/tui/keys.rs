@@ -44,6 +44,7 @@ pub enum Command {
     FailuresOnly,
     OneHost,
     NextTheme,
+    Eavesdrop,
     Predict,
     WhatIf,
     Branch,
@@ -173,6 +174,11 @@ pub const BINDINGS: &[Binding] = &[
         label: "t",
         what: "next theme: dark, light, high contrast, mono",
         keys: &[(Char('t'), C::NextTheme)],
+    },
+    Binding {
+        label: "e",
+        what: "the link's view: TLS records instead of 🔒 lines",
+        keys: &[(Char('e'), C::Eavesdrop)],
     },
     Binding {
         label: "g",
@@ -368,6 +374,14 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
             app.views.events_selected = 0;
         }
         C::OneHost => cycle_host(app),
+        C::Eavesdrop => {
+            app.views.eavesdrop = !app.views.eavesdrop;
+            app.notice = Some(if app.views.eavesdrop {
+                "e: the link's view: each 🔒 flight shows as the TLS records that carried it, which only the two ends can read; e again for their view".into()
+            } else {
+                "e: the ends' view again: the lines they read inside TLS, marked 🔒".into()
+            });
+        }
         C::Up => scroll(app, -1),
         C::Down => scroll(app, 1),
         C::PageUp => scroll(app, -(i32::from(screen.height) / 2).max(1)),

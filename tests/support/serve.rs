@@ -337,9 +337,17 @@ pub struct Server {
     pub args: Vec<String>,
     /// The `listening` lines, in order.
     pub listening: Vec<Listening>,
-    /// Other lines printed before `ready` (the contract allows none).
+    /// Other lines printed before `ready` (the contract allows none
+    /// but `ca-certificate FILE` and `account USER password PASSWORD`).
     pub before_ready: Vec<String>,
+    /// The world's CA certificate, when TLS is served.
+    pub ca_file: Option<PathBuf>,
+    /// Who may log in on the submission ports: (user, password).
+    pub accounts: Vec<(String, String)>,
     pub smtp: SocketAddr,
+    /// `--submission` and `--smtps`, when asked for.
+    pub submission: Option<SocketAddr>,
+    pub smtps: Option<SocketAddr>,
     pub pop3: SocketAddr,
     pub dns: SocketAddr,
     transcript: Arc<Mutex<Transcript>>,
@@ -463,6 +471,10 @@ impl Server {
             args,
             listening: Vec::new(),
             before_ready: Vec::new(),
+            ca_file: None,
+            accounts: Vec::new(),
+            submission: None,
+            smtps: None,
             smtp: "0.0.0.0:0".parse().unwrap(),
             pop3: "0.0.0.0:0".parse().unwrap(),
             dns: "0.0.0.0:0".parse().unwrap(),
@@ -503,6 +515,17 @@ impl Server {
             // Anything else before `ready` breaks the contract; it is kept
             // for the test that checks exactly that
             // (headless_prints_one_listening_line_per_service_then_ready).
+            if let Some(path) = line.strip_prefix("ca-certificate ") {
+                server.ca_file = Some(PathBuf::from(path));
+                continue;
+            }
+            if let Some((user, password)) = line
+                .strip_prefix("account ")
+                .and_then(|rest| rest.split_once(" password "))
+            {
+                server.accounts.push((user.to_owned(), password.to_owned()));
+                continue;
+            }
             match parse_listening(&line) {
                 Some(parsed) => server.listening.push(parsed),
                 None => server.before_ready.push(line),
@@ -513,6 +536,8 @@ impl Server {
                 "smtp" => server.smtp = l.addr,
                 "pop3" => server.pop3 = l.addr,
                 "dns" => server.dns = l.addr,
+                "submission" => server.submission = Some(l.addr),
+                "smtps" => server.smtps = Some(l.addr),
                 _ => {}
             }
         }

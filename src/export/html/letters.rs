@@ -94,5 +94,11 @@ pub fn render(out: &mut String, trace: &Trace, state: &State) {
     }
     if any {
         out.push_str("</section>\n");
+    } else {
+        // The contents link here in every page, letters or none.
+        out.push_str(
+            "<section id=\"letters\"><h2>Letters</h2>\
+             <p class=\"dim\">No letter reached a mailbox in this run.</p></section>\n",
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! A mail transfer agent: it listens on 25 (relay), on 587 (submission with
-//! AUTH) and on 110 (POP3 for its mailboxes); it queues what it accepts,
+//! AUTH), on 465 (submission over implicit TLS, when the world has TLS)
+//! and on 110 (POP3 for its mailboxes); it queues what it accepts,
 //! delivers local mail into mailboxes and relays the rest by MX, retrying
 //! with backoff and bouncing what cannot be delivered.
 //!
@@ -97,7 +98,8 @@ pub(crate) struct MtaState {
     /// The what-ifs of this run at this MTA, and its counts of each step.
     pub whatifs: WhatIfs,
     next_uid: u64,
-    /// Its end of STARTTLS on 25 and 587, when it offers it.
+    /// Its end of TLS on 25, 587 and 465, when the world has TLS and it
+    /// offers STARTTLS or submission.
     tls_server: Option<TlsSetup>,
 }
 
@@ -204,12 +206,13 @@ pub fn spawn(
     let (submission, pop3) = (plan.submission, !plan.mailboxes.is_empty());
     // Certificate names are checked when the scenario loads; a world
     // whose TLS could not be set up has no TLS at all.
-    let tls_server = match (&host.tls, plan.starttls) {
-        (_, Tls::Off) | (None, _) => None,
-        (Some(world), _) => world
+    let tls_server = match (&host.tls, plan.starttls, submission) {
+        (None, _, _) | (_, Tls::Off, false) => None,
+        (Some(world), _, _) => world
             .server(&host.hostname, &plan.certificate, u64::from(net.host().0))
             .ok(),
     };
+    let smtps = submission && tls_server.is_some();
     let mta = Mta {
         net,
         state: Rc::new(RefCell::new(MtaState {
@@ -230,10 +233,25 @@ pub fn spawn(
     if submission {
         tokio::task::spawn_local(listen_smtp(mta.clone(), 587));
     }
+    if smtps {
+        tokio::task::spawn_local(listen_smtp(mta.clone(), 465));
+    }
     if pop3 {
         tokio::task::spawn_local(pop3::listen(mta.clone()));
     }
     tokio::task::spawn_local(delivery::run_queue(mta));
+}
+
+/// How a session on `port` speaks TLS, when the MTA has it: 465 from the
+/// first octet (RFC 8314 §3.3); 587 for real clients only after STARTTLS,
+/// since their passwords cross a real network (RFC 8314 §4.1, Postfix's
+/// `smtpd_tls_security_level=encrypt` on submission); else as configured.
+fn tls_mode(port: u16, real: bool, configured: Tls) -> Tls {
+    match (port, real) {
+        (465, _) => Tls::Implicit,
+        (587, true) => Tls::Required,
+        _ => configured,
+    }
 }
 
 /// Accepts SMTP connections on `port`, one task per session.
@@ -247,15 +265,10 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 let state = mta.state.borrow();
                 let c = &state.plan;
                 let mut server = ServerConfig::new(&state.host.hostname);
-                server.submission = port == 587;
-                // TLS with real clients waits for `serve`'s own TLS: the
-                // trace would record their records as plaintext.
-                let tls = state
-                    .tls_server
-                    .clone()
-                    .filter(|_| stream.limits().is_none());
+                server.submission = port != 25;
+                let tls = state.tls_server.clone();
                 if tls.is_some() {
-                    server.tls = c.starttls;
+                    server.tls = tls_mode(port, stream.limits().is_some(), c.starttls);
                 }
                 server.pipelining = c.pipelining;
                 if c.keep_bare_line_endings {

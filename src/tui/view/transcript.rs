@@ -29,6 +29,28 @@ pub fn visible(app: &App, height: usize) -> Vec<usize> {
     session.lines[start..end].to_vec()
 }
 
+/// The event numbered `seq`.
+fn event_of(app: &App, seq: u64) -> Option<&crate::trace::Event> {
+    let event = app.world.trace.events().get(usize::try_from(seq).ok()?)?;
+    (event.seq == seq).then_some(event)
+}
+
+/// What the link carried for a sealed event: its records, named from
+/// their bytes, and the first octets of the ciphertext.
+fn on_the_link(event: &crate::trace::Event) -> String {
+    let Some((_, _, wire)) = event.kind.wire() else {
+        return String::new();
+    };
+    let wire = wire.as_bytes();
+    let head: Vec<String> = wire.iter().take(12).map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{} ({} octets: {} …)",
+        crate::tls::record::summary(wire),
+        wire.len(),
+        head.join(" ")
+    )
+}
+
 /// The lines under the playhead: the selected line, or for message data
 /// the whole run of it that the current event carried.
 fn selected_lines(app: &App, session: &Session) -> std::ops::Range<usize> {
@@ -147,8 +169,18 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         .unwrap_or(0);
     // With TLS lines on screen, `C:` takes the width of `C🔒`.
     let any_sealed = rows.iter().any(|&i| index.lines[i].sealed);
+    let eavesdrop = app.views.eavesdrop;
+    let mut shown_flight = None;
     let mut lines: Vec<Line> = rows
         .into_iter()
+        .filter(|&i| {
+            // An eavesdropper sees one flight of records per event, not
+            // the lines inside it.
+            let line = &index.lines[i];
+            let again = eavesdrop && line.sealed && shown_flight == Some(line.seq);
+            shown_flight = Some(line.seq);
+            !again
+        })
         .map(|i| {
             let line = &index.lines[i];
             let (tag, style) = match (line.dir, line.kind) {
@@ -182,7 +214,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                     },
                     style,
                 ),
-                Span::styled(line.text.clone(), style),
+                match (eavesdrop && line.sealed, event_of(app, line.seq)) {
+                    (true, Some(event)) => Span::styled(on_the_link(event), theme.dim),
+                    _ => Span::styled(line.text.clone(), style),
+                },
             ];
             let line = Line::from(fit_spans(spans, width));
             if now {
