@@ -191,6 +191,9 @@ pub struct App {
     pub console: Option<Box<super::console::Console>>,
     /// The scenario's lesson, when one is walked.
     pub lesson: super::lesson::Guide,
+    /// Where the last draw put the panes that take clicks: the mouse
+    /// reads this, so a click lands on what is on screen.
+    pub drawn: std::cell::Cell<super::ui::Drawn>,
 }
 
 impl App {
@@ -219,6 +222,7 @@ impl App {
             whatif: Default::default(),
             console: None,
             lesson: Default::default(),
+            drawn: Default::default(),
         }
     }
 

@@ -603,14 +603,11 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
         MouseEventKind::ScrollUp => scroll(app, -3),
         MouseEventKind::ScrollDown => scroll(app, 3),
         MouseEventKind::Down(MouseButton::Left) if app.view == View::Main => {
-            let Some([_, body, _]) = ui::regions(screen) else {
-                return;
-            };
-            let panes = ui::main_panes(body);
+            let panes = ui::drawn(app, screen);
             let at = Position::new(mouse.column, mouse.row);
-            if panes.transcript.contains(at) {
+            if let Some(transcript) = panes.transcript.filter(|t| t.contains(at)) {
                 app.focus = Focus::Transcript;
-                click_line(app, panes.transcript, at);
+                click_line(app, transcript, at);
             } else if let Some(map) = panes.map.filter(|m| m.contains(at)) {
                 app.focus = Focus::Map;
                 click_host(app, map, at);
