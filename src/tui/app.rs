@@ -95,6 +95,8 @@ pub struct ViewStates {
     /// The transcript shows what an eavesdropper on the link sees: the
     /// TLS records in place of the lines read inside them.
     pub eavesdrop: bool,
+    /// Lines the help overlay is scrolled down (a short screen).
+    pub help_scroll: u16,
 }
 
 /// What covers the dashboard and takes the keys: at most one thing.

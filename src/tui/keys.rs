@@ -282,7 +282,18 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
             return;
         }
         Overlay::Help => {
-            app.overlay = Overlay::None;
+            // The arrows scroll a help taller than the screen; any other
+            // key (and any key over a help that shows whole) closes it.
+            let max = view::help::max_scroll(app, screen);
+            let page = screen.height.saturating_sub(4).max(1);
+            let scroll = &mut app.views.help_scroll;
+            match command(key) {
+                Some(C::Up) if max > 0 => *scroll = scroll.saturating_sub(1),
+                Some(C::Down) if max > 0 => *scroll = (*scroll + 1).min(max),
+                Some(C::PageUp) if max > 0 => *scroll = scroll.saturating_sub(page),
+                Some(C::PageDown) if max > 0 => *scroll = (*scroll + page).min(max),
+                _ => app.overlay = Overlay::None,
+            }
             return;
         }
         Overlay::None => {}
@@ -354,7 +365,10 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
         }
         C::FindNext => app.search_next(),
         C::NextTheme => next_theme(app),
-        C::Help => app.overlay = Overlay::Help,
+        C::Help => {
+            app.overlay = Overlay::Help;
+            app.views.help_scroll = 0;
+        }
         C::Predict => app.toggle_predict(),
         C::WhatIf => whatif::open(app),
         C::Branch => whatif::switch(app),
@@ -596,6 +610,16 @@ fn enter(app: &mut App) {
 pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
     // A click or a wheel turn is news: the last notice is stale.
     app.notice = None;
+    if app.overlay == Overlay::Help {
+        let max = view::help::max_scroll(app, screen);
+        let scroll = &mut app.views.help_scroll;
+        match mouse.kind {
+            MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(3),
+            MouseEventKind::ScrollDown => *scroll = (*scroll + 3).min(max),
+            _ => {}
+        }
+        return;
+    }
     if super::console::handle_mouse(app, mouse, screen) {
         return;
     }
