@@ -351,10 +351,7 @@ fn hello_s_lesson_walks_to_the_end_with_keys() {
     assert_eq!(app.pos, app.len());
     press(&mut app, KeyCode::Char('>'));
     let end = app.notice.clone().unwrap_or_default();
-    assert!(
-        end.contains("the end of the lesson: predict 3/4 right"),
-        "{end}"
-    );
+    assert!(end.contains("the end of the lesson: 3/4 right"), "{end}");
 
     // The summary a teacher prints, in Markdown.
     let markdown = app.predict.summary("Hello", true);
@@ -436,5 +433,35 @@ fn the_lesson_pane_fits_80x24_and_200x60() {
         let shown = screen(&app, w, h);
         assert!(shown.contains("step 3/8"), "{w}x{h}\n{shown}");
         assert!(shown.contains("503 5.5.1"), "{w}x{h}\n{shown}");
+    }
+}
+
+/// A click on a transcript line with the lesson pane open selects the
+/// line clicked: the mouse reads the panes where the draw put them, above
+/// the lesson pane, at every size a class uses.
+#[test]
+fn a_click_on_a_transcript_line_under_a_lesson_selects_that_line() {
+    use mailflow::trace::{Dir, Protocol};
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut app = walking("hello");
+        let mail_from = pos_of_line(&app, Protocol::Submission, Dir::Up, "MAIL FROM");
+        app.seek(pos_of_reply_to(&app, Protocol::Submission, "DATA"));
+        let shown = screen(&app, w, h);
+        assert!(
+            shown.contains("Lesson"),
+            "the lesson pane is open:\n{shown}"
+        );
+        let row = shown
+            .lines()
+            .position(|l| l.contains("C: MAIL FROM"))
+            .unwrap_or_else(|| panic!("MAIL FROM on screen at {w}x{h}:\n{shown}"));
+        let col = shown
+            .lines()
+            .nth(row)
+            .and_then(|l| l.find("C: MAIL FROM").map(|byte| l[..byte].chars().count()));
+        let col = col.expect("the line's column") as u16;
+        click(&mut app, col, row as u16, rect(w, h));
+        assert_eq!(app.pos, mail_from, "the clicked line at {w}x{h}:\n{shown}");
+        assert!(app.pinned.is_some(), "its session stays on screen");
     }
 }

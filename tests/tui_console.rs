@@ -361,3 +361,26 @@ fn as_names_a_client_or_mta_of_the_scenario_or_lists_them() {
         "{said}"
     );
 }
+
+/// With the console open the mouse reads the panes as drawn: a click on
+/// the console gives it the keys, a click on the explanation gives them
+/// back to the dashboard and focuses that pane.
+#[test]
+fn a_click_lands_on_the_console_or_the_pane_drawn_where_it_is() {
+    use mailflow::tui::app::Focus;
+    for (w, h) in [(80, 24), (120, 40), (200, 60)] {
+        let mut app = app("hello");
+        press(&mut app, KeyCode::Char('a'));
+        console::settle(&mut app);
+        screen(&app, w, h);
+        let drawn = app.drawn.get();
+        let (Some(area), Some(explain)) = (drawn.console, drawn.explain) else {
+            panic!("console and explanation drawn at {w}x{h}: {drawn:?}");
+        };
+        click(&mut app, explain.x + 3, explain.y + 2, rect(w, h));
+        assert!(!app.console.as_ref().unwrap().focused, "{w}x{h}");
+        assert_eq!(app.focus, Focus::Explain, "{w}x{h}");
+        click(&mut app, area.x + 3, area.y + 2, rect(w, h));
+        assert!(app.console.as_ref().unwrap().focused, "{w}x{h}");
+    }
+}

@@ -1810,6 +1810,62 @@ fn the_help_lists_every_binding_of_the_table() {
     }
 }
 
+/// At 80×24 the help is taller than the screen: ↓ and PgDn scroll it, the
+/// border says how much lies below, and every binding and every symbol
+/// of the legend shows on one of its pages; any other key closes it.
+#[test]
+fn the_help_at_80x24_scrolls_to_every_binding_and_symbol() {
+    use crossterm::event::KeyEvent;
+    use mailflow::tui::view::help::SYMBOLS;
+    let key = |app: &mut App, code: KeyCode| {
+        mailflow::tui::keys::handle_key(app, KeyEvent::from(code), rect(80, 24))
+    };
+    for step in [KeyCode::Down, KeyCode::PageDown] {
+        let mut app = app("hello");
+        key(&mut app, KeyCode::Char('?'));
+        let first = screen(&app, 80, 24);
+        assert!(
+            first.contains("more lines"),
+            "says more lies below:\n{first}"
+        );
+        let mut seen = first.clone();
+        for _ in 0..40 {
+            key(&mut app, step);
+            assert_eq!(app.overlay, Overlay::Help, "{step:?} scrolls, not closes");
+            seen.push_str(&screen(&app, 80, 24));
+        }
+        let last = screen(&app, 80, 24);
+        assert!(!last.contains("more lines"), "the end is reached:\n{last}");
+        assert!(last.contains("more above"), "says what lies above:\n{last}");
+        for b in mailflow::tui::keys::BINDINGS {
+            assert!(seen.contains(b.label), "{} never shows:\n{seen}", b.label);
+            assert!(seen.contains(b.what), "{:?} never shows:\n{seen}", b.what);
+        }
+        for (symbol, meaning) in SYMBOLS {
+            let row = format!("{symbol} {meaning}");
+            assert!(seen.contains(&row), "{row:?} never shows:\n{seen}");
+        }
+        // Back up to the top, then any other key closes the help.
+        key(&mut app, KeyCode::PageUp);
+        key(&mut app, KeyCode::PageUp);
+        key(&mut app, KeyCode::PageUp);
+        assert_eq!(screen(&app, 80, 24), first, "PgUp returns to the top");
+        key(&mut app, KeyCode::Char('x'));
+        assert_eq!(app.overlay, Overlay::None);
+        assert_eq!(app.pos, 0, "the closing key did nothing else");
+    }
+}
+
+/// Where the help shows whole (120×40), the arrows close it like any key.
+#[test]
+fn the_help_that_fits_closes_on_an_arrow() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('?'));
+    assert!(screen(&app, 120, 40).contains("any key closes"));
+    press(&mut app, KeyCode::Down);
+    assert_eq!(app.overlay, Overlay::None);
+}
+
 #[test]
 fn n_finds_the_next_match_in_the_events_view_too() {
     let mut app = app("hello");

@@ -452,9 +452,15 @@ fn the_empty_transcript_invites_a_client_and_help_explains_live() {
     let small = screen(&app, 80, 24);
     assert!(small.contains("follow the live edge"), "{small}");
     assert!(
-        small.contains("Ctrl-C"),
-        "every key still fits 80x24:\n{small}"
+        small.contains("more lines"),
+        "80x24 says more lies below:\n{small}"
     );
+    // A page down shows the rest, what live means last.
+    let page_down = crossterm::event::KeyEvent::from(KeyCode::PageDown);
+    mailflow::tui::keys::handle_key(&mut app, page_down, rect(80, 24));
+    let rest = screen(&app, 80, 24);
+    assert!(rest.contains("Ctrl-C"), "{rest}");
+    assert!(rest.contains("real clients reach this world"), "{rest}");
 }
 
 #[test]

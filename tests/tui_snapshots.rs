@@ -427,6 +427,22 @@ fn help_overlay_80x24() {
 }
 
 #[test]
+fn help_overlay_80x24_scrolled_to_the_legend() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('?'));
+    let key = crossterm::event::KeyEvent::from(KeyCode::PageDown);
+    mailflow::tui::keys::handle_key(&mut app, key, rect(80, 24));
+    insta::assert_snapshot!("help_80x24_legend", shot(&app, 80, 24));
+}
+
+#[test]
+fn help_overlay_200x60() {
+    let mut app = app("hello");
+    press(&mut app, KeyCode::Char('?'));
+    insta::assert_snapshot!("help_200x60", shot(&app, 200, 60));
+}
+
+#[test]
 fn mono_theme_carries_meaning_without_colour() {
     let mut app = App::new(world("greylisting"), Theme::mono());
     // The 450 inside the pipelined group, selected on its own.

@@ -95,6 +95,8 @@ pub struct ViewStates {
     /// The transcript shows what an eavesdropper on the link sees: the
     /// TLS records in place of the lines read inside them.
     pub eavesdrop: bool,
+    /// Lines the help overlay is scrolled down (a short screen).
+    pub help_scroll: u16,
 }
 
 /// What covers the dashboard and takes the keys: at most one thing.
@@ -191,6 +193,9 @@ pub struct App {
     pub console: Option<Box<super::console::Console>>,
     /// The scenario's lesson, when one is walked.
     pub lesson: super::lesson::Guide,
+    /// Where the last draw put the panes that take clicks: the mouse
+    /// reads this, so a click lands on what is on screen.
+    pub drawn: std::cell::Cell<super::ui::Drawn>,
 }
 
 impl App {
@@ -219,6 +224,7 @@ impl App {
             whatif: Default::default(),
             console: None,
             lesson: Default::default(),
+            drawn: Default::default(),
         }
     }
 

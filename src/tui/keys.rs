@@ -282,7 +282,18 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
             return;
         }
         Overlay::Help => {
-            app.overlay = Overlay::None;
+            // The arrows scroll a help taller than the screen; any other
+            // key (and any key over a help that shows whole) closes it.
+            let max = view::help::max_scroll(app, screen);
+            let page = screen.height.saturating_sub(4).max(1);
+            let scroll = &mut app.views.help_scroll;
+            match command(key) {
+                Some(C::Up) if max > 0 => *scroll = scroll.saturating_sub(1),
+                Some(C::Down) if max > 0 => *scroll = (*scroll + 1).min(max),
+                Some(C::PageUp) if max > 0 => *scroll = scroll.saturating_sub(page),
+                Some(C::PageDown) if max > 0 => *scroll = (*scroll + page).min(max),
+                _ => app.overlay = Overlay::None,
+            }
             return;
         }
         Overlay::None => {}
@@ -354,7 +365,10 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
         }
         C::FindNext => app.search_next(),
         C::NextTheme => next_theme(app),
-        C::Help => app.overlay = Overlay::Help,
+        C::Help => {
+            app.overlay = Overlay::Help;
+            app.views.help_scroll = 0;
+        }
         C::Predict => app.toggle_predict(),
         C::WhatIf => whatif::open(app),
         C::Branch => whatif::switch(app),
@@ -596,6 +610,16 @@ fn enter(app: &mut App) {
 pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
     // A click or a wheel turn is news: the last notice is stale.
     app.notice = None;
+    if app.overlay == Overlay::Help {
+        let max = view::help::max_scroll(app, screen);
+        let scroll = &mut app.views.help_scroll;
+        match mouse.kind {
+            MouseEventKind::ScrollUp => *scroll = scroll.saturating_sub(3),
+            MouseEventKind::ScrollDown => *scroll = (*scroll + 3).min(max),
+            _ => {}
+        }
+        return;
+    }
     if super::console::handle_mouse(app, mouse, screen) {
         return;
     }
@@ -603,14 +627,11 @@ pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) {
         MouseEventKind::ScrollUp => scroll(app, -3),
         MouseEventKind::ScrollDown => scroll(app, 3),
         MouseEventKind::Down(MouseButton::Left) if app.view == View::Main => {
-            let Some([_, body, _]) = ui::regions(screen) else {
-                return;
-            };
-            let panes = ui::main_panes(body);
+            let panes = ui::drawn(app, screen);
             let at = Position::new(mouse.column, mouse.row);
-            if panes.transcript.contains(at) {
+            if let Some(transcript) = panes.transcript.filter(|t| t.contains(at)) {
                 app.focus = Focus::Transcript;
-                click_line(app, panes.transcript, at);
+                click_line(app, transcript, at);
             } else if let Some(map) = panes.map.filter(|m| m.contains(at)) {
                 app.focus = Focus::Map;
                 click_host(app, map, at);

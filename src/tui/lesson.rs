@@ -112,7 +112,7 @@ pub fn next(app: &mut App) {
     if app.lesson.is_last() {
         app.notice = Some(format!(
             "the end of the lesson: {}; < goes back, q quits",
-            app.predict.score()
+            app.predict.tally()
         ));
         return;
     }

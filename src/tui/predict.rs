@@ -337,7 +337,13 @@ impl Predict {
 
     /// "predict 3/5 right", for the status bar.
     pub fn score(&self) -> String {
-        let mut text = format!("predict {}/{} right", self.right(), self.answered());
+        format!("predict {}", self.tally())
+    }
+
+    /// "3/5 right", and how many were skipped if any: the score without
+    /// saying where the questions came from (predict mode or a lesson).
+    pub fn tally(&self) -> String {
+        let mut text = format!("{}/{} right", self.right(), self.answered());
         if self.skipped() > 0 {
             let _ = write!(text, ", {} skipped", self.skipped());
         }

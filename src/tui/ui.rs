@@ -49,6 +49,70 @@ pub fn regions(area: Rect) -> Option<[Rect; 3]> {
     )
 }
 
+/// The panes of the main view that take clicks, where they were drawn
+/// on `screen` (a pane not on screen is `None`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Drawn {
+    pub screen: Rect,
+    pub map: Option<Rect>,
+    pub transcript: Option<Rect>,
+    pub explain: Option<Rect>,
+    pub console: Option<Rect>,
+}
+
+/// Where the main view's panes go on `screen` for the app as it is: under
+/// the tabs, above the lesson pane (if a lesson is walked) and the status
+/// bar, placed for the console if it is open. Empty for the other views.
+pub fn layout(app: &App, screen: Rect) -> Drawn {
+    let mut drawn = Drawn {
+        screen,
+        ..Drawn::default()
+    };
+    let Some([_, body, _]) = regions(screen) else {
+        return drawn;
+    };
+    if app.view != View::Main {
+        return drawn;
+    }
+    let body = split_lesson(app, body).0;
+    if app.console.is_some() {
+        let panes = super::console::render::panes(body);
+        drawn.map = panes.map;
+        drawn.transcript = panes.transcript;
+        drawn.explain = panes.explain;
+        drawn.console = Some(panes.console);
+    } else {
+        let panes = main_panes(body);
+        drawn.map = panes.map;
+        drawn.transcript = Some(panes.transcript);
+        drawn.explain = panes.explain;
+    }
+    drawn
+}
+
+/// The panes as the last draw placed them on `screen`, or (nothing
+/// drawn at that size yet) as a draw would place them now.
+pub fn drawn(app: &App, screen: Rect) -> Drawn {
+    let last = app.drawn.get();
+    if last.screen == screen {
+        last
+    } else {
+        layout(app, screen)
+    }
+}
+
+/// The view's part of `body` and the lesson pane under it, if any.
+fn split_lesson(app: &App, body: Rect) -> (Rect, Option<Rect>) {
+    match view::lesson::height(app, body.width, body.height) {
+        0 => (body, None),
+        h => {
+            let [view_area, lesson] =
+                Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(body);
+            (view_area, Some(lesson))
+        }
+    }
+}
+
 /// The panes of the main view inside `body`.
 pub struct Panes {
     pub map: Option<Rect>,
@@ -112,24 +176,24 @@ pub fn draw(frame: &mut Frame, app: &App) {
     view::tabs::render(frame, tabs, app);
     view::status::render(frame, status, app);
     // A lesson's pane sits under the view, above the status bar.
-    let (body, overlays) = match view::lesson::height(app, body.width, body.height) {
-        0 => (body, body),
-        h => {
-            let [view_area, lesson] =
-                Layout::vertical([Constraint::Min(1), Constraint::Length(h)]).areas(body);
-            view::lesson::render(frame, lesson, app);
-            (view_area, body)
-        }
-    };
+    let overlays = body;
+    let (body, lesson) = split_lesson(app, body);
+    if let Some(lesson) = lesson {
+        view::lesson::render(frame, lesson, app);
+    }
+    // The mouse reads the panes from here, so it cannot miss them.
+    let drawn = layout(app, area);
+    app.drawn.set(drawn);
     match app.view {
-        View::Main if app.console.is_some() => super::console::render::main(frame, body, app),
+        View::Main if app.console.is_some() => super::console::render::main(frame, drawn, app),
         View::Main => {
-            let panes = main_panes(body);
-            if let Some(map) = panes.map {
+            if let Some(map) = drawn.map {
                 view::map::render(frame, map, app);
             }
-            view::transcript::render(frame, panes.transcript, app);
-            if let Some(explain) = panes.explain {
+            if let Some(transcript) = drawn.transcript {
+                view::transcript::render(frame, transcript, app);
+            }
+            if let Some(explain) = drawn.explain {
                 view::explain::render(frame, explain, app);
             }
         }

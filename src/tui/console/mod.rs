@@ -653,24 +653,25 @@ fn connect(console: &mut Console, to: String, port: u16) {
 }
 
 /// The mouse over the main view with the console open: a click on the
-/// console gives it the keys, the wheel scrolls it; the other panes are
-/// placed differently from the dashboard's own layout, so they take no
-/// clicks here. False when the dashboard should have the event.
+/// console gives it the keys, the wheel scrolls it; a click elsewhere
+/// leaves the keys to the dashboard, which places it on the panes
+/// drawn. False when the dashboard should have the event.
 pub fn handle_mouse(app: &mut App, mouse: MouseEvent, screen: Rect) -> bool {
+    if app.console.is_none() || app.view != View::Main {
+        return false;
+    }
+    let over = super::ui::drawn(app, screen)
+        .console
+        .is_some_and(|c| c.contains(Position::new(mouse.column, mouse.row)));
     let Some(console) = app.console.as_mut() else {
         return false;
     };
-    if app.view != View::Main {
-        return false;
-    }
-    let Some([_, body, _]) = super::ui::regions(screen) else {
-        return true;
-    };
-    let over = render::panes(body)
-        .console
-        .contains(Position::new(mouse.column, mouse.row));
     match mouse.kind {
         MouseEventKind::Down(MouseButton::Left) if over => console.focused = true,
+        MouseEventKind::Down(MouseButton::Left) => {
+            console.focused = false;
+            return false;
+        }
         MouseEventKind::ScrollUp if over => console.back = console.back.saturating_add(3),
         MouseEventKind::ScrollDown if over => console.back = console.back.saturating_sub(3),
         MouseEventKind::ScrollUp | MouseEventKind::ScrollDown => return false,

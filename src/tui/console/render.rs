@@ -81,20 +81,19 @@ pub fn panes(body: Rect) -> Panes {
     }
 }
 
-/// The main view with the console.
-pub fn main(frame: &mut Frame, body: Rect, app: &App) {
-    let panes = panes(body);
-    if let Some(map) = panes.map {
+/// The main view with the console, in the panes `ui::layout` placed.
+pub fn main(frame: &mut Frame, drawn: crate::tui::ui::Drawn, app: &App) {
+    if let Some(map) = drawn.map {
         view::map::render(frame, map, app);
     }
-    if let Some(transcript) = panes.transcript {
+    if let Some(transcript) = drawn.transcript {
         view::transcript::render(frame, transcript, app);
     }
-    if let Some(explain) = panes.explain {
+    if let Some(explain) = drawn.explain {
         view::explain::render(frame, explain, app);
     }
-    if let Some(console) = &app.console {
-        render(frame, panes.console, app, console);
+    if let (Some(console), Some(area)) = (&app.console, drawn.console) {
+        render(frame, area, app, console);
     }
 }
 

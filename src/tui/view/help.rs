@@ -1,6 +1,7 @@
 //! The help overlay: every key (from the one table `keys::BINDINGS` that
-//! the keys obey) and every symbol, in one box that fits 80×24. Any key
-//! closes it. Over a live world, Space and End say how they follow the
+//! the keys obey) and every symbol, in one box. Where it is taller than
+//! the screen (80×24) ↑↓ PgUp PgDn scroll it and the bottom border says
+//! how much lies below; any other key closes it. Over a live world, Space and End say how they follow the
 //! live edge, and a last line (when there is room) says what live means.
 
 use ratatui::Frame;
@@ -52,11 +53,11 @@ fn keys(app: &App) -> Vec<(&'static str, &'static str)> {
         .collect()
 }
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+/// Every line of the help at `inner_w` columns: the keys, a blank, the
+/// symbols, and (live) what live means.
+fn lines(app: &App, inner_w: usize) -> Vec<Line<'static>> {
     let theme = &app.theme;
     let keys = keys(app);
-    let width = area.width.min(78);
-    let inner_w = width.saturating_sub(2) as usize;
     let key_w = keys
         .iter()
         .map(|(k, _)| k.chars().count())
@@ -72,9 +73,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             Line::from(fit_spans(spans, inner_w))
         })
         .collect();
-    // The blank line before the symbols goes first on a short screen
-    // (80×24): every key and symbol row still shows.
-    let symbols_at = lines.len();
     lines.push(Line::raw(""));
     // Symbols two or three to a line, as many as fit.
     let mut row: Vec<Span> = vec![Span::raw(" ")];
@@ -94,7 +92,6 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     }
     lines.push(Line::from(row));
     if app.is_live() && app.console.is_none() {
-        // Last, so that a short screen loses it rather than a key.
         let spans = vec![
             Span::styled(" ● LIVE ", theme.accent),
             Span::styled(
@@ -104,20 +101,49 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         ];
         lines.push(Line::from(fit_spans(spans, inner_w)));
     }
-    if lines.len() + 2 > usize::from(area.height) {
-        lines.remove(symbols_at);
-    }
-    // Still too tall (80×24): the mouse, which needs no telling, goes
-    // before a symbol does.
-    if lines.len() + 2 > usize::from(area.height)
-        && let Some(mouse) = keys.iter().position(|(k, _)| *k == "mouse")
-    {
-        lines.remove(mouse);
-    }
+    lines
+}
+
+/// The help's box on `area` and its lines.
+fn placed(area: Rect, app: &App) -> (Rect, Vec<Line<'static>>) {
+    let width = area.width.min(78);
+    let lines = lines(app, width.saturating_sub(2) as usize);
     let height = area.height.min(lines.len() as u16 + 2);
-    let popup = super::centred(area, width, height);
+    (super::centred(area, width, height), lines)
+}
+
+/// How far the help scrolls on `screen`: 0 when it shows whole.
+pub fn max_scroll(app: &App, screen: Rect) -> u16 {
+    let (popup, lines) = placed(screen, app);
+    let shown = usize::from(popup.height.saturating_sub(2));
+    lines.len().saturating_sub(shown) as u16
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &App) {
+    let theme = &app.theme;
+    let (popup, lines) = placed(area, app);
+    // A short screen (80×24) scrolls the help, as the other panes scroll.
+    let (scroll, below) = super::scroll_in(app.views.help_scroll, lines.len(), popup);
+    let keys = if max_scroll(app, area) > 0 {
+        " ↑↓ PgUp PgDn scroll · other keys close "
+    } else {
+        " any key closes "
+    };
     frame.render_widget(Clear, popup);
-    let block = pane(" Keys and symbols ".into(), true, app)
-        .title_bottom(Line::styled(" any key closes ", theme.dim).right_aligned());
-    frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), popup);
+    let mut block = pane(" Keys and symbols ".into(), true, app)
+        .title_bottom(Line::styled(keys, theme.dim).right_aligned());
+    if scroll > 0 {
+        let above = format!(" ↑ {scroll} more above ");
+        block = block.title_top(Line::styled(above, theme.accent).right_aligned());
+    }
+    if let Some(below) = below {
+        block = block.title_bottom(Line::styled(below, theme.accent).left_aligned());
+    }
+    frame.render_widget(
+        Paragraph::new(lines)
+            .style(theme.base)
+            .scroll((scroll, 0))
+            .block(block),
+        popup,
+    );
 }

@@ -117,8 +117,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         items.push((2, vec![Span::styled(text, theme.accent)]));
     }
     if app.predict.on || !app.predict.records.is_empty() {
+        // A lesson's questions are the lesson's, not predict mode's.
         let text = if app.predict.records.is_empty() {
             "predict on".to_owned()
+        } else if app.lesson.on {
+            format!("lesson {}", app.predict.tally())
         } else {
             app.predict.score()
         };
