@@ -315,6 +315,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
             keep_on_server: false,
             pipelining: true,
             starttls: Default::default(),
+            inject_after_starttls: Vec::new(),
         }],
         links: Vec::new(),
         externals: Vec::new(),

@@ -200,3 +200,80 @@ fn a_host_going_down_and_coming_back_are_events_of_the_trace() {
             .any(|e| matches!(e.kind, EventKind::HostUp { .. }))
     );
 }
+
+/// The lesson starttls-injection: the laptop's STARTTLS leaves in one
+/// write with RSET and a forged MAIL behind it, in plaintext, before the
+/// handshake; the server throws them away unread, so nothing answers
+/// them, and the message still goes through inside TLS.
+#[test]
+fn plaintext_injected_behind_starttls_is_sent_and_never_answered_rfc3207_4_2_cve_2011_0411() {
+    use mailflow::trace::transcript::lines;
+    use mailflow::trace::{Dir, EventKind};
+    let plan = scenario::load("starttls-injection")
+        .expect("bundled scenarios load")
+        .plan;
+    let trace = sim::run(&plan).trace;
+    let events = trace.events();
+    let (flight, conn) = events
+        .iter()
+        .enumerate()
+        .find_map(|(i, e)| match &e.kind {
+            EventKind::Bytes {
+                conn,
+                dir: Dir::Up,
+                data,
+                sealed: None,
+                ..
+            } if data.as_bytes().starts_with(b"STARTTLS\r\n") => Some((i, *conn)),
+            _ => None,
+        })
+        .expect("a STARTTLS in plaintext");
+    let EventKind::Bytes { data, .. } = &events[flight].kind else {
+        unreachable!()
+    };
+    assert_eq!(
+        data.as_bytes(),
+        b"STARTTLS\r\nRSET\r\nMAIL FROM:<postmaster@example.org>\r\n",
+        "the injected lines leave in the STARTTLS flight"
+    );
+    let handshake = events
+        .iter()
+        .position(|e| matches!(&e.kind, EventKind::Tls { conn: c, .. } if *c == conn))
+        .expect("the handshake ran");
+    assert!(flight < handshake, "injected before the handshake");
+    let transcript = lines(&trace, conn);
+    for injected in ["RSET", "MAIL FROM:<postmaster@example.org>"] {
+        let line = transcript
+            .iter()
+            .find(|l| l.text == injected)
+            .unwrap_or_else(|| panic!("{injected} is in the transcript"));
+        assert!(!line.sealed, "{injected} went in plaintext");
+        assert!(
+            !transcript
+                .iter()
+                .any(|l| l.dir == Dir::Down && l.exchange == line.exchange),
+            "the server answered {injected}: it ran it"
+        );
+    }
+    let replies: Vec<&str> = transcript
+        .iter()
+        .filter(|l| l.dir == Dir::Down && !l.sealed)
+        .map(|l| &l.text[..3])
+        .collect();
+    assert_eq!(
+        replies.last(),
+        Some(&"220"),
+        "220 is the last plaintext reply"
+    );
+    assert!(
+        transcript
+            .iter()
+            .any(|l| l.sealed && l.text.starts_with("250 2.6.0 Message accepted")),
+        "the session went on inside TLS and the message was taken"
+    );
+    let delivered = events
+        .iter()
+        .filter(|e| matches!(&e.kind, EventKind::Delivered { .. }))
+        .count();
+    assert_eq!(delivered, 1, "alice's message, and nothing forged");
+}

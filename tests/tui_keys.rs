@@ -2073,3 +2073,26 @@ fn e_shows_the_tls_records_an_eavesdropper_sees_instead_of_the_lines_rfc8446_5_2
     press(&mut app, KeyCode::Char('e'));
     assert!(screen(&app, 120, 40).contains("C🔒 AUTH PLAIN"));
 }
+
+/// Authentication-Results is folded with CRLF TAB (src/auth). Unfolding
+/// removes only the CRLF (RFC 5322 §2.2.3): the tab stays, and a terminal
+/// cell has no tab, so the letter shows it as a space, never as nothing.
+#[test]
+fn unfolded_header_values_keep_their_whitespace_in_the_letter_rfc5322_2_2_3() {
+    let mut app = app("dmarc-none");
+    end(&mut app);
+    press(&mut app, KeyCode::Char('3'));
+    let shown = screen(&app, 200, 60);
+    assert!(
+        shown.contains("Authentication-Results:"),
+        "the letter shows the field:\n{shown}"
+    );
+    assert!(
+        !shown.contains(";spf=") && !shown.contains(";dkim=") && !shown.contains(";dmarc="),
+        "a folded tab vanished:\n{shown}"
+    );
+    assert!(
+        shown.contains("; spf=") || shown.contains("; dkim=") || shown.contains("; dmarc="),
+        "the results are separated by the kept whitespace:\n{shown}"
+    );
+}

@@ -119,6 +119,7 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
     let tls = host.tls.as_ref().map(|world| world.client(&plan.server));
     if tls.is_some() {
         smtp.starttls = plan.starttls;
+        smtp.inject_after_starttls = plan.inject_after_starttls.clone();
     }
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
     drive(net, &mut stream, &mut session, tls.as_ref()).await;

@@ -20,6 +20,8 @@ pub struct ClientPlan {
     pub keep_on_server: bool,
     pub pipelining: bool,
     pub starttls: crate::smtp::client::StartTls,
+    /// Lines sent behind STARTTLS in its flight (CVE-2011-0411 lessons).
+    pub inject_after_starttls: Vec<String>,
 }
 
 #[derive(Debug, Clone)]

@@ -35,6 +35,7 @@ bundled![
     "tls-expired-certificate",
     "tls-wrong-name",
     "tls-downgrade",
+    "starttls-injection",
 ];
 
 /// The built-in default scenario.

@@ -377,6 +377,12 @@ pub struct Client {
     /// STARTTLS when it submits: `Never`, `WhenOffered`, `Require`.
     #[serde(default)]
     pub starttls: ClientTls,
+    /// Command lines the client writes right behind STARTTLS, in the same
+    /// flight, as a man in the middle would inject them: `["RSET"]`. A
+    /// correct server throws them away unread (CVE-2011-0411, RFC 3207
+    /// §4.2). Needs `starttls: WhenOffered` or `Require`.
+    #[serde(default)]
+    pub inject_after_starttls: Vec<String>,
     #[serde(default)]
     pub resolver: Option<String>,
     /// Slips made on purpose, because they are the lesson:

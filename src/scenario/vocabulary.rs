@@ -211,6 +211,7 @@ pub fn form_of_field(field: &str) -> Option<String> {
         "members" => ("[\"bob@example.net\"]", ""),
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
+        "inject_after_starttls" => ("[\"RSET\"]", ", lines sent behind STARTTLS before its 220"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
         "quiz" => (
             "[(at: Reply(from: \"mx.example.net\", command: \"RCPT\"), ask: \"What will it answer?\", \

@@ -71,6 +71,11 @@ pub struct ClientConfig {
     /// Use PIPELINING when the server offers it.
     pub pipelining: bool,
     pub starttls: StartTls,
+    /// Command lines written in the same flight as STARTTLS, before the
+    /// server's 220: what a man in the middle (or a broken client) injects
+    /// to have them run inside TLS (CVE-2011-0411). A correct server
+    /// throws them away unread (RFC 3207 §4.2). Lesson scenarios only.
+    pub inject_after_starttls: Vec<String>,
     pub timeouts: ClientTimeouts,
 }
 
@@ -87,6 +92,7 @@ impl ClientConfig {
             credentials: None,
             pipelining: true,
             starttls: StartTls::Never,
+            inject_after_starttls: Vec::new(),
             timeouts: ClientTimeouts::default(),
         }
     }
@@ -470,7 +476,14 @@ impl ClientSession {
         });
         if !self.tls && self.config.starttls != StartTls::Never {
             if self.extensions.starttls {
-                return self.send(&Command::StartTls, Expect::StartTls, now);
+                self.send(&Command::StartTls, Expect::StartTls, now);
+                // No reply is awaited for these: whatever the server says
+                // before its TLS is dropped unread below.
+                for line in &self.config.inject_after_starttls {
+                    self.outbox.extend_from_slice(line.as_bytes());
+                    self.outbox.extend_from_slice(b"\r\n");
+                }
+                return;
             }
             if self.config.starttls == StartTls::Required {
                 // X.7.4: security features not supported (RFC 3463).
@@ -876,6 +889,25 @@ mod tests {
             "no second STARTTLS over TLS"
         );
         assert!(!c.is_closed());
+    }
+
+    #[test]
+    fn injected_lines_leave_in_the_starttls_flight_cve_2011_0411_rfc3207_4_2() {
+        let now = Instant::now();
+        let mut c = tls_client(StartTls::Required);
+        c.config.inject_after_starttls = vec!["RSET".into(), "MAIL FROM:<x@evil.example>".into()];
+        c.handle_input(b"220 mx ESMTP\r\n", now);
+        sent(&mut c);
+        c.handle_input(EHLO_STARTTLS.as_bytes(), now);
+        assert_eq!(
+            sent(&mut c),
+            "STARTTLS\r\nRSET\r\nMAIL FROM:<x@evil.example>\r\n",
+            "one write, before the 220"
+        );
+        c.handle_input(b"220 2.0.0 Ready to start TLS\r\n", now);
+        assert!(c.tls(), "no reply to the injected lines is awaited");
+        c.tls_established(now);
+        assert_eq!(sent(&mut c), "EHLO c.example\r\n", "not injected again");
     }
 
     #[test]

@@ -34,6 +34,9 @@ enum Turn {
     Data,
     /// AUTH: 334 makes the next line a SASL response.
     Auth,
+    /// STARTTLS: after 220 the server throws away the commands pipelined
+    /// behind it unread (RFC 3207 §4.2, CVE-2011-0411): they get no reply.
+    StartTls,
 }
 
 impl Turn {
@@ -45,6 +48,8 @@ impl Turn {
             Turn::Data
         } else if verb.eq_ignore_ascii_case(b"AUTH") {
             Turn::Auth
+        } else if verb.eq_ignore_ascii_case(b"STARTTLS") {
+            Turn::StartTls
         } else {
             Turn::Stays
         }
@@ -168,9 +173,13 @@ impl<T: Clone> Observer<T> {
                 self.client = Client::Data(answered.exchange, Box::new(DataReceiver::new(0)));
             }
             (Turn::Auth, Some(334)) => self.client = Client::SaslResponse(answered.exchange),
+            (Turn::StartTls, Some(220)) => {
+                self.awaiting.clear();
+                self.client_lines = Lines::default();
+            }
             _ => {}
         }
-        if answered.turn != Turn::Stays && !self.waits_for_turn() {
+        if matches!(answered.turn, Turn::Data | Turn::Auth) && !self.waits_for_turn() {
             let held: Vec<(T, Vec<u8>)> = self.held.drain(..).collect();
             self.held_len = 0;
             for (tag, bytes) in held {
@@ -182,7 +191,9 @@ impl<T: Clone> Observer<T> {
     /// True while a DATA or AUTH is unanswered: what the client sends
     /// next depends on that reply.
     fn waits_for_turn(&self) -> bool {
-        self.awaiting.iter().any(|a| a.turn != Turn::Stays)
+        self.awaiting
+            .iter()
+            .any(|a| matches!(a.turn, Turn::Data | Turn::Auth))
     }
 
     fn client_bytes(&mut self, tag: &T, mut bytes: &[u8], out: &mut Vec<Observed<T>>) {
@@ -406,6 +417,38 @@ mod tests {
         assert_eq!(exchange("S: 450 greylisted"), exchange("C: RCPT TO:<b@y>"));
         assert_eq!(exchange("S: 354 go"), exchange("C: DATA"));
         assert_ne!(exchange("S: 450 greylisted"), exchange("S: 250 ok"));
+    }
+
+    #[test]
+    fn lines_pipelined_behind_starttls_get_no_reply_rfc3207_4_2_cve_2011_0411() {
+        let lines = observe(&[
+            (S, "220 mx ready\r\n"),
+            (C, "EHLO c\r\n"),
+            (S, "250-mx\r\n250 STARTTLS\r\n"),
+            (C, "STARTTLS\r\nRSET\r\n"),
+            (S, "220 2.0.0 Ready to start TLS\r\n"),
+            // What the two ends read inside TLS.
+            (C, "EHLO c\r\n"),
+            (S, "250 mx\r\n"),
+        ]);
+        let exchange_of = |text: &str| lines.iter().find(|(_, t, _)| t == text).map(|l| l.2);
+        let rset = exchange_of("C: RSET").flatten();
+        assert!(rset.is_some());
+        assert!(
+            !lines
+                .iter()
+                .any(|(_, t, e)| t.starts_with("S:") && *e == rset),
+            "the server threw RSET away: nothing answers it"
+        );
+        let ehlo_again = lines
+            .iter()
+            .rfind(|(_, t, _)| t == "C: EHLO c")
+            .map(|l| l.2);
+        assert_eq!(
+            exchange_of("S: 250 mx"),
+            ehlo_again,
+            "250 answers the new EHLO"
+        );
     }
 
     #[test]

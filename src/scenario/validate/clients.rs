@@ -26,6 +26,7 @@ impl Validator<'_> {
                 // The checks below name the account even when it did not parse.
                 let account = parsed.as_ref().map_or_else(|| c.account.to_lowercase(), ToString::to_string);
                 let server = c.server.to_lowercase();
+                self.injected_lines(c, &field(name!(Client.inject_after_starttls)));
                 match mta_names.iter().position(|n| n.eq_ignore_ascii_case(&server)) {
                     None => {
                         let other = refs.iter().find(|r| r.name.eq_ignore_ascii_case(&server));
@@ -143,6 +144,7 @@ impl Validator<'_> {
                     keep_on_server: c.keep_on_server,
                     pipelining: c.pipelining,
                     starttls: c.starttls.into(),
+                    inject_after_starttls: c.inject_after_starttls.clone(),
                 })
             })
             .collect()
@@ -227,6 +229,31 @@ impl Validator<'_> {
                 .help(format!("make it earlier than {run}, or raise `run_for`"))
                 .warning();
             self.warnings.push(problem);
+        }
+    }
+
+    /// Lines to inject behind STARTTLS: each one command line (the client
+    /// ends it with CRLF), and only where the client sends STARTTLS.
+    fn injected_lines(&mut self, c: &schema::Client, path: &[Step]) {
+        if !c.inject_after_starttls.is_empty() && c.starttls == schema::ClientTls::Never {
+            let problem = self
+                .at(
+                    format!(
+                        "{} injects lines behind STARTTLS, but never sends STARTTLS",
+                        c.name
+                    ),
+                    path,
+                )
+                .help("set starttls: WhenOffered or Require on the client");
+            self.push(problem);
+        }
+        for line in &c.inject_after_starttls {
+            if line.is_empty() || line.contains(['\r', '\n']) {
+                let problem = self
+                    .at(format!("{line:?} is not one command line"), path)
+                    .help("write each injected command as its own entry, without CR or LF: [\"RSET\", \"NOOP\"]");
+                self.push(problem);
+            }
         }
     }
 

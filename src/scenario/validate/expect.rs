@@ -358,9 +358,9 @@ impl Validator<'_> {
         }
         let command = names.command.map(|c| {
             let verb = c.trim().to_ascii_uppercase();
-            const VERBS: [&str; 13] = [
+            const VERBS: [&str; 14] = [
                 "HELO", "EHLO", "MAIL", "RCPT", "DATA", "RSET", "VRFY", "EXPN", "HELP", "NOOP",
-                "QUIT", "AUTH", "BDAT",
+                "QUIT", "AUTH", "BDAT", "STARTTLS",
             ];
             if !VERBS.contains(&verb.as_str()) {
                 let help = match closest(&verb, VERBS) {

@@ -103,8 +103,12 @@ pub fn wrap(spans: &[Span<'_>], width: usize, indent: usize) -> Vec<Line<'static
     // Spaces wait until a word follows them on the same line; a folded
     // line starts with its indent, not with the spaces where it broke.
     let mut pending: Option<(&str, Style)> = None;
-    for span in spans {
-        for token in tokens(&span.content) {
+    // A cell has no tab: ratatui shows a tab as nothing, so "a;\tb" (a
+    // header unfolded as RFC 5322 §2.2.3 says, keeping the WSP) would read
+    // "a;b". Each tab is shown as the one space it stands for.
+    let contents: Vec<String> = spans.iter().map(|s| s.content.replace('\t', " ")).collect();
+    for (span, content) in spans.iter().zip(&contents) {
+        for token in tokens(content) {
             if token.starts_with(' ') {
                 pending = Some((token, span.style));
                 continue;
