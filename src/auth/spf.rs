@@ -24,6 +24,7 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 
 use super::{Dns, txt_strings};
 use crate::dns::{LookupError, QueryType, RecordData};
+use crate::net::prefix;
 
 /// Terms that cause DNS lookups, at most (§4.6.4).
 pub const MAX_DNS_TERMS: usize = 10;
@@ -308,8 +309,8 @@ impl<D: Dns> Evaluation<'_, D> {
         let ip = self.identity.ip;
         match mechanism {
             Mechanism::All => Ok(true),
-            Mechanism::Ip4(net, prefix) => Ok(in_network(ip, IpAddr::V4(*net), *prefix)),
-            Mechanism::Ip6(net, prefix) => Ok(in_network(ip, IpAddr::V6(*net), *prefix)),
+            Mechanism::Ip4(net, prefix) => Ok(prefix::contains(IpAddr::V4(*net), *prefix, ip)),
+            Mechanism::Ip6(net, prefix) => Ok(prefix::contains(IpAddr::V6(*net), *prefix, ip)),
             Mechanism::Include(spec) => {
                 self.count_dns_term()?;
                 let target = self.expand(spec, domain)?;
@@ -438,25 +439,7 @@ pub struct DualCidr {
 impl DualCidr {
     fn contains(self, client: IpAddr, found: IpAddr) -> bool {
         let prefix = if found.is_ipv4() { self.v4 } else { self.v6 };
-        in_network(client, found, prefix)
-    }
-}
-
-fn in_network(ip: IpAddr, net: IpAddr, prefix: u8) -> bool {
-    match (ip, net) {
-        (IpAddr::V4(a), IpAddr::V4(b)) => {
-            let mask = u32::MAX
-                .checked_shl(32 - u32::from(prefix.min(32)))
-                .unwrap_or(0);
-            u32::from(a) & mask == u32::from(b) & mask
-        }
-        (IpAddr::V6(a), IpAddr::V6(b)) => {
-            let mask = u128::MAX
-                .checked_shl(128 - u32::from(prefix.min(128)))
-                .unwrap_or(0);
-            u128::from(a) & mask == u128::from(b) & mask
-        }
-        _ => false,
+        prefix::contains(found, prefix, client)
     }
 }
 

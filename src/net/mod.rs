@@ -19,6 +19,7 @@ pub mod link;
 mod medium;
 pub mod network;
 pub mod pipe;
+pub mod prefix;
 pub mod socket;
 pub mod stream;
 
