@@ -179,19 +179,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             count: want,
             scope,
         } => {
-            let first = facts.trace.events().iter().find_map(|e| match &e.kind {
-                EventKind::Delivered {
-                    mailbox: m,
-                    message_id,
-                    content,
-                    ..
-                } if m.eq_ignore_ascii_case(mailbox)
-                    && facts.matches(&scope.message, Some(message_id)) =>
-                {
-                    Some(content)
-                }
-                _ => None,
-            });
+            let first = first_stored(facts, mailbox, scope);
             let claim = words::claim(
                 format!("the message in {mailbox} carries {want} Received header(s)"),
                 scope,
@@ -214,19 +202,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             quarantined,
             scope,
         } => {
-            let first = facts.trace.events().iter().find_map(|e| match &e.kind {
-                EventKind::Delivered {
-                    mailbox: m,
-                    message_id,
-                    content,
-                    ..
-                } if m.eq_ignore_ascii_case(mailbox)
-                    && facts.matches(&scope.message, Some(message_id)) =>
-                {
-                    Some(content)
-                }
-                _ => None,
-            });
+            let first = first_stored(facts, mailbox, scope);
             let wanted: Vec<String> = [("spf", spf), ("dkim", dkim), ("dmarc", dmarc)]
                 .into_iter()
                 .filter_map(|(m, r)| r.as_ref().map(|r| format!("{m}={r}")))
@@ -381,6 +357,28 @@ fn count(facts: &Facts, pred: impl Fn(&EventKind) -> bool) -> usize {
         .iter()
         .filter(|e| pred(&e.kind))
         .count()
+}
+
+/// The content of the first copy of the scope's message stored into
+/// mailbox `to`: what the reader there opens first.
+fn first_stored<'t>(
+    facts: &Facts<'t>,
+    to: &str,
+    scope: &Scope,
+) -> Option<&'t crate::trace::Payload> {
+    facts.trace.events().iter().find_map(|e| match &e.kind {
+        EventKind::Delivered {
+            mailbox,
+            message_id,
+            content,
+            ..
+        } if mailbox.eq_ignore_ascii_case(to)
+            && facts.matches(&scope.message, Some(message_id)) =>
+        {
+            Some(content)
+        }
+        _ => None,
+    })
 }
 
 /// Messages stored into mailbox `to`, of the scope's message.
