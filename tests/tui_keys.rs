@@ -2096,3 +2096,46 @@ fn unfolded_header_values_keep_their_whitespace_in_the_letter_rfc5322_2_2_3() {
         "the results are separated by the kept whitespace:\n{shown}"
     );
 }
+
+/// The Explain pane says a command was thrown away only where the trace
+/// shows it: sent in plaintext behind a STARTTLS answered 220, and never
+/// answered (RFC 3207 §4.2, CVE-2011-0411). Checked on every line of every
+/// bundled scenario, so no other unanswered line is called discarded.
+#[test]
+fn only_lines_behind_an_accepted_starttls_are_explained_as_thrown_away_rfc3207_4_2() {
+    let catalog = mailflow::explain::Catalog::builtin();
+    for name in mailflow::scenario::bundled::names() {
+        let mut app = app(name);
+        let mut flagged = Vec::new();
+        let mut last = None;
+        for _ in 0..20_000 {
+            press(&mut app, KeyCode::Right);
+            let here = (app.pos, app.selected_line());
+            if last == Some(here) {
+                break;
+            }
+            last = Some(here);
+            let Some(event) = app.current().cloned() else {
+                continue;
+            };
+            let explained = mailflow::tui::view::explain::explanation(&app, &event, catalog);
+            if explained
+                .context
+                .iter()
+                .any(|c| c.contains("threw it away"))
+            {
+                flagged.push(explained.heading.clone());
+            }
+        }
+        flagged.dedup();
+        let expected: Vec<String> = if name == "starttls-injection" {
+            vec![
+                "C: RSET".into(),
+                "C: MAIL FROM:<postmaster@example.org>".into(),
+            ]
+        } else {
+            Vec::new()
+        };
+        assert_eq!(flagged, expected, "{name}");
+    }
+}

@@ -121,6 +121,36 @@ fn answered_by_what_if(
     None
 }
 
+/// A plaintext command pipelined behind a STARTTLS that was answered 220
+/// and itself never answered: the server discarded it (RFC 3207 §4.2).
+/// Read from the session's lines as the observer paired them: walking
+/// back over other unanswered commands, the first answered one is a
+/// STARTTLS whose reply is 220.
+fn thrown_away_behind_starttls(session: &[&TLine], line: &TLine) -> bool {
+    let reply_to = |l: &TLine| {
+        session.iter().find_map(|r| match r.kind {
+            LineKind::Reply { code } if r.exchange == l.exchange => Some(code),
+            _ => None,
+        })
+    };
+    if line.kind != LineKind::Command || line.sealed || reply_to(line).is_some() {
+        return false;
+    }
+    let Some(pos) = session.iter().position(|l| std::ptr::eq(*l, line)) else {
+        return false;
+    };
+    for l in session[..pos].iter().rev() {
+        if l.kind != LineKind::Command {
+            return false;
+        }
+        match reply_to(l) {
+            None => continue,
+            Some(code) => return l.text.eq_ignore_ascii_case("STARTTLS") && code == Some(220),
+        }
+    }
+    false
+}
+
 /// One transcript line: what it is, what it answers, and its entries.
 fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanation<'c> {
     let index = &app.world.index;
@@ -146,6 +176,12 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
     if line.sealed {
         context.push(
             "🔒 Inside TLS: the two ends read this line; the link carried only encrypted records."
+                .into(),
+        );
+    }
+    if thrown_away_behind_starttls(&session_lines, line) {
+        context.push(
+            "Sent in plaintext behind a STARTTLS that got 220: the server threw it away unread, so no reply comes (RFC 3207 §4.2, CVE-2011-0411). What the entry below says comes next does not happen here."
                 .into(),
         );
     }
