@@ -366,23 +366,16 @@ impl Server {
     }
 
     /// As [`Server::start`], with `scenario` (a bundled name or a file)
-    /// instead of `hello`.
+    /// instead of `hello`. A `--smtp`, `--pop3` or `--dns` in `extra`
+    /// replaces the port 0 default for that service.
     #[track_caller]
     pub fn start_scenario(scenario: &str, extra: &[&str]) -> Server {
-        let mut args: Vec<String> = [
-            "serve",
-            scenario,
-            "--headless",
-            "--smtp",
-            "127.0.0.1:0",
-            "--pop3",
-            "127.0.0.1:0",
-            "--dns",
-            "127.0.0.1:0",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
+        let mut args: Vec<String> = vec!["serve".into(), scenario.into(), "--headless".into()];
+        for flag in ["--smtp", "--pop3", "--dns"] {
+            if !extra.contains(&flag) {
+                args.extend([flag.to_owned(), "127.0.0.1:0".to_owned()]);
+            }
+        }
         args.extend(extra.iter().map(|s| s.to_string()));
         let mut child = Command::new(mailflow())
             .args(&args)
