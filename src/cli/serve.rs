@@ -56,7 +56,7 @@ pub struct Args {
     #[arg(long)]
     pub public: bool,
     /// Real connections open at once; past it, 421 4.3.2.
-    #[arg(long, value_name = "N", default_value_t = 100, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    #[arg(long, value_name = "N", default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..=10_000))]
     pub max_connections: u32,
     /// Silence after which a real client is cut off (421 4.4.2).
     #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = limit_duration)]

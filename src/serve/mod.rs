@@ -8,6 +8,7 @@
 //! * `expose`: real SMTP and POP3 connections handed to the node
 //! * `tls`: the world's CA certificate, written for real clients
 //! * `dns`: real DNS queries answered from the scenario's zones
+//! * `fds`: enough file descriptors for `--max-connections`
 //! * `node`: which node to expose when none is named
 //! * `record`: `--record FILE`, written as it happens and continued on a
 //!   restart
@@ -18,6 +19,7 @@
 
 mod dns;
 mod expose;
+mod fds;
 mod node;
 mod record;
 mod tls;
@@ -317,7 +319,16 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
         outside,
         dns: dns_index,
         sockets,
-        max_connections: options.max_connections,
+        max_connections: {
+            let fits = fds::fit(options.max_connections);
+            if fits < options.max_connections {
+                eprintln!(
+                    "mailflow serve: the open-file limit allows {fits} connections at once, not {} (raise `ulimit -Hn`)",
+                    options.max_connections
+                );
+            }
+            fits
+        },
         limits: options.limits.clone(),
         lossy: options.lossy && durable.is_none(),
         sitting,
