@@ -441,6 +441,83 @@ fn a_recorded_real_tls_session_decrypts_with_the_servers_key_log_rfc8446_7_1() {
     }
 }
 
+/// The story issue 13 ends with, in `dmarc-spoof`: alice submits with
+/// swaks over STARTTLS and AUTH; smtp.example.org signs (DKIM, RFC 6376),
+/// and bob's copy says dkim=pass and dmarc=pass (RFC 8601). From another
+/// terminal a second swaks, unauthenticated, hands mx.example.net a
+/// message with alice's From: example.org publishes p=reject, nothing
+/// aligns, and the end of data is answered 550 5.7.26 (RFC 7489 §6.6.2,
+/// RFC 7372 §3.3); bob never gets it.
+#[test]
+fn swaks_submits_signed_mail_and_a_spoof_of_the_same_from_gets_550_5_7_26_rfc7489_6_6_2() {
+    let test = "swaks_dmarc_spoof";
+    if !have_swaks(test) || !have_swaks_tls(test) {
+        return;
+    }
+    let server = Server::start_scenario("dmarc-spoof", &["--submission", "127.0.0.1:0"]);
+    let submission = server.submission.expect("a `listening submission` line");
+    let ca = server.ca_file.clone().expect("a `ca-certificate` line");
+    let alice = tag("alice-signed");
+    let ran = run_bounded(
+        Command::new("swaks")
+            .args(["--server", &submission.to_string(), "--tls"])
+            .args(["--tls-verify", "--tls-ca-path", &ca.to_string_lossy()])
+            .args(["--auth", "PLAIN"])
+            .args([
+                "--auth-user",
+                "alice@example.org",
+                "--auth-password",
+                "alice",
+            ])
+            .args(["--from", "alice@example.org", "--to", "bob@example.net"])
+            .args(["--header", &format!("Subject: {alice}")])
+            .args(["--timeout", "15"]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(ran.status.success(), "swaks as alice:\n{}", ran.both());
+    let got = wait_for_bob(server.pop3, &format!("Subject: {alice}"));
+    let fields = header_fields(&got);
+    let has = |start: &str, words: &[&str]| {
+        fields
+            .iter()
+            .any(|f| f.starts_with(start) && words.iter().all(|w| f.contains(w)))
+    };
+    assert!(
+        has("DKIM-Signature:", &["d=example.org", "s=mail"])
+            && has(
+                "Authentication-Results: mx.example.net",
+                &["dkim=pass", "dmarc=pass"]
+            ),
+        "bob's copy should be signed by example.org and pass DKIM and DMARC at mx.example.net:\n{}",
+        String::from_utf8_lossy(&got)
+    );
+
+    let spoof = tag("spoof");
+    let ran = run_bounded(
+        Command::new("swaks")
+            .args(["--server", &server.smtp.to_string()])
+            .args(["--from", "alice@example.org", "--to", "bob@example.net"])
+            .args(["--header", "From: alice@example.org"])
+            .args(["--header", &format!("Subject: {spoof}")])
+            .args(["--timeout", "15"]),
+        PROGRAM_TIMEOUT,
+    );
+    assert!(
+        !ran.status.success() && ran.stdout.contains("<** 550 5.7.26 "),
+        "the spoof should be refused at the end of data with 550 5.7.26:\n{}",
+        ran.both()
+    );
+    server.wait_transcript("the 550 5.7.26 in the transcript", |l| {
+        l.contains("S: 550 5.7.26")
+    });
+    let bob = maildrop(server.pop3, "bob@example.net", "bob");
+    assert!(
+        !bob.iter().any(|m| contains(m, &spoof)),
+        "the spoof reached bob's mailbox"
+    );
+    server.stop();
+}
+
 /// Whether swaks can speak TLS (it needs Perl's Net::SSLeay).
 fn have_swaks_tls(test: &str) -> bool {
     have(
