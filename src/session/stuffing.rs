@@ -71,7 +71,21 @@ impl DataReceiver {
     /// Takes bytes; returns how many it used, and whether the end of data
     /// was among them. Bytes after the end belong to the command stream.
     pub fn ingest(&mut self, input: &[u8]) -> (usize, bool) {
-        for (i, &b) in input.iter().enumerate() {
+        let mut i = 0;
+        while i < input.len() {
+            // Inside a line only CR and LF matter: take the text up to the
+            // next one in one copy (most of a message), and walk the rest
+            // byte by byte.
+            if self.at == At::Text {
+                let run = memchr::memchr2(b'\r', b'\n', &input[i..]).unwrap_or(input.len() - i);
+                if run > 0 {
+                    self.line_len += run;
+                    self.keep_all(&input[i..i + run]);
+                    i += run;
+                    continue;
+                }
+            }
+            let b = input[i];
             // The leading dot removed by unstuffing does not count towards
             // the 1000 octets (§4.5.3.1.6).
             if !(self.at == At::LineStart && b == b'.') {
@@ -100,6 +114,7 @@ impl DataReceiver {
                     self.text_byte(b);
                 }
             }
+            i += 1;
         }
         (input.len(), false)
     }
@@ -137,6 +152,17 @@ impl DataReceiver {
         self.at = At::LineStart;
     }
 
+    /// `keep` for each of `bytes`, in one copy.
+    fn keep_all(&mut self, bytes: &[u8]) {
+        let room = self.max_size.saturating_sub(self.size);
+        self.content
+            .extend_from_slice(&bytes[..bytes.len().min(room)]);
+        self.size += bytes.len();
+        if self.size > self.max_size {
+            self.faults.oversized = true;
+        }
+    }
+
     fn keep(&mut self, b: u8) {
         self.size += 1;
         if self.size <= self.max_size {
@@ -163,16 +189,19 @@ impl DataReceiver {
 /// does not end in CRLF gets one, so that `.` starts a line of its own.
 pub fn stuff(content: &[u8], out: &mut Vec<u8>) {
     out.reserve(content.len() + content.len() / 64 + 5);
-    let mut line_start = true;
-    let mut after_cr = false;
-    for &b in content {
-        if line_start && b == b'.' {
-            out.push(b'.');
-        }
-        out.push(b);
-        line_start = after_cr && b == b'\n';
-        after_cr = b == b'\r';
+    // A dot starts a line at the very start or right after CRLF; a bare CR
+    // or LF starts none. Copy the runs between such dots whole.
+    let mut from = 0;
+    if content.first() == Some(&b'.') {
+        out.push(b'.');
     }
+    for at in memchr::memmem::find_iter(content, b"\r\n.") {
+        let dot = at + 2;
+        out.extend_from_slice(&content[from..dot]);
+        out.push(b'.');
+        from = dot;
+    }
+    out.extend_from_slice(&content[from..]);
     if !content.is_empty() && !content.ends_with(b"\r\n") {
         out.extend_from_slice(b"\r\n");
     }
@@ -182,6 +211,70 @@ pub fn stuff(content: &[u8], out: &mut Vec<u8>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// Bytes rich in what the receiver looks at: CR, LF and dots.
+    fn wire() -> impl Strategy<Value = Vec<u8>> {
+        proptest::collection::vec(
+            prop_oneof![
+                Just(b'\r'),
+                Just(b'\n'),
+                Just(b'.'),
+                Just(b'a'),
+                any::<u8>()
+            ],
+            0..400,
+        )
+    }
+
+    /// Feeds `wire` in pieces of `step` octets (the last may be shorter)
+    /// until the end of data: (octets used, whether it ended, content,
+    /// faults).
+    fn feed(wire: &[u8], step: usize, max: usize) -> (usize, bool, Vec<u8>, DataFaults) {
+        let mut rx = DataReceiver::new(max);
+        let mut used = 0;
+        let mut done = false;
+        for piece in wire.chunks(step.max(1)) {
+            let (n, end) = rx.ingest(piece);
+            used += n;
+            if end {
+                done = true;
+                break;
+            }
+        }
+        let (content, faults) = rx.finish();
+        (used, done, content, faults)
+    }
+
+    proptest! {
+        /// The bulk copy inside a line must not change what the receiver
+        /// finds: fed whole, it agrees with being fed one octet at a time
+        /// (where every octet takes the byte-wise path), at any size limit.
+        #[test]
+        fn fed_whole_or_octet_by_octet_the_receiver_agrees(
+            wire in wire(), step in 2usize..64, max in 0usize..500
+        ) {
+            let one = feed(&wire, 1, max);
+            prop_assert_eq!(&feed(&wire, wire.len().max(1), max), &one);
+            prop_assert_eq!(&feed(&wire, step, max), &one);
+        }
+
+        /// RFC 5321 §4.5.2: whatever the content, stuffing then unstuffing
+        /// gives it back, and the end of data comes exactly at the end.
+        #[test]
+        fn stuffed_content_comes_back_exactly_rfc5321_4_5_2(content in wire()) {
+            let mut wire = Vec::new();
+            stuff(&content, &mut wire);
+            let (used, done, got, _) = feed(&wire, wire.len(), 1 << 20);
+            prop_assert!(done);
+            prop_assert_eq!(used, wire.len());
+            let mut want = content.clone();
+            if !want.is_empty() && !want.ends_with(b"\r\n") {
+                want.extend_from_slice(b"\r\n");
+            }
+            prop_assert_eq!(got, want);
+        }
+    }
 
     fn receive(wire: &[u8]) -> (Option<usize>, Vec<u8>, DataFaults) {
         let mut rx = DataReceiver::new(1 << 20);
