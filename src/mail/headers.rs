@@ -48,7 +48,7 @@ impl Headers {
         let mut open = false;
         let mut pos = 0;
         while pos < content.len() {
-            let (line, next) = match content[pos..].iter().position(|&b| b == b'\n') {
+            let (line, next) = match memchr::memchr(b'\n', &content[pos..]) {
                 Some(i) => (&content[pos..pos + i], pos + i + 1),
                 None => (&content[pos..], content.len()),
             };
@@ -71,8 +71,13 @@ impl Headers {
             }
             pos = next;
         }
+        // Trimmed in place: a new String per field was a second
+        // allocation for every field of every message read.
         for field in &mut headers.fields {
-            field.value = field.value.trim().to_owned();
+            let end = field.value.trim_end().len();
+            field.value.truncate(end);
+            let start = end - field.value.trim_start().len();
+            field.value.drain(..start);
         }
         headers
     }
@@ -148,7 +153,7 @@ pub fn body(content: &[u8]) -> &[u8] {
 /// `field-name ":"` (§3.6.8: printable ASCII except `:`). Whitespace
 /// before the colon is obsolete but read (§4.5).
 fn start_field(line: &[u8]) -> Option<Field> {
-    let colon = line.iter().position(|&b| b == b':')?;
+    let colon = memchr::memchr(b':', line)?;
     let name = line[..colon].trim_ascii_end();
     let ftext = |b: &u8| (33..=126).contains(b) && *b != b':';
     if name.is_empty() || !name.iter().all(ftext) {
