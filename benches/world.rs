@@ -36,6 +36,7 @@
 //! | variable                     | default              | meaning |
 //! |------------------------------|----------------------|---------|
 //! | `MAILFLOW_BENCH_SIZES`       | `1000,10000,100000`  | the Ns, comma separated (also: `cargo bench --bench world -- 1000 10000`) |
+//! | `MAILFLOW_BENCH_DOMAINS`     | `10`                 | recipient domain counts, comma separated (`10,100,1000`: scale in hosts) |
 //! | `MAILFLOW_BENCH_MEM_MB`      | `6144`               | address-space limit of each child (MiB) |
 //! | `MAILFLOW_BENCH_TIMEOUT`     | `900`                | seconds before a child is killed |
 //! | `MAILFLOW_BENCH_POSTFIX`     | `1`                  | `0` skips the Postfix reference |
@@ -127,7 +128,10 @@ fn proc_status_kb(field: &str) -> Option<u64> {
 
 // ---------------------------------------------------------------- the world
 
+/// Recipient domains unless `MAILFLOW_BENCH_DOMAINS` says otherwise.
 const DOMAINS: usize = 10;
+/// Set by the parent for each child: how many recipient domains.
+const CHILD_DOMAINS: &str = "MAILFLOW_WORLD_DOMAINS";
 const SENDER: &str = "alice@example.org";
 /// 2026-12-01 09:00:00 UTC.
 const START_UNIX: i64 = 1_796_115_600;
@@ -204,20 +208,25 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
     }
 }
 
-/// The generated world with `n` messages, one every `spacing`.
-fn world(n: usize, spacing: Duration) -> Plan {
+/// The generated world with `n` messages, one every `spacing`, to `domains`
+/// recipient domains (each its own MX host and zone).
+fn world(n: usize, domains: usize, spacing: Duration) -> Plan {
     let ns_ip = Ipv4Addr::new(192, 0, 2, 53);
     let resolver = IpAddr::V4(ns_ip);
     let smtp_ip = Ipv4Addr::new(192, 0, 2, 25);
     let laptop_ip = Ipv4Addr::new(192, 0, 2, 10);
-    let mx_ip = |i: usize| Ipv4Addr::new(198, 51, 100, 10 + i as u8);
+    // Documentation addresses while they last (RFC 5737), then 10/8.
+    let mx_ip = |i: usize| match u8::try_from(10 + i) {
+        Ok(last) if last < 250 => Ipv4Addr::new(198, 51, 100, last),
+        _ => Ipv4Addr::from(u32::from(Ipv4Addr::new(10, 0, 0, 0)) + 1 + i as u32),
+    };
 
     // Hosts: DNS, MTAs, clients (the order the validator gives them).
     let mut hosts = vec![
         host("ns.example.org", ns_ip, Role::Dns, resolver),
         host("smtp.example.org", smtp_ip, Role::Mta, resolver),
     ];
-    for i in 0..DOMAINS {
+    for i in 0..domains {
         hosts.push(host(
             &format!("mx.{}", domain(i)),
             mx_ip(i),
@@ -233,8 +242,8 @@ fn world(n: usize, spacing: Duration) -> Plan {
         resolver,
     ));
 
-    // 11 zones: the sender's and the 10 recipient domains, each with an MX
-    // and the A record of its exchange.
+    // The sender's zone and one per recipient domain, each with an MX and
+    // the A record of its exchange.
     let mut zones = vec![Zone::new(
         "example.org",
         vec![
@@ -251,7 +260,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
             Record::new("laptop.example.org", 300, RecordData::A(laptop_ip)),
         ],
     )];
-    for i in 0..DOMAINS {
+    for i in 0..domains {
         let d = domain(i);
         let mx = format!("mx.{d}");
         zones.push(Zone::new(
@@ -271,7 +280,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
     }
 
     let mut mtas = vec![mta(id(1), "example.org", &[(SENDER, "alice")], true)];
-    for i in 0..DOMAINS {
+    for i in 0..domains {
         let rcpt = recipient(i);
         mtas.push(mta(
             id(2 + i),
@@ -285,7 +294,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
     let send = (0..n)
         .map(|k| MessagePlan {
             at: spacing * k as u32,
-            to: vec![mailbox(&recipient(k % DOMAINS))],
+            to: vec![mailbox(&recipient(k % domains))],
             cc: Vec::new(),
             bcc: Vec::new(),
             subject: format!("message {k}"),
@@ -330,6 +339,7 @@ fn world(n: usize, spacing: Duration) -> Plan {
 #[derive(Debug, Default, Clone)]
 struct Figures {
     n: usize,
+    domains: usize,
     build_s: f64,
     /// How many times the world ran; the times below are over those runs.
     runs: usize,
@@ -361,10 +371,11 @@ struct Figures {
 impl Figures {
     fn to_line(&self) -> String {
         format!(
-            "RESULT n={} build_s={} runs={} run_s={} run_median_s={} cpu_s={} cpu_median_s={} drop_s={} sim_s={} \
+            "RESULT n={} domains={} build_s={} runs={} run_s={} run_median_s={} cpu_s={} cpu_median_s={} drop_s={} sim_s={} \
              events={} queued={} delivered={} bytes_events={} datagrams={} connects={} \
              payload={} peak_heap={} allocs={} rss_before={} hwm_after={} ok={} problem={}",
             self.n,
+            self.domains,
             self.build_s,
             self.runs,
             self.run_s,
@@ -398,6 +409,7 @@ impl Figures {
         let get = |k: &str| kv.get(k).copied().unwrap_or("0");
         Some(Figures {
             n: get("n").parse().ok()?,
+            domains: get("domains").parse().ok()?,
             build_s: get("build_s").parse().ok()?,
             runs: get("runs").parse().ok()?,
             run_s: get("run_s").parse().ok()?,
@@ -453,9 +465,9 @@ fn cpu_time() -> Duration {
 
 /// Runs the world of size `n` `runs` times in this process and measures
 /// it: times over every run, memory and the checks on the first.
-fn measure(n: usize, spacing: Duration, runs: usize) -> Figures {
+fn measure(n: usize, domains: usize, spacing: Duration, runs: usize) -> Figures {
     let t = Instant::now();
-    let plan = world(n, spacing);
+    let plan = world(n, domains, spacing);
     let build_s = t.elapsed().as_secs_f64();
 
     let rss_before = proc_status_kb("VmRSS:").unwrap_or(0);
@@ -474,6 +486,7 @@ fn measure(n: usize, spacing: Duration, runs: usize) -> Figures {
 
     let mut f = Figures {
         n,
+        domains,
         build_s,
         sim_s: run.ended_at.0.as_secs_f64(),
         events: run.trace.len(),
@@ -546,8 +559,8 @@ fn measure(n: usize, spacing: Duration, runs: usize) -> Figures {
             2 * n
         ));
     }
-    for i in 0..DOMAINS {
-        let want = n / DOMAINS + usize::from(i < n % DOMAINS);
+    for i in 0..domains {
+        let want = n / domains + usize::from(i < n % domains);
         let got = per_mailbox.get(&recipient(i)).copied().unwrap_or(0);
         if got != want {
             problems.push(format!("{} got {got}, expected {want}", recipient(i)));
@@ -614,6 +627,22 @@ fn spacing() -> Duration {
     Duration::from_millis(env_or("MAILFLOW_BENCH_SPACING_MS", 100u64))
 }
 
+/// Recipient domain counts: `MAILFLOW_BENCH_DOMAINS=10,100,1000` measures
+/// scale in hosts beside scale in messages.
+fn domain_counts() -> Vec<usize> {
+    let counts: Vec<usize> = std::env::var("MAILFLOW_BENCH_DOMAINS")
+        .unwrap_or_default()
+        .split(',')
+        .filter_map(|s| s.trim().replace('_', "").parse().ok())
+        .filter(|&d| d > 0)
+        .collect();
+    if counts.is_empty() {
+        vec![DOMAINS]
+    } else {
+        counts
+    }
+}
+
 fn sizes() -> Vec<usize> {
     let from_args: Vec<usize> = std::env::args()
         .skip(1)
@@ -636,8 +665,9 @@ enum Outcome {
     Failed(String),
 }
 
-/// Runs size `n` in a child process under a memory and a time limit.
-fn run_child(n: usize) -> Outcome {
+/// Runs size `n` with `domains` recipient domains in a child process under
+/// a memory and a time limit.
+fn run_child(n: usize, domains: usize) -> Outcome {
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(e) => return Outcome::Failed(format!("no current exe: {e}")),
@@ -650,6 +680,7 @@ fn run_child(n: usize) -> Outcome {
         .arg(format!("ulimit -v {} && exec \"$0\"", mem_mb * 1024))
         .arg(&exe)
         .env(CHILD, n.to_string())
+        .env(CHILD_DOMAINS, domains.to_string())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -778,14 +809,21 @@ fn kib(bytes: f64) -> String {
 fn main() {
     if let Ok(n) = std::env::var(CHILD) {
         let n: usize = n.parse().expect("MAILFLOW_WORLD_CHILD is a count");
-        println!("{}", measure(n, spacing(), repeats(n)).to_line());
+        let domains = env_or(CHILD_DOMAINS, DOMAINS).max(1);
+        println!("{}", measure(n, domains, spacing(), repeats(n)).to_line());
         return;
     }
     let sizes = sizes();
+    let counts = domain_counts();
     let spacing = spacing();
     println!(
-        "world: 1 client → submission MTA → {DOMAINS} recipient domains (MX + A lookup, relay, \
+        "world: 1 client → submission MTA → {} recipient domains (MX + A lookup, relay, \
          delivery), 1 KiB bodies, one message every {} ms of simulated time",
+        counts
+            .iter()
+            .map(|d| d.to_string())
+            .collect::<Vec<_>>()
+            .join(" / "),
         spacing.as_millis()
     );
     println!(
@@ -793,17 +831,28 @@ fn main() {
          process; times are best of k runs (median beside)\n"
     );
 
+    // Postfix does not care how many domains: one reference per N, shown
+    // against the first domain count.
     let mut rows: Vec<(usize, Outcome, Reference)> = Vec::new();
+    let mut by_domains: Vec<(usize, usize, Outcome)> = Vec::new();
     for &n in &sizes {
-        eprintln!("world: N = {n} …");
-        let outcome = run_child(n);
-        match &outcome {
-            Outcome::Figures(f) => eprintln!("world: N = {n}: best {:.3} s", f.run_s),
-            Outcome::Failed(why) => eprintln!("world: N = {n}: FAILED: {why}"),
+        for (i, &d) in counts.iter().enumerate() {
+            eprintln!("world: N = {n}, {d} domains …");
+            let outcome = run_child(n, d);
+            match &outcome {
+                Outcome::Figures(f) => {
+                    eprintln!("world: N = {n}, {d} domains: best {:.3} s", f.run_s)
+                }
+                Outcome::Failed(why) => eprintln!("world: N = {n}, {d} domains: FAILED: {why}"),
+            }
+            if i == 0 {
+                eprintln!("postfix: N = {n} …");
+                let reference = postfix_reference(n, repeats(n));
+                rows.push((n, outcome, reference));
+            } else {
+                by_domains.push((n, d, outcome));
+            }
         }
-        eprintln!("postfix: N = {n} …");
-        let reference = postfix_reference(n, repeats(n));
-        rows.push((n, outcome, reference));
     }
 
     println!(
@@ -910,6 +959,43 @@ fn main() {
         println!("  (no pair N, 10N measured)");
     }
 
+    if !by_domains.is_empty() {
+        println!(
+            "\nscale in hosts: the same N to more recipient domains (each its own MX host, zone \
+             and mailbox); linear in messages means the ratio stays near 1.00"
+        );
+        for (n, d, outcome) in &by_domains {
+            let first = rows.iter().find_map(|(m, o, _)| match o {
+                Outcome::Figures(f) if m == n => Some(f),
+                _ => None,
+            });
+            match (outcome, first) {
+                (Outcome::Figures(f), Some(a)) => println!(
+                    "  N {n:>7}, {d:>5} domains: {:.3} s wall ({:.3} CPU), {:.0} msgs/s, {:.0} hosts; \
+                     time ×{:.2} against {} domains, allocs/msg {:.0}, {}",
+                    f.run_s,
+                    f.cpu_s,
+                    f.delivered as f64 / f.run_s,
+                    d + 3,
+                    f.run_median_s / a.run_median_s,
+                    a.domains,
+                    f.allocs as f64 / f.n as f64,
+                    if f.ok {
+                        "ok".to_owned()
+                    } else {
+                        format!("FAILED: {}", f.problem)
+                    }
+                ),
+                (Outcome::Figures(f), None) => println!(
+                    "  N {n:>7}, {d:>5} domains: {:.3} s wall, {:.0} msgs/s",
+                    f.run_s,
+                    f.delivered as f64 / f.run_s
+                ),
+                (Outcome::Failed(why), _) => println!("  N {n:>7}, {d:>5} domains: FAILED: {why}"),
+            }
+        }
+    }
+
     println!(
         "\nreference: Postfix smtp-source → smtp-sink over loopback, {} sessions, one connection per \
          message, same count of 1 KiB messages (1 SMTP transaction per message)",
@@ -939,10 +1025,11 @@ fn main() {
             ),
         }
     }
-    let failed = rows.iter().any(|(_, o, _)| match o {
+    let bad = |o: &Outcome| match o {
         Outcome::Figures(f) => !f.ok,
         Outcome::Failed(_) => true,
-    });
+    };
+    let failed = rows.iter().any(|(_, o, _)| bad(o)) || by_domains.iter().any(|(_, _, o)| bad(o));
     if failed {
         eprintln!("world: some sizes failed (see above)");
         std::process::exit(1);
