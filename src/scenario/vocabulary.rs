@@ -159,7 +159,11 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "(\"laptop.example.org\", \"smtp.example.org\")",
             " for a link's two hosts; an expectation's window is two times, (\"1h\", \"2h\")",
         ),
-        "down" => ("[(\"1m\", \"2m\")]", ", a list of (from, until) windows"),
+        "down" | "stalls" => ("[(\"1m\", \"2m\")]", ", a list of (from, until) windows"),
+        "resets" => (
+            "[(at: \"5m\"), (session: 2, after: 120)]",
+            ", each a time, or a session and the octets its client sends before the cut",
+        ),
         "domains" | "relay_domains" => ("[\"example.net\"]", ""),
         "mailboxes" => ("{\"bob@example.net\": \"secret\"}", ""),
         "retry" => ("[\"1m\", \"5m\", \"30m\"]", ""),
