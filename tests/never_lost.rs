@@ -373,12 +373,15 @@ fn heard_acceptance(trace: &Trace, conn: ConnId) -> bool {
     })
 }
 
+/// A queue entry: its message id, reverse-path, recipients, and the
+/// session it came in on.
+type Entry = (String, String, Vec<String>, Option<ConnId>);
+
 /// What went wrong, or nothing.
 fn check(trace: &Trace) -> Result<(), String> {
     let events = trace.events();
     // Queue entries: (host, queue id) → (message id, from, rcpts, conn).
-    let mut entries: BTreeMap<(HostId, String), (String, String, Vec<String>, Option<ConnId>)> =
-        BTreeMap::new();
+    let mut entries: BTreeMap<(HostId, String), Entry> = BTreeMap::new();
     // Each entry's recipients' last fate: relayed, failed, or open.
     let mut fate: BTreeMap<(HostId, String, String), &'static str> = BTreeMap::new();
     let mut delivered: BTreeMap<(String, String), usize> = BTreeMap::new();
