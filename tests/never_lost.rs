@@ -560,17 +560,20 @@ proptest! {
     }
 }
 
-/// Shrunk failing cases, kept as scenarios, through the same checks.
+/// Shrunk failing cases and worlds worth keeping, as scenarios, through
+/// the same checks.
 #[test]
 fn every_regression_scenario_holds() {
-    let Ok(dir) = std::fs::read_dir("tests/regressions") else {
-        return;
-    };
+    let dir = std::fs::read_dir("tests/regressions").expect("tests/regressions is readable");
     let mut files: Vec<_> = dir
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "ron"))
         .collect();
     files.sort();
+    assert!(
+        !files.is_empty(),
+        "no regression scenarios in tests/regressions"
+    );
     for file in files {
         let name = file.to_string_lossy().into_owned();
         let source = std::fs::read_to_string(&file).expect("a regression file is readable");

@@ -14,6 +14,8 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Client" => "a client",
         "Message" => "a message",
         "Link" => "a link",
+        "Reset" => "a reset",
+        "SlowReply" => "a slow data reply",
         "External" => "an external host",
         "Variant" => "a variant",
         "TaskFile" => "a grading task",
@@ -245,6 +247,7 @@ pub fn form_of_field(field: &str) -> Option<String> {
 pub fn example_in(thing: &str, field: &str) -> &'static str {
     match (thing, field) {
         ("a question", "answer") => "2",
+        ("a slow data reply", "delay") => "\"11m\"",
         _ => example_of(field),
     }
 }
@@ -642,6 +645,8 @@ mod tests {
             "Client" => as_::<schema::Client>(text),
             "Message" => as_::<schema::Message>(text),
             "Link" => as_::<schema::Link>(text),
+            "Reset" => as_::<schema::Reset>(text),
+            "SlowReply" => as_::<schema::SlowReply>(text),
             "Expect" => as_::<schema::Expect>(text),
             "WhatIf" => as_::<crate::scenario::whatif::WhatIf>(text),
             "ServerTls" => as_::<schema::ServerTls>(text),
