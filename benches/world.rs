@@ -193,6 +193,7 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
         retry: vec![Duration::from_secs(30 * 60)],
         max_age: Duration::from_secs(5 * 86_400),
         greylisting: None,
+        slow_data_reply: None,
         max_size: 10 * 1024 * 1024,
         max_recipients: 100,
         quota: None,

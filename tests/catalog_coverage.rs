@@ -332,6 +332,30 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
         },
         EventKind::HostUp { host },
+        EventKind::Reset {
+            conn: mailflow::trace::ConnId(0),
+            why: "mx.example.net went down".into(),
+        },
+        EventKind::Stalled {
+            from: host,
+            to: host,
+            conn: None,
+            until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
+        },
+        EventKind::Reordered {
+            from: host,
+            to: host,
+            until: mailflow::trace::SimTime(std::time::Duration::from_secs(1)),
+        },
+        EventKind::Duplicated {
+            from: host,
+            to: host,
+        },
+        EventKind::SlowReply {
+            host,
+            conn: mailflow::trace::ConnId(0),
+            until: mailflow::trace::SimTime(std::time::Duration::from_secs(660)),
+        },
     ];
     assert!(kinds.iter().all(is_listed));
     kinds
@@ -366,7 +390,12 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::Wake { .. }
         | K::WhatIf { .. }
         | K::HostDown { .. }
-        | K::HostUp { .. } => true,
+        | K::HostUp { .. }
+        | K::Reset { .. }
+        | K::Stalled { .. }
+        | K::Reordered { .. }
+        | K::Duplicated { .. }
+        | K::SlowReply { .. } => true,
     }
 }
 
@@ -375,7 +404,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 26);
+    assert_eq!(kinds.len(), 31);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {

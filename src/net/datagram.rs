@@ -1,5 +1,5 @@
-//! Datagrams, as UDP gives: each may be lost, and nobody says so. DNS
-//! queries and answers travel this way.
+//! Datagrams, as UDP gives: each may be lost, duplicated or overtaken,
+//! and nobody says so. DNS queries and answers travel this way.
 
 use std::cell::RefCell;
 use std::collections::BTreeMap;
@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use tokio::sync::mpsc;
 
-use super::delay::{Inbox, Pending};
+use super::delay::{Pending, SortedInbox};
 use super::medium::Medium;
 use crate::trace::{EventKind, HostId, Payload, SimTime};
 
@@ -18,6 +18,9 @@ pub struct Datagram {
     /// The sender's address and port.
     pub from: (IpAddr, u16),
 }
+
+/// How far behind the first a duplicate arrives, at least.
+const MOMENT: std::time::Duration = std::time::Duration::from_micros(1);
 
 type Door = mpsc::UnboundedSender<Pending<Datagram>>;
 
@@ -53,7 +56,7 @@ pub struct DatagramSocket {
     host: HostId,
     port: u16,
     ports: Ports,
-    inbox: Inbox<Datagram>,
+    inbox: SortedInbox<Datagram>,
 }
 
 impl DatagramSocket {
@@ -65,7 +68,7 @@ impl DatagramSocket {
             host,
             port,
             ports,
-            inbox: Inbox::new(rx),
+            inbox: SortedInbox::new(rx),
         }
     }
 
@@ -74,8 +77,10 @@ impl DatagramSocket {
     }
 
     /// Sends a datagram; it may be lost (link loss, host or link down, or
-    /// nothing bound at the destination). It is tapped either way, with
-    /// its arrival time if it arrives.
+    /// nothing bound at the destination), held back by a stall, held back
+    /// further so that the next one overtakes it, or arrive twice. It is
+    /// tapped either way, with its arrival time if it arrives; a copy the
+    /// link made is tapped as a datagram of its own after `Duplicated`.
     pub fn send_to(&self, data: &[u8], ip: IpAddr, port: u16) {
         let medium = &self.medium;
         let Some(to) = medium.host_by_ip(ip) else {
@@ -83,9 +88,43 @@ impl DatagramSocket {
         };
         let now = medium.now();
         let lost = medium.loses(self.host, to);
-        let arrives = (!lost && medium.reachable(self.host, to, now))
+        let mut arrives = (!lost && medium.reachable(self.host, to, now))
             .then(|| medium.arrival(self.host, to, SimTime::ZERO));
+        if let (Some(_), Some(stall)) = (arrives, medium.stall(self.host, to)) {
+            medium.record(EventKind::Stalled {
+                from: self.host,
+                to,
+                conn: None,
+                until: stall.until,
+            });
+        }
+        if let Some(first) = arrives
+            && medium.reorders(self.host, to)
+        {
+            let later = medium.held_back(self.host, to, first);
+            medium.record(EventKind::Reordered {
+                from: self.host,
+                to,
+                until: later,
+            });
+            arrives = Some(later);
+        }
         let payload = Payload::new(data);
+        self.tap_and_deliver(&payload, to, port, arrives);
+        if let Some(first) = arrives
+            && medium.duplicates(self.host, to)
+        {
+            medium.record(EventKind::Duplicated {
+                from: self.host,
+                to,
+            });
+            let again = medium.arrival(self.host, to, SimTime(first.0 + MOMENT));
+            self.tap_and_deliver(&payload, to, port, Some(again));
+        }
+    }
+
+    fn tap_and_deliver(&self, payload: &Payload, to: HostId, port: u16, arrives: Option<SimTime>) {
+        let medium = &self.medium;
         medium.record(EventKind::Datagram {
             from: self.host,
             from_port: self.port,
@@ -96,7 +135,7 @@ impl DatagramSocket {
         });
         if let (Some(arrives), Some(door)) = (arrives, self.ports.door(to, port)) {
             let datagram = Datagram {
-                data: payload,
+                data: payload.clone(),
                 from: (medium.ip_of(self.host), self.port),
             };
             let _ = door.send(Pending::new(arrives, datagram));

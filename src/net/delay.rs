@@ -1,6 +1,10 @@
 //! Things in flight: each carries the simulated time it arrives, and the
-//! receiving end holds it back until then. Streams, listeners and datagram
-//! sockets all receive through an `Inbox`.
+//! receiving end holds it back until then. Streams and listeners receive
+//! through an `Inbox`, in the order things were sent; datagram sockets
+//! through a `SortedInbox`, in the order they arrive (a datagram held back
+//! on the way is overtaken).
+
+use std::collections::BTreeMap;
 
 use tokio::sync::mpsc;
 use tokio::time::sleep_until;
@@ -43,5 +47,67 @@ impl<T> Inbox<T> {
         let arrives = self.held.as_ref().map(|p| p.arrives)?;
         sleep_until(medium.instant(arrives)).await;
         self.held.take().map(|p| p.item)
+    }
+}
+
+/// A queue of arriving things taken in order of arrival, not of sending
+/// (ties in sending order). Cancel-safe, as `Inbox` is.
+pub(crate) struct SortedInbox<T> {
+    rx: mpsc::UnboundedReceiver<Pending<T>>,
+    held: BTreeMap<(SimTime, u64), T>,
+    sent: u64,
+    closed: bool,
+}
+
+impl<T> SortedInbox<T> {
+    pub(crate) fn new(rx: mpsc::UnboundedReceiver<Pending<T>>) -> SortedInbox<T> {
+        SortedInbox {
+            rx,
+            held: BTreeMap::new(),
+            sent: 0,
+            closed: false,
+        }
+    }
+
+    fn hold(&mut self, pending: Option<Pending<T>>) {
+        match pending {
+            Some(p) => {
+                self.held.insert((p.arrives, self.sent), p.item);
+                self.sent += 1;
+            }
+            None => self.closed = true,
+        }
+    }
+
+    pub(crate) async fn next(&mut self, medium: &Medium) -> Option<T> {
+        loop {
+            while let Ok(p) = self.rx.try_recv() {
+                self.hold(Some(p));
+            }
+            let first = self.held.keys().next().copied();
+            match (first, self.closed) {
+                (None, true) => return None,
+                (None, false) => {
+                    let p = self.rx.recv().await;
+                    self.hold(p);
+                }
+                (Some(key), closed) => {
+                    let due = sleep_until(medium.instant(key.0));
+                    if closed {
+                        due.await;
+                    } else {
+                        tokio::select! {
+                            biased;
+                            () = due => {}
+                            p = self.rx.recv() => {
+                                self.hold(p);
+                                continue;
+                            }
+                        }
+                    }
+                    return self.held.remove(&key);
+                }
+            }
+        }
     }
 }

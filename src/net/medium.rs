@@ -15,7 +15,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
-use super::link::{Link, Window};
+use super::link::{Link, Reset, Window};
 use crate::trace::{Event, EventKind, HostId, HostInfo, LinkInfo, SimTime, Trace, ZoneInfo};
 
 /// Where events go.
@@ -48,6 +48,8 @@ struct State {
     down: Vec<Vec<Window>>,
     links: BTreeMap<(HostId, HostId), Link>,
     default_link: Link,
+    /// Connections opened over each link so far, for `Reset::After`.
+    sessions: BTreeMap<(HostId, HostId), u32>,
     /// Under `serve --record`: how many events are in the file; bytes to
     /// a real peer wait until the events before them are.
     durable: Option<Durable>,
@@ -66,6 +68,14 @@ pub struct OnDisk {
 
 /// Where the recording stands, told by the threads that write and sync it.
 pub type Durable = tokio::sync::watch::Receiver<OnDisk>;
+
+/// What will cut a connection (see `Medium::open_session`).
+pub(crate) struct Doom {
+    /// When, and why.
+    pub cut: Option<(SimTime, String)>,
+    /// The octets its client may send before a reset cuts it.
+    pub after: Option<usize>,
+}
 
 /// The shared medium of one world.
 pub(crate) struct Medium {
@@ -100,6 +110,7 @@ impl Medium {
                 down,
                 links: BTreeMap::new(),
                 default_link,
+                sessions: BTreeMap::new(),
                 durable: None,
                 last_commit: None,
             }),
@@ -133,17 +144,95 @@ impl Medium {
     }
 
     /// When bytes sent now from `a` reach `b`: latency plus seeded jitter,
-    /// never before `after` (a stream does not reorder).
+    /// counted from the end of a stall the link is in, never before
+    /// `after` (a stream does not reorder).
     pub(crate) fn arrival(&self, a: HostId, b: HostId, after: SimTime) -> SimTime {
         let mut state = self.state.borrow_mut();
         let link = state.link(a, b).clone();
+        let now = state.now();
+        let from = link.stall(now).map_or(now, |w| w.until);
         let jitter = if link.jitter.is_zero() {
             Duration::ZERO
         } else {
             let nanos = link.jitter.as_nanos() as u64;
             Duration::from_nanos(state.rngs[usize::from(a.0)].random_range(0..=nanos))
         };
-        SimTime(state.now().0 + link.latency + jitter).max(after)
+        SimTime(from.0 + link.latency + jitter).max(after)
+    }
+
+    /// When a datagram due at `due` arrives if the link holds it back:
+    /// two more trips over it later, so that the next one overtakes it.
+    pub(crate) fn held_back(&self, a: HostId, b: HostId, due: SimTime) -> SimTime {
+        let state = self.state.borrow();
+        let latency = state.link(a, b).latency;
+        SimTime(due.0 + 2 * latency + std::time::Duration::from_millis(1))
+    }
+
+    /// The stall the link between `a` and `b` is in now, if any.
+    pub(crate) fn stall(&self, a: HostId, b: HostId) -> Option<Window> {
+        let state = self.state.borrow();
+        state.link(a, b).stall(state.now())
+    }
+
+    /// Whether a datagram sent now from `a` to `b` arrives twice; drawn
+    /// only on a link that duplicates, so other runs stay as they were.
+    pub(crate) fn duplicates(&self, a: HostId, b: HostId) -> bool {
+        self.chance(a, b, |l| l.duplicate)
+    }
+
+    /// Whether a datagram sent now from `a` to `b` is held back so that
+    /// the next one overtakes it (drawn only on a link that reorders).
+    pub(crate) fn reorders(&self, a: HostId, b: HostId) -> bool {
+        self.chance(a, b, |l| l.reorder)
+    }
+
+    fn chance(&self, a: HostId, b: HostId, of: impl Fn(&Link) -> f64) -> bool {
+        let mut state = self.state.borrow_mut();
+        let p = of(state.link(a, b));
+        p > 0.0 && state.rngs[usize::from(a.0)].random_bool(p.clamp(0.0, 1.0))
+    }
+
+    /// A connection opens now from `client` to `server`: its number on
+    /// their link, and what will cut it: the first moment after now when
+    /// either host or the link goes down or a reset falls (with why), and
+    /// the octets its client may send before a `Reset::After`.
+    pub(crate) fn open_session(&self, client: HostId, server: HostId) -> Doom {
+        let mut state = self.state.borrow_mut();
+        let now = state.now();
+        let number = {
+            let n = state.sessions.entry(key(client, server)).or_insert(0);
+            *n += 1;
+            *n
+        };
+        let link = state.link(client, server);
+        let name = |h: HostId| state.trace.hosts[h.index()].name.clone();
+        let mut cuts: Vec<(SimTime, String)> = Vec::new();
+        for host in [client, server] {
+            for w in &state.down[host.index()] {
+                cuts.push((w.from, format!("{} went down", name(host))));
+            }
+        }
+        for w in &link.down {
+            cuts.push((w.from, "the link went down".to_owned()));
+        }
+        let mut after = None;
+        for reset in &link.resets {
+            match *reset {
+                Reset::At(t) => cuts.push((t, "a reset on the link".to_owned())),
+                Reset::After {
+                    session,
+                    after: octets,
+                } if session == number => {
+                    after = Some(after.map_or(octets, |a: usize| a.min(octets)));
+                }
+                Reset::After { .. } => {}
+            }
+        }
+        let cut = cuts
+            .into_iter()
+            .filter(|(t, _)| *t > now)
+            .min_by_key(|(t, _)| *t);
+        Doom { cut, after }
     }
 
     /// Whether a datagram sent now from `a` to `b` is lost on their link,

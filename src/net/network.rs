@@ -288,6 +288,14 @@ impl NetHandle {
         };
         match (outcome, target) {
             (Ok(listener), Some(to)) => {
+                if let Some(stall) = medium.stall(self.host, to) {
+                    medium.record(EventKind::Stalled {
+                        from: self.host,
+                        to,
+                        conn: Some(conn),
+                        until: stall.until,
+                    });
+                }
                 let (client, server) = SimStream::pair(medium, conn, self.host, to);
                 let arrives = medium.arrival(self.host, to, SimTime::ZERO);
                 if listener

@@ -1,15 +1,85 @@
 //! In-memory pipes: reliable ordered streams, as TCP gives. What one side
 //! sends arrives at the other after the link's delay, in order, never
 //! lost. Every chunk is tapped into the trace when it is sent, with the
-//! time it arrives.
+//! time it arrives. A connection is cut (a reset: both ends read the end
+//! at once, and what was in flight is gone) when either host or the link
+//! goes down, or a reset of the scenario falls on it.
 
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use tokio::sync::mpsc;
+use tokio::sync::{Notify, mpsc};
 
 use super::delay::{Inbox, Pending};
-use super::medium::Medium;
+use super::medium::{Doom, Medium};
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
+
+/// What both ends of one connection share: whether and when it is cut.
+struct Wire {
+    conn: ConnId,
+    /// When it will be cut, and why; moved earlier by `Reset::After`.
+    cut_at: RefCell<Option<(SimTime, String)>>,
+    /// The cut happened (and is recorded).
+    cut: Cell<bool>,
+    /// Wakes the ends when `cut_at` moves or the cut happens.
+    moved: Notify,
+    /// Octets the client may still send before a `Reset::After` falls.
+    allowance: Cell<Option<usize>>,
+    /// The start of the last stall this connection was told of.
+    stalled: Cell<Option<SimTime>>,
+}
+
+impl Wire {
+    /// Resolves once the connection is cut, recording the cut the first
+    /// time either end sees it. Cancel-safe.
+    async fn cut(&self, medium: &Medium) {
+        loop {
+            if self.cut.get() {
+                return;
+            }
+            let moved = self.moved.notified();
+            let at = self.cut_at.borrow().as_ref().map(|(t, _)| *t);
+            match at {
+                Some(at) => {
+                    tokio::select! {
+                        () = tokio::time::sleep_until(medium.instant(at)) => {
+                            self.fire(medium);
+                            return;
+                        }
+                        () = moved => {}
+                    }
+                }
+                None => moved.await,
+            }
+        }
+    }
+
+    fn fire(&self, medium: &Medium) {
+        if self.cut.replace(true) {
+            return;
+        }
+        let why = self
+            .cut_at
+            .borrow()
+            .as_ref()
+            .map_or_else(String::new, |(_, why)| why.clone());
+        medium.record(EventKind::Reset {
+            conn: self.conn,
+            why,
+        });
+        self.moved.notify_waiters();
+    }
+
+    /// A `Reset::After` falls when the octets sent up to it arrive.
+    fn cut_when(&self, arrives: SimTime) {
+        let mut cut_at = self.cut_at.borrow_mut();
+        if cut_at.as_ref().is_none_or(|(t, _)| arrives < *t) {
+            *cut_at = Some((arrives, "a reset on the link".to_owned()));
+            drop(cut_at);
+            self.moved.notify_waiters();
+        }
+    }
+}
 
 enum Segment {
     Data(Payload),
@@ -29,6 +99,7 @@ pub struct SimStream {
     inbox: Inbox<Segment>,
     last_arrival: SimTime,
     eof: bool,
+    wire: Rc<Wire>,
 }
 
 impl SimStream {
@@ -41,6 +112,15 @@ impl SimStream {
     ) -> (SimStream, SimStream) {
         let (up_tx, up_rx) = mpsc::unbounded_channel();
         let (down_tx, down_rx) = mpsc::unbounded_channel();
+        let Doom { cut, after } = medium.open_session(client, server);
+        let wire = Rc::new(Wire {
+            conn,
+            cut_at: RefCell::new(cut),
+            cut: Cell::new(false),
+            moved: Notify::new(),
+            allowance: Cell::new(after),
+            stalled: Cell::new(None),
+        });
         let client_end = SimStream {
             medium: Rc::clone(medium),
             host: client,
@@ -51,6 +131,7 @@ impl SimStream {
             inbox: Inbox::new(down_rx),
             last_arrival: SimTime::ZERO,
             eof: false,
+            wire: Rc::clone(&wire),
         };
         let server_end = SimStream {
             medium: Rc::clone(medium),
@@ -62,6 +143,7 @@ impl SimStream {
             inbox: Inbox::new(up_rx),
             last_arrival: SimTime::ZERO,
             eof: false,
+            wire,
         };
         (client_end, server_end)
     }
@@ -119,15 +201,53 @@ impl SimStream {
         });
     }
 
-    /// Puts `wire` on the link and records what was sent.
+    /// Puts `wire` on the link and records what was sent. On a cut
+    /// connection nothing leaves; under a `Reset::After` only the octets
+    /// before it do, and the cut falls when they arrive.
     fn transmit(&mut self, wire: Payload, event: impl FnOnce(ConnId, Dir, SimTime) -> EventKind) {
-        if wire.as_bytes().is_empty() {
+        if wire.as_bytes().is_empty() || self.wire.cut.get() {
             return;
         }
         let Some(tx) = &self.tx else { return };
+        let allowance = self.wire.allowance.get().filter(|_| self.dir == Dir::Up);
+        if allowance == Some(0) {
+            return;
+        }
+        // A reset that falls inside this chunk: the part before it is what
+        // crossed the wire.
+        let part = allowance
+            .filter(|&left| left < wire.as_bytes().len())
+            .map(|left| Payload::new(&wire.as_bytes()[..left]));
+        let wire = part.clone().unwrap_or(wire);
+        if let Some(stall) = self.medium.stall(self.host, self.peer)
+            && self.wire.stalled.replace(Some(stall.from)) != Some(stall.from)
+        {
+            self.medium.record(EventKind::Stalled {
+                from: self.host,
+                to: self.peer,
+                conn: Some(self.conn),
+                until: stall.until,
+            });
+        }
         let arrives = self.medium.arrival(self.host, self.peer, self.last_arrival);
-        self.medium.record(event(self.conn, self.dir, arrives));
+        self.medium.record(match part {
+            Some(data) => EventKind::Bytes {
+                conn: self.conn,
+                dir: self.dir,
+                arrives,
+                data,
+                sealed: None,
+            },
+            None => event(self.conn, self.dir, arrives),
+        });
         self.last_arrival = arrives;
+        if let Some(left) = allowance {
+            let left = left - wire.as_bytes().len();
+            self.wire.allowance.set(Some(left));
+            if left == 0 {
+                self.wire.cut_when(arrives);
+            }
+        }
         // A peer that is gone just never reads it, as with a real socket.
         let _ = tx.send(Pending::new(arrives, Segment::Data(wire)));
     }
@@ -135,12 +255,19 @@ impl SimStream {
     /// The next chunk from the other side; `None` once it has closed.
     /// Cancel-safe: a chunk is never lost to a dropped call.
     pub async fn recv(&mut self) -> Option<Payload> {
-        if self.eof {
+        if self.eof || self.wire.cut.get() {
             return None;
         }
-        match self.inbox.next(&self.medium).await {
-            Some(Segment::Data(data)) => Some(data),
-            Some(Segment::Fin) | None => {
+        let wire = Rc::clone(&self.wire);
+        // What arrives before the cut is read; nothing after it.
+        let segment = tokio::select! {
+            biased;
+            segment = self.inbox.next(&self.medium) => segment,
+            () = wire.cut(&self.medium) => None,
+        };
+        match segment {
+            Some(Segment::Data(data)) if !self.wire.cut.get() => Some(data),
+            _ => {
                 self.eof = true;
                 None
             }
@@ -148,8 +275,12 @@ impl SimStream {
     }
 
     /// Closes this side (a FIN); the peer reads `None` once it arrives.
+    /// A cut connection has nothing left to close.
     pub fn close(&mut self) {
         let Some(tx) = self.tx.take() else { return };
+        if self.wire.cut.get() {
+            return;
+        }
         let arrives = self.medium.arrival(self.host, self.peer, self.last_arrival);
         self.medium.record(EventKind::Close {
             conn: self.conn,

@@ -112,6 +112,16 @@ pub struct DnsPlan {
     pub zones: Vec<Zone>,
 }
 
+/// When a reset cuts connections on a link (see `net::link::Reset`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ResetPlan {
+    /// Every connection open on the link then.
+    At(Duration),
+    /// The `session`th connection over the link (from 1), once its client
+    /// has sent `after` octets.
+    After { session: u32, after: usize },
+}
+
 #[derive(Debug, Clone)]
 pub struct LinkPlan {
     pub a: HostId,
@@ -120,4 +130,9 @@ pub struct LinkPlan {
     pub jitter: Option<Duration>,
     pub loss: f64,
     pub down: Vec<(Duration, Duration)>,
+    pub resets: Vec<ResetPlan>,
+    /// Windows (from, until) when the link holds every byte back.
+    pub stalls: Vec<(Duration, Duration)>,
+    pub duplicate: f64,
+    pub reorder: f64,
 }

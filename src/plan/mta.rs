@@ -29,6 +29,9 @@ pub struct MtaPlan {
     pub retry: Vec<Duration>,
     pub max_age: Duration,
     pub greylisting: Option<Duration>,
+    /// Answer the final dot this late, for data that ends before the
+    /// second time if one is given.
+    pub slow_data_reply: Option<(Duration, Option<Duration>)>,
     pub max_size: usize,
     pub max_recipients: usize,
     pub quota: Option<usize>,

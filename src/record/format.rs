@@ -295,6 +295,34 @@ enum EventKindDef {
     HostUp {
         host: HostId,
     },
+    Reset {
+        conn: ConnId,
+        why: String,
+    },
+    Stalled {
+        from: HostId,
+        to: HostId,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        conn: Option<ConnId>,
+        #[serde(with = "nanos")]
+        until: SimTime,
+    },
+    Reordered {
+        from: HostId,
+        to: HostId,
+        #[serde(with = "nanos")]
+        until: SimTime,
+    },
+    SlowReply {
+        host: HostId,
+        conn: ConnId,
+        #[serde(with = "nanos")]
+        until: SimTime,
+    },
+    Duplicated {
+        from: HostId,
+        to: HostId,
+    },
 }
 
 /// Simulated time as whole nanoseconds.

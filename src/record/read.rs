@@ -239,6 +239,9 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
     match kind {
         K::Connect { from, to, .. }
         | K::Datagram { from, to, .. }
+        | K::Stalled { from, to, .. }
+        | K::Reordered { from, to, .. }
+        | K::Duplicated { from, to }
         | K::Relayed { host: from, to, .. } => [Some(*from), Some(*to)],
         K::NoRoute { from, .. } => [Some(*from), None],
         K::Composed { host, .. }
@@ -256,13 +259,15 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::Wake { host, .. }
         | K::WhatIf { host, .. }
         | K::HostDown { host, .. }
+        | K::SlowReply { host, .. }
         | K::HostUp { host } => [Some(*host), None],
         K::Accept { .. }
         | K::Refused { .. }
         | K::Unreachable { .. }
         | K::Bytes { .. }
         | K::Tls { .. }
-        | K::Close { .. } => [None, None],
+        | K::Close { .. }
+        | K::Reset { .. } => [None, None],
     }
 }
 

@@ -36,6 +36,7 @@ bundled![
     "tls-wrong-name",
     "tls-downgrade",
     "starttls-injection",
+    "duplicate-delivery",
 ];
 
 /// The built-in default scenario.

@@ -250,6 +250,13 @@ pub struct Mta {
     /// Refuse first attempts with 450 4.7.1 and accept them after this delay.
     #[serde(default)]
     pub greylisting: Option<String>,
+    /// Answer the final dot of DATA late, as a server with a slow disk or
+    /// content filter does: `(delay: "11m")`, or `(delay: "11m", until:
+    /// "30m")` for data that ends before 30m only. Past the client's
+    /// 10-minute wait (RFC 5321 §4.5.3.2.6) the client gives up on a
+    /// message the server takes, and sends it again (§6.1).
+    #[serde(default)]
+    pub slow_data_reply: Option<SlowReply>,
     /// Largest message accepted, in octets (advertised with SIZE).
     #[serde(default = "default_max_size")]
     pub max_size: usize,
@@ -314,6 +321,15 @@ pub struct Mta {
     /// `"relay"`, `"university"`.
     #[serde(default)]
     pub label: Option<String>,
+}
+
+/// How late a server answers the final dot (see `Mta::slow_data_reply`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlowReply {
+    pub delay: String,
+    #[serde(default)]
+    pub until: Option<String>,
 }
 
 fn default_retry() -> Vec<String> {
@@ -465,8 +481,40 @@ pub struct Link {
     /// Chance that a datagram is lost, 0.0 to 1.0.
     #[serde(default)]
     pub loss: f64,
+    /// Windows when the link carries nothing; connections open over it
+    /// are cut when one begins.
     #[serde(default)]
     pub down: Vec<(String, String)>,
+    /// Connections cut by a reset: `(at: "5m")` cuts every one open then,
+    /// `(session: 2, after: 120)` cuts the second connection over the
+    /// link once its client has sent 120 octets (inside a command, or
+    /// inside DATA).
+    #[serde(default)]
+    pub resets: Vec<Reset>,
+    /// Windows when the link holds every byte back: what is sent then
+    /// arrives only after the window. `[("1m", "12m")]`.
+    #[serde(default)]
+    pub stalls: Vec<(String, String)>,
+    /// Chance that a datagram arrives twice, 0.0 to 1.0.
+    #[serde(default)]
+    pub duplicate: f64,
+    /// Chance that a datagram is held back so that the next overtakes
+    /// it, 0.0 to 1.0.
+    #[serde(default)]
+    pub reorder: f64,
+}
+
+/// A reset of a link's connections: `at` a time, or in the `session`th
+/// connection over the link `after` its client sent so many octets.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Reset {
+    #[serde(default)]
+    pub at: Option<String>,
+    #[serde(default)]
+    pub session: Option<u32>,
+    #[serde(default)]
+    pub after: Option<usize>,
 }
 
 /// A claim about the run, checked at its end. Every claim can be

@@ -19,10 +19,11 @@ pub struct SetError {
 }
 
 const SCENARIO: [&str; 4] = ["run_for", "latency", "seed", "start"];
-const MTA: [&str; 16] = [
+const MTA: [&str; 17] = [
     "retry",
     "max_age",
     "greylisting",
+    "slow_data_reply",
     "max_size",
     "max_recipients",
     "quota",
@@ -80,6 +81,11 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "retry" => list(&mut m.retry, value),
             "max_age" => text(&mut m.max_age, value),
             "greylisting" => optional(&mut m.greylisting, value),
+            "slow_data_reply" => parsed(
+                &mut m.slow_data_reply,
+                value,
+                "a delay and, if it ends, until when, e.g. (delay: \"9m\", until: \"5m\")",
+            ),
             "max_size" => parsed(&mut m.max_size, value, "a number of octets, e.g. 1000000"),
             "max_recipients" => parsed(&mut m.max_recipients, value, "a number, e.g. 100"),
             "quota" => parsed(&mut m.quota, value, "a number of octets, e.g. 5000"),

@@ -14,6 +14,8 @@ pub fn thing_called(outer: &str) -> &'static str {
         "Client" => "a client",
         "Message" => "a message",
         "Link" => "a link",
+        "Reset" => "a reset",
+        "SlowReply" => "a slow data reply",
         "External" => "an external host",
         "Variant" => "a variant",
         "TaskFile" => "a grading task",
@@ -159,7 +161,11 @@ pub fn form_of_field(field: &str) -> Option<String> {
             "(\"laptop.example.org\", \"smtp.example.org\")",
             " for a link's two hosts; an expectation's window is two times, (\"1h\", \"2h\")",
         ),
-        "down" => ("[(\"1m\", \"2m\")]", ", a list of (from, until) windows"),
+        "down" | "stalls" => ("[(\"1m\", \"2m\")]", ", a list of (from, until) windows"),
+        "resets" => (
+            "[(at: \"5m\"), (session: 2, after: 120)]",
+            ", each a time, or a session and the octets its client sends before the cut",
+        ),
         "domains" | "relay_domains" => ("[\"example.net\"]", ""),
         "mailboxes" => ("{\"bob@example.net\": \"secret\"}", ""),
         "retry" => ("[\"1m\", \"5m\", \"30m\"]", ""),
@@ -241,6 +247,7 @@ pub fn form_of_field(field: &str) -> Option<String> {
 pub fn example_in(thing: &str, field: &str) -> &'static str {
     match (thing, field) {
         ("a question", "answer") => "2",
+        ("a slow data reply", "delay") => "\"11m\"",
         _ => example_of(field),
     }
 }
@@ -638,6 +645,8 @@ mod tests {
             "Client" => as_::<schema::Client>(text),
             "Message" => as_::<schema::Message>(text),
             "Link" => as_::<schema::Link>(text),
+            "Reset" => as_::<schema::Reset>(text),
+            "SlowReply" => as_::<schema::SlowReply>(text),
             "Expect" => as_::<schema::Expect>(text),
             "WhatIf" => as_::<crate::scenario::whatif::WhatIf>(text),
             "ServerTls" => as_::<schema::ServerTls>(text),

@@ -20,9 +20,10 @@ pub mod driven;
 
 pub use continuation::{Continuation, Sitting};
 
+use crate::net::link::Reset;
 use crate::net::{Link, NetHandle, Network, Window};
 use crate::node::{Activity, Epoch, HostContext, dns_server, mta, mua};
-use crate::plan::{Override, Plan};
+use crate::plan::{Override, Plan, ResetPlan};
 use crate::trace::{EventKind, HostId, HostInfo, SimTime, Trace};
 
 /// How a run ended.
@@ -218,6 +219,17 @@ fn network(plan: &Plan) -> Rc<Network> {
             jitter: l.jitter.unwrap_or_default(),
             loss: l.loss,
             down: windows(&l.down),
+            resets: l
+                .resets
+                .iter()
+                .map(|r| match *r {
+                    ResetPlan::At(t) => Reset::At(SimTime(t)),
+                    ResetPlan::After { session, after } => Reset::After { session, after },
+                })
+                .collect(),
+            stalls: windows(&l.stalls),
+            duplicate: l.duplicate,
+            reorder: l.reorder,
         };
         network.set_link(l.a, l.b, link);
     }

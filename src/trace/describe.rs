@@ -44,6 +44,11 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::WhatIf { .. } => "what-if",
         EventKind::HostDown { .. } => "host down",
         EventKind::HostUp { .. } => "host up",
+        EventKind::Reset { .. } => "reset",
+        EventKind::Stalled { .. } => "stalled",
+        EventKind::Reordered { .. } => "reordered",
+        EventKind::Duplicated { .. } => "duplicated",
+        EventKind::SlowReply { .. } => "slow reply",
         EventKind::Bytes { .. } | EventKind::Datagram { .. } => return None,
     })
 }
@@ -261,6 +266,38 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             name(*host)
         ),
         EventKind::HostUp { host } => format!("✓ {} is back on the network", name(*host)),
+        EventKind::Reset { conn, why } => format!(
+            "[{}] ✗ connection reset ({why}): both ends lose it, and what was in flight",
+            conn.0
+        ),
+        EventKind::Stalled {
+            from,
+            to,
+            conn,
+            until,
+        } => {
+            let what = conn.map_or_else(|| "a datagram".to_owned(), |c| format!("[{}]", c.0));
+            format!(
+                "⏸ {what} the link {} → {} holds every byte back until {until}",
+                name(*from),
+                name(*to)
+            )
+        }
+        EventKind::Reordered { from, to, until } => format!(
+            "⇄ the link {} → {} holds the next datagram back until {until}: a later one may overtake it",
+            name(*from),
+            name(*to)
+        ),
+        EventKind::SlowReply { host, conn, until } => format!(
+            "[{}] ⏳ {} holds its answer to the final dot until {until}",
+            conn.0,
+            name(*host)
+        ),
+        EventKind::Duplicated { from, to } => format!(
+            "⧉ the link {} → {} delivers the datagram twice: the copy follows",
+            name(*from),
+            name(*to)
+        ),
     })
 }
 

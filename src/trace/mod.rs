@@ -411,6 +411,38 @@ pub enum EventKind {
     },
     /// A host is back on the network.
     HostUp { host: HostId },
+
+    // --- faults of the network (the scenario's `links`)
+    /// The connection was cut (a TCP reset): both ends learn at once and
+    /// whatever was still in flight is gone. `why`: a host or the link
+    /// went down, or a reset the scenario put on the link.
+    Reset { conn: ConnId, why: String },
+    /// The link from `from` to `to` holds every byte back until `until`;
+    /// on `conn` (once per stall), or a datagram (`conn` is `None`).
+    Stalled {
+        from: HostId,
+        to: HostId,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        conn: Option<ConnId>,
+        until: SimTime,
+    },
+    /// The link held the next datagram back until `until`, so a later
+    /// one may overtake it.
+    Reordered {
+        from: HostId,
+        to: HostId,
+        until: SimTime,
+    },
+    /// `host` answers the final dot on `conn` late: its reply leaves at
+    /// `until` (the scenario's `slow_data_reply`).
+    SlowReply {
+        host: HostId,
+        conn: ConnId,
+        until: SimTime,
+    },
+    /// The link delivers the datagram just sent twice: the next
+    /// `Datagram` event is the copy.
+    Duplicated { from: HostId, to: HostId },
 }
 
 impl EventKind {

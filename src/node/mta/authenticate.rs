@@ -23,7 +23,6 @@ use crate::auth::spf::{Identity, SpfOutcome, SpfResult};
 use crate::auth::{dkim, dmarc, results, spf};
 use crate::mail::prepend;
 use crate::node::resolve::StubResolver;
-use crate::session::Settle;
 use crate::smtp::{EnhancedCode, Peer, Reply, ReversePath};
 
 /// One session's checks: what waits to be settled, and what was found.
@@ -117,8 +116,9 @@ impl MtaPolicy {
     }
 }
 
-impl Settle for MtaPolicy {
-    async fn settle(&mut self) {
+impl MtaPolicy {
+    /// Runs the checks a held command or message waits for.
+    pub(super) async fn run_checks(&mut self) {
         let Some(pending) = self.checks.pending.take() else {
             return;
         };

@@ -7,6 +7,7 @@ use super::core::{Arrival, loop_detected};
 use super::local::mailbox_key;
 use crate::mail::{Headers, Received, With, prepend};
 use crate::net::prefix;
+use crate::session::Settle;
 use crate::smtp::{
     EnhancedCode, Envelope, ForwardPath, Instead, Mailbox, Peer, Policy, Reply, ReversePath, Step,
 };
@@ -22,6 +23,8 @@ pub(crate) struct MtaPolicy {
     size_cap: Option<usize>,
     /// SPF, DKIM and DMARC of the open transaction (`authenticate`).
     pub(super) checks: super::authenticate::Checks,
+    /// The final dot is answered at this moment (`slow_data_reply`).
+    slow_until: Option<crate::trace::SimTime>,
 }
 
 impl MtaPolicy {
@@ -32,6 +35,7 @@ impl MtaPolicy {
             real: false,
             size_cap: None,
             checks: Default::default(),
+            slow_until: None,
         }
     }
 
@@ -47,6 +51,38 @@ impl MtaPolicy {
     /// The mailbox a local recipient is stored in.
     fn local_address(&self, to: &ForwardPath) -> Option<String> {
         self.mta.state.borrow().queue.local().mailbox_of(to)
+    }
+}
+
+impl MtaPolicy {
+    /// A slow server holds its answer to the final dot (recorded, so that
+    /// views show why the reply is late); the message is judged and
+    /// taken when the wait is over, as a slow content filter does.
+    fn hold_reply(&mut self) -> bool {
+        let net = &self.mta.net;
+        let now = net.now();
+        let slow = self.mta.state.borrow().plan.slow_data_reply;
+        let Some((delay, until)) = slow.filter(|(_, until)| until.is_none_or(|u| now.0 < u)) else {
+            return false;
+        };
+        let _ = until;
+        let at = crate::trace::SimTime(now.0 + delay);
+        net.record(EventKind::SlowReply {
+            host: net.host(),
+            conn: self.conn,
+            until: at,
+        });
+        self.slow_until = Some(at);
+        true
+    }
+}
+
+impl Settle for MtaPolicy {
+    async fn settle(&mut self) {
+        self.run_checks().await;
+        if let Some(at) = self.slow_until.take() {
+            tokio::time::sleep_until(self.mta.net.instant_of(at)).await;
+        }
     }
 }
 
@@ -117,7 +153,8 @@ impl Policy for MtaPolicy {
     }
 
     fn hold_message(&mut self, _envelope: &Envelope, content: &[u8], peer: &Peer) -> bool {
-        self.hold_for_dkim(content, peer)
+        let checks = self.hold_for_dkim(content, peer);
+        checks || self.hold_reply()
     }
 
     fn message_verdict(&mut self) -> Option<Reply> {

@@ -202,7 +202,7 @@ fn translate(context: &Context, code: &RonError) -> Problem {
             let help = match context.tag() {
                 Some("Mx") => "an MX preference is a whole number from 0 to 65535".to_owned(),
                 _ => match field {
-                    Some("loss") => "a chance is a number from 0.0 to 1.0".to_owned(),
+                    Some("loss" | "duplicate" | "reorder") => "a chance is a number from 0.0 to 1.0".to_owned(),
                     _ => "write a whole number that is 0 or more and not too large".to_owned(),
                 },
             };

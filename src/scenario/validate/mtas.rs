@@ -158,6 +158,23 @@ impl Validator<'_> {
                     greylisting: m.greylisting.as_ref().map(|g| {
                         self.duration(g, "the greylisting delay", &field(name!(Mta.greylisting)))
                     }),
+                    slow_data_reply: m.slow_data_reply.as_ref().map(|s| {
+                        let path =
+                            |f| [&field(name!(Mta.slow_data_reply))[..], &[Field(f)]].concat();
+                        let delay = self.duration(
+                            &s.delay,
+                            "the delay of the data reply",
+                            &path(name!(SlowReply.delay)),
+                        );
+                        let until = s.until.as_ref().map(|u| {
+                            self.duration(
+                                u,
+                                "the end of the slow data replies",
+                                &path(name!(SlowReply.until)),
+                            )
+                        });
+                        (delay, until)
+                    }),
                     max_size: m.max_size,
                     max_recipients: m.max_recipients.max(1),
                     quota: m.quota,

@@ -37,19 +37,31 @@ impl Validator<'_> {
         owner: &str,
         path: &[Step],
     ) -> Vec<(Duration, Duration)> {
+        self.spans(down, "down", owner, path)
+    }
+
+    /// Windows `(from, until)` of a `kind` ("down", "stall") of `owner`,
+    /// at `path` (the list).
+    pub(super) fn spans(
+        &mut self,
+        down: &[(String, String)],
+        kind: &str,
+        owner: &str,
+        path: &[Step],
+    ) -> Vec<(Duration, Duration)> {
         down.iter()
             .enumerate()
             .map(|(k, (from, until))| {
                 let at = |end: usize| [path, &[Item(k), Item(end)]].concat();
-                let a = self.duration(from, "the start of a down window", &at(0));
-                let b = self.duration(until, "the end of a down window", &at(1));
+                let a = self.duration(from, &format!("the start of a {kind} window"), &at(0));
+                let b = self.duration(until, &format!("the end of a {kind} window"), &at(1));
                 let window = [path, &[Item(k)]].concat();
                 let both_parse = parse_duration(from).is_ok() && parse_duration(until).is_ok();
                 if both_parse && b == a {
                     let problem = self
                         .at(
                             format!(
-                                "the down window ({from:?}, {until:?}) of {owner} ends when it starts, so it lasts no time"
+                                "the {kind} window ({from:?}, {until:?}) of {owner} ends when it starts, so it lasts no time"
                             ),
                             &window,
                         )
@@ -59,7 +71,7 @@ impl Validator<'_> {
                     let problem = self
                         .at(
                             format!(
-                                "the down window ({from:?}, {until:?}) of {owner} ends before it starts"
+                                "the {kind} window ({from:?}, {until:?}) of {owner} ends before it starts"
                             ),
                             &window,
                         )

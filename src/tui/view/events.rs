@@ -21,7 +21,8 @@ pub fn is_failure(event: &Event) -> bool {
         | EventKind::Deferred { .. }
         | EventKind::Bounced { .. }
         | EventKind::Expired { .. }
-        | EventKind::LoopDetected { .. } => true,
+        | EventKind::LoopDetected { .. }
+        | EventKind::Reset { .. } => true,
         EventKind::Bytes {
             data,
             dir: crate::trace::Dir::Down,
@@ -40,14 +41,17 @@ pub fn is_failure(event: &Event) -> bool {
 fn involves(app: &App, event: &Event, host: u16) -> bool {
     let h = crate::trace::HostId(host);
     match &event.kind {
-        EventKind::Connect { from, to, .. } | EventKind::Datagram { from, to, .. } => {
-            *from == h || *to == h
-        }
+        EventKind::Connect { from, to, .. }
+        | EventKind::Datagram { from, to, .. }
+        | EventKind::Stalled { from, to, .. }
+        | EventKind::Reordered { from, to, .. }
+        | EventKind::Duplicated { from, to } => *from == h || *to == h,
         EventKind::Bytes { conn, .. }
         | EventKind::Tls { conn, .. }
         | EventKind::Accept { conn }
         | EventKind::Close { conn, .. }
         | EventKind::Refused { conn }
+        | EventKind::Reset { conn, .. }
         | EventKind::Unreachable { conn } => app
             .world
             .index
@@ -70,6 +74,7 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::Wake { host, .. }
         | EventKind::WhatIf { host, .. }
         | EventKind::HostDown { host, .. }
+        | EventKind::SlowReply { host, .. }
         | EventKind::HostUp { host } => *host == h,
     }
 }
