@@ -36,6 +36,7 @@ bundled![
     "tls-wrong-name",
     "tls-downgrade",
     "starttls-injection",
+    "chunking",
 ];
 
 /// The built-in default scenario.

@@ -186,8 +186,8 @@ impl Command {
             }),
             "AUTH" => parse_auth(arg),
             "BDAT" => parse_bdat(arg),
-            "BURL" | "ETRN" | "ATRN" | "TURN" | "LHLO" | "SEND" | "SOML" | "SAML"
-            | "VERB" | "ONEX" => Err(CommandError::NotImplemented(upper)),
+            "BURL" | "ETRN" | "ATRN" | "TURN" | "LHLO" | "SEND" | "SOML" | "SAML" | "VERB"
+            | "ONEX" => Err(CommandError::NotImplemented(upper)),
             _ => Err(CommandError::Unknown(verb.chars().take(16).collect())),
         }
     }
@@ -646,12 +646,15 @@ mod tests {
                 last: false
             })
         );
-        for bad in ["BDAT", "BDAT x", "BDAT -1", "BDAT 1 FIRST", "BDAT 1 LAST x", "BDAT 1  LAST"] {
-            assert_eq!(
-                parse(bad).unwrap_err().reply().code().get(),
-                501,
-                "{bad:?}"
-            );
+        for bad in [
+            "BDAT",
+            "BDAT x",
+            "BDAT -1",
+            "BDAT 1 FIRST",
+            "BDAT 1 LAST x",
+            "BDAT 1  LAST",
+        ] {
+            assert_eq!(parse(bad).unwrap_err().reply().code().get(), 501, "{bad:?}");
         }
         // 1*DIGIT past u64 is no size a server could read.
         assert!(parse("BDAT 99999999999999999999").is_err());

@@ -344,9 +344,7 @@ impl ServerSession {
             }
             if self.in_chunk() {
                 // A chunk's octets follow its BDAT line at once.
-                let unread = self.lines.unread().to_vec();
-                let used = self.read_chunk(&unread, policy);
-                self.lines.consume(used);
+                self.read_chunk_from_lines(policy);
             }
         }
         if !self.is_closed()

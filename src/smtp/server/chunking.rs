@@ -15,11 +15,11 @@
 //! (`smtp::observe`) decides it the same way.
 
 use super::{Phase, ServerSession, esc};
+use crate::session::stuffing::text_faults;
 use crate::smtp::command::{Body, MailParams};
 use crate::smtp::policy::Policy;
 use crate::smtp::reply::Reply;
 use crate::smtp::server::Tls;
-use crate::session::stuffing::text_faults;
 
 /// A chunk being read.
 #[derive(Debug)]
@@ -73,7 +73,7 @@ impl ServerSession {
             refusal,
         }));
         // BDAT 0: nothing to read, the answer is due now.
-        self.read_chunk(&[], policy);
+        self.chunk_maybe_done(policy);
     }
 
     /// Why this chunk cannot join a message, if it cannot.
@@ -110,19 +110,27 @@ impl ServerSession {
         let Phase::Chunk(chunk) = &mut self.phase else {
             return 0;
         };
-        let take = usize::try_from(chunk.remaining).map_or(input.len(), |r| r.min(input.len()));
-        chunk.remaining -= take as u64;
-        if chunk.refusal.is_none()
-            && let Some(chunked) = &mut self.chunked
-        {
-            chunked.content.extend_from_slice(&input[..take]);
-        }
-        if chunk.remaining == 0
+        let take = take_octets(chunk, &mut self.chunked, input);
+        self.chunk_maybe_done(policy);
+        take
+    }
+
+    /// The octets that came behind the BDAT line, read in place.
+    pub(super) fn read_chunk_from_lines(&mut self, policy: &mut impl Policy) {
+        let Phase::Chunk(chunk) = &mut self.phase else {
+            return;
+        };
+        let take = take_octets(chunk, &mut self.chunked, self.lines.unread());
+        self.lines.consume(take);
+        self.chunk_maybe_done(policy);
+    }
+
+    fn chunk_maybe_done(&mut self, policy: &mut impl Policy) {
+        if matches!(&self.phase, Phase::Chunk(c) if c.remaining == 0)
             && let Phase::Chunk(chunk) = std::mem::replace(&mut self.phase, Phase::Commands)
         {
             self.chunk_read(*chunk, policy);
         }
-        take
     }
 
     /// The whole chunk is in: answer it.
@@ -197,4 +205,16 @@ impl ServerSession {
             )
         })
     }
+}
+
+/// Takes what `input` holds of the chunk; a kept chunk joins the message.
+fn take_octets(chunk: &mut Chunk, chunked: &mut Option<Box<Chunked>>, input: &[u8]) -> usize {
+    let take = usize::try_from(chunk.remaining).map_or(input.len(), |r| r.min(input.len()));
+    chunk.remaining -= take as u64;
+    if chunk.refusal.is_none()
+        && let Some(chunked) = chunked
+    {
+        chunked.content.extend_from_slice(&input[..take]);
+    }
+    take
 }
