@@ -17,6 +17,11 @@ use mailflow::smtp::{
 /// Sessions that between them walk every reply path of the server.
 fn server_inputs() -> Vec<(ServerConfig, SimplePolicy, String)> {
     let mx = || ServerConfig::new("mx.example.net");
+    let chunking = || {
+        let mut config = mx();
+        config.chunking = true;
+        config
+    };
     let sub = || ServerConfig::new("smtp.example.org").submission();
     let local = || {
         let mut p =
@@ -60,6 +65,21 @@ fn server_inputs() -> Vec<(ServerConfig, SimplePolicy, String)> {
             ),
         ),
         (mx(), local(), "XYZZY\r\n".repeat(25)),
+        // CHUNKING (RFC 3030): not offered, after HELO, without MAIL or
+        // RCPT, chunks, past the size limit, DATA after BDAT, BINARYMIME
+        // by DATA, bare LF in a text chunk.
+        (mx(), local(), "EHLO c.example\r\nBDAT 0 LAST\r\nMAIL FROM:<a@b.example> BODY=BINARYMIME\r\nQUIT\r\n".into()),
+        (chunking(), local(), {
+            let bin = "MAIL FROM:<a@b.example> BODY=BINARYMIME\r\nRCPT TO:<bob@example.net>\r\n";
+            let mail = "MAIL FROM:<a@b.example>\r\n";
+            let rcpt = "RCPT TO:<bob@example.net>\r\n";
+            format!(
+                "HELO c.example\r\nBDAT 2\r\nEHLO c.example\r\nBDAT 2\r\nxy{mail}BDAT 1\r\nz{rcpt}\
+                 BDAT 3\r\nabcDATA\r\nRSET\r\n{mail}{rcpt}BDAT 3000\r\n{}RSET\r\n{bin}DATA\r\n\
+                 BDAT 4 LAST\r\na\nb\r\n{mail}{rcpt}BDAT 3 LAST\r\na\nb{mail}{rcpt}BDAT 0 LAST\r\nQUIT\r\n",
+                "q".repeat(3000)
+            )
+        }),
     ]
 }
 
@@ -148,6 +168,20 @@ fn every_client_local_reason_is_in_the_catalog() {
             vec![b"220 x\r\n", b"250 x\r\n"],
             false,
         ),
+        // A binary body where BINARYMIME is not offered (RFC 3030 §3).
+        (
+            {
+                let mut config = ClientConfig::new("c");
+                config.chunking = true;
+                config
+            },
+            Transaction {
+                content: b"bare\nLF\r\n".to_vec(),
+                ..tx("bob@example.net")
+            },
+            vec![b"220 x\r\n", b"250 x\r\n"],
+            false,
+        ),
     ];
     let mut enhanced = BTreeSet::new();
     for (config, transaction, replies, time_out) in scripts {
@@ -176,7 +210,7 @@ fn every_client_local_reason_is_in_the_catalog() {
             }
         }
     }
-    assert!(enhanced.len() >= 4, "{enhanced:?}");
+    assert!(enhanced.len() >= 5, "{enhanced:?}");
     let missing: Vec<&String> = enhanced
         .iter()
         .filter(|t| catalog.lookup(t).is_none())
@@ -455,6 +489,8 @@ fn every_ehlo_keyword_the_server_can_advertise_has_an_entry_rfc5321_4_1_1_1() {
         smtputf8: true,
         auth: vec![Mechanism::Plain, Mechanism::Login],
         starttls: true,
+        chunking: true,
+        binarymime: true,
     };
     let mut lines = vec!["mx.example.net".to_string()];
     lines.extend(all.to_lines());

@@ -987,3 +987,60 @@ fn a_burst_read_at_once_loses_no_transcript_line() {
     );
     server.stop();
 }
+
+/// A real socket client sending BDAT (no packaged client speaks it:
+/// Python's smtplib has no BDAT, swaks has no CHUNKING) to `mailflow
+/// serve` with `chunking: true` on mx.example.net: two pipelined chunks,
+/// the first holding a line with a lone dot, answered 250 each, and the
+/// message retrieved over POP3 byte for byte.
+#[test]
+fn bdat_chunks_over_a_real_socket_arrive_byte_for_byte_rfc3030_2() {
+    let dir = TempDir::new("bdat");
+    let scenario = hello_with_mx_fields(&dir, "chunking.ron", "chunking: true,");
+    let server = Server::start_scenario(&scenario.to_string_lossy(), &[]);
+    let tag = tag("bdat");
+    let mut smtp = Smtp::open(server.smtp);
+    let ehlo = smtp.ehlo("client.example");
+    assert!(
+        ehlo.has_line("CHUNKING"),
+        "EHLO should offer CHUNKING: {ehlo}"
+    );
+    assert!(ehlo.has_line("BINARYMIME"), "and BINARYMIME: {ehlo}");
+    let body = format!(
+        "From: alice@example.org\r\nTo: bob@example.net\r\nSubject: {tag}\r\n\r\n\
+         A lone dot follows.\r\n.\r\nThe message goes on, {tag}.\r\n"
+    )
+    .into_bytes();
+    let (first, last) = body.split_at(body.len() / 2);
+    let mut group = b"MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.net>\r\n".to_vec();
+    group.extend_from_slice(format!("BDAT {}\r\n", first.len()).as_bytes());
+    group.extend_from_slice(first);
+    group.extend_from_slice(format!("BDAT {} LAST\r\n", last.len()).as_bytes());
+    group.extend_from_slice(last);
+    // One write: BDAT is pipelinable (RFC 3030 §2, RFC 2920).
+    smtp.send(&group);
+    for (code, status) in [
+        (250, "2.1.0"),
+        (250, "2.1.5"),
+        (250, "2.0.0"),
+        (250, "2.6.0"),
+    ] {
+        let reply = smtp.reply();
+        assert!(
+            reply.is(code, status),
+            "expected {code} {status}, got {reply}"
+        );
+    }
+    smtp.expect("QUIT", 221, "2.0.0");
+    let got = wait_for_bob(server.pop3, &tag);
+    assert!(
+        got.ends_with(&body),
+        "bob's copy should end with the octets sent:\n{}",
+        String::from_utf8_lossy(&got)
+    );
+    assert_delivered_by_mx(&got, "alice@example.org");
+    server.wait_transcript("the chunk's lone dot shown as chunk octets", |l| {
+        l.ends_with("  : .")
+    });
+    server.stop();
+}

@@ -74,6 +74,11 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
                 .iter()
                 .position(|l| l.dir == Dir::Up && l.exchange == reply.exchange)
                 .unwrap_or_else(|| panic!("{name}: the reply for {queue_id} answers no line"));
+            if lines[dot].kind == LineKind::Command {
+                check_chunks(name, queue_id, &lines, dot, content.as_bytes());
+                checked += 1;
+                continue;
+            }
             assert_eq!(
                 (lines[dot].kind, lines[dot].text.as_str()),
                 (LineKind::Data, "."),
@@ -93,6 +98,58 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
         }
     }
     assert!(checked > 10, "only {checked} stored messages were checked");
+}
+
+fn is_bdat(line: &Line) -> bool {
+    line.kind == LineKind::Command && line.text.to_ascii_uppercase().starts_with("BDAT ")
+}
+
+/// A message that came in BDAT chunks (RFC 3030 §2): the reply that took
+/// it answers `BDAT n LAST` (line `last`). The chunks' sizes add up to the
+/// stored message's tail, and their lines show its octets (split at line
+/// ends, which a line does not show).
+fn check_chunks(name: &str, queue_id: &str, lines: &[&Line], last: usize, stored: &[u8]) {
+    assert!(
+        is_bdat(lines[last]) && lines[last].text.to_ascii_uppercase().ends_with(" LAST"),
+        "{name}: the reply that accepted {queue_id} answers {:?}, not a final dot or BDAT LAST",
+        lines[last].text
+    );
+    let end = last
+        + 1
+        + lines[last + 1..]
+            .iter()
+            .take_while(|l| l.kind == LineKind::Chunk)
+            .count();
+    let first = lines[..last]
+        .iter()
+        .rposition(|l| l.dir == Dir::Up && l.kind != LineKind::Chunk && !is_bdat(l))
+        .map_or(0, |i| i + 1);
+    let chunks = &lines[first..end];
+    let size: usize = chunks
+        .iter()
+        .filter(|l| is_bdat(l))
+        .filter_map(|l| l.text.split(' ').nth(1)?.parse::<usize>().ok())
+        .sum();
+    let shown: String = chunks
+        .iter()
+        .filter(|l| l.kind == LineKind::Chunk)
+        .map(|l| l.text.as_str())
+        .collect();
+    let tail = &stored[stored.len().saturating_sub(size)..];
+    let visible: Vec<u8> = tail
+        .iter()
+        .copied()
+        .filter(|b| !matches!(b, b'\r' | b'\n'))
+        .collect();
+    assert!(
+        size > 0 && size <= stored.len(),
+        "{name}: {queue_id}: {size} octets announced"
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&visible).replace(['\r', '\n'], ""),
+        shown.replace(['\r', '\n'], ""),
+        "{name}: {queue_id}: the chunks shown are not the octets stored"
+    );
 }
 
 #[test]
@@ -125,7 +182,7 @@ fn every_reply_answers_a_command_never_a_data_line_rfc2920_3_2() {
                 let answerable = match asked.kind {
                     LineKind::Command | LineKind::SaslResponse => true,
                     LineKind::Data => asked.text == ".",
-                    LineKind::Reply { .. } => false,
+                    LineKind::Reply { .. } | LineKind::Chunk => false,
                 };
                 assert!(
                     answerable,

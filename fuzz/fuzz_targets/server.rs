@@ -5,7 +5,7 @@
 //! * byte 0, flags: bit 0 submission port, bit 1 keep bare line endings,
 //!   bits 2-3 how the session ends (timeout, shutdown, peer close, early
 //!   timeout check then peer close), bit 4 a tight policy (64-octet
-//!   messages, 2 recipients);
+//!   messages, 2 recipients), bit 5 CHUNKING and BINARYMIME offered;
 //! * byte 1: `n` = how many chunk-length bytes follow (`n % 8`);
 //! * `n` bytes: chunk lengths (`len + 1`), used in turn until the input ends;
 //! * the rest: what the client sent.
@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
 use mailflow::smtp::policy::Policy;
+use mailflow::smtp::command::Body;
 use mailflow::smtp::server::{BareLineEndings, CloseReason};
 use mailflow::smtp::{
     ForwardPath, Peer, ReplyParser, ReversePath, ServerConfig, ServerEvent, ServerSession,
@@ -44,6 +45,7 @@ struct Setup {
     bare: BareLineEndings,
     ending: Ending,
     tight: bool,
+    chunking: bool,
 }
 
 impl Setup {
@@ -62,6 +64,7 @@ impl Setup {
                 _ => Ending::EarlyTimeoutThenClose,
             },
             tight: flags & 16 != 0,
+            chunking: flags & 32 != 0,
         }
     }
 
@@ -71,6 +74,7 @@ impl Setup {
             config = config.submission();
         }
         config.bare_line_endings = self.bare;
+        config.chunking = self.chunking;
         config
     }
 
@@ -249,7 +253,9 @@ fn check_events(setup: &Setup, events: &[ServerEvent]) {
                     content.len() <= policy.max_message_size(),
                     "oversized message accepted"
                 );
-                check_content(setup, content);
+                let binary = envelope.params.body == Some(Body::BinaryMime);
+                assert!(!binary || setup.chunking, "BINARYMIME taken where not offered");
+                check_content(setup, content, binary);
                 recipients.clear();
             }
             ServerEvent::MessageRefused { reply, .. } => {
@@ -273,11 +279,15 @@ fn check_events(setup: &Setup, events: &[ServerEvent]) {
     }
 }
 
-/// Accepted content: empty or ends with CRLF; with `Refuse`, no bare CR or
-/// LF and no line over 1000 octets.
-fn check_content(setup: &Setup, content: &[u8]) {
+/// Accepted content: empty or ends with CRLF (after DATA; a BDAT body
+/// ends where its count does); with `Refuse`, no bare CR or LF and no line
+/// over 1000 octets, unless it is BINARYMIME octets (RFC 3030 §3).
+fn check_content(setup: &Setup, content: &[u8], binary: bool) {
+    if binary {
+        return;
+    }
     assert!(
-        content.is_empty() || content.ends_with(b"\r\n"),
+        setup.chunking || content.is_empty() || content.ends_with(b"\r\n"),
         "content does not end with CRLF: {content:?}"
     );
     let mut line_len = 0;

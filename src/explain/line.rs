@@ -78,6 +78,7 @@ impl Catalog {
     pub fn explain_transcript_line(&self, line: &TranscriptLine) -> Vec<&Entry> {
         match line.kind {
             LineKind::Data => self.lookup(".").into_iter().collect(),
+            LineKind::Chunk => self.lookup("BDAT").into_iter().collect(),
             // A base64 answer to the server's challenge, not a command.
             LineKind::SaslResponse => ["334", "AUTH"]
                 .iter()

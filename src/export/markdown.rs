@@ -33,6 +33,7 @@ pub fn render(title: &str, about: &str, trace: &Trace, facts: &str) -> String {
         for line in lines {
             let tag = match (line.dir, line.kind) {
                 (_, LineKind::Data) => "  |",
+                (_, LineKind::Chunk) => "  :",
                 (Dir::Up, _) => "C:",
                 (Dir::Down, _) => "S:",
             };

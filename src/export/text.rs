@@ -60,6 +60,7 @@ impl Board {
         for line in self.transcriber.feed(event) {
             let tag = match (line.dir, line.kind) {
                 (_, LineKind::Data) => "  |",
+                (_, LineKind::Chunk) => "  :",
                 (Dir::Up, _) => "C:",
                 (Dir::Down, _) => "S:",
             };
@@ -90,7 +91,7 @@ fn explanation(line: &Line) -> Option<(String, String)> {
         return None;
     }
     let entry = match line.kind {
-        LineKind::Data => return None,
+        LineKind::Data | LineKind::Chunk => return None,
         LineKind::SaslResponse => catalog.lookup("334")?,
         LineKind::Command => *catalog
             .explain_session_line(line.protocol, &line.text)

@@ -117,6 +117,8 @@ struct DataRun {
     /// 5321 §4.1.1.4, RFC 1939 §3): the observer decided which, not us.
     dots: usize,
     last_is_dot: bool,
+    /// A BDAT chunk (RFC 3030): counted octets, no final dot.
+    counted: bool,
     subject: Option<String>,
     in_headers: bool,
 }
@@ -178,7 +180,7 @@ impl Story {
                 Dir::Up => (client, server),
                 Dir::Down => (server, client),
             };
-            if line.kind == LineKind::Data {
+            if matches!(line.kind, LineKind::Data | LineKind::Chunk) {
                 self.data_line(&line, (from, to));
                 continue;
             }
@@ -308,17 +310,19 @@ impl Story {
             // LIST, UIDL, CAPA a listing.
             what: match verb.map(String::as_str) {
                 Some("LIST" | "UIDL" | "CAPA") => "listing",
+                Some("BDAT") => "BDAT chunk",
                 _ => "message data",
             },
             lines: 0,
             dots: 0,
             last_is_dot: false,
+            counted: line.kind == LineKind::Chunk,
             subject: None,
             in_headers: true,
         });
         run.lines += 1;
-        run.last_is_dot = text == ".";
-        run.dots += usize::from(run.last_is_dot);
+        run.last_is_dot = text == "." && !run.counted;
+        run.dots += usize::from(text == ".");
         if text.is_empty() {
             run.in_headers = false;
         } else if run.in_headers
@@ -344,7 +348,7 @@ impl Story {
         if let Some(subject) = run.subject {
             let _ = write!(text, " (Subject: {subject})");
         }
-        if !run.last_is_dot {
+        if !run.counted && !run.last_is_dot {
             text.push_str(", cut off before the final dot");
         }
         // A smuggled dot (after a bare LF, say) is data, not the end.

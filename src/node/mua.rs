@@ -116,6 +116,8 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
     let mut smtp =
         ClientConfig::new(&host.hostname).with_credentials(&from.to_string(), &plan.password);
     smtp.pipelining = plan.pipelining;
+    smtp.chunking = plan.chunking;
+    smtp.chunk_size = plan.chunk_size;
     let tls = host.tls.as_ref().map(|world| world.client(&plan.server));
     if tls.is_some() {
         smtp.starttls = plan.starttls;

@@ -22,6 +22,9 @@ pub struct ClientPlan {
     pub starttls: crate::smtp::client::StartTls,
     /// Lines sent behind STARTTLS in its flight (CVE-2011-0411 lessons).
     pub inject_after_starttls: Vec<String>,
+    /// BDAT where CHUNKING is offered (RFC 3030), in chunks of this size.
+    pub chunking: bool,
+    pub chunk_size: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

@@ -38,6 +38,9 @@ pub struct MtaPlan {
     pub max_hops: usize,
     pub pipelining: bool,
     pub keep_bare_line_endings: bool,
+    /// CHUNKING and BINARYMIME offered, BDAT used where offered (RFC 3030).
+    pub chunking: bool,
+    pub chunk_size: Option<usize>,
     pub starttls: crate::smtp::server::Tls,
     pub relay_tls: crate::smtp::client::StartTls,
     pub certificate: crate::scenario::schema::Certificate,

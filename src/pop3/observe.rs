@@ -163,6 +163,8 @@ mod tests {
                     LineKind::SaslResponse => "A",
                     LineKind::Reply { .. } => "S",
                     LineKind::Data => "D",
+                    // POP3 has no BDAT: never seen here.
+                    LineKind::Chunk => "K",
                 };
                 (
                     format!("{mark}: {}", String::from_utf8_lossy(&line.text)),

@@ -37,6 +37,7 @@ bundled![
     "tls-downgrade",
     "starttls-injection",
     "duplicate-delivery",
+    "chunking",
 ];
 
 /// The built-in default scenario.

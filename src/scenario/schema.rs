@@ -274,6 +274,15 @@ pub struct Mta {
     /// Keep bare CR/LF in message data instead of refusing the message.
     #[serde(default)]
     pub keep_bare_line_endings: bool,
+    /// Offer CHUNKING and BINARYMIME (RFC 3030), and relay with BDAT
+    /// where the next server offers CHUNKING. Off by default, so the
+    /// lessons about DATA and its final dot keep telling that story.
+    #[serde(default)]
+    pub chunking: bool,
+    /// Octets per BDAT chunk when it relays; the whole message in one
+    /// chunk when unset.
+    #[serde(default)]
+    pub chunk_size: Option<usize>,
     /// STARTTLS on ports 25 and 587 (RFC 3207): `Off`, `Offer`, `Require`.
     #[serde(default)]
     pub starttls: ServerTls,
@@ -399,6 +408,12 @@ pub struct Client {
     /// §4.2). Needs `starttls: WhenOffered` or `Require`.
     #[serde(default)]
     pub inject_after_starttls: Vec<String>,
+    /// Submit with BDAT where the server offers CHUNKING (RFC 3030).
+    #[serde(default)]
+    pub chunking: bool,
+    /// Octets per BDAT chunk; the whole message in one when unset.
+    #[serde(default)]
+    pub chunk_size: Option<usize>,
     #[serde(default)]
     pub resolver: Option<String>,
     /// Slips made on purpose, because they are the lesson:

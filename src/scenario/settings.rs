@@ -37,11 +37,13 @@ const MTA: [&str; 17] = [
     "verify_senders",
     "spf_reject",
     "dmarc_enforce",
+    "chunking",
 ];
-const CLIENT: [&str; 5] = [
+const CLIENT: [&str; 6] = [
     "password",
     "server",
     "pipelining",
+    "chunking",
     "keep_on_server",
     "fetch",
 ];
@@ -98,6 +100,7 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "verify_senders" => parsed(&mut m.verify_senders, value, "true or false"),
             "spf_reject" => parsed(&mut m.spf_reject, value, "true or false"),
             "dmarc_enforce" => parsed(&mut m.dmarc_enforce, value, "true or false"),
+            "chunking" => parsed(&mut m.chunking, value, "true or false"),
             "down" => parsed(
                 &mut m.down,
                 value,
@@ -119,6 +122,7 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "server" => text(&mut c.server, value),
             "pipelining" => parsed(&mut c.pipelining, value, "true or false"),
             "keep_on_server" => parsed(&mut c.keep_on_server, value, "true or false"),
+            "chunking" => parsed(&mut c.chunking, value, "true or false"),
             "fetch" => list(&mut c.fetch, value),
             _ => fail(
                 format!("a client has no setting called {field:?}"),

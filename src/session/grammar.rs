@@ -33,6 +33,10 @@ pub enum LineKind {
     /// A line of the message itself: SMTP's data after 354, up to and
     /// including the lone dot; POP3's multi-line body after `+OK`.
     Data,
+    /// Octets of the message in an SMTP BDAT chunk (RFC 3030 §2), shown
+    /// split at LF: counted by the size on the BDAT line, never scanned,
+    /// so a lone `.` here is message content, not an end.
+    Chunk,
 }
 
 /// The exchange a line belongs to: the greeting is exchange 0, each client
@@ -84,6 +88,14 @@ impl Lines {
             rest = &rest[end + 1..];
         }
         self.keep(rest);
+    }
+
+    /// Emits the line begun and not ended, if any: a chunk's octets end
+    /// where their count does, line end or not.
+    pub fn flush(&mut self, mut emit: impl FnMut(Vec<u8>)) {
+        if !self.partial.is_empty() {
+            emit(std::mem::take(&mut self.partial));
+        }
     }
 
     /// True while a line has begun but not ended.

@@ -183,6 +183,40 @@ impl DataReceiver {
     }
 }
 
+/// The faults a [`DataReceiver`] would note in `content` had it come
+/// unstuffed: for a message that arrived counted (SMTP's BDAT, RFC 3030)
+/// and is text all the same, so the same line rules apply to it.
+pub fn text_faults(content: &[u8]) -> DataFaults {
+    let mut faults = DataFaults::default();
+    let (mut line, mut line_len) = (1, 0);
+    for (i, &b) in content.iter().enumerate() {
+        line_len += 1;
+        let after_cr = i > 0 && content[i - 1] == b'\r';
+        let before_lf = content.get(i + 1) == Some(&b'\n');
+        match b {
+            b'\n' if after_cr => {
+                if line_len > MAX_TEXT_LINE && faults.first_long_line.is_none() {
+                    faults.first_long_line = Some((line, line_len));
+                }
+                line += 1;
+                line_len = 0;
+            }
+            b'\n' => {
+                faults.first_bare_lf.get_or_insert(line);
+            }
+            b'\r' if !before_lf => {
+                faults.first_bare_cr.get_or_insert(line);
+            }
+            _ => {}
+        }
+    }
+    // An unended last line gets its CRLF if it ever travels by DATA.
+    if line_len > 0 && line_len + 2 > MAX_TEXT_LINE && faults.first_long_line.is_none() {
+        faults.first_long_line = Some((line, line_len + 2));
+    }
+    faults
+}
+
 /// Dot-stuffs `content` and appends the end-of-data line (RFC 5321 §4.5.2).
 ///
 /// A line starts after CRLF only, as the receiver sees it. Content that
@@ -381,5 +415,27 @@ mod tests {
             assert!(d2);
             assert_eq!(rx.finish().0, b"a\r\n.b\r\n");
         }
+    }
+
+    #[test]
+    fn counted_text_has_the_faults_the_receiver_notes_rfc5321_2_3_8() {
+        for content in [
+            &b"a\r\nb\r\n"[..],
+            b"a\nb\r\n",
+            b"a\rb\r\n",
+            b"a\r\r\n",
+            b"x\r\n\n.\n",
+            b"\r",
+            &[b'y'; 999],
+            &[b'y'; 998],
+        ] {
+            let mut wire = Vec::new();
+            stuff(content, &mut wire);
+            let (_, _, faults) = receive(&wire);
+            assert_eq!(text_faults(content), faults, "{content:?}");
+        }
+        let mut ok = vec![b'y'; 998];
+        ok.extend_from_slice(b"\r\n");
+        assert_eq!(text_faults(&ok), DataFaults::default());
     }
 }

@@ -14,10 +14,13 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
 use super::address::{ForwardPath, ReversePath};
-use super::command::{Body, Command, MailParams};
+use super::command::{Command, MailParams};
 use super::extensions::{Extensions, Mechanism};
 use super::reply::{EnhancedCode, Reply, ReplyParser};
 use crate::session::{Session, stuffing};
+
+mod chunking;
+pub use chunking::is_binary;
 
 /// Client timeouts of RFC 5321 §4.5.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +80,10 @@ pub struct ClientConfig {
     /// throws them away unread (RFC 3207 §4.2). Lesson scenarios only.
     pub inject_after_starttls: Vec<String>,
     pub timeouts: ClientTimeouts,
+    /// Send with BDAT where CHUNKING is offered (RFC 3030); see `chunking`.
+    pub chunking: bool,
+    /// Octets per BDAT chunk; `None` sends the message in one.
+    pub chunk_size: Option<usize>,
 }
 
 /// AUTH PLAIN's initial response: authzid (empty) NUL authcid NUL
@@ -94,6 +101,8 @@ impl ClientConfig {
             starttls: StartTls::Never,
             inject_after_starttls: Vec::new(),
             timeouts: ClientTimeouts::default(),
+            chunking: false,
+            chunk_size: None,
         }
     }
 
@@ -199,6 +208,10 @@ enum Expect {
     Rcpt(usize),
     Data,
     DataEnd,
+    /// The reply to a BDAT chunk (RFC 3030 §2).
+    Bdat {
+        last: bool,
+    },
     Rset,
     Quit,
 }
@@ -214,6 +227,8 @@ struct Progress {
     empty_data: bool,
     /// The server may still hold an open transaction: RSET before the next.
     needs_rset: bool,
+    /// Octets of the content already sent in BDAT chunks.
+    chunked: usize,
 }
 
 /// The client side of one SMTP connection.
@@ -388,7 +403,7 @@ impl ClientSession {
     fn timeout_for(&self, expect: Expect) -> Duration {
         match expect {
             Expect::Data => self.config.timeouts.data_start,
-            Expect::DataEnd => self.config.timeouts.data_end,
+            Expect::DataEnd | Expect::Bdat { .. } => self.config.timeouts.data_end,
             _ => self.config.timeouts.command,
         }
     }
@@ -423,6 +438,7 @@ impl ClientSession {
             Expect::Rcpt(i) => self.on_rcpt(i, reply, now),
             Expect::Data => self.on_data(reply, now),
             Expect::DataEnd => self.on_data_end(reply, now),
+            Expect::Bdat { last } => self.on_bdat(last, reply, now),
             Expect::Rset => self.start_transaction(now),
             Expect::Quit => self.finish(),
         }
@@ -568,10 +584,13 @@ impl ClientSession {
         if tx.forward_paths.is_empty() {
             return self.transaction_done(now);
         }
+        if let Some(outcome) = self.binary_refusal(&tx.content) {
+            self.progress.outcomes.fill(Some(outcome));
+            return self.transaction_done(now);
+        }
         let params = MailParams {
             size: self.extensions.size.map(|_| tx.content.len() as u64),
-            body: (self.extensions.eight_bit_mime && !tx.content.is_ascii())
-                .then_some(Body::EightBitMime),
+            body: self.body_for(&tx.content),
             smtputf8: needs_utf8,
             ..MailParams::default()
         };
@@ -589,7 +608,7 @@ impl ClientSession {
                 self.send(&rcpt, Expect::Rcpt(i), now);
                 i += 1;
             }
-            self.send(&Command::Data, Expect::Data, now);
+            self.send_message(now);
         } else {
             self.send(&mail, Expect::Mail, now);
         }
@@ -642,7 +661,7 @@ impl ClientSession {
         } else if self.progress.accepted.is_empty() {
             self.transaction_done(now);
         } else {
-            self.send(&Command::Data, Expect::Data, now);
+            self.send_message(now);
         }
     }
 

@@ -17,6 +17,8 @@ pub enum Body {
     #[default]
     SevenBit,
     EightBitMime,
+    /// RFC 3030 §3: binary content; it travels only by BDAT.
+    BinaryMime,
 }
 
 /// Parameters of `MAIL FROM:` (RFC 5321 §4.1.1.2).
@@ -99,6 +101,12 @@ pub enum Command {
         initial: Option<String>,
     },
     StartTls,
+    /// `BDAT chunk-size [LAST]`, RFC 3030 §2: exactly `size` octets of
+    /// the message follow the line, unstuffed and unscanned.
+    Bdat {
+        size: u64,
+        last: bool,
+    },
 }
 
 impl Command {
@@ -133,6 +141,7 @@ impl Command {
             Command::Quit => "QUIT",
             Command::Auth { .. } => "AUTH",
             Command::StartTls => "STARTTLS",
+            Command::Bdat { .. } => "BDAT",
         }
     }
 
@@ -176,8 +185,9 @@ impl Command {
                 list: required(arg, "EXPN string")?,
             }),
             "AUTH" => parse_auth(arg),
-            "BDAT" | "BURL" | "ETRN" | "ATRN" | "TURN" | "LHLO" | "SEND" | "SOML" | "SAML"
-            | "VERB" | "ONEX" => Err(CommandError::NotImplemented(upper)),
+            "BDAT" => parse_bdat(arg),
+            "BURL" | "ETRN" | "ATRN" | "TURN" | "LHLO" | "SEND" | "SOML" | "SAML" | "VERB"
+            | "ONEX" => Err(CommandError::NotImplemented(upper)),
             _ => Err(CommandError::Unknown(verb.chars().take(16).collect())),
         }
     }
@@ -197,6 +207,7 @@ impl fmt::Display for Command {
                 match params.body {
                     Some(Body::SevenBit) => f.write_str(" BODY=7BIT")?,
                     Some(Body::EightBitMime) => f.write_str(" BODY=8BITMIME")?,
+                    Some(Body::BinaryMime) => f.write_str(" BODY=BINARYMIME")?,
                     None => {}
                 }
                 if params.smtputf8 {
@@ -228,6 +239,8 @@ impl fmt::Display for Command {
                 initial: None,
             } => write!(f, "AUTH {mechanism}"),
             Command::StartTls => f.write_str("STARTTLS"),
+            Command::Bdat { size, last: true } => write!(f, "BDAT {size} LAST"),
+            Command::Bdat { size, last: false } => write!(f, "BDAT {size}"),
         }
     }
 }
@@ -416,9 +429,9 @@ fn parse_mail(arg: &str) -> Result<Command, CommandError> {
             ("BODY", Some(v)) if v.eq_ignore_ascii_case("8BITMIME") => {
                 params.body = Some(Body::EightBitMime);
             }
-            // BINARYMIME (RFC 3030) is a real value this server does not offer.
+            // RFC 3030 §3; a server that does not offer it answers 555.
             ("BODY", Some(v)) if v.eq_ignore_ascii_case("BINARYMIME") => {
-                params.unknown.push(param.clone());
+                params.body = Some(Body::BinaryMime);
             }
             ("SMTPUTF8", None) => params.smtputf8 = true,
             ("AUTH", Some(v)) => params.auth = Some(v.to_owned()),
@@ -443,6 +456,26 @@ fn parse_rcpt(arg: &str) -> Result<Command, CommandError> {
         to,
         params: RcptParams { unknown },
     })
+}
+
+/// `"BDAT" SP chunk-size [SP end-marker]`, `chunk-size = 1*DIGIT`,
+/// `end-marker = "LAST"` (RFC 3030 §2). A size past u64 can never be
+/// read, and a line with a size the server cannot know is a 501 whose
+/// octets the server cannot skip: the client lost the session there.
+fn parse_bdat(arg: &str) -> Result<Command, CommandError> {
+    const SYNTAX: &str = "BDAT chunk-size [LAST]";
+    let mut words = arg.split(' ');
+    let size = words
+        .next()
+        .filter(|w| !w.is_empty() && w.len() <= 20 && w.bytes().all(|b| b.is_ascii_digit()))
+        .and_then(|w| w.parse().ok())
+        .ok_or(CommandError::Syntax(SYNTAX))?;
+    let last = match (words.next(), words.next()) {
+        (None, _) => false,
+        (Some(w), None) if w.eq_ignore_ascii_case("LAST") => true,
+        _ => return Err(CommandError::Syntax(SYNTAX)),
+    };
+    Ok(Command::Bdat { size, last })
 }
 
 fn parse_auth(arg: &str) -> Result<Command, CommandError> {
@@ -571,6 +604,8 @@ mod tests {
             "AUTH PLAIN AGFsaWNlAGFsaWNl",
             "AUTH LOGIN",
             "STARTTLS",
+            "BDAT 0 LAST",
+            "BDAT 1000",
         ] {
             assert_eq!(parse(line).unwrap().to_string(), line);
         }
@@ -593,5 +628,45 @@ mod tests {
     fn arguments_where_none_belong_are_501_rfc5321_4_1_1() {
         assert_eq!(parse("DATA now").unwrap_err().reply().code().get(), 501);
         assert_eq!(parse("QUIT please").unwrap_err().reply().code().get(), 501);
+    }
+
+    #[test]
+    fn rfc3030_s2_bdat_takes_a_size_and_an_optional_last() {
+        assert_eq!(
+            parse("bdat 12 last"),
+            Ok(Command::Bdat {
+                size: 12,
+                last: true
+            })
+        );
+        assert_eq!(
+            parse("BDAT 0"),
+            Ok(Command::Bdat {
+                size: 0,
+                last: false
+            })
+        );
+        for bad in [
+            "BDAT",
+            "BDAT x",
+            "BDAT -1",
+            "BDAT 1 FIRST",
+            "BDAT 1 LAST x",
+            "BDAT 1  LAST",
+        ] {
+            assert_eq!(parse(bad).unwrap_err().reply().code().get(), 501, "{bad:?}");
+        }
+        // 1*DIGIT past u64 is no size a server could read.
+        assert!(parse("BDAT 99999999999999999999").is_err());
+    }
+
+    #[test]
+    fn rfc3030_s3_body_binarymime_is_a_body_value() {
+        let Ok(Command::Mail { params, .. }) = parse("MAIL FROM:<a@b.example> BODY=binarymime")
+        else {
+            panic!()
+        };
+        assert_eq!(params.body, Some(Body::BinaryMime));
+        assert!(params.unknown.is_empty());
     }
 }

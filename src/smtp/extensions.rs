@@ -26,6 +26,10 @@ pub struct Extensions {
     pub auth: Vec<Mechanism>,
     /// RFC 3207.
     pub starttls: bool,
+    /// `CHUNKING` of RFC 3030 §2: BDAT.
+    pub chunking: bool,
+    /// `BINARYMIME` of RFC 3030 §3: `BODY=BINARYMIME`, sent by BDAT only.
+    pub binarymime: bool,
 }
 
 impl Extensions {
@@ -44,6 +48,8 @@ impl Extensions {
                 "ENHANCEDSTATUSCODES" => ext.enhanced_status_codes = true,
                 "SMTPUTF8" => ext.smtputf8 = true,
                 "STARTTLS" => ext.starttls = true,
+                "CHUNKING" => ext.chunking = true,
+                "BINARYMIME" => ext.binarymime = true,
                 "AUTH" => {
                     ext.auth = words
                         .filter_map(|m| match m.to_ascii_uppercase().as_str() {
@@ -78,6 +84,13 @@ impl Extensions {
                 .filter(|(on, _)| *on)
                 .map(|(_, k)| k.to_string()),
         );
+        // RFC 3030 §3: BINARYMIME is sent with BDAT, so it comes with CHUNKING.
+        if self.chunking {
+            lines.push("CHUNKING".to_owned());
+            if self.binarymime {
+                lines.push("BINARYMIME".to_owned());
+            }
+        }
         if !self.auth.is_empty() {
             let names: Vec<&str> = self
                 .auth
@@ -107,6 +120,8 @@ mod tests {
             smtputf8: true,
             auth: vec![Mechanism::Plain, Mechanism::Login],
             starttls: false,
+            chunking: true,
+            binarymime: true,
         };
         let mut lines = vec!["mx.example.net greets you".to_string()];
         lines.extend(ext.to_lines());

@@ -11,6 +11,11 @@
 //!   client in commands: its next `QUIT` is a command, never data.
 //! * `AUTH` answered `334` makes the client's next line a SASL response
 //!   (RFC 4954 §4), which the server answers in turn.
+//! * `BDAT <size>`, where the last EHLO reply listed CHUNKING, is followed
+//!   by exactly `size` octets of message (RFC 3030 §2): counted, never
+//!   scanned, whatever the reply to it; they share the BDAT's exchange.
+//!   Where CHUNKING was not offered, what follows BDAT is commands, as the
+//!   server reads it. So EHLO and HELO wait for their reply too.
 //!
 //! A client that sends more lines before such a reply has come (RFC 2920
 //! §3.1 forbids it, but the wire allows it) gets those lines held until the
@@ -24,6 +29,7 @@ use std::collections::VecDeque;
 
 use crate::session::grammar::{Exchange, LineKind, Lines, Observed, Side};
 use crate::session::stuffing::DataReceiver;
+use crate::smtp::command::Command;
 
 /// What a positive reply to a command changes in the client's stream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -37,6 +43,8 @@ enum Turn {
     /// STARTTLS: after 220 the server throws away the commands pipelined
     /// behind it unread (RFC 3207 §4.2, CVE-2011-0411): they get no reply.
     StartTls,
+    /// EHLO and HELO: the reply says whether CHUNKING is on (RFC 3030).
+    Hello,
 }
 
 impl Turn {
@@ -50,6 +58,8 @@ impl Turn {
             Turn::Auth
         } else if verb.eq_ignore_ascii_case(b"STARTTLS") {
             Turn::StartTls
+        } else if verb.eq_ignore_ascii_case(b"EHLO") || verb.eq_ignore_ascii_case(b"HELO") {
+            Turn::Hello
         } else {
             Turn::Stays
         }
@@ -71,6 +81,8 @@ enum Client {
     Data(Exchange, Box<DataReceiver>),
     /// The answer to a 334 challenge of exchange `.0`.
     SaslResponse(Exchange),
+    /// A BDAT chunk of exchange `.0` with `.1` octets still to come.
+    Chunk(Exchange, u64),
 }
 
 /// Classifies the lines of one SMTP session; `T` tags each line with where
@@ -86,6 +98,10 @@ pub struct Observer<T> {
     /// Bytes held so far, bounded like a line.
     held_len: usize,
     next_exchange: Exchange,
+    /// The last EHLO reply listed CHUNKING: BDAT lines carry chunks.
+    chunking: bool,
+    /// The reply being read lists CHUNKING.
+    reply_lists_chunking: bool,
 }
 
 /// Most client bytes held back for a reply that has not come: past this
@@ -113,6 +129,8 @@ impl<T: Clone> Observer<T> {
             held: VecDeque::new(),
             held_len: 0,
             next_exchange: 1,
+            chunking: false,
+            reply_lists_chunking: false,
         }
     }
 
@@ -132,6 +150,9 @@ impl<T: Clone> Observer<T> {
         self.server_lines.push(bytes, |line| completed.push(line));
         for text in completed {
             let (code, last) = reply_line(&text);
+            self.reply_lists_chunking |= text
+                .get(4..)
+                .is_some_and(|k| k.eq_ignore_ascii_case(b"CHUNKING"));
             let exchange = self
                 .awaiting
                 .front()
@@ -149,8 +170,14 @@ impl<T: Clone> Observer<T> {
                 exchange,
                 text,
             });
-            if last && let Some(answered) = self.awaiting.pop_front() {
-                self.answered(answered, code, &mut released);
+            if last {
+                let lists_chunking = std::mem::take(&mut self.reply_lists_chunking);
+                if let Some(answered) = self.awaiting.pop_front() {
+                    if answered.turn == Turn::Hello {
+                        self.chunking = lists_chunking && code == Some(250);
+                    }
+                    self.answered(answered, code, &mut released);
+                }
             }
         }
         released.extend(replies);
@@ -176,10 +203,12 @@ impl<T: Clone> Observer<T> {
             (Turn::StartTls, Some(220)) => {
                 self.awaiting.clear();
                 self.client_lines = Lines::default();
+                self.chunking = false;
             }
             _ => {}
         }
-        if matches!(answered.turn, Turn::Data | Turn::Auth) && !self.waits_for_turn() {
+        if matches!(answered.turn, Turn::Data | Turn::Auth | Turn::Hello) && !self.waits_for_turn()
+        {
             let held: Vec<(T, Vec<u8>)> = self.held.drain(..).collect();
             self.held_len = 0;
             for (tag, bytes) in held {
@@ -188,12 +217,12 @@ impl<T: Clone> Observer<T> {
         }
     }
 
-    /// True while a DATA or AUTH is unanswered: what the client sends
-    /// next depends on that reply.
+    /// True while a DATA, AUTH, EHLO or HELO is unanswered: what the
+    /// client sends next depends on that reply.
     fn waits_for_turn(&self) -> bool {
         self.awaiting
             .iter()
-            .any(|a| matches!(a.turn, Turn::Data | Turn::Auth))
+            .any(|a| matches!(a.turn, Turn::Data | Turn::Auth | Turn::Hello))
     }
 
     fn client_bytes(&mut self, tag: &T, mut bytes: &[u8], out: &mut Vec<Observed<T>>) {
@@ -201,6 +230,23 @@ impl<T: Clone> Observer<T> {
             if !self.held.is_empty() || self.waits_for_turn() {
                 self.hold(tag, bytes, out);
                 return;
+            }
+            if let Client::Chunk(exchange, remaining) = &mut self.client {
+                let (exchange, take) = (*exchange, chunk_take(*remaining, bytes.len()));
+                *remaining -= take as u64;
+                let done = *remaining == 0;
+                let mut lines = Vec::new();
+                self.client_lines
+                    .push(&bytes[..take], |text| lines.push(text));
+                if done {
+                    self.client_lines.flush(|text| lines.push(text));
+                    self.client = Client::Commands;
+                }
+                for text in lines {
+                    out.push(client_line(tag, LineKind::Chunk, Some(exchange), text));
+                }
+                bytes = &bytes[take..];
+                continue;
             }
             if let Client::Data(exchange, rx) = &mut self.client {
                 let exchange = *exchange;
@@ -253,7 +299,16 @@ impl<T: Clone> Observer<T> {
                 });
                 (LineKind::SaslResponse, exchange)
             }
-            _ => (LineKind::Command, self.open(Turn::of(text))),
+            _ => {
+                let exchange = self.open(Turn::of(text));
+                if self.chunking
+                    && let Ok(Command::Bdat { size, .. }) = Command::parse(text)
+                    && size > 0
+                {
+                    self.client = Client::Chunk(exchange, size);
+                }
+                (LineKind::Command, exchange)
+            }
         }
     }
 
@@ -284,6 +339,11 @@ impl<T: Clone> Observer<T> {
             }
         }
     }
+}
+
+/// How many of `available` octets belong to a chunk still `remaining`.
+fn chunk_take(remaining: u64, available: usize) -> usize {
+    usize::try_from(remaining).map_or(available, |r| r.min(available))
 }
 
 fn client_line<T: Clone>(
@@ -337,6 +397,7 @@ mod tests {
                     LineKind::SaslResponse => "A",
                     LineKind::Reply { .. } => "S",
                     LineKind::Data => "D",
+                    LineKind::Chunk => "K",
                 };
                 let text = String::from_utf8_lossy(&line.text);
                 (line.tag, format!("{mark}: {text}"), line.exchange)

@@ -25,6 +25,7 @@ use crate::session::stuffing::{DataFaults, DataReceiver, MAX_TEXT_LINE};
 use crate::session::text::printable;
 use crate::session::{Guard, Limit, LineBuffer, LineError, Session, SessionLimits};
 
+mod chunking;
 mod hold;
 
 pub use crate::session::CloseReason;
@@ -83,6 +84,8 @@ pub struct ServerConfig {
     /// order either way; without it, clients send one command at a time.
     pub pipelining: bool,
     pub tls: Tls,
+    /// Offer CHUNKING and BINARYMIME (RFC 3030): BDAT beside DATA.
+    pub chunking: bool,
     /// The idle timer ([`SERVER_TIMEOUT`]), the endless-line bound
     /// ([`MAX_OVERLONG`]), and what a host adds (real clients of
     /// `mailflow serve` get an allowance and counts). Past any of them the
@@ -98,6 +101,7 @@ impl ServerConfig {
             bare_line_endings: BareLineEndings::Refuse,
             pipelining: true,
             tls: Tls::Off,
+            chunking: false,
             limits: SessionLimits::new(SERVER_TIMEOUT, MAX_OVERLONG),
         }
     }
@@ -164,6 +168,8 @@ enum Phase {
     /// A what-if silenced the server: it reads and answers nothing until
     /// the client goes or the idle timer ends the session, without a word.
     Silent,
+    /// Reading the octets of a BDAT chunk (RFC 3030 §2; see `chunking`).
+    Chunk(Box<chunking::Chunk>),
     /// The host is checking (SPF, DKIM, DMARC ask DNS): the answer waits,
     /// and input waits unread behind it (see `hold`).
     Held(hold::Held),
@@ -198,6 +204,10 @@ pub struct ServerSession {
     tls_start_untold: bool,
     /// Implicit TLS: the greeting, sent once the handshake completes.
     held_greeting: Vec<u8>,
+    /// The message BDAT chunks have brought so far in this transaction.
+    chunked: Option<Box<chunking::Chunked>>,
+    /// The last EHLO reply listed CHUNKING: BDAT lines carry chunks.
+    chunking_offered: bool,
 }
 
 impl ServerSession {
@@ -222,6 +232,8 @@ impl ServerSession {
             tls_starting: false,
             tls_start_untold: false,
             held_greeting: Vec::new(),
+            chunked: None,
+            chunking_offered: false,
         };
         if session.config.tls == Tls::Implicit {
             // RFC 8314 §3.3: TLS first; the greeting is its first record.
@@ -288,6 +300,10 @@ impl ServerSession {
             let used = self.feed_data(input, policy);
             input = &input[used..];
         }
+        if self.in_chunk() {
+            let used = self.read_chunk(input, policy);
+            input = &input[used..];
+        }
         self.lines.push(input);
         self.read_lines(policy);
     }
@@ -325,6 +341,10 @@ impl ServerSession {
                 if done {
                     self.finish_data(policy);
                 }
+            }
+            if self.in_chunk() {
+                // A chunk's octets follow its BDAT line at once.
+                self.read_chunk_from_lines(policy);
             }
         }
         if !self.is_closed()
@@ -469,6 +489,7 @@ impl ServerSession {
         match &self.phase {
             Phase::Refused => match Command::parse(line) {
                 Ok(Command::Quit) => self.quit(),
+                Ok(Command::Bdat { size, last }) => self.bdat(size, last, policy),
                 _ => self.fail(Reply::new(503, esc(5, 5, 1), "No service here; send QUIT")),
             },
             // The line answers the challenge; the step is used up by it.
@@ -478,6 +499,8 @@ impl ServerSession {
                 }
             }
             _ => match Command::parse(line) {
+                // Its octets follow whatever the answer: decided apart.
+                Ok(Command::Bdat { size, last }) => self.bdat(size, last, policy),
                 Ok(command) => match Step::of(&command).and_then(|s| policy.instead(s)) {
                     Some(instead) => self.command_instead(command, instead, policy),
                     None => self.handle_command(command, policy),
@@ -526,6 +549,7 @@ impl ServerSession {
             Command::Help { .. } => self.junk(help_reply()),
             Command::StartTls => self.starttls(),
             Command::Auth { mechanism, initial } => self.auth(&mechanism, initial, policy),
+            Command::Bdat { size, last } => self.bdat(size, last, policy),
         }
     }
 
@@ -563,6 +587,7 @@ impl ServerSession {
         self.peer.esmtp = false;
         self.peer.authenticated = None;
         self.peer.tls = true;
+        self.chunking_offered = false;
         self.tls_starting = true;
     }
 
@@ -578,6 +603,7 @@ impl ServerSession {
         self.peer.helo = Some(domain.clone());
         self.peer.esmtp = esmtp;
         let first = format!("{} Hello {}", self.config.hostname, domain);
+        self.chunking_offered = esmtp && self.config.chunking;
         let reply = if esmtp {
             let mut lines = vec![first];
             lines.extend(self.extensions(policy).to_lines());
@@ -597,6 +623,8 @@ impl ServerSession {
             eight_bit_mime: true,
             enhanced_status_codes: true,
             smtputf8: true,
+            chunking: self.config.chunking,
+            binarymime: self.config.chunking,
             auth: if self.config.submission && (self.peer.tls || self.config.tls != Tls::Required) {
                 vec![Mechanism::Plain, Mechanism::Login]
             } else {
@@ -634,6 +662,9 @@ impl ServerSession {
             );
             return self.fail(Reply::new(555, esc(5, 5, 4), text));
         }
+        if let Some(reply) = self.body_refusal(&params) {
+            return self.fail(reply);
+        }
         let max = policy.max_message_size() as u64;
         if params.size.is_some_and(|s| s > max) {
             let text = format!("Message size exceeds fixed maximum message size of {max} octets");
@@ -657,6 +688,7 @@ impl ServerSession {
 
     /// MAIL accepted: a transaction begins (§3.3).
     fn open_transaction(&mut self, from: ReversePath, params: MailParams) {
+        self.chunked = None;
         self.events.push_back(ServerEvent::SenderAccepted {
             reverse_path: from.clone(),
         });
@@ -727,6 +759,9 @@ impl ServerSession {
     }
 
     fn data(&mut self, policy: &impl Policy) {
+        if let Some(reply) = self.data_refusal() {
+            return self.fail(reply);
+        }
         match self.transaction.take() {
             None => self.fail(Reply::new(503, esc(5, 5, 1), "Send MAIL FROM first")),
             Some(e) if e.forward_paths.is_empty() => {
@@ -771,8 +806,20 @@ impl ServerSession {
         if let Some(instead) = policy.instead(Step::Dot) {
             return self.dot_instead(envelope, content, instead, policy);
         }
+        self.judge_message(envelope, content, &faults, policy);
+    }
+
+    /// The whole message is in (after the dot, or BDAT LAST): the rules
+    /// for its content, then the host's checks and its verdict.
+    fn judge_message(
+        &mut self,
+        envelope: Envelope,
+        content: Vec<u8>,
+        faults: &DataFaults,
+        policy: &mut impl Policy,
+    ) {
         let fault = self
-            .content_fault(&faults, content.len(), policy)
+            .content_fault(faults, content.len(), policy)
             .or_else(|| envelope.forward_paths.is_empty().then(no_recipients));
         if let Some(reply) = fault {
             return self.refused(envelope, reply);
@@ -879,6 +926,8 @@ impl ServerSession {
                 self.esmtp = esmtp;
                 self.peer.helo = Some(domain.clone());
                 self.peer.esmtp = esmtp;
+                // Offered only if the reply sent says so.
+                self.chunking_offered = esmtp && Extensions::from_ehlo(&reply).chunking;
                 self.events
                     .push_back(ServerEvent::Greeted { domain, esmtp });
             }

@@ -90,7 +90,11 @@ impl Step {
             Command::Vrfy { .. } => Step::Vrfy,
             Command::Help { .. } => Step::Help,
             Command::Quit => Step::Quit,
-            Command::Expn { .. } | Command::Auth { .. } | Command::StartTls => return None,
+            // BDAT's answer comes after its octets; LAST has no dot.
+            Command::Expn { .. }
+            | Command::Auth { .. }
+            | Command::StartTls
+            | Command::Bdat { .. } => return None,
         })
     }
 }

@@ -299,7 +299,7 @@ impl Index {
             return Vec::new();
         };
         let lines = self.event_lines(session, seq);
-        let data = |i: usize| self.lines[i].kind == LineKind::Data;
+        let data = |i: usize| matches!(self.lines[i].kind, LineKind::Data | LineKind::Chunk);
         lines
             .iter()
             .enumerate()

@@ -76,7 +76,8 @@ pub fn render<'c>(
         out.push_str("<div class=\"tx\">");
         let mut in_data = false;
         for line in &session {
-            let data = line.kind == LineKind::Data && line.text != ".";
+            let data =
+                (line.kind == LineKind::Data && line.text != ".") || line.kind == LineKind::Chunk;
             if data != in_data {
                 out.push_str(if data {
                     "<div class=\"data\">"

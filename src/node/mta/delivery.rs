@@ -66,6 +66,10 @@ async fn deliver_entry(mta: Mta, id: String) {
             why: format!("retry {attempts} of {id}"),
         });
     }
+    let chunking = {
+        let plan = &mta.state.borrow().plan;
+        (plan.chunking, plan.chunk_size)
+    };
     let (hostname, smarthost, pipelining, resolver, relay_tls, world_tls) = {
         let state = mta.state.borrow();
         (
@@ -84,6 +88,7 @@ async fn deliver_entry(mta: Mta, id: String) {
         queue_id: &id,
         hostname: &hostname,
         pipelining,
+        chunking,
         relay_tls,
         world_tls: world_tls.as_deref(),
         reverse_path: &reverse_path,
@@ -120,6 +125,8 @@ struct Hop<'a> {
     queue_id: &'a str,
     hostname: &'a str,
     pipelining: bool,
+    /// BDAT where offered, and the chunk size (RFC 3030).
+    chunking: (bool, Option<usize>),
     relay_tls: StartTls,
     world_tls: Option<&'a WorldTls>,
     reverse_path: &'a ReversePath,
@@ -195,6 +202,7 @@ impl Hop<'_> {
         };
         let mut config = ClientConfig::new(self.hostname);
         config.pipelining = self.pipelining;
+        (config.chunking, config.chunk_size) = self.chunking;
         // The certificate must name the host the MX record named (RFC 7672
         // would add DANE; a world checks names against its own CA).
         let tls = self.world_tls.map(|world| world.client(host));

@@ -271,6 +271,7 @@ async fn listen_smtp(mta: Mta, port: u16) {
                     server.tls = tls_mode(port, stream.limits().is_some(), c.starttls);
                 }
                 server.pipelining = c.pipelining;
+                server.chunking = c.chunking;
                 if c.keep_bare_line_endings {
                     server.bare_line_endings = crate::smtp::server::BareLineEndings::Keep;
                 }

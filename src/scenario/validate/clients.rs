@@ -145,6 +145,8 @@ impl Validator<'_> {
                     pipelining: c.pipelining,
                     starttls: c.starttls.into(),
                     inject_after_starttls: c.inject_after_starttls.clone(),
+                    chunking: c.chunking,
+                    chunk_size: c.chunk_size,
                 })
             })
             .collect()

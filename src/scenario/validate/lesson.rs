@@ -11,9 +11,9 @@ use crate::scenario::suggest::closest;
 
 /// The words a selector's `command` may be: the what-ifs' (a verb,
 /// CONNECT for the greeting, DOT for the end of data) and POP3's.
-const COMMANDS: [&str; 21] = [
+const COMMANDS: [&str; 22] = [
     "CONNECT", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "DOT", "RSET", "NOOP", "VRFY", "HELP",
-    "QUIT", "AUTH", "STARTTLS", "USER", "PASS", "STAT", "LIST", "RETR", "DELE", "UIDL",
+    "QUIT", "AUTH", "STARTTLS", "BDAT", "USER", "PASS", "STAT", "LIST", "RETR", "DELE", "UIDL",
 ];
 
 impl Validator<'_> {

@@ -181,6 +181,8 @@ impl Validator<'_> {
                     max_hops: m.max_hops,
                     pipelining: m.pipelining,
                     keep_bare_line_endings: m.keep_bare_line_endings,
+                    chunking: m.chunking,
+                    chunk_size: m.chunk_size,
                     starttls: m.starttls.into(),
                     relay_tls: m.relay_tls.into(),
                     certificate: m.certificate.clone(),

@@ -199,6 +199,7 @@ fn scrollback(app: &App, console: &Console, width: usize) -> Vec<Line<'static>> 
         }
         let (tag, style) = match (line.dir, line.kind) {
             (_, LineKind::Data) => ("  │ ", theme.dim),
+            (_, LineKind::Chunk) => ("  ┆ ", theme.dim),
             (Dir::Up, _) => ("C: ", theme.client),
             (Dir::Down, LineKind::Reply { code }) => ("S: ", theme.reply(code, &line.text)),
             (Dir::Down, _) => ("S: ", theme.base),

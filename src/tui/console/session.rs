@@ -67,7 +67,7 @@ pub fn progress(lines: &[&Line]) -> Progress {
                 p.dot = true;
                 p.waiting = true;
             }
-            LineKind::Data => {}
+            LineKind::Data | LineKind::Chunk => {}
             LineKind::Reply { code } => {
                 let verb = line
                     .exchange

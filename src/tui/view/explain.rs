@@ -185,13 +185,30 @@ fn line_explanation<'c>(app: &App, i: usize, catalog: &'c Catalog) -> Explanatio
                 .into(),
         );
     }
-    if line.kind == LineKind::Data {
-        let run = session
+    // The lines of this line's kind that came with it: one run of data.
+    let run = || {
+        session
             .map(|s| index.event_lines(s, line.seq))
             .unwrap_or_default()
             .iter()
-            .filter(|&&k| index.lines[k].kind == LineKind::Data)
-            .count();
+            .filter(|&&k| index.lines[k].kind == line.kind)
+            .count()
+    };
+    if line.kind == LineKind::Chunk {
+        let run = run();
+        let heading = format!("BDAT chunk: {run} lines of the letter, counted, never scanned");
+        context.push(
+            "The BDAT line said how many octets follow; the server reads exactly that many. A lone `.` here is part of the letter, not its end (RFC 3030 §2)."
+                .into(),
+        );
+        return Explanation {
+            heading,
+            context,
+            entries: catalog.lookup("BDAT").into_iter().collect(),
+        };
+    }
+    if line.kind == LineKind::Data {
+        let run = run();
         let heading = if line.text == "." {
             format!("C: .   (the end of the message data, after {run} lines)")
         } else {

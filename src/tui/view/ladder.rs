@@ -117,6 +117,10 @@ fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
                     } else {
                         (server, client)
                     };
+                    if line.kind == LineKind::Chunk {
+                        // The BDAT arrow above says how many octets.
+                        continue;
+                    }
                     if line.kind == LineKind::Data {
                         data_lines += 1;
                         if line.text != "." {
@@ -131,7 +135,7 @@ fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
                         LineKind::Reply { code } => {
                             (line.text.clone(), theme.reply(code, &line.text))
                         }
-                        LineKind::Command | LineKind::SaslResponse => {
+                        LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
                             (line.text.clone(), theme.client)
                         }
                     };

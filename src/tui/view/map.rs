@@ -99,8 +99,19 @@ fn traffic(app: &App) -> Option<Traffic> {
                 .iter()
                 .filter(|&&i| index.lines[i].kind == LineKind::Data && index.lines[i].text != ".")
                 .count();
+            let chunk = lines
+                .iter()
+                .filter(|&&i| index.lines[i].kind == LineKind::Chunk)
+                .count();
             let text = |i: usize| index.lines[i].text.clone();
-            let label = if data > 0 {
+            let label = if chunk > 0 {
+                let bdat = lines
+                    .iter()
+                    .rfind(|&&i| index.lines[i].kind == LineKind::Command)
+                    .map(|&i| format!("{} ", text(i)))
+                    .unwrap_or_default();
+                format!("{bdat}‹chunk, {chunk} lines›")
+            } else if data > 0 {
                 let end = if lines.last().is_some_and(|&i| index.lines[i].text == ".") {
                     " ."
                 } else {

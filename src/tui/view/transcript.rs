@@ -59,7 +59,7 @@ fn selected_lines(app: &App, session: &Session) -> std::ops::Range<usize> {
         return 0..0;
     };
     let line = &index.lines[selected];
-    if line.kind != LineKind::Data {
+    if !matches!(line.kind, LineKind::Data | LineKind::Chunk) {
         return selected..selected + 1;
     }
     let mine = index.event_lines(session, line.seq);
@@ -67,7 +67,7 @@ fn selected_lines(app: &App, session: &Session) -> std::ops::Range<usize> {
         .iter()
         .rev()
         .skip_while(|&&i| i > selected)
-        .take_while(|&&i| index.lines[i].kind == LineKind::Data)
+        .take_while(|&&i| index.lines[i].kind == line.kind)
         .last()
         .copied()
         .unwrap_or(selected);
@@ -185,6 +185,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let line = &index.lines[i];
             let (tag, style) = match (line.dir, line.kind) {
                 (_, LineKind::Data) => ("  │", theme.dim),
+                (_, LineKind::Chunk) => ("  ┆", theme.dim),
                 (Dir::Up, _) => ("C: ", theme.client),
                 (Dir::Down, LineKind::Reply { code }) => ("S: ", theme.reply(code, &line.text)),
                 (Dir::Down, _) => ("S: ", theme.base),
@@ -193,6 +194,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             let tag = match (line.sealed, tag) {
                 (false, tag) => tag,
                 (true, "  │") => "🔒│",
+                (true, "  ┆") => "🔒┆",
                 (true, "C: ") => "C🔒",
                 (true, _) => "S🔒",
             };
