@@ -19,7 +19,7 @@ pub struct SetError {
 }
 
 const SCENARIO: [&str; 4] = ["run_for", "latency", "seed", "start"];
-const MTA: [&str; 17] = [
+const MTA: [&str; 18] = [
     "retry",
     "max_age",
     "greylisting",
