@@ -42,6 +42,25 @@ pub enum Outcome {
     Unreachable,
 }
 
+/// What the events list filters on, for one event: a filter is then a
+/// scan over a few bytes an event, never over the events themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    /// A DNS datagram or lookup.
+    pub dns: bool,
+    /// A failure worth finding (`describe::is_failure`).
+    pub failure: bool,
+    /// The hosts it involves: both ends of a connection or datagram, else
+    /// the one host it happened on.
+    pub hosts: [Option<HostId>; 2],
+}
+
+impl Tag {
+    pub fn involves(&self, host: HostId) -> bool {
+        self.hosts.contains(&Some(host))
+    }
+}
+
 /// One connection and what the index knows about it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -73,6 +92,10 @@ pub struct Index {
     pub messages: Vec<String>,
     /// Distinct pairs of hosts that ever exchanged something.
     pub links: Vec<(HostId, HostId)>,
+    /// One tag per event, for the events list's filters.
+    pub tags: Vec<Tag>,
+    /// The seqs of the DNS datagrams, in order, for the DNS view.
+    pub datagrams: Vec<u64>,
     walk: Walk,
 }
 
@@ -144,6 +167,10 @@ impl Index {
                 self.lines.push(line);
             }
             self.note(event);
+            self.tags.push(self.tag_of(event));
+            if matches!(event.kind, EventKind::Datagram { .. }) {
+                self.datagrams.push(event.seq);
+            }
         }
         self.walk.indexed = events.len();
     }
@@ -151,6 +178,55 @@ impl Index {
     /// How many events of the trace are indexed.
     pub fn indexed(&self) -> usize {
         self.walk.indexed
+    }
+
+    fn tag_of(&self, event: &super::Event) -> Tag {
+        let hosts = match &event.kind {
+            EventKind::Connect { from, to, .. } | EventKind::Datagram { from, to, .. } => {
+                [Some(*from), Some(*to)]
+            }
+            EventKind::Bytes { conn, .. }
+            | EventKind::Tls { conn, .. }
+            | EventKind::Accept { conn }
+            | EventKind::Close { conn, .. }
+            | EventKind::Refused { conn }
+            | EventKind::Unreachable { conn } => self.session(*conn).map_or([None, None], |s| {
+                [Some(s.connection.from), Some(s.connection.to)]
+            }),
+            EventKind::NoRoute { from, .. } => [Some(*from), None],
+            EventKind::Composed { host, .. }
+            | EventKind::Queued { host, .. }
+            | EventKind::Attempting { host, .. }
+            | EventKind::Relayed { host, .. }
+            | EventKind::Delivered { host, .. }
+            | EventKind::Dequeued { host, .. }
+            | EventKind::Removed { host, .. }
+            | EventKind::Deferred { host, .. }
+            | EventKind::Bounced { host, .. }
+            | EventKind::Expired { host, .. }
+            | EventKind::LoopDetected { host, .. }
+            | EventKind::Resolved { host, .. }
+            | EventKind::Retrieved { host, .. }
+            | EventKind::Wake { host, .. }
+            | EventKind::WhatIf { host, .. }
+            | EventKind::HostDown { host, .. }
+            | EventKind::HostUp { host } => [Some(*host), None],
+        };
+        Tag {
+            dns: matches!(
+                event.kind,
+                EventKind::Datagram { .. } | EventKind::Resolved { .. }
+            ),
+            failure: super::describe::is_failure(event),
+            hosts,
+        }
+    }
+
+    /// The DNS datagrams sent once `pos` events have happened: a prefix of
+    /// `datagrams`.
+    pub fn datagrams_at(&self, pos: usize) -> &[u64] {
+        let n = self.datagrams.partition_point(|&seq| (seq as usize) < pos);
+        &self.datagrams[..n]
     }
 
     fn add_link(&mut self, a: HostId, b: HostId) {
