@@ -61,6 +61,36 @@ impl Tag {
     }
 }
 
+/// The pairs of adjacent letters in a text (lower case), folded into 64
+/// bits: a text holds a query only if it holds every pair of the query,
+/// so a search skips, in one test, almost every text that cannot match.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pairs(u64);
+
+impl Pairs {
+    pub fn of(text: &str) -> Pairs {
+        let mut bits = 0u64;
+        let mut add = |bytes: &[u8]| {
+            for w in bytes.windows(2) {
+                let pair = u32::from(w[0].to_ascii_lowercase()) * 31
+                    + u32::from(w[1].to_ascii_lowercase());
+                bits |= 1 << (pair.wrapping_mul(0x9E37_79B9) >> 26);
+            }
+        };
+        if text.is_ascii() {
+            add(text.as_bytes());
+        } else {
+            add(text.to_lowercase().as_bytes());
+        }
+        Pairs(bits)
+    }
+
+    /// Could a text with these pairs hold a query with `query`'s?
+    pub fn may_hold(self, query: Pairs) -> bool {
+        self.0 & query.0 == query.0
+    }
+}
+
 /// One connection and what the index knows about it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -96,6 +126,11 @@ pub struct Index {
     pub tags: Vec<Tag>,
     /// The seqs of the DNS datagrams, in order, for the DNS view.
     pub datagrams: Vec<u64>,
+    /// For search: the letter pairs of each transcript line (parallel to
+    /// `lines`) and of each event's description (parallel to the events;
+    /// empty for bytes, which are searched as lines).
+    pub line_pairs: Vec<Pairs>,
+    pub event_pairs: Vec<Pairs>,
     walk: Walk,
 }
 
@@ -164,8 +199,13 @@ impl Index {
                 if let Some(&s) = self.by_conn.get(&line.conn) {
                     self.sessions[s].lines.push(self.lines.len());
                 }
+                self.line_pairs.push(Pairs::of(&line.text));
                 self.lines.push(line);
             }
+            self.event_pairs.push(match event.kind {
+                EventKind::Bytes { .. } => Pairs::default(),
+                _ => Pairs::of(&super::describe::event_text(trace, event)),
+            });
             self.note(event);
             self.tags.push(self.tag_of(event));
             if matches!(event.kind, EventKind::Datagram { .. }) {

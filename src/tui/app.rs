@@ -526,7 +526,9 @@ impl App {
         wanted: impl Fn((usize, Option<usize>)) -> bool,
     ) -> Option<(usize, Option<usize>)> {
         let trace = &self.world.trace;
-        let lines = &self.world.index.lines;
+        let index = &self.world.index;
+        let lines = &index.lines;
+        let pairs = crate::trace::index::Pairs::of(query);
         let first = (*within.start()).max(1);
         let last = (*within.end()).min(trace.len());
         let mut line = lines.partition_point(|l| (l.seq as usize) + 1 < first);
@@ -535,12 +537,16 @@ impl App {
             let pos = i + 1;
             if !matches!(e.kind, EventKind::Bytes { .. })
                 && wanted((pos, None))
+                && index.event_pairs.get(i).is_none_or(|p| p.may_hold(pairs))
                 && contains_folded(&event_text(trace, e), query)
             {
                 return Some((pos, None));
             }
             while let Some(l) = lines.get(line).filter(|l| l.seq as usize == i) {
-                if wanted((pos, Some(line))) && contains_folded(&l.text, query) {
+                if wanted((pos, Some(line)))
+                    && index.line_pairs.get(line).is_none_or(|p| p.may_hold(pairs))
+                    && contains_folded(&l.text, query)
+                {
                     return Some((pos, Some(line)));
                 }
                 line += 1;
