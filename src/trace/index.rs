@@ -55,12 +55,6 @@ pub struct Tag {
     pub hosts: [Option<HostId>; 2],
 }
 
-impl Tag {
-    pub fn involves(&self, host: HostId) -> bool {
-        self.hosts.contains(&Some(host))
-    }
-}
-
 /// The pairs of adjacent letters in a text (lower case), folded into 64
 /// bits: a text holds a query only if it holds every pair of the query,
 /// so a search skips, in one test, almost every text that cannot match.
@@ -127,10 +121,13 @@ pub struct Index {
     /// The seqs of the DNS datagrams, in order, for the DNS view.
     pub datagrams: Vec<u64>,
     /// For search: the letter pairs of each transcript line (parallel to
-    /// `lines`) and of each event's description (parallel to the events;
-    /// empty for bytes, which are searched as lines).
+    /// `lines`).
     pub line_pairs: Vec<Pairs>,
-    pub event_pairs: Vec<Pairs>,
+    /// For search: the letter pairs of each event's description (parallel
+    /// to the events; empty for bytes, searched as lines). Made by the
+    /// first search, not by the walk: describing every event costs more
+    /// than indexing it.
+    event_pairs: Vec<Pairs>,
     walk: Walk,
 }
 
@@ -202,10 +199,6 @@ impl Index {
                 self.line_pairs.push(Pairs::of(&line.text));
                 self.lines.push(line);
             }
-            self.event_pairs.push(match event.kind {
-                EventKind::Bytes { .. } => Pairs::default(),
-                _ => Pairs::of(&super::describe::event_text(trace, event)),
-            });
             self.note(event);
             self.tags.push(self.tag_of(event));
             if matches!(event.kind, EventKind::Datagram { .. }) {
@@ -260,6 +253,21 @@ impl Index {
             failure: super::describe::is_failure(event),
             hosts,
         }
+    }
+
+    /// Describes, for search, the events not described yet.
+    pub fn describe_for_search(&mut self, trace: &Trace) {
+        let done = self.event_pairs.len().min(trace.len());
+        self.event_pairs
+            .extend(trace.events()[done..].iter().map(|e| match e.kind {
+                EventKind::Bytes { .. } => Pairs::default(),
+                _ => Pairs::of(&super::describe::event_text(trace, e)),
+            }));
+    }
+
+    /// The letter pairs of the events described for search so far.
+    pub fn event_pairs(&self) -> &[Pairs] {
+        &self.event_pairs
     }
 
     /// The DNS datagrams sent once `pos` events have happened: a prefix of

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::scenario::expect::Verdict;
 use crate::trace::describe::event_text;
-use crate::trace::index::{Index, Session};
+use crate::trace::index::{Index, Pairs, Session};
 use crate::trace::state::State;
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
@@ -528,7 +528,7 @@ impl App {
         let trace = &self.world.trace;
         let index = &self.world.index;
         let lines = &index.lines;
-        let pairs = crate::trace::index::Pairs::of(query);
+        let pairs = Pairs::of(query);
         let first = (*within.start()).max(1);
         let last = (*within.end()).min(trace.len());
         let mut line = lines.partition_point(|l| (l.seq as usize) + 1 < first);
@@ -537,7 +537,7 @@ impl App {
             let pos = i + 1;
             if !matches!(e.kind, EventKind::Bytes { .. })
                 && wanted((pos, None))
-                && index.event_pairs.get(i).is_none_or(|p| p.may_hold(pairs))
+                && index.event_pairs().get(i).is_none_or(|p| p.may_hold(pairs))
                 && contains_folded(&event_text(trace, e), query)
             {
                 return Some((pos, None));
@@ -564,6 +564,7 @@ impl App {
         if query.is_empty() {
             return;
         }
+        self.world.index.describe_for_search(&self.world.trace);
         let here = (self.pos, self.selected_line());
         // The first match after here, else (wrapping round) the first of
         // all: it lies at or before here.

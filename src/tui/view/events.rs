@@ -16,10 +16,14 @@ use crate::tui::app::{App, EventFilter};
 pub use crate::trace::describe::is_failure;
 
 /// Does the filter let through an event with this tag?
+/// Bitwise, not short-circuit: a filter that lets every other event
+/// through would otherwise cost a mispredicted branch an event.
 fn passes(filter: &EventFilter, tag: &Tag) -> bool {
-    !(filter.hide_dns && tag.dns)
-        && (!filter.failures_only || tag.failure)
-        && filter.host.is_none_or(|h| tag.involves(HostId(h)))
+    let host = match filter.host {
+        None => true,
+        Some(h) => (tag.hosts[0] == Some(HostId(h))) | (tag.hosts[1] == Some(HostId(h))),
+    };
+    !(filter.hide_dns & tag.dns) & (!filter.failures_only | tag.failure) & host
 }
 
 fn is_open(filter: &EventFilter) -> bool {
@@ -94,14 +98,18 @@ pub fn window(
     let from = selected.saturating_sub(height);
     let mut near = Vec::new();
     let mut total = 0;
-    for (i, tag) in tags.iter().enumerate() {
-        if passes(filter, tag) {
-            if total >= from && near.len() < 2 * height + 1 {
+    let mut i = 0;
+    while i < tags.len() && near.len() <= 2 * height {
+        if passes(filter, &tags[i]) {
+            if total >= from {
                 near.push(i);
             }
             total += 1;
         }
+        i += 1;
     }
+    // The rest is only counted.
+    total += tags[i..].iter().filter(|tag| passes(filter, tag)).count();
     let start = first(total);
     let skip = start.saturating_sub(from).min(near.len());
     let rows = near[skip..].iter().take(height).copied().collect();
@@ -198,4 +206,59 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         })
         .collect();
     frame.render_widget(Paragraph::new(lines).style(theme.base).block(block), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::{Theme, World};
+
+    /// The rows a frame draws, its count and `nth` are those of the whole
+    /// filtered list, for every bundled scenario, filter and selection.
+    #[test]
+    fn the_window_is_a_slice_of_the_whole_filtered_list() {
+        for name in crate::scenario::bundled::names() {
+            let plan = crate::scenario::load(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .plan;
+            let app = App::new(World::run(plan), Theme::dark());
+            let hosts = app.trace().hosts.len() as u16;
+            for hide_dns in [false, true] {
+                for failures_only in [false, true] {
+                    for host in std::iter::once(None).chain((0..hosts).map(Some)) {
+                        let filter = EventFilter {
+                            hide_dns,
+                            failures_only,
+                            host,
+                        };
+                        let list: Vec<usize> = app
+                            .trace()
+                            .events()
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, e)| {
+                                let tag = app.world.index.tags[e.seq as usize];
+                                assert_eq!(tag.failure, is_failure(e), "{name}");
+                                passes(&filter, &tag)
+                            })
+                            .map(|(i, _)| i)
+                            .collect();
+                        assert_eq!(count(&app, &filter), list.len(), "{name} {filter:?}");
+                        for height in [1, 5, 58] {
+                            for selected in [0, 1, list.len() / 2, list.len(), list.len() + 3] {
+                                let (total, start, rows) = window(&app, &filter, selected, height);
+                                let end = (start + height).min(list.len());
+                                assert_eq!(total, list.len(), "{name} {filter:?}");
+                                assert_eq!(rows, list[start..end], "{name} {filter:?} {selected}");
+                                assert_eq!(
+                                    nth(&app, &filter, selected),
+                                    list.get(selected).copied()
+                                );
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 }
