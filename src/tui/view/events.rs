@@ -111,7 +111,20 @@ pub fn window(
     // The rest is only counted.
     total += tags[i..].iter().filter(|tag| passes(filter, tag)).count();
     let start = first(total);
-    let skip = start.saturating_sub(from).min(near.len());
+    if start < from {
+        // `selected` lay past the end (a filter shrank the list): the
+        // last page, found in a second pass.
+        let rows = tags
+            .iter()
+            .enumerate()
+            .filter(|(_, tag)| passes(filter, tag))
+            .skip(start)
+            .take(height)
+            .map(|(i, _)| i)
+            .collect();
+        return (total, start, rows);
+    }
+    let skip = (start - from).min(near.len());
     let rows = near[skip..].iter().take(height).copied().collect();
     (total, start, rows)
 }
