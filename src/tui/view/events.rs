@@ -33,7 +33,7 @@ fn is_open(filter: &EventFilter) -> bool {
 /// The tags of the events the list may show. In predict mode only those
 /// before the playhead: a future reply (or a failure marked ahead) would
 /// give the answer away.
-fn shown_tags<'a>(app: &'a App) -> &'a [Tag] {
+fn shown_tags(app: &App) -> &[Tag] {
     let tags = &app.world.index.tags;
     let shown = if app.predict.on { app.pos } else { app.len() };
     &tags[..shown.min(tags.len())]
