@@ -16,7 +16,16 @@
 //!     Where a view does depend on it, a third table shows its frame time
 //!     by playhead in the big trace, so the growth can be read as O(pos) or
 //!     O(trace), and a fourth times the keys that search the trace (`]`,
-//!     `}`, Enter in the events view, `/`).
+//!     `}`, Enter in the events view, `/` with a match and without one).
+//!
+//! (c) Every view, and the events list under each filter, one frame after
+//!     a seek to the middle and to the end of the big trace, as a ratio to
+//!     the main view's frame at the same playhead in the same run.
+//!
+//! (d) A live dashboard while mail arrives: the big trace's last tenth
+//!     replayed into a live app, `MAILFLOW_TUI_LIVE_RATE` messages a
+//!     second worth of events each 40 ms frame; per frame the cost of
+//!     indexing what arrived, and of indexing, playing on and drawing.
 //!
 //! Run with `cargo bench --bench tui`. Knobs (environment):
 //!
@@ -27,6 +36,7 @@
 //! | `MAILFLOW_TUI_SEED`       | `1`       | seed of the random playheads |
 //! | `MAILFLOW_TUI_SPACING_MS` | `5000`    | simulated time between two sends of the big trace |
 //! | `MAILFLOW_TUI_FETCH_S`    | `900`     | bob's phone fetches this often (`0`: only hello's one fetch) |
+//! | `MAILFLOW_TUI_LIVE_RATE`  | `1000`    | messages a second arriving in (d) |
 //!
 //! Without `--bench` (as `cargo test --benches` runs it) it is a smoke run:
 //! a 20,000-event trace and 5 ms a cell, about a second in all. A frame that
@@ -545,6 +555,157 @@ fn part_b(small_name: &str, small: &mut App, target: usize) {
     }
 
     keys(small_name, small, &mut big, seed);
+    against_main(&mut big);
+    live(&big, seed);
+}
+
+/// Every view (and the events list under each filter) one frame after a
+/// seek to the middle and to the end of the big trace, against the main
+/// view's frame at the same playhead in the same run.
+fn against_main(big: &mut App) {
+    use mailflow::tui::app::EventFilter;
+    let len = big.len();
+    let at = [("middle", len / 2), ("end", len)];
+    println!(
+        "(c) seek + one frame at {WIDTH}x{HEIGHT} in the big trace ({len} events), against the main view (medians)\n"
+    );
+    println!(
+        "{:<22}{:>12}{:>10}{:>12}{:>10}",
+        "view", "middle", "× main", "end", "× main"
+    );
+    let frame = |big: &mut App, view: View, filter: EventFilter, pos: usize| {
+        big.views.events_filter = filter;
+        let mut term = terminal();
+        big.view = view;
+        big.overlay = Overlay::None;
+        // The seek is part of the frame: away and back each time.
+        let stats = sample(|i| {
+            big.seek(if i % 2 == 0 { 0 } else { len / 3 });
+            big.seek(pos);
+            draw(&mut term, big);
+        });
+        big.views.events_filter = EventFilter::default();
+        stats.median
+    };
+    let main: Vec<Duration> = at
+        .iter()
+        .map(|&(_, pos)| frame(big, View::Main, EventFilter::default(), pos))
+        .collect();
+    let mut rows: Vec<(String, View, EventFilter)> = View::ALL
+        .iter()
+        .map(|&v| (format!("{v:?}"), v, EventFilter::default()))
+        .collect();
+    let filters = [
+        ("Events d (no DNS)", true, false, None),
+        ("Events x (failures)", false, true, None),
+        ("Events o (one host)", false, false, Some(1)),
+    ];
+    for (name, hide_dns, failures_only, host) in filters {
+        let filter = EventFilter {
+            hide_dns,
+            failures_only,
+            host,
+        };
+        rows.push((name.to_owned(), View::Events, filter));
+    }
+    for (name, view, filter) in rows {
+        print!("{name:<22}");
+        for (k, &(_, pos)) in at.iter().enumerate() {
+            let t = frame(big, view, filter.clone(), pos);
+            print!(
+                "{:>12}{:>9.1}×",
+                fmt(t),
+                t.as_secs_f64() / main[k].as_secs_f64()
+            );
+        }
+        println!();
+    }
+    println!("    (× main: this view's frame over the main view's at the same playhead)\n");
+    report_panics();
+}
+
+/// A live dashboard while mail arrives: the big trace's events replayed
+/// into a live app at `MAILFLOW_TUI_LIVE_RATE` messages a second (1,000)
+/// worth of events per 40 ms frame, from 90% of the trace on. Each frame
+/// takes the events that arrived, plays on and draws.
+fn live(big: &App, seed: u64) {
+    use mailflow::tui::Live;
+    let rate: f64 = env_or("MAILFLOW_TUI_LIVE_RATE", 1000.0);
+    let len = big.len();
+    let per_message = len as f64 / big.world.index.messages.len().max(1) as f64;
+    let per_frame = ((rate * per_message * 0.040).ceil() as usize).max(1);
+    let start = len * 9 / 10;
+    println!(
+        "(d) live: {rate:.0} messages/s ({per_frame} events per 40 ms frame) arriving into a live app from event {start} of {len}\n"
+    );
+    println!(
+        "{:<14}{:>14}{:>14}{:>14}{:>10}",
+        "view", "extend med", "frame med", "frame max", "frames"
+    );
+    let events = big.trace().events();
+    for view in [
+        View::Main,
+        View::Queues,
+        View::Dns,
+        View::Events,
+        View::Ladder,
+        View::Letter,
+    ] {
+        let mut trace = mailflow::trace::Trace::new(big.trace().hosts.clone());
+        trace.links = big.trace().links.clone();
+        trace.zones = big.trace().zones.clone();
+        for e in &events[..start] {
+            trace.push(e.at, e.kind.clone());
+        }
+        let world = World {
+            title: big.world.title.clone(),
+            about: big.world.about.clone(),
+            index: Index::build(&trace),
+            trace,
+            verdicts: Vec::new(),
+            plan: None,
+        };
+        let mut app = App::new_live(world, Theme::dark(), Live::default());
+        app.view = view;
+        app.seek(start);
+        let mut term = terminal();
+        let mut next = start;
+        let (mut extend, mut frames) = (Vec::new(), Vec::new());
+        let mut rng = Rng(seed | 1);
+        let budget = budget();
+        let began = Instant::now();
+        while frames.len() < 3 || (began.elapsed() < budget && next < len) {
+            // What arrived during the last frame (copied outside the timing).
+            let upto = (next + per_frame).min(len);
+            let chunk: Vec<_> = events[next..upto].to_vec();
+            next = upto;
+            let t = Instant::now();
+            app.extend(chunk);
+            extend.push(t.elapsed());
+            // A student moving the playhead now and then, as in class.
+            if rng.below(10) == 0 {
+                app.seek(app.pos.saturating_sub(1));
+            }
+            mailflow::tui::advance(&mut app, Duration::from_millis(40));
+            draw(&mut term, &app);
+            frames.push(t.elapsed());
+        }
+        let stats = Stats::of(frames);
+        let extend = Stats::of(extend);
+        println!(
+            "{:<14}{:>14}{:>14}{:>14}{:>10}",
+            format!("{view:?}"),
+            fmt(extend.median),
+            fmt(stats.median),
+            fmt(stats.max),
+            stats.n
+        );
+        if next >= len {
+            println!("    (the trace ran out: fewer frames than the budget allowed)");
+        }
+    }
+    println!("    frame = extend + play on + draw; a 40 ms frame leaves room for the rest\n");
+    report_panics();
 }
 
 /// The keys that search the trace, at a random playhead each time.
@@ -556,7 +717,7 @@ fn keys(small_name: &str, small: &mut App, big: &mut App, seed: u64) {
     let press = |app: &mut App, code: KeyCode| {
         handle_key(app, KeyEvent::new(code, KeyModifiers::NONE), screen)
     };
-    let cases: [(&str, View, &[KeyCode]); 6] = [
+    let cases: [(&str, View, &[KeyCode]); 7] = [
         ("→ step", View::Main, &[KeyCode::Right]),
         ("] session", View::Main, &[KeyCode::Char(']')]),
         ("} hop", View::Main, &[KeyCode::Char('}')]),
@@ -571,6 +732,18 @@ fn keys(small_name: &str, small: &mut App, big: &mut App, seed: u64) {
                 KeyCode::Char('A'),
                 KeyCode::Char('I'),
                 KeyCode::Char('L'),
+                KeyCode::Enter,
+            ],
+        ),
+        (
+            "/ miss Enter",
+            View::Main,
+            &[
+                KeyCode::Char('/'),
+                KeyCode::Char('z'),
+                KeyCode::Char('q'),
+                KeyCode::Char('x'),
+                KeyCode::Char('!'),
                 KeyCode::Enter,
             ],
         ),

@@ -10,7 +10,6 @@ use std::process::ExitCode;
 
 use crate::scenario::task::{Criterion, Task, load_task};
 use crate::scenario::{self, expect};
-use crate::sim;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
@@ -30,6 +29,10 @@ pub struct Args {
     pub students: Vec<String>,
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// No progress line on stderr while a world computes (there is none
+    /// in a pipe or under NO_COLOR anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 /// One student's result.
@@ -75,8 +78,9 @@ pub fn run(args: &Args) -> ExitCode {
         );
     }
     let mut passed = 0;
+    let progress = super::progress::wanted(args.quiet);
     for file in &files {
-        let grade = grade(&task, file);
+        let grade = grade(&task, file, progress);
         passed += usize::from(grade.passed(&task));
         match args.format {
             Format::Text => print!("{}", text(&task, &grade)),
@@ -122,7 +126,8 @@ fn students(args: &[String]) -> Result<Vec<String>, String> {
 }
 
 /// Runs one student's world under the task and scores it.
-pub fn grade(task: &Task, student: &str) -> Grade {
+/// With `progress`, a progress line on stderr while the world computes.
+pub fn grade(task: &Task, student: &str, progress: bool) -> Grade {
     let fail = |error: String| Grade {
         student: student.to_owned(),
         criteria: Vec::new(),
@@ -140,7 +145,7 @@ pub fn grade(task: &Task, student: &str) -> Grade {
     }
     let mut criteria: Vec<Criterion> = task.require.iter().map(|r| r.check(&plan)).collect();
     plan.expect = task.expect.clone();
-    let run = sim::run(&plan);
+    let run = super::progress::run(&plan, student, progress);
     criteria.extend(
         expect::check(&plan.expect, &run.trace)
             .into_iter()

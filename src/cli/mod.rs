@@ -6,6 +6,7 @@ mod explain;
 mod grade;
 mod lesson;
 mod list;
+mod progress;
 mod run;
 mod serve;
 mod tui;
@@ -17,7 +18,6 @@ use clap::{Parser, Subcommand};
 use crate::plan::Plan;
 use crate::record::Recording;
 use crate::scenario::bundled;
-use crate::sim;
 
 /// A terminal mail-flow simulator: genuine SMTP between virtual hosts.
 #[derive(Debug, Parser)]
@@ -164,9 +164,15 @@ pub enum Source {
 impl Source {
     /// The finished run: a scenario runs now, a recording already ran.
     pub fn finish(self) -> Recording {
+        self.finish_showing(false)
+    }
+
+    /// As `finish`, with a progress line on stderr while a scenario runs
+    /// when `progress` (see `progress::wanted`).
+    pub fn finish_showing(self, progress: bool) -> Recording {
         match self {
             Source::Scenario(plan) => {
-                let run = sim::run(&plan);
+                let run = progress::run(&plan, &plan.title, progress);
                 Recording::of(&plan, run)
             }
             Source::Recording(recording) => recording,

@@ -62,6 +62,10 @@ pub struct Args {
     /// Also write the run to FILE, to replay with `run FILE` or `tui FILE`.
     #[arg(long, value_name = "FILE")]
     pub record: Option<std::path::PathBuf>,
+    /// No progress line on stderr while the world computes (there is
+    /// none in a pipe or under NO_COLOR anyway).
+    #[arg(long, short)]
+    pub quiet: bool,
 }
 
 impl Args {
@@ -72,6 +76,7 @@ impl Args {
             format: Format::Text,
             explain: true,
             record: None,
+            quiet: false,
         }
     }
 }
@@ -104,7 +109,7 @@ pub fn run(args: &Args) -> ExitCode {
         );
         return ExitCode::from(2);
     }
-    let run = source.finish();
+    let run = source.finish_showing(super::progress::wanted(args.quiet));
     if let Some(path) = &args.record
         && let Err(e) = record(&run, path)
     {

@@ -92,6 +92,20 @@ pub fn run(args: &Args) -> ExitCode {
     if let (Some(host), super::Source::Scenario(plan)) = (played, &source) {
         return run_as(plan, host, theme);
     }
+    // A world whose lesson and quiz need nothing of its trace opens at
+    // once and computes beside the dashboard.
+    if let super::Source::Scenario(plan) = &source
+        && !(args.predict || args.quiz || args.lesson)
+        && !has_classroom(args)
+    {
+        return match tui::run_computing(plan.clone(), theme) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("mailflow: the terminal failed: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
     let world = match source {
         super::Source::Scenario(plan) => World::run(plan),
         recording => World::of(recording.finish()),
@@ -145,6 +159,14 @@ fn run_as(plan: &crate::plan::Plan, host: crate::trace::HostId, theme: Theme) ->
             ExitCode::FAILURE
         }
     }
+}
+
+/// Does the scenario carry a lesson or a quiz of its own? Those are
+/// placed on the whole trace, so such a world is computed first.
+fn has_classroom(args: &Args) -> bool {
+    crate::scenario::load_with(&args.world.scenario, &args.world.settings).map_or(true, |l| {
+        !l.scenario.lesson.is_empty() || !l.scenario.quiz.is_empty()
+    })
 }
 
 /// The scenario's quiz and lesson placed on the run shown. A recording

@@ -122,7 +122,19 @@ pub fn run(plan: &Plan) -> Run {
     let clock = Clock::of(plan);
     let runtime = runtime(clock == Clock::Simulated);
     let local = tokio::task::LocalSet::new();
-    local.block_on(&runtime, world(plan, clock))
+    local.block_on(&runtime, world(plan, clock, None))
+}
+
+/// Runs the plan as `run` does, but sends every event to `tap` as it
+/// happens (waiting when the receiver lags), numbered from 0: a watcher on
+/// another thread sees the run while it computes (`mailflow tui`, the
+/// progress of `mailflow run`). The trace returned holds the header only;
+/// the header followed by the events sent is the trace `run` returns.
+pub fn run_streamed(plan: &Plan, tap: std::sync::mpsc::SyncSender<crate::trace::Event>) -> Run {
+    let clock = Clock::of(plan);
+    let runtime = runtime(clock == Clock::Simulated);
+    let local = tokio::task::LocalSet::new();
+    local.block_on(&runtime, world(plan, clock, Some(tap)))
 }
 
 /// A current-thread runtime; `paused` for the simulated clock.
@@ -143,10 +155,18 @@ pub struct Built {
     pub tls: Option<Rc<crate::node::tls::WorldTls>>,
 }
 
-async fn world(plan: &Plan, clock: Clock) -> Run {
+async fn world(
+    plan: &Plan,
+    clock: Clock,
+    tap: Option<std::sync::mpsc::SyncSender<crate::trace::Event>>,
+) -> Run {
     let Built {
         network, activity, ..
     } = build(plan, clock);
+    if let Some(tap) = tap {
+        // Before the first task runs: nothing is recorded yet.
+        network.stream_to(tap, false, 0, None);
+    }
     // Let every task start (and open its jobs) before looking for quiet.
     tokio::task::yield_now().await;
     let ending = tokio::select! {

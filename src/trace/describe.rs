@@ -358,6 +358,33 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
     }
 }
 
+/// Is this event a failure worth finding: refused, unreachable, deferred,
+/// bounced, expired, a loop, a reply that refuses, a lost datagram?
+pub fn is_failure(event: &super::Event) -> bool {
+    match &event.kind {
+        EventKind::Refused { .. }
+        | EventKind::Unreachable { .. }
+        | EventKind::NoRoute { .. }
+        | EventKind::Deferred { .. }
+        | EventKind::Bounced { .. }
+        | EventKind::Expired { .. }
+        | EventKind::LoopDetected { .. }
+        | EventKind::Reset { .. } => true,
+        EventKind::Bytes {
+            data,
+            dir: super::Dir::Down,
+            ..
+        } => {
+            // Any line of the chunk: pipelined replies come several at once.
+            String::from_utf8_lossy(data.as_bytes())
+                .lines()
+                .any(is_failure_line)
+        }
+        EventKind::Datagram { arrives: None, .. } => true,
+        _ => false,
+    }
+}
+
 /// A reply line that refuses: SMTP 4xx or 5xx (RFC 5321 §4.2.1), POP3
 /// `-ERR` (RFC 1939 §3).
 pub fn is_failure_line(line: &str) -> bool {

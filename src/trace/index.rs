@@ -42,6 +42,49 @@ pub enum Outcome {
     Unreachable,
 }
 
+/// What the events list filters on, for one event: a filter is then a
+/// scan over a few bytes an event, never over the events themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tag {
+    /// A DNS datagram or lookup.
+    pub dns: bool,
+    /// A failure worth finding (`describe::is_failure`).
+    pub failure: bool,
+    /// The hosts it involves: both ends of a connection or datagram, else
+    /// the one host it happened on.
+    pub hosts: [Option<HostId>; 2],
+}
+
+/// The pairs of adjacent letters in a text (lower case), folded into 64
+/// bits: a text holds a query only if it holds every pair of the query,
+/// so a search skips, in one test, almost every text that cannot match.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Pairs(u64);
+
+impl Pairs {
+    pub fn of(text: &str) -> Pairs {
+        let mut bits = 0u64;
+        let mut add = |bytes: &[u8]| {
+            for w in bytes.windows(2) {
+                let pair = u32::from(w[0].to_ascii_lowercase()) * 31
+                    + u32::from(w[1].to_ascii_lowercase());
+                bits |= 1 << (pair.wrapping_mul(0x9E37_79B9) >> 26);
+            }
+        };
+        if text.is_ascii() {
+            add(text.as_bytes());
+        } else {
+            add(text.to_lowercase().as_bytes());
+        }
+        Pairs(bits)
+    }
+
+    /// Could a text with these pairs hold a query with `query`'s?
+    pub fn may_hold(self, query: Pairs) -> bool {
+        self.0 & query.0 == query.0
+    }
+}
+
 /// One connection and what the index knows about it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -73,6 +116,18 @@ pub struct Index {
     pub messages: Vec<String>,
     /// Distinct pairs of hosts that ever exchanged something.
     pub links: Vec<(HostId, HostId)>,
+    /// One tag per event, for the events list's filters.
+    pub tags: Vec<Tag>,
+    /// The seqs of the DNS datagrams, in order, for the DNS view.
+    pub datagrams: Vec<u64>,
+    /// For search: the letter pairs of each transcript line (parallel to
+    /// `lines`).
+    pub line_pairs: Vec<Pairs>,
+    /// For search: the letter pairs of each event's description (parallel
+    /// to the events; empty for bytes, searched as lines). Made by the
+    /// first search, not by the walk: describing every event costs more
+    /// than indexing it.
+    event_pairs: Vec<Pairs>,
     walk: Walk,
 }
 
@@ -141,9 +196,14 @@ impl Index {
                 if let Some(&s) = self.by_conn.get(&line.conn) {
                     self.sessions[s].lines.push(self.lines.len());
                 }
+                self.line_pairs.push(Pairs::of(&line.text));
                 self.lines.push(line);
             }
             self.note(event);
+            self.tags.push(self.tag_of(event));
+            if matches!(event.kind, EventKind::Datagram { .. }) {
+                self.datagrams.push(event.seq);
+            }
         }
         self.walk.indexed = events.len();
     }
@@ -151,6 +211,74 @@ impl Index {
     /// How many events of the trace are indexed.
     pub fn indexed(&self) -> usize {
         self.walk.indexed
+    }
+
+    fn tag_of(&self, event: &super::Event) -> Tag {
+        let hosts = match &event.kind {
+            EventKind::Connect { from, to, .. }
+            | EventKind::Datagram { from, to, .. }
+            | EventKind::Stalled { from, to, .. }
+            | EventKind::Reordered { from, to, .. }
+            | EventKind::Duplicated { from, to } => [Some(*from), Some(*to)],
+            EventKind::Bytes { conn, .. }
+            | EventKind::Tls { conn, .. }
+            | EventKind::Accept { conn }
+            | EventKind::Close { conn, .. }
+            | EventKind::Refused { conn }
+            | EventKind::Reset { conn, .. }
+            | EventKind::Unreachable { conn } => self.session(*conn).map_or([None, None], |s| {
+                [Some(s.connection.from), Some(s.connection.to)]
+            }),
+            EventKind::NoRoute { from, .. } => [Some(*from), None],
+            EventKind::Composed { host, .. }
+            | EventKind::Queued { host, .. }
+            | EventKind::Attempting { host, .. }
+            | EventKind::Relayed { host, .. }
+            | EventKind::Delivered { host, .. }
+            | EventKind::Dequeued { host, .. }
+            | EventKind::Removed { host, .. }
+            | EventKind::Deferred { host, .. }
+            | EventKind::Bounced { host, .. }
+            | EventKind::Expired { host, .. }
+            | EventKind::LoopDetected { host, .. }
+            | EventKind::Resolved { host, .. }
+            | EventKind::Retrieved { host, .. }
+            | EventKind::Wake { host, .. }
+            | EventKind::WhatIf { host, .. }
+            | EventKind::HostDown { host, .. }
+            | EventKind::SlowReply { host, .. }
+            | EventKind::HostUp { host } => [Some(*host), None],
+        };
+        Tag {
+            dns: matches!(
+                event.kind,
+                EventKind::Datagram { .. } | EventKind::Resolved { .. }
+            ),
+            failure: super::describe::is_failure(event),
+            hosts,
+        }
+    }
+
+    /// Describes, for search, the events not described yet.
+    pub fn describe_for_search(&mut self, trace: &Trace) {
+        let done = self.event_pairs.len().min(trace.len());
+        self.event_pairs
+            .extend(trace.events()[done..].iter().map(|e| match e.kind {
+                EventKind::Bytes { .. } => Pairs::default(),
+                _ => Pairs::of(&super::describe::event_text(trace, e)),
+            }));
+    }
+
+    /// The letter pairs of the events described for search so far.
+    pub fn event_pairs(&self) -> &[Pairs] {
+        &self.event_pairs
+    }
+
+    /// The DNS datagrams sent once `pos` events have happened: a prefix of
+    /// `datagrams`.
+    pub fn datagrams_at(&self, pos: usize) -> &[u64] {
+        let n = self.datagrams.partition_point(|&seq| (seq as usize) < pos);
+        &self.datagrams[..n]
     }
 
     fn add_link(&mut self, a: HostId, b: HostId) {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use crate::scenario::expect::Verdict;
 use crate::trace::describe::event_text;
-use crate::trace::index::{Index, Session};
+use crate::trace::index::{Index, Pairs, Session};
 use crate::trace::state::State;
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
@@ -185,6 +185,8 @@ pub struct App {
     pub quit: bool,
     /// Set when the world is still running (`mailflow serve`).
     pub live: Option<LiveState>,
+    /// Set while the world shown is still computing (`mailflow tui`).
+    pub computing: Option<super::compute::Computing>,
     /// Predict mode: the quiz before server replies, and its score.
     pub predict: Predict,
     /// The what-if menu and the branch it made, if any.
@@ -220,6 +222,7 @@ impl App {
             views: ViewStates::default(),
             quit: false,
             live: None,
+            computing: None,
             predict: Predict::default(),
             whatif: Default::default(),
             console: None,
@@ -511,6 +514,47 @@ impl App {
         (gap >= GAP).then_some(gap)
     }
 
+    /// The first match of `query` (lower case) at a playhead in `within`,
+    /// in playhead order, that `wanted` takes: `(position, None)` for an
+    /// event's description, then `(position, Some(line))` for each of its
+    /// transcript lines. It stops at the first, so a search costs the
+    /// distance to the next match rather than the whole trace.
+    fn first_match(
+        &self,
+        query: &str,
+        within: std::ops::RangeInclusive<usize>,
+        wanted: impl Fn((usize, Option<usize>)) -> bool,
+    ) -> Option<(usize, Option<usize>)> {
+        let trace = &self.world.trace;
+        let index = &self.world.index;
+        let lines = &index.lines;
+        let pairs = Pairs::of(query);
+        let first = (*within.start()).max(1);
+        let last = (*within.end()).min(trace.len());
+        let mut line = lines.partition_point(|l| (l.seq as usize) + 1 < first);
+        let events = trace.events().get(first - 1..last).unwrap_or_default();
+        for (i, e) in (first - 1..).zip(events) {
+            let pos = i + 1;
+            if !matches!(e.kind, EventKind::Bytes { .. })
+                && wanted((pos, None))
+                && index.event_pairs().get(i).is_none_or(|p| p.may_hold(pairs))
+                && contains_folded(&event_text(trace, e), query)
+            {
+                return Some((pos, None));
+            }
+            while let Some(l) = lines.get(line).filter(|l| l.seq as usize == i) {
+                if wanted((pos, Some(line)))
+                    && index.line_pairs.get(line).is_none_or(|p| p.may_hold(pairs))
+                    && contains_folded(&l.text, query)
+                {
+                    return Some((pos, Some(line)));
+                }
+                line += 1;
+            }
+        }
+        None
+    }
+
     /// Searches transcript lines and event descriptions for the query,
     /// from just after the line under the playhead (wrapping round), and
     /// jumps there: a line found is selected on its own, even inside a
@@ -520,29 +564,13 @@ impl App {
         if query.is_empty() {
             return;
         }
-        let trace = &self.world.trace;
-        let index = &self.world.index;
-        // (position, the line found) in playhead order.
-        let lines = index
-            .lines
-            .iter()
-            .enumerate()
-            .filter(|(_, l)| l.text.to_lowercase().contains(&query))
-            .map(|(i, l)| (l.seq as usize + 1, Some(i)));
-        let events = trace
-            .events()
-            .iter()
-            .filter(|e| !matches!(e.kind, EventKind::Bytes { .. }))
-            .filter(|e| event_text(trace, e).to_lowercase().contains(&query))
-            .map(|e| (e.seq as usize + 1, None));
-        let mut hits: Vec<(usize, Option<usize>)> = lines.chain(events).collect();
-        hits.sort_unstable();
+        self.world.index.describe_for_search(&self.world.trace);
         let here = (self.pos, self.selected_line());
-        let found = hits
-            .iter()
-            .find(|&&hit| hit > here)
-            .or(hits.first())
-            .copied();
+        // The first match after here, else (wrapping round) the first of
+        // all: it lies at or before here.
+        let found = self
+            .first_match(&query, here.0..=self.len(), |hit| hit > here)
+            .or_else(|| self.first_match(&query, 0..=here.0, |_| true));
         match found {
             Some((pos, line)) => {
                 self.pinned = None;
@@ -555,4 +583,18 @@ impl App {
             None => self.notice = Some(format!("\"{}\" is not in this run", self.search)),
         }
     }
+}
+
+/// Does `text` contain `query` (already lower case), ignoring case? ASCII
+/// is compared in place, without a lower-case copy of every line searched;
+/// anything else is lowered first (a few letters lower into ASCII: K).
+fn contains_folded(text: &str, query: &str) -> bool {
+    if !query.is_ascii() || !text.is_ascii() {
+        return text.to_lowercase().contains(query);
+    }
+    let (text, query) = (text.as_bytes(), query.as_bytes());
+    query.is_empty()
+        || text
+            .windows(query.len())
+            .any(|w| w.eq_ignore_ascii_case(query))
 }

@@ -338,7 +338,7 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
             let end = app.len();
             app.seek(end);
             // The events list goes to the end with the playhead.
-            let rows = view::events::filtered(app, &app.views.events_filter).len();
+            let rows = view::events::count(app, &app.views.events_filter);
             app.views.events_selected = rows.saturating_sub(1);
             // Live, the end is the live edge: stay there as it moves.
             app.playing = app.is_live();
@@ -541,7 +541,7 @@ fn scroll(app: &mut App, by: i32) {
             Focus::Explain => app.views.explain_scroll = step16(app.views.explain_scroll),
         },
         View::Events => {
-            let len = view::events::filtered(app, &app.views.events_filter).len();
+            let len = view::events::count(app, &app.views.events_filter);
             app.views.events_selected = step(app.views.events_selected).min(len.saturating_sub(1));
         }
         View::Letter => {
@@ -564,8 +564,8 @@ fn scroll(app: &mut App, by: i32) {
 fn enter(app: &mut App) {
     match app.view {
         View::Events => {
-            let list = view::events::filtered(app, &app.views.events_filter);
-            if let Some(&i) = list.get(app.views.events_selected) {
+            let (filter, k) = (&app.views.events_filter, app.views.events_selected);
+            if let Some(i) = view::events::nth(app, filter, k) {
                 app.playing = false;
                 app.pinned = None;
                 app.seek(i + 1);

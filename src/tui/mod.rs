@@ -6,6 +6,7 @@
 //!
 //! * `app`: the playhead and the small per-view states
 //! * `live`: a world still running: its feed, the live edge
+//! * `compute`: a world still computing beside the dashboard
 //! * `keys`: keys and mouse
 //! * `predict`: predict mode's questions, answers and score
 //! * `lesson`: a guided lesson's steps, walked one at a time
@@ -15,6 +16,7 @@
 //! * `theme`: dark, light, high contrast, monochrome (NO_COLOR)
 
 pub mod app;
+pub mod compute;
 pub mod console;
 pub mod keys;
 pub mod lesson;
@@ -95,6 +97,15 @@ pub fn run_classroom(
     Ok(app.predict)
 }
 
+/// Shows `plan`'s world while it computes on another thread: the
+/// dashboard opens at once and grows as the world runs (see `compute`).
+pub fn run_computing(plan: crate::plan::Plan, theme: Theme) -> io::Result<()> {
+    let (world, computing) = compute::start(plan);
+    let mut app = App::new(world, theme);
+    app.computing = Some(computing);
+    in_terminal(|terminal| event_loop(terminal, &mut app, None))
+}
+
 /// Shows `plan`'s world with the console open as `host` (`mailflow tui
 /// NAME --as HOST`) until the user quits.
 pub fn run_as(
@@ -156,6 +167,9 @@ fn wait(app: &App) -> Option<Duration> {
     if app.console.as_ref().is_some_and(|c| c.busy > 0) {
         // The console's world is answering: show it as soon as it has.
         Some(FRAME)
+    } else if app.computing.is_some() {
+        // The world computes: its progress moves on screen.
+        Some(FRAME)
     } else if app.waiting_at_live_edge() {
         Some(live::POLL)
     } else if app.playing {
@@ -211,6 +225,7 @@ fn event_loop(
             dirty |= live::drain(app, feed);
         }
         dirty |= console::pump(app);
+        dirty |= compute::pump(app);
         let now = Instant::now();
         if app.playing {
             dirty |= advance(app, now - last);
@@ -238,7 +253,8 @@ pub fn advance(app: &mut App, elapsed: Duration) -> bool {
     while app.progress >= 1.0 && steps > 0 {
         if app.pos >= app.len() {
             app.progress = 1.0;
-            if !app.is_live() {
+            // A world still computing brings more: wait for it.
+            if !app.is_live() && app.computing.is_none() {
                 app.playing = false;
                 app.notice = Some("the end of the run: Home to start over, ← to step back".into());
             }

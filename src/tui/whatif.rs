@@ -208,6 +208,11 @@ pub fn point_here(app: &App) -> Option<Point> {
 
 /// `w`: opens the menu for the point under the playhead, or says why not.
 pub fn open(app: &mut App) {
+    if app.computing.is_some() {
+        app.notice =
+            Some("what-if compares with the whole run: wait until the world is computed".into());
+        return;
+    }
     if app.world.plan.is_none() {
         app.notice = Some(
             "what-if re-runs the scenario: open the scenario itself, not a recording or a live world"

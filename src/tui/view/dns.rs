@@ -65,19 +65,17 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let inner = block.inner(right);
     let height = inner.height as usize;
     let room = inner.width as usize;
-    let events = &trace.events()[..app.pos];
-    let datagrams: Vec<usize> = (0..events.len())
-        .filter(|&i| matches!(events[i].kind, EventKind::Datagram { .. }))
-        .collect();
+    let events = trace.events();
+    let datagrams = app.world.index.datagrams_at(app.pos);
     let shown = &datagrams[datagrams.len().saturating_sub(height)..];
     let time_w = shown
         .iter()
-        .map(|&i| events[i].at.to_string().len())
+        .map(|&i| events[i as usize].at.to_string().len())
         .max()
         .unwrap_or(0);
     let mut rows: Vec<Line> = Vec::new();
     for &i in shown {
-        let e = &events[i];
+        let e = &events[i as usize];
         let EventKind::Datagram {
             from,
             to,

@@ -62,6 +62,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         format!("{speed:.0}×")
     };
     let mut items = live_items(app);
+    items.extend(computing_items(app));
     items.extend([
         (
             0,
@@ -186,6 +187,30 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         vec![Line::from(first)]
     };
     frame.render_widget(Paragraph::new(lines).style(theme.base), area);
+}
+
+/// While the world computes: the simulated time reached, and a bar
+/// against the run's limit.
+fn computing_items(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
+    let Some(computing) = &app.computing else {
+        return Vec::new();
+    };
+    const WIDTH: usize = 10;
+    let fraction = computing.fraction();
+    let filled = ((fraction * WIDTH as f64).round() as usize).min(WIDTH);
+    let bar = format!("{}{}", "█".repeat(filled), "░".repeat(WIDTH - filled));
+    let reached = format!(
+        "computing {} of {}",
+        computing.reached,
+        crate::trace::SimTime(computing.run_for)
+    );
+    vec![(
+        0,
+        vec![
+            Span::styled(reached, app.theme.warn),
+            Span::styled(format!(" {bar} {:.0}%", fraction * 100.0), app.theme.warn),
+        ],
+    )]
 }
 
 /// The badge, and what listens while the world runs.
