@@ -426,6 +426,7 @@ fn every_ehlo_keyword_the_server_can_advertise_has_an_entry_rfc5321_4_1_1_1() {
         smtputf8: true,
         auth: vec![Mechanism::Plain, Mechanism::Login],
         starttls: true,
+        dsn: true,
     };
     let mut lines = vec!["mx.example.net".to_string()];
     lines.extend(all.to_lines());

@@ -26,6 +26,8 @@ pub struct Extensions {
     pub auth: Vec<Mechanism>,
     /// RFC 3207.
     pub starttls: bool,
+    /// RFC 3461: NOTIFY, ORCPT, RET and ENVID are understood.
+    pub dsn: bool,
 }
 
 impl Extensions {
@@ -53,6 +55,7 @@ impl Extensions {
                         })
                         .collect();
                 }
+                "DSN" => ext.dsn = true,
                 _ => {}
             }
         }
@@ -89,6 +92,9 @@ impl Extensions {
                 .collect();
             lines.push(format!("AUTH {}", names.join(" ")));
         }
+        if self.dsn {
+            lines.push("DSN".to_owned());
+        }
         lines
     }
 }
@@ -107,6 +113,7 @@ mod tests {
             smtputf8: true,
             auth: vec![Mechanism::Plain, Mechanism::Login],
             starttls: false,
+            dsn: true,
         };
         let mut lines = vec!["mx.example.net greets you".to_string()];
         lines.extend(ext.to_lines());
