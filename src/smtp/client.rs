@@ -19,6 +19,9 @@ use super::extensions::{Extensions, Mechanism};
 use super::reply::{EnhancedCode, Reply, ReplyParser};
 use crate::session::{Session, stuffing};
 
+mod dsn;
+pub use dsn::DsnRequest;
+
 /// Client timeouts of RFC 5321 §4.5.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ClientTimeouts {
@@ -236,6 +239,8 @@ pub struct ClientSession {
     events: VecDeque<ClientEvent>,
     deadline: Option<Instant>,
     closed: bool,
+    /// What each transaction asks of DSN (RFC 3461), by index.
+    dsn: std::collections::BTreeMap<usize, DsnRequest>,
 }
 
 impl ClientSession {
@@ -262,6 +267,7 @@ impl ClientSession {
             events: VecDeque::new(),
             deadline: None,
             closed: false,
+            dsn: Default::default(),
         };
         session.progress = session.fresh_progress();
         session.wait_for(Expect::Greeting, now);
@@ -573,6 +579,7 @@ impl ClientSession {
             body: (self.extensions.eight_bit_mime && !tx.content.is_ascii())
                 .then_some(Body::EightBitMime),
             smtputf8: needs_utf8,
+            dsn: self.mail_dsn(),
             ..MailParams::default()
         };
         let mail = Command::Mail {
@@ -600,7 +607,7 @@ impl ClientSession {
         let to = self.transactions.get(self.current)?.forward_paths.get(i)?;
         Some(Command::Rcpt {
             to: to.clone(),
-            params: Default::default(),
+            params: self.rcpt_params(i),
         })
     }
 
