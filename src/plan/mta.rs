@@ -29,6 +29,10 @@ pub struct MtaPlan {
     pub retry: Vec<Duration>,
     pub max_age: Duration,
     pub greylisting: Option<Duration>,
+    /// Offer DSN (RFC 3461).
+    pub dsn: bool,
+    /// Warn of mail still queued after this long (RFC 3464 `delayed`).
+    pub delay_warning: Option<Duration>,
     pub max_size: usize,
     pub max_recipients: usize,
     pub quota: Option<usize>,

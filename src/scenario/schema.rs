@@ -250,6 +250,15 @@ pub struct Mta {
     /// Refuse first attempts with 450 4.7.1 and accept them after this delay.
     #[serde(default)]
     pub greylisting: Option<String>,
+    /// Offer DSN (RFC 3461) after EHLO, as Postfix does by default: its
+    /// NOTIFY, ORCPT, RET and ENVID are taken, kept and passed on.
+    #[serde(default = "default_true")]
+    pub dsn: bool,
+    /// Warn the sender once (`Action: delayed`, RFC 3464) of mail still
+    /// queued after this long, as Postfix's delay_warning_time; off when
+    /// absent.
+    #[serde(default)]
+    pub delay_warning: Option<String>,
     /// Largest message accepted, in octets (advertised with SIZE).
     #[serde(default = "default_max_size")]
     pub max_size: usize,

@@ -19,7 +19,7 @@ pub struct SetError {
 }
 
 const SCENARIO: [&str; 4] = ["run_for", "latency", "seed", "start"];
-const MTA: [&str; 16] = [
+const MTA: [&str; 18] = [
     "retry",
     "max_age",
     "greylisting",
@@ -36,6 +36,8 @@ const MTA: [&str; 16] = [
     "verify_senders",
     "spf_reject",
     "dmarc_enforce",
+    "dsn",
+    "delay_warning",
 ];
 const CLIENT: [&str; 5] = [
     "password",
@@ -92,6 +94,8 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "verify_senders" => parsed(&mut m.verify_senders, value, "true or false"),
             "spf_reject" => parsed(&mut m.spf_reject, value, "true or false"),
             "dmarc_enforce" => parsed(&mut m.dmarc_enforce, value, "true or false"),
+            "dsn" => parsed(&mut m.dsn, value, "true or false"),
+            "delay_warning" => optional(&mut m.delay_warning, value),
             "down" => parsed(
                 &mut m.down,
                 value,

@@ -244,6 +244,7 @@ impl Index {
             EventKind::Deferred { queue_id, .. }
             | EventKind::Relayed { queue_id, .. }
             | EventKind::Bounced { queue_id, .. }
+            | EventKind::Notified { queue_id, .. }
             | EventKind::Expired { queue_id, .. } => {
                 if let Some(message_id) = self.walk.queue_of.get(queue_id).cloned() {
                     self.mention(&message_id, seq);

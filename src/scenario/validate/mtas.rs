@@ -158,6 +158,10 @@ impl Validator<'_> {
                     greylisting: m.greylisting.as_ref().map(|g| {
                         self.duration(g, "the greylisting delay", &field(name!(Mta.greylisting)))
                     }),
+                    dsn: m.dsn,
+                    delay_warning: m.delay_warning.as_ref().map(|d| {
+                        self.duration(d, "`delay_warning`", &field(name!(Mta.delay_warning)))
+                    }),
                     max_size: m.max_size,
                     max_recipients: m.max_recipients.max(1),
                     quota: m.quota,

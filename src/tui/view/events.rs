@@ -63,6 +63,7 @@ fn involves(app: &App, event: &Event, host: u16) -> bool {
         | EventKind::Removed { host, .. }
         | EventKind::Deferred { host, .. }
         | EventKind::Bounced { host, .. }
+        | EventKind::Notified { host, .. }
         | EventKind::Expired { host, .. }
         | EventKind::LoopDetected { host, .. }
         | EventKind::Resolved { host, .. }
