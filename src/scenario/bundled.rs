@@ -36,6 +36,7 @@ bundled![
     "tls-wrong-name",
     "tls-downgrade",
     "starttls-injection",
+    "dsn",
 ];
 
 /// The built-in default scenario.

@@ -460,6 +460,40 @@ pub struct Message {
     /// one (for lessons about what a client may not send).
     #[serde(default)]
     pub raw: Option<String>,
+    /// Ask for delivery status notifications (RFC 3461 §4.1) for every
+    /// recipient: `[Success, Failure, Delay]`, or `[Never]`. Sent only to
+    /// a server that offers DSN, with ORCPT naming each recipient.
+    #[serde(default)]
+    pub notify: Vec<NotifyOn>,
+    /// NOTIFY for single recipients, in place of `notify`:
+    /// `{"carol@example.com": [Never]}`.
+    #[serde(default)]
+    pub notify_for: BTreeMap<String, Vec<NotifyOn>>,
+    /// What a failure report returns (RFC 3461 §4.3): `Full` message or
+    /// `Hdrs` only.
+    #[serde(default)]
+    pub ret: Option<Return>,
+    /// The sender's own name for the transaction (RFC 3461 §4.4), quoted
+    /// back in every report as Original-Envelope-Id.
+    #[serde(default)]
+    pub envid: Option<String>,
+}
+
+/// When a sender wants a report (RFC 3461 §4.1 `NOTIFY`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum NotifyOn {
+    Success,
+    Failure,
+    Delay,
+    /// No report at all; alone.
+    Never,
+}
+
+/// What a failure report returns (RFC 3461 §4.3 `RET`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Return {
+    Full,
+    Hdrs,
 }
 
 /// A link with its own delay or faults.

@@ -199,6 +199,7 @@ impl Validator<'_> {
             "the message is never sent",
             &at_path,
         );
+        let dsn = self.message_dsn(m, &[&to[..], &cc[..], &bcc[..]].concat(), path);
         MessagePlan {
             at,
             to,
@@ -207,6 +208,7 @@ impl Validator<'_> {
             subject: m.subject.clone(),
             body: m.body.clone(),
             raw: m.raw.clone(),
+            dsn,
         }
     }
 }
