@@ -295,6 +295,14 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             failures: vec![attempt()],
             dsn_queue_id: Some("MX0002".into()),
         },
+        EventKind::Notified {
+            host,
+            queue_id: "MX0001".into(),
+            action: "relayed".into(),
+            rcpts: vec!["bob@example.net".into()],
+            dsn_queue_id: Some("MX0002".into()),
+            why: "mx.example.net offers no DSN".into(),
+        },
         EventKind::Expired {
             host,
             queue_id: "MX0001".into(),
@@ -359,6 +367,7 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::Dequeued { .. }
         | K::Removed { .. }
         | K::Bounced { .. }
+        | K::Notified { .. }
         | K::Expired { .. }
         | K::LoopDetected { .. }
         | K::Resolved { .. }
