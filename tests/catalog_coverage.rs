@@ -384,7 +384,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 26);
+    assert_eq!(kinds.len(), 27);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {

@@ -45,6 +45,8 @@ pub fn kind_called(outer: &str) -> &'static str {
         "Require" => "requirement",
         "At" => "event selector",
         "Until" => "condition to move on",
+        "NotifyOn" => "NOTIFY condition",
+        "Return" => "RET value",
         _ => "kind of value",
     }
 }
@@ -214,6 +216,11 @@ pub fn form_of_field(field: &str) -> Option<String> {
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "inject_after_starttls" => ("[\"RSET\"]", ", lines sent behind STARTTLS before its 220"),
+        "notify" => (
+            "[Success, Delay]",
+            ", when the sender wants delivery reports (RFC 3461 NOTIFY), or [Never]",
+        ),
+        "notify_for" => ("{\"carol@example.com\": [Never]}", ", NOTIFY per recipient"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
         "quiz" => (
             "[(at: Reply(from: \"mx.example.net\", command: \"RCPT\"), ask: \"What will it answer?\", \
