@@ -254,7 +254,7 @@ fn rfc3464_2_3_3_one_delay_warning_per_recipient_after_delay_warning() {
             mailbox("bob@example.net"),
             deferred("mx.example.net: 451 4.3.0 try later"),
         );
-        let effects = q.settle(&id, vec![outcome], at(minute as u32), &policy);
+        let effects = q.settle(&id, vec![outcome], at(minute), &policy);
         for (action, dsn, _) in notified(&effects) {
             warnings.push((minute, action, report(&q, &effects, &dsn.unwrap())));
         }
