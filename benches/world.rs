@@ -186,6 +186,8 @@ fn mta(host: HostId, domain: &str, mailboxes: &[(&str, &str)], submission: bool)
             .map(|(a, p)| ((*a).to_owned(), (*p).to_owned()))
             .collect(),
         submission,
+        dsn: true,
+        delay_warning: None,
         relay_networks: Vec::new(),
         relay_domains: Vec::new(),
         smarthost: None,
@@ -303,6 +305,7 @@ fn world(n: usize, domains: usize, spacing: Duration) -> Plan {
             subject: format!("message {k}"),
             body: body.clone(),
             raw: None,
+            dsn: Default::default(),
         })
         .collect();
 

@@ -329,6 +329,14 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             failures: vec![attempt()],
             dsn_queue_id: Some("MX0002".into()),
         },
+        EventKind::Notified {
+            host,
+            queue_id: "MX0001".into(),
+            action: "relayed".into(),
+            rcpts: vec!["bob@example.net".into()],
+            dsn_queue_id: Some("MX0002".into()),
+            why: "mx.example.net offers no DSN".into(),
+        },
         EventKind::Expired {
             host,
             queue_id: "MX0001".into(),
@@ -417,6 +425,7 @@ fn is_listed(kind: &mailflow::trace::EventKind) -> bool {
         | K::Dequeued { .. }
         | K::Removed { .. }
         | K::Bounced { .. }
+        | K::Notified { .. }
         | K::Expired { .. }
         | K::LoopDetected { .. }
         | K::Resolved { .. }
@@ -438,7 +447,7 @@ fn every_event_kind_has_an_entry() {
     use mailflow::trace::EventKind;
     let catalog = Catalog::builtin();
     let kinds = one_event_of_each_kind();
-    assert_eq!(kinds.len(), 31);
+    assert_eq!(kinds.len(), 32);
     for kind in &kinds {
         match mailflow::trace::describe::topic(kind) {
             Some(topic) => {
@@ -491,6 +500,7 @@ fn every_ehlo_keyword_the_server_can_advertise_has_an_entry_rfc5321_4_1_1_1() {
         starttls: true,
         chunking: true,
         binarymime: true,
+        dsn: true,
     };
     let mut lines = vec!["mx.example.net".to_string()];
     lines.extend(all.to_lines());

@@ -1221,8 +1221,23 @@ fn dsn_opens_the_extension_and_the_bounce_is_its_own_entry_rfc3461_3() {
     let dsn = entry("DSN");
     assert_eq!(dsn.kind, Kind::Extension);
     assert!(dsn.rfc.starts_with("RFC 3461"), "{}", dsn.rfc);
-    for parameter in ["NOTIFY", "ORCPT", "RET=HDRS", "ENVID", "250-DSN"] {
-        assert_eq!(entry(parameter).topic, "DSN", "{parameter}");
+    assert_eq!(entry("250-DSN").topic, "DSN");
+    // Each parameter has its own entry, which points back at DSN.
+    for (parameter, topic) in [
+        ("NOTIFY=NEVER", "NOTIFY"),
+        ("ORCPT", "ORCPT"),
+        ("RET=HDRS", "RET"),
+        ("ENVID", "ENVID"),
+    ] {
+        assert_eq!(entry(parameter).topic, topic, "{parameter}");
+        assert!(
+            entry(parameter).see.iter().any(|s| s == "DSN"),
+            "{parameter}"
+        );
+        assert!(
+            entry(parameter).rfc.starts_with("RFC 3461 §4"),
+            "{parameter}"
+        );
     }
     assert_eq!(topics(&catalog().explain_line("250-DSN")), ["DSN", "250"]);
     assert_eq!(entry("delivery status notification").topic, "bounced");

@@ -34,10 +34,11 @@ macro_rules! crlf {
 }
 
 /// Everything the plain MX advertises after EHLO (RFC 5321 §4.1.1.1).
-const MX_EHLO: &str = "250 ehlo[SIZE 10485760|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]";
+const MX_EHLO: &str =
+    "250 ehlo[SIZE 10485760|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]";
 /// The submission server adds AUTH (RFC 4954 §3).
 const SUBMISSION_EHLO: &str =
-    "250 ehlo[SIZE 10485760|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|AUTH PLAIN LOGIN]";
+    "250 ehlo[SIZE 10485760|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|AUTH PLAIN LOGIN|DSN]";
 
 /// `\0alice\0alice` in base64: AUTH PLAIN for alice (RFC 4616 §2).
 const PLAIN_ALICE: &str = "AGFsaWNlAGFsaWNl";
@@ -100,7 +101,7 @@ fn cases() -> Vec<Case> {
             .send(crlf!("EHLO client.example"))
             .expect([
                 "220",
-                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]",
+                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]",
             ]),
         Case::relay("ehlo_without_domain_is_501_rfc5321_4_1_1_1")
             .send(crlf!("EHLO", "EHLO client.example"))
@@ -356,7 +357,7 @@ fn cases() -> Vec<Case> {
             .send(crlf!(
                 "EHLO client.example",
                 "MAIL FROM:<alice@example.org>",
-                "RCPT TO:<bob@example.net> NOTIFY=NEVER",
+                "RCPT TO:<bob@example.net> XFOO",
             ))
             .expect(["220", MX_EHLO, "250", "555 5.5.4"]),
         Case::relay("mail_parameters_after_helo_are_555_rfc5321_4_1_1_11")
@@ -382,7 +383,7 @@ fn cases() -> Vec<Case> {
             .send(crlf!("EHLO client.example", "MAIL FROM:<alice@example.org> SIZE=1001"))
             .expect([
                 "220",
-                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]",
+                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]",
                 "552 5.3.4",
             ]),
         Case::relay("size_at_the_limit_is_250_rfc1870_6_1")
@@ -390,7 +391,7 @@ fn cases() -> Vec<Case> {
             .send(crlf!("EHLO client.example", "MAIL FROM:<alice@example.org> SIZE=1000"))
             .expect([
                 "220",
-                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]",
+                "250 ehlo[SIZE 1000|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]",
                 "250",
             ]),
         // size-value ::= 1*20DIGIT (§3): twenty nines is good syntax, and too big.
@@ -411,7 +412,7 @@ fn cases() -> Vec<Case> {
             .send(format!("{}\r\n.\r\nNOOP\r\n", "x".repeat(200)))
             .expect([
                 "220",
-                "250 ehlo[SIZE 100|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]",
+                "250 ehlo[SIZE 100|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]",
                 "250",
                 "250",
                 "354",
@@ -432,7 +433,7 @@ fn cases() -> Vec<Case> {
             .send(format!("{}\r\n.\r\n", "x".repeat(98)))
             .expect([
                 "220",
-                "250 ehlo[SIZE 100|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8]",
+                "250 ehlo[SIZE 100|PIPELINING|8BITMIME|ENHANCEDSTATUSCODES|SMTPUTF8|DSN]",
                 "250",
                 "250",
                 "354",
@@ -1108,7 +1109,7 @@ fn every_reply_after_ehlo_has_an_enhanced_code_rfc2034_3() {
                 "MAIL FROM:<alice@example.org>",
                 "RCPT TO:<nobody@example.net>",
                 "RCPT TO:<x@elsewhere.example>",
-                "RCPT TO:<bob@example.net> NOTIFY=NEVER",
+                "RCPT TO:<bob@example.net> XFOO",
                 "RCPT TO:<bob@example.net>",
                 "DATA",
                 "hi\nthere",

@@ -27,6 +27,7 @@ fn entry_of(kind: &EventKind) -> Option<((HostId, String), bool)> {
         | EventKind::Relayed { host, queue_id, .. }
         | EventKind::Delivered { host, queue_id, .. }
         | EventKind::Bounced { host, queue_id, .. }
+        | EventKind::Notified { host, queue_id, .. }
         | EventKind::Expired { host, queue_id, .. }
         | EventKind::LoopDetected { host, queue_id, .. } => (host, queue_id, true),
         _ => return None,

@@ -953,7 +953,7 @@ fn as_client_a_typed_session_delivers_to_bob_and_a_550_is_explained() {
         s.contains("laptop›") && s.contains("S: 220 smtp.example.org")
     });
     tmux.type_line("EHLO laptop.example.org");
-    tmux.wait_text("S: 250 AUTH PLAIN");
+    tmux.wait_text("S: 250 DSN");
     // Tab writes alice's login in base64.
     type_raw(&tmux, "AUTH PLAIN ");
     tmux.keys(&["Tab", "Enter"]);

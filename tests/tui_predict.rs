@@ -30,7 +30,7 @@ fn at_the_relay_group() -> App {
     let seq = group_seq(&app);
     app.seek(seq - 2);
     press(&mut app, KeyCode::Char(' '));
-    for _ in 0..10 {
+    for _ in 0..20 {
         if app.overlay == Overlay::Predict {
             break;
         }

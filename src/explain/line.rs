@@ -120,7 +120,8 @@ impl Catalog {
         found
     }
 
-    /// A command line: its verb, and for AUTH also the mechanism named.
+    /// A command line: its verb, for AUTH also the mechanism named, and
+    /// for MAIL and RCPT the DSN parameters they carry (RFC 3461 §4).
     fn explain_command_line(&self, line: &str) -> Option<Vec<&Entry>> {
         let command = self.explain_command(line)?;
         let mut found = vec![command];
@@ -128,7 +129,24 @@ impl Catalog {
             let mechanism = line.split_whitespace().nth(1);
             found.extend(mechanism.and_then(|name| self.lookup(&format!("AUTH {name}"))));
         }
+        if ["MAIL", "RCPT"]
+            .iter()
+            .any(|v| command.topic.eq_ignore_ascii_case(v))
+        {
+            found.extend(self.dsn_parameters(line));
+        }
         Some(found)
+    }
+
+    /// NOTIFY, ORCPT, RET and ENVID named on a MAIL or RCPT line.
+    fn dsn_parameters(&self, line: &str) -> Vec<&Entry> {
+        const DSN: [&str; 4] = ["NOTIFY", "ORCPT", "RET", "ENVID"];
+        line.split_whitespace()
+            .skip(2)
+            .filter_map(|p| p.split_once('=').map(|(k, _)| k))
+            .filter(|k| DSN.iter().any(|d| d.eq_ignore_ascii_case(k)))
+            .filter_map(|k| self.lookup(k))
+            .collect()
     }
 }
 
@@ -174,5 +192,18 @@ mod tests {
         for line in ["+OKAY", "-ERROR", "+ok", "OK", "250 OK", ""] {
             assert!(!is_pop3_status(line), "{line:?}");
         }
+    }
+
+    #[test]
+    fn dsn_parameters_of_a_rcpt_line_are_explained_rfc3461_4() {
+        let catalog = Catalog::builtin();
+        let found = catalog.explain_line(
+            "C: RCPT TO:<bob@example.net> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;bob@example.net",
+        );
+        let topics: Vec<&str> = found.iter().map(|e| e.topic.as_str()).collect();
+        assert_eq!(topics, ["RCPT", "NOTIFY", "ORCPT"]);
+        let found = catalog.explain_line("C: MAIL FROM:<a@b.example> SIZE=10 RET=HDRS ENVID=x");
+        let topics: Vec<&str> = found.iter().map(|e| e.topic.as_str()).collect();
+        assert_eq!(topics, ["MAIL", "RET", "ENVID"]);
     }
 }

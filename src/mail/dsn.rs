@@ -115,6 +115,9 @@ pub struct DsnRecipient {
     pub remote_mta: Option<String>,
     /// For `Delayed`: when the MTA gives up (Unix seconds).
     pub will_retry_until: Option<i64>,
+    /// The sender's ORCPT (RFC 3461 §4.2): `(addr-type, address)`, shown
+    /// as `Original-Recipient` (RFC 3464 §2.3.1).
+    pub original_recipient: Option<(String, String)>,
 }
 
 impl DsnRecipient {
@@ -145,9 +148,15 @@ pub struct Dsn {
     pub to: Mailbox,
     pub original_message_id: Option<String>,
     pub recipients: Vec<DsnRecipient>,
-    /// The original message's header section (a whole message is cut at
-    /// its empty line), quoted as the third part.
+    /// The original message (or its header section), returned as the
+    /// third part: cut to its headers unless `return_full`.
     pub original_headers: Vec<u8>,
+    /// Return the whole message as `message/rfc822` (RET=FULL, RFC 3461
+    /// §4.3) rather than its headers (`text/rfc822-headers`).
+    pub return_full: bool,
+    /// The sender's ENVID (RFC 3461 §4.4), shown as `Original-Envelope-Id`
+    /// (RFC 3464 §2.2.1).
+    pub envelope_id: Option<String>,
 }
 
 impl Dsn {
@@ -182,16 +191,26 @@ impl Dsn {
 /// Send it with `MAIL FROM:<>`.
 pub fn compose_dsn(dsn: &Dsn) -> Vec<u8> {
     let global = dsn.is_international();
-    let original = header_section(&dsn.original_headers);
+    let original = if dsn.return_full {
+        &dsn.original_headers[..]
+    } else {
+        header_section(&dsn.original_headers)
+    };
     let status_type = if global {
         "global-delivery-status"
     } else {
         "delivery-status"
     };
-    let headers_type = if original.is_ascii() {
-        "text/rfc822-headers"
-    } else {
-        "message/global-headers"
+    let headers_type = match (dsn.return_full, original.is_ascii()) {
+        (false, true) => "text/rfc822-headers",
+        (false, false) => "message/global-headers",
+        (true, true) => "message/rfc822",
+        (true, false) => "message/global",
+    };
+    let returned = match (dsn.return_full, dsn.tally()) {
+        (true, _) => "Returned message",
+        (false, (0, 0)) => "Message headers",
+        (false, _) => "Undelivered message headers",
     };
 
     let notice = human_readable(dsn).into_bytes();
@@ -207,7 +226,7 @@ pub fn compose_dsn(dsn: &Dsn) -> Vec<u8> {
             &format!("message/{status_type}"),
             &status,
         ),
-        part("Undelivered message headers", headers_type, &quoted),
+        part(returned, headers_type, &quoted),
     ];
     let boundary = choose_boundary(&dsn.message_id, &parts);
 
@@ -263,9 +282,48 @@ pub fn compose_dsn(dsn: &Dsn) -> Vec<u8> {
 /// part, the recipient's address, status and action. Empty when `content`
 /// is not a delivery report. Nested multiparts are searched too.
 pub fn parse_dsn_status(content: &[u8]) -> Vec<(String, EnhancedCode, Action)> {
-    find_status_part(content, 0)
-        .map(status_fields)
+    parse_dsn(content)
+        .map(|report| {
+            report
+                .recipients
+                .into_iter()
+                .map(|r| (r.final_recipient, r.status, r.action))
+                .collect()
+        })
         .unwrap_or_default()
+}
+
+/// A delivery report as read back (RFC 3464 §2).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DsnReport {
+    /// `Original-Envelope-Id` (§2.2.1): the sender's ENVID.
+    pub envelope_id: Option<String>,
+    pub recipients: Vec<ReportedRecipient>,
+}
+
+/// One recipient block of a report (RFC 3464 §2.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedRecipient {
+    /// `Original-Recipient` (§2.3.1), the address without its type.
+    pub original_recipient: Option<String>,
+    pub final_recipient: String,
+    pub action: Action,
+    pub status: EnhancedCode,
+}
+
+/// Reads the delivery-status part of a report; `None` when `content` has
+/// none. Blocks without the three required fields are skipped.
+pub fn parse_dsn(content: &[u8]) -> Option<DsnReport> {
+    let body = find_status_part(content, 0)?;
+    let per_message = Headers::parse(body);
+    let envelope_id = per_message
+        .get("Original-Envelope-Id")
+        .filter(|_| per_message.get("Final-Recipient").is_none())
+        .map(|id| id.trim().to_owned());
+    Some(DsnReport {
+        envelope_id,
+        recipients: status_fields(body),
+    })
 }
 
 fn find_status_part(entity: &[u8], depth: usize) -> Option<&[u8]> {
@@ -286,7 +344,7 @@ fn find_status_part(entity: &[u8], depth: usize) -> Option<&[u8]> {
 
 /// Per-recipient blocks are separated by empty lines (RFC 3464 §2.1);
 /// each is read like a header section.
-fn status_fields(mut body: &[u8]) -> Vec<(String, EnhancedCode, Action)> {
+fn status_fields(mut body: &[u8]) -> Vec<ReportedRecipient> {
     let mut found = Vec::new();
     while !body.is_empty() {
         let block = Headers::parse(body);
@@ -299,13 +357,21 @@ fn status_fields(mut body: &[u8]) -> Vec<(String, EnhancedCode, Action)> {
     found
 }
 
-fn recipient_entry(block: &Headers) -> Option<(String, EnhancedCode, Action)> {
-    let recipient = block.get("Final-Recipient")?;
-    let address = recipient.split_once(';').map_or(recipient, |(_, a)| a);
-    let address = address.trim().trim_start_matches('<').trim_end_matches('>');
+fn recipient_entry(block: &Headers) -> Option<ReportedRecipient> {
+    let address = |field: &str| {
+        let address = field.split_once(';').map_or(field, |(_, a)| a);
+        let address = address.trim().trim_start_matches('<').trim_end_matches('>');
+        address.to_owned()
+    };
+    let final_recipient = address(block.get("Final-Recipient")?);
     let status = EnhancedCode::parse(block.get("Status")?.split_whitespace().next()?)?;
     let action = Action::parse(block.get("Action")?)?;
-    Some((address.to_owned(), status, action))
+    Some(ReportedRecipient {
+        original_recipient: block.get("Original-Recipient").map(address),
+        final_recipient,
+        action,
+        status,
+    })
 }
 
 /// One body part: its headers, an empty line, its content.
@@ -347,12 +413,23 @@ fn choose_boundary(message_id: &str, parts: &[Vec<u8>]) -> String {
 /// Part 2: the machine-readable report (RFC 3464 §2.2, §2.3).
 fn delivery_status(dsn: &Dsn, global: bool) -> String {
     let address_type = if global { "utf-8" } else { "rfc822" };
-    let mut lines = vec![
-        fold_field("Reporting-MTA", &format!("dns; {}", dsn.reporting_mta)),
-        fold_field("Arrival-Date", &rfc5322_date(dsn.arrival_date)),
-    ];
+    let mut lines = Vec::new();
+    if let Some(envid) = &dsn.envelope_id {
+        lines.push(fold_field("Original-Envelope-Id", &sanitize(envid)));
+    }
+    lines.push(fold_field(
+        "Reporting-MTA",
+        &format!("dns; {}", dsn.reporting_mta),
+    ));
+    lines.push(fold_field("Arrival-Date", &rfc5322_date(dsn.arrival_date)));
     for r in &dsn.recipients {
         lines.push(String::new());
+        if let Some((addr_type, address)) = &r.original_recipient {
+            lines.push(fold_field(
+                "Original-Recipient",
+                &format!("{}; {}", sanitize(addr_type), sanitize(address)),
+            ));
+        }
         lines.push(fold_field(
             "Final-Recipient",
             &format!("{address_type}; {}", bare_address(&r.final_recipient)),
@@ -535,6 +612,7 @@ mod tests {
             diagnostic: Some("smtp; 550 5.1.1 no such user".into()),
             remote_mta: Some("mx.example.net".into()),
             will_retry_until: None,
+            original_recipient: None,
         }
     }
 
@@ -546,6 +624,7 @@ mod tests {
             diagnostic: Some("connection refused".into()),
             remote_mta: None,
             will_retry_until: Some(NOON + 5 * 86_400),
+            original_recipient: None,
         }
     }
 
@@ -559,6 +638,8 @@ mod tests {
             original_message_id: Some("<1@example.org>".into()),
             recipients,
             original_headers: original(),
+            return_full: false,
+            envelope_id: None,
         }
     }
 
@@ -775,5 +856,61 @@ mod tests {
                 Action::Failed
             )]
         );
+    }
+
+    fn success(action: Action) -> DsnRecipient {
+        DsnRecipient {
+            final_recipient: "bob@example.net".into(),
+            action,
+            status: EnhancedCode::new(2, 0, 0),
+            diagnostic: None,
+            remote_mta: None,
+            will_retry_until: None,
+            original_recipient: Some(("rfc822".into(), "Bob@example.net".into())),
+        }
+    }
+
+    #[test]
+    fn rfc3464_2_2_1_and_2_3_1_envelope_id_and_original_recipient() {
+        let mut d = dsn(vec![success(Action::Delivered)]);
+        d.envelope_id = Some("QQ314159".into());
+        let content = compose_dsn(&d);
+        let status = String::from_utf8(body(&parts(&content)[1]).to_vec()).unwrap();
+        assert!(status.starts_with(
+            "Original-Envelope-Id: QQ314159\r\nReporting-MTA: dns; smtp.example.org\r\n"
+        ));
+        assert!(status.contains(
+            "\r\nOriginal-Recipient: rfc822; Bob@example.net\r\nFinal-Recipient: rfc822; bob@example.net\r\nAction: delivered\r\n"
+        ));
+        let report = parse_dsn(&content).unwrap();
+        assert_eq!(report.envelope_id.as_deref(), Some("QQ314159"));
+        assert_eq!(
+            report.recipients[0].original_recipient.as_deref(),
+            Some("Bob@example.net")
+        );
+        assert_eq!(
+            Headers::parse(&content).get("Subject"),
+            Some("Successful Mail Delivery Report")
+        );
+    }
+
+    #[test]
+    fn rfc3461_4_3_ret_full_returns_the_whole_message_as_message_rfc822() {
+        let mut d = dsn(vec![failed()]);
+        d.original_headers = b"Subject: plans\r\n\r\nthe body comes back\r\n".to_vec();
+        d.return_full = true;
+        let content = compose_dsn(&d);
+        let parts = parts(&content);
+        let third = Headers::parse(&parts[2]);
+        assert_eq!(third.get("Content-Type"), Some("message/rfc822"));
+        assert_eq!(body(&parts[2]), &d.original_headers[..]);
+    }
+
+    #[test]
+    fn rfc3464_2_3_3_relayed_notice_says_so_in_words() {
+        let content = compose_dsn(&dsn(vec![success(Action::Relayed)]));
+        let notice = String::from_utf8(body(&parts(&content)[0]).to_vec()).unwrap();
+        assert!(notice.contains("passed on to a system that sends no"));
+        assert_eq!(parse_dsn_status(&content)[0].2, Action::Relayed);
     }
 }

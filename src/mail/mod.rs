@@ -49,7 +49,10 @@ pub mod trace_fields;
 pub use address::NamedMailbox;
 pub use compose::{Draft, compose, message_id};
 pub use date::{parse_rfc5322_date, rfc5322_date};
-pub use dsn::{Action, Dsn, DsnRecipient, compose_dsn, parse_dsn_status};
+pub use dsn::{
+    Action, Dsn, DsnRecipient, DsnReport, ReportedRecipient, compose_dsn, parse_dsn,
+    parse_dsn_status,
+};
 pub use headers::{Field, Headers, body, header_section};
 pub use mime::{ContentType, split_multipart};
 pub use trace_fields::{

@@ -108,6 +108,7 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
     let Some(mut stream) = connect(net, mua, 587).await else {
         return;
     };
+    let dsn = message.dsn.request(&forward_paths);
     let transaction = Transaction {
         reverse_path: ReversePath::Mailbox(from.clone()),
         forward_paths,
@@ -124,6 +125,7 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
         smtp.inject_after_starttls = plan.inject_after_starttls.clone();
     }
     let mut session = ClientSession::new(smtp, vec![transaction], net.instant());
+    session.request_dsn(0, dsn);
     drive(net, &mut stream, &mut session, tls.as_ref()).await;
 }
 

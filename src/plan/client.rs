@@ -36,4 +36,54 @@ pub struct MessagePlan {
     pub subject: String,
     pub body: String,
     pub raw: Option<String>,
+    /// What it asks of DSN (RFC 3461).
+    pub dsn: MessageDsn,
+}
+
+/// A message's DSN request: NOTIFY for all recipients or some, RET and
+/// ENVID. ORCPT names each recipient as written.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MessageDsn {
+    pub notify: Option<crate::smtp::dsn::Notify>,
+    /// Recipient (lower case) → its own NOTIFY.
+    pub notify_for: Vec<(Mailbox, crate::smtp::dsn::Notify)>,
+    pub mail: crate::smtp::dsn::MailDsn,
+}
+
+impl MessageDsn {
+    pub fn asks(&self) -> bool {
+        self.notify.is_some() || !self.notify_for.is_empty() || !self.mail.is_empty()
+    }
+
+    /// What the transaction asks for `forward_paths`, in order.
+    pub fn request(
+        &self,
+        forward_paths: &[crate::smtp::ForwardPath],
+    ) -> crate::smtp::client::DsnRequest {
+        use crate::smtp::dsn::{Orcpt, RcptDsn};
+        if !self.asks() {
+            return Default::default();
+        }
+        let rcpts = forward_paths
+            .iter()
+            .map(|p| {
+                let mailbox = p.mailbox();
+                let own = self
+                    .notify_for
+                    .iter()
+                    .find(|(m, _)| {
+                        mailbox.is_some_and(|b| b.to_string().eq_ignore_ascii_case(&m.to_string()))
+                    })
+                    .map(|(_, n)| *n);
+                RcptDsn {
+                    notify: own.or(self.notify),
+                    orcpt: mailbox.map(|m| Orcpt::rfc822(&m.to_string())),
+                }
+            })
+            .collect();
+        crate::smtp::client::DsnRequest {
+            mail: self.mail.clone(),
+            rcpts,
+        }
+    }
 }

@@ -18,7 +18,7 @@ use std::time::Duration;
 use crate::dns::Zone;
 use crate::trace::{HostId, Role};
 
-pub use client::{ClientPlan, MessagePlan};
+pub use client::{ClientPlan, MessageDsn, MessagePlan};
 pub use expect::{Count, Expectation, Scope, Window};
 pub use mta::{AuthPlan, DkimSigner, ListPlan, MtaPlan};
 pub use whatif::{DnsAnswer, Override};

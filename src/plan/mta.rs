@@ -32,6 +32,10 @@ pub struct MtaPlan {
     /// Answer the final dot this late, for data that ends before the
     /// second time if one is given.
     pub slow_data_reply: Option<(Duration, Option<Duration>)>,
+    /// Offer DSN (RFC 3461).
+    pub dsn: bool,
+    /// Warn of mail still queued after this long (RFC 3464 `delayed`).
+    pub delay_warning: Option<Duration>,
     pub max_size: usize,
     pub max_recipients: usize,
     pub quota: Option<usize>,

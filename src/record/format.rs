@@ -255,6 +255,14 @@ enum EventKindDef {
         failures: Vec<Attempt>,
         dsn_queue_id: Option<String>,
     },
+    Notified {
+        host: HostId,
+        queue_id: String,
+        action: String,
+        rcpts: Vec<String>,
+        dsn_queue_id: Option<String>,
+        why: String,
+    },
     Expired {
         host: HostId,
         queue_id: String,

@@ -252,6 +252,7 @@ fn hosts(kind: &EventKind) -> [Option<HostId>; 2] {
         | K::Dequeued { host, .. }
         | K::Removed { host, .. }
         | K::Bounced { host, .. }
+        | K::Notified { host, .. }
         | K::Expired { host, .. }
         | K::LoopDetected { host, .. }
         | K::Resolved { host, .. }

@@ -38,6 +38,7 @@ bundled![
     "starttls-injection",
     "duplicate-delivery",
     "chunking",
+    "dsn",
 ];
 
 /// The built-in default scenario.

@@ -257,6 +257,15 @@ pub struct Mta {
     /// message the server takes, and sends it again (§6.1).
     #[serde(default)]
     pub slow_data_reply: Option<SlowReply>,
+    /// Offer DSN (RFC 3461) after EHLO, as Postfix does by default: its
+    /// NOTIFY, ORCPT, RET and ENVID are taken, kept and passed on.
+    #[serde(default = "default_true")]
+    pub dsn: bool,
+    /// Warn the sender once (`Action: delayed`, RFC 3464) of mail still
+    /// queued after this long, as Postfix's delay_warning_time; off when
+    /// absent.
+    #[serde(default)]
+    pub delay_warning: Option<String>,
     /// Largest message accepted, in octets (advertised with SIZE).
     #[serde(default = "default_max_size")]
     pub max_size: usize,
@@ -482,6 +491,40 @@ pub struct Message {
     /// one (for lessons about what a client may not send).
     #[serde(default)]
     pub raw: Option<String>,
+    /// Ask for delivery status notifications (RFC 3461 §4.1) for every
+    /// recipient: `[Success, Failure, Delay]`, or `[Never]`. Sent only to
+    /// a server that offers DSN, with ORCPT naming each recipient.
+    #[serde(default)]
+    pub notify: Vec<NotifyOn>,
+    /// NOTIFY for single recipients, in place of `notify`:
+    /// `{"carol@example.com": [Never]}`.
+    #[serde(default)]
+    pub notify_for: BTreeMap<String, Vec<NotifyOn>>,
+    /// What a failure report returns (RFC 3461 §4.3): `Full` message or
+    /// `Hdrs` only.
+    #[serde(default)]
+    pub ret: Option<Return>,
+    /// The sender's own name for the transaction (RFC 3461 §4.4), quoted
+    /// back in every report as Original-Envelope-Id.
+    #[serde(default)]
+    pub envid: Option<String>,
+}
+
+/// When a sender wants a report (RFC 3461 §4.1 `NOTIFY`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum NotifyOn {
+    Success,
+    Failure,
+    Delay,
+    /// No report at all; alone.
+    Never,
+}
+
+/// What a failure report returns (RFC 3461 §4.3 `RET`).
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+pub enum Return {
+    Full,
+    Hdrs,
 }
 
 /// A link with its own delay or faults.

@@ -19,7 +19,7 @@ pub struct SetError {
 }
 
 const SCENARIO: [&str; 4] = ["run_for", "latency", "seed", "start"];
-const MTA: [&str; 18] = [
+const MTA: [&str; 20] = [
     "retry",
     "max_age",
     "greylisting",
@@ -38,6 +38,8 @@ const MTA: [&str; 18] = [
     "spf_reject",
     "dmarc_enforce",
     "chunking",
+    "dsn",
+    "delay_warning",
 ];
 const CLIENT: [&str; 6] = [
     "password",
@@ -101,6 +103,8 @@ pub fn apply(s: &mut Scenario, key: &str, value: &str) -> Result<(), SetError> {
             "spf_reject" => parsed(&mut m.spf_reject, value, "true or false"),
             "dmarc_enforce" => parsed(&mut m.dmarc_enforce, value, "true or false"),
             "chunking" => parsed(&mut m.chunking, value, "true or false"),
+            "dsn" => parsed(&mut m.dsn, value, "true or false"),
+            "delay_warning" => optional(&mut m.delay_warning, value),
             "down" => parsed(
                 &mut m.down,
                 value,

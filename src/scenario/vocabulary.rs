@@ -47,6 +47,8 @@ pub fn kind_called(outer: &str) -> &'static str {
         "Require" => "requirement",
         "At" => "event selector",
         "Until" => "condition to move on",
+        "NotifyOn" => "NOTIFY condition",
+        "Return" => "RET value",
         _ => "kind of value",
     }
 }
@@ -98,6 +100,7 @@ pub fn form_of(tag: &str) -> Option<&'static str> {
         "At::Bounced" => "Bounced(host: \"mx.example.net\", for: \"karol@example.net\")",
         "At::Delivered" => "Delivered(to: \"bob@example.net\")",
         "At::Retrieved" => "Retrieved(by: \"bob@example.net\")",
+        "At::Notified" => "Notified(host: \"smtp.example.org\", action: \"relayed\")",
         "At::Expired" => "Expired(host: \"smtp.example.org\")",
         "At::Loop" => "Loop(host: \"mx.example.net\")",
         "At::Down" => "Down(host: \"mx.example.net\")",
@@ -124,6 +127,7 @@ const SELECTORS: &[(&str, &str)] = &[
     ("Bounced", "At::Bounced"),
     ("Delivered", "At::Delivered"),
     ("Retrieved", "At::Retrieved"),
+    ("Notified", "At::Notified"),
     ("Expired", "At::Expired"),
     ("Loop", "At::Loop"),
     ("Down", "At::Down"),
@@ -218,6 +222,11 @@ pub fn form_of_field(field: &str) -> Option<String> {
         "require" => ("[NoOpenRelay, BackupMx(domain: \"example.net\")]", ""),
         "deliberate" => ("[\"password\"]", ", the slips that are the lesson"),
         "inject_after_starttls" => ("[\"RSET\"]", ", lines sent behind STARTTLS before its 220"),
+        "notify" => (
+            "[Success, Delay]",
+            ", when the sender wants delivery reports (RFC 3461 NOTIFY), or [Never]",
+        ),
+        "notify_for" => ("{\"carol@example.com\": [Never]}", ", NOTIFY per recipient"),
         "faults" => ("[ServFail(name: \"example.net\", until: \"10m\")]", ""),
         "quiz" => (
             "[(at: Reply(from: \"mx.example.net\", command: \"RCPT\"), ask: \"What will it answer?\", \

@@ -21,6 +21,8 @@ use crate::session::{Session, stuffing};
 
 mod chunking;
 pub use chunking::is_binary;
+mod dsn;
+pub use dsn::DsnRequest;
 
 /// Client timeouts of RFC 5321 §4.5.3.2.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -251,6 +253,8 @@ pub struct ClientSession {
     events: VecDeque<ClientEvent>,
     deadline: Option<Instant>,
     closed: bool,
+    /// What each transaction asks of DSN (RFC 3461), by index.
+    dsn: std::collections::BTreeMap<usize, DsnRequest>,
 }
 
 impl ClientSession {
@@ -277,6 +281,7 @@ impl ClientSession {
             events: VecDeque::new(),
             deadline: None,
             closed: false,
+            dsn: Default::default(),
         };
         session.progress = session.fresh_progress();
         session.wait_for(Expect::Greeting, now);
@@ -592,6 +597,7 @@ impl ClientSession {
             size: self.extensions.size.map(|_| tx.content.len() as u64),
             body: self.body_for(&tx.content),
             smtputf8: needs_utf8,
+            dsn: self.mail_dsn(),
             ..MailParams::default()
         };
         let mail = Command::Mail {
@@ -619,7 +625,7 @@ impl ClientSession {
         let to = self.transactions.get(self.current)?.forward_paths.get(i)?;
         Some(Command::Rcpt {
             to: to.clone(),
-            params: Default::default(),
+            params: self.rcpt_params(i),
         })
     }
 

@@ -9,6 +9,7 @@ use std::fmt;
 use thiserror::Error;
 
 use super::address::{AddressError, ForwardPath, ReversePath};
+use super::dsn::{DsnError, MailDsn, RcptDsn};
 use super::reply::{EnhancedCode, Reply};
 
 /// `BODY=` of RFC 6152.
@@ -32,6 +33,8 @@ pub struct MailParams {
     pub smtputf8: bool,
     /// `AUTH=` of RFC 4954 §5, kept as written (xtext).
     pub auth: Option<String>,
+    /// `RET=` and `ENVID=` of RFC 3461 §4.3, §4.4.
+    pub dsn: MailDsn,
     /// Parameters this server does not know: answered with 555 (§4.1.1.11).
     pub unknown: Vec<Param>,
 }
@@ -42,11 +45,12 @@ impl MailParams {
     }
 }
 
-/// Parameters of `RCPT TO:`. DSN's NOTIFY/ORCPT are not offered, so every
-/// parameter is unknown here.
+/// Parameters of `RCPT TO:`: DSN's NOTIFY/ORCPT, and the rest unknown.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct RcptParams {
     pub unknown: Vec<Param>,
+    /// `NOTIFY=` and `ORCPT=` of RFC 3461 §4.1, §4.2.
+    pub dsn: RcptDsn,
 }
 
 /// `esmtp-keyword ["=" esmtp-value]`.
@@ -216,10 +220,11 @@ impl fmt::Display for Command {
                 if let Some(auth) = &params.auth {
                     write!(f, " AUTH={auth}")?;
                 }
+                write!(f, "{}", params.dsn)?;
                 params.unknown.iter().try_for_each(|p| write!(f, " {p}"))
             }
             Command::Rcpt { to, params } => {
-                write!(f, "RCPT TO:{to}")?;
+                write!(f, "RCPT TO:{to}{}", params.dsn)?;
                 params.unknown.iter().try_for_each(|p| write!(f, " {p}"))
             }
             Command::Data => f.write_str("DATA"),
@@ -264,6 +269,9 @@ pub enum CommandError {
     },
     #[error("bad value for parameter {0}")]
     BadParam(String),
+    /// A DSN parameter (RFC 3461 §4) with a bad value, or given twice.
+    #[error("{0}")]
+    Dsn(DsnError),
 }
 
 impl CommandError {
@@ -309,6 +317,11 @@ impl CommandError {
                 501,
                 Some(esc(5, 5, 4)),
                 format!("Invalid value for parameter {name}"),
+            ),
+            CommandError::Dsn(why) => Reply::new(
+                501,
+                Some(esc(5, 5, 4)),
+                format!("Bad {} parameter: {why}", why.keyword()),
             ),
         }
     }
@@ -435,6 +448,12 @@ fn parse_mail(arg: &str) -> Result<Command, CommandError> {
             }
             ("SMTPUTF8", None) => params.smtputf8 = true,
             ("AUTH", Some(v)) => params.auth = Some(v.to_owned()),
+            ("RET" | "ENVID", _) => {
+                params
+                    .dsn
+                    .take(&param.keyword, value)
+                    .map_err(CommandError::Dsn)?;
+            }
             ("SIZE" | "BODY" | "SMTPUTF8" | "AUTH", _) => {
                 return Err(CommandError::BadParam(param.keyword));
             }
@@ -451,11 +470,17 @@ fn parse_rcpt(arg: &str) -> Result<Command, CommandError> {
         what: "forward-path",
         reason,
     })?;
-    let unknown = parse_params(params_text)?;
-    Ok(Command::Rcpt {
-        to,
-        params: RcptParams { unknown },
-    })
+    let mut params = RcptParams::default();
+    for param in parse_params(params_text)? {
+        let taken = params
+            .dsn
+            .take(&param.keyword, param.value.as_deref())
+            .map_err(CommandError::Dsn)?;
+        if !taken {
+            params.unknown.push(param);
+        }
+    }
+    Ok(Command::Rcpt { to, params })
 }
 
 /// `"BDAT" SP chunk-size [SP end-marker]`, `chunk-size = 1*DIGIT`,
@@ -668,5 +693,38 @@ mod tests {
         };
         assert_eq!(params.body, Some(Body::BinaryMime));
         assert!(params.unknown.is_empty());
+    }
+
+    #[test]
+    fn rfc3461_s4_dsn_parameters_round_trip() {
+        for line in [
+            "MAIL FROM:<a@b.example> RET=HDRS ENVID=QQ+2B314",
+            "RCPT TO:<bob@example.net> NOTIFY=SUCCESS,DELAY ORCPT=rfc822;bob@example.net",
+            "RCPT TO:<bob@example.net> NOTIFY=NEVER",
+        ] {
+            assert_eq!(parse(line).unwrap().to_string(), line);
+        }
+    }
+
+    #[test]
+    fn rfc3461_s4_1_notify_never_with_another_is_501() {
+        let err = parse("RCPT TO:<b@c.example> NOTIFY=NEVER,FAILURE").unwrap_err();
+        let reply = err.reply();
+        assert_eq!(reply.code().get(), 501);
+        assert!(
+            reply
+                .text()
+                .starts_with("Bad NOTIFY parameter: NOTIFY=NEVER cannot")
+        );
+    }
+
+    #[test]
+    fn rfc3461_s4_unknown_rcpt_parameters_stay_unknown() {
+        let Ok(Command::Rcpt { params, .. }) = parse("RCPT TO:<b@c.example> XFOO NOTIFY=NEVER")
+        else {
+            panic!()
+        };
+        assert_eq!(params.unknown[0].keyword, "XFOO");
+        assert!(params.dsn.notify.is_some_and(|n| n.is_never()));
     }
 }

@@ -30,6 +30,8 @@ pub struct Extensions {
     pub chunking: bool,
     /// `BINARYMIME` of RFC 3030 §3: `BODY=BINARYMIME`, sent by BDAT only.
     pub binarymime: bool,
+    /// RFC 3461: NOTIFY, ORCPT, RET and ENVID are understood.
+    pub dsn: bool,
 }
 
 impl Extensions {
@@ -59,6 +61,7 @@ impl Extensions {
                         })
                         .collect();
                 }
+                "DSN" => ext.dsn = true,
                 _ => {}
             }
         }
@@ -102,6 +105,9 @@ impl Extensions {
                 .collect();
             lines.push(format!("AUTH {}", names.join(" ")));
         }
+        if self.dsn {
+            lines.push("DSN".to_owned());
+        }
         lines
     }
 }
@@ -122,6 +128,7 @@ mod tests {
             starttls: false,
             chunking: true,
             binarymime: true,
+            dsn: true,
         };
         let mut lines = vec!["mx.example.net greets you".to_string()];
         lines.extend(ext.to_lines());

@@ -5,6 +5,7 @@
 //!
 //! * `address`, `command`, `reply`: the grammar of paths, commands, replies
 //! * `extensions`: what EHLO advertises
+//! * `dsn`: the DSN parameters of RFC 3461 and their xtext
 //! * `policy`: the questions a server asks its host
 //! * `server`, `client`: the two session machines
 //! * `observe`: what each line of a session is, seen from outside
@@ -17,6 +18,7 @@
 pub mod address;
 pub mod client;
 pub mod command;
+pub mod dsn;
 pub mod extensions;
 pub mod observe;
 pub mod pair;

@@ -9,6 +9,7 @@ use std::net::IpAddr;
 
 use super::address::{ForwardPath, Mailbox, ReversePath};
 use super::command::MailParams;
+use super::dsn::RcptDsn;
 use super::reply::Reply;
 use super::whatif::{Instead, Step};
 
@@ -40,6 +41,15 @@ pub struct Envelope {
     pub reverse_path: ReversePath,
     pub forward_paths: Vec<ForwardPath>,
     pub params: MailParams,
+    /// NOTIFY and ORCPT of each forward path, in the same order (RFC 3461).
+    pub rcpt_dsn: Vec<RcptDsn>,
+}
+
+impl Envelope {
+    /// The DSN parameters given with forward path `i`.
+    pub fn dsn_of(&self, i: usize) -> RcptDsn {
+        self.rcpt_dsn.get(i).cloned().unwrap_or_default()
+    }
 }
 
 /// Policy questions. Only the first three need an answer; the rest have

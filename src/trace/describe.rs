@@ -35,6 +35,7 @@ pub fn topic(kind: &EventKind) -> Option<&'static str> {
         EventKind::Dequeued { .. } => "dequeued",
         EventKind::Removed { .. } => "removed",
         EventKind::Bounced { .. } => "bounced",
+        EventKind::Notified { .. } => "notified",
         EventKind::Expired { .. } => "expired",
         EventKind::LoopDetected { .. } => "loop detected",
         EventKind::Resolved { .. } => "resolved",
@@ -224,6 +225,25 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
                 ),
             }
         }
+        EventKind::Notified {
+            host,
+            queue_id,
+            action,
+            rcpts,
+            dsn_queue_id,
+            why,
+        } => match dsn_queue_id {
+            Some(dsn) => format!(
+                "* {} reported {queue_id} `{action}` for {} as {dsn}: {why}",
+                name(*host),
+                rcpts.join(", ")
+            ),
+            None => format!(
+                "* {} sent no `{action}` report on {queue_id} for {}: {why}",
+                name(*host),
+                rcpts.join(", ")
+            ),
+        },
         EventKind::Expired {
             host,
             queue_id,

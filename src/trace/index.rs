@@ -239,6 +239,7 @@ impl Index {
             | EventKind::Removed { host, .. }
             | EventKind::Deferred { host, .. }
             | EventKind::Bounced { host, .. }
+            | EventKind::Notified { host, .. }
             | EventKind::Expired { host, .. }
             | EventKind::LoopDetected { host, .. }
             | EventKind::Resolved { host, .. }
@@ -372,6 +373,7 @@ impl Index {
             EventKind::Deferred { queue_id, .. }
             | EventKind::Relayed { queue_id, .. }
             | EventKind::Bounced { queue_id, .. }
+            | EventKind::Notified { queue_id, .. }
             | EventKind::Expired { queue_id, .. } => {
                 if let Some(message_id) = self.walk.queue_of.get(queue_id).cloned() {
                     self.mention(&message_id, seq);

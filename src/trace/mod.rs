@@ -363,6 +363,18 @@ pub enum EventKind {
         failures: Vec<Attempt>,
         dsn_queue_id: Option<String>,
     },
+    /// A delivery status notification other than a bounce (RFC 3461):
+    /// `action` (`delivered`, `relayed`, `delayed`) for `rcpts`, queued as
+    /// `dsn_queue_id`; or `None` when the sender's NOTIFY (or a null
+    /// reverse-path) withheld a report, of a failure too. `why` says which.
+    Notified {
+        host: HostId,
+        queue_id: String,
+        action: String,
+        rcpts: Vec<String>,
+        dsn_queue_id: Option<String>,
+        why: String,
+    },
     /// Too old to keep trying.
     Expired {
         host: HostId,

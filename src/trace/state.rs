@@ -48,6 +48,14 @@ pub enum What {
         failures: Vec<Attempt>,
         dsn: Option<String>,
     },
+    /// A report other than a bounce (RFC 3461) went as `dsn`, or was
+    /// withheld (`None`) for the reason `why`.
+    Notified {
+        action: String,
+        rcpts: Vec<String>,
+        dsn: Option<String>,
+        why: String,
+    },
     /// Too old to keep trying.
     Expired { rcpts: Vec<String> },
     /// Refused as a mail loop.
@@ -171,6 +179,16 @@ impl EntryAt<'_> {
                     .iter()
                     .for_each(|a| set(&a.rcpt, Rcpt::Failed(a.reason.clone()))),
                 What::Expired { rcpts } => rcpts.iter().for_each(|r| set(r, Rcpt::Expired)),
+                // A failure NOTIFY kept from the sender is still a failure.
+                What::Notified {
+                    action,
+                    rcpts,
+                    dsn: None,
+                    why,
+                } if action == "failed" => {
+                    rcpts.iter().for_each(|r| set(r, Rcpt::Failed(why.clone())))
+                }
+                What::Notified { .. } => {}
                 What::Loop { hops } => {
                     let why = format!("a mail loop: {hops} Received headers");
                     for r in &self.entry.rcpts {
@@ -348,6 +366,22 @@ impl State {
                 let what = What::Bounced {
                     failures: failures.clone(),
                     dsn: dsn_queue_id.clone(),
+                };
+                self.fact(event, *host, queue_id, what);
+            }
+            EventKind::Notified {
+                host,
+                queue_id,
+                action,
+                rcpts,
+                dsn_queue_id,
+                why,
+            } => {
+                let what = What::Notified {
+                    action: action.clone(),
+                    rcpts: rcpts.clone(),
+                    dsn: dsn_queue_id.clone(),
+                    why: why.clone(),
                 };
                 self.fact(event, *host, queue_id, what);
             }

@@ -5,9 +5,35 @@
 //! (RFC 5321 §6.1); the queue decides that, this module writes the report.
 
 use crate::mail::{Action, Dsn, DsnRecipient, header_section};
-use crate::smtp::{EnhancedCode, Mailbox};
+use crate::smtp::dsn::{MailDsn, Ret};
+use crate::smtp::{EnhancedCode, Mailbox, ReversePath};
 
 use super::queue::QueueEntry;
+
+/// The message a report is about, as the MTA took it on.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Original<'a> {
+    pub queue_id: &'a str,
+    pub message_id: &'a str,
+    pub reverse_path: &'a ReversePath,
+    pub content: &'a [u8],
+    pub arrival_unix: i64,
+    /// RET and ENVID the sender gave (RFC 3461 §4.3, §4.4).
+    pub dsn: &'a MailDsn,
+}
+
+impl QueueEntry {
+    pub fn original(&self) -> Original<'_> {
+        Original {
+            queue_id: &self.id,
+            message_id: &self.message_id,
+            reverse_path: &self.reverse_path,
+            content: &self.content,
+            arrival_unix: self.arrival_unix,
+            dsn: &self.dsn,
+        }
+    }
+}
 
 /// Given up on one recipient: its status and the words for the DSN.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,6 +55,7 @@ impl Failure {
             diagnostic: Some(self.diagnostic.clone()),
             remote_mta: self.remote_mta.clone(),
             will_retry_until: None,
+            original_recipient: None,
         }
     }
 
@@ -46,24 +73,36 @@ impl Failure {
     }
 }
 
-/// The report on `failures` of `entry` to `sender`, written by
-/// `hostname` at `date` (Unix seconds) under its own `message_id`.
+/// The report on `recipients` of `original` to `sender`, written by
+/// `hostname` at `date` (Unix seconds) under its own `message_id`. The
+/// whole message goes back only with RET=FULL and only in a report of
+/// failure: "If a DSN contains no indications of delivery failure, only
+/// the headers of the message SHOULD be returned" (RFC 3461 §4.3).
 pub(crate) fn report(
-    entry: &QueueEntry,
+    original: &Original,
     sender: Mailbox,
-    failures: Vec<DsnRecipient>,
+    recipients: Vec<DsnRecipient>,
     hostname: &str,
     message_id: String,
     date: i64,
 ) -> Dsn {
+    let failed = recipients.iter().any(|r| r.action == Action::Failed);
+    let return_full = failed && original.dsn.ret == Some(Ret::Full);
+    let returned = if return_full {
+        original.content
+    } else {
+        header_section(original.content)
+    };
     Dsn {
         reporting_mta: hostname.to_owned(),
-        arrival_date: entry.arrival_unix,
+        arrival_date: original.arrival_unix,
         date,
         message_id,
         to: sender,
-        original_message_id: Some(entry.message_id.clone()),
-        recipients: failures,
-        original_headers: header_section(&entry.content).to_vec(),
+        original_message_id: Some(original.message_id.to_owned()),
+        recipients,
+        original_headers: returned.to_vec(),
+        return_full,
+        envelope_id: original.dsn.envid.clone(),
     }
 }

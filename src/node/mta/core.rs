@@ -8,12 +8,14 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::mail::{DsnRecipient, compose_dsn, prepend, received_count, return_path};
+use crate::mail::{Action, DsnRecipient, compose_dsn, prepend, received_count, return_path};
 use crate::smtp::client::{Outcome, Reason};
+use crate::smtp::dsn::{MailDsn, RcptDsn};
 use crate::smtp::{EnhancedCode, ForwardPath, Mailbox, ReversePath};
 
-use super::bounce::{self, Failure};
+use super::bounce::{self, Failure, Original};
 use super::local::LocalDomains;
+use super::notify::{self, Notice};
 use super::queue::{QueueEntry, Rcpt, RcptState};
 use super::queue_id::QueueIds;
 use super::retry::RetryPolicy;
@@ -34,6 +36,21 @@ pub(crate) struct Arrival {
     pub reverse_path: ReversePath,
     pub forward_paths: Vec<ForwardPath>,
     pub content: Vec<u8>,
+    /// RET and ENVID of the transaction (RFC 3461).
+    pub dsn: MailDsn,
+    /// NOTIFY and ORCPT of each forward path that gave them.
+    pub rcpt_dsn: Vec<(ForwardPath, RcptDsn)>,
+}
+
+impl Arrival {
+    /// The DSN parameters given with `path`.
+    pub fn dsn_of(&self, path: &ForwardPath) -> RcptDsn {
+        self.rcpt_dsn
+            .iter()
+            .find(|(p, _)| p == path)
+            .map(|(_, d)| d.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// What became of one recipient in one attempt.
@@ -41,6 +58,11 @@ pub(crate) struct Arrival {
 pub(crate) enum Fate {
     /// The next hop took it.
     Delivered,
+    /// The next hop took it but offers no DSN (RFC 3461 §5.2.2): reports
+    /// end here, so a sender who asked for success hears `relayed`.
+    Relayed {
+        remote_mta: String,
+    },
     /// Try again later; the reason as the trace shows it.
     Deferred {
         reason: String,
@@ -132,6 +154,16 @@ pub(crate) enum Effect {
         failures: Vec<DsnRecipient>,
         dsn_queue_id: Option<String>,
     },
+    /// A report of `action` for `rcpts` that is not a bounce (RFC 3461:
+    /// delivered, relayed, delayed) queued as `dsn_queue_id`, or a report
+    /// the sender's NOTIFY withheld (`None`); `why` says which.
+    Notified {
+        queue_id: String,
+        action: Action,
+        rcpts: Vec<String>,
+        dsn_queue_id: Option<String>,
+        why: String,
+    },
     /// Every recipient is done, failed or expired.
     Dequeued { queue_id: String },
 }
@@ -191,12 +223,19 @@ impl Queue {
     /// mailbox named twice, as `bob@` and `BOB@`, gets one copy, as in
     /// Postfix and Sendmail), and a queue entry for the rest.
     pub fn intake(&mut self, arrival: Arrival, now: Now) -> Vec<Effect> {
+        let dsn_of: Vec<RcptDsn> = arrival
+            .forward_paths
+            .iter()
+            .map(|p| arrival.dsn_of(p))
+            .collect();
         let Arrival {
             id,
             message_id,
             reverse_path,
             forward_paths,
             content,
+            dsn,
+            rcpt_dsn: _,
         } = arrival;
         let mut effects = vec![Effect::Queued {
             queue_id: id.clone(),
@@ -205,8 +244,9 @@ impl Queue {
             rcpts: forward_paths.clone(),
         }];
         let mut filed: Vec<String> = Vec::new();
-        let mut remote: Vec<Mailbox> = Vec::new();
-        for path in &forward_paths {
+        let mut remote: Vec<(Mailbox, RcptDsn)> = Vec::new();
+        let mut delivered: Vec<(String, RcptDsn)> = Vec::new();
+        for (path, rcpt_dsn) in forward_paths.iter().zip(dsn_of) {
             match (self.local.mailbox_of(path), path.mailbox()) {
                 (Some(mailbox), _) if filed.contains(&mailbox) => {}
                 (Some(mailbox), _) => {
@@ -216,15 +256,27 @@ impl Queue {
                         message_id: message_id.clone(),
                         content: prepend(&content, &return_path(&reverse_path)),
                     });
+                    delivered.push((mailbox.clone(), rcpt_dsn));
                     filed.push(mailbox);
                 }
-                (None, Some(m)) if !remote.iter().any(|r| same_remote(r, m)) => {
-                    remote.push(m.clone());
+                (None, Some(m)) if !remote.iter().any(|(r, _)| same_remote(r, m)) => {
+                    remote.push((m.clone(), rcpt_dsn));
                 }
                 (None, _) => {}
             }
         }
+        let original = Original {
+            queue_id: &id,
+            message_id: &message_id,
+            reverse_path: &reverse_path,
+            content: &content,
+            arrival_unix: now.unix,
+            dsn: &dsn,
+        };
+        let notices = notify::delivered(&delivered);
+        let reports = self.notify(&original, notices, now);
         if remote.is_empty() {
+            effects.extend(reports);
             effects.push(Effect::Dequeued { queue_id: id });
             return effects;
         }
@@ -232,12 +284,16 @@ impl Queue {
             id: id.clone(),
             message_id,
             reverse_path,
+            dsn,
             content: Arc::from(content),
             rcpts: remote
                 .into_iter()
-                .map(|mailbox| Rcpt {
+                .map(|(mailbox, d)| Rcpt {
                     mailbox,
                     state: RcptState::Pending { last_reason: None },
+                    notify: d.notify,
+                    orcpt: d.orcpt,
+                    delay_warned: false,
                 })
                 .collect(),
             arrived: now.at,
@@ -248,6 +304,7 @@ impl Queue {
         };
         self.entries.insert(id.clone(), entry);
         effects.push(Effect::Enqueued { queue_id: id });
+        effects.extend(reports);
         effects
     }
 
@@ -290,9 +347,14 @@ impl Queue {
         entry.in_flight = false;
         let mut failures = Vec::new();
         let mut deferred = Vec::new();
+        let mut relayed = Vec::new();
         for (rcpt, fate) in outcomes {
             match fate {
                 Fate::Delivered => entry.set(&rcpt, RcptState::Done),
+                Fate::Relayed { remote_mta } => {
+                    entry.set(&rcpt, RcptState::Done);
+                    relayed.push((rcpt, remote_mta));
+                }
                 Fate::Failed(failure) => {
                     entry.set(&rcpt, RcptState::Failed);
                     failures.push(failure.reported(&rcpt));
@@ -314,6 +376,8 @@ impl Queue {
                 failures.push(Failure::expired(&reason).reported(&rcpt));
             }
         }
+        let mut notices = notify::relayed(entry, &relayed);
+        notices.extend(notify::delayed(entry, &deferred, now, retry));
         if !deferred.is_empty() {
             let retry_at = now.at + retry.interval(entry.attempts);
             entry.next_attempt = retry_at;
@@ -325,8 +389,14 @@ impl Queue {
             });
         }
         let finished = entry.pending().is_empty();
+        let (failures, withheld) = notify::failures(entry, failures);
+        notices.extend(withheld);
         if !failures.is_empty() {
             effects.extend(self.bounce(id, failures, now));
+        }
+        if let Some(entry) = self.entries.get(id) {
+            let entry = entry.clone();
+            effects.extend(self.notify(&entry.original(), notices, now));
         }
         if finished {
             self.entries.remove(id);
@@ -352,31 +422,91 @@ impl Queue {
                 dsn_queue_id: None,
             }];
         };
+        let entry = entry.clone();
+        let reported = failures.clone();
+        let (dsn_id, queued) = self.send_report(&entry.original(), sender, failures, now);
+        let mut effects = vec![Effect::Bounced {
+            queue_id: id.to_owned(),
+            failures: reported,
+            dsn_queue_id: Some(dsn_id),
+        }];
+        effects.extend(queued);
+        effects
+    }
+
+    /// Sends the reports `notices` ask for (success, relayed, delayed),
+    /// one DSN per kind of action, and records those NOTIFY withheld.
+    fn notify(&mut self, original: &Original, notices: Vec<Notice>, now: Now) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for notice in notices {
+            let rcpts = notice
+                .recipients
+                .iter()
+                .map(|r| r.final_recipient.clone())
+                .collect();
+            let sender = match (&notice.withheld, original.reverse_path) {
+                (None, ReversePath::Mailbox(sender)) => sender.clone(),
+                (why, _) => {
+                    // RFC 3461 §5.2 / RFC 5321 §6.1: nobody to tell after
+                    // MAIL FROM:<>; or the sender said not to.
+                    let why = why.clone().unwrap_or_else(|| {
+                        "it came with MAIL FROM:<>: a report about a report is never sent \
+                         (RFC 3461 §6.2, RFC 5321 §6.1)"
+                            .to_owned()
+                    });
+                    effects.push(Effect::Notified {
+                        queue_id: original.queue_id.to_owned(),
+                        action: notice.action,
+                        rcpts,
+                        dsn_queue_id: None,
+                        why,
+                    });
+                    continue;
+                }
+            };
+            let (dsn_id, queued) = self.send_report(original, sender, notice.recipients, now);
+            effects.push(Effect::Notified {
+                queue_id: original.queue_id.to_owned(),
+                action: notice.action,
+                rcpts,
+                dsn_queue_id: Some(dsn_id),
+                why: notice.why,
+            });
+            effects.extend(queued);
+        }
+        effects
+    }
+
+    /// Writes one report about `original` to `sender` and takes it on as
+    /// a message of its own, with the null reverse-path and no NOTIFY,
+    /// so that it is never reported on in turn.
+    fn send_report(
+        &mut self,
+        original: &Original,
+        sender: Mailbox,
+        recipients: Vec<DsnRecipient>,
+        now: Now,
+    ) -> (String, Vec<Effect>) {
         let dsn_id = self.ids.next();
         let message_id = self.dsn_message_id(&dsn_id);
-        let reported = failures.clone();
         let dsn = bounce::report(
-            entry,
+            original,
             sender.clone(),
-            failures,
+            recipients,
             &self.hostname,
             message_id.clone(),
             now.unix,
         );
-        let mut effects = vec![Effect::Bounced {
-            queue_id: id.to_owned(),
-            failures: reported,
-            dsn_queue_id: Some(dsn_id.clone()),
-        }];
         let arrival = Arrival {
-            id: dsn_id,
+            id: dsn_id.clone(),
             message_id,
             reverse_path: ReversePath::Null,
             forward_paths: vec![ForwardPath::Mailbox(sender)],
             content: compose_dsn(&dsn),
+            dsn: MailDsn::default(),
+            rcpt_dsn: Vec::new(),
         };
-        effects.extend(self.intake(arrival, now));
-        effects
+        (dsn_id, self.intake(arrival, now))
     }
 }
 

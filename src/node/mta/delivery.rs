@@ -9,6 +9,7 @@ use tokio::time::sleep_until;
 
 use super::Mta;
 use super::core::Fate;
+use super::queue::QueueEntry;
 use super::route::{order_mx, routes};
 use crate::dns::QueryType;
 use crate::net::ConnectError;
@@ -47,19 +48,16 @@ pub(crate) async fn run_queue(mta: Mta) {
 
 /// One delivery attempt of one queue entry, all its pending recipients.
 async fn deliver_entry(mta: Mta, id: String) {
-    let Some((reverse_path, content, pending, attempts)) = ({
-        let state = mta.state.borrow();
-        state.queue.entry(&id).map(|e| {
-            (
-                e.reverse_path.clone(),
-                e.content.clone(),
-                e.pending(),
-                e.attempts,
-            )
-        })
-    }) else {
+    // A snapshot of the entry as the attempt begins (its content is shared).
+    let Some(entry) = mta.state.borrow().queue.entry(&id).cloned() else {
         return;
     };
+    let (reverse_path, content, pending, attempts) = (
+        entry.reverse_path.clone(),
+        entry.content.clone(),
+        entry.pending(),
+        entry.attempts,
+    );
     if attempts > 0 {
         mta.net.record(EventKind::Wake {
             host: mta.net.host(),
@@ -93,6 +91,7 @@ async fn deliver_entry(mta: Mta, id: String) {
         world_tls: world_tls.as_deref(),
         reverse_path: &reverse_path,
         content: &content,
+        entry: &entry,
     };
     for (route, rcpts) in routes(pending, smarthost.as_deref()) {
         let hosts = if smarthost.is_some() {
@@ -131,6 +130,8 @@ struct Hop<'a> {
     world_tls: Option<&'a WorldTls>,
     reverse_path: &'a ReversePath,
     content: &'a [u8],
+    /// The queue entry as the attempt began: its DSN parameters.
+    entry: &'a QueueEntry,
 }
 
 impl Hop<'_> {
@@ -210,7 +211,10 @@ impl Hop<'_> {
             config.starttls = self.relay_tls;
         }
         let mut client = ClientSession::new(config, vec![transaction], net.instant());
+        // NOTIFY, ORCPT, RET and ENVID go on as they came (RFC 3461 §5.2).
+        client.request_dsn(0, self.entry.dsn_request(rcpts));
         let events = drive(net, &mut stream, &mut client, tls.as_ref()).await;
+        let dsn_offered = client.dsn_offered();
         let greeted = events
             .iter()
             .any(|e| matches!(e, ClientEvent::Greeted { .. }));
@@ -238,7 +242,12 @@ impl Hop<'_> {
         }
         Ok(outcomes
             .into_iter()
-            .map(|outcome| Fate::judged(outcome, host))
+            .map(|outcome| match Fate::judged(outcome, host) {
+                Fate::Delivered if !dsn_offered => Fate::Relayed {
+                    remote_mta: host.to_owned(),
+                },
+                fate => fate,
+            })
             .collect())
     }
 }

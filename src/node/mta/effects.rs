@@ -94,6 +94,20 @@ impl Mta {
                         .collect(),
                     dsn_queue_id,
                 }),
+                Effect::Notified {
+                    queue_id,
+                    action,
+                    rcpts,
+                    dsn_queue_id,
+                    why,
+                } => net.record(EventKind::Notified {
+                    host,
+                    queue_id,
+                    action: action.to_string(),
+                    rcpts,
+                    dsn_queue_id,
+                    why,
+                }),
                 Effect::Dequeued { queue_id } => {
                     self.state.borrow_mut().jobs.remove(&queue_id);
                     net.record(EventKind::Dequeued { host, queue_id });

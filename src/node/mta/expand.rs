@@ -11,6 +11,7 @@ use super::core::Arrival;
 use super::local::mailbox_key;
 use crate::mail::prepend;
 use crate::plan::ListPlan;
+use crate::smtp::dsn::{MailDsn, Orcpt, RcptDsn};
 use crate::smtp::{ForwardPath, ReversePath};
 
 /// The arrivals one accepted message becomes: itself, for recipients
@@ -25,19 +26,35 @@ pub(super) fn expand(mta: &Mta, arrival: Arrival) -> Vec<Arrival> {
         return vec![arrival];
     }
     let mut paths: Vec<ForwardPath> = Vec::new();
+    let mut rcpt_dsn: Vec<(ForwardPath, RcptDsn)> = Vec::new();
     let mut posted: Vec<ListPlan> = Vec::new();
     for path in &arrival.forward_paths {
         let key = path.mailbox().map(mailbox_key);
         if let Some(targets) = key.as_ref().and_then(|k| forward.get(k)) {
+            // RFC 3461 §6.2.7.1: a forwarded recipient keeps its NOTIFY,
+            // and its ORCPT names the address the sender wrote.
+            let dsn = arrival.dsn_of(path);
+            let orcpt = dsn
+                .orcpt
+                .clone()
+                .or_else(|| path.mailbox().map(|m| Orcpt::rfc822(&m.to_string())));
             for target in targets {
                 let target = ForwardPath::Mailbox(target.clone());
                 if !paths.contains(&target) {
+                    rcpt_dsn.push((
+                        target.clone(),
+                        RcptDsn {
+                            notify: dsn.notify,
+                            orcpt: orcpt.clone(),
+                        },
+                    ));
                     paths.push(target);
                 }
             }
         } else if let Some(list) = key.as_ref().and_then(|k| lists.get(k)) {
             posted.push(list.clone());
         } else if !paths.contains(path) {
+            rcpt_dsn.push((path.clone(), arrival.dsn_of(path)));
             paths.push(path.clone());
         }
     }
@@ -55,6 +72,10 @@ pub(super) fn expand(mta: &Mta, arrival: Arrival) -> Vec<Arrival> {
                 .map(ForwardPath::Mailbox)
                 .collect(),
             content: with_footer(&arrival.content, &list),
+            // The list is the sender of its copies: the poster's DSN
+            // requests end at the list (RFC 3461 §6.2.7.3).
+            dsn: MailDsn::default(),
+            rcpt_dsn: Vec::new(),
         });
     }
     if !paths.is_empty() {
@@ -62,6 +83,7 @@ pub(super) fn expand(mta: &Mta, arrival: Arrival) -> Vec<Arrival> {
             0,
             Arrival {
                 forward_paths: paths,
+                rcpt_dsn,
                 ..arrival
             },
         );

@@ -11,6 +11,7 @@
 //! * `retry`: the retry schedule and the maximum age
 //! * `local`: which recipients are ours, and their mailboxes
 //! * `bounce`: the DSN that reports failures
+//! * `notify`: which reports a recipient's NOTIFY asks for (RFC 3461)
 //! * `queue`, `queue_id`: queue entries and their ids
 //!
 //! The async parts carry the effects out and record them in the trace:
@@ -31,6 +32,7 @@ mod delivery;
 mod effects;
 mod expand;
 mod local;
+mod notify;
 mod policy;
 mod pop3;
 mod queue;
@@ -114,6 +116,7 @@ impl MtaState {
         RetryPolicy {
             schedule: self.plan.retry.clone(),
             max_age: self.plan.max_age,
+            delay_warning: self.plan.delay_warning,
         }
     }
 
@@ -272,6 +275,7 @@ async fn listen_smtp(mta: Mta, port: u16) {
                 }
                 server.pipelining = c.pipelining;
                 server.chunking = c.chunking;
+                server.dsn = c.dsn;
                 if c.keep_bare_line_endings {
                     server.bare_line_endings = crate::smtp::server::BareLineEndings::Keep;
                 }

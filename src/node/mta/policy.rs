@@ -259,6 +259,13 @@ impl Policy for MtaPolicy {
             reverse_path: envelope.reverse_path.clone(),
             forward_paths: envelope.forward_paths.clone(),
             content,
+            dsn: envelope.params.dsn.clone(),
+            rcpt_dsn: envelope
+                .forward_paths
+                .iter()
+                .enumerate()
+                .map(|(i, p)| (p.clone(), envelope.dsn_of(i)))
+                .collect(),
         };
         for arrival in super::expand::expand(mta, arrival) {
             mta.intake(arrival, Some(self.conn));

@@ -4,6 +4,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::smtp::client::DsnRequest;
+use crate::smtp::dsn::{MailDsn, Notify, Orcpt, RcptDsn};
 use crate::smtp::{Mailbox, ReversePath};
 
 /// Where one recipient stands.
@@ -23,6 +25,12 @@ pub(crate) enum RcptState {
 pub(crate) struct Rcpt {
     pub mailbox: Mailbox,
     pub state: RcptState,
+    /// When the sender wants reports, and the address it first wrote
+    /// (RFC 3461 §4.1, §4.2), passed on with the recipient.
+    pub notify: Option<Notify>,
+    pub orcpt: Option<Orcpt>,
+    /// A delay warning went (or was weighed) already: one per recipient.
+    pub delay_warned: bool,
 }
 
 /// One queue entry.
@@ -31,6 +39,8 @@ pub(crate) struct QueueEntry {
     pub id: String,
     pub message_id: String,
     pub reverse_path: ReversePath,
+    /// RET and ENVID (RFC 3461 §4.3, §4.4), passed on with the message.
+    pub dsn: MailDsn,
     pub content: Arc<[u8]>,
     pub rcpts: Vec<Rcpt>,
     /// Simulated time of arrival, and the same as Unix seconds.
@@ -51,6 +61,27 @@ impl QueueEntry {
             .filter(|r| matches!(r.state, RcptState::Pending { .. }))
             .map(|r| r.mailbox.clone())
             .collect()
+    }
+
+    pub fn rcpt(&self, mailbox: &Mailbox) -> Option<&Rcpt> {
+        self.rcpts.iter().find(|r| &r.mailbox == mailbox)
+    }
+
+    /// What to ask of the next hop for `rcpts` (RFC 3461 §5.2): the
+    /// parameters as they came.
+    pub fn dsn_request(&self, rcpts: &[Mailbox]) -> DsnRequest {
+        DsnRequest {
+            mail: self.dsn.clone(),
+            rcpts: rcpts
+                .iter()
+                .map(|m| {
+                    self.rcpt(m).map_or_else(RcptDsn::default, |r| RcptDsn {
+                        notify: r.notify,
+                        orcpt: r.orcpt.clone(),
+                    })
+                })
+                .collect(),
+        }
     }
 
     pub fn set(&mut self, mailbox: &Mailbox, state: RcptState) {

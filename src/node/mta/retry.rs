@@ -13,6 +13,9 @@ pub(crate) struct RetryPolicy {
     /// An entry this old gives up on what is left (§4.5.4.1: "at least
     /// 4-5 days").
     pub max_age: Duration,
+    /// Warn the sender once of mail still queued after this long
+    /// (Postfix's delay_warning_time; off when `None`).
+    pub delay_warning: Option<Duration>,
 }
 
 impl RetryPolicy {
@@ -43,6 +46,7 @@ mod tests {
         let policy = RetryPolicy {
             schedule: vec![10 * MIN, 30 * MIN, 60 * MIN],
             max_age: 5 * 24 * 60 * MIN,
+            delay_warning: None,
         };
         assert_eq!(policy.interval(1), 10 * MIN);
         assert_eq!(policy.interval(2), 30 * MIN);
@@ -54,12 +58,14 @@ mod tests {
         let policy = RetryPolicy {
             schedule: vec![10 * MIN, 30 * MIN],
             max_age: 5 * 24 * 60 * MIN,
+            delay_warning: None,
         };
         assert_eq!(policy.interval(3), 30 * MIN);
         assert_eq!(policy.interval(40), 30 * MIN);
         let empty = RetryPolicy {
             schedule: vec![],
             max_age: 5 * 24 * 60 * MIN,
+            delay_warning: None,
         };
         assert_eq!(empty.interval(1), 30 * MIN);
     }
@@ -69,6 +75,7 @@ mod tests {
         let policy = RetryPolicy {
             schedule: vec![10 * MIN],
             max_age: 120 * MIN,
+            delay_warning: None,
         };
         let arrived = 5 * MIN;
         assert!(!policy.expired(arrived, arrived + 119 * MIN));

@@ -430,7 +430,12 @@ fn bounces(
         if !mailbox.eq_ignore_ascii_case(to) {
             continue;
         }
-        let reports = crate::mail::parse_dsn_status(content.as_bytes());
+        // A bounce reports a failure; a success or delay report (RFC
+        // 3461 NOTIFY) is no bounce.
+        let reports: Vec<_> = crate::mail::parse_dsn_status(content.as_bytes())
+            .into_iter()
+            .filter(|(_, _, action)| *action == crate::mail::Action::Failed)
+            .collect();
         if reports.is_empty() {
             continue;
         }

@@ -146,6 +146,17 @@ pub enum At {
         #[serde(default = "first")]
         nth: u32,
     },
+    /// An MTA decided on a delivery report other than a bounce (RFC
+    /// 3461): `action` is `delivered`, `relayed`, `delayed`, or `failed`
+    /// for a bounce the sender's NOTIFY withheld.
+    Notified {
+        #[serde(default)]
+        host: Option<String>,
+        #[serde(default)]
+        action: Option<String>,
+        #[serde(default = "first")]
+        nth: u32,
+    },
     /// A queue entry grew too old and was given up.
     Expired {
         #[serde(default)]
@@ -226,6 +237,7 @@ impl At {
             At::Bounced { .. } => "Bounced",
             At::Delivered { .. } => "Delivered",
             At::Retrieved { .. } => "Retrieved",
+            At::Notified { .. } => "Notified",
             At::Expired { .. } => "Expired",
             At::Loop { .. } => "Loop",
             At::Down { .. } => "Down",
@@ -320,6 +332,11 @@ impl fmt::Display for At {
             At::Retrieved { by, message, nth } => {
                 text("by", by);
                 text("message", message);
+                nth_of = *nth;
+            }
+            At::Notified { host, action, nth } => {
+                text("host", host);
+                text("action", action);
                 nth_of = *nth;
             }
             At::Expired { host, nth } | At::Loop { host, nth } => {

@@ -214,6 +214,18 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
                 .collect();
             (hits, *nth, "matching fetch(es)")
         }
+        At::Notified { host, action, nth } => {
+            let hits = events
+                .iter()
+                .filter(|e| {
+                    matches!(&e.kind, EventKind::Notified { host: h, action: a, .. }
+                    if host_is(*h, host)
+                        && action.as_ref().is_none_or(|want| want.eq_ignore_ascii_case(a)))
+                })
+                .map(|e| (e.seq, None))
+                .collect();
+            (hits, *nth, "matching report decision(s)")
+        }
         At::Expired { host, nth } => {
             let hits = events
                 .iter()

@@ -201,6 +201,7 @@ impl Validator<'_> {
             "the message is never sent",
             &at_path,
         );
+        let dsn = self.message_dsn(m, &[&to[..], &cc[..], &bcc[..]].concat(), path);
         MessagePlan {
             at,
             to,
@@ -209,6 +210,7 @@ impl Validator<'_> {
             subject: m.subject.clone(),
             body: m.body.clone(),
             raw: m.raw.clone(),
+            dsn,
         }
     }
 }

@@ -272,6 +272,26 @@ impl Validator<'_> {
                 }
                 Some(*nth)
             }
+            At::Notified {
+                host: h,
+                action,
+                nth,
+            } => {
+                host(self, h, "host");
+                const ACTIONS: [&str; 4] = ["delivered", "relayed", "delayed", "failed"];
+                if let Some(a) = action
+                    && !ACTIONS.iter().any(|k| k.eq_ignore_ascii_case(a))
+                {
+                    let problem = self
+                        .at(
+                            format!("{a:?} is not an action of a delivery report"),
+                            &field("action"),
+                        )
+                        .help("write one of delivered, relayed, delayed, failed (RFC 3464 §2.3.3)");
+                    self.push(problem);
+                }
+                Some(*nth)
+            }
             At::Expired { host: h, nth } | At::Loop { host: h, nth } => {
                 host(self, h, "host");
                 Some(*nth)

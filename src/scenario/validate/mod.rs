@@ -40,6 +40,7 @@ macro_rules! name {
 mod auth;
 mod clients;
 mod dns;
+mod dsn;
 mod expect;
 mod hosts;
 mod lesson;

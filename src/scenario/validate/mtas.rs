@@ -175,6 +175,10 @@ impl Validator<'_> {
                         });
                         (delay, until)
                     }),
+                    dsn: m.dsn,
+                    delay_warning: m.delay_warning.as_ref().map(|d| {
+                        self.duration(d, "`delay_warning`", &field(name!(Mta.delay_warning)))
+                    }),
                     max_size: m.max_size,
                     max_recipients: m.max_recipients.max(1),
                     quota: m.quota,

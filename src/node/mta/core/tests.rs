@@ -29,6 +29,7 @@ fn retry() -> RetryPolicy {
     RetryPolicy {
         schedule: vec![10 * MIN, 30 * MIN],
         max_age: 120 * MIN,
+        delay_warning: None,
     }
 }
 
@@ -47,6 +48,8 @@ fn arrival(q: &mut Queue, from: &str, to: &[&str]) -> Arrival {
         reverse_path: ReversePath::parse(from).expect("a valid reverse-path"),
         forward_paths: to.iter().map(|t| path(t)).collect(),
         content: b"Subject: hi\r\nMessage-ID: <1@laptop.example.org>\r\n\r\nhello\r\n".to_vec(),
+        dsn: MailDsn::default(),
+        rcpt_dsn: Vec::new(),
     }
 }
 
@@ -514,3 +517,5 @@ fn an_entry_is_given_up_at_the_first_failed_attempt_after_max_age_rfc5321_4_5_4_
         "{effects:?}"
     );
 }
+
+mod dsn;
