@@ -207,24 +207,6 @@ fn smuggling_attempts(addr: SocketAddr, pop3: SocketAddr, tag: &str) {
     );
 }
 
-/// Connects until the greeting is 220: a slot freed by the previous
-/// round's close may take the server a moment to see (bounded).
-fn open_when_free(addr: SocketAddr) -> Smtp {
-    let deadline = std::time::Instant::now() + IO_TIMEOUT;
-    loop {
-        let mut smtp = Smtp::connect(addr);
-        let greeting = smtp.reply();
-        if greeting.code == 220 {
-            return smtp;
-        }
-        assert!(
-            greeting.is(421, "4.3.2") && std::time::Instant::now() < deadline,
-            "a free slot should be served within {IO_TIMEOUT:?}: {greeting}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 fn too_many_connections(addr: SocketAddr) {
     // Five sessions take the five slots...
     let mut held: Vec<Smtp> = (0..5).map(|_| open_when_free(addr)).collect();

@@ -80,21 +80,3 @@ fn a_thousand_concurrent_connections_are_each_greeted_and_served_rfc5321_3_8() {
     wait_for_bob(server.pop3, &tag);
     server.stop();
 }
-
-/// Connects until the greeting is 220: the server may take a moment to see
-/// the thousand closes (bounded).
-fn open_when_free(addr: std::net::SocketAddr) -> Smtp {
-    let deadline = std::time::Instant::now() + IO_TIMEOUT;
-    loop {
-        let mut smtp = Smtp::connect(addr);
-        let greeting = smtp.reply();
-        if greeting.code == 220 {
-            return smtp;
-        }
-        assert!(
-            greeting.is(421, "4.3.2") && std::time::Instant::now() < deadline,
-            "a free slot should be served within {IO_TIMEOUT:?}: {greeting}"
-        );
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
-}

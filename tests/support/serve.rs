@@ -779,6 +779,25 @@ pub fn connect(addr: SocketAddr) -> TcpStream {
     stream
 }
 
+/// Connects until the greeting is 220: a slot freed by a close may take
+/// the server a moment to see (bounded by [`IO_TIMEOUT`]); meanwhile it
+/// answers `421 4.3.2`.
+pub fn open_when_free(addr: SocketAddr) -> Smtp {
+    let deadline = Instant::now() + IO_TIMEOUT;
+    loop {
+        let mut smtp = Smtp::connect(addr);
+        let greeting = smtp.reply();
+        if greeting.code == 220 {
+            return smtp;
+        }
+        assert!(
+            greeting.is(421, "4.3.2") && Instant::now() < deadline,
+            "a free slot should be served within {IO_TIMEOUT:?}: {greeting}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
 impl Smtp {
     /// Connects; the greeting is left unread.
     #[track_caller]
