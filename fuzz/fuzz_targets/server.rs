@@ -21,8 +21,8 @@ mod input;
 use std::time::{Duration, Instant};
 
 use libfuzzer_sys::fuzz_target;
-use mailflow::smtp::policy::Policy;
 use mailflow::smtp::command::Body;
+use mailflow::smtp::policy::Policy;
 use mailflow::smtp::server::{BareLineEndings, CloseReason};
 use mailflow::smtp::{
     ForwardPath, Peer, ReplyParser, ReversePath, ServerConfig, ServerEvent, ServerSession,
@@ -254,7 +254,10 @@ fn check_events(setup: &Setup, events: &[ServerEvent]) {
                     "oversized message accepted"
                 );
                 let binary = envelope.params.body == Some(Body::BinaryMime);
-                assert!(!binary || setup.chunking, "BINARYMIME taken where not offered");
+                assert!(
+                    !binary || setup.chunking,
+                    "BINARYMIME taken where not offered"
+                );
                 check_content(setup, content, binary);
                 recipients.clear();
             }

@@ -137,8 +137,8 @@ impl Server {
         }
         if <Driven as Session<SimplePolicy>>::take_tls_start(&mut self.session) {
             assert!(self.layer.is_none(), "TLS started twice");
-            let layer = Layer::server(world().server.clone(), source("server"))
-                .expect("a server layer");
+            let layer =
+                Layer::server(world().server.clone(), source("server")).expect("a server layer");
             self.layer = Some(layer);
         }
         out
@@ -153,7 +153,10 @@ impl Server {
             Ok(read) => {
                 let mut out = layer.take_handshake();
                 if read.established {
-                    <Driven as Session<SimplePolicy>>::handle_tls_established(&mut self.session, self.now);
+                    <Driven as Session<SimplePolicy>>::handle_tls_established(
+                        &mut self.session,
+                        self.now,
+                    );
                 }
                 if !read.plaintext.is_empty() {
                     out.extend(self.plaintext(&read.plaintext));
@@ -165,7 +168,10 @@ impl Server {
             }
             Err(e) => {
                 let out = layer.take_handshake();
-                <Driven as Session<SimplePolicy>>::handle_tls_failed(&mut self.session, &e.to_string());
+                <Driven as Session<SimplePolicy>>::handle_tls_failed(
+                    &mut self.session,
+                    &e.to_string(),
+                );
                 assert!(
                     self.session.is_closed(),
                     "a failed TLS left the session open"
