@@ -77,6 +77,23 @@ fn every_bundled_lesson_finds_its_events_and_runs_the_same_twice() {
                 assert!(target > mark.after, "{name} step {k}: the goal lies ahead");
             }
         }
+        // `>` walks forward through the run: a step placed before the one
+        // it follows would play the story backwards.
+        let marks: Vec<usize> = resolved
+            .lesson
+            .steps
+            .iter()
+            .filter_map(|s| s.mark.map(|m| m.after))
+            .collect();
+        if let Some(k) = marks.windows(2).position(|w| w[1] < w[0]) {
+            panic!(
+                "{name}: step {} is placed at event {}, before step {} at event {}",
+                k + 2,
+                marks[k + 1],
+                k + 1,
+                marks[k]
+            );
+        }
         // Deterministic: the same scenario places the same lesson again.
         let (_, again, twice) = placed(name);
         assert_eq!(resolved, twice, "{name}");
