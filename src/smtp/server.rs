@@ -1069,7 +1069,10 @@ impl ServerSession {
             _ => self.fail(Reply::new(
                 504,
                 esc(5, 5, 4),
-                format!("Unrecognized authentication type {mechanism}; use PLAIN or LOGIN"),
+                format!(
+                    "Unrecognized authentication type {}; use PLAIN or LOGIN",
+                    clip(mechanism)
+                ),
             )),
         }
     }
@@ -1955,6 +1958,24 @@ mod tests {
         let (_, replies) = run(config, &mut policy, input.as_bytes());
         let codes: Vec<u16> = replies.iter().map(|r| r.code().get()).collect();
         assert_eq!(codes, [250, 334, 334, 535, 504, 334, 501]);
+    }
+
+    /// Found by the `server` fuzz target: the mechanism was echoed whole,
+    /// so a 500-octet name made a reply line past the limit.
+    #[test]
+    fn an_unknown_auth_mechanism_is_echoed_clipped_rfc5321_4_5_3_1_5() {
+        let config = ServerConfig::new("smtp.example.org").submission();
+        let mut policy = SimplePolicy::default().with_account("alice", "alice");
+        let input = format!("EHLO l.example\r\nAUTH P{}\r\n", "A".repeat(490));
+        let (_, replies) = run(config, &mut policy, input.as_bytes());
+        let reply = &replies[1];
+        assert_eq!(reply.code().get(), 504);
+        let wire = reply.to_string();
+        assert!(
+            wire.lines().all(|l| l.len() + 2 <= 512),
+            "a reply line over 512 octets: {wire:?}"
+        );
+        assert!(reply.text().contains("PAAAA"), "{wire:?}");
     }
 
     #[test]
