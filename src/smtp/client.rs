@@ -218,6 +218,28 @@ enum Expect {
     Quit,
 }
 
+impl Expect {
+    /// What the client waits for, in a person's words, for a timeout's text.
+    fn awaited(self) -> &'static str {
+        match self {
+            Expect::Greeting => "the server's greeting",
+            Expect::Ehlo => "the reply to EHLO",
+            Expect::Helo => "the reply to HELO",
+            Expect::StartTls => "the reply to STARTTLS",
+            Expect::Handshake => "the TLS handshake",
+            Expect::Auth => "the reply to AUTH",
+            Expect::Mail => "the reply to MAIL FROM",
+            Expect::Rcpt(_) => "the reply to RCPT TO",
+            Expect::Data => "the reply to DATA",
+            Expect::DataEnd => "the reply to the final dot of DATA",
+            Expect::Bdat { last: true } => "the reply to BDAT LAST",
+            Expect::Bdat { last: false } => "the reply to BDAT",
+            Expect::Rset => "the reply to RSET",
+            Expect::Quit => "the reply to QUIT",
+        }
+    }
+}
+
 /// Progress of the transaction being sent.
 #[derive(Debug, Default)]
 struct Progress {
@@ -365,8 +387,8 @@ impl ClientSession {
         if self.closed || self.deadline.is_none_or(|d| now < d) {
             return;
         }
-        let waiting = self.expect.front().copied();
-        let text = format!("Timeout waiting for the server's reply ({waiting:?})");
+        let waiting = self.expect.front().map_or("the server", |e| e.awaited());
+        let text = format!("Timeout waiting for {waiting}");
         self.abandon(Reason::local(4, 4, 2, text));
     }
 
@@ -1105,7 +1127,15 @@ mod tests {
         assert_eq!(deadline, now + Duration::from_secs(300));
         c.handle_timeout(deadline);
         assert!(c.is_closed());
-        assert!(matches!(outcomes(&mut c)[0][0], Outcome::Deferred { .. }));
+        let done = outcomes(&mut c);
+        let Outcome::Deferred {
+            reason: Reason::Local { text, .. },
+        } = &done[0][0]
+        else {
+            panic!("{:?}", done[0][0])
+        };
+        // Said in words a student reads in the queue and the Explain pane.
+        assert_eq!(text, "Timeout waiting for the server's greeting");
     }
 
     #[test]
