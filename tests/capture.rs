@@ -133,6 +133,29 @@ fn edge_trace() -> Trace {
             arrives: ms(31_035),
         },
     );
+    // A session cut by a reset while the client's EHLO is on the way.
+    let conn = ConnId(3);
+    let bytes = |dir, arrives: SimTime, data: &[u8]| EventKind::Bytes {
+        conn,
+        dir,
+        arrives,
+        data: Payload::new(data),
+        sealed: None,
+    };
+    t.push(ms(32_000), connect(3, c, m, 25));
+    t.push(ms(32_005), EventKind::Accept { conn });
+    t.push(
+        ms(32_005),
+        bytes(Dir::Down, ms(32_010), b"220 mta.example.org ESMTP\r\n"),
+    );
+    t.push(ms(32_010), bytes(Dir::Up, ms(32_015), b"EHLO client\r\n"));
+    t.push(
+        ms(32_012),
+        EventKind::Reset {
+            conn,
+            why: "a reset on the link".to_owned(),
+        },
+    );
     t
 }
 
@@ -544,6 +567,75 @@ fn each_side_closes_with_a_fin_the_other_acknowledges_rfc9293_3_6() {
 }
 
 #[test]
+fn a_cut_connection_ends_with_each_side_aborting_rst_at_snd_nxt_rfc9293_3_10_5() {
+    let trace = edge_trace();
+    let flows = conversations(&parsed(&trace));
+    let segs = flow_of(&flows, ConnId(3));
+    let client = segs[0].src;
+    let resets: Vec<&Tcp> = segs.iter().filter(|s| s.has(flags::RST)).collect();
+    assert_eq!(resets.len(), 2, "one reset from each end: {resets:?}");
+    let last = segs.last().expect("segments");
+    assert!(last.has(flags::RST), "nothing follows the resets");
+    for rst in &resets {
+        assert!(!rst.has(flags::ACK), "an abort carries no ACK");
+        // SND.NXT: everything this side sent, after its SYN.
+        let sent: u32 = segs
+            .iter()
+            .filter(|s| s.src == rst.src && !s.has(flags::RST))
+            .map(|s| s.len())
+            .sum();
+        let syn = segs
+            .iter()
+            .find(|s| s.src == rst.src && s.has(flags::SYN))
+            .expect("a SYN from each side");
+        assert_eq!(rst.seq, syn.seq.wrapping_add(sent), "{rst:?}");
+    }
+    // The EHLO was on the way when the wire was cut: it is on the
+    // capture where it was sent, and nobody acknowledges it.
+    let ehlo = segs
+        .iter()
+        .find(|s| s.src == client && s.len() > 0 && !s.has(flags::SYN))
+        .expect("the EHLO segment");
+    let after_ehlo = ehlo.seq.wrapping_add(ehlo.len());
+    assert!(
+        !segs
+            .iter()
+            .any(|s| s.src != client && s.has(flags::ACK) && s.ack == after_ehlo),
+        "the lost EHLO is never acknowledged"
+    );
+}
+
+#[test]
+fn every_reset_in_a_run_is_on_the_capture_rfc9293_3_10_5() {
+    // hello with a reset on alice's wi-fi, inside her DATA.
+    let source = std::fs::read_to_string("scenarios/hello.ron").expect("hello.ron");
+    assert!(
+        source.contains("resets: [],"),
+        "hello lists its link's resets"
+    );
+    let source = source.replacen("resets: [],", "resets: [(session: 1, after: 300)],", 1);
+    let loaded = scenario::parse(&source, "hello.ron").unwrap_or_else(|e| panic!("{e}"));
+    let trace = sim::run(&loaded.plan).trace;
+    let cut: Vec<ConnId> = trace
+        .events()
+        .iter()
+        .filter_map(|e| match e.kind {
+            EventKind::Reset { conn, .. } => Some(conn),
+            _ => None,
+        })
+        .collect();
+    assert!(!cut.is_empty(), "the setting cuts a session");
+    let flows = conversations(&parsed(&trace));
+    for conn in cut {
+        let resets = flow_of(&flows, conn)
+            .iter()
+            .filter(|s| s.has(flags::RST))
+            .count();
+        assert_eq!(resets, 2, "{conn:?}");
+    }
+}
+
+#[test]
 fn reassembled_tcp_payload_of_each_direction_is_the_trace_bytes() {
     for (name, trace) in every_trace() {
         let flows = conversations(&parsed(&trace));
@@ -775,13 +867,18 @@ fn tshark_expert_finds_no_error_warning_or_malformed_packet() {
             report.contains("Chats ("),
             "{name}: tshark printed no expert report:\n{report}"
         );
-        // A refused connect is a reset, and tshark rightly warns of it:
-        // allowed once per Refused of the trace, nothing else.
-        let refused = trace
+        // A refused connect is one reset and a cut connection two (each
+        // side aborts), and tshark rightly warns of each: allowed that
+        // many times, nothing else.
+        let resets: usize = trace
             .events()
             .iter()
-            .filter(|e| matches!(e.kind, EventKind::Refused { .. }))
-            .count();
+            .map(|e| match e.kind {
+                EventKind::Refused { .. } => 1,
+                EventKind::Reset { .. } => 2,
+                _ => 0,
+            })
+            .sum();
         let (queries, responses) = dns_repeats(&trace);
         let (mut warns, mut query_warns, mut response_warns) = (0, 0, 0);
         let mut section = "";
@@ -809,7 +906,7 @@ fn tshark_expert_finds_no_error_warning_or_malformed_packet() {
                 _ => {}
             }
         }
-        assert_eq!(warns, refused, "{name}: one reset per refused connect");
+        assert_eq!(warns, resets, "{name}: the resets the trace has");
         assert_eq!(
             (query_warns, response_warns),
             (queries, responses),

@@ -237,6 +237,11 @@ pub fn packets(trace: &Trace) -> Vec<Packet> {
                     });
                 }
             }
+            EventKind::Reset { conn, .. } => {
+                if let Some(c) = connection(&mut conns, &by_id, *conn) {
+                    c.moves.push(Move::Reset { at: stamp });
+                }
+            }
             EventKind::NoRoute { from, ip, port } => {
                 // Nobody has the address: SYNs into the void from when the
                 // attempt began, the connect timeout before this event.

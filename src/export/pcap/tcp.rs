@@ -1,8 +1,9 @@
 //! One connection of the trace as TCP segments (RFC 9293): the three-way
 //! handshake, data cut at the MSS, cumulative acknowledgements when the
-//! bytes arrive, FIN when a side closes; a SYN answered by RST when the
-//! port was closed; unanswered SYNs, retransmitted, when the host could
-//! not be reached.
+//! bytes arrive, FIN when a side closes; RST both ways when the trace
+//! says the connection was cut; a SYN answered by RST when the port was
+//! closed; unanswered SYNs, retransmitted, when the host could not be
+//! reached.
 //!
 //! Sequence numbers count every octet of payload, and the SYN and the FIN
 //! one each (RFC 9293 §3.4). A side acknowledges what it has received by
@@ -51,6 +52,9 @@ pub enum Move {
         sent: Stamp,
         arrives: SimTime,
     },
+    /// The connection was cut: both ends learn at once, and what was
+    /// still in flight never arrives.
+    Reset { at: Stamp },
 }
 
 /// One connection as the trace tells it.
@@ -207,6 +211,7 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
                 arrives,
                 ..
             } => *arrives,
+            Move::Reset { at } => at.at,
         })
         .min()
         .unwrap_or(accept.at)
@@ -226,6 +231,10 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
             Move::Bytes { sent, arrives, .. } | Move::Close { sent, arrives, .. } => {
                 (sent, *arrives)
             }
+            Move::Reset { at } => {
+                actions.push(((at.at, at.seq, 0), i, true));
+                continue;
+            }
         };
         actions.push(((sent.at, sent.seq, 0), i, true));
         actions.push(((arrives, sent.seq, 1), i, false));
@@ -237,37 +246,50 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
         let (dir, len) = match &conn.moves[i] {
             Move::Bytes { dir, data, .. } => (*dir, data.as_bytes().len()),
             Move::Close { dir, .. } => (*dir, 1),
+            Move::Reset { .. } => {
+                // Each end aborts: a reset carrying its SND.NXT and no
+                // ACK (RFC 9293 §3.10.5). Nothing after it is on the
+                // wire, and nothing still in flight is acknowledged.
+                for (n, dir) in [Dir::Up, Dir::Down].into_iter().enumerate() {
+                    let s = side(dir);
+                    out.push(Segment::new(
+                        (order.0, order.1, n as u32),
+                        dir,
+                        tcb.snd_nxt[s],
+                        0,
+                        RST,
+                    ));
+                }
+                break;
+            }
         };
         if is_send {
             let s = side(dir);
-            match &conn.moves[i] {
-                Move::Bytes { data, .. } => {
-                    let chunks = len.div_ceil(conn.mss);
-                    for c in 0..chunks {
-                        let range = c * conn.mss..len.min((c + 1) * conn.mss);
-                        let last = c + 1 == chunks;
-                        let mut seg = Segment::new(
-                            (order.0, order.1, c as u32),
-                            dir,
-                            tcb.snd_nxt[s],
-                            tcb.rcv_nxt[s],
-                            if last { ACK | PSH } else { ACK },
-                        );
-                        tcb.snd_nxt[s] = tcb.snd_nxt[s].wrapping_add(range.len() as u32);
-                        seg.data = Some((data.clone(), range));
-                        out.push(seg);
-                    }
-                }
-                Move::Close { .. } => {
-                    out.push(Segment::new(
-                        order,
+            if let Move::Bytes { data, .. } = &conn.moves[i] {
+                let chunks = len.div_ceil(conn.mss);
+                for c in 0..chunks {
+                    let range = c * conn.mss..len.min((c + 1) * conn.mss);
+                    let last = c + 1 == chunks;
+                    let mut seg = Segment::new(
+                        (order.0, order.1, c as u32),
                         dir,
                         tcb.snd_nxt[s],
                         tcb.rcv_nxt[s],
-                        FIN | ACK,
-                    ));
-                    tcb.snd_nxt[s] = tcb.snd_nxt[s].wrapping_add(1);
+                        if last { ACK | PSH } else { ACK },
+                    );
+                    tcb.snd_nxt[s] = tcb.snd_nxt[s].wrapping_add(range.len() as u32);
+                    seg.data = Some((data.clone(), range));
+                    out.push(seg);
                 }
+            } else {
+                out.push(Segment::new(
+                    order,
+                    dir,
+                    tcb.snd_nxt[s],
+                    tcb.rcv_nxt[s],
+                    FIN | ACK,
+                ));
+                tcb.snd_nxt[s] = tcb.snd_nxt[s].wrapping_add(1);
             }
             tcb.acked[s] = tcb.rcv_nxt[s];
         } else {
@@ -276,7 +298,7 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
             tcb.rcv_nxt[r] = tcb.rcv_nxt[r].wrapping_add(len as u32);
             // An answer sent at the same moment carries the ACK itself.
             let answers_at_once = actions.get(k + 1).is_some_and(|&(next, j, send)| {
-                send && next.0 == order.0 && moves_dir(&conn.moves[j]) == receiver
+                send && next.0 == order.0 && moves_dir(&conn.moves[j]) == Some(receiver)
             });
             if !answers_at_once && tcb.acked[r] != tcb.rcv_nxt[r] {
                 out.push(Segment::new(
@@ -293,9 +315,10 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
     out
 }
 
-fn moves_dir(m: &Move) -> Dir {
+fn moves_dir(m: &Move) -> Option<Dir> {
     match m {
-        Move::Bytes { dir, .. } | Move::Close { dir, .. } => *dir,
+        Move::Bytes { dir, .. } | Move::Close { dir, .. } => Some(*dir),
+        Move::Reset { .. } => None,
     }
 }
 
