@@ -37,7 +37,6 @@ use crate::smtp::{ForwardPath, ReversePath};
 
 use super::date::{parse_rfc5322_date, rfc5322_date};
 use super::fold::fold_field;
-use super::headers::Headers;
 use super::lex;
 
 /// RFC 5321 §6.3: a server that counts `Received:` fields to find loops
@@ -302,7 +301,7 @@ pub fn return_path(reverse_path: &ReversePath) -> String {
 /// How many `Received:` fields the message carries: its hop count, for
 /// loop detection (RFC 5321 §6.3).
 pub fn received_count(content: &[u8]) -> usize {
-    Headers::parse(content).get_all("Received").count()
+    super::headers::count(content, "Received")
 }
 
 /// A client-supplied word made safe for a clause.
@@ -405,6 +404,7 @@ fn address_in_comment(comment: &str) -> Option<IpAddr> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mail::headers::Headers;
     use crate::smtp::Mailbox;
 
     const DEC_1_2026_NOON: i64 = 1_796_126_400;
