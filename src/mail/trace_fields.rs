@@ -171,7 +171,8 @@ impl Received {
     /// `;` in them become `_` so that a client cannot write clauses of its
     /// own into our field.
     pub fn value(&self) -> String {
-        let mut v = String::new();
+        // Room for a typical field: its pieces are pushed one by one.
+        let mut v = String::with_capacity(192);
         if !self.from_helo.is_empty() || self.from_ip.is_some() {
             v.push_str("from ");
             if self.from_helo.is_empty() {

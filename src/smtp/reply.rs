@@ -185,6 +185,8 @@ impl Reply {
     pub fn encode(&self, out: &mut Vec<u8>) {
         // Written digit by digit, not through `format!`: every reply of
         // every session passes here.
+        // Room for every line at once: code, separator, enhanced code, CRLF.
+        out.reserve(self.lines.iter().map(|l| l.len() + 18).sum());
         let last = self.lines.len() - 1;
         for (i, line) in self.lines.iter().enumerate() {
             push_decimal(out, self.code.0);
