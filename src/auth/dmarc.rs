@@ -16,7 +16,8 @@ use super::dkim::{DkimOutcome, DkimResult};
 use super::spf::{SpfOutcome, SpfResult};
 use super::{Dns, txt_strings};
 use crate::dns::{LookupError, QueryType};
-use crate::mail::{Headers, NamedMailbox};
+use crate::mail::NamedMailbox;
+use crate::mail::headers::values_of;
 
 /// Public suffixes of two labels that the simple rule knows.
 pub const TWO_LABEL_SUFFIXES: [&str; 12] = [
@@ -160,8 +161,7 @@ pub fn parse_record(text: &str) -> Result<DmarcRecord, String> {
 /// (§6.6.1). Messages with none, several, or an unreadable one are
 /// refused by the receiver rather than guessed at.
 pub fn author_domain(message: &[u8]) -> Result<String, String> {
-    let headers = Headers::parse(message);
-    let froms: Vec<&str> = headers.get_all("From").collect();
+    let froms: Vec<String> = values_of(message, "From").collect();
     let [from] = froms.as_slice() else {
         return Err(format!(
             "the message has {} From fields; exactly one is allowed (RFC 5322 section 3.6)",

@@ -171,7 +171,7 @@ fn split_lines(text: &str) -> Vec<&str> {
     }
     let mut lines = Vec::new();
     let mut rest = text;
-    while let Some(i) = rest.find(['\r', '\n']) {
+    while let Some(i) = memchr::memchr2(b'\r', b'\n', rest.as_bytes()) {
         lines.push(&rest[..i]);
         let skip = if rest[i..].starts_with("\r\n") { 2 } else { 1 };
         rest = &rest[i + skip..];

@@ -81,6 +81,11 @@ pub fn unfold(text: &str) -> String {
 /// Control characters (CR and LF above all) become spaces, and the ends
 /// are trimmed: what is left cannot break out of its header field.
 pub(crate) fn sanitize(value: &str) -> String {
+    // Most values hold no control character at all: only trim them.
+    let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\t';
+    if value.bytes().all(|b| plain(&b)) {
+        return value.trim().to_owned();
+    }
     let cleaned: String = value
         .chars()
         .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })

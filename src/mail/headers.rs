@@ -38,48 +38,19 @@ impl Headers {
     /// Reads the header section of `content` (a whole message, or just its
     /// headers).
     pub fn parse(content: &[u8]) -> Headers {
-        let mut headers = Headers {
-            fields: Vec::new(),
-            header_end: content.len(),
-            body_offset: content.len(),
-        };
-        // The field being read; `None` after a junk line so that its
-        // continuation lines are dropped with it.
-        let mut open = false;
-        let mut pos = 0;
-        while pos < content.len() {
-            let (line, next) = match memchr::memchr(b'\n', &content[pos..]) {
-                Some(i) => (&content[pos..pos + i], pos + i + 1),
-                None => (&content[pos..], content.len()),
-            };
-            let line = line.strip_suffix(b"\r").unwrap_or(line);
-            if line.is_empty() {
-                headers.header_end = pos;
-                headers.body_offset = next;
-                break;
-            }
-            if matches!(line.first(), Some(b' ' | b'\t')) {
-                if open && let Some(field) = headers.fields.last_mut() {
-                    // Unfolding removes the line break only (§2.2.3).
-                    field.value.push_str(&String::from_utf8_lossy(line));
-                }
-            } else if let Some(field) = start_field(line) {
-                headers.fields.push(field);
-                open = true;
-            } else {
-                open = false;
-            }
-            pos = next;
+        let mut scan = FieldScan::new(content);
+        let mut fields = Vec::new();
+        for raw in scan.by_ref() {
+            fields.push(Field {
+                name: String::from_utf8_lossy(raw.name).into_owned(),
+                value: raw.value(),
+            });
         }
-        // Trimmed in place: a new String per field was a second
-        // allocation for every field of every message read.
-        for field in &mut headers.fields {
-            let end = field.value.trim_end().len();
-            field.value.truncate(end);
-            let start = end - field.value.trim_start().len();
-            field.value.drain(..start);
+        Headers {
+            fields,
+            header_end: scan.header_end,
+            body_offset: scan.body_offset,
         }
-        headers
     }
 
     /// The value of the first field called `name` (any case).
@@ -117,12 +88,7 @@ impl Headers {
     /// The `msg-id` of `Message-ID:` (RFC 5322 §3.6.4), angle brackets
     /// included: `<1.alice@example.org>`. Without brackets, the trimmed value.
     pub fn message_id(&self) -> Option<&str> {
-        let value = self.get("Message-ID")?;
-        let id = match (value.find('<'), value.find('>')) {
-            (Some(open), Some(close)) if open < close => &value[open..=close],
-            _ => value,
-        };
-        (!id.is_empty()).then_some(id)
+        msg_id(self.get("Message-ID")?)
     }
 
     /// Where the body starts: just after the empty line, or the end of the
@@ -140,29 +106,202 @@ impl Headers {
 /// The header section of `content` as bytes, up to (not including) the
 /// empty line: what a DSN quotes as `text/rfc822-headers` (RFC 3462).
 pub fn header_section(content: &[u8]) -> &[u8] {
-    let end = Headers::parse(content).header_end();
+    let end = FieldScan::to_end(content).header_end;
     content.get(..end).unwrap_or(content)
 }
 
 /// The body of `content`: everything after the first empty line.
 pub fn body(content: &[u8]) -> &[u8] {
-    let start = Headers::parse(content).body_offset();
+    let start = FieldScan::to_end(content).body_offset;
     content.get(start..).unwrap_or_default()
 }
 
+/// The unfolded values of every field called `name` (any case), in
+/// order, as [`Headers::get_all`] gives them, without reading the other
+/// fields into `String`s.
+pub fn values_of<'a>(content: &'a [u8], name: &'a str) -> impl Iterator<Item = String> + 'a {
+    FieldScan::new(content)
+        .filter(move |f| f.is(name))
+        .map(|f| f.value())
+}
+
+/// How many fields are called `name` (any case), allocating nothing.
+pub fn count(content: &[u8], name: &str) -> usize {
+    FieldScan::new(content).filter(|f| f.is(name)).count()
+}
+
+/// The `msg-id` of the first `Message-ID:` field, as
+/// [`Headers::message_id`] gives it, read straight from `content`.
+pub fn message_id_of(content: &[u8]) -> Option<String> {
+    let value = FieldScan::new(content)
+        .find(|f| f.is("Message-ID"))?
+        .value();
+    msg_id(&value).map(str::to_owned)
+}
+
+/// What an MTA reads of every message it takes, in one pass over its
+/// header section: the hop count for loop detection (the `Received:`
+/// fields, RFC 5321 §6.3) and the `msg-id` its queue entry is known by.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Taken {
+    pub received: usize,
+    pub message_id: Option<String>,
+}
+
+impl Taken {
+    pub fn read(content: &[u8]) -> Taken {
+        let mut taken = Taken::default();
+        let mut id_seen = false;
+        for field in FieldScan::new(content) {
+            if field.is("Received") {
+                taken.received += 1;
+            } else if !id_seen && field.is("Message-ID") {
+                // The first one counts, as in `Headers::get`, even
+                // when it holds nothing.
+                id_seen = true;
+                taken.message_id = msg_id(&field.value()).map(str::to_owned);
+            }
+        }
+        taken
+    }
+}
+
+/// `<...>` out of a `Message-ID:` value; without brackets, the value.
+fn msg_id(value: &str) -> Option<&str> {
+    let id = match (value.find('<'), value.find('>')) {
+        (Some(open), Some(close)) if open < close => &value[open..=close],
+        _ => value,
+    };
+    (!id.is_empty()).then_some(id)
+}
+
+/// One field as it stands in the message: its name, the rest of its
+/// first line, and its continuation lines (raw, line ends included).
+pub(crate) struct RawField<'a> {
+    name: &'a [u8],
+    first: &'a [u8],
+    folded: &'a [u8],
+}
+
+impl RawField<'_> {
+    /// Its name is `name`, in any case (§1.2.2).
+    pub(crate) fn is(&self, name: &str) -> bool {
+        self.name.eq_ignore_ascii_case(name.as_bytes())
+    }
+
+    /// The value unfolded (§2.2.3: only the line breaks go) and trimmed;
+    /// invalid UTF-8 becomes U+FFFD line by line.
+    pub(crate) fn value(&self) -> String {
+        let mut value = String::from_utf8_lossy(self.first).into_owned();
+        let mut pos = 0;
+        while pos < self.folded.len() {
+            let (line, next) = line_at(self.folded, pos);
+            value.push_str(&String::from_utf8_lossy(line));
+            pos = next;
+        }
+        // Trimmed in place: a new String per field was a second
+        // allocation for every field of every message read.
+        let end = value.trim_end().len();
+        value.truncate(end);
+        let start = end - value.trim_start().len();
+        value.drain(..start);
+        value
+    }
+}
+
+/// The line at `pos` without its CRLF (or bare LF), and where the next
+/// one starts.
+fn line_at(content: &[u8], pos: usize) -> (&[u8], usize) {
+    let (line, next) = match memchr::memchr(b'\n', &content[pos..]) {
+        Some(i) => (&content[pos..pos + i], pos + i + 1),
+        None => (&content[pos..], content.len()),
+    };
+    (line.strip_suffix(b"\r").unwrap_or(line), next)
+}
+
+/// The fields of a header section in order, read without copying; a line
+/// that is not a field is skipped with its continuation lines. After the
+/// last field, `header_end` and `body_offset` say where the section ends.
+pub(crate) struct FieldScan<'a> {
+    content: &'a [u8],
+    pos: usize,
+    header_end: usize,
+    body_offset: usize,
+}
+
+impl<'a> FieldScan<'a> {
+    pub(crate) fn new(content: &'a [u8]) -> FieldScan<'a> {
+        FieldScan {
+            content,
+            pos: 0,
+            header_end: content.len(),
+            body_offset: content.len(),
+        }
+    }
+
+    /// Scanned through: where the header section ends is known.
+    fn to_end(content: &'a [u8]) -> FieldScan<'a> {
+        let mut scan = FieldScan::new(content);
+        for _ in scan.by_ref() {}
+        scan
+    }
+}
+
+fn continues(line: &[u8]) -> bool {
+    matches!(line.first(), Some(b' ' | b'\t'))
+}
+
+impl<'a> Iterator for FieldScan<'a> {
+    type Item = RawField<'a>;
+
+    fn next(&mut self) -> Option<RawField<'a>> {
+        let content = self.content;
+        while self.pos < content.len() {
+            let (line, next) = line_at(content, self.pos);
+            if line.is_empty() {
+                self.header_end = self.pos;
+                self.body_offset = next;
+                self.pos = content.len();
+                return None;
+            }
+            self.pos = next;
+            // A continuation with no field open (after a junk line, or
+            // at the top) is dropped.
+            if continues(line) {
+                continue;
+            }
+            let Some((name, first)) = start_field(line) else {
+                continue;
+            };
+            let folded_start = self.pos;
+            while self.pos < content.len() {
+                let (line, next) = line_at(content, self.pos);
+                if !continues(line) {
+                    break;
+                }
+                self.pos = next;
+            }
+            return Some(RawField {
+                name,
+                first,
+                folded: &content[folded_start..self.pos],
+            });
+        }
+        None
+    }
+}
+
 /// `field-name ":"` (§3.6.8: printable ASCII except `:`). Whitespace
-/// before the colon is obsolete but read (§4.5).
-fn start_field(line: &[u8]) -> Option<Field> {
+/// before the colon is obsolete but read (§4.5). The name and the rest of
+/// the line.
+fn start_field(line: &[u8]) -> Option<(&[u8], &[u8])> {
     let colon = memchr::memchr(b':', line)?;
     let name = line[..colon].trim_ascii_end();
     let ftext = |b: &u8| (33..=126).contains(b) && *b != b':';
     if name.is_empty() || !name.iter().all(ftext) {
         return None;
     }
-    Some(Field {
-        name: String::from_utf8_lossy(name).into_owned(),
-        value: String::from_utf8_lossy(&line[colon + 1..]).into_owned(),
-    })
+    Some((name, &line[colon + 1..]))
 }
 
 #[cfg(test)]
@@ -242,6 +381,37 @@ mod tests {
     fn encoded_subject_decodes_rfc2047_6() {
         let h = Headers::parse(b"Subject: =?utf-8?B?R3LDvMOfZQ==?= =?utf-8?Q?_zusammen?=\r\n\r\n");
         assert_eq!(h.get_decoded("Subject").as_deref(), Some("Grüße zusammen"));
+    }
+
+    #[test]
+    fn one_pass_reads_as_the_parser_does_rfc5321_6_3() {
+        // Hop count and msg-id as `Headers` gives them, over inputs that
+        // fold, skip junk, repeat fields and leave a field empty.
+        let inputs: [&[u8]; 7] = [
+            MESSAGE,
+            b"",
+            b"x",
+            b"Message-ID:\r\nMessage-ID: <2@x>\r\n\r\n",
+            b" Received: dropped\r\nReceived: a\r\n b\r\nBad Name: <3@x>\r\n",
+            b"Message-Id: \r\n <4@x> \r\nreceived:x\nRECEIVED : y\n\nReceived: body\n",
+            b"Message-ID: no brackets\r\n\r\nMessage-ID: <5@x>\r\n",
+        ];
+        for input in inputs {
+            let h = Headers::parse(input);
+            let taken = Taken::read(input);
+            assert_eq!(taken.received, h.get_all("Received").count());
+            assert_eq!(taken.received, count(input, "Received"));
+            assert_eq!(taken.message_id.as_deref(), h.message_id());
+            assert_eq!(message_id_of(input).as_deref(), h.message_id());
+            let froms: Vec<String> = values_of(input, "received").collect();
+            assert_eq!(froms, h.get_all("Received").collect::<Vec<_>>());
+            // An MTA reads the message before its own Received field goes
+            // on top; that field adds one hop and changes no msg-id.
+            let stamped = Taken::read(&crate::mail::prepend(input, "Received: by z"));
+            assert_eq!(stamped.received, taken.received + 1);
+            assert_eq!(stamped.message_id, taken.message_id);
+        }
+        assert_eq!(Taken::read(MESSAGE).received, 2);
     }
 
     #[test]

@@ -6,7 +6,8 @@ use std::rc::Rc;
 
 use tokio::time::sleep_until;
 
-use crate::mail::{Draft, Headers, NamedMailbox, compose, message_id};
+use crate::mail::headers::message_id_of;
+use crate::mail::{Draft, NamedMailbox, compose, message_id};
 use crate::net::NetHandle;
 use crate::node::pump::{drive, drive_with};
 use crate::node::resolve::StubResolver;
@@ -96,9 +97,7 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
         Some(raw) => raw.as_bytes().to_vec(),
         None => compose(&draft),
     };
-    let message_id = Headers::parse(&content)
-        .message_id()
-        .map_or(id, str::to_owned);
+    let message_id = message_id_of(&content).unwrap_or(id);
     net.record(EventKind::Composed {
         host: net.host(),
         message_id,
@@ -159,7 +158,7 @@ async fn fetch(net: &NetHandle, mua: &Mua) {
                 host: net.host(),
                 mailbox: plan.account.to_string(),
                 uid,
-                message_id: Headers::parse(&content).message_id().map(str::to_owned),
+                message_id: message_id_of(&content),
             });
         }
     })

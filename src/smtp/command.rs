@@ -151,8 +151,9 @@ impl Command {
 
     /// Writes the command line, CRLF included.
     pub fn encode(&self, out: &mut Vec<u8>) {
-        out.extend_from_slice(self.to_string().as_bytes());
-        out.extend_from_slice(b"\r\n");
+        // Straight into `out`: no String in between.
+        use std::io::Write;
+        write!(out, "{self}\r\n").expect("writing to a Vec cannot fail");
     }
 
     /// Parses one line received from a client, CRLF already removed.

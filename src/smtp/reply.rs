@@ -183,17 +183,24 @@ impl Reply {
 
     /// Writes the reply in wire form, every line ending in CRLF.
     pub fn encode(&self, out: &mut Vec<u8>) {
+        // Written digit by digit, not through `format!`: every reply of
+        // every session passes here.
+        // Room for every line at once: code, separator, enhanced code, CRLF.
+        out.reserve(self.lines.iter().map(|l| l.len() + 18).sum());
         let last = self.lines.len() - 1;
         for (i, line) in self.lines.iter().enumerate() {
-            let sep = if i == last { ' ' } else { '-' };
-            let mut head = format!("{}{}", self.code, sep);
+            push_decimal(out, self.code.0);
+            out.push(if i == last { b' ' } else { b'-' });
             if let Some(esc) = self.enhanced {
-                head.push_str(&esc.to_string());
+                push_decimal(out, esc.class.into());
+                out.push(b'.');
+                push_decimal(out, esc.subject);
+                out.push(b'.');
+                push_decimal(out, esc.detail);
                 if !line.is_empty() {
-                    head.push(' ');
+                    out.push(b' ');
                 }
             }
-            out.extend_from_slice(head.as_bytes());
             out.extend_from_slice(line.as_bytes());
             out.extend_from_slice(b"\r\n");
         }
@@ -353,24 +360,40 @@ fn split_enhanced(code: u16, text: &str) -> Option<(EnhancedCode, &str)> {
     (u16::from(esc.class) == code / 100).then_some((esc, rest))
 }
 
+/// `n` in decimal, as its `Display` writes it.
+fn push_decimal(out: &mut Vec<u8>, mut n: u16) {
+    let mut digits = [0u8; 5];
+    let mut start = digits.len();
+    loop {
+        start -= 1;
+        digits[start] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[start..]);
+}
+
 /// Builds a reply from its lines, lifting the enhanced code out of the text
 /// when every line carries the same one and its class matches (RFC 3463 §2).
 fn assemble(code: u16, lines: Vec<(u16, String)>) -> Reply {
-    let split = |text: &str| -> Option<(EnhancedCode, String)> {
-        split_enhanced(code, text).map(|(esc, rest)| (esc, rest.to_owned()))
-    };
-    let texts: Vec<String> = lines.into_iter().map(|(_, t)| t).collect();
-    let first = texts.first().and_then(|t| split(t)).map(|(esc, _)| esc);
+    let mut texts: Vec<String> = lines.into_iter().map(|(_, t)| t).collect();
+    let first = texts
+        .first()
+        .and_then(|t| split_enhanced(code, t))
+        .map(|(esc, _)| esc);
     let all_same = first.is_some()
         && texts
             .iter()
-            .all(|t| split(t).is_some_and(|(e, _)| Some(e) == first));
+            .all(|t| split_enhanced(code, t).is_some_and(|(e, _)| Some(e) == first));
     if all_same {
-        let stripped = texts
-            .iter()
-            .map(|t| split(t).map(|(_, r)| r).unwrap_or_default())
-            .collect();
-        Reply::multiline(code, first, stripped)
+        // Each text loses its code in place: the rest is its own tail.
+        for text in &mut texts {
+            let rest = split_enhanced(code, text).map_or(0, |(_, r)| r.len());
+            text.drain(..text.len() - rest);
+        }
+        Reply::multiline(code, first, texts)
     } else {
         Reply::multiline(code, None, texts)
     }
@@ -384,6 +407,39 @@ mod tests {
         let mut p = ReplyParser::new();
         p.push(bytes);
         std::iter::from_fn(|| p.next_reply()).collect()
+    }
+
+    #[test]
+    fn encoding_writes_codes_as_display_does_rfc3463_2() {
+        for code in [200, 250, 354, 421, 599] {
+            for esc in [
+                None,
+                Some(EnhancedCode::new(2, 0, 0)),
+                Some(EnhancedCode::new(5, 7, 26)),
+                Some(EnhancedCode::new(4, 999, 100)),
+            ] {
+                for lines in [
+                    vec![String::new()],
+                    vec!["a".into(), String::new(), "b c".into()],
+                ] {
+                    let reply = Reply::multiline(code, esc, lines.clone());
+                    let mut expected = String::new();
+                    for (i, line) in lines.iter().enumerate() {
+                        let sep = if i + 1 == lines.len() { ' ' } else { '-' };
+                        expected.push_str(&format!("{code}{sep}"));
+                        if let Some(esc) = esc {
+                            expected.push_str(&esc.to_string());
+                            if !line.is_empty() {
+                                expected.push(' ');
+                            }
+                        }
+                        expected.push_str(line);
+                        expected.push_str("\r\n");
+                    }
+                    assert_eq!(String::from_utf8(reply.to_bytes()).unwrap(), expected);
+                }
+            }
+        }
     }
 
     #[test]

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::mail::{Action, DsnRecipient, compose_dsn, prepend, received_count, return_path};
+use crate::mail::{Action, DsnRecipient, compose_dsn, prepend, return_path};
 use crate::smtp::client::{Outcome, Reason};
 use crate::smtp::dsn::{MailDsn, RcptDsn};
 use crate::smtp::{EnhancedCode, ForwardPath, Mailbox, ReversePath};
@@ -170,8 +170,7 @@ pub(crate) enum Effect {
 
 /// RFC 5321 §6.3: a message that carries `max_hops` Received fields or
 /// more is looping; the count is returned so that the refusal can say it.
-pub(crate) fn loop_detected(content: &[u8], max_hops: usize) -> Option<usize> {
-    let hops = received_count(content);
+pub(crate) fn loop_detected(hops: usize, max_hops: usize) -> Option<usize> {
     (hops >= max_hops).then_some(hops)
 }
 

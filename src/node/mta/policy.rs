@@ -5,7 +5,8 @@
 use super::Mta;
 use super::core::{Arrival, loop_detected};
 use super::local::mailbox_key;
-use crate::mail::{Headers, Received, With, prepend};
+use crate::mail::headers::Taken;
+use crate::mail::{Received, With, prepend};
 use crate::net::prefix;
 use crate::session::Settle;
 use crate::smtp::{
@@ -222,7 +223,9 @@ impl Policy for MtaPolicy {
             let state = mta.state.borrow();
             (state.plan.max_hops, state.host.hostname.clone())
         };
-        if let Some(hops) = loop_detected(&content, max_hops) {
+        // One pass over the header for all that is read of it here.
+        let taken = Taken::read(&content);
+        if let Some(hops) = loop_detected(taken.received, max_hops) {
             net.record(EventKind::LoopDetected {
                 host: net.host(),
                 queue_id: String::new(),
@@ -250,9 +253,10 @@ impl Policy for MtaPolicy {
             date: mta.now().unix,
         };
         let content = prepend(&content, &received.to_header());
-        let message_id = Headers::parse(&content)
-            .message_id()
-            .map_or_else(|| format!("<{queue_id}@{hostname}>"), str::to_owned);
+        // The Received field prepended above holds no Message-ID.
+        let message_id = taken
+            .message_id
+            .unwrap_or_else(|| format!("<{queue_id}@{hostname}>"));
         let arrival = Arrival {
             id: queue_id.clone(),
             message_id,
