@@ -79,7 +79,7 @@ const WIDTH_BLOCK: usize = 64;
 impl DnsLink {
     fn push(&mut self, seq: u64, width: usize) {
         let width = u8::try_from(width).unwrap_or(u8::MAX);
-        if self.seqs.len() % WIDTH_BLOCK == 0 {
+        if self.seqs.len().is_multiple_of(WIDTH_BLOCK) {
             self.widest.push(0);
         }
         let widest = self.widest.last_mut().expect("a block was just opened");
@@ -107,10 +107,10 @@ impl DnsLink {
         let mut i = range.start;
         while i < range.end {
             let block_end = ((i / WIDTH_BLOCK + 1) * WIDTH_BLOCK).min(range.end);
-            if usize::from(self.widest[i / WIDTH_BLOCK]) > than {
-                if let Some(k) = (i..block_end).find(|&k| self.width(k) > than) {
-                    return Some(k);
-                }
+            if usize::from(self.widest[i / WIDTH_BLOCK]) > than
+                && let Some(k) = (i..block_end).find(|&k| self.width(k) > than)
+            {
+                return Some(k);
             }
             i = block_end;
         }

@@ -162,7 +162,7 @@ impl Texts {
 
     /// The block the next text belongs to.
     fn open_block(&mut self) -> &mut Block {
-        if self.pairs.len() % BLOCK == 0 {
+        if self.pairs.len().is_multiple_of(BLOCK) {
             self.blocks.push(Block([0; WORDS]));
         }
         self.blocks.last_mut().expect("a block was just opened")
@@ -192,10 +192,10 @@ impl Texts {
             }
             // The rest of this block, within `end` and what is indexed.
             let stop = ((from / BLOCK + 1) * BLOCK).min(end).min(indexed);
-            if self.blocks[from / BLOCK].may_hold(query) {
-                if let Some(i) = (from..stop).find(|&i| self.pairs[i].may_hold(query.pairs)) {
-                    return Some(i);
-                }
+            if self.blocks[from / BLOCK].may_hold(query)
+                && let Some(i) = (from..stop).find(|&i| self.pairs[i].may_hold(query.pairs))
+            {
+                return Some(i);
             }
             from = stop;
         }

@@ -261,7 +261,8 @@ impl<'a> Trip<'a> {
         let app = self.app;
         let index = &app.world.index;
         let len = app.len();
-        let mut spans: Vec<((u64, usize), (HostId, HostId, usize))> = Vec::new();
+        // Each span with its row's place (seq, then order within the seq).
+        let mut spans: Vec<((u64, usize), Span)> = Vec::new();
         let mut used: BTreeSet<HostId> = BTreeSet::new();
         let mut time_w = 0;
         let mut time = |at: SimTime| time_w = time_w.max(at.to_string().len());
@@ -337,12 +338,15 @@ impl<'a> Trip<'a> {
     }
 }
 
+/// An arrow that may widen a gap: from, to, label width in cells.
+type Span = (HostId, HostId, usize);
+
 /// How the ladder is laid out, from the whole trip.
 struct Layout {
     /// The hosts of every row, in the map's order.
     hosts: Vec<HostId>,
     /// The arrows that may widen a gap: from, to, label width.
-    spans: Vec<(HostId, HostId, usize)>,
+    spans: Vec<Span>,
     /// The widest time of a row, in cells.
     time_w: usize,
 }
