@@ -415,3 +415,35 @@ pub fn is_failure_line(line: &str) -> bool {
             .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
         || line.starts_with("-ERR")
 }
+
+/// A DNS message in a few words for the map and the ladder: the question
+/// of a query; the answers of a response, or its error and question.
+pub fn dns_label(data: &[u8]) -> String {
+    let Ok(s) = Summary::decode(data) else {
+        return "undecodable DNS message".into();
+    };
+    let question = s
+        .question
+        .as_ref()
+        .map(ToString::to_string)
+        .unwrap_or_default();
+    if !s.is_response {
+        return question;
+    }
+    let answers: Vec<String> = s
+        .answers
+        .iter()
+        .map(ToString::to_string)
+        .chain(s.other_answers.iter().cloned())
+        .collect();
+    if answers.is_empty() {
+        let rcode = s.rcode.to_string();
+        let rcode = if rcode == "NOERROR" {
+            "no records:".to_owned()
+        } else {
+            rcode
+        };
+        return format!("{rcode} {question}");
+    }
+    answers.join("; ")
+}

@@ -9,9 +9,15 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
+use std::ops::Range;
 
+use unicode_width::UnicodeWidthStr;
+
+use super::postings::Postings;
+pub use super::search::Pairs;
+use super::search::Texts;
 use super::transcript::{Connection, Line, LineKind, Transcriber};
-use super::{ConnId, EventKind, HostId, Trace};
+use super::{ConnId, EventKind, HostId, SimTime, Trace};
 
 /// A value that changes at certain events: `(seq, value from then on)`.
 #[derive(Debug, Clone, Default)]
@@ -55,33 +61,60 @@ pub struct Tag {
     pub hosts: [Option<HostId>; 2],
 }
 
-/// The pairs of adjacent letters in a text (lower case), folded into 64
-/// bits: a text holds a query only if it holds every pair of the query,
-/// so a search skips, in one test, almost every text that cannot match.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Pairs(u64);
+/// The DNS datagrams between two hosts, either way, for the ladder: their
+/// seqs, and how wide each one's label (`describe::dns_label`) is, with
+/// the widest of each block, so that the next label wider than some width
+/// is found without measuring every label again.
+#[derive(Debug, Clone, Default)]
+pub struct DnsLink {
+    pub seqs: Vec<u64>,
+    /// Label widths in cells (255 for 255 and wider).
+    widths: Vec<u8>,
+    /// The widest label of each block of `WIDTH_BLOCK` datagrams.
+    widest: Vec<u8>,
+}
 
-impl Pairs {
-    pub fn of(text: &str) -> Pairs {
-        let mut bits = 0u64;
-        let mut add = |bytes: &[u8]| {
-            for w in bytes.windows(2) {
-                let pair = u32::from(w[0].to_ascii_lowercase()) * 31
-                    + u32::from(w[1].to_ascii_lowercase());
-                bits |= 1 << (pair.wrapping_mul(0x9E37_79B9) >> 26);
-            }
-        };
-        if text.is_ascii() {
-            add(text.as_bytes());
-        } else {
-            add(text.to_lowercase().as_bytes());
+const WIDTH_BLOCK: usize = 64;
+
+impl DnsLink {
+    fn push(&mut self, seq: u64, width: usize) {
+        let width = u8::try_from(width).unwrap_or(u8::MAX);
+        if self.seqs.len().is_multiple_of(WIDTH_BLOCK) {
+            self.widest.push(0);
         }
-        Pairs(bits)
+        let widest = self.widest.last_mut().expect("a block was just opened");
+        *widest = (*widest).max(width);
+        self.seqs.push(seq);
+        self.widths.push(width);
     }
 
-    /// Could a text with these pairs hold a query with `query`'s?
-    pub fn may_hold(self, query: Pairs) -> bool {
-        self.0 & query.0 == query.0
+    /// The datagrams from seq `first` on, among the first `pos` events: a
+    /// range of indices into `seqs`.
+    pub fn between(&self, first: u64, pos: usize) -> Range<usize> {
+        let start = self.seqs.partition_point(|&s| s < first);
+        let end = self.seqs.partition_point(|&s| (s as usize) < pos);
+        start..end.max(start)
+    }
+
+    /// The width of datagram `i`'s label (up to 255 cells).
+    pub fn width(&self, i: usize) -> usize {
+        usize::from(self.widths[i])
+    }
+
+    /// The first datagram in `range` whose label is wider than `than`
+    /// cells (`than` < 255), skipping whole blocks that have none.
+    pub fn next_wider(&self, range: Range<usize>, than: usize) -> Option<usize> {
+        let mut i = range.start;
+        while i < range.end {
+            let block_end = ((i / WIDTH_BLOCK + 1) * WIDTH_BLOCK).min(range.end);
+            if usize::from(self.widest[i / WIDTH_BLOCK]) > than
+                && let Some(k) = (i..block_end).find(|&k| self.width(k) > than)
+            {
+                return Some(k);
+            }
+            i = block_end;
+        }
+        None
     }
 }
 
@@ -120,14 +153,25 @@ pub struct Index {
     pub tags: Vec<Tag>,
     /// The seqs of the DNS datagrams, in order, for the DNS view.
     pub datagrams: Vec<u64>,
-    /// For search: the letter pairs of each transcript line (parallel to
-    /// `lines`).
-    pub line_pairs: Vec<Pairs>,
-    /// For search: the letter pairs of each event's description (parallel
-    /// to the events; empty for bytes, searched as lines). Made by the
-    /// first search, not by the walk: describing every event costs more
-    /// than indexing it.
-    event_pairs: Vec<Pairs>,
+    /// The DNS datagrams by pair of hosts (the lower id first), for the
+    /// ladder.
+    pub dns_links: BTreeMap<(HostId, HostId), DnsLink>,
+    /// The sessions refused or never answered, by the host that tried
+    /// (indices into `sessions`, in the order of their Connect).
+    failed_from: BTreeMap<HostId, Vec<usize>>,
+    /// The events by tag, for the events list's filters: all of them, and
+    /// each host's (indexed by host id).
+    pub events_all: Postings,
+    events_by_host: Vec<Postings>,
+    /// For search: each transcript line (parallel to `lines`).
+    pub line_texts: Texts,
+    /// For search: each event's description (parallel to the events;
+    /// empty for bytes, searched as lines). Made by the first search, not
+    /// by the walk: describing every event costs more than indexing it.
+    event_texts: Texts,
+    /// Whether some event happened earlier, in simulated time, than the
+    /// one before it (never, in a run: simulated time only moves on).
+    time_disorder: bool,
     walk: Walk,
 }
 
@@ -140,6 +184,8 @@ struct Walk {
     transcriber: Transcriber,
     /// Queue id → Message-ID, for facts that name only the queue id.
     queue_of: BTreeMap<String, String>,
+    /// When the last event indexed happened.
+    last_at: SimTime,
 }
 
 impl fmt::Debug for Walk {
@@ -196,14 +242,24 @@ impl Index {
                 if let Some(&s) = self.by_conn.get(&line.conn) {
                     self.sessions[s].lines.push(self.lines.len());
                 }
-                self.line_pairs.push(Pairs::of(&line.text));
+                self.line_texts.push(&line.text);
                 self.lines.push(line);
             }
             self.note(event);
-            self.tags.push(self.tag_of(event));
-            if matches!(event.kind, EventKind::Datagram { .. }) {
+            let tag = self.tag_of(event);
+            self.file(event.seq, &tag);
+            self.tags.push(tag);
+            if let EventKind::Datagram { from, to, data, .. } = &event.kind {
                 self.datagrams.push(event.seq);
+                let width = super::describe::dns_label(data.as_bytes()).width();
+                let pair = ((*from).min(*to), (*from).max(*to));
+                self.dns_links
+                    .entry(pair)
+                    .or_default()
+                    .push(event.seq, width);
             }
+            self.time_disorder |= event.at < self.walk.last_at;
+            self.walk.last_at = event.at;
         }
         self.walk.indexed = events.len();
     }
@@ -260,19 +316,78 @@ impl Index {
         }
     }
 
-    /// Describes, for search, the events not described yet.
-    pub fn describe_for_search(&mut self, trace: &Trace) {
-        let done = self.event_pairs.len().min(trace.len());
-        self.event_pairs
-            .extend(trace.events()[done..].iter().map(|e| match e.kind {
-                EventKind::Bytes { .. } => Pairs::default(),
-                _ => Pairs::of(&super::describe::event_text(trace, e)),
-            }));
+    /// Files an event under its classes, for the events list's filters.
+    fn file(&mut self, seq: u64, tag: &Tag) {
+        self.events_all.push(seq, tag);
+        let hosts = match tag.hosts {
+            [Some(a), Some(b)] if a == b => [Some(a), None],
+            hosts => hosts,
+        };
+        for host in hosts.into_iter().flatten() {
+            let h = usize::from(host.0);
+            if self.events_by_host.len() <= h {
+                self.events_by_host.resize_with(h + 1, Postings::default);
+            }
+            self.events_by_host[h].push(seq, tag);
+        }
     }
 
-    /// The letter pairs of the events described for search so far.
-    pub fn event_pairs(&self) -> &[Pairs] {
-        &self.event_pairs
+    /// The events that involve `host`, by class (none: it never did
+    /// anything).
+    pub fn events_of(&self, host: HostId) -> Option<&Postings> {
+        self.events_by_host.get(usize::from(host.0))
+    }
+
+    /// Describes, for search, the events not described yet.
+    pub fn describe_for_search(&mut self, trace: &Trace) {
+        let done = self.event_texts.len().min(trace.len());
+        for e in &trace.events()[done..] {
+            match e.kind {
+                EventKind::Bytes { .. } => self.event_texts.push_empty(),
+                _ => self
+                    .event_texts
+                    .push(&super::describe::event_text(trace, e)),
+            }
+        }
+    }
+
+    /// The events described for search so far.
+    pub fn event_texts(&self) -> &Texts {
+        &self.event_texts
+    }
+
+    /// Whether simulated time never goes back from one event to the next,
+    /// so that the last of some events is also the latest.
+    pub fn times_ordered(&self) -> bool {
+        !self.time_disorder
+    }
+
+    /// The sessions `host` tried that were refused or never answered,
+    /// whose Connect lies in `connects` (seqs), in the order of their
+    /// Connect.
+    pub fn failed_from(
+        &self,
+        host: HostId,
+        connects: Range<u64>,
+    ) -> impl Iterator<Item = &Session> {
+        let failed = self.failed_from.get(&host).map_or(&[][..], Vec::as_slice);
+        let seq = |s: &usize| self.sessions[*s].connection.seq;
+        let start = failed.partition_point(|s| seq(s) < connects.start);
+        let end = failed.partition_point(|s| seq(s) < connects.end);
+        failed[start..end.max(start)]
+            .iter()
+            .map(|&s| &self.sessions[s])
+    }
+
+    /// Notes that session `s` failed, keeping the host's list in the
+    /// order of Connect (a later Connect may fail first).
+    fn note_failed(&mut self, s: usize) {
+        let from = self.sessions[s].connection.from;
+        let failed = self.failed_from.entry(from).or_default();
+        let at = failed.partition_point(|&x| x < s);
+        if failed.get(at) != Some(&s) {
+            failed.insert(at, s);
+        }
     }
 
     /// The DNS datagrams sent once `pos` events have happened: a prefix of
@@ -321,10 +436,16 @@ impl Index {
                 if let Some(s) = self.session_mut(*conn, seq) {
                     s.outcome = Outcome::Refused;
                 }
+                if let Some(&s) = self.by_conn.get(conn) {
+                    self.note_failed(s);
+                }
             }
             EventKind::Unreachable { conn } => {
                 if let Some(s) = self.session_mut(*conn, seq) {
                     s.outcome = Outcome::Unreachable;
+                }
+                if let Some(&s) = self.by_conn.get(conn) {
+                    self.note_failed(s);
                 }
             }
             EventKind::Datagram { from, to, .. } => self.add_link(*from, *to),

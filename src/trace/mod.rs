@@ -10,6 +10,8 @@ pub mod compare;
 pub mod describe;
 pub mod index;
 pub mod point;
+pub mod postings;
+pub mod search;
 pub mod state;
 pub mod transcript;
 

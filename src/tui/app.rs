@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use crate::scenario::expect::Verdict;
 use crate::trace::describe::event_text;
-use crate::trace::index::{Index, Pairs, Session};
+use crate::trace::index::{Index, Session};
+use crate::trace::search::Query;
 use crate::trace::state::State;
 use crate::trace::{ConnId, Event, EventKind, SimTime, Trace};
 
@@ -514,45 +515,51 @@ impl App {
         (gap >= GAP).then_some(gap)
     }
 
-    /// The first match of `query` (lower case) at a playhead in `within`,
-    /// in playhead order, that `wanted` takes: `(position, None)` for an
-    /// event's description, then `(position, Some(line))` for each of its
+    /// The first match of `query` at a playhead in `within`, in playhead
+    /// order, that `wanted` takes: `(position, None)` for an event's
+    /// description, then `(position, Some(line))` for each of its
     /// transcript lines. It stops at the first, so a search costs the
-    /// distance to the next match rather than the whole trace.
+    /// distance to the next match rather than the whole trace, and it
+    /// reads only the texts the index cannot rule out.
     fn first_match(
         &self,
-        query: &str,
+        query: &Query,
         within: std::ops::RangeInclusive<usize>,
         wanted: impl Fn((usize, Option<usize>)) -> bool,
     ) -> Option<(usize, Option<usize>)> {
         let trace = &self.world.trace;
         let index = &self.world.index;
-        let lines = &index.lines;
-        let pairs = Pairs::of(query);
+        let (lines, events) = (&index.lines, index.event_texts());
         let first = (*within.start()).max(1);
         let last = (*within.end()).min(trace.len());
-        let mut line = lines.partition_point(|l| (l.seq as usize) + 1 < first);
-        let events = trace.events().get(first - 1..last).unwrap_or_default();
-        for (i, e) in (first - 1..).zip(events) {
-            let pos = i + 1;
-            if !matches!(e.kind, EventKind::Bytes { .. })
-                && wanted((pos, None))
-                && index.event_pairs().get(i).is_none_or(|p| p.may_hold(pairs))
-                && contains_folded(&event_text(trace, e), query)
-            {
-                return Some((pos, None));
-            }
-            while let Some(l) = lines.get(line).filter(|l| l.seq as usize == i) {
-                if wanted((pos, Some(line)))
-                    && index.line_pairs.get(line).is_none_or(|p| p.may_hold(pairs))
-                    && contains_folded(&l.text, query)
-                {
-                    return Some((pos, Some(line)));
+        let line_end = lines.partition_point(|l| (l.seq as usize) < last);
+        let line_start = lines.partition_point(|l| (l.seq as usize) + 1 < first);
+        let mut event = events.next_candidate(first - 1, last, query);
+        let mut line = index.line_texts.next_candidate(line_start, line_end, query);
+        loop {
+            // The earlier candidate, by (seq, line or not, index): an
+            // event comes before its own lines.
+            let candidates = [
+                event.map(|i| (i, false, i)),
+                line.map(|l| (lines[l].seq as usize, true, l)),
+            ];
+            let (seq, is_line, k) = candidates.into_iter().flatten().min()?;
+            if is_line {
+                if wanted((seq + 1, Some(k))) && contains_folded(&lines[k].text, query.text()) {
+                    return Some((seq + 1, Some(k)));
                 }
-                line += 1;
+                line = index.line_texts.next_candidate(k + 1, line_end, query);
+            } else {
+                let e = &trace.events()[seq];
+                if !matches!(e.kind, EventKind::Bytes { .. })
+                    && wanted((seq + 1, None))
+                    && contains_folded(&event_text(trace, e), query.text())
+                {
+                    return Some((seq + 1, None));
+                }
+                event = events.next_candidate(seq + 1, last, query);
             }
         }
-        None
     }
 
     /// Searches transcript lines and event descriptions for the query,
@@ -560,8 +567,8 @@ impl App {
     /// jumps there: a line found is selected on its own, even inside a
     /// pipelined group.
     pub fn search_next(&mut self) {
-        let query = self.search.to_lowercase();
-        if query.is_empty() {
+        let query = Query::new(&self.search.to_lowercase());
+        if query.text().is_empty() {
             return;
         }
         self.world.index.describe_for_search(&self.world.trace);

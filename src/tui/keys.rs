@@ -552,7 +552,7 @@ fn scroll(app: &mut App, by: i32) {
                 step(app.views.letter_selected).min(received.saturating_sub(1));
         }
         View::Ladder => {
-            let rows = view::ladder::rows(app).1.len();
+            let rows = view::ladder::count(app);
             let back = (i32::from(app.views.scroll) - by).max(0) as usize;
             app.views.scroll = back.min(rows.saturating_sub(1)).min(usize::from(u16::MAX)) as u16;
         }

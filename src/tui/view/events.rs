@@ -10,78 +10,88 @@ use super::pane;
 use super::text::{fit, fit_spans};
 use crate::trace::HostId;
 use crate::trace::describe::{event_text, is_failure_line};
+#[cfg(test)]
 use crate::trace::index::Tag;
+use crate::trace::postings::Union;
 use crate::tui::app::{App, EventFilter};
 
 pub use crate::trace::describe::is_failure;
 
-/// Does the filter let through an event with this tag?
-/// Bitwise, not short-circuit: a filter that lets every other event
-/// through would otherwise cost a mispredicted branch an event.
+/// Does the filter let through an event with this tag? (The filters
+/// below read the index's lists instead; this says what they mean.)
+#[cfg(test)]
 fn passes(filter: &EventFilter, tag: &Tag) -> bool {
     let host = match filter.host {
         None => true,
-        Some(h) => (tag.hosts[0] == Some(HostId(h))) | (tag.hosts[1] == Some(HostId(h))),
+        Some(h) => tag.hosts[0] == Some(HostId(h)) || tag.hosts[1] == Some(HostId(h)),
     };
-    !(filter.hide_dns & tag.dns) & (!filter.failures_only | tag.failure) & host
+    !(filter.hide_dns && tag.dns) && (!filter.failures_only || tag.failure) && host
+}
+
+/// The classes of events (`postings::class`) the filter lets through.
+fn classes(filter: &EventFilter) -> u8 {
+    (0..4u8)
+        .filter(|&c| {
+            let (dns, failure) = (c & 1 != 0, c & 2 != 0);
+            !(filter.hide_dns && dns) && (!filter.failures_only || failure)
+        })
+        .fold(0, |mask, c| mask | 1 << c)
+}
+
+/// How many events the list may show. In predict mode only those before
+/// the playhead: a future reply (or a failure marked ahead) would give
+/// the answer away.
+fn shown(app: &App) -> usize {
+    let indexed = app.world.index.tags.len();
+    if app.predict.on { app.pos } else { app.len() }.min(indexed)
+}
+
+/// The events the filter lets through, as one sorted list (seqs).
+fn passing<'a>(app: &'a App, filter: &EventFilter) -> Union<'a> {
+    let index = &app.world.index;
+    let scope = match filter.host {
+        None => Some(&index.events_all),
+        Some(h) => index.events_of(HostId(h)),
+    };
+    scope.map_or_else(Union::default, |p| p.select(classes(filter), shown(app)))
 }
 
 fn is_open(filter: &EventFilter) -> bool {
     !filter.hide_dns && !filter.failures_only && filter.host.is_none()
 }
 
-/// The tags of the events the list may show. In predict mode only those
-/// before the playhead: a future reply (or a failure marked ahead) would
-/// give the answer away.
-fn shown_tags(app: &App) -> &[Tag] {
-    let tags = &app.world.index.tags;
-    let shown = if app.predict.on { app.pos } else { app.len() };
-    &tags[..shown.min(tags.len())]
-}
-
 /// The events the filter lets through: their indices in the trace.
 pub fn filtered(app: &App, filter: &EventFilter) -> Vec<usize> {
-    shown_tags(app)
-        .iter()
-        .enumerate()
-        .filter(|(_, tag)| passes(filter, tag))
-        .map(|(i, _)| i)
-        .collect()
+    let list = passing(app, filter);
+    list.range(0, list.len())
 }
 
-/// How many events the filter lets through; without a filter, no scan.
+/// How many events the filter lets through.
 pub fn count(app: &App, filter: &EventFilter) -> usize {
-    let tags = shown_tags(app);
     if is_open(filter) {
-        return tags.len();
+        return shown(app);
     }
-    tags.iter().filter(|tag| passes(filter, tag)).count()
+    passing(app, filter).len()
 }
 
 /// The `k`th event the filter lets through (its index in the trace).
 pub fn nth(app: &App, filter: &EventFilter, k: usize) -> Option<usize> {
-    let tags = shown_tags(app);
     if is_open(filter) {
-        return (k < tags.len()).then_some(k);
+        return (k < shown(app)).then_some(k);
     }
-    tags.iter()
-        .enumerate()
-        .filter(|(_, tag)| passes(filter, tag))
-        .nth(k)
-        .map(|(i, _)| i)
+    passing(app, filter).nth(k)
 }
 
 /// The rows of a list `height` high around row `selected`: how many rows
 /// pass the filter, the first row shown, and the events shown (indices in
-/// the trace). One pass over the tags at most, keeping only what is near
-/// `selected`, so a frame never lists the whole trace.
+/// the trace). Binary searches in the index's lists: a frame never reads
+/// more of the trace than it shows.
 pub fn window(
     app: &App,
     filter: &EventFilter,
     selected: usize,
     height: usize,
 ) -> (usize, usize, Vec<usize>) {
-    let tags = shown_tags(app);
     let first = |total: usize| {
         let selected = selected.min(total.saturating_sub(1));
         selected
@@ -89,44 +99,14 @@ pub fn window(
             .min(total.saturating_sub(height))
     };
     if is_open(filter) {
-        let total = tags.len();
+        let total = shown(app);
         let start = first(total);
         return (total, start, (start..(start + height).min(total)).collect());
     }
-    // The first row shown is at least `selected - height` whatever the
-    // total turns out to be; keep rows from there, at most 2 heights.
-    let from = selected.saturating_sub(height);
-    let mut near = Vec::new();
-    let mut total = 0;
-    let mut i = 0;
-    while i < tags.len() && near.len() <= 2 * height {
-        if passes(filter, &tags[i]) {
-            if total >= from {
-                near.push(i);
-            }
-            total += 1;
-        }
-        i += 1;
-    }
-    // The rest is only counted.
-    total += tags[i..].iter().filter(|tag| passes(filter, tag)).count();
+    let list = passing(app, filter);
+    let total = list.len();
     let start = first(total);
-    if start < from {
-        // `selected` lay past the end (a filter shrank the list): the
-        // last page, found in a second pass.
-        let rows = tags
-            .iter()
-            .enumerate()
-            .filter(|(_, tag)| passes(filter, tag))
-            .skip(start)
-            .take(height)
-            .map(|(i, _)| i)
-            .collect();
-        return (total, start, rows);
-    }
-    let skip = (start - from).min(near.len());
-    let rows = near[skip..].iter().take(height).copied().collect();
-    (total, start, rows)
+    (total, start, list.range(start, height))
 }
 
 /// The line of event `seq` that refuses (an index into `Index::lines`),

@@ -8,7 +8,7 @@
 //! A label too long for its arrow is written beside the arrow instead,
 //! over the lanes that take no part in that row.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use ratatui::Frame;
 use ratatui::buffer::Buffer;
@@ -20,9 +20,9 @@ use ratatui::widgets::Paragraph;
 use super::pane;
 use super::text::{dns_label, fit, host_name, width};
 use crate::trace::describe::describe;
-use crate::trace::index::{Outcome, Session};
+use crate::trace::index::{DnsLink, Outcome, Session};
 use crate::trace::transcript::LineKind;
-use crate::trace::{ConnId, Dir, EventKind, HostId, SimTime};
+use crate::trace::{ConnId, Dir, Event, EventKind, HostId, SimTime};
 use crate::tui::app::App;
 
 /// One row of the ladder.
@@ -76,167 +76,365 @@ impl Row {
     }
 }
 
-/// The rows of the followed message up to the playhead, and its hosts in
-/// the map's order.
-pub fn rows(app: &App) -> (Vec<HostId>, Vec<Row>) {
-    rows_until(app, app.pos)
+/// How many rows the ladder has at the playhead.
+pub fn count(app: &App) -> usize {
+    Trip::of(app).map_or(0, |trip| trip.count(app.pos))
 }
 
-/// The rows of the followed message among the first `pos` events.
-fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
-    let Some(id) = &app.follow else {
-        return (Vec::new(), Vec::new());
-    };
+/// Where a row comes from, before it is made: a row of the message's own
+/// events (an index into `Trip::own`), a DNS datagram (its seq) or a
+/// connection that failed (its session).
+#[derive(Clone, Copy)]
+enum Source<'a> {
+    Own(usize),
+    Dns(u64),
+    Failed(&'a Session),
+}
+
+/// The followed message's trip as the index knows it: the rows of its own
+/// events (a few dozen), and where the rest lie, found by position: the
+/// DNS datagrams of the hosts it meets while it travels, and the
+/// connections that failed from a host where it was queued. A frame reads
+/// the rows it shows and a summary of the rest, never the trace between.
+struct Trip<'a> {
+    app: &'a App,
+    /// The rows of its own events, with every line of its sessions, in
+    /// order, up to the end of the trace.
+    own: Vec<Row>,
+    /// Its first seq, and one past its last (within the trace).
+    first: u64,
+    end: usize,
+    /// The hosts it meets, each with the seq where it is first met.
+    seen: BTreeMap<HostId, u64>,
+    /// The hosts where it is queued, each with the seq of its first
+    /// `Queued` there.
+    queued: BTreeMap<HostId, u64>,
+    /// Its sessions.
+    conns: BTreeSet<ConnId>,
+}
+
+impl<'a> Trip<'a> {
+    fn of(app: &'a App) -> Option<Trip<'a>> {
+        let id = app.follow.as_ref()?;
+        let index = &app.world.index;
+        let trace = app.trace();
+        let seqs = index.message_seqs(id);
+        let mut trip = Trip {
+            app,
+            own: Vec::new(),
+            first: *seqs.first()?,
+            end: (*seqs.last()? as usize + 1).min(trace.len()),
+            seen: BTreeMap::new(),
+            queued: BTreeMap::new(),
+            conns: BTreeSet::new(),
+        };
+        let meet = |seen: &mut BTreeMap<HostId, u64>, host: HostId, seq: u64| {
+            seen.entry(host).or_insert(seq);
+        };
+        for &seq in seqs.iter().take_while(|&&s| (s as usize) < trace.len()) {
+            let event = &trace.events()[seq as usize];
+            match &event.kind {
+                EventKind::Connect { conn, .. } => {
+                    let Some(s) = index.session(*conn) else {
+                        continue;
+                    };
+                    meet(&mut trip.seen, s.connection.from, seq);
+                    meet(&mut trip.seen, s.connection.to, seq);
+                    trip.conns.insert(*conn);
+                    failed_connect(app, s, trace.len(), &mut trip.own);
+                    session_rows(app, s, &mut trip.own);
+                }
+                kind => {
+                    if let Some(row @ Row::Note { host, .. }) = note(app, event) {
+                        meet(&mut trip.seen, host, seq);
+                        if matches!(kind, EventKind::Queued { .. }) {
+                            trip.queued.entry(host).or_insert(seq);
+                        }
+                        trip.own.push(row);
+                    }
+                }
+            }
+        }
+        // Stable: the lines of one event keep their order.
+        trip.own.sort_by_key(Row::seq);
+        Some(trip)
+    }
+
+    /// The DNS links whose datagrams are rows at `pos` (a host of theirs
+    /// met before `pos`), with the range of their datagrams that are.
+    fn dns(&self, pos: usize) -> impl Iterator<Item = (&'a DnsLink, std::ops::Range<usize>)> + '_ {
+        let met = move |h: &HostId| self.seen.get(h).is_some_and(|&s| (s as usize) < pos);
+        let end = self.end.min(pos);
+        self.app
+            .world
+            .index
+            .dns_links
+            .iter()
+            .filter(move |((a, b), _)| met(a) || met(b))
+            .map(move |(_, link)| (link, link.between(self.first, end)))
+            .filter(|(_, range)| !range.is_empty())
+    }
+
+    /// The connections that failed, not the message's own, from a host
+    /// where it was queued before `pos`, tried while it travelled, that
+    /// have failed by `pos`.
+    fn failed(&self, pos: usize) -> impl Iterator<Item = &'a Session> + '_ {
+        let index = &self.app.world.index;
+        let connects = self.first..self.end.min(pos) as u64;
+        self.queued
+            .iter()
+            .filter(move |&(_, &at)| (at as usize) < pos)
+            .flat_map(move |(&host, _)| index.failed_from(host, connects.clone()))
+            .filter(move |s| {
+                !self.conns.contains(&s.connection.conn) && (s.last_seq as usize) < pos
+            })
+    }
+
+    /// How many of its own rows are before `pos`.
+    fn own_before(&self, pos: usize) -> usize {
+        self.own.partition_point(|r| (r.seq() as usize) < pos)
+    }
+
+    /// How many rows there are at `pos`.
+    fn count(&self, pos: usize) -> usize {
+        self.own_before(pos)
+            + self.dns(pos).map(|(_, r)| r.len()).sum::<usize>()
+            + self.failed(pos).count()
+    }
+
+    /// The last `k` rows at `pos`, in order.
+    fn tail(&self, pos: usize, k: usize) -> Vec<Row> {
+        let own = self.own_before(pos);
+        let mut sources: Vec<(u64, usize, Source<'a>)> = (own.saturating_sub(k)..own)
+            .map(|i| (self.own[i].seq(), i, Source::Own(i)))
+            .collect();
+        for (link, range) in self.dns(pos) {
+            let from = range.end.saturating_sub(k).max(range.start);
+            sources.extend(
+                link.seqs[from..range.end]
+                    .iter()
+                    .map(|&seq| (seq, 0, Source::Dns(seq))),
+            );
+        }
+        sources.extend(self.failed(pos).map(|s| (s.last_seq, 0, Source::Failed(s))));
+        sources.sort_by_key(|&(seq, i, _)| (seq, i));
+        let from = sources.len().saturating_sub(k);
+        sources[from..]
+            .iter()
+            .map(|&(_, _, source)| self.row(source))
+            .collect()
+    }
+
+    fn row(&self, source: Source<'_>) -> Row {
+        let app = self.app;
+        match source {
+            Source::Own(i) => self.own[i].clone(),
+            Source::Dns(seq) => {
+                let e = &app.trace().events()[seq as usize];
+                let EventKind::Datagram { from, to, data, .. } = &e.kind else {
+                    unreachable!("the index lists datagrams only")
+                };
+                Row::Arrow {
+                    at: e.at,
+                    seq,
+                    line: None,
+                    from: *from,
+                    to: *to,
+                    label: dns_label(data.as_bytes()),
+                    style: app.theme.dns,
+                }
+            }
+            Source::Failed(s) => {
+                let mut rows = Vec::new();
+                failed_connect(app, s, app.len(), &mut rows);
+                rows.pop().expect("a failed session makes a row")
+            }
+        }
+    }
+
+    /// What the lanes are laid out from: the whole trip, to the end of
+    /// the trace. Its hosts in the map's order; the arrows between two
+    /// lanes (hosts and label width) in row order, leaving out a DNS label
+    /// no wider than one before it between the same hosts (it cannot
+    /// widen a gap that one already widened); and the widest time.
+    fn layout(&self) -> Layout {
+        let app = self.app;
+        let index = &app.world.index;
+        let len = app.len();
+        // Each span with its row's place (seq, then order within the seq).
+        let mut spans: Vec<((u64, usize), Span)> = Vec::new();
+        let mut used: BTreeSet<HostId> = BTreeSet::new();
+        let mut time_w = 0;
+        let mut time = |at: SimTime| time_w = time_w.max(at.to_string().len());
+        for (i, row) in self.own.iter().enumerate() {
+            time(row.at());
+            match row {
+                Row::Arrow {
+                    from, to, label, ..
+                } => {
+                    used.extend([*from, *to]);
+                    spans.push(((row.seq(), i), (*from, *to, width(label))));
+                }
+                Row::Note { host, .. } => {
+                    used.insert(*host);
+                }
+            }
+        }
+        for s in self.failed(len) {
+            let mut rows = Vec::new();
+            failed_connect(app, s, len, &mut rows);
+            for row in rows {
+                time(row.at());
+                if let Row::Arrow {
+                    from, to, label, ..
+                } = &row
+                {
+                    used.extend([*from, *to]);
+                    spans.push(((row.seq(), 0), (*from, *to, width(label))));
+                }
+            }
+        }
+        let events = app.trace().events();
+        for (link, range) in self.dns(len) {
+            let span = |i: usize| {
+                let seq = link.seqs[i];
+                let EventKind::Datagram { from, to, .. } = events[seq as usize].kind else {
+                    unreachable!("the index lists datagrams only")
+                };
+                ((seq, 0), (from, to, link.width(i)))
+            };
+            let (_, (a, b, _)) = span(range.start);
+            used.extend([a, b]);
+            // Times only grow along the trace: the last is the widest.
+            if index.times_ordered() {
+                time(events[link.seqs[range.end - 1] as usize].at);
+            } else {
+                range
+                    .clone()
+                    .for_each(|i| time(events[link.seqs[i] as usize].at));
+            }
+            // Labels wider than every one before them; the lanes take no
+            // label wider than `LABEL_MAX`.
+            let mut at = Some(range.start);
+            while let Some(i) = at {
+                let record = span(i);
+                let widest = record.1.2.min(LABEL_MAX);
+                spans.push(record);
+                at = (widest < LABEL_MAX)
+                    .then(|| link.next_wider(i + 1..range.end, widest))
+                    .flatten();
+            }
+        }
+        spans.sort_by_key(|&(key, _)| key);
+        let hosts = super::map::host_order(app)
+            .into_iter()
+            .filter(|h| used.contains(h))
+            .collect();
+        Layout {
+            hosts,
+            spans: spans.into_iter().map(|(_, span)| span).collect(),
+            time_w,
+        }
+    }
+}
+
+/// An arrow that may widen a gap: from, to, label width in cells.
+type Span = (HostId, HostId, usize);
+
+/// How the ladder is laid out, from the whole trip.
+struct Layout {
+    /// The hosts of every row, in the map's order.
+    hosts: Vec<HostId>,
+    /// The arrows that may widen a gap: from, to, label width.
+    spans: Vec<Span>,
+    /// The widest time of a row, in cells.
+    time_w: usize,
+}
+
+/// The widest label the lanes make room for.
+const LABEL_MAX: usize = 48;
+
+/// The rows of one session up to the end of the trace: its lines, the
+/// message data folded into one arrow.
+fn session_rows(app: &App, s: &Session, rows: &mut Vec<Row>) {
     let theme = &app.theme;
     let index = &app.world.index;
+    let (client, server) = (s.connection.from, s.connection.to);
+    let mut data_lines = 0;
+    for &i in &s.lines {
+        let line = &index.lines[i];
+        let (from, to) = if line.dir == Dir::Up {
+            (client, server)
+        } else {
+            (server, client)
+        };
+        if line.kind == LineKind::Chunk {
+            // The BDAT arrow above says how many octets.
+            continue;
+        }
+        if line.kind == LineKind::Data {
+            data_lines += 1;
+            if line.text != "." {
+                continue;
+            }
+        }
+        let (label, style) = match line.kind {
+            LineKind::Data => (
+                format!("‹message data, {} lines› .", data_lines - 1),
+                theme.dim,
+            ),
+            LineKind::Reply { code } => (line.text.clone(), theme.reply(code, &line.text)),
+            LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
+                (line.text.clone(), theme.client)
+            }
+        };
+        rows.push(Row::Arrow {
+            at: line.at,
+            seq: line.seq,
+            line: Some(i),
+            from,
+            to,
+            label,
+            style,
+        });
+    }
+}
+
+/// The note a queue fact of the message makes, on the lane of its host.
+fn note(app: &App, event: &Event) -> Option<Row> {
+    let theme = &app.theme;
     let trace = app.trace();
-    let seqs = index.message_seqs(id);
-    let mut rows = Vec::new();
-    let mut hosts_seen: BTreeSet<HostId> = BTreeSet::new();
-    let mut conns: BTreeSet<ConnId> = BTreeSet::new();
-    let mut queued_at: BTreeSet<HostId> = BTreeSet::new();
-    for &seq in seqs.iter().take_while(|&&s| (s as usize) < pos) {
-        let event = &trace.events()[seq as usize];
-        match &event.kind {
-            EventKind::Connect { conn, .. } => {
-                let Some(s) = index.session(*conn) else {
-                    continue;
-                };
-                let (client, server) = (s.connection.from, s.connection.to);
-                hosts_seen.extend([client, server]);
-                failed_connect(app, s, pos, &mut rows);
-                conns.insert(*conn);
-                let mut data_lines = 0;
-                for &i in &s.lines {
-                    let line = &index.lines[i];
-                    if line.seq as usize >= pos {
-                        break;
-                    }
-                    let (from, to) = if line.dir == Dir::Up {
-                        (client, server)
-                    } else {
-                        (server, client)
-                    };
-                    if line.kind == LineKind::Chunk {
-                        // The BDAT arrow above says how many octets.
-                        continue;
-                    }
-                    if line.kind == LineKind::Data {
-                        data_lines += 1;
-                        if line.text != "." {
-                            continue;
-                        }
-                    }
-                    let (label, style) = match line.kind {
-                        LineKind::Data => (
-                            format!("‹message data, {} lines› .", data_lines - 1),
-                            theme.dim,
-                        ),
-                        LineKind::Reply { code } => {
-                            (line.text.clone(), theme.reply(code, &line.text))
-                        }
-                        LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
-                            (line.text.clone(), theme.client)
-                        }
-                    };
-                    rows.push(Row::Arrow {
-                        at: line.at,
-                        seq: line.seq,
-                        line: Some(i),
-                        from,
-                        to,
-                        label,
-                        style,
-                    });
-                }
-            }
-            kind => {
-                let host = match kind {
-                    EventKind::Composed { host, .. }
-                    | EventKind::Queued { host, .. }
-                    | EventKind::Relayed { host, .. }
-                    | EventKind::Delivered { host, .. }
-                    | EventKind::Deferred { host, .. }
-                    | EventKind::Bounced { host, .. }
-                    | EventKind::Expired { host, .. }
-                    | EventKind::Retrieved { host, .. } => *host,
-                    _ => continue,
-                };
-                hosts_seen.insert(host);
-                if matches!(kind, EventKind::Queued { .. }) {
-                    queued_at.insert(host);
-                }
-                let style = if matches!(
-                    kind,
-                    EventKind::Deferred { .. }
-                        | EventKind::Bounced { .. }
-                        | EventKind::Expired { .. }
-                ) {
-                    theme.warn
-                } else {
-                    theme.accent
-                };
-                // The lane says who; the note says what.
-                let text = describe(trace, kind).unwrap_or_default();
-                let who = format!("* {} ", trace.name(host));
-                let text = text.strip_prefix(&who).map(str::to_owned).unwrap_or(text);
-                rows.push(Row::Note {
-                    at: event.at,
-                    seq,
-                    host,
-                    text,
-                    style,
-                });
-            }
-        }
-    }
-    // The DNS lookups its hosts made while it travelled, and the
-    // connections that failed before the message could be offered (the
-    // index ties a session to a message only once it is greeted).
-    if let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) {
-        let end = (last as usize + 1).min(pos).min(trace.len());
-        for e in trace.events().get(first as usize..end).unwrap_or_default() {
-            match &e.kind {
-                EventKind::Datagram { from, to, data, .. }
-                    if hosts_seen.contains(from) || hosts_seen.contains(to) =>
-                {
-                    let label = dns_label(data.as_bytes());
-                    rows.push(Row::Arrow {
-                        at: e.at,
-                        seq: e.seq,
-                        line: None,
-                        from: *from,
-                        to: *to,
-                        label,
-                        style: theme.dns,
-                    });
-                }
-                EventKind::Connect { conn, from, .. }
-                    if queued_at.contains(from) && !conns.contains(conn) =>
-                {
-                    if let Some(s) = index.session(*conn) {
-                        failed_connect(app, s, pos, &mut rows);
-                    }
-                }
-                _ => {}
-            }
-        }
-    }
-    rows.sort_by_key(Row::seq);
-    let mut used: BTreeSet<HostId> = BTreeSet::new();
-    for row in &rows {
-        match row {
-            Row::Arrow { from, to, .. } => used.extend([*from, *to]),
-            Row::Note { host, .. } => {
-                used.insert(*host);
-            }
-        }
-    }
-    let hosts = super::map::host_order(app)
-        .into_iter()
-        .filter(|h| used.contains(h))
-        .collect();
-    (hosts, rows)
+    let kind = &event.kind;
+    let host = match kind {
+        EventKind::Composed { host, .. }
+        | EventKind::Queued { host, .. }
+        | EventKind::Relayed { host, .. }
+        | EventKind::Delivered { host, .. }
+        | EventKind::Deferred { host, .. }
+        | EventKind::Bounced { host, .. }
+        | EventKind::Expired { host, .. }
+        | EventKind::Retrieved { host, .. } => *host,
+        _ => return None,
+    };
+    let style = if matches!(
+        kind,
+        EventKind::Deferred { .. } | EventKind::Bounced { .. } | EventKind::Expired { .. }
+    ) {
+        theme.warn
+    } else {
+        theme.accent
+    };
+    // The lane says who; the note says what.
+    let text = describe(trace, kind).unwrap_or_default();
+    let who = format!("* {} ", trace.name(host));
+    let text = text.strip_prefix(&who).map(str::to_owned).unwrap_or(text);
+    Some(Row::Note {
+        at: event.at,
+        seq: event.seq,
+        host,
+        text,
+        style,
+    })
 }
 
 /// An arrow for a connection that was refused or never answered.
@@ -261,23 +459,20 @@ fn failed_connect(app: &App, s: &Session, pos: usize, rows: &mut Vec<Row>) {
     }
 }
 
-/// Where each lane's lifeline stands, from the labels of the whole trip:
-/// each gap as wide as the longest label between its two lanes asks, then
-/// all scaled to the room there is.
-fn lanes(hosts: &[HostId], rows: &[Row], room: u16) -> Vec<u16> {
+/// Where each lane's lifeline stands, from the labels of the whole trip
+/// (`spans`: from, to and label width, in row order): each gap as wide as
+/// the longest label between its two lanes asks, then all scaled to the
+/// room there is.
+fn lanes(hosts: &[HostId], spans: &[(HostId, HostId, usize)], room: u16) -> Vec<u16> {
     let n = hosts.len();
     let lane = |h: HostId| hosts.iter().position(|&x| x == h).unwrap_or(0);
     let mut gaps = vec![14usize; n.saturating_sub(1)];
-    let spans: Vec<(usize, usize, usize)> = rows
+    let spans: Vec<(usize, usize, usize)> = spans
         .iter()
-        .filter_map(|r| match r {
-            Row::Arrow {
-                from, to, label, ..
-            } if from != to => {
-                let (a, b) = (lane(*from).min(lane(*to)), lane(*from).max(lane(*to)));
-                Some((a, b, width(label).min(48) + 4))
-            }
-            _ => None,
+        .filter(|(from, to, _)| from != to)
+        .map(|&(from, to, w)| {
+            let (a, b) = (lane(from).min(lane(to)), lane(from).max(lane(to)));
+            (a, b, w.min(LABEL_MAX) + 4)
         })
         .collect();
     crate::lanes::widen(&mut gaps, spans);
@@ -311,9 +506,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
     let room = area.width.saturating_sub(2) as usize;
     let block = pane(fit(&title, room).into_owned(), true, app);
     let inner = block.inner(area);
-    let (all_hosts, all_rows) = rows_until(app, app.len());
-    let (_, rows) = rows(app);
-    if all_hosts.is_empty() || rows.is_empty() {
+    let trip = Trip::of(app);
+    let total = trip.as_ref().map_or(0, |trip| trip.count(app.pos));
+    let layout = trip.as_ref().filter(|_| total > 0).map(Trip::layout);
+    let Some((trip, layout)) = trip.zip(layout).filter(|(_, l)| !l.hosts.is_empty()) else {
         let text = if app.follow.is_none() {
             "No message to follow: press f to choose one."
         } else {
@@ -327,24 +523,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             area,
         );
         return;
-    }
-    let time_w = all_rows
-        .iter()
-        .map(|r| r.at().to_string().len())
-        .max()
-        .unwrap_or(0) as u16
-        + 1;
+    };
+    let all_hosts = &layout.hosts;
+    let time_w = layout.time_w as u16 + 1;
     if inner.width <= time_w + 8 || inner.height < 3 {
         frame.render_widget(block, area);
         return;
     }
-    let xs = lanes(&all_hosts, &all_rows, inner.width - time_w - 1);
+    let xs = lanes(all_hosts, &layout.spans, inner.width - time_w - 1);
     let x_of =
         |h: HostId| inner.x + time_w + 1 + xs[all_hosts.iter().position(|&x| x == h).unwrap_or(0)];
     // Rows hidden above the screen are announced in the bottom border.
     let body = (inner.height - 1) as usize;
-    let back = (app.views.scroll as usize).min(rows.len().saturating_sub(body));
-    let start = rows.len().saturating_sub(body + back);
+    let back = (app.views.scroll as usize).min(total.saturating_sub(body));
+    let start = total.saturating_sub(body + back);
     let note = (start > 0).then(|| format!(" ↑ {start} earlier rows: ↑ scrolls "));
     let note_w = note.as_deref().map_or(0, width);
     let block = match note {
@@ -352,15 +544,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         None => block,
     };
     let current = app.current().map(|e| e.seq);
-    let selected = selected_row(app, &rows, current);
+    // The rows from the first shown to the last, which the current
+    // event's rows end (at most one DNS datagram and one failed
+    // connection besides its own): all that the frame and the selection
+    // read. `rows[i]` is row `base + i` of the ladder.
+    let of_current = trip.own_before(app.pos) - trip.own_before(app.pos.saturating_sub(1)) + 2;
+    let rows = trip.tail(app.pos, (total - start).max(of_current));
+    let base = total - rows.len();
+    let selected = selected_row(app, &rows, current).map(|i| base + i);
     // The selected row in full along the bottom border when the ladder
     // had to cut it: the line a student is reading is never cut.
     let cut = selected
         .filter(|&i| (start..start + body).contains(&i))
-        .map(|i| &rows[i])
-        .filter(|row| {
-            row_width(row, &all_hosts, &xs, inner.width - time_w - 1) < width(row.text())
-        });
+        .map(|i| &rows[i - base])
+        .filter(|row| row_width(row, all_hosts, &xs, inner.width - time_w - 1) < width(row.text()));
     let block = match cut {
         Some(row) => {
             let room = usize::from(inner.width).saturating_sub(note_w + 6);
@@ -398,10 +595,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
             names_end = x + w + 1;
         }
     }
-    for (r, row) in rows.iter().enumerate().skip(start).take(body) {
-        let r = r - start;
+    for (r, row) in rows.iter().enumerate().skip(start - base).take(body) {
+        let r = r + base - start;
         let y = inner.y + 1 + r as u16;
-        for &h in &all_hosts {
+        for &h in all_hosts {
             if x_of(h) < right {
                 buf.set_string(x_of(h), y, "│", theme.dim);
             }
@@ -546,5 +743,243 @@ fn draw_arrow(
     } else {
         let text = fit(label, before).into_owned();
         buf.set_string(left - 1 - width(&text) as u16, y, text, style);
+    }
+}
+
+/// The ladder as it was first written: a walk over the trip, for the tests
+/// to hold the indexed rows to.
+#[cfg(test)]
+mod walk {
+    use super::*;
+
+    /// The rows of the followed message among the first `pos` events.
+    pub fn rows_until(app: &App, pos: usize) -> (Vec<HostId>, Vec<Row>) {
+        let Some(id) = &app.follow else {
+            return (Vec::new(), Vec::new());
+        };
+        let theme = &app.theme;
+        let index = &app.world.index;
+        let trace = app.trace();
+        let seqs = index.message_seqs(id);
+        let mut rows = Vec::new();
+        let mut hosts_seen: BTreeSet<HostId> = BTreeSet::new();
+        let mut conns: BTreeSet<ConnId> = BTreeSet::new();
+        let mut queued_at: BTreeSet<HostId> = BTreeSet::new();
+        for &seq in seqs.iter().take_while(|&&s| (s as usize) < pos) {
+            let event = &trace.events()[seq as usize];
+            match &event.kind {
+                EventKind::Connect { conn, .. } => {
+                    let Some(s) = index.session(*conn) else {
+                        continue;
+                    };
+                    let (client, server) = (s.connection.from, s.connection.to);
+                    hosts_seen.extend([client, server]);
+                    failed_connect(app, s, pos, &mut rows);
+                    conns.insert(*conn);
+                    let mut data_lines = 0;
+                    for &i in &s.lines {
+                        let line = &index.lines[i];
+                        if line.seq as usize >= pos {
+                            break;
+                        }
+                        let (from, to) = if line.dir == Dir::Up {
+                            (client, server)
+                        } else {
+                            (server, client)
+                        };
+                        if line.kind == LineKind::Chunk {
+                            // The BDAT arrow above says how many octets.
+                            continue;
+                        }
+                        if line.kind == LineKind::Data {
+                            data_lines += 1;
+                            if line.text != "." {
+                                continue;
+                            }
+                        }
+                        let (label, style) = match line.kind {
+                            LineKind::Data => (
+                                format!("‹message data, {} lines› .", data_lines - 1),
+                                theme.dim,
+                            ),
+                            LineKind::Reply { code } => {
+                                (line.text.clone(), theme.reply(code, &line.text))
+                            }
+                            LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
+                                (line.text.clone(), theme.client)
+                            }
+                        };
+                        rows.push(Row::Arrow {
+                            at: line.at,
+                            seq: line.seq,
+                            line: Some(i),
+                            from,
+                            to,
+                            label,
+                            style,
+                        });
+                    }
+                }
+                kind => {
+                    let host = match kind {
+                        EventKind::Composed { host, .. }
+                        | EventKind::Queued { host, .. }
+                        | EventKind::Relayed { host, .. }
+                        | EventKind::Delivered { host, .. }
+                        | EventKind::Deferred { host, .. }
+                        | EventKind::Bounced { host, .. }
+                        | EventKind::Expired { host, .. }
+                        | EventKind::Retrieved { host, .. } => *host,
+                        _ => continue,
+                    };
+                    hosts_seen.insert(host);
+                    if matches!(kind, EventKind::Queued { .. }) {
+                        queued_at.insert(host);
+                    }
+                    let style = if matches!(
+                        kind,
+                        EventKind::Deferred { .. }
+                            | EventKind::Bounced { .. }
+                            | EventKind::Expired { .. }
+                    ) {
+                        theme.warn
+                    } else {
+                        theme.accent
+                    };
+                    // The lane says who; the note says what.
+                    let text = describe(trace, kind).unwrap_or_default();
+                    let who = format!("* {} ", trace.name(host));
+                    let text = text.strip_prefix(&who).map(str::to_owned).unwrap_or(text);
+                    rows.push(Row::Note {
+                        at: event.at,
+                        seq,
+                        host,
+                        text,
+                        style,
+                    });
+                }
+            }
+        }
+        // The DNS lookups its hosts made while it travelled, and the
+        // connections that failed before the message could be offered (the
+        // index ties a session to a message only once it is greeted).
+        if let (Some(&first), Some(&last)) = (seqs.first(), seqs.last()) {
+            let end = (last as usize + 1).min(pos).min(trace.len());
+            for e in trace.events().get(first as usize..end).unwrap_or_default() {
+                match &e.kind {
+                    EventKind::Datagram { from, to, data, .. }
+                        if hosts_seen.contains(from) || hosts_seen.contains(to) =>
+                    {
+                        let label = dns_label(data.as_bytes());
+                        rows.push(Row::Arrow {
+                            at: e.at,
+                            seq: e.seq,
+                            line: None,
+                            from: *from,
+                            to: *to,
+                            label,
+                            style: theme.dns,
+                        });
+                    }
+                    EventKind::Connect { conn, from, .. }
+                        if queued_at.contains(from) && !conns.contains(conn) =>
+                    {
+                        if let Some(s) = index.session(*conn) {
+                            failed_connect(app, s, pos, &mut rows);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        rows.sort_by_key(Row::seq);
+        let mut used: BTreeSet<HostId> = BTreeSet::new();
+        for row in &rows {
+            match row {
+                Row::Arrow { from, to, .. } => used.extend([*from, *to]),
+                Row::Note { host, .. } => {
+                    used.insert(*host);
+                }
+            }
+        }
+        let hosts = super::super::map::host_order(app)
+            .into_iter()
+            .filter(|h| used.contains(h))
+            .collect();
+        (hosts, rows)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::{Theme, World};
+
+    /// The playheads a message's ladder is checked at: every one around
+    /// its own events, and a spread over the whole trace.
+    fn playheads(seqs: &[u64], len: usize) -> BTreeSet<usize> {
+        let mut at: BTreeSet<usize> = (0..=len).step_by((len / 60).max(1)).collect();
+        for &s in seqs {
+            let s = s as usize;
+            at.extend([s, s + 1, s + 2].into_iter().filter(|&p| p <= len));
+        }
+        at.insert(len);
+        at
+    }
+
+    fn spans_of(rows: &[Row]) -> Vec<(HostId, HostId, usize)> {
+        rows.iter()
+            .filter_map(|r| match r {
+                Row::Arrow {
+                    from, to, label, ..
+                } => Some((*from, *to, width(label))),
+                Row::Note { .. } => None,
+            })
+            .collect()
+    }
+
+    /// The indexed ladder draws the rows of the plain walk, lays out the
+    /// same lanes, and counts the same rows, for every message of every
+    /// bundled scenario at many playheads.
+    #[test]
+    fn the_indexed_ladder_agrees_with_the_walk() {
+        for name in crate::scenario::bundled::names() {
+            let plan = crate::scenario::load(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .plan;
+            let mut app = App::new(World::run(plan), Theme::dark());
+            let len = app.len();
+            let messages = app.world.index.messages.clone();
+            for id in messages {
+                app.follow = Some(id.clone());
+                let seqs = app.world.index.message_seqs(&id);
+                let (all_hosts, all_rows) = walk::rows_until(&app, len);
+                let trip = Trip::of(&app).expect("a message with events");
+                let layout = trip.layout();
+                assert_eq!(layout.hosts, all_hosts, "{name} {id}: hosts");
+                let time_w = all_rows.iter().map(|r| r.at().to_string().len()).max();
+                assert_eq!(
+                    layout.time_w,
+                    time_w.unwrap_or(0),
+                    "{name} {id}: time width"
+                );
+                for room in [20, 60, 120, 400] {
+                    assert_eq!(
+                        lanes(&layout.hosts, &layout.spans, room),
+                        lanes(&all_hosts, &spans_of(&all_rows), room),
+                        "{name} {id}: lanes in {room} cells"
+                    );
+                }
+                for pos in playheads(&seqs, len) {
+                    let (_, rows) = walk::rows_until(&app, pos);
+                    assert_eq!(trip.count(pos), rows.len(), "{name} {id} at {pos}: count");
+                    for k in [0, 1, 3, 40, rows.len(), rows.len() + 2] {
+                        let tail = format!("{:?}", trip.tail(pos, k));
+                        let want = format!("{:?}", &rows[rows.len().saturating_sub(k)..]);
+                        assert_eq!(tail, want, "{name} {id} at {pos}: last {k} rows");
+                    }
+                }
+            }
+        }
     }
 }

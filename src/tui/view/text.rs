@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
-use crate::dns::Summary;
+pub use crate::trace::describe::dns_label;
 use crate::trace::{HostId, Trace};
 
 /// Cells a string takes on screen.
@@ -190,38 +190,6 @@ pub fn host_name(trace: &Trace, id: HostId, room: usize) -> String {
         }
     }
     fit(name, room).into_owned()
-}
-
-/// A DNS message in a few words for the map and the ladder: the question
-/// of a query; the answers of a response, or its error and question.
-pub fn dns_label(data: &[u8]) -> String {
-    let Ok(s) = Summary::decode(data) else {
-        return "undecodable DNS message".into();
-    };
-    let question = s
-        .question
-        .as_ref()
-        .map(ToString::to_string)
-        .unwrap_or_default();
-    if !s.is_response {
-        return question;
-    }
-    let answers: Vec<String> = s
-        .answers
-        .iter()
-        .map(ToString::to_string)
-        .chain(s.other_answers.iter().cloned())
-        .collect();
-    if answers.is_empty() {
-        let rcode = s.rcode.to_string();
-        let rcode = if rcode == "NOERROR" {
-            "no records:".to_owned()
-        } else {
-            rcode
-        };
-        return format!("{rcode} {question}");
-    }
-    answers.join("; ")
 }
 
 #[cfg(test)]
