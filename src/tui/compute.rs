@@ -5,7 +5,8 @@
 //! stays where the user puts it; playing waits at the end of what is
 //! computed until more comes. The status bar shows the simulated time
 //! reached against the run's limit until the world is done; then its
-//! expectations are checked, as for a run computed first.
+//! expectations are checked, as for a run computed first. A scenario's
+//! quiz and lesson are placed as the events come (`placing`).
 
 use std::sync::mpsc::{Receiver, TryRecvError};
 use std::thread::JoinHandle;
@@ -13,6 +14,7 @@ use std::time::Duration;
 
 use super::app::{App, World};
 use super::live::MAX_DRAIN;
+use super::placing::{self, Placing};
 use crate::plan::Plan;
 use crate::sim::Run;
 use crate::trace::{Event, SimTime};
@@ -30,6 +32,8 @@ pub struct Computing {
     pub run_for: Duration,
     /// Simulated time of the last event received.
     pub reached: SimTime,
+    /// The scenario's quiz and lesson, placed as the world reaches them.
+    pub placing: Option<Placing>,
 }
 
 impl Computing {
@@ -39,6 +43,12 @@ impl Computing {
             return 0.0;
         }
         (self.reached.0.as_secs_f64() / self.run_for.as_secs_f64()).clamp(0.0, 1.0)
+    }
+
+    /// How far the playhead may step in a trace of `len` events: while a
+    /// question or step waits, no further than its placement has read.
+    pub fn edge(&self, len: usize) -> usize {
+        self.placing.as_ref().map_or(len, |p| p.edge(len))
     }
 }
 
@@ -65,6 +75,7 @@ pub fn start(plan: Plan) -> (World, Computing) {
         world: thread,
         run_for,
         reached: SimTime::ZERO,
+        placing: None,
     };
     (world, computing)
 }
@@ -95,8 +106,10 @@ pub fn pump(app: &mut App) -> bool {
     app.extend(batch);
     if done {
         finish(app);
+        return true;
     }
-    changed
+    // Before the playhead moves onto what came: a question there is known.
+    placing::update(app, false) || changed
 }
 
 /// The world has sent its last event: its expectations are checked on the
@@ -110,6 +123,9 @@ fn finish(app: &mut App) {
         Some(Ok(_)) => {
             if let Some(plan) = &app.world.plan {
                 app.world.verdicts = crate::scenario::expect::check(&plan.expect, &app.world.trace);
+            }
+            if let Some(placing) = computing.placing.take() {
+                placing::finish(app, placing);
             }
         }
         _ => {

@@ -21,6 +21,19 @@ pub enum Found {
 
 /// Finds the event `at` names, or says what the trace has instead.
 pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
+    find_in(at, facts, false)
+}
+
+/// Finds the event `at` names in the part of a run computed so far, when
+/// the events after it cannot change where it lands; `None` when it needs
+/// more of the run: its event is not computed yet, it is `End`, or it is a
+/// DNS answer not received yet.
+pub fn find_so_far(at: &At, facts: &Facts) -> Option<Found> {
+    find_in(at, facts, true).ok()
+}
+
+/// `growing`: the trace is the start of a run still computing.
+fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
     let trace = facts.trace;
     let host_is = |id: HostId, name: &Option<String>| {
         name.as_ref()
@@ -39,6 +52,7 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
     let events = trace.events();
     let (hits, nth, noun): (Vec<(u64, Option<usize>)>, u32, &str) = match at {
         At::Start => return Ok(Found::Start),
+        At::End if growing => return Err("the run has not ended yet".to_owned()),
         At::End => return Ok(Found::End),
         At::Time(t) => {
             let t = parse_duration(t).map_err(|_| format!("{t:?} is not a duration"))?;
@@ -107,6 +121,11 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
                     matches!(&a.kind, EventKind::Datagram { from: f, to: t, from_port: 53, data: d, .. }
                         if f == to && t == from && d.as_bytes().get(..2) == id)
                 });
+                // The answer may still come: this query and those after
+                // it are placed once it has.
+                if growing && answer.is_none() {
+                    break;
+                }
                 hits.push((answer.map_or(e.seq, |a| a.seq), None));
             }
             (hits, *nth, "matching DNS quer(ies)")
