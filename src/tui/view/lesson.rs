@@ -51,9 +51,14 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         (None, None) => return,
     };
     let room = area.width.saturating_sub(4) as usize;
-    let hint = format!(" {} ", hint(app));
-    let block = pane(fit(&title, room).into_owned(), false, app)
-        .title_bottom(Line::styled(fit(&hint, room).into_owned(), theme.accent).right_aligned());
+    let hint = hint(app);
+    let mut block = pane(fit(&title, room).into_owned(), false, app);
+    if !hint.is_empty() {
+        let hint = format!(" {hint} ");
+        block = block.title_bottom(
+            Line::styled(fit(&hint, room).into_owned(), theme.accent).right_aligned(),
+        );
+    }
     let lines: Vec<Line> = text
         .split('\n')
         .map(|p| Line::from(Span::styled(p.to_owned(), style)))
