@@ -61,15 +61,19 @@ impl Placing {
     }
 }
 
-/// Places what the events computed so far allow, when something waits and
-/// the last placement is not too recent; `force` places now. True when
-/// anything changed.
+/// Places what the events computed so far allow, when something waits,
+/// the student has reached what is placed, and the last placement is not
+/// too recent; `force` places now. True when anything changed.
 pub fn update(app: &mut App, force: bool) -> bool {
     let len = app.len();
+    // Only a student who has reached what is placed needs more: the
+    // playhead at its edge, or the lesson at a step not placed yet.
+    let wanted = force || app.lesson.waiting();
+    let pos = app.pos;
     let Some(placing) = app.computing.as_mut().and_then(|c| c.placing.as_mut()) else {
         return false;
     };
-    if !placing.waiting || (placing.seen == len && !force) {
+    if !placing.waiting || (placing.seen == len && !force) || !(wanted || pos >= placing.seen) {
         return false;
     }
     let started = Instant::now();

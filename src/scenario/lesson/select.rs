@@ -3,6 +3,8 @@
 //! with the expectations' facts (`expect::facts`) for messages named by
 //! subject and queue entries named by message.
 
+use std::collections::HashMap;
+
 use super::At;
 use crate::dns::question_of;
 use crate::scenario::duration::parse_duration;
@@ -308,6 +310,14 @@ pub struct ReplyLine {
 /// Every complete reply of every SMTP and POP3 session, in trace order.
 pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
     let index = &facts.index;
+    // The line that opened each exchange, the first client line of it: a
+    // session of thousands of messages is not searched once per reply.
+    let mut requests: HashMap<(u32, u32), usize> = HashMap::new();
+    for (i, line) in index.lines.iter().enumerate() {
+        if let (Dir::Up, Some(exchange)) = (line.dir, line.exchange) {
+            requests.entry((line.conn.0, exchange)).or_insert(i);
+        }
+    }
     let mut out = Vec::new();
     for (i, line) in index.lines.iter().enumerate() {
         let LineKind::Reply { code } = line.kind else {
@@ -328,11 +338,9 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
         let Some(exchange) = line.exchange else {
             continue;
         };
-        let request = session
-            .lines
-            .iter()
-            .map(|&j| &index.lines[j])
-            .find(|l| l.dir == Dir::Up && l.exchange == Some(exchange));
+        let request = requests
+            .get(&(line.conn.0, exchange))
+            .map(|&j| &index.lines[j]);
         let (command, rcpt) = match request {
             _ if exchange == 0 => ("CONNECT".to_owned(), None),
             Some(r) if r.kind == LineKind::Data => ("DOT".to_owned(), None),
