@@ -39,28 +39,28 @@ impl Guide {
     }
 
     /// The lesson's length, placed or not.
-    pub fn len(&self) -> usize {
+    pub fn steps(&self) -> usize {
         self.total.max(self.lesson.steps.len())
     }
 
     /// The current step waits for the world to reach its event.
     pub fn waiting(&self) -> bool {
-        self.on && self.step >= self.lesson.steps.len() && self.step < self.len()
+        self.on && self.step >= self.lesson.steps.len() && self.step < self.steps()
     }
 
     /// "step 3/9".
     pub fn progress(&self) -> String {
-        format!("step {}/{}", self.step + 1, self.len())
+        format!("step {}/{}", self.step + 1, self.steps())
     }
 
     pub fn is_last(&self) -> bool {
-        self.step + 1 >= self.len()
+        self.step + 1 >= self.steps()
     }
 }
 
 /// Starts walking the lesson at its first step.
 pub fn start(app: &mut App) {
-    if app.lesson.len() == 0 {
+    if app.lesson.steps() == 0 {
         app.notice = Some("this scenario has no lesson: `mailflow list` shows which do".into());
         return;
     }
@@ -73,7 +73,7 @@ pub fn start(app: &mut App) {
 /// and the step is entered when it is placed (`placing`).
 pub fn enter(app: &mut App, k: usize) {
     let Some(step) = app.lesson.lesson.steps.get(k).cloned() else {
-        if k < app.lesson.len() {
+        if k < app.lesson.steps() {
             app.lesson.step = k;
             if matches!(app.predict.phase, Some(Phase::Asking(_))) {
                 app.predict.skip();
