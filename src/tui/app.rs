@@ -347,7 +347,7 @@ impl App {
         if self.part + 1 < self.stops().len() {
             self.part += 1;
             self.views.explain_scroll = 0;
-        } else if self.pos >= self.edge() && self.computing.is_some() {
+        } else if self.computing.is_some() && !super::placing::may_step(self) {
             // The world has not reached (or placed) the next event yet.
             if let Some(note) = super::placing::waiting_note(self) {
                 self.notice = Some(note);

@@ -96,6 +96,13 @@ pub fn update(app: &mut App, force: bool) -> bool {
 /// The world has ended: the quiz and lesson placed on the whole run, as a
 /// run computed first places them, or the error that says what did not fit.
 pub fn finish(app: &mut App, placing: Placing) {
+    if app
+        .notice
+        .as_deref()
+        .is_some_and(|n| n.starts_with(WAITING))
+    {
+        app.notice = None;
+    }
     let trace = &app.world.trace;
     match lesson::resolve_naming(&placing.scenario, &placing.source, &placing.origin, trace) {
         Ok(resolved) => apply(
@@ -136,6 +143,8 @@ fn broken(app: &mut App, unfit: Unfit) {
     app.lesson.broken = Some(unfit);
 }
 
+const WAITING: &str = "waiting for the world to reach the next question or step";
+
 /// What the student waits for at the edge of what is placed, with the
 /// simulated time the world has reached; `None` when nothing waits.
 pub fn waiting_note(app: &App) -> Option<String> {
@@ -145,7 +154,16 @@ pub fn waiting_note(app: &App) -> Option<String> {
         return None;
     }
     Some(format!(
-        "waiting for the world to reach the next question or step: computed to {} so far",
+        "{WAITING}: computed to {} so far",
         computing.reached
     ))
+}
+
+/// May the playhead step onto the next event? A key does not wait for the
+/// placement's patience: what has come is placed now, then looked at.
+pub fn may_step(app: &mut App) -> bool {
+    if app.pos >= app.edge() {
+        update(app, true);
+    }
+    app.pos < app.edge()
 }
