@@ -10,7 +10,7 @@ mod support;
 
 use crossterm::event::KeyCode;
 use mailflow::explain::Catalog;
-use mailflow::scenario::lesson::{Goal, Resolved, resolve};
+use mailflow::scenario::lesson::{At, Goal, Question, Resolved, resolve, resolve_so_far};
 use mailflow::scenario::{self, bundled};
 use mailflow::trace::Trace;
 use mailflow::trace::describe::event_text;
@@ -480,5 +480,118 @@ fn a_click_on_a_transcript_line_under_a_lesson_selects_that_line() {
         click(&mut app, col, row as u16, rect(w, h));
         assert_eq!(app.pos, mail_from, "the clicked line at {w}x{h}:\n{shown}");
         assert!(app.pinned.is_some(), "its session stays on screen");
+    }
+}
+
+/// `name`'s scenario with a quiz beside its lesson: a question at each
+/// step's event and one at the end of the run, so that quiz questions are
+/// placed as the world computes as well as steps.
+fn with_a_quiz(name: &str) -> scenario::Loaded {
+    let mut loaded = scenario::load(name).unwrap_or_else(|e| panic!("{name} loads:\n{e}"));
+    let mut at: Vec<At> = loaded
+        .scenario
+        .lesson
+        .iter()
+        .filter_map(|s| s.at.clone())
+        .collect();
+    at.push(At::End);
+    loaded.scenario.quiz = at
+        .into_iter()
+        .map(|at| Question {
+            at: Some(at),
+            ask: "Which?".into(),
+            choices: vec!["this".into(), "that".into()],
+            answer: 1,
+            why: String::new(),
+        })
+        .collect();
+    loaded
+}
+
+/// Issue 14 §8: the dashboard opens before the world is computed, and the
+/// quiz and lesson are placed on the trace as it grows. Fed one event at
+/// a time, every step and question placed is where the whole run places
+/// it, its event is already computed, and it is placed as soon as its
+/// event (and every step before it) is: nothing lands early or wrong, and
+/// nothing waits longer than it must. At the end all is placed.
+#[test]
+fn a_lesson_placed_while_its_world_computes_lands_where_the_whole_run_puts_it() {
+    for name in with_lessons() {
+        let loaded = with_a_quiz(name);
+        let (s, source, origin) = (&loaded.scenario, &loaded.source, &loaded.origin);
+        let whole = mailflow::sim::run(&loaded.plan).trace;
+        let batch = resolve(s, source, origin, &whole).unwrap_or_else(|e| panic!("{name}:\n{e}"));
+        let steps = &batch.lesson.steps;
+        // Where each step can be placed: its event and its goal's computed;
+        // a step at the end of the run, only once the run has ended.
+        let needs: Vec<usize> = steps
+            .iter()
+            .zip(&s.lesson)
+            .map(|(step, written)| {
+                let at = step.mark.map_or(0, |m| m.after);
+                let ends = written.at == Some(At::End)
+                    || matches!(
+                        &written.until,
+                        mailflow::scenario::lesson::Until::Reached(At::End)
+                    );
+                match step.until {
+                    _ if ends => usize::MAX,
+                    Goal::Reached(target) => at.max(target),
+                    _ => at,
+                }
+            })
+            .collect();
+        let before_end = needs
+            .iter()
+            .position(|&n| n == usize::MAX)
+            .unwrap_or(steps.len());
+        let mut growing = Trace::new(whole.hosts.clone());
+        growing.links = whole.links.clone();
+        growing.zones = whole.zones.clone();
+        let mut events = whole.events().iter();
+        loop {
+            let len = growing.len();
+            let so_far = resolve_so_far(s, source, origin, &growing);
+            assert_eq!(so_far.problems, None, "{name} at {len}");
+            let n = so_far.steps.len();
+            assert_eq!(
+                so_far.steps,
+                steps[..n],
+                "{name} at {len}: placed elsewhere"
+            );
+            for q in &so_far.quiz {
+                assert!(batch.quiz.contains(q), "{name} at {len}: {q:?}");
+                assert!(q.mark.after <= len, "{name} at {len}: not computed yet");
+            }
+            for step in &so_far.steps {
+                assert!(step.mark.is_none_or(|m| m.after <= len), "{name} at {len}");
+            }
+            // The next step waits only for its own event or its goal's.
+            if let Some(&need) = needs.get(n) {
+                assert!(
+                    need > len,
+                    "{name} at {len}: step {} could be placed",
+                    n + 1
+                );
+            }
+            let placed_quiz = batch
+                .quiz
+                .iter()
+                .filter(|q| q.mark.after <= len && q.at != "End")
+                .count();
+            assert_eq!(so_far.quiz.len(), placed_quiz, "{name} at {len}");
+            let Some(e) = events.next() else {
+                // All computed: what waits is only what names the end.
+                assert_eq!(so_far.steps, steps[..before_end], "{name}");
+                assert_eq!(so_far.quiz.len(), placed_quiz, "{name}");
+                assert!(placed_quiz < batch.quiz.len(), "{name}");
+                assert!(
+                    so_far.waiting,
+                    "{name}: the question at End waits for the end"
+                );
+                break;
+            };
+            growing.push(e.at, e.kind.clone());
+        }
     }
 }

@@ -341,8 +341,13 @@ fn tour(cols: u16, rows: u16) {
     // It opens on the hello scenario, paused at the start, with a tab
     // for each of the six views on its first line (named where there is
     // room, at least numbered).
-    let screen = tmux.wait_for("the dashboard at event 0", |s| {
-        s.contains("mailflow: Hello") && playhead(s) == Some(0)
+    // It opens while the world computes; the tour starts once it is done
+    // (a key before the first event has nothing to step onto).
+    let screen = tmux.wait_for("the dashboard at event 0, its world computed", |s| {
+        s.contains("mailflow: Hello")
+            && playhead(s) == Some(0)
+            && !s.contains("computing ")
+            && total(s).is_some_and(|n| n > 0)
     });
     let top = screen.lines().next().unwrap_or_default();
     assert!(
@@ -864,7 +869,11 @@ fn what_if_the_greylisting_450_had_been_250_delivers_without_a_retry_and_b_switc
     }
     let tmux = Tmux::start(120, 40, &[]);
     tmux.type_line(&format!("{} tui greylisting; echo EXIT=$?", mailflow()));
-    let screen = tmux.wait_for("the dashboard at event 0", |s| playhead(s) == Some(0));
+    // The dashboard opens while the world computes: the total is the
+    // run's once the status bar no longer says so.
+    let screen = tmux.wait_for("the world computed, the dashboard at event 0", |s| {
+        playhead(s) == Some(0) && !s.contains("computing ")
+    });
     let original_total = total(&screen).expect("a total");
     // The first 450: search for it; the line itself is selected.
     tmux.keys(&["/"]);

@@ -1,5 +1,5 @@
-//! `mailflow tui`: run a scenario on the simulated clock (or read a
-//! recording), then open the dashboard on its trace.
+//! `mailflow tui`: open the dashboard on a scenario's world as it computes
+//! on the simulated clock (or on a recording).
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -92,14 +92,22 @@ pub fn run(args: &Args) -> ExitCode {
     if let (Some(host), super::Source::Scenario(plan)) = (played, &source) {
         return run_as(plan, host, theme);
     }
-    // A world whose lesson and quiz need nothing of its trace opens at
-    // once and computes beside the dashboard.
-    if let super::Source::Scenario(plan) = &source
-        && !(args.predict || args.quiz || args.lesson)
-        && !has_classroom(args)
-    {
-        return match tui::run_computing(plan.clone(), theme) {
-            Ok(()) => ExitCode::SUCCESS,
+    let classroom = tui::Classroom {
+        predict: args.predict,
+        quiz_only: args.quiz,
+        lesson: args.lesson,
+        resolved: Default::default(),
+    };
+    // A scenario opens at once and computes beside the dashboard; its
+    // quiz and lesson are placed as the world reaches their events.
+    if let super::Source::Scenario(plan) = &source {
+        let placing = match placing_of(args) {
+            Ok(placing) => placing,
+            Err(code) => return code,
+        };
+        let opened = tui::run_computing_classroom(plan.clone(), theme, classroom, placing);
+        return match opened {
+            Ok(app) => closed(args, &app.world.title, &app.predict, Some(&app)),
             Err(e) => {
                 eprintln!("mailflow: the terminal failed: {e}");
                 ExitCode::FAILURE
@@ -116,34 +124,93 @@ pub fn run(args: &Args) -> ExitCode {
     };
     let title = world.title.clone();
     let classroom = tui::Classroom {
-        predict: args.predict,
-        quiz_only: args.quiz,
-        lesson: args.lesson,
         resolved,
+        ..classroom
     };
     match tui::run_classroom(world, theme, classroom) {
-        Ok(quiz) => {
-            // After the terminal is restored: a dashboard that asked
-            // questions leaves what was asked and answered on stdout.
-            let markdown = args.format == SummaryFormat::Markdown;
-            let summary = quiz.summary(&title, markdown);
-            if !quiz.records.is_empty() {
-                print!("{summary}");
-            }
-            if let Some(path) = &args.summary {
-                if let Err(e) = std::fs::write(path, &summary) {
-                    eprintln!("mailflow: cannot write {}: {e}", path.display());
-                    return ExitCode::FAILURE;
-                }
-                eprintln!("mailflow: the summary is in {}", path.display());
-            }
-            ExitCode::SUCCESS
-        }
+        Ok(quiz) => closed(args, &title, &quiz, None),
         Err(e) => {
             eprintln!("mailflow: the terminal failed: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// After the terminal is restored: a dashboard that asked questions
+/// leaves what was asked and answered on stdout; a quiz or lesson that
+/// did not fit its run is reported as `check` reports it (exit 2).
+fn closed(
+    args: &Args,
+    title: &str,
+    quiz: &tui::predict::Predict,
+    app: Option<&tui::App>,
+) -> ExitCode {
+    let markdown = args.format == SummaryFormat::Markdown;
+    let summary = quiz.summary(title, markdown);
+    if !quiz.records.is_empty() {
+        print!("{summary}");
+    }
+    if let Some(path) = &args.summary {
+        if let Err(e) = std::fs::write(path, &summary) {
+            eprintln!("mailflow: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+        eprintln!("mailflow: the summary is in {}", path.display());
+    }
+    let Some(app) = app else {
+        return ExitCode::SUCCESS;
+    };
+    if let Some(unfit) = &app.lesson.broken {
+        eprint!("{}", unfit.error);
+        eprintln!(
+            "mailflow: {} does not fit the run of {} (`mailflow check {}` says the same)",
+            unfit.places.join(", "),
+            args.world.scenario,
+            args.world.scenario
+        );
+        return ExitCode::from(2);
+    }
+    let waiting = app
+        .computing
+        .as_ref()
+        .and_then(|c| c.placing.as_ref())
+        .is_some_and(|p| p.waiting);
+    if waiting {
+        eprintln!(
+            "mailflow: the dashboard closed before the world ended, so not every question and \
+             step was placed; `mailflow check {}` checks them all",
+            args.world.scenario
+        );
+    }
+    ExitCode::SUCCESS
+}
+
+/// The scenario's quiz and lesson, to place as its world computes. What
+/// can be checked without the run is checked before the terminal opens:
+/// the file itself (as it loads), and that `--lesson` and `--quiz` have
+/// something to walk.
+fn placing_of(args: &Args) -> Result<Option<tui::placing::Placing>, ExitCode> {
+    let loaded =
+        crate::scenario::load_with(&args.world.scenario, &args.world.settings).map_err(|e| {
+            eprint!("{e}");
+            ExitCode::from(2)
+        })?;
+    let s = &loaded.scenario;
+    if args.lesson && s.lesson.is_empty() {
+        eprintln!(
+            "mailflow: {} has no lesson; `mailflow list` shows the scenarios that have one",
+            args.world.scenario
+        );
+        return Err(ExitCode::from(2));
+    }
+    if args.quiz && s.quiz.iter().all(|q| q.at.is_none()) {
+        eprintln!(
+            "mailflow: {} has no quiz of its own; --predict asks about every server reply",
+            args.world.scenario
+        );
+        return Err(ExitCode::from(2));
+    }
+    Ok(tui::placing::Placing::of(s, &loaded.source, &loaded.origin))
 }
 
 /// `--as HOST`: the console over a world that waits for the student.
@@ -159,14 +226,6 @@ fn run_as(plan: &crate::plan::Plan, host: crate::trace::HostId, theme: Theme) ->
             ExitCode::FAILURE
         }
     }
-}
-
-/// Does the scenario carry a lesson or a quiz of its own? Those are
-/// placed on the whole trace, so such a world is computed first.
-fn has_classroom(args: &Args) -> bool {
-    crate::scenario::load_with(&args.world.scenario, &args.world.settings).map_or(true, |l| {
-        !l.scenario.lesson.is_empty() || !l.scenario.quiz.is_empty()
-    })
 }
 
 /// The scenario's quiz and lesson placed on the run shown. A recording

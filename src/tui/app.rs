@@ -348,12 +348,26 @@ impl App {
         if self.part + 1 < self.stops().len() {
             self.part += 1;
             self.views.explain_scroll = 0;
+        } else if self.computing.is_some() && !super::placing::may_step(self) {
+            // The world has not reached (or placed) the next event yet.
+            if let Some(note) = super::placing::waiting_note(self) {
+                self.notice = Some(note);
+            }
+            return;
         } else if self.ask_before_next() {
             return;
         } else {
             self.seek(self.pos + 1);
         }
         self.progress = 0.0;
+    }
+
+    /// How far the playhead may step: the end of the trace, or, while the
+    /// world computes and a question or lesson step waits for its event,
+    /// the end of what they have been placed on.
+    pub fn edge(&self) -> usize {
+        let len = self.len();
+        self.computing.as_ref().map_or(len, |c| c.edge(len))
     }
 
     /// Predict mode: when the next event carries a reply not asked about

@@ -6,7 +6,9 @@
 //! holds: a key (`>`), every question answered, or playback reaching an
 //! event. `>` always moves on and `<` goes back.
 
-use crate::scenario::lesson::{Goal, Lesson, Step};
+use std::fmt::Write as _;
+
+use crate::scenario::lesson::{Goal, Lesson, Step, Unfit};
 
 use super::app::{App, Overlay};
 use super::predict::{Key, Phase};
@@ -22,6 +24,13 @@ pub struct Guide {
     /// The step's goal did not hold when it was entered: when it does,
     /// the lesson moves on. A step gone back to, already done, waits for >.
     pub armed: bool,
+    /// How many steps the lesson has while its world still computes: the
+    /// steps after `lesson.steps` wait for their events (0: all placed).
+    pub total: usize,
+    /// The quiz or lesson does not fit the run (a selector that found no
+    /// event, an answer the trace contradicts): found while the world
+    /// computed beside the dashboard, shown, and reported on quit.
+    pub broken: Option<Unfit>,
 }
 
 impl Guide {
@@ -29,19 +38,29 @@ impl Guide {
         self.on.then(|| self.lesson.steps.get(self.step)).flatten()
     }
 
+    /// The lesson's length, placed or not.
+    pub fn steps(&self) -> usize {
+        self.total.max(self.lesson.steps.len())
+    }
+
+    /// The current step waits for the world to reach its event.
+    pub fn waiting(&self) -> bool {
+        self.on && self.step >= self.lesson.steps.len() && self.step < self.steps()
+    }
+
     /// "step 3/9".
     pub fn progress(&self) -> String {
-        format!("step {}/{}", self.step + 1, self.lesson.steps.len())
+        format!("step {}/{}", self.step + 1, self.steps())
     }
 
     pub fn is_last(&self) -> bool {
-        self.step + 1 >= self.lesson.steps.len()
+        self.step + 1 >= self.steps()
     }
 }
 
 /// Starts walking the lesson at its first step.
 pub fn start(app: &mut App) {
-    if app.lesson.lesson.steps.is_empty() {
+    if app.lesson.steps() == 0 {
         app.notice = Some("this scenario has no lesson: `mailflow list` shows which do".into());
         return;
     }
@@ -49,9 +68,23 @@ pub fn start(app: &mut App) {
     enter(app, 0);
 }
 
-/// Goes to step `k`: its place, its questions, its goal.
+/// Goes to step `k`: its place, its questions, its goal. A step whose
+/// event the world has not reached yet is waited at: the pane says so,
+/// and the step is entered when it is placed (`placing`).
 pub fn enter(app: &mut App, k: usize) {
     let Some(step) = app.lesson.lesson.steps.get(k).cloned() else {
+        if k < app.lesson.steps() {
+            app.lesson.step = k;
+            if matches!(app.predict.phase, Some(Phase::Asking(_))) {
+                app.predict.skip();
+            }
+            app.predict.phase = None;
+            if app.overlay == Overlay::Predict {
+                app.overlay = Overlay::None;
+            }
+            app.predict.pending.clear();
+            app.lesson.armed = false;
+        }
         return;
     };
     app.lesson.step = k;
@@ -116,6 +149,13 @@ pub fn next(app: &mut App) {
         ));
         return;
     }
+    if app.lesson.waiting() {
+        app.notice = Some(format!(
+            "step {} waits for the world to reach its event: Space plays on meanwhile",
+            app.lesson.step + 1
+        ));
+        return;
+    }
     let k = app.lesson.step + 1;
     enter(app, k);
 }
@@ -153,7 +193,11 @@ pub fn tick(app: &mut App) {
 /// What the student does to move on, for the pane's last line.
 pub fn hint(app: &App) -> String {
     let Some(step) = app.lesson.current() else {
-        return String::new();
+        return if app.lesson.waiting() && app.lesson.step > 0 {
+            "waiting for the world · < back".to_owned()
+        } else {
+            String::new()
+        };
     };
     let goal = match (step.until, &step.until_text) {
         _ if app.lesson.is_last() => "the last step: < goes back, q quits".to_owned(),
@@ -166,4 +210,34 @@ pub fn hint(app: &App) -> String {
     } else {
         goal
     }
+}
+
+/// The pane's title and text when no step can be shown: the lesson or
+/// quiz does not fit the run, or the current step waits for the world.
+/// Each line of the text is a paragraph; `true` when it is an error.
+pub fn pane_note(app: &App) -> Option<(String, String, bool)> {
+    if let Some(Unfit { error, places }) = &app.lesson.broken {
+        let file = error.file.rsplit('/').next().unwrap_or(&error.file);
+        let mut text = format!("Does not fit: {}.", places.join(", "));
+        for p in &error.problems {
+            let _ = match p.at {
+                Some((line, _)) => write!(text, "\n{file}:{line}: {}", p.message),
+                None => write!(text, "\n{file}: {}", p.message),
+            };
+        }
+        let title = " This lesson or quiz does not fit its run (q quits and prints it) ".to_owned();
+        return Some((title, text, true));
+    }
+    if !app.lesson.waiting() {
+        return None;
+    }
+    let reached = app.computing.as_ref().map_or(String::new(), |c| {
+        format!(" (computed to {} so far)", c.reached)
+    });
+    let text = format!(
+        "Step {} waits for the world to reach its event{reached}. It opens by itself when the \
+         world gets there; Space plays on meanwhile.",
+        app.lesson.step + 1
+    );
+    Some((format!(" Lesson · {} ", app.lesson.progress()), text, false))
 }

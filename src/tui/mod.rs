@@ -21,6 +21,7 @@ pub mod console;
 pub mod keys;
 pub mod lesson;
 pub mod live;
+pub mod placing;
 pub mod predict;
 pub mod theme;
 pub mod ui;
@@ -100,10 +101,46 @@ pub fn run_classroom(
 /// Shows `plan`'s world while it computes on another thread: the
 /// dashboard opens at once and grows as the world runs (see `compute`).
 pub fn run_computing(plan: crate::plan::Plan, theme: Theme) -> io::Result<()> {
-    let (world, computing) = compute::start(plan);
+    run_computing_classroom(plan, theme, Classroom::default(), None).map(|_| ())
+}
+
+/// Shows `plan`'s world while it computes, as `classroom` asks, its quiz
+/// and lesson (`placing`) placed as the world reaches them; returns the
+/// dashboard as it closed, for the summary and what did not fit.
+pub fn run_computing_classroom(
+    plan: crate::plan::Plan,
+    theme: Theme,
+    classroom: Classroom,
+    placing: Option<placing::Placing>,
+) -> io::Result<App> {
+    let mut app = computing_classroom(plan, theme, classroom, placing);
+    in_terminal(|terminal| event_loop(terminal, &mut app, None))?;
+    Ok(app)
+}
+
+/// The dashboard over `plan`'s world, computing, set up as `classroom`
+/// asks: what the world's first instant places is placed already.
+pub fn computing_classroom(
+    plan: crate::plan::Plan,
+    theme: Theme,
+    classroom: Classroom,
+    placing: Option<placing::Placing>,
+) -> App {
+    let (world, mut computing) = compute::start(plan);
     let mut app = App::new(world, theme);
+    app.lesson.total = placing.as_ref().map_or(0, placing::Placing::steps);
+    computing.placing = placing;
     app.computing = Some(computing);
-    in_terminal(|terminal| event_loop(terminal, &mut app, None))
+    let walk = classroom.lesson;
+    app.enter_classroom(Classroom {
+        lesson: false,
+        ..classroom
+    });
+    placing::update(&mut app, true);
+    if walk {
+        lesson::start(&mut app);
+    }
+    app
 }
 
 /// Shows `plan`'s world with the console open as `host` (`mailflow tui
@@ -251,12 +288,14 @@ pub fn advance(app: &mut App, elapsed: Duration) -> bool {
         1
     };
     while app.progress >= 1.0 && steps > 0 {
-        if app.pos >= app.len() {
+        if app.pos >= app.edge() {
             app.progress = 1.0;
             // A world still computing brings more: wait for it.
             if !app.is_live() && app.computing.is_none() {
                 app.playing = false;
                 app.notice = Some("the end of the run: Home to start over, ← to step back".into());
+            } else if let Some(note) = placing::waiting_note(app) {
+                app.notice = Some(note);
             }
             break;
         }

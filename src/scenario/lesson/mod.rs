@@ -28,7 +28,10 @@ use std::fmt;
 
 use serde::Deserialize;
 
-pub use resolve::{Authored, Lesson, Mark, Resolved, Step, Until as Goal, resolve};
+pub use resolve::{
+    Authored, Lesson, Mark, Resolved, SoFar, Step, Unfit, Until as Goal, resolve, resolve_naming,
+    resolve_so_far,
+};
 
 fn first() -> u32 {
     1

@@ -3,8 +3,12 @@
 //! selector that finds no event, or an answer the trace contradicts, is
 //! an error that marks the place in the file, like any other scenario
 //! error: `mailflow check` runs the world to find them.
+//!
+//! `resolve_so_far` places them on the part of a run computed so far (the
+//! dashboard opens before its world is done): what is placed there is
+//! where the whole run places it, and the rest waits for more of the run.
 
-use super::select::{Found, find, replies};
+use super::select::{Found, find, find_so_far, replies};
 use super::{At, LessonStep, Question};
 use crate::scenario::diagnostic::{Problem, ScenarioError};
 use crate::scenario::expect::facts::Facts;
@@ -89,13 +93,27 @@ pub fn resolve(
     origin: &str,
     trace: &Trace,
 ) -> Result<Resolved, ScenarioError> {
+    resolve_naming(scenario, source, origin, trace).map_err(|unfit| unfit.error)
+}
+
+/// A quiz or lesson that does not fit its run: the error, and where, in
+/// words ("lesson step 4", "quiz question 2"), for a screen with no room
+/// for the file's lines.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Unfit {
+    pub error: ScenarioError,
+    pub places: Vec<String>,
+}
+
+/// `resolve`, and on error also the places that did not fit.
+pub fn resolve_naming(
+    scenario: &Scenario,
+    source: &str,
+    origin: &str,
+    trace: &Trace,
+) -> Result<Resolved, Unfit> {
     let facts = Facts::of(trace);
-    let mut r = Resolver {
-        facts: &facts,
-        source,
-        map: None,
-        problems: Vec::new(),
-    };
+    let mut r = Resolver::new(&facts, source, false);
     let quiz = scenario
         .quiz
         .iter()
@@ -112,19 +130,84 @@ pub fn resolve(
         .enumerate()
         .map(|(k, s)| r.step(s, k))
         .collect();
-    if r.problems.is_empty() {
-        Ok(Resolved {
+    let places = std::mem::take(&mut r.places);
+    match r.error(origin) {
+        None => Ok(Resolved {
             quiz,
             lesson: Lesson { steps },
-        })
-    } else {
-        let mut error = ScenarioError {
-            file: origin.to_owned(),
-            source: source.to_owned(),
-            problems: r.problems,
+        }),
+        Some(error) => Err(Unfit { error, places }),
+    }
+}
+
+/// A question or step in words, from its path in the file.
+fn place(path: &[Path]) -> Option<String> {
+    match path {
+        [Path::Field("quiz"), Path::Item(k), ..] => Some(format!("quiz question {}", k + 1)),
+        [
+            Path::Field("lesson"),
+            Path::Item(k),
+            Path::Field("questions"),
+            Path::Item(j),
+            ..,
+        ] => Some(format!("lesson step {}, question {}", k + 1, j + 1)),
+        [Path::Field("lesson"), Path::Item(k), ..] => Some(format!("lesson step {}", k + 1)),
+        _ => None,
+    }
+}
+
+/// A scenario's quiz and lesson on the part of its run computed so far.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SoFar {
+    /// The quiz's questions whose event is computed, in quiz order.
+    pub quiz: Vec<Authored>,
+    /// The lesson's first steps, up to the first one not placed yet (its
+    /// `at` or its `until` not computed): steps are walked in order.
+    pub steps: Vec<Step>,
+    /// A question or a step still waits for more of the run.
+    pub waiting: bool,
+    /// What is wrong already: an answer the trace contradicts at a placed
+    /// event, a goal that comes no later than its step. More of the run
+    /// cannot mend these; a selector that finds nothing is known only
+    /// when the run has ended (`resolve`).
+    pub problems: Option<Unfit>,
+}
+
+/// Places `scenario`'s quiz and lesson on `trace`, the start of a run of
+/// its plan still computing. Whatever is placed is where `resolve` places
+/// it on the whole run: a selector is placed only when its event is
+/// computed and no later event can move it (see `select::find_so_far`).
+pub fn resolve_so_far(scenario: &Scenario, source: &str, origin: &str, trace: &Trace) -> SoFar {
+    let facts = Facts::of(trace);
+    let mut r = Resolver::new(&facts, source, true);
+    let mut waiting = false;
+    let mut quiz = Vec::new();
+    for (k, q) in scenario.quiz.iter().enumerate() {
+        let path = vec![Path::Field("quiz"), Path::Item(k)];
+        let Some(at) = q.at.as_ref() else {
+            continue;
         };
-        error.sort();
-        Err(error)
+        match r.question(q, at, Origin::Quiz(k), &path) {
+            Some(placed) => quiz.push(placed),
+            None => waiting = true,
+        }
+    }
+    let mut steps = Vec::new();
+    for (k, s) in scenario.lesson.iter().enumerate() {
+        r.unplaced = false;
+        let step = r.step(s, k);
+        if r.unplaced {
+            waiting = true;
+            break;
+        }
+        steps.push(step);
+    }
+    let places = std::mem::take(&mut r.places);
+    SoFar {
+        quiz,
+        steps,
+        waiting,
+        problems: r.error(origin).map(|error| Unfit { error, places }),
     }
 }
 
@@ -133,10 +216,45 @@ struct Resolver<'a, 't> {
     source: &'a str,
     map: Option<SourceMap>,
     problems: Vec<Problem>,
+    /// The trace is the start of a run still computing: a selector not
+    /// found yet waits (`unplaced`) rather than being a problem.
+    growing: bool,
+    /// A selector was not placed since this was last cleared.
+    unplaced: bool,
+    /// Where the problems are, in words, in the order found.
+    places: Vec<String>,
 }
 
-impl Resolver<'_, '_> {
+impl<'a, 't> Resolver<'a, 't> {
+    fn new(facts: &'a Facts<'t>, source: &'a str, growing: bool) -> Self {
+        Resolver {
+            facts,
+            source,
+            map: None,
+            problems: Vec::new(),
+            growing,
+            unplaced: false,
+            places: Vec::new(),
+        }
+    }
+
+    /// The problems found, as one error naming the file.
+    fn error(self, origin: &str) -> Option<ScenarioError> {
+        if self.problems.is_empty() {
+            return None;
+        }
+        let mut error = ScenarioError {
+            file: origin.to_owned(),
+            source: self.source.to_owned(),
+            problems: self.problems,
+        };
+        error.sort();
+        Some(error)
+    }
     fn at(&mut self, message: String, path: &[Path]) -> Problem {
+        if let Some(place) = place(path).filter(|p| !self.places.contains(p)) {
+            self.places.push(place);
+        }
         let map = self.map.get_or_insert_with(|| SourceMap::new(self.source));
         let problem = Problem::new(message);
         match map.nearest(path) {
@@ -148,7 +266,12 @@ impl Resolver<'_, '_> {
     /// The mark of `at`, or a problem at `path`.
     fn mark(&mut self, at: &At, path: &[Path]) -> Option<Mark> {
         let len = self.facts.trace.len();
-        match find(at, self.facts) {
+        let found = if self.growing {
+            find_so_far(at, self.facts).ok_or_else(String::new)
+        } else {
+            find(at, self.facts)
+        };
+        match found {
             Ok(Found::Start) => Some(Mark {
                 before: 0,
                 after: 0,
@@ -164,6 +287,10 @@ impl Resolver<'_, '_> {
                 after: seq as usize + 1,
                 line,
             }),
+            Err(_) if self.growing => {
+                self.unplaced = true;
+                None
+            }
             Err(why) => {
                 let problem = self
                     .at(format!("{at} finds no event in this run: {why}"), path)

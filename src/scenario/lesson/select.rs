@@ -3,6 +3,8 @@
 //! with the expectations' facts (`expect::facts`) for messages named by
 //! subject and queue entries named by message.
 
+use std::collections::HashMap;
+
 use super::At;
 use crate::dns::question_of;
 use crate::scenario::duration::parse_duration;
@@ -21,6 +23,19 @@ pub enum Found {
 
 /// Finds the event `at` names, or says what the trace has instead.
 pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
+    find_in(at, facts, false)
+}
+
+/// Finds the event `at` names in the part of a run computed so far, when
+/// the events after it cannot change where it lands; `None` when it needs
+/// more of the run: its event is not computed yet, it is `End`, or it is a
+/// DNS answer not received yet.
+pub fn find_so_far(at: &At, facts: &Facts) -> Option<Found> {
+    find_in(at, facts, true).ok()
+}
+
+/// `growing`: the trace is the start of a run still computing.
+fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
     let trace = facts.trace;
     let host_is = |id: HostId, name: &Option<String>| {
         name.as_ref()
@@ -39,6 +54,7 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
     let events = trace.events();
     let (hits, nth, noun): (Vec<(u64, Option<usize>)>, u32, &str) = match at {
         At::Start => return Ok(Found::Start),
+        At::End if growing => return Err("the run has not ended yet".to_owned()),
         At::End => return Ok(Found::End),
         At::Time(t) => {
             let t = parse_duration(t).map_err(|_| format!("{t:?} is not a duration"))?;
@@ -107,6 +123,11 @@ pub fn find(at: &At, facts: &Facts) -> Result<Found, String> {
                     matches!(&a.kind, EventKind::Datagram { from: f, to: t, from_port: 53, data: d, .. }
                         if f == to && t == from && d.as_bytes().get(..2) == id)
                 });
+                // The answer may still come: this query and those after
+                // it are placed once it has.
+                if growing && answer.is_none() {
+                    break;
+                }
                 hits.push((answer.map_or(e.seq, |a| a.seq), None));
             }
             (hits, *nth, "matching DNS quer(ies)")
@@ -289,6 +310,14 @@ pub struct ReplyLine {
 /// Every complete reply of every SMTP and POP3 session, in trace order.
 pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
     let index = &facts.index;
+    // The line that opened each exchange, the first client line of it: a
+    // session of thousands of messages is not searched once per reply.
+    let mut requests: HashMap<(u32, u32), usize> = HashMap::new();
+    for (i, line) in index.lines.iter().enumerate() {
+        if let (Dir::Up, Some(exchange)) = (line.dir, line.exchange) {
+            requests.entry((line.conn.0, exchange)).or_insert(i);
+        }
+    }
     let mut out = Vec::new();
     for (i, line) in index.lines.iter().enumerate() {
         let LineKind::Reply { code } = line.kind else {
@@ -309,11 +338,9 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
         let Some(exchange) = line.exchange else {
             continue;
         };
-        let request = session
-            .lines
-            .iter()
-            .map(|&j| &index.lines[j])
-            .find(|l| l.dir == Dir::Up && l.exchange == Some(exchange));
+        let request = requests
+            .get(&(line.conn.0, exchange))
+            .map(|&j| &index.lines[j]);
         let (command, rcpt) = match request {
             _ if exchange == 0 => ("CONNECT".to_owned(), None),
             Some(r) if r.kind == LineKind::Data => ("DOT".to_owned(), None),

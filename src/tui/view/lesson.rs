@@ -17,18 +17,19 @@ use ratatui::widgets::{Paragraph, Wrap};
 use super::pane;
 use super::text::{fit, wrap};
 use crate::tui::app::App;
-use crate::tui::lesson::hint;
+use crate::tui::lesson::{hint, pane_note};
 
 /// The rows the pane wants for the current step at `width`: its text
 /// wrapped and the borders (the hint is on the bottom one); at most half
 /// of `body`.
 pub fn height(app: &App, width: u16, body: u16) -> u16 {
-    let Some(step) = app.lesson.current() else {
-        return 0;
+    let text = match (app.lesson.current(), pane_note(app)) {
+        (_, Some((_, text, _))) => text,
+        (Some(step), None) => step.text.clone(),
+        (None, None) => return 0,
     };
     let inner = width.saturating_sub(2).max(1) as usize;
-    let rows = step
-        .text
+    let rows = text
         .split('\n')
         .map(|p| wrap(&[Span::raw(p.to_owned())], inner, 0).len().max(1))
         .sum::<usize>();
@@ -36,19 +37,31 @@ pub fn height(app: &App, width: u16, body: u16) -> u16 {
 }
 
 pub fn render(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(step) = app.lesson.current() else {
-        return;
-    };
     let theme = &app.theme;
+    // What is wrong, or what the step waits for, in place of its text.
+    let (title, text, style) = match (app.lesson.current(), pane_note(app)) {
+        (_, Some((title, text, error))) => {
+            (title, text, if error { theme.err } else { theme.warn })
+        }
+        (Some(step), None) => (
+            format!(" Lesson · {} ", app.lesson.progress()),
+            step.text.clone(),
+            theme.base,
+        ),
+        (None, None) => return,
+    };
     let room = area.width.saturating_sub(4) as usize;
-    let title = format!(" Lesson · {} ", app.lesson.progress());
-    let hint = format!(" {} ", hint(app));
-    let block = pane(fit(&title, room).into_owned(), false, app)
-        .title_bottom(Line::styled(fit(&hint, room).into_owned(), theme.accent).right_aligned());
-    let lines: Vec<Line> = step
-        .text
+    let hint = hint(app);
+    let mut block = pane(fit(&title, room).into_owned(), false, app);
+    if !hint.is_empty() {
+        let hint = format!(" {hint} ");
+        block = block.title_bottom(
+            Line::styled(fit(&hint, room).into_owned(), theme.accent).right_aligned(),
+        );
+    }
+    let lines: Vec<Line> = text
         .split('\n')
-        .map(|p| Line::from(Span::styled(p.to_owned(), theme.base)))
+        .map(|p| Line::from(Span::styled(p.to_owned(), style)))
         .collect();
     frame.render_widget(
         Paragraph::new(lines)
