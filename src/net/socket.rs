@@ -183,6 +183,9 @@ pub(crate) struct Parts {
     pub limits: Option<Limits>,
     pub slot: Option<Slot>,
     pub writers: Writers,
+    /// The real machine's address, when the caller has it already (one
+    /// `getpeername` less per connection).
+    pub peer_addr: Option<SocketAddr>,
 }
 
 impl RealStream {
@@ -193,7 +196,10 @@ impl RealStream {
         tcp: TcpStream,
         parts: Parts,
     ) -> std::io::Result<RealStream> {
-        let peer_addr = tcp.peer_addr()?;
+        let peer_addr = match parts.peer_addr {
+            Some(addr) => addr,
+            None => tcp.peer_addr()?,
+        };
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
         let (reader, write_half) = tcp.into_split();
