@@ -161,8 +161,10 @@ pub fn run(args: &Args) -> ExitCode {
 /// Octets of transcript written to stdout at once, at most (about).
 const BATCH: usize = 64 * 1024;
 
-/// How long the printer lets events gather after the first of a burst.
-const GATHER: std::time::Duration = std::time::Duration::from_millis(2);
+/// How long the printer lets events gather after the first of a burst:
+/// every wake-up costs both threads a context switch, so at most a
+/// hundred a second; a person cannot see a 10 ms delay.
+const GATHER: std::time::Duration = std::time::Duration::from_millis(10);
 
 /// The live transcript on stdout, until Ctrl-C or SIGTERM.
 fn headless(mut serving: Serving, title: &str) -> ExitCode {
@@ -196,13 +198,17 @@ fn headless(mut serving: Serving, title: &str) -> ExitCode {
         next = event.seq + 1;
         board.write(&serving.header, &event, text);
     };
+    // Whether the last write stopped at BATCH: more is waiting already.
+    let mut full = false;
     while let Ok(event) = serving.feed.recv() {
         write(event, &mut text);
         // Let a burst gather before draining it: waking for every event
         // costs the world a futex wake and both threads a context switch
         // per line, which at thousands of lines a second was most of the
         // printer's time. A human cannot see the delay.
-        std::thread::sleep(GATHER);
+        if !full {
+            std::thread::sleep(GATHER);
+        }
         // What is already waiting goes out in one write, up to a bound:
         // a fast sender must not make the text grow without end.
         while text.len() < BATCH
@@ -210,6 +216,7 @@ fn headless(mut serving: Serving, title: &str) -> ExitCode {
         {
             write(event, &mut text);
         }
+        full = text.len() >= BATCH;
         if stdout.write_all(text.as_bytes()).is_err() || stdout.flush().is_err() {
             // Nobody reads us any more: keep serving, stop printing.
             text.clear();

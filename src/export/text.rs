@@ -36,6 +36,10 @@ pub struct Board {
     transcriber: Transcriber,
     last: SimTime,
     explain: bool,
+    /// The last time stamp, as written right-aligned in 10 columns: the
+    /// lines of a message share it, and formatting it for each was a
+    /// good part of the live transcript's cost.
+    stamp: (SimTime, String),
 }
 
 impl Board {
@@ -44,6 +48,7 @@ impl Board {
             transcriber: Transcriber::new(),
             last: SimTime::ZERO,
             explain,
+            stamp: (SimTime::ZERO, format!("{:>10}", SimTime::ZERO.to_string())),
         }
     }
 
@@ -64,13 +69,10 @@ impl Board {
                 (Dir::Up, _) => "C:",
                 (Dir::Down, _) => "S:",
             };
-            let _ = writeln!(
-                out,
-                "{:>10}  [{}] {tag} {}",
-                line.at.to_string(),
-                line.conn.0,
-                line.text
-            );
+            out.push_str(self.stamp(line.at));
+            let _ = write!(out, "  [{}] {tag} ", line.conn.0);
+            out.push_str(&line.text);
+            out.push('\n');
             if self.explain
                 && let Some((title, rfc)) = explanation(&line)
             {
@@ -78,8 +80,21 @@ impl Board {
             }
         }
         if let Some(text) = describe(trace, &event.kind) {
-            let _ = writeln!(out, "{:>10}  {text}", event.at.to_string());
+            out.push_str(self.stamp(event.at));
+            out.push_str("  ");
+            out.push_str(&text);
+            out.push('\n');
         }
+    }
+
+    /// `at` right-aligned in 10 columns, formatted once per distinct time.
+    fn stamp(&mut self, at: SimTime) -> &str {
+        if self.stamp.0 != at {
+            self.stamp.1.clear();
+            let _ = write!(self.stamp.1, "{:>10}", at.to_string());
+            self.stamp.0 = at;
+        }
+        &self.stamp.1
     }
 }
 

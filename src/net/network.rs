@@ -345,6 +345,7 @@ impl NetHandle {
                     limits: None,
                     slot: None,
                     writers: self.net.writers(),
+                    peer_addr: Some(addr),
                 };
                 match RealStream::new(Rc::clone(self.medium()), tcp, parts) {
                     Ok(stream) => {
@@ -377,7 +378,8 @@ impl NetHandle {
         limits: Option<Limits>,
         slot: Option<Slot>,
     ) -> std::io::Result<Stream> {
-        let conn = self.connect_from_here(to, port, tcp.peer_addr()?);
+        let peer_addr = tcp.peer_addr()?;
+        let conn = self.connect_from_here(to, port, peer_addr);
         let parts = Parts {
             conn,
             dir: crate::trace::Dir::Down,
@@ -385,6 +387,7 @@ impl NetHandle {
             limits,
             slot,
             writers: self.net.writers(),
+            peer_addr: Some(peer_addr),
         };
         RealStream::new(Rc::clone(self.medium()), tcp, parts).map(Stream::Real)
     }

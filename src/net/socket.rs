@@ -1,10 +1,12 @@
 //! Real TCP connections, tapped into the trace like the simulated pipes:
 //! what the real peer sends is recorded when it is read, what we send
-//! when it is handed to the socket. Writing happens in a task of its own,
-//! so `send` never blocks a protocol machine; the driver waits on
-//! `flushed` before it sends more, so a slow reader slows the session
-//! down, and a peer that takes nothing for the write timeout is cut off
-//! rather than buffered for ever.
+//! when it is handed to the socket. `send` never blocks a protocol
+//! machine: a reply goes straight to the socket while the kernel takes it
+//! whole (nearly always: replies are small), and only what it cannot take
+//! goes to a writer task of the connection's own, which writes everything
+//! after it too, in order. The driver waits on `flushed` before it sends
+//! more, so a slow reader slows the session down, and a peer that takes
+//! nothing for the write timeout is cut off rather than buffered for ever.
 //!
 //! Under `serve --record`, the writer holds each chunk until every event
 //! before it is written to the recording, and, when the input this reply
@@ -12,16 +14,16 @@
 //! POP3 deletion), until that is synced: a 250 to DATA leaves only once
 //! the message is on disk. Other sessions' replies wait for the write, not
 //! for that sync. The protocol machine does not wait for the disk; only
-//! its bytes do.
+//! its bytes do. Every chunk then goes through the writer task.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::net::tcp::OwnedReadHalf;
+use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Notify, mpsc};
 use tokio::time::timeout;
 
@@ -30,6 +32,13 @@ use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
 
 /// How much we read from a socket at once.
 const READ_CHUNK: usize = 16 * 1024;
+
+thread_local! {
+    /// The buffer every connection of the world's thread reads into: what
+    /// is read is copied into its event at once, so one buffer serves them
+    /// all, instead of 16 KiB to allocate and zero for each connection.
+    static READ_BUF: RefCell<Box<[u8]>> = RefCell::new(vec![0; READ_CHUNK].into_boxed_slice());
+}
 
 /// Octets handed to the writer above which `flushed` waits: a POP3 RETR of
 /// a big message goes out at the pace the peer reads it.
@@ -95,18 +104,15 @@ pub struct RealStream {
     peer: HostId,
     peer_addr: SocketAddr,
     reader: OwnedReadHalf,
-    /// Chunks to write, each with what must be on disk before it.
-    writer: Option<mpsc::UnboundedSender<(Barrier, Vec<u8>)>>,
+    /// Where what we send goes.
+    out: Out,
     /// The last commit recorded when this end last read input or sent: a
     /// later one was made by the input it answers now (nothing else runs
     /// between a read, the machine's handling of it and its reply).
     seen_commit: Option<u64>,
-    /// Octets handed to the writer task and not yet written.
-    backlog: Rc<Cell<usize>>,
-    /// Told by the writer after each write, and when it gives up.
-    drained: Rc<Notify>,
+    /// Counts the writer task, once there is one.
+    writers: Writers,
     write_timeout: Duration,
-    buf: Box<[u8]>,
     eof: bool,
     /// TLS runs on this connection: what the peer sends is recorded by
     /// the driver once it is decrypted ([`RealStream::received`]), not
@@ -114,6 +120,31 @@ pub struct RealStream {
     sealed_input: bool,
     limits: Option<Limits>,
     _slot: Option<Slot>,
+}
+
+/// Where the bytes of one end go, and whether it is closed.
+enum Out {
+    /// Straight to the socket: nothing waits to be written and nothing
+    /// waits for the recording, so the kernel takes each reply at once,
+    /// without a copy or a task to wake.
+    Direct(OwnedWriteHalf),
+    /// Through the writer task, for good: the kernel once took less than
+    /// a whole chunk (a slow reader), or the recording holds chunks back.
+    Queued(Writer),
+    /// The socket failed under a direct write: the next send closes.
+    Failed,
+    /// Closed by us (the Close event is recorded).
+    Closed,
+}
+
+/// The writer task of one connection, as its end sees it.
+struct Writer {
+    /// Chunks to write, each with what must be on disk before it.
+    chunks: mpsc::UnboundedSender<(Barrier, Vec<u8>)>,
+    /// Octets handed to the task and not yet written.
+    backlog: Rc<Cell<usize>>,
+    /// Told by the task after each write, and when it gives up.
+    drained: Rc<Notify>,
 }
 
 /// What must be in the recording before a chunk leaves: `None` when
@@ -152,6 +183,9 @@ pub(crate) struct Parts {
     pub limits: Option<Limits>,
     pub slot: Option<Slot>,
     pub writers: Writers,
+    /// The real machine's address, when the caller has it already (one
+    /// `getpeername` less per connection).
+    pub peer_addr: Option<SocketAddr>,
 }
 
 impl RealStream {
@@ -162,63 +196,61 @@ impl RealStream {
         tcp: TcpStream,
         parts: Parts,
     ) -> std::io::Result<RealStream> {
-        let peer_addr = tcp.peer_addr()?;
+        let peer_addr = match parts.peer_addr {
+            Some(addr) => addr,
+            None => tcp.peer_addr()?,
+        };
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
-        let (reader, mut write_half) = tcp.into_split();
-        let (tx, mut rx) = mpsc::unbounded_channel::<(Barrier, Vec<u8>)>();
-        let mut durable = medium.durable();
-        let backlog = Rc::new(Cell::new(0usize));
-        let drained = Rc::new(Notify::new());
+        let (reader, write_half) = tcp.into_split();
         let write_timeout = parts.limits.as_ref().map_or(WRITE_TIMEOUT, |l| l.idle);
-        let writers = parts.writers;
-        writers.0.set(writers.0.get() + 1);
-        let (pending, told) = (Rc::clone(&backlog), Rc::clone(&drained));
-        tokio::task::spawn_local(async move {
-            while let Some((barrier, chunk)) = rx.recv().await {
-                if let (Some(durable), Some(barrier)) = (&mut durable, barrier)
-                    && durable.wait_for(|d| barrier.passed(d)).await.is_err()
-                {
-                    // The recording failed: nothing it does not hold may
-                    // leave, so the peer hears nothing more.
-                    pending.set(0);
-                    writers.0.set(writers.0.get().saturating_sub(1));
-                    return;
-                }
-                let wrote = timeout(write_timeout, write_half.write_all(&chunk)).await;
-                pending.set(pending.get().saturating_sub(chunk.len()));
-                told.notify_one();
-                if !matches!(wrote, Ok(Ok(()))) {
-                    // Gone, or taking nothing: drop the socket, and what
-                    // is still queued with it.
-                    pending.set(0);
-                    writers.0.set(writers.0.get().saturating_sub(1));
-                    return;
-                }
-            }
-            // Everything queued before the close is written: now the FIN.
-            let _ = timeout(write_timeout, write_half.shutdown()).await;
-            writers.0.set(writers.0.get().saturating_sub(1));
-        });
-        let seen_commit = medium.last_commit();
-        Ok(RealStream {
-            seen_commit,
-            medium,
+        let mut stream = RealStream {
+            seen_commit: medium.last_commit(),
             conn: parts.conn,
             dir: parts.dir,
             peer: parts.peer,
             peer_addr,
             reader,
-            writer: Some(tx),
-            backlog,
-            drained,
+            out: Out::Direct(write_half),
+            writers: parts.writers,
             write_timeout,
-            buf: vec![0; READ_CHUNK].into_boxed_slice(),
             eof: false,
             sealed_input: false,
             limits: parts.limits,
             _slot: parts.slot,
-        })
+            medium,
+        };
+        if stream.medium.durable().is_some() {
+            // Every chunk waits for the recording: all go through the task.
+            stream.queue();
+        }
+        Ok(stream)
+    }
+
+    /// From now on every chunk goes through a writer task: spawns it,
+    /// with the socket, unless it runs.
+    fn queue(&mut self) {
+        let Out::Direct(write_half) = std::mem::replace(&mut self.out, Out::Closed) else {
+            return;
+        };
+        let (tx, rx) = mpsc::unbounded_channel::<(Barrier, Vec<u8>)>();
+        let backlog = Rc::new(Cell::new(0usize));
+        let drained = Rc::new(Notify::new());
+        let writers = self.writers.clone();
+        writers.0.set(writers.0.get() + 1);
+        tokio::task::spawn_local(write_out(
+            write_half,
+            rx,
+            self.medium.durable(),
+            self.write_timeout,
+            (Rc::clone(&backlog), Rc::clone(&drained)),
+            writers,
+        ));
+        self.out = Out::Queued(Writer {
+            chunks: tx,
+            backlog,
+            drained,
+        });
     }
 
     pub fn conn(&self) -> ConnId {
@@ -323,28 +355,52 @@ impl RealStream {
 
     /// Writes `bytes` to the socket and records what was sent.
     fn transmit(&mut self, bytes: &[u8], event: impl FnOnce(ConnId, Dir, SimTime) -> EventKind) {
-        if bytes.is_empty() || self.writer.is_none() {
+        if bytes.is_empty() || matches!(self.out, Out::Closed) {
             return;
         }
-        if self.backlog.get() > MAX_BACKLOG {
+        if matches!(self.out, Out::Failed) {
+            // The socket failed: this side is closed now.
+            self.close();
+            return;
+        }
+        if let Out::Queued(w) = &self.out
+            && w.backlog.get() > MAX_BACKLOG
+        {
             // The peer has not read a megabyte of replies: it never will.
             self.close();
             return;
         }
         let (conn, dir) = (self.conn, self.dir);
         let seq = self.medium.record_at(|now| event(conn, dir, now));
-        self.backlog.set(self.backlog.get() + bytes.len());
         let commit = self.medium.last_commit();
+        let synced = commit.filter(|_| commit > self.seen_commit);
+        self.seen_commit = commit;
+        let mut rest = bytes;
+        if let Out::Direct(half) = &self.out {
+            match half.try_write(rest) {
+                Ok(n) if n == rest.len() => return,
+                Ok(n) => rest = &rest[n..],
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {}
+                Err(_) => {
+                    // Gone: drop the socket; the next send closes.
+                    self.out = Out::Failed;
+                    return;
+                }
+            }
+            // The kernel took less than the whole chunk: the rest, and
+            // everything after it, waits in the writer task.
+            self.queue();
+        }
+        let Out::Queued(w) = &self.out else {
+            return;
+        };
+        w.backlog.set(w.backlog.get() + rest.len());
+        // The task looks at barriers only under `--record`.
         let barrier = seq.map(|seq| After {
             written: seq,
-            synced: commit.filter(|_| commit > self.seen_commit),
+            synced,
         });
-        self.seen_commit = commit;
-        let gone = self
-            .writer
-            .as_ref()
-            .is_some_and(|w| w.send((barrier, bytes.to_vec())).is_err());
-        if gone {
+        if w.chunks.send((barrier, rest.to_vec())).is_err() {
             // The writer gave up on the peer: this side is closed now.
             self.close();
         }
@@ -354,8 +410,11 @@ impl RealStream {
     /// does not pile up behind a slow reader. A peer that takes nothing
     /// for the write timeout is cut off.
     pub async fn flushed(&mut self) {
-        while self.writer.is_some() && self.backlog.get() > LOW_WATER {
-            if timeout(self.write_timeout, self.drained.notified())
+        while let Out::Queued(w) = &self.out
+            && w.backlog.get() > LOW_WATER
+        {
+            let drained = Rc::clone(&w.drained);
+            if timeout(self.write_timeout, drained.notified())
                 .await
                 .is_err()
             {
@@ -373,9 +432,22 @@ impl RealStream {
         let until = tokio::time::Instant::now() + LINGER;
         let mut left = LINGER_OCTETS;
         while !self.eof && left > 0 {
-            match tokio::time::timeout_at(until, self.reader.read(&mut self.buf)).await {
+            match tokio::time::timeout_at(until, self.read()).await {
                 Ok(Ok(n)) if n > 0 => left = left.saturating_sub(n),
                 _ => break,
+            }
+        }
+    }
+
+    /// Reads what the peer sent into the shared buffer (`READ_BUF`): the
+    /// number of octets, 0 at the end. Cancel-safe: readiness is only
+    /// waited for, and the read itself does not wait.
+    async fn read(&self) -> std::io::Result<usize> {
+        loop {
+            self.reader.readable().await?;
+            match READ_BUF.with_borrow_mut(|buf| self.reader.try_read(buf)) {
+                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
+                read => return read,
             }
         }
     }
@@ -387,12 +459,12 @@ impl RealStream {
         if self.eof {
             return None;
         }
-        let read = self.reader.read(&mut self.buf).await;
+        let read = self.read().await;
         let (conn, dir) = (self.conn, self.peer_dir());
         match read {
             Ok(n) if n > 0 => {
                 self.seen_commit = self.medium.last_commit();
-                let data = Payload::new(&self.buf[..n]);
+                let data = READ_BUF.with_borrow(|buf| Payload::new(&buf[..n]));
                 if self.sealed_input {
                     return Some(data);
                 }
@@ -420,7 +492,9 @@ impl RealStream {
 
     /// Closes our side once what was sent is written.
     pub fn close(&mut self) {
-        if self.writer.take().is_some() {
+        // A direct socket is shut down here (its write half dropped: FIN);
+        // a writer task does it once everything queued is written.
+        if !matches!(std::mem::replace(&mut self.out, Out::Closed), Out::Closed) {
             let (conn, dir) = (self.conn, self.dir);
             self.medium.record_at(|now| EventKind::Close {
                 conn,
@@ -435,6 +509,43 @@ impl Drop for RealStream {
     fn drop(&mut self) {
         self.close();
     }
+}
+
+/// The writer task: writes each chunk once the recording holds what it
+/// must, then the FIN once the stream is closed; gives up on a peer that
+/// takes nothing for `write_timeout`.
+async fn write_out(
+    mut write_half: OwnedWriteHalf,
+    mut rx: mpsc::UnboundedReceiver<(Barrier, Vec<u8>)>,
+    mut durable: Option<super::Durable>,
+    write_timeout: Duration,
+    (pending, told): (Rc<Cell<usize>>, Rc<Notify>),
+    writers: Writers,
+) {
+    while let Some((barrier, chunk)) = rx.recv().await {
+        if let (Some(durable), Some(barrier)) = (&mut durable, barrier)
+            && durable.wait_for(|d| barrier.passed(d)).await.is_err()
+        {
+            // The recording failed: nothing it does not hold may
+            // leave, so the peer hears nothing more.
+            pending.set(0);
+            writers.0.set(writers.0.get().saturating_sub(1));
+            return;
+        }
+        let wrote = timeout(write_timeout, write_half.write_all(&chunk)).await;
+        pending.set(pending.get().saturating_sub(chunk.len()));
+        told.notify_one();
+        if !matches!(wrote, Ok(Ok(()))) {
+            // Gone, or taking nothing: drop the socket, and what
+            // is still queued with it.
+            pending.set(0);
+            writers.0.set(writers.0.get().saturating_sub(1));
+            return;
+        }
+    }
+    // Everything queued before the close is written: now the FIN.
+    let _ = timeout(write_timeout, write_half.shutdown()).await;
+    writers.0.set(writers.0.get().saturating_sub(1));
 }
 
 #[cfg(test)]
