@@ -51,9 +51,20 @@ fn host(name: &str, ip: IpAddr, role: Role) -> HostInfo {
     }
 }
 
+/// Plain bytes on a connection, arriving at `arrives`.
+fn bytes_on(conn: ConnId, dir: Dir, arrives: SimTime, data: &[u8]) -> EventKind {
+    EventKind::Bytes {
+        conn,
+        dir,
+        arrives,
+        data: Payload::new(data),
+        sealed: None,
+    }
+}
+
 /// A hand-written trace with what no bundled scenario has: a refused
 /// connect, an unreachable host, a lost datagram, a reply larger than
-/// many segments, and a host with an IPv6 address.
+/// many segments, a host with an IPv6 address and a cut connection.
 fn edge_trace() -> Trace {
     let v4 = |d| IpAddr::V4(Ipv4Addr::new(192, 0, 2, d));
     let mut t = Trace::new(vec![
@@ -100,13 +111,7 @@ fn edge_trace() -> Trace {
     // with a 10,000-octet line from the server, both sides closing.
     let big: Vec<u8> = (0..10_000u32).map(|i| b'a' + (i % 26) as u8).collect();
     let conn = ConnId(2);
-    let bytes = |dir, arrives: SimTime, data: &[u8]| EventKind::Bytes {
-        conn,
-        dir,
-        arrives,
-        data: Payload::new(data),
-        sealed: None,
-    };
+    let bytes = |dir, arrives, data: &[u8]| bytes_on(conn, dir, arrives, data);
     t.push(ms(31_000), connect(2, c, v6, 25));
     t.push(ms(31_005), EventKind::Accept { conn });
     t.push(
@@ -135,13 +140,7 @@ fn edge_trace() -> Trace {
     );
     // A session cut by a reset while the client's EHLO is on the way.
     let conn = ConnId(3);
-    let bytes = |dir, arrives: SimTime, data: &[u8]| EventKind::Bytes {
-        conn,
-        dir,
-        arrives,
-        data: Payload::new(data),
-        sealed: None,
-    };
+    let bytes = |dir, arrives, data: &[u8]| bytes_on(conn, dir, arrives, data);
     t.push(ms(32_000), connect(3, c, m, 25));
     t.push(ms(32_005), EventKind::Accept { conn });
     t.push(
