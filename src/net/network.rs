@@ -345,15 +345,11 @@ impl NetHandle {
                     limits: None,
                     slot: None,
                     writers: self.net.writers(),
-                    peer_addr: Some(addr),
+                    peer_addr: addr,
                 };
-                match RealStream::new(Rc::clone(self.medium()), tcp, parts) {
-                    Ok(stream) => {
-                        self.record(EventKind::Accept { conn });
-                        return Ok(Stream::Real(stream));
-                    }
-                    Err(_) => ConnectError::Unreachable,
-                }
+                let stream = RealStream::new(Rc::clone(self.medium()), tcp, parts);
+                self.record(EventKind::Accept { conn });
+                return Ok(Stream::Real(stream));
             }
             Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
                 ConnectError::Refused
@@ -387,9 +383,13 @@ impl NetHandle {
             limits,
             slot,
             writers: self.net.writers(),
-            peer_addr: Some(peer_addr),
+            peer_addr,
         };
-        RealStream::new(Rc::clone(self.medium()), tcp, parts).map(Stream::Real)
+        Ok(Stream::Real(RealStream::new(
+            Rc::clone(self.medium()),
+            tcp,
+            parts,
+        )))
     }
 
     /// Gives an admitted connection to whatever listens on `to:port`; it

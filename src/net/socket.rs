@@ -183,23 +183,15 @@ pub(crate) struct Parts {
     pub limits: Option<Limits>,
     pub slot: Option<Slot>,
     pub writers: Writers,
-    /// The real machine's address, when the caller has it already (one
+    /// The real machine's address: the caller has it already (one
     /// `getpeername` less per connection).
-    pub peer_addr: Option<SocketAddr>,
+    pub peer_addr: SocketAddr,
 }
 
 impl RealStream {
     /// Wraps a connected socket; `parts.peer` is the host that stands for
     /// the other end.
-    pub(crate) fn new(
-        medium: Rc<Medium>,
-        tcp: TcpStream,
-        parts: Parts,
-    ) -> std::io::Result<RealStream> {
-        let peer_addr = match parts.peer_addr {
-            Some(addr) => addr,
-            None => tcp.peer_addr()?,
-        };
+    pub(crate) fn new(medium: Rc<Medium>, tcp: TcpStream, parts: Parts) -> RealStream {
         // Replies are small and interactive: send them at once.
         let _ = tcp.set_nodelay(true);
         let (reader, write_half) = tcp.into_split();
@@ -209,7 +201,7 @@ impl RealStream {
             conn: parts.conn,
             dir: parts.dir,
             peer: parts.peer,
-            peer_addr,
+            peer_addr: parts.peer_addr,
             reader,
             out: Out::Direct(write_half),
             writers: parts.writers,
@@ -224,7 +216,7 @@ impl RealStream {
             // Every chunk waits for the recording: all go through the task.
             stream.queue();
         }
-        Ok(stream)
+        stream
     }
 
     /// From now on every chunk goes through a writer task: spawns it,
