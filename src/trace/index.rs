@@ -14,7 +14,6 @@ use std::ops::Range;
 use unicode_width::UnicodeWidthStr;
 
 use super::postings::Postings;
-pub use super::search::Pairs;
 use super::search::Texts;
 use super::transcript::{Connection, Line, LineKind, Transcriber};
 use super::{ConnId, EventKind, HostId, SimTime, Trace};
