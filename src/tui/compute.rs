@@ -295,11 +295,15 @@ mod tests {
         let n = events.len();
         let mut events = events.into_iter();
         // One event a frame while the world computes, then frames until
-        // the playhead reaches the end.
-        for _ in 0..n * 8 {
-            if let Some(e) = events.next() {
-                tap.send(e).expect("the dashboard listens");
-            }
+        // the playhead reaches the end. Placement waits out its patience
+        // in wall time, so a loaded machine needs more frames: the loop
+        // runs on the playhead, not on a count of frames.
+        let deadline = std::time::Instant::now() + Duration::from_secs(120);
+        while app.pos < n {
+            let fed = events
+                .next()
+                .map(|e| tap.send(e).expect("the dashboard listens"));
+            let before = app.pos;
             pump(&mut app);
             crate::tui::advance(&mut app, Duration::from_secs(60));
             assert!(app.pos <= app.edge() && app.edge() <= app.len());
@@ -308,6 +312,14 @@ mod tests {
                 app.predict.answer(0);
                 app.continue_after_question();
                 app.playing = true;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "the playhead stuck at {} of {n}",
+                app.pos
+            );
+            if fed.is_none() && app.pos == before {
+                std::thread::sleep(Duration::from_millis(1));
             }
         }
         let at = asked.expect("the quiz question was asked");
