@@ -65,12 +65,17 @@ impl LineBuffer {
 
     /// The next complete line without its CRLF.
     pub fn next_line(&mut self) -> Option<Result<Vec<u8>, LineError>> {
-        let avail = &self.buf[self.start..];
-        let Some(lf) = avail.iter().position(|&b| b == b'\n') else {
+        self.next_line_ref().map(|line| line.map(<[u8]>::to_vec))
+    }
+
+    /// The next complete line without its CRLF, read in place: a reader
+    /// that keeps only part of the line copies no more than that part.
+    pub fn next_line_ref(&mut self) -> Option<Result<&[u8], LineError>> {
+        let Some(lf) = self.buf[self.start..].iter().position(|&b| b == b'\n') else {
             self.compact();
             return None;
         };
-        let line = &avail[..=lf];
+        let line = &self.buf[self.start..=self.start + lf];
         self.start += lf + 1;
         self.dropped = 0;
         let result = if std::mem::take(&mut self.discarding) || line.len() > self.max {
@@ -78,7 +83,7 @@ impl LineBuffer {
         } else if line.len() < 2 || line[line.len() - 2] != b'\r' {
             Err(LineError::BareLf)
         } else {
-            Ok(line[..line.len() - 2].to_vec())
+            Ok(&line[..line.len() - 2])
         };
         Some(result)
     }

@@ -102,28 +102,15 @@ impl EnhancedCode {
 
     /// Parses `5.1.1`: class 2, 4 or 5; subject and detail 0..=999 (RFC 3463 §2).
     pub fn parse(text: &str) -> Option<EnhancedCode> {
-        let mut parts = text.split('.');
-        let class = parts.next()?;
-        let subject = parts.next()?;
-        let detail = parts.next()?;
-        if parts.next().is_some() {
+        // Read byte by byte: every line of every reply a client reads is
+        // tried here.
+        let (class, rest) = leading_number(text.as_bytes(), 1)?;
+        let (subject, rest) = leading_number(rest.strip_prefix(b".")?, 3)?;
+        let (detail, rest) = leading_number(rest.strip_prefix(b".")?, 3)?;
+        if !rest.is_empty() || !matches!(class, 2 | 4 | 5) {
             return None;
         }
-        let digits = |s: &str, max: usize| {
-            (1..=max).contains(&s.len()) && s.bytes().all(|b| b.is_ascii_digit())
-        };
-        if !(digits(class, 1) && digits(subject, 3) && digits(detail, 3)) {
-            return None;
-        }
-        let class: u8 = class.parse().ok()?;
-        if !matches!(class, 2 | 4 | 5) {
-            return None;
-        }
-        Some(EnhancedCode::new(
-            class,
-            subject.parse().ok()?,
-            detail.parse().ok()?,
-        ))
+        Some(EnhancedCode::new(class as u8, subject, detail))
     }
 }
 
@@ -241,14 +228,22 @@ pub enum ReplyError {
 #[derive(Debug)]
 pub struct ReplyParser {
     lines: LineBuffer,
-    pending: Vec<(u16, String)>,
+    /// The lines of the reply being read: its code (every line's) and the
+    /// text after each separator.
+    pending: Pending,
+}
+
+#[derive(Debug, Default)]
+struct Pending {
+    code: u16,
+    texts: Vec<String>,
 }
 
 impl Default for ReplyParser {
     fn default() -> Self {
         ReplyParser {
             lines: LineBuffer::new(MAX_REPLY_LINE),
-            pending: Vec::new(),
+            pending: Pending::default(),
         }
     }
 }
@@ -265,47 +260,52 @@ impl ReplyParser {
 
     /// True when bytes of an incomplete reply are waiting.
     pub fn has_partial(&self) -> bool {
-        !self.pending.is_empty() || self.lines.has_partial()
+        !self.pending.texts.is_empty() || self.lines.has_partial()
     }
 
     /// The next complete reply, if one has arrived.
     pub fn next_reply(&mut self) -> Option<Result<Reply, ReplyError>> {
         loop {
-            let line = match self.lines.next_line()? {
-                Ok(line) => line,
-                Err(e) => {
-                    self.pending.clear();
-                    return Some(Err(e.into()));
-                }
+            let taken = match self.lines.next_line_ref()? {
+                Ok(line) => self.pending.take_line(line),
+                Err(e) => Err(e.into()),
             };
-            match self.take_line(&line) {
+            match taken {
                 Ok(Some(reply)) => return Some(Ok(reply)),
                 Ok(None) => continue,
                 Err(e) => {
-                    self.pending.clear();
+                    self.pending.texts.clear();
                     return Some(Err(e));
                 }
             }
         }
     }
+}
 
+impl Pending {
+    /// Takes one line, read in place; only its text is copied.
     fn take_line(&mut self, line: &[u8]) -> Result<Option<Reply>, ReplyError> {
-        let text = String::from_utf8_lossy(line);
+        // Checked first: a valid line (nearly all of them) is read without
+        // the lossy decoder's walk.
+        let text = match std::str::from_utf8(line) {
+            Ok(text) => std::borrow::Cow::Borrowed(text),
+            Err(_) => String::from_utf8_lossy(line),
+        };
         let line = ReplyLine::parse(&text)?;
         let code = line.code.get();
-        if let Some(&(first, _)) = self.pending.first()
-            && first != code
-        {
-            return Err(ReplyError::CodeChanged(first, code));
+        if self.texts.is_empty() {
+            self.code = code;
+        } else if self.code != code {
+            return Err(ReplyError::CodeChanged(self.code, code));
         }
-        self.pending.push((code, line.rest.to_owned()));
+        self.texts.push(line.rest.to_owned());
         if !line.last {
-            if self.pending.len() >= MAX_REPLY_LINES {
+            if self.texts.len() >= MAX_REPLY_LINES {
                 return Err(ReplyError::TooManyLines);
             }
             return Ok(None);
         }
-        Ok(Some(assemble(code, std::mem::take(&mut self.pending))))
+        Ok(Some(assemble(code, std::mem::take(&mut self.texts))))
     }
 }
 
@@ -355,9 +355,29 @@ impl<'a> ReplyLine<'a> {
 /// `5.1.1 text` split into the enhanced code and the text, when the code's
 /// class is the reply code's first digit (RFC 3463 §2).
 fn split_enhanced(code: u16, text: &str) -> Option<(EnhancedCode, &str)> {
-    let (head, rest) = text.split_once(' ').unwrap_or((text, ""));
+    let (head, rest) = match text.as_bytes().iter().position(|&b| b == b' ') {
+        Some(space) => (&text[..space], &text[space + 1..]),
+        None => (text, ""),
+    };
     let esc = EnhancedCode::parse(head)?;
     (u16::from(esc.class) == code / 100).then_some((esc, rest))
+}
+
+/// The 1 to `max` ASCII digits that start `bytes`, as a number, and the
+/// bytes after them; `None` when there are none or more than `max`.
+fn leading_number(bytes: &[u8], max: usize) -> Option<(u16, &[u8])> {
+    let n = bytes
+        .iter()
+        .take(max + 1)
+        .take_while(|b| b.is_ascii_digit())
+        .count();
+    if n == 0 || n > max {
+        return None;
+    }
+    let value = bytes[..n]
+        .iter()
+        .fold(0u16, |v, &d| v * 10 + u16::from(d - b'0'));
+    Some((value, &bytes[n..]))
 }
 
 /// `n` in decimal, as its `Display` writes it.
@@ -377,14 +397,13 @@ fn push_decimal(out: &mut Vec<u8>, mut n: u16) {
 
 /// Builds a reply from its lines, lifting the enhanced code out of the text
 /// when every line carries the same one and its class matches (RFC 3463 §2).
-fn assemble(code: u16, lines: Vec<(u16, String)>) -> Reply {
-    let mut texts: Vec<String> = lines.into_iter().map(|(_, t)| t).collect();
+fn assemble(code: u16, mut texts: Vec<String>) -> Reply {
     let first = texts
         .first()
         .and_then(|t| split_enhanced(code, t))
         .map(|(esc, _)| esc);
     let all_same = first.is_some()
-        && texts
+        && texts[1..]
             .iter()
             .all(|t| split_enhanced(code, t).is_some_and(|(e, _)| Some(e) == first));
     if all_same {
