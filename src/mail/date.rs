@@ -26,18 +26,45 @@ const MONTH_NAMES: [&str; 12] = [
 /// simulation's epochs are, and other instants are formatted the same way
 /// without complaint.
 pub fn rfc5322_date(unix_seconds: i64) -> String {
+    let mut out = String::with_capacity(31);
+    push_rfc5322_date(&mut out, unix_seconds);
+    out
+}
+
+/// [`rfc5322_date`] written at the end of `out`, digit by digit: every
+/// `Received:` stamp of every hop is dated here.
+pub fn push_rfc5322_date(out: &mut String, unix_seconds: i64) {
     let days = unix_seconds.div_euclid(SECONDS_PER_DAY);
     let secs = unix_seconds.rem_euclid(SECONDS_PER_DAY);
     let (year, month, day) = civil_from_days(days);
     // 1970-01-01 was a Thursday (index 4).
-    let weekday = DAY_NAMES[(days + 4).rem_euclid(7) as usize];
-    let month = MONTH_NAMES[(month - 1) as usize];
-    format!(
-        "{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} +0000",
-        secs / 3600,
-        secs % 3600 / 60,
-        secs % 60
-    )
+    out.push_str(DAY_NAMES[(days + 4).rem_euclid(7) as usize]);
+    out.push_str(", ");
+    push_two_digits(out, i64::from(day));
+    out.push(' ');
+    out.push_str(MONTH_NAMES[(month - 1) as usize]);
+    out.push(' ');
+    if (0..10_000).contains(&year) {
+        push_two_digits(out, year / 100);
+        push_two_digits(out, year % 100);
+    } else {
+        // Outside four digits, as `{:04}` writes it (sign included).
+        use std::fmt::Write;
+        let _ = write!(out, "{year:04}");
+    }
+    out.push(' ');
+    push_two_digits(out, secs / 3600);
+    out.push(':');
+    push_two_digits(out, secs % 3600 / 60);
+    out.push(':');
+    push_two_digits(out, secs % 60);
+    out.push_str(" +0000");
+}
+
+/// `n` (0..=99) as two digits.
+fn push_two_digits(out: &mut String, n: i64) {
+    out.push(char::from(b'0' + (n / 10) as u8));
+    out.push(char::from(b'0' + (n % 10) as u8));
 }
 
 /// Reads an RFC 5322 `date-time` (and the obsolete forms of §4.3) back
@@ -241,6 +268,32 @@ mod tests {
             rfc5322_date(253_402_300_799),
             "Fri, 31 Dec 9999 23:59:59 +0000"
         );
+    }
+
+    #[test]
+    fn date_written_digit_by_digit_is_the_formatted_one_rfc5322_3_3() {
+        let formatted = |t: i64| {
+            let days = t.div_euclid(SECONDS_PER_DAY);
+            let secs = t.rem_euclid(SECONDS_PER_DAY);
+            let (year, month, day) = civil_from_days(days);
+            let weekday = DAY_NAMES[(days + 4).rem_euclid(7) as usize];
+            let month = MONTH_NAMES[(month - 1) as usize];
+            format!(
+                "{weekday}, {day:02} {month} {year:04} {:02}:{:02}:{:02} +0000",
+                secs / 3600,
+                secs % 3600 / 60,
+                secs % 60
+            )
+        };
+        let years = 366 * SECONDS_PER_DAY;
+        let mut t = -2_000 * years;
+        while t < 10_000 * years {
+            assert_eq!(rfc5322_date(t), formatted(t), "{t}");
+            t += 7_777_777;
+        }
+        for t in [0, -1, 59, 3_599, 86_399, 253_402_300_799, 253_402_300_800] {
+            assert_eq!(rfc5322_date(t), formatted(t), "{t}");
+        }
     }
 
     #[test]

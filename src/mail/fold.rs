@@ -22,6 +22,8 @@
 //! ("header injection"). [`fold_field`] turns every control character into
 //! a space before it folds.
 
+use std::borrow::Cow;
+
 /// The line length a writer SHOULD keep to, CRLF excluded (RFC 5322 §2.1.1).
 pub const RECOMMENDED_LINE_LENGTH: usize = 78;
 /// The line length a writer MUST keep to, CRLF excluded (RFC 5322 §2.1.1).
@@ -34,7 +36,7 @@ pub const MAX_LINE_LENGTH: usize = 998;
 /// longer than a line stays whole (it cannot be folded without changing it).
 /// No line of the result consists of whitespace alone (§3.2.2).
 pub fn fold_field(name: &str, value: &str) -> String {
-    let value = sanitize(value);
+    let value = sanitized(value);
     let mut out = String::with_capacity(name.len() + value.len() + 8);
     out.push_str(name);
     out.push(':');
@@ -44,7 +46,7 @@ pub fn fold_field(name: &str, value: &str) -> String {
     out.push(' ');
     let mut line_len = out.len();
     let mut line_has_words = false;
-    for piece in pieces(&value) {
+    for_each_piece(&value, |piece| {
         let foldable = line_has_words && piece.starts_with([' ', '\t']);
         if foldable && line_len + piece.len() > RECOMMENDED_LINE_LENGTH {
             out.push_str("\r\n");
@@ -53,7 +55,7 @@ pub fn fold_field(name: &str, value: &str) -> String {
         out.push_str(piece);
         line_len += piece.len();
         line_has_words = true;
-    }
+    });
     out
 }
 
@@ -81,37 +83,42 @@ pub fn unfold(text: &str) -> String {
 /// Control characters (CR and LF above all) become spaces, and the ends
 /// are trimmed: what is left cannot break out of its header field.
 pub(crate) fn sanitize(value: &str) -> String {
+    sanitized(value).into_owned()
+}
+
+/// [`sanitize`], borrowing the value when only its ends are trimmed.
+fn sanitized(value: &str) -> Cow<'_, str> {
     // Most values hold no control character at all: only trim them.
     let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\t';
     if value.bytes().all(|b| plain(&b)) {
-        return value.trim().to_owned();
+        return Cow::Borrowed(value.trim());
     }
     let cleaned: String = value
         .chars()
         .map(|c| if c.is_control() && c != '\t' { ' ' } else { c })
         .collect();
-    cleaned.trim().to_owned()
+    Cow::Owned(cleaned.trim().to_owned())
 }
 
 /// Splits a trimmed value before each run of whitespace: the places where
 /// a fold may go. Each piece but the first starts with its whitespace.
-fn pieces(value: &str) -> impl Iterator<Item = &str> {
+fn for_each_piece<'a>(value: &'a str, mut piece: impl FnMut(&'a str)) {
+    // Space and tab are ASCII: a byte equal to either is never inside a
+    // longer UTF-8 character, so bytes can be scanned as they are.
+    let bytes = value.as_bytes();
     let mut start = 0;
     let mut prev_space = true;
-    let mut breaks = Vec::new();
-    for (i, c) in value.char_indices() {
-        let space = c == ' ' || c == '\t';
-        if space && !prev_space {
-            breaks.push(i);
+    for (i, &b) in bytes.iter().enumerate() {
+        let space = b == b' ' || b == b'\t';
+        if space && !prev_space && i > start {
+            piece(&value[start..i]);
+            start = i;
         }
         prev_space = space;
     }
-    breaks.push(value.len());
-    breaks.into_iter().filter_map(move |end| {
-        let piece = &value[start..end];
-        start = end;
-        (!piece.is_empty()).then_some(piece)
-    })
+    if start < value.len() {
+        piece(&value[start..]);
+    }
 }
 
 #[cfg(test)]

@@ -30,12 +30,12 @@
 //! Counting `Received:` fields is how an MTA notices a loop (§6.3): a
 //! message that has passed through too many hops is not relayed again.
 
-use std::fmt;
+use std::fmt::{self, Write};
 use std::net::IpAddr;
 
 use crate::smtp::{ForwardPath, ReversePath};
 
-use super::date::{parse_rfc5322_date, rfc5322_date};
+use super::date::{parse_rfc5322_date, push_rfc5322_date};
 use super::fold::fold_field;
 use super::lex;
 
@@ -171,37 +171,45 @@ impl Received {
     /// `;` in them become `_` so that a client cannot write clauses of its
     /// own into our field.
     pub fn value(&self) -> String {
-        // Room for a typical field: its pieces are pushed one by one.
+        // Room for a typical field: its pieces are pushed one by one, each
+        // straight into it (every hop of every message writes one).
         let mut v = String::with_capacity(192);
         if !self.from_helo.is_empty() || self.from_ip.is_some() {
             v.push_str("from ");
             if self.from_helo.is_empty() {
                 v.push_str("unknown");
             } else {
-                v.push_str(&clause_word(&self.from_helo));
+                push_clause_word(&mut v, &self.from_helo);
             }
             match self.from_ip {
-                Some(IpAddr::V4(ip)) => v.push_str(&format!(" ([{ip}])")),
-                Some(IpAddr::V6(ip)) => v.push_str(&format!(" ([IPv6:{ip}])")),
+                Some(IpAddr::V4(ip)) => {
+                    v.push_str(" ([");
+                    push_ipv4(&mut v, ip);
+                    v.push_str("])");
+                }
+                Some(IpAddr::V6(ip)) => {
+                    let _ = write!(v, " ([IPv6:{ip}])");
+                }
                 None => {}
             }
             v.push(' ');
         }
         v.push_str("by ");
-        v.push_str(&clause_word(&self.by));
+        push_clause_word(&mut v, &self.by);
         v.push_str(" with ");
-        v.push_str(&clause_word(self.with.as_str()));
+        push_clause_word(&mut v, self.with.as_str());
         if !self.id.is_empty() {
             v.push_str(" id ");
-            v.push_str(&clause_word(&self.id));
+            push_clause_word(&mut v, &self.id);
         }
         if let Some(rcpt) = &self.for_rcpt {
             let rcpt = rcpt.trim().trim_start_matches('<').trim_end_matches('>');
-            let rcpt: String = rcpt.chars().filter(|c| !c.is_control()).collect();
-            v.push_str(&format!(" for <{rcpt}>"));
+            v.push_str(" for <");
+            v.extend(rcpt.chars().filter(|c| !c.is_control()));
+            v.push('>');
         }
         v.push_str("; ");
-        v.push_str(&rfc5322_date(self.date));
+        push_rfc5322_date(&mut v, self.date);
         v
     }
 
@@ -305,23 +313,41 @@ pub fn received_count(content: &[u8]) -> usize {
     super::headers::count(content, "Received")
 }
 
-/// A client-supplied word made safe for a clause.
-fn clause_word(text: &str) -> String {
-    let word: String = text
-        .trim()
-        .chars()
-        .map(|c| {
+/// A client-supplied word made safe for a clause, written at the end of `v`.
+fn push_clause_word(v: &mut String, text: &str) {
+    let word = text.trim();
+    if word.is_empty() {
+        v.push_str("unknown");
+    } else if word
+        .bytes()
+        .all(|b| b.is_ascii_graphic() && !matches!(b, b'(' | b')' | b';'))
+    {
+        // The usual name or id: nothing to replace.
+        v.push_str(word);
+    } else {
+        v.extend(word.chars().map(|c| {
             if c.is_whitespace() || c.is_control() || matches!(c, '(' | ')' | ';') {
                 '_'
             } else {
                 c
             }
-        })
-        .collect();
-    if word.is_empty() {
-        "unknown".to_owned()
-    } else {
-        word
+        }));
+    }
+}
+
+/// `192.0.2.10`, as `Ipv4Addr`'s `Display` writes it.
+fn push_ipv4(v: &mut String, ip: std::net::Ipv4Addr) {
+    for (i, octet) in ip.octets().into_iter().enumerate() {
+        if i > 0 {
+            v.push('.');
+        }
+        if octet >= 100 {
+            v.push(char::from(b'0' + octet / 100));
+        }
+        if octet >= 10 {
+            v.push(char::from(b'0' + octet / 10 % 10));
+        }
+        v.push(char::from(b'0' + octet % 10));
     }
 }
 
@@ -409,6 +435,29 @@ mod tests {
     use crate::smtp::Mailbox;
 
     const DEC_1_2026_NOON: i64 = 1_796_126_400;
+
+    #[test]
+    fn tcp_info_address_written_as_display_writes_it_rfc5321_4_4() {
+        for octets in [[0, 0, 0, 0], [192, 0, 2, 10], [9, 10, 99, 100], [255; 4]] {
+            let ip = std::net::Ipv4Addr::from(octets);
+            let mut v = String::new();
+            push_ipv4(&mut v, ip);
+            assert_eq!(v, ip.to_string());
+        }
+    }
+
+    #[test]
+    fn clause_words_cannot_open_clauses_rfc5321_4_4() {
+        let word = |t: &str| {
+            let mut v = String::new();
+            push_clause_word(&mut v, t);
+            v
+        };
+        assert_eq!(word(" mx.example.net "), "mx.example.net");
+        assert_eq!(word("a b(c);d\te\u{85}f"), "a_b_c__d_e_f");
+        assert_eq!(word("h\u{f6}st"), "h\u{f6}st");
+        assert_eq!(word(" \t"), "unknown");
+    }
 
     fn example() -> Received {
         Received {
