@@ -6,6 +6,7 @@
 
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
+use std::sync::Arc;
 
 use thiserror::Error;
 
@@ -104,10 +105,27 @@ fn parse_address_literal(inner: &str) -> Result<Host, AddressError> {
 }
 
 /// `local-part@host`, RFC 5321 §4.1.2.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct Mailbox {
+///
+/// Shared, not copied, when cloned: one message's addresses are cloned
+/// into its envelope, its queue entry, each delivery attempt and each
+/// trace event, and never change once parsed.
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct Mailbox(Arc<Parts>);
+
+#[derive(PartialEq, Eq, Hash)]
+struct Parts {
     local_part: String,
     host: Host,
+}
+
+impl fmt::Debug for Mailbox {
+    /// As a plain struct of its two halves prints.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Mailbox")
+            .field("local_part", &self.0.local_part)
+            .field("host", &self.0.host)
+            .finish()
+    }
 }
 
 impl Mailbox {
@@ -116,10 +134,10 @@ impl Mailbox {
         if !is_local_part(local_part) {
             return Err(AddressError::BadLocalPart);
         }
-        Ok(Mailbox {
+        Ok(Mailbox(Arc::new(Parts {
             local_part: local_part.to_owned(),
             host,
-        })
+        })))
     }
 
     /// Parses `alice@example.org` (no angle brackets).
@@ -132,26 +150,27 @@ impl Mailbox {
         if host.is_empty() {
             return Err(AddressError::BadDomain);
         }
-        Ok(Mailbox {
+        Ok(Mailbox(Arc::new(Parts {
             local_part: local.to_owned(),
             host: Host::parse(host)?,
-        })
+        })))
     }
 
     /// The local part as written, quotes included when it was quoted.
     pub fn local_part(&self) -> &str {
-        &self.local_part
+        &self.0.local_part
     }
 
     /// The local part with quoting removed where it is not needed:
     /// `"bob"` and `bob` name the same mailbox (RFC 5321 §4.1.2).
     pub fn canonical_local_part(&self) -> String {
         let Some(body) = self
+            .0
             .local_part
             .strip_prefix('"')
             .and_then(|t| t.strip_suffix('"'))
         else {
-            return self.local_part.clone();
+            return self.0.local_part.clone();
         };
         let mut unescaped = String::with_capacity(body.len());
         let mut chars = body.chars();
@@ -178,18 +197,18 @@ impl Mailbox {
 
     /// The host after the `@`.
     pub fn host(&self) -> &Host {
-        &self.host
+        &self.0.host
     }
 
     /// The domain, when the host is a name rather than an address literal.
     pub fn domain(&self) -> Option<&str> {
-        self.host.domain()
+        self.0.host.domain()
     }
 
     /// True when the mailbox is all ASCII; otherwise it needs SMTPUTF8
     /// (RFC 6531 §3.2).
     pub fn is_ascii(&self) -> bool {
-        self.local_part.is_ascii() && self.host.domain().is_none_or(str::is_ascii)
+        self.0.local_part.is_ascii() && self.0.host.domain().is_none_or(str::is_ascii)
     }
 
     /// True for `postmaster@...` in any case (RFC 5321 §4.5.1).
@@ -201,7 +220,7 @@ impl Mailbox {
 
 impl fmt::Display for Mailbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.local_part, self.host)
+        write!(f, "{}@{}", self.0.local_part, self.0.host)
     }
 }
 

@@ -43,26 +43,39 @@ impl Extensions {
             let Some(keyword) = words.next() else {
                 continue;
             };
-            match keyword.to_ascii_uppercase().as_str() {
-                "SIZE" => ext.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0)),
-                "PIPELINING" => ext.pipelining = true,
-                "8BITMIME" => ext.eight_bit_mime = true,
-                "ENHANCEDSTATUSCODES" => ext.enhanced_status_codes = true,
-                "SMTPUTF8" => ext.smtputf8 = true,
-                "STARTTLS" => ext.starttls = true,
-                "CHUNKING" => ext.chunking = true,
-                "BINARYMIME" => ext.binarymime = true,
-                "AUTH" => {
-                    ext.auth = words
-                        .filter_map(|m| match m.to_ascii_uppercase().as_str() {
-                            "PLAIN" => Some(Mechanism::Plain),
-                            "LOGIN" => Some(Mechanism::Login),
-                            _ => None,
-                        })
-                        .collect();
-                }
-                "DSN" => ext.dsn = true,
-                _ => {}
+            // Compared in place, not upper-cased into a new String: every
+            // client session reads these lines.
+            let is = |name: &str| keyword.eq_ignore_ascii_case(name);
+            if is("SIZE") {
+                ext.size = Some(words.next().and_then(|n| n.parse().ok()).unwrap_or(0));
+            } else if is("PIPELINING") {
+                ext.pipelining = true;
+            } else if is("8BITMIME") {
+                ext.eight_bit_mime = true;
+            } else if is("ENHANCEDSTATUSCODES") {
+                ext.enhanced_status_codes = true;
+            } else if is("SMTPUTF8") {
+                ext.smtputf8 = true;
+            } else if is("STARTTLS") {
+                ext.starttls = true;
+            } else if is("CHUNKING") {
+                ext.chunking = true;
+            } else if is("BINARYMIME") {
+                ext.binarymime = true;
+            } else if is("AUTH") {
+                ext.auth = words
+                    .filter_map(|m| {
+                        if m.eq_ignore_ascii_case("PLAIN") {
+                            Some(Mechanism::Plain)
+                        } else if m.eq_ignore_ascii_case("LOGIN") {
+                            Some(Mechanism::Login)
+                        } else {
+                            None
+                        }
+                    })
+                    .collect();
+            } else if is("DSN") {
+                ext.dsn = true;
             }
         }
         ext
@@ -70,7 +83,7 @@ impl Extensions {
 
     /// The keyword lines a server writes after its greeting line.
     pub fn to_lines(&self) -> Vec<String> {
-        let mut lines = Vec::new();
+        let mut lines = Vec::with_capacity(10);
         if let Some(size) = self.size {
             lines.push(format!("SIZE {size}"));
         }
@@ -85,7 +98,7 @@ impl Extensions {
             flags
                 .iter()
                 .filter(|(on, _)| *on)
-                .map(|(_, k)| k.to_string()),
+                .map(|(_, k)| (*k).to_owned()),
         );
         // RFC 3030 §3: BINARYMIME is sent with BDAT, so it comes with CHUNKING.
         if self.chunking {
@@ -95,15 +108,14 @@ impl Extensions {
             }
         }
         if !self.auth.is_empty() {
-            let names: Vec<&str> = self
-                .auth
-                .iter()
-                .map(|m| match m {
-                    Mechanism::Plain => "PLAIN",
-                    Mechanism::Login => "LOGIN",
-                })
-                .collect();
-            lines.push(format!("AUTH {}", names.join(" ")));
+            let mut auth = String::from("AUTH");
+            for m in &self.auth {
+                auth.push_str(match m {
+                    Mechanism::Plain => " PLAIN",
+                    Mechanism::Login => " LOGIN",
+                });
+            }
+            lines.push(auth);
         }
         if self.dsn {
             lines.push("DSN".to_owned());

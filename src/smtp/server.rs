@@ -199,6 +199,9 @@ pub struct ServerSession {
     /// The transaction MAIL opened, until DATA takes it into `Phase::Data`.
     transaction: Option<Envelope>,
     lines: LineBuffer,
+    /// The command line being answered, copied out of `lines` into a
+    /// buffer that is kept: no allocation per command.
+    line: Vec<u8>,
     outbox: Vec<u8>,
     events: VecDeque<ServerEvent>,
     guard: Guard,
@@ -232,6 +235,7 @@ impl ServerSession {
             esmtp: false,
             transaction: None,
             lines: LineBuffer::new(MAX_COMMAND_LINE),
+            line: Vec::new(),
             outbox: Vec::new(),
             events: VecDeque::new(),
             tls_starting: false,
@@ -317,11 +321,21 @@ impl ServerSession {
     /// silences the server or the host holds the answer.
     fn read_lines(&mut self, policy: &mut impl Policy) {
         while !self.is_closed() && !matches!(self.phase, Phase::Silent | Phase::Held(_)) {
-            let Some(line) = self.lines.next_line() else {
-                break;
+            let line = match self.lines.next_line_ref() {
+                None => break,
+                Some(Ok(line)) => {
+                    self.line.clear();
+                    self.line.extend_from_slice(line);
+                    Ok(())
+                }
+                Some(Err(e)) => Err(e),
             };
             match line {
-                Ok(line) => self.handle_line(&line, policy),
+                Ok(()) => {
+                    let line = std::mem::take(&mut self.line);
+                    self.handle_line(&line, policy);
+                    self.line = line;
+                }
                 Err(LineError::TooLong(_)) => self.fail(line_too_long()),
                 Err(LineError::BareLf) => self.fail(Reply::new(
                     500,
