@@ -11,7 +11,7 @@ use crate::export::text::Board;
 use crate::net::Limits;
 use crate::scenario::bundled;
 use crate::scenario::duration::parse_duration;
-use crate::serve::{self, Options, Serving};
+use crate::serve::{self, Options, Serving, Watcher, Watching};
 use crate::trace::Event;
 use crate::tui::{self, Live, Theme, World};
 
@@ -120,12 +120,20 @@ pub fn run(args: &Args) -> ExitCode {
             max_commands: args.max_commands as usize,
             max_size: args.max_size.map(|n| n as usize),
         },
-        // Room for a burst (16 clients at once is ~10k events) while the
-        // printer waits for a core: lines are dropped only when stdout
-        // stays blocked, never because the machine is busy (~13 MB full).
-        feed: 65_536,
-        // A stdout nobody reads (a paused pager) must not freeze the world.
-        lossy: args.headless,
+        watcher: if args.headless {
+            // What waits for stdout, payloads counted: the printer's
+            // memory stays flat whatever the reader does. Past it the
+            // world waits for the printer; only a stdout blocked for
+            // `serve::STALL` loses lines (a paused pager must not freeze
+            // the world).
+            Watcher::Printer {
+                octets: FEED_OCTETS,
+            }
+        } else {
+            // Room for a burst between two looks of the dashboard, which
+            // keeps every event anyway.
+            Watcher::Dashboard { events: 65_536 }
+        },
         record: args.record.clone(),
     };
     let title = loaded.plan.title.clone();
@@ -158,7 +166,12 @@ pub fn run(args: &Args) -> ExitCode {
     }
 }
 
-/// Octets of transcript written to stdout at once, at most (about).
+/// Octets of events (payloads counted) on their way to the printer, at
+/// most: about 2,000 messages of 1 KiB with all their events.
+const FEED_OCTETS: usize = 8 << 20;
+
+/// Octets of events formatted and written to stdout at once, at most
+/// (about as much transcript).
 const BATCH: usize = 64 * 1024;
 
 /// How long the printer lets events gather after the first of a burst:
@@ -186,43 +199,55 @@ fn headless(mut serving: Serving, title: &str) -> ExitCode {
     }
     let _ = writeln!(stdout, "ready");
     let _ = stdout.flush();
+    let Watching::Printer(feed) = &serving.feed else {
+        unreachable!("a headless world is served to the printer");
+    };
     let mut board = Board::new(false);
     let mut text = String::new();
-    let mut write = |event: Event, text: &mut String| {
+    // How long stdout was blocked since the last gap was told: the world
+    // drops events only then (see `serve::feed`).
+    let mut blocked = Duration::ZERO;
+    let mut write = |event: &Event, text: &mut String, blocked: &mut Duration| {
         if event.seq > next {
             text.push_str(&format!(
-                "           … {} events not shown: the output was read too slowly\n",
-                event.seq - next
+                "           … {} events not shown: stdout was blocked for {:.1} s\n",
+                event.seq - next,
+                blocked.as_secs_f64()
             ));
+            *blocked = Duration::ZERO;
         }
         next = event.seq + 1;
-        board.write(&serving.header, &event, text);
+        board.write(&serving.header, event, text);
     };
-    // Whether the last write stopped at BATCH: more is waiting already.
+    let mut batch = Vec::new();
+    // Whether the last batch stopped at BATCH: more is waiting already.
     let mut full = false;
-    while let Ok(event) = serving.feed.recv() {
-        write(event, &mut text);
+    while let Some(mut taken) = feed.recv(&mut batch, BATCH) {
         // Let a burst gather before draining it: waking for every event
         // costs the world a futex wake and both threads a context switch
         // per line, which at thousands of lines a second was most of the
         // printer's time. A human cannot see the delay.
-        if !full {
+        if !full && taken < BATCH {
             std::thread::sleep(GATHER);
+            taken += feed.try_recv(&mut batch, BATCH - taken);
         }
-        // What is already waiting goes out in one write, up to a bound:
-        // a fast sender must not make the text grow without end.
-        while text.len() < BATCH
-            && let Ok(event) = serving.feed.try_recv()
-        {
-            write(event, &mut text);
+        // What is waiting goes out in one write, up to a bound: a fast
+        // sender must not make the text grow without end.
+        full = taken >= BATCH;
+        for event in batch.drain(..) {
+            write(&event, &mut text, &mut blocked);
         }
-        full = text.len() >= BATCH;
-        if stdout.write_all(text.as_bytes()).is_err() || stdout.flush().is_err() {
-            // Nobody reads us any more: keep serving, stop printing.
-            text.clear();
-            continue;
-        }
+        // An error is a stdout nobody reads any more: keep serving (and
+        // draining the feed), stop printing.
+        let (_, took) = feed.writing(|| {
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
+        });
         text.clear();
+        if took >= serve::STALL {
+            blocked += took;
+        }
     }
     if let Err(why) = serving.join() {
         eprintln!("mailflow serve: the world failed: {why}");
@@ -257,7 +282,12 @@ fn dashboard(mut serving: Serving, title: String, about: String, args: &Args) ->
         quit_when_stopped: true,
     };
     // The dashboard takes the feed; when it quits, the world is stopped.
-    let feed = std::mem::replace(&mut serving.feed, std::sync::mpsc::channel().1);
+    let Watching::Dashboard(feed) = std::mem::replace(
+        &mut serving.feed,
+        Watching::Dashboard(std::sync::mpsc::channel().1),
+    ) else {
+        unreachable!("the dashboard's world is served to the dashboard");
+    };
     let result = tui::run_live(world, theme, feed, live);
     serving.stop();
     if let Err(why) = serving.join() {

@@ -8,7 +8,6 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::mpsc::{SyncSender, TrySendError};
 use std::time::Duration;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -16,6 +15,7 @@ use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
 use super::link::{Link, Reset, Window};
+use super::tap::Tap;
 use crate::trace::{Event, EventKind, HostId, HostInfo, LinkInfo, SimTime, Trace, ZoneInfo};
 
 /// Where events go.
@@ -25,7 +25,7 @@ enum Sink {
     /// To a live watcher on another thread (`mailflow serve`); the network
     /// keeps nothing, so a world that runs for days does not grow.
     Stream {
-        tap: SyncSender<Event>,
+        tap: Box<dyn Tap>,
         /// Events sent so far: the next one's sequence number.
         sent: u64,
         /// Drop events the watcher has no room for, rather than wait.
@@ -281,14 +281,10 @@ impl Medium {
                 }
                 let event = Event { seq, at, kind };
                 *sent += 1;
-                let gone = if *lossy {
-                    // A printer too slow to keep up misses events (it sees
-                    // the gap in their numbers) rather than freeze every
-                    // session.
-                    matches!(tap.try_send(event), Err(TrySendError::Disconnected(_)))
-                } else {
-                    tap.send(event).is_err()
-                };
+                // A lossy tap (the printer) may miss events, which it sees
+                // as a gap in their numbers, rather than freeze every
+                // session.
+                let gone = tap.send(event, *lossy).is_err();
                 if gone {
                     state.sink = Sink::Gone;
                 }
@@ -301,7 +297,7 @@ impl Medium {
     /// (see `Network::stream_to`).
     pub(crate) fn stream_to(
         &self,
-        tap: SyncSender<Event>,
+        tap: impl Tap + 'static,
         lossy: bool,
         first: u64,
         durable: Option<Durable>,
@@ -312,7 +308,7 @@ impl Medium {
             "stream_to after events were recorded: they would never be sent"
         );
         state.sink = Sink::Stream {
-            tap,
+            tap: Box::new(tap),
             sent: first,
             lossy,
         };

@@ -12,6 +12,7 @@
 //! * `pipe`: in-memory connections between simulated hosts
 //! * `socket`: real TCP connections to machines outside the world
 //! * `datagram`: sockets for DNS
+//! * `tap`: where a live world's events go
 
 pub mod datagram;
 mod delay;
@@ -22,6 +23,7 @@ pub mod pipe;
 pub mod prefix;
 pub mod socket;
 pub mod stream;
+mod tap;
 
 pub use datagram::DatagramSocket;
 pub use link::{Link, Window};
@@ -30,3 +32,4 @@ pub use network::{ConnectError, NetHandle, Network};
 pub use pipe::SimStream;
 pub use socket::{Limits, RealStream, Slot};
 pub use stream::{Listener, Stream};
+pub use tap::{Gone, Tap};

@@ -7,7 +7,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::mpsc::SyncSender;
 use std::time::Duration;
 
 use rand::rngs::Xoshiro256PlusPlus;
@@ -102,13 +101,13 @@ impl Network {
     /// the first event, so that sequence numbers start at `first` (0, or
     /// the events of the recording a live world goes on from). The channel
     /// is bounded, so memory is too. When it is full, a `lossy` stream
-    /// drops the event (its number is skipped: the receiver can tell);
-    /// otherwise the world waits for the receiver, and TCP holds back the
+    /// may drop the event (its number is skipped: the receiver can tell;
+    /// see the tap for when); otherwise the world waits for the receiver, and TCP holds back the
     /// real clients. With `durable`, bytes to a real peer leave only once
     /// `durable` counts every event before them (they are on disk).
     pub fn stream_to(
         &self,
-        tap: SyncSender<crate::trace::Event>,
+        tap: impl super::Tap + 'static,
         lossy: bool,
         first: u64,
         durable: Option<Durable>,

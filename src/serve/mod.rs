@@ -9,17 +9,20 @@
 //! * `tls`: the world's CA certificate, written for real clients
 //! * `dns`: real DNS queries answered from the scenario's zones
 //! * `fds`: enough file descriptors for `--max-connections`
+//! * `feed`: the headless printer's events, bounded in octets
 //! * `node`: which node to expose when none is named
 //! * `record`: `--record FILE`, written as it happens and continued on a
 //!   restart
 //!
 //! The world runs on a thread of its own (its tasks share `Rc`s); the
 //! caller gets a copy of every event through a channel, for the dashboard
-//! or for the live transcript.
+//! (bounded in events: it keeps them all anyway) or for the live
+//! transcript (bounded in octets: it keeps none).
 
 mod dns;
 mod expose;
 mod fds;
+pub mod feed;
 mod node;
 mod record;
 mod tls;
@@ -36,7 +39,7 @@ use tokio::sync::Notify;
 use thiserror::Error;
 
 use crate::dns::Authority;
-use crate::net::Limits;
+use crate::net::{Limits, Tap};
 use crate::plan::{Plan, PlanHost};
 use crate::sim::Sitting;
 use crate::trace::{Event, HostId, Role, Trace};
@@ -63,18 +66,40 @@ pub struct Options {
     pub public: bool,
     pub max_connections: usize,
     pub limits: Limits,
-    /// Events on their way to the watcher at most; past it the world
-    /// waits for the watcher. A printer that keeps nothing wants few (with
-    /// chunks of at most 16 KiB, 256 are 4 MiB however fast real clients
-    /// send); a dashboard that keeps everything anyway wants room, so that
-    /// it never slows the world between two looks at the channel.
-    pub feed: usize,
-    /// When the feed is full, drop events (a printer) rather than wait (a
-    /// dashboard, whose copy is the trace).
-    pub lossy: bool,
+    /// Who watches, and how much may be on its way to them.
+    pub watcher: Watcher,
     /// Write the trace to this file as it happens; go on with it when it
     /// holds an earlier sitting of this world.
     pub record: Option<PathBuf>,
+}
+
+/// Who watches the world, and how its events reach them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Watcher {
+    /// The dashboard keeps every event (its copy is the trace): room for
+    /// `events` on the way, so that it never slows the world between two
+    /// looks at the channel; past it the world waits.
+    Dashboard { events: usize },
+    /// The headless printer keeps none: at most `octets` on the way,
+    /// payloads counted. Past it the world waits, and drops events only
+    /// while stdout is blocked (see `feed`).
+    Printer { octets: usize },
+}
+
+/// How long the printer must be stuck in one write to stdout before the
+/// world stops waiting for it and drops what it cannot hold: long past a
+/// reader that merely takes a moment.
+pub const STALL: Duration = Duration::from_millis(250);
+
+/// Events on their way from the world to the `--record` writer (which
+/// passes them on to the printer): every one reaches the file, so the
+/// world waits when they are all taken.
+const RECORD_ROOM: usize = 4096;
+
+/// What the caller reads the world's events from.
+pub enum Watching {
+    Dashboard(mpsc::Receiver<Event>),
+    Printer(feed::Feed),
 }
 
 /// Why the world could not be served.
@@ -145,8 +170,9 @@ pub struct Serving {
     /// of earlier sittings when a recording goes on (the feed numbers its
     /// events after them).
     pub header: Trace,
-    /// Every event, as it happens; disconnected once the world is gone.
-    pub feed: mpsc::Receiver<Event>,
+    /// Every event, as it happens (the printer's may skip some: see
+    /// `feed`); disconnected once the world is gone.
+    pub feed: Watching,
     pub exposed: Vec<Exposed>,
     /// A mailbox of the exposed node, for the hints a newcomer sees.
     pub mailbox: Option<String>,
@@ -269,47 +295,56 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             .cloned()
     });
     let accounts = submission.map_or_else(Vec::new, |h| node::accounts(&plan, h));
-    let (feed_tx, feed) = mpsc::sync_channel(options.feed.max(1));
-    let failed = Arc::new(Notify::new());
-    let (tap, sitting, durable, writer, history, notes) = match &options.record {
-        None => (feed_tx, Sitting::first(), None, None, None, Vec::new()),
-        Some(path) => {
-            let opened = record::open(path, &plan)?;
-            let first = opened.sitting.carried.as_ref().map_or(0, |c| c.events);
-            let (durable_tx, durable_rx) = tokio::sync::watch::channel(crate::net::OnDisk {
-                written: first,
-                synced: first,
-            });
-            let syncer = opened
-                .appender
-                .syncer()
-                .map_err(|e| ServeError::Record(format!("cannot sync {}: {e}", path.display())))?;
-            // Every event reaches the writer; it drops for the watcher.
-            let (tap, events) = mpsc::sync_channel(options.feed.max(1));
-            let writer = record::Writer {
-                appender: opened.appender,
-                syncer,
-                path: path.clone(),
-                events,
-                feed: feed_tx,
-                lossy: options.lossy,
-                durable: durable_tx,
-                failed: Arc::clone(&failed),
-            };
-            let writer = std::thread::Builder::new()
-                .name("mailflow-record".into())
-                .spawn(move || writer.run())
-                .map_err(|e| ServeError::World(e.to_string()))?;
-            (
-                tap,
-                opened.sitting,
-                Some(durable_rx),
-                Some(writer),
-                opened.history,
-                opened.notes,
-            )
+    let (feed_tx, feed, lossy, room): (Box<dyn Tap + Send>, _, _, _) = match options.watcher {
+        Watcher::Dashboard { events } => {
+            let (tx, rx) = mpsc::sync_channel(events.max(1));
+            (Box::new(tx), Watching::Dashboard(rx), false, events)
+        }
+        Watcher::Printer { octets } => {
+            let (tx, rx) = feed::feed(octets, STALL);
+            (Box::new(tx), Watching::Printer(rx), true, RECORD_ROOM)
         }
     };
+    let failed = Arc::new(Notify::new());
+    let (tap, sitting, durable, writer, history, notes): (Box<dyn Tap + Send>, _, _, _, _, _) =
+        match &options.record {
+            None => (feed_tx, Sitting::first(), None, None, None, Vec::new()),
+            Some(path) => {
+                let opened = record::open(path, &plan)?;
+                let first = opened.sitting.carried.as_ref().map_or(0, |c| c.events);
+                let (durable_tx, durable_rx) = tokio::sync::watch::channel(crate::net::OnDisk {
+                    written: first,
+                    synced: first,
+                });
+                let syncer = opened.appender.syncer().map_err(|e| {
+                    ServeError::Record(format!("cannot sync {}: {e}", path.display()))
+                })?;
+                // Every event reaches the writer; it drops for the watcher.
+                let (tap, events) = mpsc::sync_channel(room.max(1));
+                let writer = record::Writer {
+                    appender: opened.appender,
+                    syncer,
+                    path: path.clone(),
+                    events,
+                    feed: feed_tx,
+                    lossy,
+                    durable: durable_tx,
+                    failed: Arc::clone(&failed),
+                };
+                let writer = std::thread::Builder::new()
+                    .name("mailflow-record".into())
+                    .spawn(move || writer.run())
+                    .map_err(|e| ServeError::World(e.to_string()))?;
+                (
+                    Box::new(tap),
+                    opened.sitting,
+                    Some(durable_rx),
+                    Some(writer),
+                    opened.history,
+                    opened.notes,
+                )
+            }
+        };
     let (header_tx, header_rx) = mpsc::channel();
     let (stop, stopped) = tokio::sync::oneshot::channel();
     let world = World {
@@ -330,7 +365,7 @@ pub fn start(mut plan: Plan, options: &Options) -> Result<Serving, ServeError> {
             fits
         },
         limits: options.limits.clone(),
-        lossy: options.lossy && durable.is_none(),
+        lossy: lossy && durable.is_none(),
         sitting,
         durable,
         failed,
@@ -510,7 +545,7 @@ struct World {
 impl World {
     fn run(
         self,
-        tx: mpsc::SyncSender<Event>,
+        tx: Box<dyn Tap + Send>,
         header_tx: mpsc::Sender<(Trace, Option<String>)>,
         stopped: tokio::sync::oneshot::Receiver<()>,
     ) {

@@ -14,12 +14,12 @@
 use std::fs::File;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::mpsc::{self, Receiver, SyncSender};
+use std::sync::mpsc::{self, Receiver};
 
 use tokio::sync::{Notify, watch};
 
 use super::{OUTSIDE, ServeError};
-use crate::net::OnDisk;
+use crate::net::{OnDisk, Tap};
 use crate::plan::Plan;
 use crate::record::append::Appender;
 use crate::record::{self, Recording};
@@ -181,7 +181,7 @@ pub(crate) struct Writer {
     /// From the world: every event, none dropped.
     pub events: Receiver<Event>,
     /// To the watcher (dashboard or printer).
-    pub feed: SyncSender<Event>,
+    pub feed: Box<dyn Tap + Send>,
     /// Drop what the watcher has no room for, rather than wait.
     pub lossy: bool,
     /// How far the file has come.
@@ -201,7 +201,7 @@ impl Writer {
             syncer,
             path,
             events,
-            feed,
+            mut feed,
             lossy,
             durable,
             failed,
@@ -262,11 +262,7 @@ impl Writer {
                 // A watcher that has gone (the dashboard quit) changes
                 // nothing here: the world is being stopped, and its last
                 // events still go into the file.
-                if lossy {
-                    let _ = feed.try_send(event);
-                } else {
-                    let _ = feed.send(event);
-                }
+                let _ = feed.send(event, lossy);
             }
         }
         drop(sync);
