@@ -374,6 +374,16 @@ impl Authority {
         encode(&reply)
     }
 
+    /// Which faults are active at `now`, one octet (0 or 1) per fault of
+    /// every zone, always the same count for this server. Beside the
+    /// query, this is all an answer depends on: the zones never change
+    /// once loaded, and `now` matters only through the faults.
+    pub(crate) fn write_fault_state(&self, now: Duration, out: &mut Vec<u8>) {
+        for zone in &self.zones {
+            out.extend(zone.faults.iter().map(|f| u8::from(f.is_active(now))));
+        }
+    }
+
     /// The most specific zone holding `name`.
     fn zone_for(&self, name: &str) -> Option<&LoadedZone> {
         self.zones
