@@ -958,9 +958,7 @@ mod tests {
                     .filter(|(_, zone)| is_within(&asked, &zone.origin))
                     .max_by_key(|(_, zone)| zone.origin.len())
                     .map(|(i, _)| i);
-                let found = authority
-                    .zone_for(&asked)
-                    .map(|zone| std::ptr::from_ref(zone));
+                let found = authority.zone_for(&asked).map(std::ptr::from_ref);
                 let expected = every_zone.map(|i| std::ptr::from_ref(&authority.zones[i]));
                 assert_eq!(found, expected, "{asked:?} in {origins:?}");
             }
