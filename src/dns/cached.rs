@@ -9,12 +9,15 @@
 //! state of the faults, and given back with the asker's id written in.
 //! hickory stays the only codec: the bytes are the same by construction.
 //!
-//! Only a query with a whole header and exactly the same bytes hits;
-//! anything else, a what-if's answer included, takes the full path.
+//! Only a query with a whole header and exactly the same bytes hits, and
+//! only a query whose names cannot reach into the header is kept (see
+//! `id_free`); anything else, a what-if's answer included, takes the full
+//! path.
 
 use std::time::Duration;
 
 use super::authority::{Answer, Authority, DnsAnswer};
+use super::id_free::reads_the_same_under_any_id;
 use super::memo::Memo;
 
 /// Octets of a DNS header (RFC 1035 §4.1.1); the id is the first two.
@@ -70,8 +73,9 @@ impl CachedAuthority {
             Answer::Drop => true,
         };
         // Every reply echoes the id (RFC 1035 §4.1.1); one that did not
-        // could not be patched, so it would not be kept.
-        if keeps_id {
+        // could not be patched, so it would not be kept. Nor would the
+        // answer to a query whose names may read the id as labels.
+        if keeps_id && reads_the_same_under_any_id(query) {
             self.answers.insert(&self.key, answer.clone());
         }
         answer
@@ -243,6 +247,27 @@ mod tests {
             cached.answer_with(&q, MINUTE, None),
             plain.answer(&q, MINUTE)
         );
+    }
+
+    /// The `dns` fuzz target's find: an answer record whose owner is a
+    /// pointer to offset 0 reads the id as labels, so the same bytes
+    /// after the id get FORMERR under one id and REFUSED under another.
+    #[test]
+    fn a_query_reading_its_id_as_a_name_is_not_kept_rfc1035_4_1_4() {
+        let plain = Authority::new(vec![zone("192.0.2.10")]);
+        let mut cached = CachedAuthority::new(plain.clone());
+        let mut bytes = vec![1, 0, 0, 0, 0, 1, 0, 1, 0, 0, 0, 0];
+        bytes.extend_from_slice(b"\x07example\x03n\xe5t\x00\x00\x0f\x00\x01");
+        bytes.extend_from_slice(&[0xc0, 0, 0, 0x8f, 0x8f, 0x8f, 0, 0, 0, 0x2c, 0, 7]);
+        bytes.extend_from_slice(&[0, 10, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+        bytes.extend_from_slice(&[0xff, 0xff, 2, b'm', b'x', 0xc0, 12]);
+        let mut other = bytes.clone();
+        other[0] = 0xfe;
+        assert_ne!(plain.answer(&bytes, MINUTE), plain.answer(&other, MINUTE));
+        for q in [&bytes, &other, &bytes] {
+            assert_eq!(cached.answer_with(q, MINUTE, None), plain.answer(q, MINUTE));
+        }
+        assert_eq!(cached.remembered(), 0);
     }
 
     #[test]

@@ -25,6 +25,7 @@
 
 pub mod authority;
 pub mod cached;
+mod id_free;
 mod memo;
 pub mod records;
 mod remembered;

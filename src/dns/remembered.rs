@@ -11,11 +11,13 @@
 //!
 //! The memory is per thread, as a cache of a pure function: it holds no
 //! state of any node, and a run gives the same results with or without it.
-//! Only exactly the same bytes hit; anything else (hostile bytes, errors)
-//! takes the full path every time.
+//! Only exactly the same bytes hit, and only answers whose names cannot
+//! reach into the header are kept (see `id_free`); anything else (hostile
+//! bytes, errors) takes the full path every time.
 
 use std::cell::RefCell;
 
+use super::id_free::reads_the_same_under_any_id;
 use super::memo::Memo;
 use super::records::QueryType;
 use super::wire::{self, DnsError, Summary};
@@ -74,7 +76,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Summary, DnsError> {
             });
         }
         let summary = Summary::decode(bytes)?;
-        if summary.id == id {
+        if summary.id == id && reads_the_same_under_any_id(bytes) {
             memory.summaries.insert(&bytes[2..], summary.clone());
         }
         Ok(summary)
