@@ -8,7 +8,8 @@
 //! why, and what it reads can be displayed; `Authority::answer` never
 //! answers a response, and what it sends back (also cut for UDP) decodes,
 //! is a response and echoes the query's id; a query it cannot read gets a
-//! FORMERR or nothing.
+//! FORMERR or nothing. A `CachedAuthority` gives the same answer as the
+//! authority, asked once (a miss) and again with another id (a hit).
 
 #![no_main]
 
@@ -17,7 +18,7 @@ use std::time::Duration;
 use libfuzzer_sys::fuzz_target;
 use mailflow::dns::wire::fit_for_udp;
 use mailflow::dns::{
-    Answer, Authority, Fault, FaultKind, Rcode, Record, RecordData, Summary, Zone,
+    Answer, Authority, CachedAuthority, Fault, FaultKind, Rcode, Record, RecordData, Summary, Zone,
 };
 
 fn authority() -> Authority {
@@ -73,8 +74,20 @@ fuzz_target!(|data: &[u8]| {
         let _ = summary.to_string();
     }
     let authority = authority();
+    let mut cached = CachedAuthority::new(authority.clone());
     for now in [Duration::ZERO, Duration::from_secs(90)] {
-        match authority.answer(data, now) {
+        let answer = authority.answer(data, now);
+        assert_eq!(cached.answer_with(data, now, None), answer, "a miss differs");
+        if let [high, low, rest @ ..] = data {
+            let mut other = vec![!high, *low];
+            other.extend_from_slice(rest);
+            assert_eq!(
+                cached.answer_with(&other, now, None),
+                authority.answer(&other, now),
+                "a hit differs"
+            );
+        }
+        match answer {
             Answer::Drop => {}
             Answer::Reply(bytes) => {
                 let reply = match Summary::decode(&bytes) {

@@ -21,7 +21,7 @@
 //! NXDOMAIN, or no answer at all, from one moment of the run until another.
 //! Time is the simulated time since the start of the run, handed in.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::time::Duration;
 
@@ -267,12 +267,30 @@ struct Lookup {
 #[derive(Debug, Clone)]
 pub struct Authority {
     zones: Vec<LoadedZone>,
+    /// Each origin's zone (the last one loaded, when two share an origin):
+    /// a name's zone is found label by label, not by trying every zone.
+    by_origin: HashMap<String, usize>,
+    /// Every zone's faults, in zone order, so that the fault state is
+    /// read without walking a thousand zones that have none.
+    faults: Vec<Fault>,
 }
 
 impl Authority {
     pub fn new(zones: Vec<Zone>) -> Authority {
+        let zones: Vec<LoadedZone> = zones.into_iter().map(LoadedZone::load).collect();
+        let by_origin = zones
+            .iter()
+            .enumerate()
+            .map(|(i, zone)| (zone.origin.clone(), i))
+            .collect();
+        let faults = zones
+            .iter()
+            .flat_map(|z| z.faults.iter().cloned())
+            .collect();
         Authority {
-            zones: zones.into_iter().map(LoadedZone::load).collect(),
+            zones,
+            by_origin,
+            faults,
         }
     }
 
@@ -374,12 +392,27 @@ impl Authority {
         encode(&reply)
     }
 
-    /// The most specific zone holding `name`.
+    /// Which faults are active at `now`, one octet (0 or 1) per fault of
+    /// every zone, always the same count for this server. Beside the
+    /// query, this is all an answer depends on: the zones never change
+    /// once loaded, and `now` matters only through the faults.
+    pub(crate) fn write_fault_state(&self, now: Duration, out: &mut Vec<u8>) {
+        out.extend(self.faults.iter().map(|f| u8::from(f.is_active(now))));
+    }
+
+    /// The most specific zone holding `name`: the name itself, then each
+    /// name above it (cut after each dot), then the root, the first that
+    /// is an origin. These are exactly the origins `is_within` accepts.
     fn zone_for(&self, name: &str) -> Option<&LoadedZone> {
-        self.zones
-            .iter()
-            .filter(|zone| is_within(name, &zone.origin))
-            .max_by_key(|zone| zone.origin.len())
+        let above = name
+            .char_indices()
+            .filter(|&(i, c)| c == '.' && i > 0)
+            .map(|(i, _)| &name[i + 1..]);
+        std::iter::once(name)
+            .chain(above)
+            .chain(std::iter::once(""))
+            .find_map(|origin| self.by_origin.get(origin))
+            .map(|&i| &self.zones[i])
     }
 
     /// RFC 1034 §4.3.2 step 3, within this server's zones: the records of
@@ -894,6 +927,40 @@ mod tests {
             if let Answer::Reply(reply) = authority.answer(&bytes, Duration::ZERO) {
                 let summary = Summary::decode(&reply).expect("our replies always decode");
                 assert!(summary.is_response);
+            }
+        }
+    }
+
+    /// The zone of a name is the one with the longest origin at or above
+    /// it, the last of two with the same origin (RFC 1034 §4.3.2 step 2):
+    /// the origin index agrees with trying every zone.
+    #[test]
+    fn zone_for_is_the_closest_enclosing_origin_rfc1034_4_3_2() {
+        let labels = ["a", "b", "example", "net", "xn--bcher-kva", "a-b"];
+        let mut rng = SplitMix64::new(0x20e);
+        let name = |rng: &mut SplitMix64| {
+            let n = rng.next() % 4;
+            (0..n)
+                .map(|_| labels[(rng.next() as usize) % labels.len()])
+                .collect::<Vec<_>>()
+                .join(".")
+        };
+        for _ in 0..300 {
+            let origins: Vec<String> = (0..1 + rng.next() % 6).map(|_| name(&mut rng)).collect();
+            let zones = origins.iter().map(|o| Zone::new(o, Vec::new())).collect();
+            let authority = Authority::new(zones);
+            for _ in 0..20 {
+                let asked = name(&mut rng);
+                let every_zone = authority
+                    .zones
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, zone)| is_within(&asked, &zone.origin))
+                    .max_by_key(|(_, zone)| zone.origin.len())
+                    .map(|(i, _)| i);
+                let found = authority.zone_for(&asked).map(std::ptr::from_ref);
+                let expected = every_zone.map(|i| std::ptr::from_ref(&authority.zones[i]));
+                assert_eq!(found, expected, "{asked:?} in {origins:?}");
             }
         }
     }

@@ -16,19 +16,26 @@
 //!   message for a transcript (`response id 7 NOERROR: example.net. 300 MX 10 mx.example.net.`)
 //! * `authority`: an authoritative server as a pure function of the query
 //!   bytes and the simulated time ([`Authority::answer`]), with [`Fault`]s
+//! * `cached`: an authority that remembers its encoded answers
+//!   ([`CachedAuthority`]), the same bytes without the codec's cost
 //! * `resolver`: the stub resolver the MTAs and clients use, a sans-IO
 //!   machine with timeouts, retries and seeded query ids ([`Resolver`])
 //!
 //! hickory-proto writes and reads the bytes; its types stay in here.
 
 pub mod authority;
+pub mod cached;
+mod id_free;
+mod memo;
 pub mod records;
+mod remembered;
 pub mod resolver;
 pub mod wire;
 
 pub use authority::{
     Answer, Authority, DnsAnswer, Fault, FaultKind, Zone, ZoneProblem, question_of,
 };
+pub use cached::CachedAuthority;
 pub use records::{QueryType, Record, RecordData, UnknownQueryType, canonical_name};
 pub use resolver::{LookupError, LookupId, LookupResult, Resolver, ResolverConfig};
 pub use wire::{DnsError, Question, QuestionType, Rcode, Summary, encode_query};

@@ -23,7 +23,8 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use super::records::{QueryType, Record, canonical_name};
-use super::wire::{QuestionType, Rcode, Summary, encode_query};
+use super::remembered::{decode, encode_query};
+use super::wire::{QuestionType, Rcode, Summary};
 
 /// How patient the resolver is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,7 +166,7 @@ impl Resolver {
     /// A datagram from the server. One that is not a response to a lookup
     /// in progress, by id and question, is ignored.
     pub fn handle_datagram(&mut self, bytes: &[u8], _now: Instant) {
-        let Ok(summary) = Summary::decode(bytes) else {
+        let Ok(summary) = decode(bytes) else {
             return;
         };
         if !summary.is_response {

@@ -7,7 +7,7 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::rc::Rc;
 
-use crate::dns::{Answer, Authority, DnsAnswer, QueryType, question_of};
+use crate::dns::{Answer, Authority, CachedAuthority, DnsAnswer, QueryType, question_of};
 use crate::net::NetHandle;
 use crate::trace::EventKind;
 
@@ -47,6 +47,8 @@ impl DnsWhatIfs {
 /// Serves DNS forever (the world ends it).
 pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWhatIfs>>) {
     let mut socket = net.bind(53);
+    // The same bytes as `authority` gives, without encoding each anew.
+    let mut authority = CachedAuthority::new(authority);
     while let Some(datagram) = socket.recv_from().await {
         let query = datagram.data.as_bytes();
         let instead = whatifs.borrow_mut().ask(query);
