@@ -537,12 +537,9 @@ fn measure(n: usize, domains: usize, spacing: Duration, runs: usize) -> Figures 
         match &event.kind {
             EventKind::Composed { message_id, .. } => composed.push(message_id.clone()),
             EventKind::Queued { .. } => f.queued += 1,
-            EventKind::Delivered {
-                mailbox,
-                message_id,
-                content,
-                ..
-            } => {
+            EventKind::Delivered { rest, .. } => {
+                let (mailbox, message_id, content) =
+                    (&rest.mailbox, &rest.message_id, &rest.content);
                 f.delivered += 1;
                 f.payload += content.as_bytes().len();
                 *per_mailbox.entry(mailbox.clone()).or_default() += 1;
