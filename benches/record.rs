@@ -52,7 +52,7 @@ fn measure(label: &str, plan: &Plan) {
             .sum()
     };
     let delivered = sum(|k| match k {
-        EventKind::Delivered { content, .. } => Some(content),
+        EventKind::Delivered { rest, .. } => Some(&rest.content),
         _ => None,
     });
     let wire = sum(|k| match k {

@@ -443,6 +443,24 @@ impl Figures {
     }
 }
 
+/// With `MAILFLOW_BENCH_MALLOC_STATS` set: the live heap and RSS right
+/// after the run, and glibc's own account of its arenas (on stderr), to
+/// tell memory the trace holds from memory the allocator keeps in holes.
+fn malloc_stats(live: usize) {
+    eprintln!(
+        "after the run: live heap {live} B, VmRSS {} B",
+        proc_status_kb("VmRSS:").unwrap_or(0)
+    );
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn malloc_stats();
+        }
+        // SAFETY: glibc's malloc_stats takes nothing and only prints.
+        unsafe { malloc_stats() };
+    }
+}
+
 /// CPU time (user + system) of this process so far.
 #[cfg(target_os = "linux")]
 fn cpu_time() -> Duration {
@@ -491,6 +509,9 @@ fn measure(n: usize, domains: usize, spacing: Duration, runs: usize) -> Figures 
     let allocs = ALLOCS.load(Ordering::Relaxed) - allocs_before;
     let hwm_after = proc_status_kb("VmHWM:").unwrap_or(0);
     let peak_heap = PEAK.load(Ordering::Relaxed).saturating_sub(heap_before);
+    if std::env::var_os("MAILFLOW_BENCH_MALLOC_STATS").is_some() {
+        malloc_stats(LIVE.load(Ordering::Relaxed).saturating_sub(heap_before));
+    }
 
     let mut f = Figures {
         n,
@@ -516,12 +537,9 @@ fn measure(n: usize, domains: usize, spacing: Duration, runs: usize) -> Figures 
         match &event.kind {
             EventKind::Composed { message_id, .. } => composed.push(message_id.clone()),
             EventKind::Queued { .. } => f.queued += 1,
-            EventKind::Delivered {
-                mailbox,
-                message_id,
-                content,
-                ..
-            } => {
+            EventKind::Delivered { rest, .. } => {
+                let (mailbox, message_id, content) =
+                    (&rest.mailbox, &rest.message_id, &rest.content);
                 f.delivered += 1;
                 f.payload += content.as_bytes().len();
                 *per_mailbox.entry(mailbox.clone()).or_default() += 1;

@@ -61,11 +61,9 @@ fn delivered(name: &str, variant: Option<&str>, mailbox: &str) -> (Vec<u8>, mail
         .events()
         .iter()
         .find_map(|e| match &e.kind {
-            EventKind::Delivered {
-                mailbox: m,
-                content,
-                ..
-            } if m == mailbox => Some(content.as_bytes().to_vec()),
+            EventKind::Delivered { rest, .. } if rest.mailbox == mailbox => {
+                Some(rest.content.as_bytes().to_vec())
+            }
             _ => None,
         })
         .unwrap_or_else(|| panic!("{name}: nothing delivered to {mailbox}"));

@@ -1137,8 +1137,8 @@ fn tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4() {
         // copy, all but the top one, which the delivering server added.
         let mut relayed = BTreeSet::new();
         for e in trace.events() {
-            if let EventKind::Delivered { content, .. } = &e.kind {
-                let text = String::from_utf8_lossy(content.as_bytes());
+            if let EventKind::Delivered { rest, .. } = &e.kind {
+                let text = String::from_utf8_lossy(rest.content.as_bytes());
                 let head = text.split("\r\n\r\n").next().unwrap_or("");
                 let received: Vec<String> = head
                     .split("\r\nReceived: ")

@@ -282,10 +282,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Queued {
             host,
             queue_id: "MX0001".into(),
-            message_id: "<1@example.org>".into(),
-            from: "<alice@example.org>".into(),
-            rcpts: vec!["<bob@example.net>".into()],
-            conn: Some(conn),
+            rest: Box::new(mailflow::trace::QueuedRest {
+                message_id: "<1@example.org>".into(),
+                from: "<alice@example.org>".into(),
+                rcpts: vec!["<bob@example.net>".into()],
+                conn: Some(conn),
+            }),
         },
         EventKind::Attempting {
             host,
@@ -302,10 +304,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Delivered {
             host,
             queue_id: "MX0001".into(),
-            mailbox: "bob".into(),
-            uid: "1".into(),
-            message_id: "<1@example.org>".into(),
-            content: Payload(b"Subject: hi\r\n\r\nhi\r\n"[..].into()),
+            rest: Box::new(mailflow::trace::DeliveredRest {
+                mailbox: "bob".into(),
+                uid: "1".into(),
+                message_id: "<1@example.org>".into(),
+                content: Payload(b"Subject: hi\r\n\r\nhi\r\n"[..].into()),
+            }),
         },
         EventKind::Deferred {
             host,
@@ -332,10 +336,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Notified {
             host,
             queue_id: "MX0001".into(),
-            action: "relayed".into(),
-            rcpts: vec!["bob@example.net".into()],
-            dsn_queue_id: Some("MX0002".into()),
-            why: "mx.example.net offers no DSN".into(),
+            rest: Box::new(mailflow::trace::NotifiedRest {
+                action: "relayed".into(),
+                rcpts: vec!["bob@example.net".into()],
+                dsn_queue_id: Some("MX0002".into()),
+                why: "mx.example.net offers no DSN".into(),
+            }),
         },
         EventKind::Expired {
             host,

@@ -63,7 +63,7 @@ fn deliveries_to_bob(trace: &Trace) -> Vec<SimTime> {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered { mailbox, .. } if mailbox == "bob@example.net" => Some(e.at),
+            EventKind::Delivered { rest, .. } if rest.mailbox == "bob@example.net" => Some(e.at),
             _ => None,
         })
         .collect()
@@ -98,7 +98,7 @@ fn queued_on(trace: &Trace, conn: ConnId) -> bool {
     trace
         .events()
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::Queued { conn: Some(c), .. } if *c == conn))
+        .any(|e| matches!(&e.kind, EventKind::Queued { rest, .. } if rest.conn == Some(conn)))
 }
 
 #[test]
@@ -263,11 +263,9 @@ fn rfc5321_s6_1_a_timeout_after_the_final_dot_can_deliver_twice() {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                mailbox,
-                message_id,
-                ..
-            } if mailbox == "bob@example.net" => Some(message_id.as_str()),
+            EventKind::Delivered { rest, .. } if rest.mailbox == "bob@example.net" => {
+                Some(rest.message_id.as_str())
+            }
             _ => None,
         })
         .collect();

@@ -394,11 +394,14 @@ fn check(trace: &Trace) -> Result<(), String> {
             EventKind::Queued {
                 host,
                 queue_id,
-                message_id,
-                from,
-                rcpts,
-                conn,
+                rest,
             } => {
+                let mailflow::trace::QueuedRest {
+                    message_id,
+                    from,
+                    rcpts,
+                    conn,
+                } = &**rest;
                 let rcpts: Vec<String> = rcpts.iter().map(|r| path(r)).collect();
                 for r in &rcpts {
                     fate.insert((*host, queue_id.clone(), r.clone()), "queued");
@@ -424,10 +427,9 @@ fn check(trace: &Trace) -> Result<(), String> {
             EventKind::Delivered {
                 host,
                 queue_id,
-                mailbox,
-                message_id,
-                ..
+                rest,
             } => {
+                let (mailbox, message_id) = (&rest.mailbox, &rest.message_id);
                 fate.insert((*host, queue_id.clone(), path(mailbox)), "delivered");
                 *delivered
                     .entry((message_id.clone(), path(mailbox)))
@@ -638,11 +640,7 @@ fn generated_worlds_meet_every_fault() {
             *seen.entry(kind).or_default() += 1;
         }
         let twice = run.trace.events().iter().filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                message_id,
-                mailbox,
-                ..
-            } => Some((message_id, mailbox)),
+            EventKind::Delivered { rest, .. } => Some((&rest.message_id, &rest.mailbox)),
             _ => None,
         });
         let mut counts: BTreeMap<_, usize> = BTreeMap::new();

@@ -143,11 +143,9 @@ fn filed(loaded: &record::Loaded) -> Vec<String> {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                mailbox,
-                message_id,
-                ..
-            } if mailbox == "bob@example.net" => Some(message_id.clone()),
+            EventKind::Delivered { rest, .. } if rest.mailbox == "bob@example.net" => {
+                Some(rest.message_id.clone())
+            }
             _ => None,
         })
         .collect()

@@ -44,21 +44,20 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
             let EventKind::Delivered {
                 host,
                 queue_id,
-                content,
-                ..
+                rest,
             } = &event.kind
             else {
                 continue;
             };
+            let content = &rest.content;
             // The session that brought the message to this host, if any
             // (a bounce filed locally came over none).
             let conn = trace.events().iter().find_map(|e| match &e.kind {
                 EventKind::Queued {
                     host: h,
                     queue_id: q,
-                    conn,
-                    ..
-                } if h == host && q == queue_id => *conn,
+                    rest,
+                } if h == host && q == queue_id => rest.conn,
                 _ => None,
             });
             let Some(session) = conn.and_then(|c| index.session(c)) else {
@@ -281,9 +280,9 @@ fn retrieved_bodies_are_the_stored_messages_rfc1939_7() {
                 continue;
             };
             let stored = trace.events().iter().find_map(|e| match &e.kind {
-                EventKind::Delivered {
-                    uid: u, content, ..
-                } if u == uid => Some(String::from_utf8_lossy(content.as_bytes()).into_owned()),
+                EventKind::Delivered { rest, .. } if &rest.uid == uid => {
+                    Some(String::from_utf8_lossy(rest.content.as_bytes()).into_owned())
+                }
                 _ => None,
             });
             let stored = stored.unwrap_or_else(|| panic!("{name}: {uid} was never stored"));

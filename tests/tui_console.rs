@@ -94,7 +94,7 @@ fn delivered_to(app: &App, mailbox: &str) -> bool {
     app.trace()
         .events()
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::Delivered { mailbox: m, .. } if m == mailbox))
+        .any(|e| matches!(&e.kind, EventKind::Delivered { rest, .. } if rest.mailbox == mailbox))
 }
 
 #[test]

@@ -994,9 +994,7 @@ fn enter_on_a_letter_without_received_lines_stays() {
     let mut app = app("three-domains");
     end(&mut app);
     let bounce = app.trace().events().iter().find_map(|e| match &e.kind {
-        EventKind::Queued {
-            from, message_id, ..
-        } if from == "<>" => Some(message_id.clone()),
+        EventKind::Queued { rest, .. } if rest.from == "<>" => Some(rest.message_id.clone()),
         _ => None,
     });
     app.follow = bounce;

@@ -98,10 +98,8 @@ fn every_event_naming_a_connection_comes_after_its_connect() {
                 | EventKind::Unreachable { conn }
                 | EventKind::Bytes { conn, .. }
                 | EventKind::Close { conn, .. }
-                | EventKind::Attempting { conn, .. }
-                | EventKind::Queued {
-                    conn: Some(conn), ..
-                } => *conn,
+                | EventKind::Attempting { conn, .. } => *conn,
+                EventKind::Queued { rest, .. } if rest.conn.is_some() => rest.conn.unwrap(),
                 _ => continue,
             };
             assert!(

@@ -217,9 +217,7 @@ fn letter_three_domains_bounce_has_a_null_reverse_path() {
     app.seek(end);
     // Follow the bounce: the message queued with a null reverse-path.
     let bounce = app.trace().events().iter().find_map(|e| match &e.kind {
-        EventKind::Queued {
-            from, message_id, ..
-        } if from == "<>" => Some(message_id.clone()),
+        EventKind::Queued { rest, .. } if rest.from == "<>" => Some(rest.message_id.clone()),
         _ => None,
     });
     app.follow = Some(bounce.expect("three-domains bounces karol's copy"));
@@ -243,9 +241,7 @@ fn letter_hello_after_composed_names_the_writer_not_unwritten() {
 /// The bounce of unknown-user, followed at the end of the run.
 fn follow_the_bounce(mut app: App) -> App {
     let bounce = app.trace().events().iter().find_map(|e| match &e.kind {
-        EventKind::Queued {
-            from, message_id, ..
-        } if from == "<>" => Some(message_id.clone()),
+        EventKind::Queued { rest, .. } if rest.from == "<>" => Some(rest.message_id.clone()),
         _ => None,
     });
     app.follow = Some(bounce.expect("the scenario bounces"));

@@ -31,13 +31,9 @@ fn delivered_to(trace: &Trace, mailbox: &str) -> Vec<(mailflow::trace::SimTime, 
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                mailbox: m,
-                content,
-                ..
-            } if m == mailbox => Some((
+            EventKind::Delivered { rest, .. } if rest.mailbox == mailbox => Some((
                 e.at,
-                String::from_utf8_lossy(content.as_bytes()).into_owned(),
+                String::from_utf8_lossy(rest.content.as_bytes()).into_owned(),
             )),
             _ => None,
         })

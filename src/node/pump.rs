@@ -108,14 +108,15 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     // The handshake failed: the alert is sent, nothing more is.
     let mut broken = false;
     loop {
-        while let Some(bytes) = machine.poll_transmit() {
-            match &mut layer {
-                Some(layer) => {
-                    let records = layer.seal(&bytes);
-                    stream.send_sealed(&bytes, &records);
-                }
-                None => stream.send(&bytes),
+        // The bytes are copied into the trace's payload as they leave, so
+        // the machine keeps its buffer.
+        while machine.transmit(&mut |bytes| match &mut layer {
+            Some(layer) => {
+                let records = layer.seal(bytes);
+                stream.send_sealed(bytes, &records);
             }
+            None => stream.send(bytes),
+        }) {
             // A big POP3 RETR leaves at the pace the peer reads it.
             stream.flushed().await;
         }

@@ -9,8 +9,8 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::plan::Expectation;
 use crate::sim::Ending;
 use crate::trace::{
-    Attempt, ConnId, Dir, EventKind, HostId, HostInfo, LinkInfo, Payload, Protocol, Role, SimTime,
-    ZoneInfo,
+    Attempt, ConnId, DeliveredRest, Dir, EventKind, HostId, HostInfo, LinkInfo, NotifiedRest,
+    Payload, Protocol, QueuedRest, Role, SimTime, ZoneInfo,
 };
 
 /// Line 2.
@@ -206,10 +206,8 @@ enum EventKindDef {
     Queued {
         host: HostId,
         queue_id: String,
-        message_id: String,
-        from: String,
-        rcpts: Vec<String>,
-        conn: Option<ConnId>,
+        #[serde(flatten, with = "queued_rest")]
+        rest: Box<QueuedRest>,
     },
     Attempting {
         host: HostId,
@@ -226,11 +224,8 @@ enum EventKindDef {
     Delivered {
         host: HostId,
         queue_id: String,
-        mailbox: String,
-        uid: String,
-        message_id: String,
-        #[serde(with = "bytes")]
-        content: Payload,
+        #[serde(flatten, with = "delivered_rest")]
+        rest: Box<DeliveredRest>,
     },
     Deferred {
         host: HostId,
@@ -258,10 +253,8 @@ enum EventKindDef {
     Notified {
         host: HostId,
         queue_id: String,
-        action: String,
-        rcpts: Vec<String>,
-        dsn_queue_id: Option<String>,
-        why: String,
+        #[serde(flatten, with = "notified_rest")]
+        rest: Box<NotifiedRest>,
     },
     Expired {
         host: HostId,
@@ -332,6 +325,58 @@ enum EventKindDef {
         to: HostId,
     },
 }
+
+// The boxed rests of the larger facts, mirrored too, and flattened into
+// their event's line as before they were boxed.
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "QueuedRest")]
+struct QueuedRestDef {
+    message_id: String,
+    from: String,
+    rcpts: Vec<String>,
+    conn: Option<ConnId>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "DeliveredRest")]
+struct DeliveredRestDef {
+    mailbox: String,
+    uid: String,
+    message_id: String,
+    #[serde(with = "bytes")]
+    content: Payload,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "NotifiedRest")]
+struct NotifiedRestDef {
+    action: String,
+    rcpts: Vec<String>,
+    dsn_queue_id: Option<String>,
+    why: String,
+}
+
+/// `with` modules for a boxed rest through its mirror.
+macro_rules! boxed_rest {
+    ($module:ident, $rest:ty, $def:ident) => {
+        mod $module {
+            use super::*;
+
+            pub fn serialize<S: Serializer>(r: &$rest, s: S) -> Result<S::Ok, S::Error> {
+                $def::serialize(r, s)
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Box<$rest>, D::Error> {
+                $def::deserialize(d).map(Box::new)
+            }
+        }
+    };
+}
+
+boxed_rest!(queued_rest, QueuedRest, QueuedRestDef);
+boxed_rest!(delivered_rest, DeliveredRest, DeliveredRestDef);
+boxed_rest!(notified_rest, NotifiedRest, NotifiedRestDef);
 
 /// Simulated time as whole nanoseconds.
 mod nanos {

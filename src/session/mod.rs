@@ -54,6 +54,21 @@ pub trait Session<Host = ()> {
     /// Bytes to send to the peer; call until `None`.
     fn poll_transmit(&mut self) -> Option<Vec<u8>>;
 
+    /// Lends the bytes to send to `send`, in place; false when there were
+    /// none. A machine that keeps one outbox overrides it to clear that
+    /// buffer instead of handing it over: a fresh buffer of an odd size
+    /// for every reply, freed between the trace's long-lived payloads,
+    /// left holes in glibc's heap (see benches/README.md, memory).
+    fn transmit(&mut self, send: &mut dyn FnMut(&[u8])) -> bool {
+        match self.poll_transmit() {
+            Some(bytes) => {
+                send(&bytes);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// What happened, oldest first.
     fn poll_event(&mut self) -> Option<Self::Event>;
 

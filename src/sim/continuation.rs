@@ -68,12 +68,12 @@ impl Continuation {
             kept.stored += state.filed(host, address) as u64;
             let mailbox = kept.mailboxes.entry(address.to_owned()).or_default();
             for stored in held {
-                if let Some(EventKind::Delivered { content, .. }) = trace
+                if let Some(EventKind::Delivered { rest, .. }) = trace
                     .events()
                     .get(stored.delivered as usize)
                     .map(|e| &e.kind)
                 {
-                    mailbox.push((stored.uid.clone(), content.clone()));
+                    mailbox.push((stored.uid.clone(), rest.content.clone()));
                 }
             }
         }
@@ -161,10 +161,12 @@ mod tests {
         let delivered = |uid: &str| EventKind::Delivered {
             host: mx,
             queue_id: format!("MX{uid}"),
-            mailbox: "bob@example.net".into(),
-            uid: uid.into(),
-            message_id: format!("<{uid}@x>"),
-            content: Payload::new(uid.as_bytes()),
+            rest: Box::new(crate::trace::DeliveredRest {
+                mailbox: "bob@example.net".into(),
+                uid: uid.into(),
+                message_id: format!("<{uid}@x>"),
+                content: Payload::new(uid.as_bytes()),
+            }),
         };
         trace.push(at(1), delivered("a"));
         trace.push(at(2), delivered("b"));
@@ -195,10 +197,12 @@ mod tests {
         let queued = |host, id: &str| EventKind::Queued {
             host,
             queue_id: id.into(),
-            message_id: "<m@x>".into(),
-            from: "<a@x>".into(),
-            rcpts: vec!["<b@y>".into()],
-            conn: None,
+            rest: Box::new(crate::trace::QueuedRest {
+                message_id: "<m@x>".into(),
+                from: "<a@x>".into(),
+                rcpts: vec!["<b@y>".into()],
+                conn: None,
+            }),
         };
         trace.push(
             at(1),

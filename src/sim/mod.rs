@@ -425,8 +425,8 @@ mod tests {
             .events()
             .iter()
             .find_map(|e| match &e.kind {
-                EventKind::Delivered { content, uid, .. } => {
-                    Some((content.as_bytes().to_vec(), uid.clone()))
+                EventKind::Delivered { rest, .. } => {
+                    Some((rest.content.as_bytes().to_vec(), rest.uid.clone()))
                 }
                 _ => None,
             })

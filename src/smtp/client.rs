@@ -821,6 +821,14 @@ impl Session for ClientSession {
     fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         ClientSession::poll_transmit(self)
     }
+    fn transmit(&mut self, send: &mut dyn FnMut(&[u8])) -> bool {
+        if self.outbox.is_empty() {
+            return false;
+        }
+        send(&self.outbox);
+        self.outbox.clear();
+        true
+    }
     fn poll_event(&mut self) -> Option<ClientEvent> {
         ClientSession::poll_event(self)
     }

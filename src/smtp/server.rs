@@ -1162,6 +1162,14 @@ impl<P: Policy> Session<P> for ServerSession {
     fn poll_transmit(&mut self) -> Option<Vec<u8>> {
         ServerSession::poll_transmit(self)
     }
+    fn transmit(&mut self, send: &mut dyn FnMut(&[u8])) -> bool {
+        if self.outbox.is_empty() {
+            return false;
+        }
+        send(&self.outbox);
+        self.outbox.clear();
+        true
+    }
     fn poll_event(&mut self) -> Option<ServerEvent> {
         ServerSession::poll_event(self)
     }

@@ -4,7 +4,7 @@
 
 use crate::dns::Summary;
 
-use super::{EventKind, Protocol, Trace};
+use super::{EventKind, NotifiedRest, Protocol, QueuedRest, Trace};
 
 /// Port 25 is named for what it carries between MTAs.
 fn protocol_name(p: Protocol) -> &'static str {
@@ -143,10 +143,9 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Queued {
             host,
             queue_id,
-            from,
-            rcpts,
-            ..
+            rest,
         } => {
+            let QueuedRest { from, rcpts, .. } = &**rest;
             format!(
                 "* {} queued {queue_id}: from {from} to {}",
                 name(*host),
@@ -177,12 +176,12 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Delivered {
             host,
             queue_id,
-            mailbox,
-            ..
+            rest,
         } => {
             format!(
-                "* {} stored {queue_id} in the mailbox of {mailbox}",
-                name(*host)
+                "* {} stored {queue_id} in the mailbox of {}",
+                name(*host),
+                rest.mailbox
             )
         }
         EventKind::Deferred {
@@ -228,22 +227,27 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Notified {
             host,
             queue_id,
-            action,
-            rcpts,
-            dsn_queue_id,
-            why,
-        } => match dsn_queue_id {
-            Some(dsn) => format!(
-                "* {} reported {queue_id} `{action}` for {} as {dsn}: {why}",
-                name(*host),
-                rcpts.join(", ")
-            ),
-            None => format!(
-                "* {} sent no `{action}` report on {queue_id} for {}: {why}",
-                name(*host),
-                rcpts.join(", ")
-            ),
-        },
+            rest,
+        } => {
+            let NotifiedRest {
+                action,
+                rcpts,
+                dsn_queue_id,
+                why,
+            } = &**rest;
+            match dsn_queue_id {
+                Some(dsn) => format!(
+                    "* {} reported {queue_id} `{action}` for {} as {dsn}: {why}",
+                    name(*host),
+                    rcpts.join(", ")
+                ),
+                None => format!(
+                    "* {} sent no `{action}` report on {queue_id} for {}: {why}",
+                    name(*host),
+                    rcpts.join(", ")
+                ),
+            }
+        }
         EventKind::Expired {
             host,
             queue_id,

@@ -458,9 +458,9 @@ impl Index {
             EventKind::Queued {
                 host,
                 queue_id,
-                message_id,
-                ..
+                rest,
             } => {
+                let message_id = &rest.message_id;
                 self.walk
                     .queue_of
                     .insert(queue_id.clone(), message_id.clone());
@@ -468,11 +468,9 @@ impl Index {
                 self.mention(message_id, seq);
             }
             EventKind::Dequeued { host, .. } => self.queued.entry(*host).or_default().add(seq, -1),
-            EventKind::Delivered {
-                host, message_id, ..
-            } => {
+            EventKind::Delivered { host, rest, .. } => {
                 self.stored.entry(*host).or_default().add(seq, 1);
-                self.mention(message_id, seq);
+                self.mention(&rest.message_id, seq);
             }
             EventKind::Removed { host, uids, .. } => {
                 self.stored
@@ -501,16 +499,13 @@ impl Index {
             }
             _ => {}
         }
-        if let EventKind::Queued {
-            conn: Some(conn),
-            message_id,
-            ..
-        } = &event.kind
+        if let EventKind::Queued { rest, .. } = &event.kind
+            && let Some(conn) = &rest.conn
             && let Some(&s) = self.by_conn.get(conn)
         {
             // The submission or relay session that brought it here.
             let connect = self.sessions[s].connection.seq;
-            let message_id = message_id.clone();
+            let message_id = rest.message_id.clone();
             self.mention(&message_id, connect);
         }
     }

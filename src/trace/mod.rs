@@ -231,6 +231,40 @@ pub struct Attempt {
     pub reason: String,
 }
 
+// The fields of the facts larger than a `Bytes` event, after their
+// `host` and `queue_id`, live in a box of their own: every event is as
+// large as the largest kind, and most events are bytes on the wire
+// (issue 14 §1). Serialized flattened, so the JSON is as before.
+
+/// The rest of a [`EventKind::Queued`]: the envelope taken on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QueuedRest {
+    pub message_id: String,
+    pub from: String,
+    pub rcpts: Vec<String>,
+    /// The session that brought it, if one did.
+    pub conn: Option<ConnId>,
+}
+
+/// The rest of a [`EventKind::Delivered`]: where it was stored, and what.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeliveredRest {
+    pub mailbox: String,
+    /// The message's unique id in the mailbox (POP3's UIDL).
+    pub uid: String,
+    pub message_id: String,
+    pub content: Payload,
+}
+
+/// The rest of a [`EventKind::Notified`]: the report and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct NotifiedRest {
+    pub action: String,
+    pub rcpts: Vec<String>,
+    pub dsn_queue_id: Option<String>,
+    pub why: String,
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -311,10 +345,8 @@ pub enum EventKind {
     Queued {
         host: HostId,
         queue_id: String,
-        message_id: String,
-        from: String,
-        rcpts: Vec<String>,
-        conn: Option<ConnId>,
+        #[serde(flatten)]
+        rest: Box<QueuedRest>,
     },
     /// An MTA opened `conn` to deliver (part of) a queue entry.
     Attempting {
@@ -335,11 +367,8 @@ pub enum EventKind {
     Delivered {
         host: HostId,
         queue_id: String,
-        mailbox: String,
-        /// The message's unique id in the mailbox (POP3's UIDL).
-        uid: String,
-        message_id: String,
-        content: Payload,
+        #[serde(flatten)]
+        rest: Box<DeliveredRest>,
     },
     /// Will try again at `retry_at`.
     Deferred {
@@ -372,10 +401,8 @@ pub enum EventKind {
     Notified {
         host: HostId,
         queue_id: String,
-        action: String,
-        rcpts: Vec<String>,
-        dsn_queue_id: Option<String>,
-        why: String,
+        #[serde(flatten)]
+        rest: Box<NotifiedRest>,
     },
     /// Too old to keep trying.
     Expired {
@@ -557,5 +584,46 @@ impl Trace {
             .iter()
             .position(|h| h.name.eq_ignore_ascii_case(name))
             .and_then(|i| HostId::try_from(i).ok())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every event is as large as the largest kind, times every event of
+    /// a run: hello ×1,000,000 within 8 GB (issue 14 §1) needs them small.
+    /// A new large field belongs in its kind's boxed rest.
+    #[test]
+    fn an_event_stays_small_issue_14_1() {
+        assert!(
+            std::mem::size_of::<Event>() <= 104,
+            "trace::Event grew to {} bytes",
+            std::mem::size_of::<Event>()
+        );
+    }
+
+    /// The boxed rest of a fact is flattened: the JSON reads as it did
+    /// when its fields were the variant's own.
+    #[test]
+    fn a_boxed_rest_serializes_flat_in_field_order() {
+        let event = Event {
+            seq: 3,
+            at: SimTime(Duration::from_millis(5)),
+            kind: EventKind::Queued {
+                host: HostId(1),
+                queue_id: "Q1".into(),
+                rest: Box::new(QueuedRest {
+                    message_id: "<m@x>".into(),
+                    from: "<a@x>".into(),
+                    rcpts: vec!["<b@y>".into()],
+                    conn: Some(ConnId(7)),
+                }),
+            },
+        };
+        assert_eq!(
+            serde_json::to_string(&event).unwrap(),
+            r#"{"seq":3,"at":5000,"kind":"queued","host":1,"queue_id":"Q1","message_id":"<m@x>","from":"<a@x>","rcpts":["<b@y>"],"conn":7}"#
+        );
     }
 }

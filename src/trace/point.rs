@@ -151,9 +151,8 @@ pub fn of_event(trace: &Trace, index: &Index, seq: u64) -> Option<Point> {
                         EventKind::Queued {
                             host: h,
                             queue_id: q,
-                            conn,
-                            ..
-                        } if h == host && q == queue_id => Some(*conn),
+                            rest,
+                        } if h == host && q == queue_id => Some(rest.conn),
                         _ => None,
                     })??;
             let session = index.session(conn)?;

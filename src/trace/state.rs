@@ -12,7 +12,10 @@
 
 use std::collections::BTreeMap;
 
-use super::{Attempt, ConnId, Event, EventKind, HostId, SimTime, Trace};
+use super::{
+    Attempt, ConnId, DeliveredRest, Event, EventKind, HostId, NotifiedRest, QueuedRest, SimTime,
+    Trace,
+};
 use crate::mail::Headers;
 
 /// An address as a path in angle brackets, `<bob@example.net>`, the way
@@ -294,11 +297,14 @@ impl State {
             EventKind::Queued {
                 host,
                 queue_id,
-                message_id,
-                from,
-                rcpts,
-                conn,
+                rest,
             } => {
+                let QueuedRest {
+                    message_id,
+                    from,
+                    rcpts,
+                    conn,
+                } = &**rest;
                 self.current
                     .insert((*host, queue_id.clone()), self.entries.len());
                 self.entries.push(Entry {
@@ -372,11 +378,14 @@ impl State {
             EventKind::Notified {
                 host,
                 queue_id,
-                action,
-                rcpts,
-                dsn_queue_id,
-                why,
+                rest,
             } => {
+                let NotifiedRest {
+                    action,
+                    rcpts,
+                    dsn_queue_id,
+                    why,
+                } = &**rest;
                 let what = What::Notified {
                     action: action.clone(),
                     rcpts: rcpts.clone(),
@@ -403,11 +412,14 @@ impl State {
             EventKind::Delivered {
                 host,
                 queue_id,
-                mailbox,
-                uid,
-                content,
-                ..
+                rest,
             } => {
+                let DeliveredRest {
+                    mailbox,
+                    uid,
+                    content,
+                    ..
+                } = &**rest;
                 let what = What::Delivered {
                     mailbox: mailbox.clone(),
                 };
@@ -521,10 +533,12 @@ mod tests {
         let q = |id: &str| EventKind::Queued {
             host: h,
             queue_id: id.into(),
-            message_id: "<m@x>".into(),
-            from: "<a@x>".into(),
-            rcpts: vec!["<b@y>".into()],
-            conn: None,
+            rest: Box::new(crate::trace::QueuedRest {
+                message_id: "<m@x>".into(),
+                from: "<a@x>".into(),
+                rcpts: vec!["<b@y>".into()],
+                conn: None,
+            }),
         };
         t.push(at, q("Q1")); // 0
         t.push(
@@ -554,10 +568,12 @@ mod tests {
             EventKind::Delivered {
                 host: h,
                 queue_id: "Q1".into(),
-                mailbox: "b@y".into(),
-                uid: "u1".into(),
-                message_id: "<m@x>".into(),
-                content: Payload::new(b"Subject: hi\r\n\r\nbody\r\n"),
+                rest: Box::new(crate::trace::DeliveredRest {
+                    mailbox: "b@y".into(),
+                    uid: "u1".into(),
+                    message_id: "<m@x>".into(),
+                    content: Payload::new(b"Subject: hi\r\n\r\nbody\r\n"),
+                }),
             },
         ); // 3
         t.push(

@@ -10,7 +10,7 @@ use std::fmt::Write;
 use super::escape::{escape, push};
 use crate::mail::{Headers, Received, body};
 use crate::trace::state::{Entry, State};
-use crate::trace::{ConnId, EventKind, Trace};
+use crate::trace::{ConnId, DeliveredRest, EventKind, Trace};
 
 pub fn render(out: &mut String, trace: &Trace, state: &State) {
     // Each message's queue entries, in the order they were queued.
@@ -20,16 +20,15 @@ pub fn render(out: &mut String, trace: &Trace, state: &State) {
     }
     let mut any = false;
     for event in trace.events() {
-        let EventKind::Delivered {
-            host,
+        let EventKind::Delivered { host, rest, .. } = &event.kind else {
+            continue;
+        };
+        let DeliveredRest {
             mailbox,
             message_id,
             content,
             ..
-        } = &event.kind
-        else {
-            continue;
-        };
+        } = &**rest;
         if !any {
             out.push_str(
                 "<section id=\"letters\"><h2>Letters</h2>\

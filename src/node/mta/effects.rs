@@ -4,7 +4,7 @@
 
 use super::Mta;
 use super::core::{Arrival, Effect};
-use crate::trace::{Attempt, ConnId, EventKind, SimTime};
+use crate::trace::{Attempt, ConnId, EventKind, NotifiedRest, QueuedRest, SimTime};
 
 impl Mta {
     /// Takes a message on (the one intake, for mail from a session and
@@ -29,10 +29,12 @@ impl Mta {
                 } => net.record(EventKind::Queued {
                     host,
                     queue_id,
-                    message_id,
-                    from: from.to_string(),
-                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
-                    conn,
+                    rest: Box::new(QueuedRest {
+                        message_id,
+                        from: from.to_string(),
+                        rcpts: rcpts.iter().map(ToString::to_string).collect(),
+                        conn,
+                    }),
                 }),
                 Effect::Store {
                     queue_id,
@@ -103,10 +105,12 @@ impl Mta {
                 } => net.record(EventKind::Notified {
                     host,
                     queue_id,
-                    action: action.to_string(),
-                    rcpts,
-                    dsn_queue_id,
-                    why,
+                    rest: Box::new(NotifiedRest {
+                        action: action.to_string(),
+                        rcpts,
+                        dsn_queue_id,
+                        why,
+                    }),
                 }),
                 Effect::Dequeued { queue_id } => {
                     self.state.borrow_mut().jobs.remove(&queue_id);

@@ -58,7 +58,7 @@ use crate::node::{Activity, HostContext};
 use crate::plan::MtaPlan;
 use crate::smtp::server::Tls;
 use crate::smtp::{Peer, ServerConfig, ServerSession};
-use crate::trace::{EventKind, Payload};
+use crate::trace::{DeliveredRest, EventKind, Payload};
 use local::LocalDomains;
 use policy::MtaPolicy;
 use queue_id::QueueIds;
@@ -136,10 +136,12 @@ impl MtaState {
         net.record(EventKind::Delivered {
             host: net.host(),
             queue_id: queue_id.to_owned(),
-            mailbox: address.to_owned(),
-            uid: uid.clone(),
-            message_id: message_id.to_owned(),
-            content: Payload(Arc::clone(&content)),
+            rest: Box::new(DeliveredRest {
+                mailbox: address.to_owned(),
+                uid: uid.clone(),
+                message_id: message_id.to_owned(),
+                content: Payload(Arc::clone(&content)),
+            }),
         });
         self.mailboxes
             .entry(address.to_owned())

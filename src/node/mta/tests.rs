@@ -57,14 +57,9 @@ fn delivered(trace: &Trace, at: HostId) -> Vec<(String, String)> {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                host,
-                mailbox,
-                content,
-                ..
-            } if *host == at => Some((
-                mailbox.clone(),
-                String::from_utf8_lossy(content.as_bytes()).into_owned(),
+            EventKind::Delivered { host, rest, .. } if *host == at => Some((
+                rest.mailbox.clone(),
+                String::from_utf8_lossy(rest.content.as_bytes()).into_owned(),
             )),
             _ => None,
         })

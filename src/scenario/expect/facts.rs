@@ -11,7 +11,7 @@ use crate::plan::Window;
 use crate::trace::index::Index;
 use crate::trace::state::{State, What};
 use crate::trace::transcript::LineKind;
-use crate::trace::{EventKind, SimTime, Trace};
+use crate::trace::{DeliveredRest, EventKind, SimTime, Trace};
 
 /// A thing a claim counts: when it happened, the message it concerns.
 #[derive(Debug, Clone)]
@@ -45,11 +45,12 @@ impl<'t> Facts<'t> {
                 EventKind::Composed { message_id, .. } => {
                     sent.entry(message_id.clone()).or_insert(e.at);
                 }
-                EventKind::Delivered {
-                    message_id,
-                    content,
-                    ..
-                } => {
+                EventKind::Delivered { rest, .. } => {
+                    let DeliveredRest {
+                        message_id,
+                        content,
+                        ..
+                    } = &**rest;
                     if let Some(subject) = Headers::parse(content.as_bytes()).get_decoded("Subject")
                     {
                         subjects.entry(message_id.clone()).or_insert(subject);

@@ -9,7 +9,7 @@
 use super::facts::Facts;
 use crate::plan::Scope;
 use crate::trace::state::{Entry, What};
-use crate::trace::{EventKind, HostId};
+use crate::trace::{DeliveredRest, EventKind, HostId};
 
 pub fn check(facts: &Facts, exactly: usize, scope: &Scope) -> (String, bool, String) {
     let message = match &scope.message {
@@ -60,13 +60,16 @@ fn paths(facts: &Facts, message_id: &str, rcpt: Option<&str>) -> Vec<(String, us
         let EventKind::Delivered {
             host,
             queue_id,
-            mailbox,
-            message_id: m,
-            ..
+            rest,
         } = &e.kind
         else {
             continue;
         };
+        let DeliveredRest {
+            mailbox,
+            message_id: m,
+            ..
+        } = &**rest;
         if m != message_id || rcpt.is_some_and(|r| !r.eq_ignore_ascii_case(mailbox)) {
             continue;
         }

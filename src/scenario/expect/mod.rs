@@ -16,7 +16,7 @@ use self::facts::{Facts, Occurrence};
 use crate::plan::{Count, Expectation, Scope, Window};
 use crate::trace::index::Session;
 use crate::trace::transcript::LineKind;
-use crate::trace::{EventKind, Protocol, Trace};
+use crate::trace::{DeliveredRest, EventKind, Protocol, Trace};
 
 /// The verdict on one expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -367,15 +367,11 @@ fn first_stored<'t>(
     scope: &Scope,
 ) -> Option<&'t crate::trace::Payload> {
     facts.trace.events().iter().find_map(|e| match &e.kind {
-        EventKind::Delivered {
-            mailbox,
-            message_id,
-            content,
-            ..
-        } if mailbox.eq_ignore_ascii_case(to)
-            && facts.matches(&scope.message, Some(message_id)) =>
+        EventKind::Delivered { rest, .. }
+            if rest.mailbox.eq_ignore_ascii_case(to)
+                && facts.matches(&scope.message, Some(&rest.message_id)) =>
         {
-            Some(content)
+            Some(&rest.content)
         }
         _ => None,
     })
@@ -388,16 +384,13 @@ fn deliveries(facts: &Facts, to: &str, scope: &Scope) -> Vec<Occurrence> {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Delivered {
-                mailbox,
-                message_id,
-                ..
-            } if mailbox.eq_ignore_ascii_case(to)
-                && facts.matches(&scope.message, Some(message_id)) =>
+            EventKind::Delivered { rest, .. }
+                if rest.mailbox.eq_ignore_ascii_case(to)
+                    && facts.matches(&scope.message, Some(&rest.message_id)) =>
             {
                 Some(Occurrence {
                     at: e.at,
-                    message: Some(message_id.clone()),
+                    message: Some(rest.message_id.clone()),
                 })
             }
             _ => None,
@@ -418,15 +411,15 @@ fn bounces(
     let mut found = Vec::new();
     let mut seen = Vec::new();
     for e in facts.trace.events() {
-        let EventKind::Delivered {
+        let EventKind::Delivered { rest, .. } = &e.kind else {
+            continue;
+        };
+        let DeliveredRest {
             mailbox,
             message_id,
             content,
             ..
-        } = &e.kind
-        else {
-            continue;
-        };
+        } = &**rest;
         if !mailbox.eq_ignore_ascii_case(to) {
             continue;
         }

@@ -152,8 +152,8 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let hits = events
                 .iter()
                 .filter(|e| {
-                    matches!(&e.kind, EventKind::Queued { host: h, message_id, .. }
-                    if host_is(*h, host) && msg_is(Some(message_id), message))
+                    matches!(&e.kind, EventKind::Queued { host: h, rest, .. }
+                    if host_is(*h, host) && msg_is(Some(&rest.message_id), message))
                 })
                 .map(|e| (e.seq, None))
                 .collect();
@@ -217,8 +217,8 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let hits = events
                 .iter()
                 .filter(|e| {
-                    matches!(&e.kind, EventKind::Delivered { mailbox, message_id, .. }
-                    if addr_is(mailbox, to) && msg_is(Some(message_id), message))
+                    matches!(&e.kind, EventKind::Delivered { rest, .. }
+                    if addr_is(&rest.mailbox, to) && msg_is(Some(&rest.message_id), message))
                 })
                 .map(|e| (e.seq, None))
                 .collect();
@@ -239,9 +239,9 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let hits = events
                 .iter()
                 .filter(|e| {
-                    matches!(&e.kind, EventKind::Notified { host: h, action: a, .. }
+                    matches!(&e.kind, EventKind::Notified { host: h, rest, .. }
                     if host_is(*h, host)
-                        && action.as_ref().is_none_or(|want| want.eq_ignore_ascii_case(a)))
+                        && action.as_ref().is_none_or(|want| want.eq_ignore_ascii_case(&rest.action)))
                 })
                 .map(|e| (e.seq, None))
                 .collect();

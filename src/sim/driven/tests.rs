@@ -76,7 +76,7 @@ fn a_typed_submission_is_traced_byte_for_byte_and_delivered_to_bob() {
     );
     assert!(
         events.iter().any(|e| matches!(&e.kind,
-            EventKind::Delivered { mailbox, .. } if mailbox == "bob@example.net")),
+            EventKind::Delivered { rest, .. } if rest.mailbox == "bob@example.net")),
         "the relay delivered the typed message to bob"
     );
     assert!(matches!(reports.last().unwrap().wire, Wire::Closed { .. }));

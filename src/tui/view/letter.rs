@@ -111,13 +111,10 @@ pub fn letter(app: &App) -> Option<(String, Vec<u8>)> {
             .filter(|&s| s < app.pos)
     };
     for seq in happened() {
-        if let EventKind::Delivered {
-            mailbox, content, ..
-        } = &trace.events()[seq].kind
-        {
+        if let EventKind::Delivered { rest, .. } = &trace.events()[seq].kind {
             return Some((
-                format!("as stored for {mailbox}"),
-                content.as_bytes().to_vec(),
+                format!("as stored for {}", rest.mailbox),
+                rest.content.as_bytes().to_vec(),
             ));
         }
     }
