@@ -92,26 +92,28 @@ pub fn octets(event: &Event) -> usize {
             }
             EventKind::Tls { data, secrets, .. } => data.0.len() + strings(secrets),
             EventKind::Datagram { data, .. } => data.0.len(),
-            EventKind::Delivered {
-                queue_id,
-                mailbox,
-                uid,
-                message_id,
-                content,
-                ..
-            } => content.0.len() + queue_id.len() + mailbox.len() + uid.len() + message_id.len(),
+            // The boxed rests count too (issue 14: the rare large kinds).
+            EventKind::Delivered { queue_id, rest, .. } => {
+                std::mem::size_of::<crate::trace::DeliveredRest>()
+                    + queue_id.len()
+                    + rest.content.0.len()
+                    + rest.mailbox.len()
+                    + rest.uid.len()
+                    + rest.message_id.len()
+            }
             EventKind::Composed {
                 message_id,
                 from,
                 rcpts,
                 ..
-            }
-            | EventKind::Queued {
-                message_id,
-                from,
-                rcpts,
-                ..
             } => message_id.len() + from.len() + strings(rcpts),
+            EventKind::Queued { queue_id, rest, .. } => {
+                std::mem::size_of::<crate::trace::QueuedRest>()
+                    + queue_id.len()
+                    + rest.message_id.len()
+                    + rest.from.len()
+                    + strings(&rest.rcpts)
+            }
             EventKind::Removed { mailbox, uids, .. } => mailbox.len() + strings(uids),
             EventKind::Resolved {
                 name,
