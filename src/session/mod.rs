@@ -104,6 +104,17 @@ pub trait Session<Host = ()> {
     fn resume(&mut self, _now: Instant, _host: &mut Host) {}
 }
 
+/// [`Session::transmit`] for a machine that keeps one outbox: lends it
+/// and clears it, keeping its capacity for the next reply or command.
+pub fn transmit_outbox(outbox: &mut Vec<u8>, send: &mut dyn FnMut(&[u8])) -> bool {
+    if outbox.is_empty() {
+        return false;
+    }
+    send(outbox);
+    outbox.clear();
+    true
+}
+
 /// A host that may need time before it can answer: the work its checks
 /// need (DNS lookups) happens in `settle`, which the driver awaits while
 /// the machine holds. Hosts that answer at once settle at once.

@@ -822,12 +822,7 @@ impl Session for ClientSession {
         ClientSession::poll_transmit(self)
     }
     fn transmit(&mut self, send: &mut dyn FnMut(&[u8])) -> bool {
-        if self.outbox.is_empty() {
-            return false;
-        }
-        send(&self.outbox);
-        self.outbox.clear();
-        true
+        crate::session::transmit_outbox(&mut self.outbox, send)
     }
     fn poll_event(&mut self) -> Option<ClientEvent> {
         ClientSession::poll_event(self)

@@ -1163,12 +1163,7 @@ impl<P: Policy> Session<P> for ServerSession {
         ServerSession::poll_transmit(self)
     }
     fn transmit(&mut self, send: &mut dyn FnMut(&[u8])) -> bool {
-        if self.outbox.is_empty() {
-            return false;
-        }
-        send(&self.outbox);
-        self.outbox.clear();
-        true
+        crate::session::transmit_outbox(&mut self.outbox, send)
     }
     fn poll_event(&mut self) -> Option<ServerEvent> {
         ServerSession::poll_event(self)
