@@ -291,16 +291,7 @@ mod tests {
         let mut rng = SplitMix64::new(0xd15);
         let valid = query(7, "mx.example.net", QueryType::A);
         for round in 0..2000u64 {
-            let bytes: Vec<u8> = if round % 2 == 0 {
-                let len = (rng.next() % 40) as usize;
-                (0..len).map(|_| rng.next() as u8).collect()
-            } else {
-                let mut bytes = valid.clone();
-                let i = (rng.next() as usize) % bytes.len();
-                bytes[i] = rng.next() as u8;
-                bytes.truncate((rng.next() as usize) % (valid.len() + 1));
-                bytes
-            };
+            let bytes = rng.hostile(&valid, round, 40);
             let now = MINUTE * (round % 3) as u32;
             // Twice: the second may be a hit.
             for _ in 0..2 {

@@ -200,16 +200,7 @@ mod tests {
         let mut rng = SplitMix64::new(0xfeed);
         let valid = answer(&authority(), 7, "example.net", QueryType::Mx);
         for round in 0..2000 {
-            let bytes: Vec<u8> = if round % 2 == 0 {
-                let len = (rng.next() % 64) as usize;
-                (0..len).map(|_| rng.next() as u8).collect()
-            } else {
-                let mut bytes = valid.clone();
-                let i = (rng.next() as usize) % bytes.len();
-                bytes[i] = rng.next() as u8;
-                bytes.truncate((rng.next() as usize) % (valid.len() + 1));
-                bytes
-            };
+            let bytes = rng.hostile(&valid, round, 64);
             for _ in 0..2 {
                 assert_eq!(decode(&bytes), Summary::decode(&bytes), "{bytes:02x?}");
             }

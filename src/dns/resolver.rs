@@ -272,6 +272,25 @@ impl SplitMix64 {
 }
 
 #[cfg(test)]
+impl SplitMix64 {
+    /// Hostile bytes for the tests: on even rounds up to `max` random
+    /// octets; on odd ones `valid` with one octet changed, cut short at a
+    /// random length.
+    pub(crate) fn hostile(&mut self, valid: &[u8], round: u64, max: u64) -> Vec<u8> {
+        if round % 2 == 0 {
+            let len = (self.next() % max) as usize;
+            (0..len).map(|_| self.next() as u8).collect()
+        } else {
+            let mut bytes = valid.to_vec();
+            let i = (self.next() as usize) % bytes.len();
+            bytes[i] = self.next() as u8;
+            bytes.truncate((self.next() as usize) % (valid.len() + 1));
+            bytes
+        }
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
     use crate::dns::authority::{Answer, Authority, Fault, FaultKind, Zone};
