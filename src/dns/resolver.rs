@@ -277,7 +277,7 @@ impl SplitMix64 {
     /// octets; on odd ones `valid` with one octet changed, cut short at a
     /// random length.
     pub(crate) fn hostile(&mut self, valid: &[u8], round: u64, max: u64) -> Vec<u8> {
-        if round % 2 == 0 {
+        if round.is_multiple_of(2) {
             let len = (self.next() % max) as usize;
             (0..len).map(|_| self.next() as u8).collect()
         } else {
