@@ -362,18 +362,19 @@ impl NetHandle {
         Err(error)
     }
 
-    /// A real client outside the world connected to `to:port`: the server
-    /// end of that connection, recorded as a connect from this host (the
-    /// one that stands for the outside). Hand it on with `hand_over`.
+    /// A real client outside the world, at `peer_addr` (as `accept` gave
+    /// it: no `getpeername` per connection), connected to `to:port`: the
+    /// server end of that connection, recorded as a connect from this
+    /// host (the one that stands for the outside). Hand it on with
+    /// `hand_over`.
     pub fn admit(
         &self,
-        tcp: tokio::net::TcpStream,
+        (tcp, peer_addr): (tokio::net::TcpStream, std::net::SocketAddr),
         to: HostId,
         port: u16,
         limits: Option<Limits>,
         slot: Option<Slot>,
-    ) -> std::io::Result<Stream> {
-        let peer_addr = tcp.peer_addr()?;
+    ) -> Stream {
         let conn = self.connect_from_here(to, port, peer_addr);
         let parts = Parts {
             conn,
@@ -384,11 +385,7 @@ impl NetHandle {
             writers: self.net.writers(),
             peer_addr,
         };
-        Ok(Stream::Real(RealStream::new(
-            Rc::clone(self.medium()),
-            tcp,
-            parts,
-        )))
+        Stream::Real(RealStream::new(Rc::clone(self.medium()), tcp, parts))
     }
 
     /// Gives an admitted connection to whatever listens on `to:port`; it

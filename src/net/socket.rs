@@ -595,9 +595,9 @@ mod tests {
             let mut client = TcpStream::connect(listener.local_addr().unwrap())
                 .await
                 .unwrap();
-            let (server, _) = listener.accept().await.unwrap();
+            let accepted = listener.accept().await.unwrap();
             let outside = network.handle(HostId(0));
-            let mut stream = outside.admit(server, HostId(1), 25, None, None).unwrap();
+            let mut stream = outside.admit(accepted, HostId(1), 25, None, None);
             for _ in 0..50 {
                 stream.send(b"220 ready\r\n");
                 let _ = reads(&mut client).await;
@@ -648,9 +648,9 @@ mod tests {
             let mut client = TcpStream::connect(listener.local_addr().unwrap())
                 .await
                 .unwrap();
-            let (server, _) = listener.accept().await.unwrap();
+            let accepted = listener.accept().await.unwrap();
             let outside = network.handle(HostId(0));
-            let mut stream = outside.admit(server, HostId(1), 25, None, None).unwrap();
+            let mut stream = outside.admit(accepted, HostId(1), 25, None, None);
             let last = |events: &std::sync::mpsc::Receiver<crate::trace::Event>| {
                 events.try_iter().last().unwrap().seq
             };

@@ -35,15 +35,12 @@ impl Gate {
 /// inside the world (25 or 110).
 pub(crate) async fn accept(gate: Gate, listener: tokio::net::TcpListener, port: u16) {
     let mut stopping = std::pin::pin!(gate.outside.stopping());
-    while let Some((tcp, _)) = next_connection(&listener, &mut stopping).await {
+    while let Some(accepted) = next_connection(&listener, &mut stopping).await {
         let slot = gate.slot();
         let full = slot.is_none();
-        let Ok(stream) = gate
+        let stream = gate
             .outside
-            .admit(tcp, gate.node, port, Some(gate.limits.clone()), slot)
-        else {
-            continue;
-        };
+            .admit(accepted, gate.node, port, Some(gate.limits.clone()), slot);
         if full {
             refuse(&gate, stream, port, "Too many connections; try again later");
         } else if let Some(stream) = gate.outside.hand_over(stream, gate.node, port) {
