@@ -126,3 +126,36 @@ impl<T> SortedInbox<T> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+    use std::task::{Context, Poll, Waker};
+
+    use super::*;
+    use crate::net::link::Link;
+
+    /// On the wall clock, a connection handed over as it is accepted is
+    /// taken by the first look at the inbox: tokio's timer would round a
+    /// sleep until now up to its next millisecond, a wait before every
+    /// real client's greeting.
+    #[test]
+    fn what_is_due_is_taken_without_a_timer_tick() {
+        let runtime = crate::sim::runtime(false);
+        let _entered = runtime.enter();
+        let medium = Medium::new(Vec::new(), Vec::new(), Link::default(), 1);
+        let (tx, rx) = mpsc::unbounded_channel();
+        let mut inbox = Inbox::new(rx);
+        let (sorted_tx, sorted_rx) = mpsc::unbounded_channel();
+        let mut sorted = SortedInbox::new(sorted_rx);
+        let mut cx = Context::from_waker(Waker::noop());
+        for n in 0..100 {
+            tx.send(Pending::new(medium.now(), n)).unwrap();
+            let next = std::pin::pin!(inbox.next(&medium));
+            assert_eq!(next.poll(&mut cx), Poll::Ready(Some(n)));
+            sorted_tx.send(Pending::new(medium.now(), n)).unwrap();
+            let next = std::pin::pin!(sorted.next(&medium));
+            assert_eq!(next.poll(&mut cx), Poll::Ready(Some(n)));
+        }
+    }
+}
