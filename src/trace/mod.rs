@@ -57,12 +57,69 @@ impl Serialize for SimTime {
 pub struct Payload(pub Arc<[u8]>);
 
 impl Payload {
+    /// The bytes as a payload. Short ones that were seen lately share
+    /// that copy: most lines of a session (greetings, EHLO and its reply,
+    /// QUIT, 221) are the same octets in every session between the same
+    /// two hosts, and a copy of each per message was a tenth of a
+    /// message's memory (issue 14 §1).
     pub fn new(bytes: &[u8]) -> Payload {
-        Payload(Arc::from(bytes))
+        if bytes.len() > shared::LONGEST {
+            return Payload(Arc::from(bytes));
+        }
+        shared::payload(bytes)
     }
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// A small cache of recent short payloads, one per thread, so that equal
+/// lines share one allocation. Direct-mapped: a slot holds the last
+/// payload whose hash fell on it, so the cache stays small however long
+/// the run, and a miss costs one hash and one compare.
+mod shared {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use super::Payload;
+
+    /// Longer payloads (message bodies, big replies) are rarely repeated.
+    pub const LONGEST: usize = 512;
+
+    const SLOT_BITS: u32 = 10;
+    const SLOTS: usize = 1 << SLOT_BITS;
+
+    thread_local! {
+        static CACHE: RefCell<Vec<Option<Payload>>> = RefCell::new(vec![None; SLOTS]);
+    }
+
+    /// FNV-1a over the octets, 8 at a time: cheap next to the allocation
+    /// it saves.
+    fn hash(bytes: &[u8]) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let w = u64::from_le_bytes(word.try_into().expect("8 octets"));
+            h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in words.remainder() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    }
+
+    pub fn payload(bytes: &[u8]) -> Payload {
+        // The top bits, where the multiplications mixed every octet in.
+        let slot = (hash(bytes).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS)) as usize;
+        CACHE.with_borrow_mut(|cache| match &cache[slot] {
+            Some(p) if *p.0 == *bytes => p.clone(),
+            _ => {
+                let p = Payload(Arc::from(bytes));
+                cache[slot] = Some(p.clone());
+                p
+            }
+        })
     }
 }
 
@@ -601,6 +658,27 @@ mod tests {
             "trace::Event grew to {} bytes",
             std::mem::size_of::<Event>()
         );
+    }
+
+    /// Equal short payloads share one copy (issue 14 §1); the octets are
+    /// always the ones given, whatever the cache held.
+    #[test]
+    fn equal_short_payloads_share_one_copy_issue_14_1() {
+        let a = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
+        let b = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(Payload::new(b"").as_bytes(), b"");
+        let long = vec![b'x'; shared::LONGEST + 1];
+        let (c, d) = (Payload::new(&long), Payload::new(&long));
+        assert!(!Arc::ptr_eq(&c.0, &d.0));
+        assert_eq!(c, d);
+        // Many distinct lines, more than the cache has slots, each read
+        // back as written.
+        for i in 0..5000u32 {
+            let line = format!("250 2.1.5 Recipient <u{i}@example.net> OK\r\n");
+            assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
+            assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
+        }
     }
 
     /// The boxed rest of a fact is flattened: the JSON reads as it did
