@@ -1209,7 +1209,7 @@ fn tshark_decodes_the_zones_mx_records_rfc1035_3_3_9() {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Resolved { qtype, outcome, .. } if qtype == "MX" => Some(outcome),
+            EventKind::Resolved { rest, .. } if rest.qtype == "MX" => Some(&rest.outcome),
             _ => None,
         })
         .flat_map(|o| o.split("; "))

@@ -276,9 +276,10 @@ fn retrieved_bodies_are_the_stored_messages_rfc1939_7() {
             })
             .collect();
         for event in trace.events() {
-            let EventKind::Retrieved { uid, .. } = &event.kind else {
+            let EventKind::Retrieved { rest, .. } = &event.kind else {
                 continue;
             };
+            let uid = &rest.uid;
             let stored = trace.events().iter().find_map(|e| match &e.kind {
                 EventKind::Delivered { rest, .. } if &rest.uid == uid => {
                     Some(String::from_utf8_lossy(rest.content.as_bytes()).into_owned())

@@ -322,6 +322,57 @@ pub struct NotifiedRest {
     pub why: String,
 }
 
+/// The rest of a [`EventKind::Composed`]: the envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComposedRest {
+    pub from: String,
+    pub rcpts: Vec<String>,
+}
+
+/// The rest of a [`EventKind::Deferred`]: why, and when again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeferredRest {
+    pub attempts: Vec<Attempt>,
+    pub retry_at: SimTime,
+    pub attempt: u32,
+}
+
+/// The rest of a [`EventKind::Bounced`]: what failed, and the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BouncedRest {
+    pub failures: Vec<Attempt>,
+    pub dsn_queue_id: Option<String>,
+}
+
+/// The rest of a [`EventKind::Resolved`]: the question's type and the
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedRest {
+    pub qtype: String,
+    pub outcome: String,
+}
+
+/// The rest of a [`EventKind::Retrieved`]: which message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetrievedRest {
+    pub uid: String,
+    pub message_id: Option<String>,
+}
+
+/// The rest of a [`EventKind::WhatIf`]: the point and the answer given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhatIfRest {
+    pub point: String,
+    pub instead: String,
+}
+
+/// Whether a [`EventKind::Tls`] flight derived no key log lines (then the
+/// JSON has no `secrets`).
+#[allow(clippy::borrowed_box)] // serde hands the field as it is
+pub(crate) fn no_secrets(secrets: &Box<Vec<String>>) -> bool {
+    secrets.is_empty()
+}
+
 /// What happened.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -371,8 +422,8 @@ pub enum EventKind {
         dir: Dir,
         arrives: SimTime,
         data: Payload,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        secrets: Vec<String>,
+        #[serde(default, skip_serializing_if = "no_secrets")]
+        secrets: Box<Vec<String>>,
     },
     /// One side closed; the other side learns it at `arrives`.
     Close {
@@ -395,8 +446,8 @@ pub enum EventKind {
     Composed {
         host: HostId,
         message_id: String,
-        from: String,
-        rcpts: Vec<String>,
+        #[serde(flatten)]
+        rest: Box<ComposedRest>,
     },
     /// An MTA took responsibility for a message: a new queue entry.
     Queued {
@@ -431,9 +482,8 @@ pub enum EventKind {
     Deferred {
         host: HostId,
         queue_id: String,
-        attempts: Vec<Attempt>,
-        retry_at: SimTime,
-        attempt: u32,
+        #[serde(flatten)]
+        rest: Box<DeferredRest>,
     },
     /// The entry left the queue: every recipient is done, failed or
     /// expired (for local-only mail, at once).
@@ -448,8 +498,8 @@ pub enum EventKind {
     Bounced {
         host: HostId,
         queue_id: String,
-        failures: Vec<Attempt>,
-        dsn_queue_id: Option<String>,
+        #[serde(flatten)]
+        rest: Box<BouncedRest>,
     },
     /// A delivery status notification other than a bounce (RFC 3461):
     /// `action` (`delivered`, `relayed`, `delayed`) for `rcpts`, queued as
@@ -477,15 +527,15 @@ pub enum EventKind {
     Resolved {
         host: HostId,
         name: String,
-        qtype: String,
-        outcome: String,
+        #[serde(flatten)]
+        rest: Box<ResolvedRest>,
     },
     /// A client fetched a message over POP3.
     Retrieved {
         host: HostId,
         mailbox: String,
-        uid: String,
-        message_id: Option<String>,
+        #[serde(flatten)]
+        rest: Box<RetrievedRest>,
     },
     /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
     Wake { host: HostId, why: String },
@@ -497,8 +547,8 @@ pub enum EventKind {
     WhatIf {
         host: HostId,
         conn: Option<ConnId>,
-        point: String,
-        instead: String,
+        #[serde(flatten)]
+        rest: Box<WhatIfRest>,
     },
     /// A host went off the network (a `down` window of the scenario
     /// begins): connections to it time out until it is back.
@@ -654,7 +704,7 @@ mod tests {
     #[test]
     fn an_event_stays_small_issue_14_1() {
         assert!(
-            std::mem::size_of::<Event>() <= 104,
+            std::mem::size_of::<Event>() <= 80,
             "trace::Event grew to {} bytes",
             std::mem::size_of::<Event>()
         );

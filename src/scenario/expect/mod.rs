@@ -246,16 +246,13 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
                 .events()
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    EventKind::Retrieved {
-                        mailbox,
-                        message_id,
-                        ..
-                    } if mailbox.eq_ignore_ascii_case(by)
-                        && facts.matches(&scope.message, message_id.as_deref()) =>
+                    EventKind::Retrieved { mailbox, rest, .. }
+                        if mailbox.eq_ignore_ascii_case(by)
+                            && facts.matches(&scope.message, rest.message_id.as_deref()) =>
                     {
                         Some(Occurrence {
                             at: e.at,
-                            message: message_id.clone(),
+                            message: rest.message_id.clone(),
                         })
                     }
                     _ => None,
