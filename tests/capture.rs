@@ -1138,7 +1138,8 @@ fn tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4() {
         let mut relayed = BTreeSet::new();
         for e in trace.events() {
             if let EventKind::Delivered { rest, .. } = &e.kind {
-                let text = String::from_utf8_lossy(rest.content.as_bytes());
+                let octets = rest.content.as_bytes();
+                let text = String::from_utf8_lossy(&octets);
                 let head = text.split("\r\n\r\n").next().unwrap_or("");
                 let received: Vec<String> = head
                     .split("\r\nReceived: ")

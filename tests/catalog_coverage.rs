@@ -310,7 +310,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
                 mailbox: "bob".into(),
                 uid: "1".into(),
                 message_id: "<1@example.org>".into(),
-                content: Payload(b"Subject: hi\r\n\r\nhi\r\n"[..].into()),
+                content: mailflow::trace::Letter::new(b"Subject: hi\r\n\r\nhi\r\n"),
             }),
         },
         EventKind::Deferred {

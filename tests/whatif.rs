@@ -33,7 +33,7 @@ fn delivered_to(trace: &Trace, mailbox: &str) -> Vec<(mailflow::trace::SimTime, 
         .filter_map(|e| match &e.kind {
             EventKind::Delivered { rest, .. } if rest.mailbox == mailbox => Some((
                 e.at,
-                String::from_utf8_lossy(rest.content.as_bytes()).into_owned(),
+                String::from_utf8_lossy(&rest.content.as_bytes()).into_owned(),
             )),
             _ => None,
         })

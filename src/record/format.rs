@@ -10,7 +10,7 @@ use crate::plan::Expectation;
 use crate::sim::Ending;
 use crate::trace::{
     Attempt, BouncedRest, ComposedRest, ConnId, DeferredRest, DeliveredRest, Dir, EventKind,
-    HostId, HostInfo, LinkInfo, NotifiedRest, Payload, Protocol, QueuedRest, ResolvedRest,
+    HostId, HostInfo, Letter, LinkInfo, NotifiedRest, Payload, Protocol, QueuedRest, ResolvedRest,
     RetrievedRest, Role, SimTime, WhatIfRest, ZoneInfo,
 };
 
@@ -180,6 +180,7 @@ enum EventKindDef {
         #[serde(with = "bytes")]
         data: Payload,
         #[serde(default, skip_serializing_if = "crate::trace::no_secrets")]
+        #[allow(clippy::box_collection)] // as in `EventKind::Tls`
         secrets: Box<Vec<String>>,
     },
     Close {
@@ -343,8 +344,8 @@ struct DeliveredRestDef {
     mailbox: String,
     uid: String,
     message_id: String,
-    #[serde(with = "bytes")]
-    content: Payload,
+    #[serde(with = "letter")]
+    content: Letter,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -509,22 +510,46 @@ mod bytes {
     }
 
     pub fn serialize<S: Serializer>(p: &Payload, s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(p.as_bytes()) {
+        serialize_octets(p.as_bytes(), s)
+    }
+
+    pub fn serialize_octets<S: Serializer>(octets: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(octets) {
             Ok(text) => Repr::Text(text.into()),
             Err(_) => Repr::Binary {
-                b64: STANDARD.encode(p.as_bytes()),
+                b64: STANDARD.encode(octets),
             },
         }
         .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Payload, D::Error> {
+        deserialize_octets(d, Payload::new)
+    }
+
+    pub fn deserialize_octets<'de, D: Deserializer<'de>, T>(
+        d: D,
+        make: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, D::Error> {
         match Repr::deserialize(d)? {
-            Repr::Text(text) => Ok(Payload::new(text.as_bytes())),
+            Repr::Text(text) => Ok(make(text.as_bytes())),
             Repr::Binary { b64 } => STANDARD
                 .decode(b64)
-                .map(|b| Payload::new(&b))
+                .map(|b| make(&b))
                 .map_err(|e| serde::de::Error::custom(format!("bad base64: {e}"))),
         }
+    }
+}
+
+/// A stored letter as its octets, like [`bytes`].
+mod letter {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(l: &Letter, s: S) -> Result<S::Ok, S::Error> {
+        bytes::serialize_octets(&l.as_bytes(), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Letter, D::Error> {
+        bytes::deserialize_octets(d, Letter::new)
     }
 }

@@ -96,7 +96,7 @@ pub fn octets(event: &Event) -> usize {
             EventKind::Delivered { queue_id, rest, .. } => {
                 std::mem::size_of::<crate::trace::DeliveredRest>()
                     + queue_id.len()
-                    + rest.content.0.len()
+                    + rest.content.len()
                     + rest.mailbox.len()
                     + rest.uid.len()
                     + rest.message_id.len()

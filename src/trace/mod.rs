@@ -64,7 +64,9 @@ impl Payload {
     /// message's memory (issue 14 §1).
     pub fn new(bytes: &[u8]) -> Payload {
         if bytes.len() > shared::LONGEST {
-            return Payload(Arc::from(bytes));
+            let payload = Payload(Arc::from(bytes));
+            shared::remember_data(&payload);
+            return payload;
         }
         shared::payload(bytes)
     }
@@ -109,6 +111,48 @@ mod shared {
         h
     }
 
+    /// Long payloads that end as DATA does (`CRLF.CRLF`), by the hash of
+    /// their last octets before the dot: a letter stored next looks its
+    /// body up here.
+    const DATA_SLOTS: usize = 64;
+    const TAIL: usize = 64;
+    const DOT: &[u8] = b"\r\n.\r\n";
+
+    thread_local! {
+        static DATA: RefCell<Vec<Option<Payload>>> = RefCell::new(vec![None; DATA_SLOTS]);
+    }
+
+    fn data_slot(message: &[u8]) -> usize {
+        let tail = &message[message.len().saturating_sub(TAIL)..];
+        (hash(tail).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - DATA_SLOTS.trailing_zeros()))
+            as usize
+    }
+
+    pub fn remember_data(payload: &Payload) {
+        let bytes = payload.as_bytes();
+        if !bytes.ends_with(DOT) {
+            return;
+        }
+        let slot = data_slot(&bytes[..bytes.len() - 3]);
+        DATA.with_borrow_mut(|data| data[slot] = Some(payload.clone()));
+    }
+
+    /// A remembered DATA payload whose message (without the final dot)
+    /// ends `letter`, and that message's length.
+    pub fn data_ending(letter: &[u8]) -> Option<(Payload, usize)> {
+        if letter.len() <= LONGEST {
+            return None;
+        }
+        let slot = data_slot(letter);
+        DATA.with_borrow(|data| {
+            let payload = data[slot].as_ref()?;
+            let message = &payload.as_bytes()[..payload.as_bytes().len() - 3];
+            letter
+                .ends_with(message)
+                .then(|| (payload.clone(), message.len()))
+        })
+    }
+
     pub fn payload(bytes: &[u8]) -> Payload {
         // The top bits, where the multiplications mixed every octet in.
         let slot = (hash(bytes).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS)) as usize;
@@ -120,6 +164,76 @@ mod shared {
                 p
             }
         })
+    }
+}
+
+/// A message as a mailbox stored it: its own first lines (Return-Path,
+/// the storing server's Received) and the rest, which is the DATA that
+/// just crossed the wire, shared with that `Bytes` event when the octets
+/// are the same (no dot to unstuff), else a copy of its own. The 1 KiB
+/// body of a relayed message was held three times (issue 14 §1).
+#[derive(Clone)]
+pub struct Letter {
+    head: Payload,
+    /// The DATA payload and how much of it (without its final dot).
+    body: Option<(Payload, usize)>,
+}
+
+impl Letter {
+    pub fn new(bytes: &[u8]) -> Letter {
+        match shared::data_ending(bytes) {
+            Some((data, len)) => Letter {
+                head: Payload::new(&bytes[..bytes.len() - len]),
+                body: Some((data, len)),
+            },
+            None => Letter {
+                head: Payload::new(bytes),
+                body: None,
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.head.as_bytes().len() + self.body.as_ref().map_or(0, |(_, len)| *len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The octets as stored: borrowed when they are all in one piece.
+    pub fn as_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.body {
+            None => std::borrow::Cow::Borrowed(self.head.as_bytes()),
+            Some((data, len)) => {
+                let mut all = Vec::with_capacity(self.len());
+                all.extend_from_slice(self.head.as_bytes());
+                all.extend_from_slice(&data.as_bytes()[..*len]);
+                std::borrow::Cow::Owned(all)
+            }
+        }
+    }
+}
+
+impl PartialEq for Letter {
+    /// By the octets, however they are held.
+    fn eq(&self, other: &Letter) -> bool {
+        self.len() == other.len() && self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Letter {}
+
+impl fmt::Debug for Letter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.as_bytes()))
+    }
+}
+
+impl Serialize for Letter {
+    /// As a [`Payload`]: one string.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.as_bytes()))
     }
 }
 
@@ -310,7 +424,7 @@ pub struct DeliveredRest {
     /// The message's unique id in the mailbox (POP3's UIDL).
     pub uid: String,
     pub message_id: String,
-    pub content: Payload,
+    pub content: Letter,
 }
 
 /// The rest of a [`EventKind::Notified`]: the report and why.
@@ -423,6 +537,9 @@ pub enum EventKind {
         arrives: SimTime,
         data: Payload,
         #[serde(default, skip_serializing_if = "no_secrets")]
+        // One pointer, not a `Vec`'s three words: keeps `Tls` as small
+        // as `Bytes` (issue 14 §1); the rest of the flight is rare.
+        #[allow(clippy::box_collection)]
         secrets: Box<Vec<String>>,
     },
     /// One side closed; the other side learns it at `arrives`.
@@ -729,6 +846,32 @@ mod tests {
             assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
             assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
         }
+    }
+
+    /// A stored letter shares its body with the DATA that carried it when
+    /// the octets are the same, and reads back whole either way.
+    #[test]
+    fn a_letter_shares_the_body_of_its_data_issue_14_1() {
+        let body = format!("Subject: hi\r\n\r\n{}\r\n", "x".repeat(900));
+        let data = Payload::new(format!("{body}.\r\n").as_bytes());
+        let stored = format!("Return-Path: <a@x>\r\nReceived: by mx\r\n{body}");
+        let letter = Letter::new(stored.as_bytes());
+        assert!(
+            matches!(&letter.body, Some((p, len)) if Arc::ptr_eq(&p.0, &data.0) && *len == body.len())
+        );
+        assert_eq!(&*letter.as_bytes(), stored.as_bytes());
+        assert_eq!(letter.len(), stored.len());
+        assert_eq!(
+            serde_json::to_string(&letter).unwrap(),
+            serde_json::to_string(&stored).unwrap()
+        );
+        // Unstuffed (a line began with a dot): no DATA ends it, a copy.
+        let other = format!("Return-Path: <a@x>\r\n{}\r\n", "y".repeat(900));
+        let alone = Letter::new(other.as_bytes());
+        assert!(alone.body.is_none());
+        assert_eq!(&*alone.as_bytes(), other.as_bytes());
+        assert_eq!(letter, Letter::new(stored.as_bytes()));
+        assert_ne!(letter, alone);
     }
 
     /// The boxed rest of a fact is flattened: the JSON reads as it did

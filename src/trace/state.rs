@@ -430,7 +430,8 @@ impl State {
                     mailbox: mailbox.clone(),
                 };
                 self.fact(event, *host, queue_id, what);
-                let headers = Headers::parse(content.as_bytes());
+                let content = content.as_bytes();
+                let headers = Headers::parse(&content);
                 self.boxes
                     .entry((*host, mailbox.clone()))
                     .or_default()
@@ -531,7 +532,6 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Payload;
 
     fn trace() -> Trace {
         let mut t = Trace::new(Vec::new());
@@ -580,7 +580,7 @@ mod tests {
                     mailbox: "b@y".into(),
                     uid: "u1".into(),
                     message_id: "<m@x>".into(),
-                    content: Payload::new(b"Subject: hi\r\n\r\nbody\r\n"),
+                    content: crate::trace::Letter::new(b"Subject: hi\r\n\r\nbody\r\n"),
                 }),
             },
         ); // 3

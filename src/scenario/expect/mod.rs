@@ -188,7 +188,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             );
             match first {
                 Some(content) => {
-                    let n = crate::mail::received_count(content.as_bytes());
+                    let n = crate::mail::received_count(&content.as_bytes());
                     (claim, n == *want, format!("it carries {n}"))
                 }
                 None => (claim, false, "nothing was delivered there".into()),
@@ -222,7 +222,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             );
             match first {
                 Some(content) => {
-                    let found = crate::auth::results::read(content.as_bytes());
+                    let found = crate::auth::results::read(&content.as_bytes());
                     let held = [("spf", spf), ("dkim", dkim), ("dmarc", dmarc)]
                         .into_iter()
                         .all(|(m, r)| {
@@ -362,7 +362,7 @@ fn first_stored<'t>(
     facts: &Facts<'t>,
     to: &str,
     scope: &Scope,
-) -> Option<&'t crate::trace::Payload> {
+) -> Option<&'t crate::trace::Letter> {
     facts.trace.events().iter().find_map(|e| match &e.kind {
         EventKind::Delivered { rest, .. }
             if rest.mailbox.eq_ignore_ascii_case(to)
@@ -422,7 +422,7 @@ fn bounces(
         }
         // A bounce reports a failure; a success or delay report (RFC
         // 3461 NOTIFY) is no bounce.
-        let reports: Vec<_> = crate::mail::parse_dsn_status(content.as_bytes())
+        let reports: Vec<_> = crate::mail::parse_dsn_status(&content.as_bytes())
             .into_iter()
             .filter(|(_, _, action)| *action == crate::mail::Action::Failed)
             .collect();
