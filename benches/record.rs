@@ -51,10 +51,15 @@ fn measure(label: &str, plan: &Plan) {
             .map(|p| p.as_bytes().len())
             .sum()
     };
-    let delivered = sum(|k| match k {
-        EventKind::Delivered { rest, .. } => Some(&rest.content),
-        _ => None,
-    });
+    let delivered: usize = recording
+        .trace
+        .events()
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::Delivered { rest, .. } => Some(rest.content.len()),
+            _ => None,
+        })
+        .sum();
     let wire = sum(|k| match k {
         EventKind::Bytes { data, .. } | EventKind::Datagram { data, .. } => Some(data),
         _ => None,

@@ -1138,7 +1138,8 @@ fn tshark_reads_the_received_lines_relayed_in_smtp_data_rfc5321_4_4() {
         let mut relayed = BTreeSet::new();
         for e in trace.events() {
             if let EventKind::Delivered { rest, .. } = &e.kind {
-                let text = String::from_utf8_lossy(rest.content.as_bytes());
+                let octets = rest.content.as_bytes();
+                let text = String::from_utf8_lossy(&octets);
                 let head = text.split("\r\n\r\n").next().unwrap_or("");
                 let received: Vec<String> = head
                     .split("\r\nReceived: ")
@@ -1209,7 +1210,7 @@ fn tshark_decodes_the_zones_mx_records_rfc1035_3_3_9() {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Resolved { qtype, outcome, .. } if qtype == "MX" => Some(outcome),
+            EventKind::Resolved { rest, .. } if rest.qtype == "MX" => Some(&rest.outcome),
             _ => None,
         })
         .flat_map(|o| o.split("; "))

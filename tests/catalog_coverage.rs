@@ -258,7 +258,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             arrives: at,
             // A ClientHello record (RFC 8446 §5.1), cut short.
             data: Payload(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"[..].into()),
-            secrets: Vec::new(),
+            secrets: Box::default(),
         },
         EventKind::Close {
             conn,
@@ -276,8 +276,10 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Composed {
             host,
             message_id: "<1@example.org>".into(),
-            from: "<alice@example.org>".into(),
-            rcpts: vec!["<bob@example.net>".into()],
+            rest: Box::new(mailflow::trace::ComposedRest {
+                from: "<alice@example.org>".into(),
+                rcpts: vec!["<bob@example.net>".into()],
+            }),
         },
         EventKind::Queued {
             host,
@@ -308,15 +310,17 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
                 mailbox: "bob".into(),
                 uid: "1".into(),
                 message_id: "<1@example.org>".into(),
-                content: Payload(b"Subject: hi\r\n\r\nhi\r\n"[..].into()),
+                content: mailflow::trace::Letter::new(b"Subject: hi\r\n\r\nhi\r\n"),
             }),
         },
         EventKind::Deferred {
             host,
             queue_id: "MX0001".into(),
-            attempts: vec![attempt()],
-            retry_at: at,
-            attempt: 1,
+            rest: Box::new(mailflow::trace::DeferredRest {
+                attempts: vec![attempt()],
+                retry_at: at,
+                attempt: 1,
+            }),
         },
         EventKind::Dequeued {
             host,
@@ -330,8 +334,10 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Bounced {
             host,
             queue_id: "MX0001".into(),
-            failures: vec![attempt()],
-            dsn_queue_id: Some("MX0002".into()),
+            rest: Box::new(mailflow::trace::BouncedRest {
+                failures: vec![attempt()],
+                dsn_queue_id: Some("MX0002".into()),
+            }),
         },
         EventKind::Notified {
             host,
@@ -356,14 +362,18 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Resolved {
             host,
             name: "example.net".into(),
-            qtype: "MX".into(),
-            outcome: "NXDOMAIN".into(),
+            rest: Box::new(mailflow::trace::ResolvedRest {
+                qtype: "MX".into(),
+                outcome: "NXDOMAIN".into(),
+            }),
         },
         EventKind::Retrieved {
             host,
             mailbox: "bob".into(),
-            uid: "1".into(),
-            message_id: None,
+            rest: Box::new(mailflow::trace::RetrievedRest {
+                uid: "1".into(),
+                message_id: None,
+            }),
         },
         EventKind::Wake {
             host,
@@ -372,8 +382,10 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::WhatIf {
             host,
             conn: None,
-            point: "RCPT #1".into(),
-            instead: "250 2.0.0 OK".into(),
+            rest: Box::new(mailflow::trace::WhatIfRest {
+                point: "RCPT #1".into(),
+                instead: "250 2.0.0 OK".into(),
+            }),
         },
         EventKind::HostDown {
             host,

@@ -119,7 +119,7 @@ fn a_reset_mid_data_leaves_the_message_queued_for_retry() {
     let deferred = trace
         .events()
         .iter()
-        .any(|e| matches!(&e.kind, EventKind::Deferred { attempt: 1, .. }));
+        .any(|e| matches!(&e.kind, EventKind::Deferred { rest, .. } if rest.attempt == 1));
     assert!(deferred, "the sender keeps the message for a retry");
     // The retry, 15 minutes later, delivers it: once.
     let delivered = deliveries_to_bob(&trace);
@@ -326,7 +326,7 @@ fn a_duplicated_dns_answer_is_ignored() {
         .events()
         .iter()
         .filter_map(|e| match &e.kind {
-            EventKind::Resolved { outcome, .. } => Some(outcome.as_str()),
+            EventKind::Resolved { rest, .. } => Some(rest.outcome.as_str()),
             _ => None,
         })
         .collect();

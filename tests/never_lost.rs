@@ -438,9 +438,9 @@ fn check(trace: &Trace) -> Result<(), String> {
             EventKind::Bounced {
                 host,
                 queue_id,
-                failures,
-                dsn_queue_id,
+                rest,
             } => {
+                let (failures, dsn_queue_id) = (&rest.failures, &rest.dsn_queue_id);
                 for a in failures {
                     fate.insert((*host, queue_id.clone(), path(&a.rcpt)), "bounced");
                 }
@@ -473,12 +473,13 @@ fn check(trace: &Trace) -> Result<(), String> {
     }
     for e in events {
         if let EventKind::Composed {
-            message_id, rcpts, ..
+            message_id, rest, ..
         } = &e.kind
             && !messages.contains_key(message_id)
         {
             problems.push(format!(
-                "{message_id} to {rcpts:?} was written but never taken on by a server"
+                "{message_id} to {:?} was written but never taken on by a server",
+                rest.rcpts
             ));
         }
     }

@@ -49,7 +49,7 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
             else {
                 continue;
             };
-            let content = &rest.content;
+            let content = &*rest.content.as_bytes();
             // The session that brought the message to this host, if any
             // (a bounce filed locally came over none).
             let conn = trace.events().iter().find_map(|e| match &e.kind {
@@ -74,7 +74,7 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
                 .position(|l| l.dir == Dir::Up && l.exchange == reply.exchange)
                 .unwrap_or_else(|| panic!("{name}: the reply for {queue_id} answers no line"));
             if lines[dot].kind == LineKind::Command {
-                check_chunks(name, queue_id, &lines, dot, content.as_bytes());
+                check_chunks(name, queue_id, &lines, dot, content);
                 checked += 1;
                 continue;
             }
@@ -88,7 +88,7 @@ fn stored_messages_are_the_data_the_transcript_shows_rfc5321_4_1_1_4() {
                 .rposition(|l| l.dir == Dir::Up && l.kind != LineKind::Data)
                 .map_or(0, |i| i + 1);
             let data = unstuffed(lines[first..dot].iter().filter(|l| l.dir == Dir::Up));
-            let stored = String::from_utf8_lossy(content.as_bytes());
+            let stored = String::from_utf8_lossy(content);
             assert!(
                 stored.ends_with(&data),
                 "{name}: {queue_id} was stored as\n{stored}\nbut the transcript shows the data\n{data}"
@@ -276,12 +276,13 @@ fn retrieved_bodies_are_the_stored_messages_rfc1939_7() {
             })
             .collect();
         for event in trace.events() {
-            let EventKind::Retrieved { uid, .. } = &event.kind else {
+            let EventKind::Retrieved { rest, .. } = &event.kind else {
                 continue;
             };
+            let uid = &rest.uid;
             let stored = trace.events().iter().find_map(|e| match &e.kind {
                 EventKind::Delivered { rest, .. } if &rest.uid == uid => {
-                    Some(String::from_utf8_lossy(rest.content.as_bytes()).into_owned())
+                    Some(String::from_utf8_lossy(&rest.content.as_bytes()).into_owned())
                 }
                 _ => None,
             });

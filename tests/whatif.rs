@@ -33,7 +33,7 @@ fn delivered_to(trace: &Trace, mailbox: &str) -> Vec<(mailflow::trace::SimTime, 
         .filter_map(|e| match &e.kind {
             EventKind::Delivered { rest, .. } if rest.mailbox == mailbox => Some((
                 e.at,
-                String::from_utf8_lossy(rest.content.as_bytes()).into_owned(),
+                String::from_utf8_lossy(&rest.content.as_bytes()).into_owned(),
             )),
             _ => None,
         })
@@ -139,7 +139,7 @@ fn a_lost_connection_and_a_silent_server_defer_rfc5321_4_5_3_2() {
     ] {
         let branch = run("hello", &[what_if]);
         let deferred = branch.events().iter().find_map(|e| match &e.kind {
-            EventKind::Deferred { attempts, .. } => Some(attempts[0].reason.clone()),
+            EventKind::Deferred { rest, .. } => Some(rest.attempts[0].reason.clone()),
             _ => None,
         });
         let reason = deferred.unwrap_or_else(|| panic!("{what_if}: no deferral"));
@@ -295,7 +295,7 @@ fn every_reply_and_dns_query_of_every_bundled_scenario_is_a_point_a_what_if_reac
                 p.describe(&trace)
             );
             match &branch.events()[fork].kind {
-                EventKind::WhatIf { point, .. } => assert_eq!(*point, o.point(), "{name}"),
+                EventKind::WhatIf { rest, .. } => assert_eq!(rest.point, o.point(), "{name}"),
                 other => panic!("{name}: {} forks at {other:?}", p.describe(&trace)),
             }
         }

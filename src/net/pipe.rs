@@ -197,7 +197,7 @@ impl SimStream {
             dir,
             arrives,
             data,
-            secrets,
+            secrets: secrets.into(),
         });
     }
 

@@ -302,7 +302,7 @@ impl RealStream {
             dir,
             arrives,
             data,
-            secrets,
+            secrets: secrets.into(),
         });
     }
 
@@ -331,7 +331,7 @@ impl RealStream {
                     dir,
                     arrives: now,
                     data,
-                    secrets,
+                    secrets: secrets.into(),
                 }
             } else {
                 EventKind::Bytes {

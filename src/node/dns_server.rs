@@ -9,7 +9,7 @@ use std::rc::Rc;
 
 use crate::dns::{Answer, Authority, CachedAuthority, DnsAnswer, QueryType, question_of};
 use crate::net::NetHandle;
-use crate::trace::EventKind;
+use crate::trace::{EventKind, WhatIfRest};
 
 /// The world's DNS what-ifs and how often each question was asked.
 #[derive(Debug, Default)]
@@ -56,8 +56,10 @@ pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWh
             net.record(EventKind::WhatIf {
                 host: net.host(),
                 conn: None,
-                point: format!("{name} {qtype}? #{n}"),
-                instead: answer.to_string(),
+                rest: Box::new(WhatIfRest {
+                    point: format!("{name} {qtype}? #{n}"),
+                    instead: answer.to_string(),
+                }),
             });
         }
         let answer = instead.as_ref().map(|(.., a)| a);

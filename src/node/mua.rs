@@ -16,7 +16,7 @@ use crate::plan::{ClientPlan, MessagePlan};
 use crate::pop3::{ClientConfig as Pop3Config, Pop3Client, Pop3ClientEvent};
 use crate::smtp::client::{ClientConfig, Transaction};
 use crate::smtp::{ClientSession, ForwardPath, Mailbox, ReversePath};
-use crate::trace::{EventKind, SimTime};
+use crate::trace::{ComposedRest, EventKind, RetrievedRest, SimTime};
 
 /// A client's plan and its host, shared by its tasks.
 struct Mua {
@@ -101,8 +101,10 @@ async fn send(net: &NetHandle, mua: &Mua, message: &MessagePlan, n: usize) {
     net.record(EventKind::Composed {
         host: net.host(),
         message_id,
-        from: from.to_string(),
-        rcpts: forward_paths.iter().map(|f| f.to_string()).collect(),
+        rest: Box::new(ComposedRest {
+            from: from.to_string(),
+            rcpts: forward_paths.iter().map(|f| f.to_string()).collect(),
+        }),
     });
     let Some(mut stream) = connect(net, mua, 587).await else {
         return;
@@ -157,8 +159,10 @@ async fn fetch(net: &NetHandle, mua: &Mua) {
             net.record(EventKind::Retrieved {
                 host: net.host(),
                 mailbox: plan.account.to_string(),
-                uid,
-                message_id: message_id_of(&content),
+                rest: Box::new(RetrievedRest {
+                    uid,
+                    message_id: message_id_of(&content),
+                }),
             });
         }
     })

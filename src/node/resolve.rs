@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use crate::dns::{LookupError, QueryType, Record, Resolver, ResolverConfig};
 use crate::net::{DatagramSocket, NetHandle};
-use crate::trace::EventKind;
+use crate::trace::{EventKind, ResolvedRest};
 
 pub struct StubResolver {
     net: NetHandle,
@@ -75,8 +75,10 @@ impl StubResolver {
         self.net.record(EventKind::Resolved {
             host: self.net.host(),
             name: name.to_owned(),
-            qtype: qtype.to_string(),
-            outcome,
+            rest: Box::new(ResolvedRest {
+                qtype: qtype.to_string(),
+                outcome,
+            }),
         });
         result
     }

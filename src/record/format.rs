@@ -9,8 +9,9 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::plan::Expectation;
 use crate::sim::Ending;
 use crate::trace::{
-    Attempt, ConnId, DeliveredRest, Dir, EventKind, HostId, HostInfo, LinkInfo, NotifiedRest,
-    Payload, Protocol, QueuedRest, Role, SimTime, ZoneInfo,
+    Attempt, BouncedRest, ComposedRest, ConnId, DeferredRest, DeliveredRest, Dir, EventKind,
+    HostId, HostInfo, Letter, LinkInfo, NotifiedRest, Payload, Protocol, QueuedRest, ResolvedRest,
+    RetrievedRest, Role, SimTime, WhatIfRest, ZoneInfo,
 };
 
 /// Line 2.
@@ -178,8 +179,9 @@ enum EventKindDef {
         arrives: SimTime,
         #[serde(with = "bytes")]
         data: Payload,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        secrets: Vec<String>,
+        #[serde(default, skip_serializing_if = "crate::trace::no_secrets")]
+        #[allow(clippy::box_collection)] // as in `EventKind::Tls`
+        secrets: Box<Vec<String>>,
     },
     Close {
         conn: ConnId,
@@ -200,8 +202,8 @@ enum EventKindDef {
     Composed {
         host: HostId,
         message_id: String,
-        from: String,
-        rcpts: Vec<String>,
+        #[serde(flatten, with = "composed_rest")]
+        rest: Box<ComposedRest>,
     },
     Queued {
         host: HostId,
@@ -230,10 +232,8 @@ enum EventKindDef {
     Deferred {
         host: HostId,
         queue_id: String,
-        attempts: Vec<Attempt>,
-        #[serde(with = "nanos")]
-        retry_at: SimTime,
-        attempt: u32,
+        #[serde(flatten, with = "deferred_rest")]
+        rest: Box<DeferredRest>,
     },
     Dequeued {
         host: HostId,
@@ -247,8 +247,8 @@ enum EventKindDef {
     Bounced {
         host: HostId,
         queue_id: String,
-        failures: Vec<Attempt>,
-        dsn_queue_id: Option<String>,
+        #[serde(flatten, with = "bounced_rest")]
+        rest: Box<BouncedRest>,
     },
     Notified {
         host: HostId,
@@ -269,14 +269,14 @@ enum EventKindDef {
     Resolved {
         host: HostId,
         name: String,
-        qtype: String,
-        outcome: String,
+        #[serde(flatten, with = "resolved_rest")]
+        rest: Box<ResolvedRest>,
     },
     Retrieved {
         host: HostId,
         mailbox: String,
-        uid: String,
-        message_id: Option<String>,
+        #[serde(flatten, with = "retrieved_rest")]
+        rest: Box<RetrievedRest>,
     },
     Wake {
         host: HostId,
@@ -285,8 +285,8 @@ enum EventKindDef {
     WhatIf {
         host: HostId,
         conn: Option<ConnId>,
-        point: String,
-        instead: String,
+        #[serde(flatten, with = "what_if_rest")]
+        rest: Box<WhatIfRest>,
     },
     HostDown {
         host: HostId,
@@ -344,8 +344,8 @@ struct DeliveredRestDef {
     mailbox: String,
     uid: String,
     message_id: String,
-    #[serde(with = "bytes")]
-    content: Payload,
+    #[serde(with = "letter")]
+    content: Letter,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -355,6 +355,50 @@ struct NotifiedRestDef {
     rcpts: Vec<String>,
     dsn_queue_id: Option<String>,
     why: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ComposedRest")]
+struct ComposedRestDef {
+    from: String,
+    rcpts: Vec<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "DeferredRest")]
+struct DeferredRestDef {
+    attempts: Vec<Attempt>,
+    #[serde(with = "nanos")]
+    retry_at: SimTime,
+    attempt: u32,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "BouncedRest")]
+struct BouncedRestDef {
+    failures: Vec<Attempt>,
+    dsn_queue_id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "ResolvedRest")]
+struct ResolvedRestDef {
+    qtype: String,
+    outcome: String,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "RetrievedRest")]
+struct RetrievedRestDef {
+    uid: String,
+    message_id: Option<String>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(remote = "WhatIfRest")]
+struct WhatIfRestDef {
+    point: String,
+    instead: String,
 }
 
 /// `with` modules for a boxed rest through its mirror.
@@ -377,6 +421,12 @@ macro_rules! boxed_rest {
 boxed_rest!(queued_rest, QueuedRest, QueuedRestDef);
 boxed_rest!(delivered_rest, DeliveredRest, DeliveredRestDef);
 boxed_rest!(notified_rest, NotifiedRest, NotifiedRestDef);
+boxed_rest!(composed_rest, ComposedRest, ComposedRestDef);
+boxed_rest!(deferred_rest, DeferredRest, DeferredRestDef);
+boxed_rest!(bounced_rest, BouncedRest, BouncedRestDef);
+boxed_rest!(resolved_rest, ResolvedRest, ResolvedRestDef);
+boxed_rest!(retrieved_rest, RetrievedRest, RetrievedRestDef);
+boxed_rest!(what_if_rest, WhatIfRest, WhatIfRestDef);
 
 /// Simulated time as whole nanoseconds.
 mod nanos {
@@ -460,22 +510,46 @@ mod bytes {
     }
 
     pub fn serialize<S: Serializer>(p: &Payload, s: S) -> Result<S::Ok, S::Error> {
-        match std::str::from_utf8(p.as_bytes()) {
+        serialize_octets(p.as_bytes(), s)
+    }
+
+    pub fn serialize_octets<S: Serializer>(octets: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        match std::str::from_utf8(octets) {
             Ok(text) => Repr::Text(text.into()),
             Err(_) => Repr::Binary {
-                b64: STANDARD.encode(p.as_bytes()),
+                b64: STANDARD.encode(octets),
             },
         }
         .serialize(s)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Payload, D::Error> {
+        deserialize_octets(d, Payload::new)
+    }
+
+    pub fn deserialize_octets<'de, D: Deserializer<'de>, T>(
+        d: D,
+        make: impl FnOnce(&[u8]) -> T,
+    ) -> Result<T, D::Error> {
         match Repr::deserialize(d)? {
-            Repr::Text(text) => Ok(Payload::new(text.as_bytes())),
+            Repr::Text(text) => Ok(make(text.as_bytes())),
             Repr::Binary { b64 } => STANDARD
                 .decode(b64)
-                .map(|b| Payload::new(&b))
+                .map(|b| make(&b))
                 .map_err(|e| serde::de::Error::custom(format!("bad base64: {e}"))),
         }
+    }
+}
+
+/// A stored letter as its octets, like [`bytes`].
+mod letter {
+    use super::*;
+
+    pub fn serialize<S: Serializer>(l: &Letter, s: S) -> Result<S::Ok, S::Error> {
+        bytes::serialize_octets(&l.as_bytes(), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Letter, D::Error> {
+        bytes::deserialize_octets(d, Letter::new)
     }
 }

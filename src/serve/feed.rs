@@ -96,17 +96,19 @@ pub fn octets(event: &Event) -> usize {
             EventKind::Delivered { queue_id, rest, .. } => {
                 std::mem::size_of::<crate::trace::DeliveredRest>()
                     + queue_id.len()
-                    + rest.content.0.len()
+                    + rest.content.len()
                     + rest.mailbox.len()
                     + rest.uid.len()
                     + rest.message_id.len()
             }
             EventKind::Composed {
-                message_id,
-                from,
-                rcpts,
-                ..
-            } => message_id.len() + from.len() + strings(rcpts),
+                message_id, rest, ..
+            } => {
+                std::mem::size_of::<crate::trace::ComposedRest>()
+                    + message_id.len()
+                    + rest.from.len()
+                    + strings(&rest.rcpts)
+            }
             EventKind::Queued { queue_id, rest, .. } => {
                 std::mem::size_of::<crate::trace::QueuedRest>()
                     + queue_id.len()
@@ -115,12 +117,12 @@ pub fn octets(event: &Event) -> usize {
                     + strings(&rest.rcpts)
             }
             EventKind::Removed { mailbox, uids, .. } => mailbox.len() + strings(uids),
-            EventKind::Resolved {
-                name,
-                qtype,
-                outcome,
-                ..
-            } => name.len() + qtype.len() + outcome.len(),
+            EventKind::Resolved { name, rest, .. } => {
+                std::mem::size_of::<crate::trace::ResolvedRest>()
+                    + name.len()
+                    + rest.qtype.len()
+                    + rest.outcome.len()
+            }
             // Queue ids, reasons and short lists: small and bounded.
             _ => 64,
         }

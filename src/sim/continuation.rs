@@ -132,7 +132,7 @@ fn since_epoch() -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::{ConnId, Payload};
+    use crate::trace::ConnId;
 
     fn hosts() -> Vec<crate::trace::HostInfo> {
         crate::scenario::load("hello")
@@ -165,7 +165,7 @@ mod tests {
                 mailbox: "bob@example.net".into(),
                 uid: uid.into(),
                 message_id: format!("<{uid}@x>"),
-                content: Payload::new(uid.as_bytes()),
+                content: crate::trace::Letter::new(uid.as_bytes()),
             }),
         };
         trace.push(at(1), delivered("a"));

@@ -57,11 +57,12 @@ pub fn fates(trace: &Trace, state: &State) -> Vec<Fate> {
     let mut out = Vec::new();
     for event in trace.events() {
         let EventKind::Composed {
-            message_id, rcpts, ..
+            message_id, rest, ..
         } = &event.kind
         else {
             continue;
         };
+        let rcpts = &rest.rcpts;
         for rcpt in rcpts {
             out.push(fate(state, message_id, &path(rcpt)));
         }
@@ -272,11 +273,8 @@ pub fn totals(trace: &Trace) -> Totals {
             .iter()
             .filter(|e| {
                 matches!(
-                    e.kind,
-                    EventKind::Bounced {
-                        dsn_queue_id: Some(_),
-                        ..
-                    }
+                    &e.kind,
+                    EventKind::Bounced { rest, .. } if rest.dsn_queue_id.is_some()
                 )
             })
             .count(),

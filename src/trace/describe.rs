@@ -131,9 +131,9 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Composed {
             host,
             message_id,
-            rcpts,
-            ..
+            rest,
         } => {
+            let rcpts = &rest.rcpts;
             format!(
                 "* {} writes {message_id} to {}",
                 name(*host),
@@ -187,10 +187,9 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Deferred {
             host,
             queue_id,
-            attempts,
-            retry_at,
-            attempt,
+            rest,
         } => {
+            let (attempts, retry_at, attempt) = (&rest.attempts, rest.retry_at, rest.attempt);
             let why: Vec<String> = attempts
                 .iter()
                 .map(|a| format!("{}: {}", a.rcpt, a.reason))
@@ -204,9 +203,9 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Bounced {
             host,
             queue_id,
-            failures,
-            dsn_queue_id,
+            rest,
         } => {
+            let (failures, dsn_queue_id) = (&rest.failures, &rest.dsn_queue_id);
             let why: Vec<String> = failures
                 .iter()
                 .map(|a| format!("{}: {}", a.rcpt, a.reason))
@@ -268,22 +267,18 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
         EventKind::Retrieved {
             host,
             mailbox,
-            message_id,
-            ..
+            rest,
         } => format!(
             "* {} fetched {} from the mailbox of {mailbox}",
             name(*host),
-            message_id.as_deref().unwrap_or("a message")
+            rest.message_id.as_deref().unwrap_or("a message")
         ),
         EventKind::Wake { host, why } => format!("⏩ {}: {why}", name(*host)),
-        EventKind::WhatIf {
-            host,
-            point,
-            instead,
-            ..
-        } => format!(
-            "✎ what-if: {} answers {point} with {instead}, not its own reply",
-            name(*host)
+        EventKind::WhatIf { host, rest, .. } => format!(
+            "✎ what-if: {} answers {} with {}, not its own reply",
+            name(*host),
+            rest.point,
+            rest.instead
         ),
         EventKind::HostDown { host, until } => format!(
             "✗ {} is off the network until {until}: connections to it go unanswered",
@@ -367,12 +362,8 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
                 (None, n) => format!("[{}] {tag} {} (+{} lines)", conn.0, lines[0], n - 1),
             }
         }
-        EventKind::Resolved {
-            host,
-            name,
-            qtype,
-            outcome,
-        } => {
+        EventKind::Resolved { host, name, rest } => {
+            let (qtype, outcome) = (&rest.qtype, &rest.outcome);
             format!("{} looked up {name} {qtype}: {outcome}", trace.name(*host))
         }
         EventKind::Dequeued { host, queue_id } => {

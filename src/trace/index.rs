@@ -448,12 +448,11 @@ impl Index {
                 }
             }
             EventKind::Datagram { from, to, .. } => self.add_link(*from, *to),
-            EventKind::Composed { message_id, .. }
-            | EventKind::Retrieved {
-                message_id: Some(message_id),
-                ..
-            } => {
-                self.mention(message_id, seq);
+            EventKind::Composed { message_id, .. } => self.mention(message_id, seq),
+            EventKind::Retrieved { rest, .. } => {
+                if let Some(message_id) = &rest.message_id {
+                    self.mention(message_id, seq);
+                }
             }
             EventKind::Queued {
                 host,

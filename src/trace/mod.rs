@@ -57,12 +57,183 @@ impl Serialize for SimTime {
 pub struct Payload(pub Arc<[u8]>);
 
 impl Payload {
+    /// The bytes as a payload. Short ones that were seen lately share
+    /// that copy: most lines of a session (greetings, EHLO and its reply,
+    /// QUIT, 221) are the same octets in every session between the same
+    /// two hosts, and a copy of each per message was a tenth of a
+    /// message's memory (issue 14 §1).
     pub fn new(bytes: &[u8]) -> Payload {
-        Payload(Arc::from(bytes))
+        if bytes.len() > shared::LONGEST {
+            let payload = Payload(Arc::from(bytes));
+            shared::remember_data(&payload);
+            return payload;
+        }
+        shared::payload(bytes)
     }
 
     pub fn as_bytes(&self) -> &[u8] {
         &self.0
+    }
+}
+
+/// A small cache of recent short payloads, one per thread, so that equal
+/// lines share one allocation. Direct-mapped: a slot holds the last
+/// payload whose hash fell on it, so the cache stays small however long
+/// the run, and a miss costs one hash and one compare.
+mod shared {
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    use super::Payload;
+
+    /// Longer payloads (message bodies, big replies) are rarely repeated.
+    pub const LONGEST: usize = 512;
+
+    const SLOT_BITS: u32 = 10;
+    const SLOTS: usize = 1 << SLOT_BITS;
+
+    thread_local! {
+        static CACHE: RefCell<Vec<Option<Payload>>> = RefCell::new(vec![None; SLOTS]);
+    }
+
+    /// FNV-1a over the octets, 8 at a time: cheap next to the allocation
+    /// it saves.
+    fn hash(bytes: &[u8]) -> u64 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+        let mut words = bytes.chunks_exact(8);
+        for word in &mut words {
+            let w = u64::from_le_bytes(word.try_into().expect("8 octets"));
+            h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        for &b in words.remainder() {
+            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        h
+    }
+
+    /// Long payloads that end as DATA does (`CRLF.CRLF`), by the hash of
+    /// their last octets before the dot: a letter stored next looks its
+    /// body up here.
+    const DATA_SLOTS: usize = 64;
+    const TAIL: usize = 64;
+    const DOT: &[u8] = b"\r\n.\r\n";
+
+    thread_local! {
+        static DATA: RefCell<Vec<Option<Payload>>> = RefCell::new(vec![None; DATA_SLOTS]);
+    }
+
+    fn data_slot(message: &[u8]) -> usize {
+        let tail = &message[message.len().saturating_sub(TAIL)..];
+        (hash(tail).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - DATA_SLOTS.trailing_zeros()))
+            as usize
+    }
+
+    pub fn remember_data(payload: &Payload) {
+        let bytes = payload.as_bytes();
+        if !bytes.ends_with(DOT) {
+            return;
+        }
+        let slot = data_slot(&bytes[..bytes.len() - 3]);
+        DATA.with_borrow_mut(|data| data[slot] = Some(payload.clone()));
+    }
+
+    /// A remembered DATA payload whose message (without the final dot)
+    /// ends `letter`, and that message's length.
+    pub fn data_ending(letter: &[u8]) -> Option<(Payload, usize)> {
+        if letter.len() <= LONGEST {
+            return None;
+        }
+        let slot = data_slot(letter);
+        DATA.with_borrow(|data| {
+            let payload = data[slot].as_ref()?;
+            let message = &payload.as_bytes()[..payload.as_bytes().len() - 3];
+            letter
+                .ends_with(message)
+                .then(|| (payload.clone(), message.len()))
+        })
+    }
+
+    pub fn payload(bytes: &[u8]) -> Payload {
+        // The top bits, where the multiplications mixed every octet in.
+        let slot = (hash(bytes).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS)) as usize;
+        CACHE.with_borrow_mut(|cache| match &cache[slot] {
+            Some(p) if *p.0 == *bytes => p.clone(),
+            _ => {
+                let p = Payload(Arc::from(bytes));
+                cache[slot] = Some(p.clone());
+                p
+            }
+        })
+    }
+}
+
+/// A message as a mailbox stored it: its own first lines (Return-Path,
+/// the storing server's Received) and the rest, which is the DATA that
+/// just crossed the wire, shared with that `Bytes` event when the octets
+/// are the same (no dot to unstuff), else a copy of its own. The 1 KiB
+/// body of a relayed message was held three times (issue 14 §1).
+#[derive(Clone)]
+pub struct Letter {
+    head: Payload,
+    /// The DATA payload and how much of it (without its final dot).
+    body: Option<(Payload, usize)>,
+}
+
+impl Letter {
+    pub fn new(bytes: &[u8]) -> Letter {
+        match shared::data_ending(bytes) {
+            Some((data, len)) => Letter {
+                head: Payload::new(&bytes[..bytes.len() - len]),
+                body: Some((data, len)),
+            },
+            None => Letter {
+                head: Payload::new(bytes),
+                body: None,
+            },
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.head.as_bytes().len() + self.body.as_ref().map_or(0, |(_, len)| *len)
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The octets as stored: borrowed when they are all in one piece.
+    pub fn as_bytes(&self) -> std::borrow::Cow<'_, [u8]> {
+        match &self.body {
+            None => std::borrow::Cow::Borrowed(self.head.as_bytes()),
+            Some((data, len)) => {
+                let mut all = Vec::with_capacity(self.len());
+                all.extend_from_slice(self.head.as_bytes());
+                all.extend_from_slice(&data.as_bytes()[..*len]);
+                std::borrow::Cow::Owned(all)
+            }
+        }
+    }
+}
+
+impl PartialEq for Letter {
+    /// By the octets, however they are held.
+    fn eq(&self, other: &Letter) -> bool {
+        self.len() == other.len() && self.as_bytes() == other.as_bytes()
+    }
+}
+
+impl Eq for Letter {}
+
+impl fmt::Debug for Letter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", String::from_utf8_lossy(&self.as_bytes()))
+    }
+}
+
+impl Serialize for Letter {
+    /// As a [`Payload`]: one string.
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&String::from_utf8_lossy(&self.as_bytes()))
     }
 }
 
@@ -253,7 +424,7 @@ pub struct DeliveredRest {
     /// The message's unique id in the mailbox (POP3's UIDL).
     pub uid: String,
     pub message_id: String,
-    pub content: Payload,
+    pub content: Letter,
 }
 
 /// The rest of a [`EventKind::Notified`]: the report and why.
@@ -263,6 +434,57 @@ pub struct NotifiedRest {
     pub rcpts: Vec<String>,
     pub dsn_queue_id: Option<String>,
     pub why: String,
+}
+
+/// The rest of a [`EventKind::Composed`]: the envelope.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ComposedRest {
+    pub from: String,
+    pub rcpts: Vec<String>,
+}
+
+/// The rest of a [`EventKind::Deferred`]: why, and when again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeferredRest {
+    pub attempts: Vec<Attempt>,
+    pub retry_at: SimTime,
+    pub attempt: u32,
+}
+
+/// The rest of a [`EventKind::Bounced`]: what failed, and the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BouncedRest {
+    pub failures: Vec<Attempt>,
+    pub dsn_queue_id: Option<String>,
+}
+
+/// The rest of a [`EventKind::Resolved`]: the question's type and the
+/// answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ResolvedRest {
+    pub qtype: String,
+    pub outcome: String,
+}
+
+/// The rest of a [`EventKind::Retrieved`]: which message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RetrievedRest {
+    pub uid: String,
+    pub message_id: Option<String>,
+}
+
+/// The rest of a [`EventKind::WhatIf`]: the point and the answer given.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WhatIfRest {
+    pub point: String,
+    pub instead: String,
+}
+
+/// Whether a [`EventKind::Tls`] flight derived no key log lines (then the
+/// JSON has no `secrets`).
+#[allow(clippy::borrowed_box)] // serde hands the field as it is
+pub(crate) fn no_secrets(secrets: &Box<Vec<String>>) -> bool {
+    secrets.is_empty()
 }
 
 /// What happened.
@@ -314,8 +536,11 @@ pub enum EventKind {
         dir: Dir,
         arrives: SimTime,
         data: Payload,
-        #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        secrets: Vec<String>,
+        #[serde(default, skip_serializing_if = "no_secrets")]
+        // One pointer, not a `Vec`'s three words: keeps `Tls` as small
+        // as `Bytes` (issue 14 §1); the rest of the flight is rare.
+        #[allow(clippy::box_collection)]
+        secrets: Box<Vec<String>>,
     },
     /// One side closed; the other side learns it at `arrives`.
     Close {
@@ -338,8 +563,8 @@ pub enum EventKind {
     Composed {
         host: HostId,
         message_id: String,
-        from: String,
-        rcpts: Vec<String>,
+        #[serde(flatten)]
+        rest: Box<ComposedRest>,
     },
     /// An MTA took responsibility for a message: a new queue entry.
     Queued {
@@ -374,9 +599,8 @@ pub enum EventKind {
     Deferred {
         host: HostId,
         queue_id: String,
-        attempts: Vec<Attempt>,
-        retry_at: SimTime,
-        attempt: u32,
+        #[serde(flatten)]
+        rest: Box<DeferredRest>,
     },
     /// The entry left the queue: every recipient is done, failed or
     /// expired (for local-only mail, at once).
@@ -391,8 +615,8 @@ pub enum EventKind {
     Bounced {
         host: HostId,
         queue_id: String,
-        failures: Vec<Attempt>,
-        dsn_queue_id: Option<String>,
+        #[serde(flatten)]
+        rest: Box<BouncedRest>,
     },
     /// A delivery status notification other than a bounce (RFC 3461):
     /// `action` (`delivered`, `relayed`, `delayed`) for `rcpts`, queued as
@@ -420,15 +644,15 @@ pub enum EventKind {
     Resolved {
         host: HostId,
         name: String,
-        qtype: String,
-        outcome: String,
+        #[serde(flatten)]
+        rest: Box<ResolvedRest>,
     },
     /// A client fetched a message over POP3.
     Retrieved {
         host: HostId,
         mailbox: String,
-        uid: String,
-        message_id: Option<String>,
+        #[serde(flatten)]
+        rest: Box<RetrievedRest>,
     },
     /// A quiet stretch is over: why the clock jumped (e.g. a retry timer).
     Wake { host: HostId, why: String },
@@ -440,8 +664,8 @@ pub enum EventKind {
     WhatIf {
         host: HostId,
         conn: Option<ConnId>,
-        point: String,
-        instead: String,
+        #[serde(flatten)]
+        rest: Box<WhatIfRest>,
     },
     /// A host went off the network (a `down` window of the scenario
     /// begins): connections to it time out until it is back.
@@ -597,10 +821,57 @@ mod tests {
     #[test]
     fn an_event_stays_small_issue_14_1() {
         assert!(
-            std::mem::size_of::<Event>() <= 104,
+            std::mem::size_of::<Event>() <= 80,
             "trace::Event grew to {} bytes",
             std::mem::size_of::<Event>()
         );
+    }
+
+    /// Equal short payloads share one copy (issue 14 §1); the octets are
+    /// always the ones given, whatever the cache held.
+    #[test]
+    fn equal_short_payloads_share_one_copy_issue_14_1() {
+        let a = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
+        let b = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
+        assert!(Arc::ptr_eq(&a.0, &b.0));
+        assert_eq!(Payload::new(b"").as_bytes(), b"");
+        let long = vec![b'x'; shared::LONGEST + 1];
+        let (c, d) = (Payload::new(&long), Payload::new(&long));
+        assert!(!Arc::ptr_eq(&c.0, &d.0));
+        assert_eq!(c, d);
+        // Many distinct lines, more than the cache has slots, each read
+        // back as written.
+        for i in 0..5000u32 {
+            let line = format!("250 2.1.5 Recipient <u{i}@example.net> OK\r\n");
+            assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
+            assert_eq!(Payload::new(line.as_bytes()).as_bytes(), line.as_bytes());
+        }
+    }
+
+    /// A stored letter shares its body with the DATA that carried it when
+    /// the octets are the same, and reads back whole either way.
+    #[test]
+    fn a_letter_shares_the_body_of_its_data_issue_14_1() {
+        let body = format!("Subject: hi\r\n\r\n{}\r\n", "x".repeat(900));
+        let data = Payload::new(format!("{body}.\r\n").as_bytes());
+        let stored = format!("Return-Path: <a@x>\r\nReceived: by mx\r\n{body}");
+        let letter = Letter::new(stored.as_bytes());
+        assert!(
+            matches!(&letter.body, Some((p, len)) if Arc::ptr_eq(&p.0, &data.0) && *len == body.len())
+        );
+        assert_eq!(&*letter.as_bytes(), stored.as_bytes());
+        assert_eq!(letter.len(), stored.len());
+        assert_eq!(
+            serde_json::to_string(&letter).unwrap(),
+            serde_json::to_string(&stored).unwrap()
+        );
+        // Unstuffed (a line began with a dot): no DATA ends it, a copy.
+        let other = format!("Return-Path: <a@x>\r\n{}\r\n", "y".repeat(900));
+        let alone = Letter::new(other.as_bytes());
+        assert!(alone.body.is_none());
+        assert_eq!(&*alone.as_bytes(), other.as_bytes());
+        assert_eq!(letter, Letter::new(stored.as_bytes()));
+        assert_ne!(letter, alone);
     }
 
     /// The boxed rest of a fact is flattened: the JSON reads as it did

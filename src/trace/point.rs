@@ -115,8 +115,8 @@ pub fn of_line(trace: &Trace, index: &Index, line: usize) -> Option<Point> {
     // Steps a what-if left unanswered (lost, silent) were reached too.
     attempt += trace.events()[..=index.lines[target].seq as usize]
         .iter()
-        .filter(|e| matches!(&e.kind, EventKind::WhatIf { host: h, conn: Some(_), point, instead }
-            if *h == host && point.starts_with(&format!("{step} #")) && !instead.starts_with(|c: char| c.is_ascii_digit())))
+        .filter(|e| matches!(&e.kind, EventKind::WhatIf { host: h, conn: Some(_), rest }
+            if *h == host && rest.point.starts_with(&format!("{step} #")) && !rest.instead.starts_with(|c: char| c.is_ascii_digit())))
         .count() as u32;
     Some(Point::Reply {
         host,

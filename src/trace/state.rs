@@ -13,8 +13,8 @@
 use std::collections::BTreeMap;
 
 use super::{
-    Attempt, ConnId, DeliveredRest, Event, EventKind, HostId, NotifiedRest, QueuedRest, SimTime,
-    Trace,
+    Attempt, BouncedRest, ComposedRest, ConnId, DeferredRest, DeliveredRest, Event, EventKind,
+    HostId, NotifiedRest, QueuedRest, SimTime, Trace,
 };
 use crate::mail::Headers;
 
@@ -281,9 +281,9 @@ impl State {
             EventKind::Composed {
                 host,
                 message_id,
-                from,
-                rcpts,
+                rest,
             } => {
+                let ComposedRest { from, rcpts } = &**rest;
                 self.composed.insert(
                     message_id.clone(),
                     Composed {
@@ -340,10 +340,13 @@ impl State {
             EventKind::Deferred {
                 host,
                 queue_id,
-                attempts,
-                retry_at,
-                attempt,
+                rest,
             } => {
+                let DeferredRest {
+                    attempts,
+                    retry_at,
+                    attempt,
+                } = &**rest;
                 let what = What::Deferred {
                     attempt: *attempt,
                     retry_at: *retry_at,
@@ -366,9 +369,12 @@ impl State {
             EventKind::Bounced {
                 host,
                 queue_id,
-                failures,
-                dsn_queue_id,
+                rest,
             } => {
+                let BouncedRest {
+                    failures,
+                    dsn_queue_id,
+                } = &**rest;
                 let what = What::Bounced {
                     failures: failures.clone(),
                     dsn: dsn_queue_id.clone(),
@@ -424,7 +430,8 @@ impl State {
                     mailbox: mailbox.clone(),
                 };
                 self.fact(event, *host, queue_id, what);
-                let headers = Headers::parse(content.as_bytes());
+                let content = content.as_bytes();
+                let headers = Headers::parse(&content);
                 self.boxes
                     .entry((*host, mailbox.clone()))
                     .or_default()
@@ -525,7 +532,6 @@ impl State {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::trace::Payload;
 
     fn trace() -> Trace {
         let mut t = Trace::new(Vec::new());
@@ -555,12 +561,14 @@ mod tests {
             EventKind::Deferred {
                 host: h,
                 queue_id: "Q1".into(),
-                attempts: vec![Attempt {
-                    rcpt: "b@y".into(),
-                    reason: "450 later".into(),
-                }],
-                retry_at: SimTime(std::time::Duration::from_secs(60)),
-                attempt: 1,
+                rest: Box::new(DeferredRest {
+                    attempts: vec![Attempt {
+                        rcpt: "b@y".into(),
+                        reason: "450 later".into(),
+                    }],
+                    retry_at: SimTime(std::time::Duration::from_secs(60)),
+                    attempt: 1,
+                }),
             },
         ); // 2
         t.push(
@@ -572,7 +580,7 @@ mod tests {
                     mailbox: "b@y".into(),
                     uid: "u1".into(),
                     message_id: "<m@x>".into(),
-                    content: Payload::new(b"Subject: hi\r\n\r\nbody\r\n"),
+                    content: crate::trace::Letter::new(b"Subject: hi\r\n\r\nbody\r\n"),
                 }),
             },
         ); // 3

@@ -293,7 +293,7 @@ fn changed_line(app: &App) -> Option<usize> {
     let fork = app.whatif.branch.as_ref()?.fork;
     let EventKind::WhatIf {
         conn: Some(conn),
-        instead,
+        rest,
         ..
     } = &events.get(fork)?.kind
     else {
@@ -304,7 +304,7 @@ fn changed_line(app: &App) -> Option<usize> {
         .lines
         .iter()
         .copied()
-        .find(|&k| index.lines[k].seq as usize > fork && index.lines[k].text == *instead)
+        .find(|&k| index.lines[k].seq as usize > fork && index.lines[k].text == rest.instead)
 }
 
 /// `b`: the other run on screen, at the same playhead (the runs are the

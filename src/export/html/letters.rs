@@ -37,7 +37,7 @@ pub fn render(out: &mut String, trace: &Trace, state: &State) {
             );
             any = true;
         }
-        let content = content.as_bytes();
+        let content = &*content.as_bytes();
         let headers = Headers::parse(content);
         // The hops of this message up to its delivery.
         let hops: Vec<&Entry> = entries

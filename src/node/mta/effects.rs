@@ -4,7 +4,9 @@
 
 use super::Mta;
 use super::core::{Arrival, Effect};
-use crate::trace::{Attempt, ConnId, EventKind, NotifiedRest, QueuedRest, SimTime};
+use crate::trace::{
+    Attempt, BouncedRest, ConnId, DeferredRest, EventKind, NotifiedRest, QueuedRest, SimTime,
+};
 
 impl Mta {
     /// Takes a message on (the one intake, for mail from a session and
@@ -64,15 +66,17 @@ impl Mta {
                     net.record(EventKind::Deferred {
                         host,
                         queue_id,
-                        attempts: attempts
-                            .into_iter()
-                            .map(|(rcpt, reason)| Attempt {
-                                rcpt: rcpt.to_string(),
-                                reason,
-                            })
-                            .collect(),
-                        retry_at: SimTime(retry_at),
-                        attempt,
+                        rest: Box::new(DeferredRest {
+                            attempts: attempts
+                                .into_iter()
+                                .map(|(rcpt, reason)| Attempt {
+                                    rcpt: rcpt.to_string(),
+                                    reason,
+                                })
+                                .collect(),
+                            retry_at: SimTime(retry_at),
+                            attempt,
+                        }),
                     });
                     self.wake.notify_one();
                 }
@@ -83,18 +87,20 @@ impl Mta {
                 } => net.record(EventKind::Bounced {
                     host,
                     queue_id,
-                    failures: failures
-                        .iter()
-                        .map(|f| Attempt {
-                            rcpt: f.final_recipient.clone(),
-                            reason: format!(
-                                "{} {}",
-                                f.status,
-                                f.diagnostic.clone().unwrap_or_default()
-                            ),
-                        })
-                        .collect(),
-                    dsn_queue_id,
+                    rest: Box::new(BouncedRest {
+                        failures: failures
+                            .iter()
+                            .map(|f| Attempt {
+                                rcpt: f.final_recipient.clone(),
+                                reason: format!(
+                                    "{} {}",
+                                    f.status,
+                                    f.diagnostic.clone().unwrap_or_default()
+                                ),
+                            })
+                            .collect(),
+                        dsn_queue_id,
+                    }),
                 }),
                 Effect::Notified {
                     queue_id,

@@ -45,7 +45,6 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
@@ -58,7 +57,7 @@ use crate::node::{Activity, HostContext};
 use crate::plan::MtaPlan;
 use crate::smtp::server::Tls;
 use crate::smtp::{Peer, ServerConfig, ServerSession};
-use crate::trace::{DeliveredRest, EventKind, Payload};
+use crate::trace::{DeliveredRest, EventKind, Letter};
 use local::LocalDomains;
 use policy::MtaPolicy;
 use queue_id::QueueIds;
@@ -71,7 +70,7 @@ pub use whatif::WhatIfs;
 #[derive(Debug, Clone, Default)]
 pub struct Kept {
     /// Each mailbox's messages: unique-id and content, in order.
-    pub mailboxes: BTreeMap<String, Vec<(String, Payload)>>,
+    pub mailboxes: BTreeMap<String, Vec<(String, Letter)>>,
     /// The queue ids it issued, so that new ones come after them.
     pub queue_ids: Vec<String>,
     /// Messages it filed so far, so that unique-ids count on.
@@ -82,7 +81,8 @@ pub struct Kept {
 #[derive(Debug, Clone)]
 pub(crate) struct Stored {
     pub uid: String,
-    pub content: Arc<[u8]>,
+    /// The trace's own copy (the mailbox and the trace share it).
+    pub content: Letter,
 }
 
 /// Everything the MTA owns. Its sessions and delivery tasks share it, as
@@ -132,7 +132,7 @@ impl MtaState {
         self.next_uid += 1;
         let run = self.host.epoch.run_id();
         let uid = pop3::unique_id(&self.host.hostname, run, self.next_uid);
-        let content: Arc<[u8]> = Arc::from(content);
+        let content = Letter::new(&content);
         net.record(EventKind::Delivered {
             host: net.host(),
             queue_id: queue_id.to_owned(),
@@ -140,7 +140,7 @@ impl MtaState {
                 mailbox: address.to_owned(),
                 uid: uid.clone(),
                 message_id: message_id.to_owned(),
-                content: Payload(Arc::clone(&content)),
+                content: content.clone(),
             }),
         });
         self.mailboxes
@@ -192,10 +192,10 @@ pub fn spawn(
         // A mailbox the scenario no longer has cannot be opened: its mail
         // stays in the recording only.
         if let Some(mailbox) = mailboxes.get_mut(&address) {
-            mailbox.extend(held.into_iter().map(|(uid, content)| Stored {
-                uid,
-                content: content.0,
-            }));
+            mailbox.extend(
+                held.into_iter()
+                    .map(|(uid, content)| Stored { uid, content }),
+            );
         }
     }
     let mut ids = QueueIds::new(queue_prefix);

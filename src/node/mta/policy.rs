@@ -12,7 +12,7 @@ use crate::session::Settle;
 use crate::smtp::{
     EnhancedCode, Envelope, ForwardPath, Instead, Mailbox, Peer, Policy, Reply, ReversePath, Step,
 };
-use crate::trace::{ConnId, EventKind};
+use crate::trace::{ConnId, EventKind, WhatIfRest};
 
 pub(crate) struct MtaPolicy {
     pub(super) mta: Mta,
@@ -170,8 +170,10 @@ impl Policy for MtaPolicy {
         net.record(EventKind::WhatIf {
             host: net.host(),
             conn: Some(self.conn),
-            point: format!("{step} #{n}"),
-            instead: instead.to_string(),
+            rest: Box::new(WhatIfRest {
+                point: format!("{step} #{n}"),
+                instead: instead.to_string(),
+            }),
         });
         Some(instead)
     }

@@ -52,7 +52,7 @@ impl Maildrop for Mailboxes<'_> {
             .get(&address)
             .map(|m| {
                 m.iter()
-                    .map(|s| (s.uid.clone(), Arc::clone(&s.content)))
+                    .map(|s| (s.uid.clone(), Arc::from(s.content.as_bytes())))
                     .collect()
             })
             .unwrap_or_default()

@@ -59,7 +59,7 @@ fn delivered(trace: &Trace, at: HostId) -> Vec<(String, String)> {
         .filter_map(|e| match &e.kind {
             EventKind::Delivered { host, rest, .. } if *host == at => Some((
                 rest.mailbox.clone(),
-                String::from_utf8_lossy(rest.content.as_bytes()).into_owned(),
+                String::from_utf8_lossy(&rest.content.as_bytes()).into_owned(),
             )),
             _ => None,
         })

@@ -51,7 +51,8 @@ impl<'t> Facts<'t> {
                         content,
                         ..
                     } = &**rest;
-                    if let Some(subject) = Headers::parse(content.as_bytes()).get_decoded("Subject")
+                    if let Some(subject) =
+                        Headers::parse(&content.as_bytes()).get_decoded("Subject")
                     {
                         subjects.entry(message_id.clone()).or_insert(subject);
                     }

@@ -188,7 +188,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             );
             match first {
                 Some(content) => {
-                    let n = crate::mail::received_count(content.as_bytes());
+                    let n = crate::mail::received_count(&content.as_bytes());
                     (claim, n == *want, format!("it carries {n}"))
                 }
                 None => (claim, false, "nothing was delivered there".into()),
@@ -222,7 +222,7 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
             );
             match first {
                 Some(content) => {
-                    let found = crate::auth::results::read(content.as_bytes());
+                    let found = crate::auth::results::read(&content.as_bytes());
                     let held = [("spf", spf), ("dkim", dkim), ("dmarc", dmarc)]
                         .into_iter()
                         .all(|(m, r)| {
@@ -246,16 +246,13 @@ fn check_one(e: &Expectation, facts: &Facts) -> Verdict {
                 .events()
                 .iter()
                 .filter_map(|e| match &e.kind {
-                    EventKind::Retrieved {
-                        mailbox,
-                        message_id,
-                        ..
-                    } if mailbox.eq_ignore_ascii_case(by)
-                        && facts.matches(&scope.message, message_id.as_deref()) =>
+                    EventKind::Retrieved { mailbox, rest, .. }
+                        if mailbox.eq_ignore_ascii_case(by)
+                            && facts.matches(&scope.message, rest.message_id.as_deref()) =>
                     {
                         Some(Occurrence {
                             at: e.at,
-                            message: message_id.clone(),
+                            message: rest.message_id.clone(),
                         })
                     }
                     _ => None,
@@ -365,7 +362,7 @@ fn first_stored<'t>(
     facts: &Facts<'t>,
     to: &str,
     scope: &Scope,
-) -> Option<&'t crate::trace::Payload> {
+) -> Option<&'t crate::trace::Letter> {
     facts.trace.events().iter().find_map(|e| match &e.kind {
         EventKind::Delivered { rest, .. }
             if rest.mailbox.eq_ignore_ascii_case(to)
@@ -425,7 +422,7 @@ fn bounces(
         }
         // A bounce reports a failure; a success or delay report (RFC
         // 3461 NOTIFY) is no bounce.
-        let reports: Vec<_> = crate::mail::parse_dsn_status(content.as_bytes())
+        let reports: Vec<_> = crate::mail::parse_dsn_status(&content.as_bytes())
             .into_iter()
             .filter(|(_, _, action)| *action == crate::mail::Action::Failed)
             .collect();

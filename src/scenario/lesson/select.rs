@@ -168,10 +168,10 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let hits = events
                 .iter()
                 .filter(|e| {
-                    matches!(&e.kind, EventKind::Deferred { host: h, queue_id, attempts, .. }
+                    matches!(&e.kind, EventKind::Deferred { host: h, queue_id, rest, .. }
                     if host_is(*h, host)
                         && msg_is(message_of(*h, queue_id).as_deref(), message)
-                        && (rcpt.is_none() || attempts.iter().any(|a| addr_is(&a.rcpt, rcpt))))
+                        && (rcpt.is_none() || rest.attempts.iter().any(|a| addr_is(&a.rcpt, rcpt))))
                 })
                 .map(|e| (e.seq, None))
                 .collect();
@@ -205,10 +205,10 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
         } => {
             let hits = events
                 .iter()
-                .filter(|e| matches!(&e.kind, EventKind::Bounced { host: h, queue_id, failures, .. }
+                .filter(|e| matches!(&e.kind, EventKind::Bounced { host: h, queue_id, rest, .. }
                     if host_is(*h, host)
                         && msg_is(message_of(*h, queue_id).as_deref(), message)
-                        && (for_rcpt.is_none() || failures.iter().any(|a| addr_is(&a.rcpt, for_rcpt)))))
+                        && (for_rcpt.is_none() || rest.failures.iter().any(|a| addr_is(&a.rcpt, for_rcpt)))))
                 .map(|e| (e.seq, None))
                 .collect();
             (hits, *nth, "matching bounce(s)")
@@ -228,8 +228,8 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let hits = events
                 .iter()
                 .filter(|e| {
-                    matches!(&e.kind, EventKind::Retrieved { mailbox, message_id, .. }
-                    if addr_is(mailbox, by) && msg_is(message_id.as_deref(), message))
+                    matches!(&e.kind, EventKind::Retrieved { mailbox, rest, .. }
+                    if addr_is(mailbox, by) && msg_is(rest.message_id.as_deref(), message))
                 })
                 .map(|e| (e.seq, None))
                 .collect();

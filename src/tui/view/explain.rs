@@ -87,11 +87,10 @@ fn changed_by_what_if(trace: &crate::trace::Trace, line: &TLine) -> Option<(Stri
             } if *conn == line.conn => return None,
             EventKind::WhatIf {
                 conn: Some(conn),
-                point,
-                instead,
+                rest,
                 ..
-            } if *conn == line.conn && *instead == line.text => {
-                return Some((point.clone(), instead.clone()));
+            } if *conn == line.conn && rest.instead == line.text => {
+                return Some((rest.point.clone(), rest.instead.clone()));
             }
             _ => {}
         }
@@ -112,9 +111,8 @@ fn answered_by_what_if(
             EventKind::WhatIf {
                 host,
                 conn: None,
-                point,
-                instead,
-            } if *host == server => return Some(format!("{point}: {instead}")),
+                rest,
+            } if *host == server => return Some(format!("{}: {}", rest.point, rest.instead)),
             _ => {}
         }
     }

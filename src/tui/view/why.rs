@@ -32,13 +32,12 @@ pub fn why_now(app: &App, event: &Event) -> Vec<String> {
         }
         EventKind::Close { conn, dir, .. } => vec![close_reason(app, *conn, *dir)],
         EventKind::Wake { why, .. } => retry_reason(why, before),
-        EventKind::Deferred { retry_at, .. } => vec![format!(
+        EventKind::Deferred { rest, .. } => vec![format!(
             "A 4xx reply (or no answer) is temporary: the message stays queued, \
-             and the next attempt is due at {retry_at}."
+             and the next attempt is due at {}.",
+            rest.retry_at
         )],
-        EventKind::Bounced {
-            host, dsn_queue_id, ..
-        } => vec![match dsn_queue_id {
+        EventKind::Bounced { host, rest, .. } => vec![match &rest.dsn_queue_id {
             Some(dsn) if filed_locally(*host, dsn, after) => format!(
                 "The delivery status notification {dsn} is for a mailbox on {} itself: \
                  it is filed straight into that mailbox with Return-Path: <>, \
@@ -133,11 +132,8 @@ fn retry_reason(why: &str, before: &[Event]) -> Vec<String> {
     };
     let deferral = before.iter().rev().find_map(|e| match &e.kind {
         EventKind::Deferred {
-            queue_id: q,
-            attempts,
-            attempt,
-            ..
-        } if q == queue_id => Some((e.at, attempts, attempt)),
+            queue_id: q, rest, ..
+        } if q == queue_id => Some((e.at, &rest.attempts, &rest.attempt)),
         _ => None,
     });
     let Some((at, attempts, attempt)) = deferral else {
