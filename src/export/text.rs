@@ -9,7 +9,7 @@ use crate::scenario::duration::format_duration;
 use crate::smtp::reply::ReplyLine;
 use crate::trace::describe::describe;
 use crate::trace::transcript::{Line, LineKind, Transcriber};
-use crate::trace::{Dir, Event, Protocol, SimTime, Trace};
+use crate::trace::{ConnId, Dir, Event, Protocol, SimTime, Trace};
 
 /// A quiet stretch longer than this is announced.
 const GAP: Duration = Duration::from_secs(60);
@@ -40,6 +40,9 @@ pub struct Board {
     /// lines of a message share it, and formatting it for each was a
     /// good part of the live transcript's cost.
     stamp: (SimTime, String),
+    /// The last line's "  [conn] tag " as written: a message's lines
+    /// share it, and `write!` for each line was most of the rest.
+    prefix: (ConnId, &'static str, String),
 }
 
 impl Board {
@@ -49,6 +52,7 @@ impl Board {
             last: SimTime::ZERO,
             explain,
             stamp: (SimTime::ZERO, format!("{:>10}", SimTime::ZERO.to_string())),
+            prefix: (ConnId(0), "", String::new()),
         }
     }
 
@@ -70,7 +74,7 @@ impl Board {
                 (Dir::Down, _) => "S:",
             };
             out.push_str(self.stamp(line.at));
-            let _ = write!(out, "  [{}] {tag} ", line.conn.0);
+            out.push_str(self.prefix(line.conn, tag));
             out.push_str(&line.text);
             out.push('\n');
             if self.explain
@@ -85,6 +89,18 @@ impl Board {
             out.push_str(&text);
             out.push('\n');
         }
+    }
+
+    /// "  [conn] tag ", formatted again only when the line's connection
+    /// or tag differs from the last line's.
+    fn prefix(&mut self, conn: ConnId, tag: &'static str) -> &str {
+        let (last, last_tag, text) = &mut self.prefix;
+        if text.is_empty() || *last != conn || *last_tag != tag {
+            text.clear();
+            let _ = write!(text, "  [{}] {tag} ", conn.0);
+            (*last, *last_tag) = (conn, tag);
+        }
+        &self.prefix.2
     }
 
     /// `at` right-aligned in 10 columns, formatted once per distinct time.

@@ -78,7 +78,9 @@ impl Lines {
     /// Calls `emit` with each line that `bytes` completes.
     pub fn push(&mut self, bytes: &[u8], mut emit: impl FnMut(Vec<u8>)) {
         let mut rest = bytes;
-        while let Some(end) = rest.iter().position(|&b| b == b'\n') {
+        // memchr looks at a word of octets at a time: the live transcript
+        // splits every octet the world sends and receives.
+        while let Some(end) = memchr::memchr(b'\n', rest) {
             self.keep(&rest[..end]);
             let mut line = std::mem::take(&mut self.partial);
             if line.last() == Some(&b'\r') {
