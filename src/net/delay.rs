@@ -23,6 +23,10 @@ impl<T> Pending<T> {
         Pending { arrives, item }
     }
 
+    pub(crate) fn arrives(&self) -> SimTime {
+        self.arrives
+    }
+
     pub(crate) fn into_item(self) -> T {
         self.item
     }
