@@ -304,8 +304,16 @@ mod tests {
         let mut b = std::pin::pin!(moved.changed());
         let mut a = std::pin::pin!(moved.changed());
         let mut dropped = Box::pin(moved.changed());
-        assert!(a.as_mut().poll(&mut Context::from_waker(&first)).is_pending());
-        assert!(b.as_mut().poll(&mut Context::from_waker(&second)).is_pending());
+        assert!(
+            a.as_mut()
+                .poll(&mut Context::from_waker(&first))
+                .is_pending()
+        );
+        assert!(
+            b.as_mut()
+                .poll(&mut Context::from_waker(&second))
+                .is_pending()
+        );
         assert!(
             dropped
                 .as_mut()
@@ -319,13 +327,10 @@ mod tests {
         let mut cx = Context::from_waker(&first);
         assert!(a.as_mut().poll(&mut cx).is_ready());
         assert!(b.as_mut().poll(&mut cx).is_ready());
-        assert!(late.as_mut().poll(&mut cx).is_ready(), "made before the notice");
-        assert!(moved.changed().as_mut_pinned_poll(&mut cx).is_pending());
-    }
-
-    impl Changed<'_> {
-        fn as_mut_pinned_poll(mut self, cx: &mut Context<'_>) -> Poll<()> {
-            Pin::new(&mut self).poll(cx)
-        }
+        assert!(
+            late.as_mut().poll(&mut cx).is_ready(),
+            "made before the notice"
+        );
+        assert!(Pin::new(&mut moved.changed()).poll(&mut cx).is_pending());
     }
 }

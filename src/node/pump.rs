@@ -112,6 +112,7 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     // removed for every line (see benches/README.md, engine4).
     let mut timer = std::pin::pin!(tokio::time::sleep_until(far_future()));
     let mut armed: Option<Instant> = None;
+    let mut polled = false;
     loop {
         // The bytes are copied into the trace's payload as they leave, so
         // the machine keeps its buffer.
@@ -204,8 +205,18 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
                         if armed != Some(d) {
                             timer.as_mut().reset(d);
                             armed = Some(d);
+                            polled = false;
                         }
-                        timer.as_mut().await;
+                        std::future::poll_fn(|cx| {
+                            // Once polled, it holds this task's waker: until
+                            // it has run out, polling it again only says so.
+                            if polled && !timer.is_elapsed() {
+                                return std::task::Poll::Pending;
+                            }
+                            polled = true;
+                            timer.as_mut().poll(cx)
+                        })
+                        .await;
                     }
                     None => std::future::pending().await,
                 }
