@@ -109,8 +109,7 @@ impl SimStream {
         client: HostId,
         server: HostId,
     ) -> (SimStream, SimStream) {
-        let (up_tx, up_rx) = flight::line();
-        let (down_tx, down_rx) = flight::line();
+        let [(up_tx, up_rx), (down_tx, down_rx)] = flight::pair();
         let Doom { cut, after } = medium.open_session(client, server);
         let wire = Rc::new(Wire {
             conn,
