@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker, ready};
 
-use super::delay::Pending;
+use super::delay::{Pending, arrival};
 use super::medium::Medium;
 
 /// First in, first out, with the first thing inline: a pipe mostly has
@@ -206,7 +206,7 @@ impl<T> Arrivals<T> {
             self.held = Some(std::future::poll_fn(|cx| reader.poll_take(cx)).await?);
         }
         let arrives = self.held.as_ref().map(Pending::arrives)?;
-        tokio::time::sleep_until(medium.instant(arrives)).await;
+        arrival(medium.instant(arrives)).await;
         self.held.take().map(Pending::into_item)
     }
 }
