@@ -1,6 +1,7 @@
 //! Things in flight: each carries the simulated time it arrives, and the
-//! receiving end holds it back until then. Streams and listeners receive
-//! through an `Inbox`, in the order things were sent; datagram sockets
+//! receiving end holds it back until then. Listeners receive through an
+//! `Inbox`, and pipes through `flight::Arrivals`, in the order things
+//! were sent, each waiting with `arrival`; datagram sockets
 //! through a `SortedInbox`, in the order they arrive (a datagram held back
 //! on the way is overtaken).
 
@@ -21,6 +22,10 @@ pub(crate) struct Pending<T> {
 impl<T> Pending<T> {
     pub(crate) fn new(arrives: SimTime, item: T) -> Pending<T> {
         Pending { arrives, item }
+    }
+
+    pub(crate) fn arrives(&self) -> SimTime {
+        self.arrives
     }
 
     pub(crate) fn into_item(self) -> T {
@@ -57,7 +62,7 @@ impl<T> Inbox<T> {
 /// that sleep returns at once anyway (time only moves by whole ticks); the
 /// task's budget is spent the same either way, so a simulated world runs
 /// as before.
-async fn arrival(at: Instant) {
+pub(crate) async fn arrival(at: Instant) {
     if at > Instant::now() {
         sleep_until(at).await;
     } else {

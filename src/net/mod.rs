@@ -6,6 +6,7 @@
 //! * `medium`: what every transport shares: clock, links, seeded RNGs and
 //!   the tap into the trace
 //! * `delay`: things in flight until their arrival time
+//! * `flight`: one direction of a pipe, on one thread
 //! * `network`: the registry of listeners and ports, and the only module
 //!   that knows every transport
 //! * `stream`: listeners, and connections of either kind:
@@ -16,6 +17,7 @@
 
 pub mod datagram;
 mod delay;
+mod flight;
 pub mod link;
 mod medium;
 pub mod network;

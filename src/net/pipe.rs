@@ -8,9 +8,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use tokio::sync::{Notify, mpsc};
-
-use super::delay::{Inbox, Pending};
+use super::delay::Pending;
+use super::flight::{self, Arrivals, Moved};
 use super::medium::{Doom, Medium};
 use crate::trace::{ConnId, Dir, EventKind, HostId, Payload, SimTime};
 
@@ -22,7 +21,7 @@ struct Wire {
     /// The cut happened (and is recorded).
     cut: Cell<bool>,
     /// Wakes the ends when `cut_at` moves or the cut happens.
-    moved: Notify,
+    moved: Moved,
     /// Octets the client may still send before a `Reset::After` falls.
     allowance: Cell<Option<usize>>,
     /// The start of the last stall this connection was told of.
@@ -37,7 +36,7 @@ impl Wire {
             if self.cut.get() {
                 return;
             }
-            let moved = self.moved.notified();
+            let moved = self.moved.changed();
             let at = self.cut_at.borrow().as_ref().map(|(t, _)| *t);
             match at {
                 Some(at) => {
@@ -95,8 +94,8 @@ pub struct SimStream {
     /// The direction of what this end sends.
     dir: Dir,
     peer: HostId,
-    tx: Option<mpsc::UnboundedSender<Pending<Segment>>>,
-    inbox: Inbox<Segment>,
+    tx: Option<flight::Sender<Segment>>,
+    inbox: Arrivals<Segment>,
     last_arrival: SimTime,
     eof: bool,
     wire: Rc<Wire>,
@@ -110,14 +109,13 @@ impl SimStream {
         client: HostId,
         server: HostId,
     ) -> (SimStream, SimStream) {
-        let (up_tx, up_rx) = mpsc::unbounded_channel();
-        let (down_tx, down_rx) = mpsc::unbounded_channel();
+        let [(up_tx, up_rx), (down_tx, down_rx)] = flight::pair();
         let Doom { cut, after } = medium.open_session(client, server);
         let wire = Rc::new(Wire {
             conn,
             cut_at: RefCell::new(cut),
             cut: Cell::new(false),
-            moved: Notify::new(),
+            moved: Moved::default(),
             allowance: Cell::new(after),
             stalled: Cell::new(None),
         });
@@ -128,7 +126,7 @@ impl SimStream {
             dir: Dir::Up,
             peer: server,
             tx: Some(up_tx),
-            inbox: Inbox::new(down_rx),
+            inbox: Arrivals::new(down_rx),
             last_arrival: SimTime::ZERO,
             eof: false,
             wire: Rc::clone(&wire),
@@ -140,7 +138,7 @@ impl SimStream {
             dir: Dir::Down,
             peer: client,
             tx: Some(down_tx),
-            inbox: Inbox::new(up_rx),
+            inbox: Arrivals::new(up_rx),
             last_arrival: SimTime::ZERO,
             eof: false,
             wire,
@@ -249,7 +247,7 @@ impl SimStream {
             }
         }
         // A peer that is gone just never reads it, as with a real socket.
-        let _ = tx.send(Pending::new(arrives, Segment::Data(wire)));
+        tx.send(Pending::new(arrives, Segment::Data(wire)));
     }
 
     /// The next chunk from the other side; `None` once it has closed.
@@ -287,7 +285,7 @@ impl SimStream {
             dir: self.dir,
             arrives,
         });
-        let _ = tx.send(Pending::new(arrives, Segment::Fin));
+        tx.send(Pending::new(arrives, Segment::Fin));
     }
 }
 

@@ -107,6 +107,12 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     let mut cut = Vec::new();
     // The handshake failed: the alert is sent, nothing more is.
     let mut broken = false;
+    // One timer for the machine's deadline, moved only when the deadline
+    // moves: a new one per turn of the loop was a timer registered and
+    // removed for every line (see benches/README.md, engine4).
+    let mut timer = std::pin::pin!(tokio::time::sleep_until(far_future()));
+    let mut armed: Option<Instant> = None;
+    let mut polled = false;
     loop {
         // The bytes are copied into the trace's payload as they leave, so
         // the machine keeps its buffer.
@@ -155,7 +161,7 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
             }
             continue;
         }
-        let deadline = machine.poll_timeout();
+        let deadline = machine.poll_timeout().map(Instant::from_std);
         tokio::select! {
             biased;
             chunk = stream.recv() => match (chunk, &mut layer) {
@@ -194,7 +200,24 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
             },
             () = async {
                 match deadline {
-                    Some(d) => tokio::time::sleep_until(Instant::from_std(d)).await,
+                    Some(d) => {
+                        // Armed when first polled, as a new timer would be.
+                        if armed != Some(d) {
+                            timer.as_mut().reset(d);
+                            armed = Some(d);
+                            polled = false;
+                        }
+                        std::future::poll_fn(|cx| {
+                            // Once polled, it holds this task's waker: until
+                            // it has run out, polling it again only says so.
+                            if polled && !timer.is_elapsed() {
+                                return std::task::Poll::Pending;
+                            }
+                            polled = true;
+                            timer.as_mut().poll(cx)
+                        })
+                        .await;
+                    }
                     None => std::future::pending().await,
                 }
             } => machine.handle_timeout(net.instant()),
@@ -212,6 +235,12 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
     }
     stream.close();
     stream.linger().await;
+}
+
+/// A deadline no machine reaches, for a timer not yet armed (never
+/// polled before it is).
+fn far_future() -> Instant {
+    Instant::now() + std::time::Duration::from_secs(86_400 * 365 * 30)
 }
 
 /// Reads what a real peer sent through `layer` record by record, and

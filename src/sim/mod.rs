@@ -138,9 +138,21 @@ pub fn run_streamed(plan: &Plan, tap: std::sync::mpsc::SyncSender<crate::trace::
 }
 
 /// A current-thread runtime; `paused` for the simulated clock.
+///
+/// A paused world has no real machine in it (`Clock::of`), so it gets
+/// no IO driver: with one, every park of the runtime was an `epoll_wait`
+/// and every timer due before the next one an `eventfd` write, about 70
+/// system calls per message for nothing (see benches/README.md, engine4).
+/// Without it the runtime parks on a flag; when it wakes and how far the
+/// clock jumps are the same, so the trace is too.
 pub fn runtime(paused: bool) -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
+    let mut builder = tokio::runtime::Builder::new_current_thread();
+    if paused {
+        builder.enable_time();
+    } else {
+        builder.enable_all();
+    }
+    builder
         .start_paused(paused)
         .build()
         .expect("a current-thread runtime can always be built")
@@ -169,17 +181,36 @@ async fn world(
     }
     // Let every task start (and open its jobs) before looking for quiet.
     tokio::task::yield_now().await;
-    let ending = tokio::select! {
-        biased;
-        () = activity.idle() => Ending::Quiet,
-        () = tokio::time::sleep(plan.run_for) => Ending::TimeLimit,
-    };
+    let ending = until_quiet_or(&activity, plan.run_for).await;
     let ended_at = network.now();
     Run {
         trace: network.take_trace(),
         ending,
         ended_at,
     }
+}
+
+/// Whether the world fell quiet before its run limit. This future is
+/// polled each time any node's task is woken (it is what `block_on`
+/// runs), so the limit's timer is polled again only once it has run out:
+/// before that it holds this future's waker and can only say "not yet".
+async fn until_quiet_or(activity: &Activity, run_for: Duration) -> Ending {
+    let mut idle = std::pin::pin!(activity.idle());
+    let mut limit = std::pin::pin!(tokio::time::sleep(run_for));
+    let mut polled = false;
+    std::future::poll_fn(|cx| {
+        if idle.as_mut().poll(cx).is_ready() {
+            return std::task::Poll::Ready(Ending::Quiet);
+        }
+        if (!polled || limit.is_elapsed()) && {
+            polled = true;
+            limit.as_mut().poll(cx).is_ready()
+        } {
+            return std::task::Poll::Ready(Ending::TimeLimit);
+        }
+        std::task::Poll::Pending
+    })
+    .await
 }
 
 /// Builds the network and starts every node. Call it inside the `LocalSet`
