@@ -117,6 +117,23 @@ impl DnsLink {
     }
 }
 
+/// What an index is built for. A view reads every part; the expectations
+/// and lesson steps (`scenario::expect::Facts`) read only the sessions,
+/// their lines and each message's events, and at a million messages the
+/// parts they never read (search texts, the events list's tags and
+/// postings, the DNS ladder's links) cost gigabytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Needs {
+    /// Every index, for the dashboard.
+    #[default]
+    Views,
+    /// `lines`, `sessions` (with `session`), `message_events` and
+    /// `messages`, the step functions, `links`, `failed_from`; not
+    /// `session_of`, `tags`, the postings, `line_texts`, `datagrams` or
+    /// `dns_links`, which stay empty.
+    Facts,
+}
+
 /// One connection and what the index knows about it.
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -171,6 +188,7 @@ pub struct Index {
     /// Whether some event happened earlier, in simulated time, than the
     /// one before it (never, in a run: simulated time only moves on).
     time_disorder: bool,
+    needs: Needs,
     walk: Walk,
 }
 
@@ -198,9 +216,22 @@ impl fmt::Debug for Walk {
 impl Index {
     /// Builds every index in one pass over the trace.
     pub fn build(trace: &Trace) -> Index {
-        let mut index = Index::default();
+        Index::build_for(trace, Needs::Views)
+    }
+
+    /// Builds, in the same one pass, only the indexes `needs` names.
+    pub fn build_for(trace: &Trace, needs: Needs) -> Index {
+        let mut index = Index {
+            needs,
+            ..Index::default()
+        };
         index.extend(trace);
         index
+    }
+
+    /// Whether this index holds what the views read.
+    fn for_views(&self) -> bool {
+        self.needs == Needs::Views
     }
 
     /// Indexes the events appended to `trace` since the last call (or
@@ -209,7 +240,9 @@ impl Index {
     pub fn extend(&mut self, trace: &Trace) {
         let events = trace.events();
         let start = self.walk.indexed.min(events.len());
-        self.session_of_event.resize(events.len(), None);
+        if self.for_views() {
+            self.session_of_event.resize(events.len(), None);
+        }
         for event in &events[start..] {
             // A connection's first event is its Connect: the session
             // exists before anything names it.
@@ -241,26 +274,36 @@ impl Index {
                 if let Some(&s) = self.by_conn.get(&line.conn) {
                     self.sessions[s].lines.push(self.lines.len());
                 }
-                self.line_texts.push(&line.text);
+                if self.for_views() {
+                    self.line_texts.push(&line.text);
+                }
                 self.lines.push(line);
             }
             self.note(event);
-            let tag = self.tag_of(event);
-            self.file(event.seq, &tag);
-            self.tags.push(tag);
-            if let EventKind::Datagram { from, to, data, .. } = &event.kind {
-                self.datagrams.push(event.seq);
-                let width = super::describe::dns_label(data.as_bytes()).width();
-                let pair = ((*from).min(*to), (*from).max(*to));
-                self.dns_links
-                    .entry(pair)
-                    .or_default()
-                    .push(event.seq, width);
+            if self.for_views() {
+                self.index_for_views(event);
             }
             self.time_disorder |= event.at < self.walk.last_at;
             self.walk.last_at = event.at;
         }
         self.walk.indexed = events.len();
+    }
+
+    /// The events list's tags and postings and the DNS views' datagrams,
+    /// for one event.
+    fn index_for_views(&mut self, event: &super::Event) {
+        let tag = self.tag_of(event);
+        self.file(event.seq, &tag);
+        self.tags.push(tag);
+        if let EventKind::Datagram { from, to, data, .. } = &event.kind {
+            self.datagrams.push(event.seq);
+            let width = super::describe::dns_label(data.as_bytes()).width();
+            let pair = ((*from).min(*to), (*from).max(*to));
+            self.dns_links
+                .entry(pair)
+                .or_default()
+                .push(event.seq, width);
+        }
     }
 
     /// How many events of the trace are indexed.
@@ -334,11 +377,13 @@ impl Index {
     /// The events that involve `host`, by class (none: it never did
     /// anything).
     pub fn events_of(&self, host: HostId) -> Option<&Postings> {
+        debug_assert!(self.for_views(), "events_of on an index built for facts");
         self.events_by_host.get(usize::from(host.0))
     }
 
     /// Describes, for search, the events not described yet.
     pub fn describe_for_search(&mut self, trace: &Trace) {
+        debug_assert!(self.for_views(), "search on an index built for facts");
         let done = self.event_texts.len().min(trace.len());
         for e in &trace.events()[done..] {
             match e.kind {
@@ -392,6 +437,7 @@ impl Index {
     /// The DNS datagrams sent once `pos` events have happened: a prefix of
     /// `datagrams`.
     pub fn datagrams_at(&self, pos: usize) -> &[u64] {
+        debug_assert!(self.for_views(), "datagrams_at on an index built for facts");
         let n = self.datagrams.partition_point(|&seq| (seq as usize) < pos);
         &self.datagrams[..n]
     }
@@ -405,7 +451,9 @@ impl Index {
 
     fn session_mut(&mut self, conn: ConnId, seq: u64) -> Option<&mut Session> {
         let s = *self.by_conn.get(&conn)?;
-        self.session_of_event[seq as usize] = Some(s as u32);
+        if let Some(slot) = self.session_of_event.get_mut(seq as usize) {
+            *slot = Some(s as u32);
+        }
         let session = &mut self.sessions[s];
         session.last_seq = session.last_seq.max(seq);
         Some(session)
@@ -516,6 +564,7 @@ impl Index {
 
     /// The session a wire event belongs to.
     pub fn session_of(&self, seq: u64) -> Option<&Session> {
+        debug_assert!(self.for_views(), "session_of on an index built for facts");
         let s = (*self.session_of_event.get(seq as usize)?)?;
         Some(&self.sessions[s as usize])
     }

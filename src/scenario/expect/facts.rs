@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::mail::Headers;
 use crate::plan::Window;
-use crate::trace::index::Index;
+use crate::trace::index::{Index, Needs};
 use crate::trace::state::{State, What};
 use crate::trace::transcript::LineKind;
 use crate::trace::{DeliveredRest, EventKind, SimTime, Trace};
@@ -23,6 +23,7 @@ pub struct Occurrence {
 pub struct Facts<'t> {
     pub trace: &'t Trace,
     pub state: State,
+    /// Built for facts (`Needs::Facts`): no search texts, tags or DNS links.
     pub index: Index,
     /// Message-ID → when its client wrote it.
     sent: BTreeMap<String, SimTime>,
@@ -37,7 +38,9 @@ pub struct Facts<'t> {
 impl<'t> Facts<'t> {
     pub fn of(trace: &'t Trace) -> Facts<'t> {
         let state = State::build(trace);
-        let index = Index::build(trace);
+        // Only what the expectations and lesson steps read: sessions, their
+        // lines, each message's events.
+        let index = Index::build_for(trace, Needs::Facts);
         let mut sent = BTreeMap::new();
         let mut subjects = BTreeMap::new();
         for e in trace.events() {
