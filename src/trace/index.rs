@@ -629,4 +629,38 @@ mod tests {
             (0, 0, 1, 2, 1)
         );
     }
+
+    /// An index built for facts holds, for every bundled scenario, the
+    /// same sessions, lines and message events as the views' index, and
+    /// none of what only the views read.
+    #[test]
+    fn an_index_for_facts_holds_what_facts_read_and_no_more() {
+        for name in crate::scenario::bundled::names() {
+            let plan = crate::scenario::load(name)
+                .unwrap_or_else(|e| panic!("{name}: {e}"))
+                .plan;
+            let trace = crate::sim::run(&plan).trace;
+            let (full, facts) = (Index::build(&trace), Index::build_for(&trace, Needs::Facts));
+            assert_eq!(facts.lines, full.lines, "{name}");
+            assert_eq!(facts.sessions.len(), full.sessions.len(), "{name}");
+            for (a, b) in facts.sessions.iter().zip(&full.sessions) {
+                assert_eq!(
+                    (&a.connection, a.outcome, &a.lines, a.last_seq),
+                    (&b.connection, b.outcome, &b.lines, b.last_seq),
+                    "{name}"
+                );
+                assert!(facts.session(a.connection.conn).is_some(), "{name}");
+            }
+            assert_eq!(facts.message_events, full.message_events, "{name}");
+            assert!(!full.tags.is_empty(), "{name}");
+            assert!(
+                facts.tags.is_empty() && facts.session_of_event.is_empty(),
+                "{name}"
+            );
+            assert!(
+                facts.line_texts.is_empty() && facts.dns_links.is_empty(),
+                "{name}"
+            );
+        }
+    }
 }
