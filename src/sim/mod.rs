@@ -457,7 +457,7 @@ mod tests {
             .iter()
             .find_map(|e| match &e.kind {
                 EventKind::Delivered { rest, .. } => {
-                    Some((rest.content.as_bytes().to_vec(), rest.uid.clone()))
+                    Some((rest.content.as_bytes().into_owned(), rest.uid.clone()))
                 }
                 _ => None,
             })

@@ -114,7 +114,7 @@ pub fn letter(app: &App) -> Option<(String, Vec<u8>)> {
         if let EventKind::Delivered { rest, .. } = &trace.events()[seq].kind {
             return Some((
                 format!("as stored for {}", rest.mailbox),
-                rest.content.as_bytes().to_vec(),
+                rest.content.as_bytes().into_owned(),
             ));
         }
     }
