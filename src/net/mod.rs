@@ -13,6 +13,7 @@
 //! * `pipe`: in-memory connections between simulated hosts
 //! * `socket`: real TCP connections to machines outside the world
 //! * `datagram`: sockets for DNS
+//! * `stop`: the world's stop, and the sessions that wait for it
 //! * `tap`: where a live world's events go
 
 pub mod datagram;
@@ -24,6 +25,7 @@ pub mod network;
 pub mod pipe;
 pub mod prefix;
 pub mod socket;
+mod stop;
 pub mod stream;
 mod tap;
 

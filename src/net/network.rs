@@ -20,6 +20,7 @@ use super::link::{Link, Window};
 use super::medium::{Durable, Medium};
 use super::pipe::SimStream;
 use super::socket::{Limits, Parts, RealStream, Slot, Writers};
+use super::stop::Stop;
 use super::stream::{Listener, Stream};
 use crate::trace::{ConnId, EventKind, HostId, HostInfo, Protocol, SimTime, Trace};
 
@@ -45,7 +46,7 @@ struct Registry {
     externals: BTreeMap<HostId, std::net::SocketAddr>,
     writers: Writers,
     /// Set when the world is going down (Ctrl-C under `mailflow serve`).
-    stopping: tokio::sync::watch::Sender<bool>,
+    stopping: Rc<Stop>,
     next_conn: u32,
     next_port: Vec<u16>,
 }
@@ -89,7 +90,7 @@ impl Network {
                 ports: Ports::default(),
                 externals: BTreeMap::new(),
                 writers: Writers::default(),
-                stopping: tokio::sync::watch::Sender::new(false),
+                stopping: Rc::default(),
                 next_conn: 0,
                 next_port: vec![49152; n],
             }),
@@ -137,7 +138,8 @@ impl Network {
     /// Tells every session to end now, as a host going down does (RFC 5321
     /// §3.8: servers answer 421).
     pub fn stop(&self) {
-        self.registry.borrow().stopping.send_replace(true);
+        let stopping = Rc::clone(&self.registry.borrow().stopping);
+        stopping.stop();
     }
 
     /// Real connections whose last bytes are still being written.
@@ -209,10 +211,7 @@ impl NetHandle {
 
     /// Resolves once the world is told to stop.
     pub fn stopping(&self) -> impl std::future::Future<Output = ()> + 'static {
-        let mut rx = self.net.registry.borrow().stopping.subscribe();
-        async move {
-            let _ = rx.wait_for(|stop| *stop).await;
-        }
+        self.net.registry.borrow().stopping.wait()
     }
 
     /// Appends a node fact to the trace at the current time.

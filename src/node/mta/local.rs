@@ -5,7 +5,7 @@
 //! path of one of our domains is compared with our mailboxes; a relayed
 //! path keeps the case it came with.
 
-use crate::smtp::{ForwardPath, Mailbox};
+use crate::smtp::{ForwardPath, Host, Mailbox};
 
 /// The domains an MTA delivers itself.
 #[derive(Debug, Clone)]
@@ -49,7 +49,24 @@ impl LocalDomains {
 /// name of one of our mailboxes, quotes removed where not needed (§4.1.2)
 /// and case folded (ours to decide, §2.4).
 pub(crate) fn mailbox_key(mailbox: &Mailbox) -> String {
-    format!("{}@{}", mailbox.canonical_local_part(), mailbox.host()).to_lowercase()
+    // Built in the local part's own String, folded in place when ASCII:
+    // a `format!` and a lowercased copy were three allocations for every
+    // recipient, looked up several times per message (engine5).
+    let mut key = mailbox.canonical_local_part();
+    key.push('@');
+    match mailbox.host() {
+        Host::Domain(domain) => key.push_str(domain),
+        literal => {
+            use std::fmt::Write as _;
+            let _ = write!(key, "{literal}");
+        }
+    }
+    if key.is_ascii() {
+        key.make_ascii_lowercase();
+        key
+    } else {
+        key.to_lowercase()
+    }
 }
 
 #[cfg(test)]

@@ -1,0 +1,137 @@
+//! The world's stop, told once (Ctrl-C under `mailflow serve`) to every
+//! session that waits for it. A flag and the waiting ends' wakers, on one
+//! thread: every session driver polls its wait each time its task wakes,
+//! and tokio's `watch` it replaces took a lock, an atomic version and a
+//! fresh `Notified` on every such poll (1.2% of a simulated world's
+//! instructions; see benches/README.md, engine5).
+//!
+//! A poll spends the task's budget as `watch::Receiver::wait_for` did
+//! (given back unless the stop is seen), so the order in which a driver's
+//! `select!` sees its branches stays tokio's.
+
+use std::cell::{Cell, RefCell};
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll, Waker, ready};
+
+/// Whether the world is stopping, and who waits for it.
+#[derive(Default)]
+pub(crate) struct Stop {
+    stopped: Cell<bool>,
+    /// Waits begun so far: the next one's place.
+    begun: Cell<u64>,
+    /// The waits not yet over, by place (first begun first).
+    waiting: RefCell<Vec<(u64, Waker)>>,
+}
+
+impl Stop {
+    /// Stops the world: every wait ends, woken first begun first.
+    pub(crate) fn stop(&self) {
+        self.stopped.set(true);
+        let waiting = std::mem::take(&mut *self.waiting.borrow_mut());
+        for (_, waker) in waiting {
+            waker.wake();
+        }
+    }
+
+    /// A wait that ends once the world stops (at once if it has).
+    pub(crate) fn wait(self: &Rc<Stop>) -> Stopping {
+        Stopping {
+            stop: Rc::clone(self),
+            place: None,
+        }
+    }
+}
+
+/// A wait for the stop; cancel-safe.
+pub(crate) struct Stopping {
+    stop: Rc<Stop>,
+    place: Option<u64>,
+}
+
+impl Future for Stopping {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let this = self.get_mut();
+        let coop = ready!(tokio::task::coop::poll_proceed(cx));
+        if this.stop.stopped.get() {
+            this.place = None;
+            coop.made_progress();
+            return Poll::Ready(());
+        }
+        let mut waiting = this.stop.waiting.borrow_mut();
+        match this.place {
+            Some(place) => {
+                if let Some((_, waker)) = waiting.iter_mut().find(|(p, _)| *p == place)
+                    && !waker.will_wake(cx.waker())
+                {
+                    *waker = cx.waker().clone();
+                }
+            }
+            None => {
+                let place = this.stop.begun.get();
+                this.stop.begun.set(place + 1);
+                waiting.push((place, cx.waker().clone()));
+                this.place = Some(place);
+            }
+        }
+        Poll::Pending
+    }
+}
+
+impl Drop for Stopping {
+    fn drop(&mut self) {
+        if let Some(place) = self.place {
+            let mut waiting = self.stop.waiting.borrow_mut();
+            // Places are pushed in order, so the list stays sorted.
+            if let Ok(at) = waiting.binary_search_by_key(&place, |(p, _)| *p) {
+                waiting.remove(at);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::task::Wake;
+
+    use super::*;
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+
+    fn poll(wait: &mut Stopping, waker: &Waker) -> Poll<()> {
+        Pin::new(wait).poll(&mut Context::from_waker(waker))
+    }
+
+    #[test]
+    fn every_wait_ends_when_the_world_stops_and_a_later_one_at_once() {
+        let stop = Rc::new(Stop::default());
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&count));
+        let (mut a, mut b, mut gone) = (stop.wait(), stop.wait(), stop.wait());
+        assert!(poll(&mut a, &waker).is_pending());
+        assert!(poll(&mut gone, &waker).is_pending());
+        assert!(poll(&mut b, &waker).is_pending());
+        // Polled again with the same waker: still one wait each.
+        assert!(poll(&mut a, &waker).is_pending());
+        drop(gone);
+        assert_eq!(stop.waiting.borrow().len(), 2);
+        stop.stop();
+        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert!(poll(&mut a, &waker).is_ready());
+        assert!(poll(&mut b, &waker).is_ready());
+        let mut late = stop.wait();
+        assert!(poll(&mut late, &waker).is_ready());
+        assert!(stop.waiting.borrow().is_empty());
+    }
+}
