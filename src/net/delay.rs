@@ -50,7 +50,7 @@ impl<T> Inbox<T> {
             self.held = Some(self.rx.recv().await?);
         }
         let arrives = self.held.as_ref().map(|p| p.arrives)?;
-        arrival(medium.instant(arrives)).await;
+        arrival(medium, medium.instant(arrives)).await;
         self.held.take().map(|p| p.item)
     }
 }
@@ -62,8 +62,8 @@ impl<T> Inbox<T> {
 /// that sleep returns at once anyway (time only moves by whole ticks); the
 /// task's budget is spent the same either way, so a simulated world runs
 /// as before.
-pub(crate) async fn arrival(at: Instant) {
-    if at > Instant::now() {
+pub(crate) async fn arrival(medium: &Medium, at: Instant) {
+    if at > medium.clock_now() {
         sleep_until(at).await;
     } else {
         tokio::task::coop::consume_budget().await;
@@ -112,7 +112,7 @@ impl<T> SortedInbox<T> {
                     self.hold(p);
                 }
                 (Some(key), closed) => {
-                    let due = arrival(medium.instant(key.0));
+                    let due = arrival(medium, medium.instant(key.0));
                     if closed {
                         due.await;
                     } else {

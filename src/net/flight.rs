@@ -206,7 +206,7 @@ impl<T> Arrivals<T> {
             self.held = Some(std::future::poll_fn(|cx| reader.poll_take(cx)).await?);
         }
         let arrives = self.held.as_ref().map(Pending::arrives)?;
-        arrival(medium.instant(arrives)).await;
+        arrival(medium, medium.instant(arrives)).await;
         self.held.take().map(Pending::into_item)
     }
 }

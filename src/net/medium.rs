@@ -14,6 +14,7 @@ use rand::rngs::Xoshiro256PlusPlus;
 use rand::{RngExt, SeedableRng};
 use tokio::time::Instant;
 
+use super::clock::Reading;
 use super::link::{Link, Reset, Window};
 use super::tap::Tap;
 use crate::trace::{Event, EventKind, HostId, HostInfo, LinkInfo, SimTime, Trace, ZoneInfo};
@@ -56,6 +57,8 @@ struct State {
     /// The sequence number of the last streamed event that commits state
     /// (`EventKind::commits`).
     last_commit: Option<u64>,
+    /// How the clock is read: each time, or once per turn (`clock`).
+    clock: Reading,
 }
 
 /// How far the recording has come, in events (the next sequence number):
@@ -113,12 +116,25 @@ impl Medium {
                 sessions: BTreeMap::new(),
                 durable: None,
                 last_commit: None,
+                clock: Reading::default(),
             }),
         }
     }
 
     pub(crate) fn now(&self) -> SimTime {
         self.state.borrow().now()
+    }
+
+    /// The runtime's clock now (once per turn of a paused runtime: see
+    /// `clock`).
+    pub(crate) fn clock_now(&self) -> Instant {
+        self.state.borrow().clock.now()
+    }
+
+    /// Reads the clock once per turn from now on: the world runs on
+    /// `sim::runtime(true)`, which counts its turns.
+    pub(crate) fn read_clock_per_turn(&self) {
+        self.state.borrow().clock.per_turn();
     }
 
     /// The tokio instant of a simulated time, for sleeping until it (a
@@ -375,7 +391,7 @@ impl Medium {
 
 impl State {
     fn now(&self) -> SimTime {
-        SimTime(self.origin + Instant::now().saturating_duration_since(self.start))
+        SimTime(self.origin + self.clock.now().saturating_duration_since(self.start))
     }
 
     fn link(&self, a: HostId, b: HostId) -> &Link {

@@ -5,6 +5,7 @@
 //! * `link`: latency, jitter, loss, down windows
 //! * `medium`: what every transport shares: clock, links, seeded RNGs and
 //!   the tap into the trace
+//! * `clock`: the paused clock, read once per turn of the runtime
 //! * `delay`: things in flight until their arrival time
 //! * `flight`: one direction of a pipe, on one thread
 //! * `network`: the registry of listeners and ports, and the only module
@@ -16,6 +17,7 @@
 //! * `stop`: the world's stop, and the sessions that wait for it
 //! * `tap`: where a live world's events go
 
+pub mod clock;
 pub mod datagram;
 mod delay;
 mod flight;

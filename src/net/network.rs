@@ -169,6 +169,12 @@ impl Network {
         self.medium.now()
     }
 
+    /// Reads the clock once per turn of the runtime from now on (see
+    /// `net::clock`): only for a world run by `sim::runtime(true)`.
+    pub fn read_clock_per_turn(&self) {
+        self.medium.read_clock_per_turn();
+    }
+
     /// The trace so far, taken out of the network (the run is over).
     pub fn take_trace(&self) -> Trace {
         self.medium.take_trace()
@@ -201,7 +207,7 @@ impl NetHandle {
 
     /// The same moment as a std `Instant`, for the sans-IO machines.
     pub fn instant(&self) -> std::time::Instant {
-        Instant::now().into_std()
+        self.medium().clock_now().into_std()
     }
 
     /// The tokio instant of a simulated time, for sleeping until it.

@@ -15,6 +15,9 @@ pub enum LineError {
     BareLf,
 }
 
+/// A new buffer's first allocation: an SMTP command line's 512 octets.
+const INITIAL: usize = 512;
+
 /// Collects bytes and hands out complete lines.
 #[derive(Debug)]
 pub struct LineBuffer {
@@ -41,6 +44,13 @@ impl LineBuffer {
     }
 
     pub fn push(&mut self, bytes: &[u8]) {
+        if self.buf.capacity() == 0 {
+            // Room for a command line (RFC 5321 §4.5.3.1.4) at once: grown
+            // from nothing, a session's buffer was reallocated twice or
+            // more before its lines fit (engine5). It is kept, cleared,
+            // for the rest of the session.
+            self.buf.reserve(bytes.len().max(INITIAL));
+        }
         self.buf.extend_from_slice(bytes);
         let pending = &self.buf[self.start..];
         if pending.len() > self.max && !pending.contains(&b'\n') {

@@ -148,7 +148,11 @@ pub fn run_streamed(plan: &Plan, tap: std::sync::mpsc::SyncSender<crate::trace::
 pub fn runtime(paused: bool) -> tokio::runtime::Runtime {
     let mut builder = tokio::runtime::Builder::new_current_thread();
     if paused {
-        builder.enable_time();
+        // Its clock moves only while it parks: count the turns, so that
+        // a world reads it once per turn (`net::clock`).
+        builder
+            .enable_time()
+            .on_thread_unpark(crate::net::clock::turned);
     } else {
         builder.enable_all();
     }
@@ -175,6 +179,9 @@ async fn world(
     let Built {
         network, activity, ..
     } = build(plan, clock);
+    if clock == Clock::Simulated {
+        network.read_clock_per_turn();
+    }
     if let Some(tap) = tap {
         // Before the first task runs: nothing is recorded yet.
         network.stream_to(tap, false, 0, None);
