@@ -182,7 +182,7 @@ impl SimStream {
             dir,
             arrives,
             data,
-            sealed: Some(sealed),
+            sealed: Some(Box::new(sealed)),
         });
     }
 
