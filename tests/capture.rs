@@ -646,7 +646,7 @@ fn reassembled_tcp_payload_of_each_direction_is_the_trace_bytes() {
                 expected
                     .entry((conn, dir == Dir::Up))
                     .or_default()
-                    .extend_from_slice(&data.as_bytes());
+                    .extend_from_slice(data.as_bytes());
             }
         }
         assert!(!expected.is_empty(), "{name}");
@@ -933,7 +933,7 @@ fn tshark_follows_each_tcp_stream_byte_for_byte() {
                 EventKind::Bytes { .. } | EventKind::Tls { .. } => {
                     let (conn, dir, data) = e.kind.wire().expect("bytes on a wire");
                     let both = expected.get_mut(&client_port(conn)).expect("connected");
-                    both[usize::from(dir == Dir::Down)].extend_from_slice(&data.as_bytes());
+                    both[usize::from(dir == Dir::Down)].extend_from_slice(data.as_bytes());
                 }
                 _ => {}
             }

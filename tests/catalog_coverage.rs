@@ -249,7 +249,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             conn,
             dir: Dir::Up,
             arrives: at,
-            data: Payload::new(b"QUIT\r\n"),
+            data: Payload(b"QUIT\r\n"[..].into()),
             sealed: None,
         },
         EventKind::Tls {
@@ -257,7 +257,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             dir: Dir::Up,
             arrives: at,
             // A ClientHello record (RFC 8446 §5.1), cut short.
-            data: Payload::new(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"),
+            data: Payload(b"\x16\x03\x01\x00\x04\x01\x00\x00\x00"[..].into()),
             secrets: Box::default(),
         },
         EventKind::Close {
@@ -271,7 +271,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             to: HostId(1),
             to_port: 53,
             arrives: None,
-            data: Payload::new(b""),
+            data: Payload(b""[..].into()),
         },
         EventKind::Composed {
             host,

@@ -81,7 +81,7 @@ fn client_bytes(trace: &Trace, conn: ConnId) -> String {
         } = &e.kind
             && *c == conn
         {
-            out.push_str(&String::from_utf8_lossy(&data.as_bytes()));
+            out.push_str(&String::from_utf8_lossy(data.as_bytes()));
         }
     }
     out

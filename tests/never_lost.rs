@@ -364,7 +364,7 @@ fn heard_acceptance(trace: &Trace, conn: ConnId) -> bool {
             data,
             ..
         } if *c == conn => {
-            String::from_utf8_lossy(&data.as_bytes())
+            String::from_utf8_lossy(data.as_bytes())
                 .lines()
                 .any(|l| l.starts_with("250 2.6.0"))
                 && gone.is_none_or(|g| *arrives <= g)

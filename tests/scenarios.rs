@@ -232,7 +232,7 @@ fn plaintext_injected_behind_starttls_is_sent_and_never_answered_rfc3207_4_2_cve
         unreachable!()
     };
     assert_eq!(
-        &data.as_bytes()[..],
+        data.as_bytes(),
         b"STARTTLS\r\nRSET\r\nMAIL FROM:<postmaster@example.org>\r\n",
         "the injected lines leave in the STARTTLS flight"
     );

@@ -228,7 +228,7 @@ fn every_reply_answers_a_command_never_a_data_line_rfc2920_3_2() {
                     } = &event.kind
                         && *c == session.connection.conn
                     {
-                        parser.push(&data.as_bytes());
+                        parser.push(data.as_bytes());
                     }
                 }
                 let parsed = std::iter::from_fn(|| parser.next_reply()).count();

@@ -223,7 +223,7 @@ impl Story {
                 data,
                 ..
             } => {
-                let (reply, mut text) = dns(&data.as_bytes());
+                let (reply, mut text) = dns(data.as_bytes());
                 if arrives.is_none() {
                     text.push_str(" (lost)");
                 }

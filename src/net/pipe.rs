@@ -182,7 +182,7 @@ impl SimStream {
             dir,
             arrives,
             data,
-            sealed: Some(Box::new(sealed)),
+            sealed: Some(sealed),
         });
     }
 

@@ -283,7 +283,7 @@ impl RealStream {
     /// Sends TLS records that carry `plaintext`.
     pub fn send_sealed(&mut self, plaintext: &[u8], records: &[u8]) {
         let data = Payload::new(plaintext);
-        let sealed = Some(Box::new(Payload::new(records)));
+        let sealed = Some(Payload::new(records));
         self.transmit(records, |conn, dir, arrives| EventKind::Bytes {
             conn,
             dir,
@@ -339,7 +339,7 @@ impl RealStream {
                     dir,
                     arrives: now,
                     data: Payload::new(plaintext),
-                    sealed: Some(Box::new(data)),
+                    sealed: Some(data),
                 }
             }
         });

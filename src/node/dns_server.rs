@@ -51,7 +51,7 @@ pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWh
     let mut authority = CachedAuthority::new(authority);
     while let Some(datagram) = socket.recv_from().await {
         let query = datagram.data.as_bytes();
-        let instead = whatifs.borrow_mut().ask(&query);
+        let instead = whatifs.borrow_mut().ask(query);
         if let Some((name, qtype, n, answer)) = &instead {
             net.record(EventKind::WhatIf {
                 host: net.host(),
@@ -63,7 +63,7 @@ pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWh
             });
         }
         let answer = instead.as_ref().map(|(.., a)| a);
-        match authority.answer_with(&query, net.now().0, answer) {
+        match authority.answer_with(query, net.now().0, answer) {
             Answer::Reply(bytes) => socket.send_to(&bytes, datagram.from.0, datagram.from.1),
             Answer::Drop => {}
         }

@@ -165,17 +165,15 @@ pub async fn drive_server<H: Settle, M: Session<H>>(
         tokio::select! {
             biased;
             chunk = stream.recv() => match (chunk, &mut layer) {
-                (Some(bytes), None) => {
-                    bytes.with_bytes(|octets| machine.handle_input(octets, net.instant(), host));
-                }
+                (Some(bytes), None) => machine.handle_input(bytes.as_bytes(), net.instant(), host),
                 (Some(bytes), Some(layer)) => {
                     if let Some(setup) = tls {
                         layer.set_now(setup.epoch.system_time(net.now()));
                     }
                     let read = if stream.is_real() {
-                        read_real(stream, layer, &mut cut, &bytes.as_bytes())
+                        read_real(stream, layer, &mut cut, bytes.as_bytes())
                     } else {
-                        layer.read(&bytes.as_bytes())
+                        layer.read(bytes.as_bytes())
                     };
                     match read {
                         Ok(read) => {

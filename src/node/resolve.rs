@@ -52,7 +52,7 @@ impl StubResolver {
             tokio::select! {
                 biased;
                 datagram = self.socket.recv_from() => match datagram {
-                    Some(d) => self.machine.handle_datagram(&d.data.as_bytes(), self.net.instant()),
+                    Some(d) => self.machine.handle_datagram(d.data.as_bytes(), self.net.instant()),
                     None => break Err(LookupError::Timeout),
                 },
                 () = async {

@@ -170,7 +170,7 @@ enum EventKindDef {
         #[serde(with = "bytes")]
         data: Payload,
         #[serde(default, with = "bytes_opt", skip_serializing_if = "Option::is_none")]
-        sealed: Option<Box<Payload>>,
+        sealed: Option<Payload>,
     },
     Tls {
         conn: ConnId,
@@ -482,16 +482,16 @@ mod windows {
 mod bytes_opt {
     use super::*;
 
-    pub fn serialize<S: Serializer>(p: &Option<Box<Payload>>, s: S) -> Result<S::Ok, S::Error> {
+    pub fn serialize<S: Serializer>(p: &Option<Payload>, s: S) -> Result<S::Ok, S::Error> {
         #[derive(Serialize)]
         struct Wrap<'a>(#[serde(with = "super::bytes")] &'a Payload);
-        p.as_deref().map(Wrap).serialize(s)
+        p.as_ref().map(Wrap).serialize(s)
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Box<Payload>>, D::Error> {
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Payload>, D::Error> {
         #[derive(Deserialize)]
         struct Wrap(#[serde(with = "super::bytes")] Payload);
-        Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(p)| Box::new(p)))
+        Ok(Option::<Wrap>::deserialize(d)?.map(|Wrap(p)| p))
     }
 }
 
@@ -510,7 +510,7 @@ mod bytes {
     }
 
     pub fn serialize<S: Serializer>(p: &Payload, s: S) -> Result<S::Ok, S::Error> {
-        serialize_octets(&p.as_bytes(), s)
+        serialize_octets(p.as_bytes(), s)
     }
 
     pub fn serialize_octets<S: Serializer>(octets: &[u8], s: S) -> Result<S::Ok, S::Error> {

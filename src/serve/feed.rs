@@ -88,10 +88,10 @@ pub fn octets(event: &Event) -> usize {
     std::mem::size_of::<Event>()
         + match &event.kind {
             EventKind::Bytes { data, sealed, .. } => {
-                data.len() + sealed.as_ref().map_or(0, |s| s.len())
+                data.0.len() + sealed.as_ref().map_or(0, |s| s.0.len())
             }
-            EventKind::Tls { data, secrets, .. } => data.len() + strings(secrets),
-            EventKind::Datagram { data, .. } => data.len(),
+            EventKind::Tls { data, secrets, .. } => data.0.len() + strings(secrets),
+            EventKind::Datagram { data, .. } => data.0.len(),
             // The boxed rests count too (issue 14: the rare large kinds).
             EventKind::Delivered { queue_id, rest, .. } => {
                 std::mem::size_of::<crate::trace::DeliveredRest>()

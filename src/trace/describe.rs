@@ -97,7 +97,7 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             format!(
                 "[{}] {arrow} 🔒 TLS: {}",
                 conn.0,
-                crate::tls::record::summary(&data.as_bytes())
+                crate::tls::record::summary(data.as_bytes())
             )
         }
         EventKind::Removed {
@@ -123,7 +123,7 @@ pub fn describe(trace: &Trace, kind: &EventKind) -> Option<String> {
             data,
             ..
         } => {
-            let summary = Summary::decode(&data.as_bytes())
+            let summary = Summary::decode(data.as_bytes())
                 .map_or_else(|e| format!("undecodable datagram: {e}"), |s| s.to_string());
             let lost = if arrives.is_none() { "  (lost)" } else { "" };
             format!("{} → {}  DNS {summary}{lost}", name(*from), name(*to))
@@ -348,8 +348,7 @@ pub fn event_text(trace: &Trace, event: &super::Event) -> String {
                 (super::Dir::Up, true) => "C🔒",
                 (super::Dir::Down, true) => "S🔒",
             };
-            let octets = data.as_bytes();
-            let text = String::from_utf8_lossy(&octets);
+            let text = String::from_utf8_lossy(data.as_bytes());
             let lines: Vec<&str> = text.lines().collect();
             // The line a reader looks for: a refusal in a pipelined group
             // (a 4xx or 5xx, POP3's -ERR) before the replies around it.
@@ -392,7 +391,7 @@ pub fn is_failure(event: &super::Event) -> bool {
             ..
         } => {
             // Any line of the chunk: pipelined replies come several at once.
-            String::from_utf8_lossy(&data.as_bytes())
+            String::from_utf8_lossy(data.as_bytes())
                 .lines()
                 .any(is_failure_line)
         }

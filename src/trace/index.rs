@@ -297,7 +297,7 @@ impl Index {
         self.tags.push(tag);
         if let EventKind::Datagram { from, to, data, .. } = &event.kind {
             self.datagrams.push(event.seq);
-            let width = super::describe::dns_label(&data.as_bytes()).width();
+            let width = super::describe::dns_label(data.as_bytes()).width();
             let pair = ((*from).min(*to), (*from).max(*to));
             self.dns_links
                 .entry(pair)

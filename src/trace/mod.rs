@@ -328,10 +328,8 @@ pub enum EventKind {
         dir: Dir,
         arrives: SimTime,
         data: Payload,
-        // Boxed: TLS is rare, and an unboxed `Option<Payload>` would make
-        // `Bytes`, the commonest event, the largest (issue 14 §1).
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        sealed: Option<Box<Payload>>,
+        sealed: Option<Payload>,
     },
     /// TLS records an end sent on its own (RFC 8446 §5): a handshake
     /// flight, an alert, close_notify. No plaintext of the session.
@@ -541,7 +539,7 @@ impl EventKind {
                 data,
                 sealed,
                 ..
-            } => Some((*conn, *dir, sealed.as_deref().unwrap_or(data))),
+            } => Some((*conn, *dir, sealed.as_ref().unwrap_or(data))),
             EventKind::Tls {
                 conn, dir, data, ..
             } => Some((*conn, *dir, data)),

@@ -177,8 +177,7 @@ fn dns_point(trace: &Trace, seq: u64) -> Option<Point> {
     let query_seq = if *to_port == 53 {
         seq
     } else {
-        let octets = data.as_bytes();
-        let id = octets.get(..2)?;
+        let id = data.as_bytes().get(..2)?;
         let EventKind::Datagram { from, to, .. } = &events[seq as usize].kind else {
             return None;
         };
@@ -205,7 +204,7 @@ fn dns_point(trace: &Trace, seq: u64) -> Option<Point> {
     else {
         return None;
     };
-    let (name, qtype) = question_of(&data.as_bytes())?;
+    let (name, qtype) = question_of(data.as_bytes())?;
     let key = (*arrived, query_seq);
     let attempt = events
         .iter()
@@ -215,7 +214,7 @@ fn dns_point(trace: &Trace, seq: u64) -> Option<Point> {
                 arrives: Some(at),
                 data,
                 ..
-            } if (*at, e.seq) <= key => question_of(&data.as_bytes()),
+            } if (*at, e.seq) <= key => question_of(data.as_bytes()),
             _ => None,
         })
         .filter(|q| q.0 == name && q.1 == qtype)

@@ -210,7 +210,7 @@ impl Transcriber {
                 }
                 let observed = state
                     .observer
-                    .feed(*dir, (event.seq, event.at), &data.as_bytes());
+                    .feed(*dir, (event.seq, event.at), data.as_bytes());
                 lines_of(*conn, state.protocol, state.sealed_from, observed)
             }
             _ => Vec::new(),
@@ -283,7 +283,7 @@ pub fn smtp_replies(trace: &Trace) -> Vec<(ConnId, Reply)> {
             continue;
         }
         let parser = parsers.entry(*conn).or_default();
-        parser.push(&data.as_bytes());
+        parser.push(data.as_bytes());
         while let Some(reply) = parser.next_reply() {
             if let Ok(reply) = reply {
                 replies.push((*conn, reply));

@@ -180,8 +180,7 @@ fn answer_now(app: &App, seq: u64) -> Option<String> {
     let EventKind::Datagram { from, to, data, .. } = &events.get(seq as usize)?.kind else {
         return None;
     };
-    let octets = data.as_bytes();
-    let id = octets.get(..2)?;
+    let id = data.as_bytes().get(..2)?;
     events[seq as usize..].iter().find_map(|e| match &e.kind {
         EventKind::Datagram {
             from: f,
@@ -189,7 +188,7 @@ fn answer_now(app: &App, seq: u64) -> Option<String> {
             data: d,
             ..
         } if f == to && t == from && d.as_bytes().get(..2) == Some(id) => {
-            crate::dns::Summary::decode(&d.as_bytes())
+            crate::dns::Summary::decode(d.as_bytes())
                 .ok()
                 .map(|s| s.to_string())
         }

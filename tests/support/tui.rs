@@ -316,7 +316,7 @@ pub fn pos_of_dns_query(app: &App, host: &str, question: &str) -> usize {
         match &e.kind {
             EventKind::Datagram { from, data, .. } => {
                 trace.name(*from) == host
-                    && mailflow::dns::Summary::decode(&data.as_bytes())
+                    && mailflow::dns::Summary::decode(data.as_bytes())
                         .is_ok_and(|s| !s.is_response && s.to_string().contains(question))
             }
             _ => false,

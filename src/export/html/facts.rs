@@ -145,8 +145,8 @@ pub fn dns_facts<'c>(
             continue;
         };
         any = true;
-        let (answer, text) = dns(&data.as_bytes());
-        let summary = Summary::decode(&data.as_bytes());
+        let (answer, text) = dns(data.as_bytes());
+        let summary = Summary::decode(data.as_bytes());
         let (glyph, tone) = match (answer, arrives, &summary) {
             (_, None, _) => ("✗", "warn"),
             (_, _, Err(_)) => ("!", "err"),

@@ -337,15 +337,16 @@ fn frame(wire: Vec<Unframed>) -> Vec<Packet> {
             *next = next.wrapping_add(1);
             let bytes = match &u.body {
                 Body::Tcp { header, data } => {
-                    let octets = data.as_ref().map(|(d, r)| (d.as_bytes(), r.clone()));
-                    let payload = octets.as_ref().map_or(&[][..], |(d, r)| &d[r.clone()]);
+                    let payload = data
+                        .as_ref()
+                        .map_or(&[][..], |(d, r)| &d.as_bytes()[r.clone()]);
                     packet::tcp(u.ends, id, header, payload)
                 }
                 Body::Udp {
                     src_port,
                     dst_port,
                     data,
-                } => packet::udp(u.ends, id, *src_port, *dst_port, &data.as_bytes()),
+                } => packet::udp(u.ends, id, *src_port, *dst_port, data.as_bytes()),
             };
             Packet {
                 at: u.order.0,

@@ -45,7 +45,7 @@ fn relayed_by(trace: &Trace, from: HostId) -> String {
         } = &e.kind
             && conns.contains(conn)
         {
-            sent.push_str(&String::from_utf8_lossy(&data.as_bytes()));
+            sent.push_str(&String::from_utf8_lossy(data.as_bytes()));
         }
     }
     sent

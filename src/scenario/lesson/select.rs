@@ -111,15 +111,14 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
                 else {
                     continue;
                 };
-                let Some((qname, qtype)) = question_of(&data.as_bytes()) else {
+                let Some((qname, qtype)) = question_of(data.as_bytes()) else {
                     continue;
                 };
                 if qname != want || !qtype.to_string().eq_ignore_ascii_case(query.trim()) {
                     continue;
                 }
                 // The answer: the next datagram back with the same id.
-                let octets = data.as_bytes();
-                let id = octets.get(..2);
+                let id = data.as_bytes().get(..2);
                 let answer = events[e.seq as usize + 1..].iter().find(|a| {
                     matches!(&a.kind, EventKind::Datagram { from: f, to: t, from_port: 53, data: d, .. }
                         if f == to && t == from && d.as_bytes().get(..2) == id)

@@ -86,7 +86,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
         else {
             continue;
         };
-        let style = match Summary::decode(&data.as_bytes()) {
+        let style = match Summary::decode(data.as_bytes()) {
             Ok(s) if s.is_response && s.rcode.to_string() != "NOERROR" => theme.err,
             Ok(s) if s.is_response => theme.ok,
             Ok(_) => theme.base,
@@ -118,7 +118,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 theme.dns,
             ),
-            Span::styled(format!("{}{lost}", dns_label(&data.as_bytes())), style),
+            Span::styled(format!("{}{lost}", dns_label(data.as_bytes())), style),
         ];
         let line = Line::from(fit_spans(spans, room));
         rows.push(if e.seq as usize + 1 == app.pos {

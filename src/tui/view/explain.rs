@@ -47,7 +47,7 @@ pub fn explanation<'c>(app: &App, event: &Event, catalog: &'c Catalog) -> Explan
     let text = event_text(app.trace(), event);
     let heading = text.strip_prefix("* ").map_or(text.clone(), str::to_owned);
     let entries = match &event.kind {
-        EventKind::Datagram { data, .. } => match Summary::decode(&data.as_bytes()) {
+        EventKind::Datagram { data, .. } => match Summary::decode(data.as_bytes()) {
             Ok(s) => catalog.explain_dns_line(&s.to_string()),
             Err(_) => catalog.lookup("DNS").into_iter().collect(),
         },

@@ -240,7 +240,7 @@ impl<'a> Trip<'a> {
                     line: None,
                     from: *from,
                     to: *to,
-                    label: dns_label(&data.as_bytes()),
+                    label: dns_label(data.as_bytes()),
                     style: app.theme.dns,
                 }
             }
@@ -870,7 +870,7 @@ mod walk {
                     EventKind::Datagram { from, to, data, .. }
                         if hosts_seen.contains(from) || hosts_seen.contains(to) =>
                     {
-                        let label = dns_label(&data.as_bytes());
+                        let label = dns_label(data.as_bytes());
                         rows.push(Row::Arrow {
                             at: e.at,
                             seq: e.seq,

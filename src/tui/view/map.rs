@@ -153,7 +153,7 @@ fn traffic(app: &App) -> Option<Traffic> {
         } => {
             // The QR bit: a response.
             let response = data.as_bytes().get(2).is_some_and(|b| b & 0x80 != 0);
-            let label = dns_label(&data.as_bytes());
+            let label = dns_label(data.as_bytes());
             let (label, style) = match arrives {
                 None => (format!("✗ lost: {label}"), theme.err),
                 Some(_) => (label, theme.dns),

@@ -45,7 +45,7 @@ fn on_the_link(event: &crate::trace::Event) -> String {
     let head: Vec<String> = wire.iter().take(12).map(|b| format!("{b:02x}")).collect();
     format!(
         "{} ({} octets: {} …)",
-        crate::tls::record::summary(&wire),
+        crate::tls::record::summary(wire),
         wire.len(),
         head.join(" ")
     )
