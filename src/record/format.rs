@@ -215,11 +215,13 @@ enum EventKindDef {
         host: HostId,
         queue_id: String,
         conn: ConnId,
+        #[allow(clippy::box_collection)] // as in `EventKind`
         rcpts: Box<Vec<String>>,
     },
     Relayed {
         host: HostId,
         queue_id: String,
+        #[allow(clippy::box_collection)] // as in `EventKind`
         rcpts: Box<Vec<String>>,
         to: HostId,
     },
@@ -242,6 +244,7 @@ enum EventKindDef {
     Removed {
         host: HostId,
         mailbox: String,
+        #[allow(clippy::box_collection)] // as in `EventKind`
         uids: Box<Vec<String>>,
     },
     Bounced {
@@ -259,6 +262,7 @@ enum EventKindDef {
     Expired {
         host: HostId,
         queue_id: String,
+        #[allow(clippy::box_collection)] // as in `EventKind`
         rcpts: Box<Vec<String>>,
     },
     LoopDetected {
