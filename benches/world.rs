@@ -517,7 +517,7 @@ fn measure(n: usize, domains: usize, spacing: Duration, runs: usize) -> Figures 
         n,
         domains,
         build_s,
-        sim_s: run.ended_at.0.as_secs_f64(),
+        sim_s: run.ended_at.duration().as_secs_f64(),
         events: run.trace.len(),
         peak_heap,
         allocs,

@@ -38,7 +38,7 @@ fn runs() -> Vec<(&'static str, Trace)> {
 }
 
 fn ms(n: u64) -> SimTime {
-    SimTime(Duration::from_millis(n))
+    SimTime::from(Duration::from_millis(n))
 }
 
 fn host(name: &str, ip: IpAddr, role: Role) -> HostInfo {
@@ -104,7 +104,7 @@ fn edge_trace() -> Trace {
     // The host is down: 30 s of unanswered SYNs.
     t.push(ms(40), connect(1, c, m, 25));
     t.push(
-        SimTime(Duration::from_millis(30_040)),
+        SimTime::from(Duration::from_millis(30_040)),
         EventKind::Unreachable { conn: ConnId(1) },
     );
     // An SMTP session over IPv6 (the client's v4 address IPv4-mapped)
@@ -490,7 +490,7 @@ fn unreachable_host_gets_syns_retransmitted_with_doubling_waits_rfc6298_5_5() {
     let segs = flow_of(&flows, ConnId(1));
     let times: Vec<u64> = segs
         .iter()
-        .map(|s| s.at.0.as_millis() as u64 - 40)
+        .map(|s| s.at.duration().as_millis() as u64 - 40)
         .collect();
     assert_eq!(times, [0, 1_000, 3_000, 7_000, 15_000]);
     assert!(

@@ -223,7 +223,7 @@ fn every_client_local_reason_is_in_the_catalog() {
 /// file compiling until it is added here, and then its topic is checked.
 fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
     use mailflow::trace::{Attempt, ConnId, Dir, EventKind, HostId, Payload, Protocol, SimTime};
-    let (host, conn, at) = (HostId(0), ConnId(1), SimTime(Duration::from_secs(1)));
+    let (host, conn, at) = (HostId(0), ConnId(1), SimTime::from(Duration::from_secs(1)));
     let attempt = || Attempt {
         rcpt: "<bob@example.net>".into(),
         reason: "450 4.2.0 Greylisted".into(),
@@ -295,12 +295,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             host,
             queue_id: "MX0001".into(),
             conn,
-            rcpts: vec!["<bob@example.net>".into()],
+            rcpts: vec!["<bob@example.net>".into()].into(),
         },
         EventKind::Relayed {
             host,
             queue_id: "MX0001".into(),
-            rcpts: vec!["<bob@example.net>".into()],
+            rcpts: vec!["<bob@example.net>".into()].into(),
             to: HostId(1),
         },
         EventKind::Delivered {
@@ -329,7 +329,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Removed {
             host,
             mailbox: "bob".into(),
-            uids: vec!["1".into()],
+            uids: vec!["1".into()].into(),
         },
         EventKind::Bounced {
             host,
@@ -352,7 +352,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::Expired {
             host,
             queue_id: "MX0001".into(),
-            rcpts: vec!["<bob@example.net>".into()],
+            rcpts: vec!["<bob@example.net>".into()].into(),
         },
         EventKind::LoopDetected {
             host,
@@ -389,7 +389,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         },
         EventKind::HostDown {
             host,
-            until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
+            until: mailflow::trace::SimTime::from(std::time::Duration::from_secs(60)),
         },
         EventKind::HostUp { host },
         EventKind::Reset {
@@ -400,12 +400,12 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
             from: host,
             to: host,
             conn: None,
-            until: mailflow::trace::SimTime(std::time::Duration::from_secs(60)),
+            until: mailflow::trace::SimTime::from(std::time::Duration::from_secs(60)),
         },
         EventKind::Reordered {
             from: host,
             to: host,
-            until: mailflow::trace::SimTime(std::time::Duration::from_secs(1)),
+            until: mailflow::trace::SimTime::from(std::time::Duration::from_secs(1)),
         },
         EventKind::Duplicated {
             from: host,
@@ -414,7 +414,7 @@ fn one_event_of_each_kind() -> Vec<mailflow::trace::EventKind> {
         EventKind::SlowReply {
             host,
             conn: mailflow::trace::ConnId(0),
-            until: mailflow::trace::SimTime(std::time::Duration::from_secs(660)),
+            until: mailflow::trace::SimTime::from(std::time::Duration::from_secs(660)),
         },
     ];
     assert!(kinds.iter().all(is_listed));

@@ -40,7 +40,7 @@ fn run(source: &str) -> Trace {
 }
 
 fn minutes(t: SimTime) -> f64 {
-    t.0.as_secs_f64() / 60.0
+    t.duration().as_secs_f64() / 60.0
 }
 
 /// The SMTP sessions from smtp.example.org to mx.example.net.
@@ -155,7 +155,7 @@ fn a_reset_at_a_time_cuts_what_is_open_then_and_nothing_later() {
     ));
     let sessions = relay_sessions(&trace);
     let (at, _) = reset_of(&trace, sessions[0]).expect("cut at 2m");
-    assert_eq!(at.0, Duration::from_secs(120));
+    assert_eq!(at.duration(), Duration::from_secs(120));
     assert!(sessions[1..].iter().all(|&c| reset_of(&trace, c).is_none()));
 }
 
@@ -169,7 +169,7 @@ fn a_link_going_down_cuts_open_sessions() {
     ));
     let first = relay_sessions(&trace)[0];
     let (at, why) = reset_of(&trace, first).expect("the session is cut");
-    assert_eq!(at.0, Duration::from_secs(120));
+    assert_eq!(at.duration(), Duration::from_secs(120));
     assert_eq!(why, "the link went down");
     // The sender learns at once (not after its 10-minute wait) and defers.
     let deferred = trace.events().iter().find_map(|e| match &e.kind {
@@ -191,7 +191,7 @@ fn a_host_going_down_cuts_open_sessions() {
     ));
     let first = relay_sessions(&trace)[0];
     let (at, why) = reset_of(&trace, first).expect("the session is cut");
-    assert_eq!(at.0, Duration::from_secs(120));
+    assert_eq!(at.duration(), Duration::from_secs(120));
     assert_eq!(why, "mx.example.net went down");
 }
 
@@ -209,7 +209,7 @@ fn a_stall_holds_bytes_until_it_ends() {
     let first = relay_sessions(&trace)[0];
     let late = trace.events().iter().any(|e| {
         matches!(&e.kind, EventKind::Bytes { conn, arrives, .. }
-            if *conn == first && arrives.0 >= Duration::from_secs(12 * 60))
+            if *conn == first && arrives.duration() >= Duration::from_secs(12 * 60))
     });
     assert!(late, "bytes sent in the stall arrive after it");
     assert_eq!(deliveries_to_bob(&trace).len(), 1);
@@ -249,7 +249,7 @@ fn rfc5321_s4_5_3_2_6_client_waits_ten_minutes_for_the_data_reply() {
         if let Some(gave_up) = deferred.first() {
             // Ten minutes after the dot left (it left a link's delay
             // before it arrived).
-            let waited = gave_up.0 - dot.0 + Duration::from_millis(5);
+            let waited = gave_up.duration() - dot.duration() + Duration::from_millis(5);
             assert_eq!(waited, Duration::from_secs(600), "{delay}");
         }
     }

@@ -420,7 +420,7 @@ fn check(trace: &Trace) -> Result<(), String> {
                 rcpts,
                 ..
             } => {
-                for r in rcpts {
+                for r in rcpts.iter() {
                     fate.insert((*host, queue_id.clone(), path(r)), "relayed");
                 }
             }

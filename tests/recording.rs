@@ -265,7 +265,7 @@ fn a_resume_line_must_count_the_events_before_it_and_not_go_back_in_time() {
         error.what.contains(&format!("{half} come before")),
         "{error}"
     );
-    let t = before.resumes[0].at.0.as_nanos();
+    let t = before.resumes[0].at.duration().as_nanos();
     let back = text.replacen(
         &format!("{resume}\"t\":{t}}}"),
         &format!("{resume}\"t\":0}}"),

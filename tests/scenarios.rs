@@ -159,7 +159,7 @@ fn a_host_going_down_and_coming_back_are_events_of_the_trace() {
     let plan = scenario::load("mx-backup").expect("bundled").plan;
     let trace = sim::run(&plan).trace;
     let mx1 = trace.host_named("mx1.example.net").expect("mx1");
-    let two_hours = SimTime(Duration::from_secs(2 * 3600));
+    let two_hours = SimTime::from(Duration::from_secs(2 * 3600));
     let moments: Vec<(SimTime, &EventKind)> = trace
         .events()
         .iter()
@@ -192,7 +192,7 @@ fn a_host_going_down_and_coming_back_are_events_of_the_trace() {
     let plan = scenario::load("three-domains").expect("bundled").plan;
     let run = sim::run(&plan);
     assert_eq!(run.ending, sim::Ending::Quiet);
-    assert!(run.ended_at < SimTime(Duration::from_secs(3 * 3600)));
+    assert!(run.ended_at < SimTime::from(Duration::from_secs(3 * 3600)));
     assert!(
         !run.trace
             .events()

@@ -71,7 +71,7 @@ fn greylisting_450_overridden_with_250_delivers_at_once_without_a_retry() {
     let delivered = delivered_to(&branch, "bob@example.net");
     assert_eq!(delivered.len(), 1);
     assert!(
-        delivered[0].0.0 < std::time::Duration::from_secs(1),
+        delivered[0].0.duration() < std::time::Duration::from_secs(1),
         "{:?}",
         delivered[0].0
     );

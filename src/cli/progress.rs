@@ -30,12 +30,12 @@ pub fn line(what: &str, reached: SimTime, run_for: Duration, events: usize) -> S
     let fraction = if run_for.is_zero() {
         0.0
     } else {
-        (reached.0.as_secs_f64() / run_for.as_secs_f64()).clamp(0.0, 1.0)
+        (reached.duration().as_secs_f64() / run_for.as_secs_f64()).clamp(0.0, 1.0)
     };
     let filled = ((fraction * WIDTH as f64).round() as usize).min(WIDTH);
     format!(
         "{what}: {reached} of {} [{}{}] {:>3.0}%  {events} events",
-        SimTime(run_for),
+        SimTime::from(run_for),
         "#".repeat(filled),
         "-".repeat(WIDTH - filled),
         fraction * 100.0
@@ -123,7 +123,7 @@ mod tests {
     fn the_line_says_how_far_of_the_limit() {
         let line = line(
             "hello",
-            SimTime(Duration::from_secs(30)),
+            SimTime::from(Duration::from_secs(30)),
             Duration::from_secs(120),
             42,
         );

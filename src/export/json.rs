@@ -23,7 +23,7 @@ pub fn render(trace: &Trace) -> String {
     for event in trace.events() {
         let line = Line {
             event,
-            seconds: event.at.0.as_secs_f64(),
+            seconds: event.at.duration().as_secs_f64(),
         };
         if let Ok(json) = serde_json::to_string(&line) {
             let _ = writeln!(out, "{json}");

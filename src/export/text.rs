@@ -58,11 +58,11 @@ impl Board {
 
     /// Appends the lines of `event`; `trace` gives the host names.
     pub fn write(&mut self, trace: &Trace, event: &Event, out: &mut String) {
-        if event.at.0.saturating_sub(self.last.0) >= GAP {
+        if event.at.duration().saturating_sub(self.last.duration()) >= GAP {
             let _ = writeln!(
                 out,
                 "           ⏩ {} later",
-                format_duration(event.at.0 - self.last.0)
+                format_duration(event.at.duration() - self.last.duration())
             );
         }
         self.last = event.at;

@@ -140,14 +140,14 @@ struct Story {
 impl Story {
     fn event(&mut self, trace: &Trace, event: &Event) {
         if let Some(last) = self.last
-            && event.at.0.saturating_sub(last) >= GAP
+            && event.at.duration().saturating_sub(last) >= GAP
         {
             self.push(Step::Gap {
                 at: event.at,
-                text: format!("⏩ {} later", words(event.at.0 - last)),
+                text: format!("⏩ {} later", words(event.at.duration() - last)),
             });
         }
-        self.last = Some(event.at.0);
+        self.last = Some(event.at.duration());
         if let EventKind::Connect {
             conn,
             from,

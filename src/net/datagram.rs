@@ -118,7 +118,7 @@ impl DatagramSocket {
                 from: self.host,
                 to,
             });
-            let again = medium.arrival(self.host, to, SimTime(first.0 + MOMENT));
+            let again = medium.arrival(self.host, to, SimTime::from(first.duration() + MOMENT));
             self.tap_and_deliver(&payload, to, port, Some(again));
         }
     }

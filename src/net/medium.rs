@@ -141,7 +141,7 @@ impl Medium {
     /// time before the origin is now).
     pub(crate) fn instant(&self, t: SimTime) -> Instant {
         let state = self.state.borrow();
-        state.start + t.0.saturating_sub(state.origin)
+        state.start + t.duration().saturating_sub(state.origin)
     }
 
     /// Sets the clock to read `at` now: a live world continued from its
@@ -149,7 +149,7 @@ impl Medium {
     pub(crate) fn set_origin(&self, at: SimTime) {
         let mut state = self.state.borrow_mut();
         state.start = Instant::now();
-        state.origin = at.0;
+        state.origin = at.duration();
     }
 
     /// Whether both hosts and the link between them are up at `t`.
@@ -173,7 +173,7 @@ impl Medium {
             let nanos = link.jitter.as_nanos() as u64;
             Duration::from_nanos(state.rngs[usize::from(a.0)].random_range(0..=nanos))
         };
-        SimTime(from.0 + link.latency + jitter).max(after)
+        SimTime::from(from.duration() + link.latency + jitter).max(after)
     }
 
     /// When a datagram due at `due` arrives if the link holds it back:
@@ -181,7 +181,7 @@ impl Medium {
     pub(crate) fn held_back(&self, a: HostId, b: HostId, due: SimTime) -> SimTime {
         let state = self.state.borrow();
         let latency = state.link(a, b).latency;
-        SimTime(due.0 + 2 * latency + std::time::Duration::from_millis(1))
+        SimTime::from(due.duration() + 2 * latency + std::time::Duration::from_millis(1))
     }
 
     /// The stall the link between `a` and `b` is in now, if any.
@@ -363,7 +363,7 @@ impl Medium {
         state.trace.links.push(LinkInfo {
             a: key.0,
             b: key.1,
-            latency: SimTime(link.latency),
+            latency: SimTime::from(link.latency),
             down: link.down.iter().map(|w| (w.from, w.until)).collect(),
         });
         state.links.insert(key, link);
@@ -391,7 +391,7 @@ impl Medium {
 
 impl State {
     fn now(&self) -> SimTime {
-        SimTime(self.origin + self.clock.now().saturating_duration_since(self.start))
+        SimTime::from(self.origin + self.clock.now().saturating_duration_since(self.start))
     }
 
     fn link(&self, a: HostId, b: HostId) -> &Link {

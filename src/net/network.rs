@@ -437,7 +437,7 @@ impl NetHandle {
             ConnectError::Refused => {
                 let medium = self.medium();
                 let there = medium.arrival(self.host, to, SimTime::ZERO);
-                medium.arrival(to, self.host, there).0 - medium.now().0
+                medium.arrival(to, self.host, there).duration() - medium.now().duration()
             }
             ConnectError::Unreachable => CONNECT_TIMEOUT,
         };

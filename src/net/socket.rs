@@ -677,7 +677,7 @@ mod tests {
             outside.record(EventKind::Removed {
                 host: HostId(1),
                 mailbox: "bob@example.net".into(),
-                uids: vec!["1".into()],
+                uids: vec!["1".into()].into(),
             });
             stream.send(b"250 2.0.0 queued\r\n");
             let seq = last(&events);

@@ -63,7 +63,7 @@ pub async fn run(net: NetHandle, authority: Authority, whatifs: Rc<RefCell<DnsWh
             });
         }
         let answer = instead.as_ref().map(|(.., a)| a);
-        match authority.answer_with(query, net.now().0, answer) {
+        match authority.answer_with(query, net.now().duration(), answer) {
             Answer::Reply(bytes) => socket.send_to(&bytes, datagram.from.0, datagram.from.1),
             Answer::Drop => {}
         }

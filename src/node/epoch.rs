@@ -57,14 +57,14 @@ impl Epoch {
     /// Whole Unix seconds at simulated time `at`, for Date and Received
     /// stamps (RFC 5322 §3.3 counts in seconds).
     pub fn unix_seconds(&self, at: SimTime) -> i64 {
-        let since = i64::try_from(at.0.as_micros()).unwrap_or(i64::MAX);
+        let since = i64::try_from(at.duration().as_micros()).unwrap_or(i64::MAX);
         self.start_micros.saturating_add(since).div_euclid(MICROS)
     }
 
     /// The real time at simulated time `at`, for certificate validity.
     pub fn system_time(&self, at: SimTime) -> SystemTime {
         let micros = self.start_micros.max(0).unsigned_abs();
-        UNIX_EPOCH + std::time::Duration::from_micros(micros) + at.0
+        UNIX_EPOCH + std::time::Duration::from_micros(micros) + at.duration()
     }
 
     /// This run's id, only in a world that meets real machines: letters
@@ -123,9 +123,12 @@ mod tests {
     #[test]
     fn a_simulated_epoch_counts_from_the_scenario_start_and_has_no_run_id() {
         let epoch = Epoch::simulated(1_796_115_600);
-        assert_eq!(epoch.unix_seconds(SimTime(Duration::ZERO)), 1_796_115_600);
         assert_eq!(
-            epoch.unix_seconds(SimTime(Duration::from_millis(61_999))),
+            epoch.unix_seconds(SimTime::from(Duration::ZERO)),
+            1_796_115_600
+        );
+        assert_eq!(
+            epoch.unix_seconds(SimTime::from(Duration::from_millis(61_999))),
             1_796_115_661
         );
         assert_eq!(epoch.run_id(), None);
@@ -140,11 +143,11 @@ mod tests {
             run: None,
         };
         assert_eq!(
-            epoch.unix_seconds(SimTime(Duration::from_millis(500))),
+            epoch.unix_seconds(SimTime::from(Duration::from_millis(500))),
             1_796_115_601
         );
         assert_eq!(
-            epoch.unix_seconds(SimTime(Duration::from_millis(200))),
+            epoch.unix_seconds(SimTime::from(Duration::from_millis(200))),
             1_796_115_600
         );
     }
@@ -154,7 +157,7 @@ mod tests {
         let before = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
         let epoch = Epoch::wall_clock();
         let after = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
-        let start = epoch.unix_seconds(SimTime(Duration::ZERO));
+        let start = epoch.unix_seconds(SimTime::from(Duration::ZERO));
         assert!(
             (before.as_secs() as i64..=after.as_secs() as i64).contains(&start),
             "{start} outside {before:?}..{after:?}"
@@ -165,7 +168,7 @@ mod tests {
     fn a_later_sitting_counts_from_the_first_and_has_a_run_id_of_its_own() {
         let first = Epoch::wall_clock_from(1_796_115_600);
         let second = Epoch::wall_clock_from(1_796_115_600);
-        let an_hour = SimTime(Duration::from_secs(3600));
+        let an_hour = SimTime::from(Duration::from_secs(3600));
         assert_eq!(first.unix_seconds(an_hour), 1_796_119_200);
         assert_eq!(second.unix_seconds(an_hour), 1_796_119_200);
         assert_ne!(first.run_id(), second.run_id());

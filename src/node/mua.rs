@@ -37,7 +37,7 @@ pub fn spawn(
     // plan per message would copy every message N times (N² in all).
     let messages = std::mem::take(&mut plan.send);
     let mua = Rc::new(Mua { plan, host });
-    let due = |at: std::time::Duration| done.is_none_or(|done| SimTime(at) > done);
+    let due = |at: std::time::Duration| done.is_none_or(|done| SimTime::from(at) > done);
     for (n, message) in messages.into_iter().enumerate() {
         if !due(message.at) {
             continue;
@@ -45,7 +45,7 @@ pub fn spawn(
         let job = activity.begin();
         let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {
-            sleep_until(net.instant_of(SimTime(message.at))).await;
+            sleep_until(net.instant_of(SimTime::from(message.at))).await;
             send(&net, &mua, &message, n + 1).await;
             drop(job);
         });
@@ -54,7 +54,7 @@ pub fn spawn(
         let job = activity.begin();
         let (net, mua) = (net.clone(), Rc::clone(&mua));
         tokio::task::spawn_local(async move {
-            sleep_until(net.instant_of(SimTime(at))).await;
+            sleep_until(net.instant_of(SimTime::from(at))).await;
             fetch(&net, &mua).await;
             drop(job);
         });

@@ -215,12 +215,14 @@ enum EventKindDef {
         host: HostId,
         queue_id: String,
         conn: ConnId,
-        rcpts: Vec<String>,
+        #[allow(clippy::box_collection)] // as in `EventKind`
+        rcpts: Box<Vec<String>>,
     },
     Relayed {
         host: HostId,
         queue_id: String,
-        rcpts: Vec<String>,
+        #[allow(clippy::box_collection)] // as in `EventKind`
+        rcpts: Box<Vec<String>>,
         to: HostId,
     },
     Delivered {
@@ -242,7 +244,8 @@ enum EventKindDef {
     Removed {
         host: HostId,
         mailbox: String,
-        uids: Vec<String>,
+        #[allow(clippy::box_collection)] // as in `EventKind`
+        uids: Box<Vec<String>>,
     },
     Bounced {
         host: HostId,
@@ -259,7 +262,8 @@ enum EventKindDef {
     Expired {
         host: HostId,
         queue_id: String,
-        rcpts: Vec<String>,
+        #[allow(clippy::box_collection)] // as in `EventKind`
+        rcpts: Box<Vec<String>>,
     },
     LoopDetected {
         host: HostId,
@@ -433,11 +437,11 @@ mod nanos {
     use super::*;
 
     pub fn serialize<S: Serializer>(t: &SimTime, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_u64(u64::try_from(t.0.as_nanos()).unwrap_or(u64::MAX))
+        s.serialize_u64(u64::try_from(t.duration().as_nanos()).unwrap_or(u64::MAX))
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SimTime, D::Error> {
-        u64::deserialize(d).map(|n| SimTime(std::time::Duration::from_nanos(n)))
+        u64::deserialize(d).map(|n| SimTime::from(std::time::Duration::from_nanos(n)))
     }
 }
 
@@ -453,7 +457,7 @@ mod nanos_opt {
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<SimTime>, D::Error> {
         Option::<u64>::deserialize(d)
-            .map(|n| n.map(|n| SimTime(std::time::Duration::from_nanos(n))))
+            .map(|n| n.map(|n| SimTime::from(std::time::Duration::from_nanos(n))))
     }
 }
 

@@ -33,7 +33,7 @@ impl Desk {
             arrives: Some(now),
             data: Payload::new(query),
         });
-        match self.authority.answer(query, now.0) {
+        match self.authority.answer(query, now.duration()) {
             Answer::Reply(bytes) => {
                 let bytes = if udp {
                     crate::dns::wire::fit_for_udp(query, bytes)

@@ -103,7 +103,7 @@ impl Sitting {
         let now = since_epoch();
         Sitting {
             start_unix: i64::try_from(now.as_secs()).unwrap_or(i64::MAX),
-            at: SimTime(Duration::from_nanos(u64::from(now.subsec_nanos()))),
+            at: SimTime::from(Duration::from_nanos(u64::from(now.subsec_nanos()))),
             carried: None,
         }
     }
@@ -114,7 +114,7 @@ impl Sitting {
     /// back makes no gap rather than a trace that runs backwards).
     pub fn after(start_unix: i64, carried: Continuation) -> Sitting {
         let start = Duration::from_secs(u64::try_from(start_unix).unwrap_or(0));
-        let at = SimTime(since_epoch().saturating_sub(start)).max(carried.last);
+        let at = SimTime::from(since_epoch().saturating_sub(start)).max(carried.last);
         Sitting {
             start_unix,
             at,
@@ -151,7 +151,7 @@ mod tests {
     }
 
     fn at(ms: u64) -> SimTime {
-        SimTime(Duration::from_millis(ms))
+        SimTime::from(Duration::from_millis(ms))
     }
 
     #[test]
@@ -176,7 +176,7 @@ mod tests {
             EventKind::Removed {
                 host: mx,
                 mailbox: "bob@example.net".into(),
-                uids: vec!["a".into(), "c".into()],
+                uids: vec!["a".into(), "c".into()].into(),
             },
         );
         let c = Continuation::of(&trace);
@@ -233,7 +233,7 @@ mod tests {
     #[test]
     fn a_later_sitting_never_starts_before_the_last_event() {
         let future = Continuation {
-            last: SimTime(Duration::from_secs(1 << 40)),
+            last: SimTime::from(Duration::from_secs(1 << 40)),
             ..Continuation::default()
         };
         let now = Sitting::first();

@@ -53,12 +53,12 @@ pub struct Run {
 async fn outages(net: NetHandle, down: Vec<(Duration, Duration)>) {
     let host = net.host();
     for (from, until) in down {
-        tokio::time::sleep_until(net.instant_of(SimTime(from))).await;
+        tokio::time::sleep_until(net.instant_of(SimTime::from(from))).await;
         net.record(EventKind::HostDown {
             host,
-            until: SimTime(until),
+            until: SimTime::from(until),
         });
-        tokio::time::sleep_until(net.instant_of(SimTime(until))).await;
+        tokio::time::sleep_until(net.instant_of(SimTime::from(until))).await;
         net.record(EventKind::HostUp { host });
     }
 }
@@ -81,8 +81,8 @@ fn merged(list: &[(Duration, Duration)]) -> Vec<(Duration, Duration)> {
 fn windows(list: &[(Duration, Duration)]) -> Vec<Window> {
     list.iter()
         .map(|(from, until)| Window {
-            from: SimTime(*from),
-            until: SimTime(*until),
+            from: SimTime::from(*from),
+            until: SimTime::from(*until),
         })
         .collect()
 }
@@ -260,7 +260,7 @@ fn network(plan: &Plan) -> Rc<Network> {
             down: h
                 .down
                 .iter()
-                .map(|(a, b)| (SimTime(*a), SimTime(*b)))
+                .map(|(a, b)| (SimTime::from(*a), SimTime::from(*b)))
                 .collect(),
             label: h.label.clone(),
         })
@@ -281,7 +281,7 @@ fn network(plan: &Plan) -> Rc<Network> {
                 .resets
                 .iter()
                 .map(|r| match *r {
-                    ResetPlan::At(t) => Reset::At(SimTime(t)),
+                    ResetPlan::At(t) => Reset::At(SimTime::from(t)),
                     ResetPlan::After { session, after } => Reset::After { session, after },
                 })
                 .collect(),

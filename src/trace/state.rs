@@ -333,7 +333,7 @@ impl State {
             } => {
                 let what = What::Attempting {
                     conn: *conn,
-                    rcpts: rcpts.clone(),
+                    rcpts: rcpts.to_vec(),
                 };
                 self.fact(event, *host, queue_id, what);
             }
@@ -361,7 +361,7 @@ impl State {
                 to,
             } => {
                 let what = What::Relayed {
-                    rcpts: rcpts.clone(),
+                    rcpts: rcpts.to_vec(),
                     to: *to,
                 };
                 self.fact(event, *host, queue_id, what);
@@ -406,7 +406,7 @@ impl State {
                 rcpts,
             } => {
                 let what = What::Expired {
-                    rcpts: rcpts.clone(),
+                    rcpts: rcpts.to_vec(),
                 };
                 self.fact(event, *host, queue_id, what);
             }
@@ -553,7 +553,7 @@ mod tests {
                 host: h,
                 queue_id: "Q1".into(),
                 conn: ConnId(3),
-                rcpts: vec!["b@y".into()],
+                rcpts: vec!["b@y".into()].into(),
             },
         ); // 1
         t.push(
@@ -566,7 +566,7 @@ mod tests {
                         rcpt: "b@y".into(),
                         reason: "450 later".into(),
                     }],
-                    retry_at: SimTime(std::time::Duration::from_secs(60)),
+                    retry_at: SimTime::from(std::time::Duration::from_secs(60)),
                     attempt: 1,
                 }),
             },
@@ -637,7 +637,7 @@ mod tests {
             EventKind::Removed {
                 host: HostId(0),
                 mailbox: "b@y".into(),
-                uids: vec!["u1".into()],
+                uids: vec!["u1".into()].into(),
             },
         ); // 5
         let s = State::build(&t);

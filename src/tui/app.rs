@@ -525,7 +525,7 @@ impl App {
         let events = self.world.trace.events();
         let cur = self.pos.checked_sub(1)?;
         let prev = cur.checked_sub(1).map_or(SimTime::ZERO, |p| events[p].at);
-        let gap = events[cur].at.0.saturating_sub(prev.0);
+        let gap = events[cur].at.duration().saturating_sub(prev.duration());
         (gap >= GAP).then_some(gap)
     }
 

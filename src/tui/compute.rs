@@ -42,7 +42,7 @@ impl Computing {
         if self.run_for.is_zero() {
             return 0.0;
         }
-        (self.reached.0.as_secs_f64() / self.run_for.as_secs_f64()).clamp(0.0, 1.0)
+        (self.reached.duration().as_secs_f64() / self.run_for.as_secs_f64()).clamp(0.0, 1.0)
     }
 
     /// How far the playhead may step in a trace of `len` events: while a

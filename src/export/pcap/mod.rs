@@ -246,7 +246,7 @@ pub fn packets(trace: &Trace) -> Vec<Packet> {
                 // Nobody has the address: SYNs into the void from when the
                 // attempt began, the connect timeout before this event.
                 let began = Stamp {
-                    at: SimTime(event.at.0.saturating_sub(CONNECT_TIMEOUT)),
+                    at: SimTime::from(event.at.duration().saturating_sub(CONNECT_TIMEOUT)),
                     seq: event.seq,
                 };
                 let ends = Endpoints {

@@ -128,11 +128,11 @@ pub fn unanswered(connect: Stamp, until: SimTime, isn: u32) -> Vec<Segment> {
         SYN,
     )];
     let mut wait = INITIAL_RTO;
-    let mut at = connect.at.0 + wait;
-    while at < until.0 {
+    let mut at = connect.at.duration() + wait;
+    while at < until.duration() {
         let n = out.len() as u32;
         out.push(Segment::new(
-            (SimTime(at), connect.seq, n),
+            (SimTime::from(at), connect.seq, n),
             Dir::Up,
             isn,
             0,
@@ -163,9 +163,13 @@ pub fn segments(conn: &Connection) -> Vec<Segment> {
             // through the round trip the client waited. A SYN carries no
             // ACK, so the reset has SEQ 0 and acknowledges the SYN
             // (RFC 9293 §3.10.7.1).
-            let half = (refused.at.0 - conn.connect.at.0) / 2;
+            let half = (refused.at.duration() - conn.connect.at.duration()) / 2;
             let rst = Segment::new(
-                (SimTime(conn.connect.at.0 + half), refused.seq, 0),
+                (
+                    SimTime::from(conn.connect.at.duration() + half),
+                    refused.seq,
+                    0,
+                ),
                 Dir::Down,
                 0,
                 isn_c.wrapping_add(1),

@@ -23,7 +23,7 @@ use crate::trace::{EventKind, SimTime};
 /// Wakes for due entries and starts a delivery task for each.
 pub(crate) async fn run_queue(mta: Mta) {
     loop {
-        let now = mta.net.now().0;
+        let now = mta.net.now().duration();
         let (due, next) = {
             let mut state = mta.state.borrow_mut();
             let due = state.queue.due(now);
@@ -38,7 +38,7 @@ pub(crate) async fn run_queue(mta: Mta) {
                 tokio::select! {
                     biased;
                     () = wake => {}
-                    () = sleep_until(mta.net.instant_of(SimTime(t))) => {}
+                    () = sleep_until(mta.net.instant_of(SimTime::from(t))) => {}
                 }
             }
             None => wake.await,
@@ -193,7 +193,7 @@ impl Hop<'_> {
             host: net.host(),
             queue_id: self.queue_id.to_owned(),
             conn: stream.conn(),
-            rcpts: rcpts.iter().map(ToString::to_string).collect(),
+            rcpts: Box::new(rcpts.iter().map(ToString::to_string).collect()),
         });
         // Each path leaves exactly as it came in (RFC 5321 §2.4).
         let transaction = Transaction {
@@ -236,7 +236,7 @@ impl Hop<'_> {
             net.record(EventKind::Relayed {
                 host: net.host(),
                 queue_id: self.queue_id.to_owned(),
-                rcpts: delivered,
+                rcpts: delivered.into(),
                 to: stream.peer(),
             });
         }

@@ -55,7 +55,7 @@ impl Mta {
                 Effect::Expired { queue_id, rcpts } => net.record(EventKind::Expired {
                     host,
                     queue_id,
-                    rcpts: rcpts.iter().map(ToString::to_string).collect(),
+                    rcpts: Box::new(rcpts.iter().map(ToString::to_string).collect()),
                 }),
                 Effect::Deferred {
                     queue_id,
@@ -74,7 +74,7 @@ impl Mta {
                                     reason,
                                 })
                                 .collect(),
-                            retry_at: SimTime(retry_at),
+                            retry_at: SimTime::from(retry_at),
                             attempt,
                         }),
                     });

@@ -166,7 +166,10 @@ impl Mta {
     pub fn now(&self) -> Now {
         let now = self.net.now();
         let unix = self.state.borrow().host.epoch.unix_seconds(now);
-        Now { at: now.0, unix }
+        Now {
+            at: now.duration(),
+            unix,
+        }
     }
 }
 

@@ -63,11 +63,13 @@ impl MtaPolicy {
         let net = &self.mta.net;
         let now = net.now();
         let slow = self.mta.state.borrow().plan.slow_data_reply;
-        let Some((delay, until)) = slow.filter(|(_, until)| until.is_none_or(|u| now.0 < u)) else {
+        let Some((delay, until)) =
+            slow.filter(|(_, until)| until.is_none_or(|u| now.duration() < u))
+        else {
             return false;
         };
         let _ = until;
-        let at = crate::trace::SimTime(now.0 + delay);
+        let at = crate::trace::SimTime::from(now.duration() + delay);
         net.record(EventKind::SlowReply {
             host: net.host(),
             conn: self.conn,
@@ -185,7 +187,7 @@ impl Policy for MtaPolicy {
         to: &ForwardPath,
         peer: &Peer,
     ) -> Option<Reply> {
-        let now = self.mta.net.now().0;
+        let now = self.mta.net.now().duration();
         let local = self.local_address(to);
         let mut state = self.mta.state.borrow_mut();
         if let (Some(delay), Some(ip), None) =

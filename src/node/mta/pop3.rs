@@ -71,7 +71,7 @@ impl Maildrop for Mailboxes<'_> {
         self.mta.net.record(EventKind::Removed {
             host: self.mta.net.host(),
             mailbox: address,
-            uids: uids.to_vec(),
+            uids: uids.to_vec().into(),
         });
     }
 }

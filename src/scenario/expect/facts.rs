@@ -160,10 +160,10 @@ impl<'t> Facts<'t> {
     /// when the message was sent (`None` when that is not known).
     pub fn counted(&self, window: &Window, o: &Occurrence) -> Option<Duration> {
         if !window.since_send {
-            return Some(o.at.0);
+            return Some(o.at.duration());
         }
         let sent = self.sent.get(o.message.as_deref()?)?;
-        Some(o.at.0.saturating_sub(sent.0))
+        Some(o.at.duration().saturating_sub(sent.duration()))
     }
 
     pub fn in_window(&self, window: &Window, o: &Occurrence) -> bool {

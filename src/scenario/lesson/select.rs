@@ -60,7 +60,7 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             let t = parse_duration(t).map_err(|_| format!("{t:?} is not a duration"))?;
             return events
                 .iter()
-                .find(|e| e.at >= SimTime(t))
+                .find(|e| e.at >= SimTime::from(t))
                 .map(|e| Found::Event {
                     seq: e.seq,
                     line: None,

@@ -203,7 +203,7 @@ impl World {
     async fn settle(&mut self, out: &mut Vec<Event>) {
         let from = self.network.now();
         loop {
-            let quiet_until = SimTime(self.last.max(from).0 + QUIET);
+            let quiet_until = SimTime::from(self.last.max(from).duration() + QUIET);
             sleep_until(self.hand.instant_of(quiet_until)).await;
             if self.take(out) == 0 && self.network.now() >= quiet_until {
                 return;
@@ -223,7 +223,7 @@ impl World {
             if self.take(out) > 0 {
                 return None;
             }
-            if self.network.now().0 >= from.0 + LONGEST_WAIT {
+            if self.network.now().duration() >= from.duration() + LONGEST_WAIT {
                 return Some("nothing happened for a week: stopped waiting".into());
             }
         }
@@ -231,8 +231,8 @@ impl World {
 
     /// `run`: until no job is open, or the scenario's `run_for`.
     async fn until_done(&mut self, out: &mut Vec<Event>) -> Option<String> {
-        let end = self.hand.instant_of(SimTime(self.run_for));
-        let over = self.network.now().0 >= self.run_for;
+        let end = self.hand.instant_of(SimTime::from(self.run_for));
+        let over = self.network.now().duration() >= self.run_for;
         let activity = self.activity.clone();
         let note = if over {
             tokio::select! {
@@ -244,7 +244,7 @@ impl World {
             tokio::select! {
                 biased;
                 () = activity.idle() => None,
-                () = sleep_until(end) => Some(format!("the scenario's run_for ({}) is over", SimTime(self.run_for))),
+                () = sleep_until(end) => Some(format!("the scenario's run_for ({}) is over", SimTime::from(self.run_for))),
             }
         };
         self.take(out);

@@ -202,7 +202,7 @@ fn computing_items(app: &App) -> Vec<(u8, Vec<Span<'static>>)> {
     let reached = format!(
         "computing {} of {}",
         computing.reached,
-        crate::trace::SimTime(computing.run_for)
+        crate::trace::SimTime::from(computing.run_for)
     );
     vec![(
         0,
