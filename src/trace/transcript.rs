@@ -10,6 +10,9 @@ use crate::session::grammar::{Lines, Observed, Side};
 use crate::smtp::{Reply, ReplyParser};
 
 pub use crate::session::grammar::{Exchange, LineKind};
+pub use text::Text;
+
+mod text;
 
 /// One line of a connection as a person reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,8 @@ pub struct Line {
     /// the replies that answer it share one (the greeting is 0). None for
     /// a reply nobody asked for, and for protocols without exchanges.
     pub exchange: Option<Exchange>,
-    pub text: String,
+    /// Shared with equal lines (`Text`): an index holds ~100 a message.
+    pub text: Text,
     /// The line travelled inside TLS: the ends read it, the link saw only
     /// records.
     pub sealed: bool,
@@ -238,10 +242,7 @@ fn lines_of(
             kind: o.kind,
             protocol,
             exchange: o.exchange,
-            text: match String::from_utf8(o.text) {
-                Ok(text) => text,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-            },
+            text: Text::from_octets(o.text),
         })
         .collect()
 }
