@@ -142,6 +142,9 @@ impl Observer {
 #[derive(Default)]
 pub struct Transcriber {
     conns: BTreeMap<ConnId, ConnState>,
+    /// Message data lines come out without their text (`Text::default`):
+    /// for readers that look at commands and replies only.
+    no_data_text: bool,
 }
 
 struct ConnState {
@@ -161,6 +164,16 @@ struct ConnState {
 impl Transcriber {
     pub fn new() -> Transcriber {
         Transcriber::default()
+    }
+
+    /// A transcriber whose message data lines (`Data`, `Chunk`) are empty:
+    /// the same lines, in the same order, without the message text, which
+    /// is most of a session's text and is in the trace already.
+    pub fn without_data_text() -> Transcriber {
+        Transcriber {
+            no_data_text: true,
+            ..Transcriber::default()
+        }
     }
 
     /// The lines that `event` completes (none for other events). A line
@@ -197,7 +210,7 @@ impl Transcriber {
                 let (protocol, sealed_from) = (state.protocol, state.sealed_from);
                 let held = state.observer.close();
                 self.conns.remove(conn);
-                lines_of(*conn, protocol, sealed_from, held)
+                lines_of(*conn, protocol, sealed_from, held, self.no_data_text)
             }
             EventKind::Bytes {
                 conn,
@@ -215,7 +228,13 @@ impl Transcriber {
                 let observed = state
                     .observer
                     .feed(*dir, (event.seq, event.at), data.as_bytes());
-                lines_of(*conn, state.protocol, state.sealed_from, observed)
+                lines_of(
+                    *conn,
+                    state.protocol,
+                    state.sealed_from,
+                    observed,
+                    self.no_data_text,
+                )
             }
             _ => Vec::new(),
         }
@@ -227,6 +246,7 @@ fn lines_of(
     protocol: Protocol,
     sealed_from: Option<u64>,
     observed: Vec<Observed<Tag>>,
+    no_data_text: bool,
 ) -> Vec<Line> {
     observed
         .into_iter()
@@ -242,7 +262,11 @@ fn lines_of(
             kind: o.kind,
             protocol,
             exchange: o.exchange,
-            text: Text::from_octets(o.text),
+            text: if no_data_text && matches!(o.kind, LineKind::Data | LineKind::Chunk) {
+                Text::default()
+            } else {
+                Text::from_octets(o.text)
+            },
         })
         .collect()
 }
