@@ -52,7 +52,7 @@ fn lines_by_conn(trace: &Trace) -> std::collections::BTreeMap<u32, Vec<String>> 
     let mut out: std::collections::BTreeMap<u32, Vec<String>> = Default::default();
     for event in trace.events() {
         for line in transcriber.feed(event) {
-            out.entry(line.conn.0).or_default().push(line.text);
+            out.entry(line.conn.0).or_default().push(line.text.into());
         }
     }
     out
@@ -87,7 +87,7 @@ fn every_bundled_page_holds_every_session_line_in_order() {
             // the page starts.
             let bytes_only: Vec<String> = transcript::lines(&run.trace, c.conn)
                 .into_iter()
-                .map(|l| l.text)
+                .map(|l| l.text.into())
                 .collect();
             assert!(
                 want.starts_with(&bytes_only),

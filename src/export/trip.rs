@@ -198,7 +198,7 @@ impl Story {
             let text = if line.text.trim().is_empty() {
                 "(empty line)".to_owned()
             } else {
-                line.text
+                line.text.to_string()
             };
             self.push(Step::Arrow {
                 at: line.at,

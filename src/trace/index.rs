@@ -127,8 +127,11 @@ pub enum Needs {
     /// Every index, for the dashboard.
     #[default]
     Views,
-    /// `lines`, `sessions` (with `session`), `message_events` and
-    /// `messages`, the step functions, `links`, `failed_from`; not
+    /// `lines` (of each run of message data lines only the first, without
+    /// its text, which the trace holds already: `number` and `line` give
+    /// the lines the views' numbers), `sessions` (with `session`),
+    /// `message_events` and `messages`, the step functions, `links`,
+    /// `failed_from`; not
     /// `session_of`, `tags`, the postings, `line_texts`, `datagrams` or
     /// `dns_links`, which stay empty.
     Facts,
@@ -148,8 +151,13 @@ pub struct Session {
 /// Every index a view needs.
 #[derive(Debug, Default)]
 pub struct Index {
-    /// All transcript lines of all connections, in trace order.
+    /// All transcript lines of all connections, in trace order (built for
+    /// facts: all but the message data after the first line of each run;
+    /// see `numbers`).
     pub lines: Vec<Line>,
+    /// Built for facts: the number of each of `lines` among all lines (as
+    /// the views' index numbers them). Empty for views: every line is kept.
+    numbers: Vec<usize>,
     pub sessions: Vec<Session>,
     by_conn: BTreeMap<ConnId, usize>,
     /// For each event, the session it belongs to (wire events only).
@@ -198,6 +206,8 @@ pub struct Index {
 struct Walk {
     /// Events indexed so far.
     indexed: usize,
+    /// Transcript lines seen so far, kept or not.
+    lines_seen: usize,
     transcriber: Transcriber,
     /// Queue id → Message-ID, for facts that name only the queue id.
     queue_of: BTreeMap<String, String>,
@@ -225,6 +235,9 @@ impl Index {
             needs,
             ..Index::default()
         };
+        if needs == Needs::Facts {
+            index.walk.transcriber = Transcriber::without_data_text();
+        }
         index.extend(trace);
         index
     }
@@ -271,11 +284,19 @@ impl Index {
                 });
             }
             for line in self.walk.transcriber.feed(event) {
-                if let Some(&s) = self.by_conn.get(&line.conn) {
-                    self.sessions[s].lines.push(self.lines.len());
-                }
+                let number = self.walk.lines_seen;
+                self.walk.lines_seen += 1;
+                let session = self.by_conn.get(&line.conn).copied();
                 if self.for_views() {
                     self.line_texts.push(&line.text);
+                } else {
+                    if self.continues_data(session, &line) {
+                        continue;
+                    }
+                    self.numbers.push(number);
+                }
+                if let Some(s) = session {
+                    self.sessions[s].lines.push(self.lines.len());
                 }
                 self.lines.push(line);
             }
@@ -287,6 +308,36 @@ impl Index {
             self.walk.last_at = event.at;
         }
         self.walk.indexed = events.len();
+    }
+
+    /// Whether `line` is message data that follows data of the same
+    /// exchange in its session: facts read no data text, only where an
+    /// exchange's client lines begin, and a message is most of its
+    /// session's lines (issue 14 §1).
+    fn continues_data(&self, session: Option<usize>, line: &Line) -> bool {
+        let data = |l: &Line| matches!(l.kind, LineKind::Data | LineKind::Chunk);
+        data(line)
+            && session
+                .and_then(|s| self.sessions[s].lines.last())
+                .map(|&last| &self.lines[last])
+                .is_some_and(|last| {
+                    data(last) && last.dir == line.dir && last.exchange == line.exchange
+                })
+    }
+
+    /// The number of `lines[i]` among all lines, as the views' index
+    /// numbers them (the same `i` for an index built for views).
+    pub fn number(&self, i: usize) -> usize {
+        if self.for_views() { i } else { self.numbers[i] }
+    }
+
+    /// The line numbered `number` among all lines, if this index keeps it.
+    pub fn line(&self, number: usize) -> Option<&Line> {
+        if self.for_views() {
+            return self.lines.get(number);
+        }
+        let i = self.numbers.binary_search(&number).ok()?;
+        Some(&self.lines[i])
     }
 
     /// The events list's tags and postings and the DNS views' datagrams,
@@ -631,7 +682,8 @@ mod tests {
     }
 
     /// An index built for facts holds, for every bundled scenario, the
-    /// same sessions, lines and message events as the views' index, and
+    /// same sessions, lines and message events as the views' index, but of
+    /// message data only the first line of each run, without its text, and
     /// none of what only the views read.
     #[test]
     fn an_index_for_facts_holds_what_facts_read_and_no_more() {
@@ -641,12 +693,40 @@ mod tests {
                 .plan;
             let trace = crate::sim::run(&plan).trace;
             let (full, facts) = (Index::build(&trace), Index::build_for(&trace, Needs::Facts));
-            assert_eq!(facts.lines, full.lines, "{name}");
+            let data = |l: &Line| matches!(l.kind, LineKind::Data | LineKind::Chunk);
+            for (i, line) in facts.lines.iter().enumerate() {
+                let number = facts.number(i);
+                let mut same = full.lines[number].clone();
+                if data(&same) {
+                    same.text = Default::default();
+                }
+                assert_eq!(*line, same, "{name}");
+                assert_eq!(facts.line(number), Some(line), "{name}");
+            }
+            // Every line but data that continues data is kept.
+            for (number, line) in full.lines.iter().enumerate() {
+                let before = full.session(line.conn).and_then(|s| {
+                    let k = s.lines.iter().position(|&i| i == number)?;
+                    Some(&full.lines[*s.lines.get(k.checked_sub(1)?)?])
+                });
+                let continues = data(line)
+                    && before.is_some_and(|b| {
+                        data(b) && b.dir == line.dir && b.exchange == line.exchange
+                    });
+                assert_eq!(facts.line(number).is_none(), continues, "{name} {number}");
+            }
             assert_eq!(facts.sessions.len(), full.sessions.len(), "{name}");
             for (a, b) in facts.sessions.iter().zip(&full.sessions) {
+                let kept: Vec<usize> = a.lines.iter().map(|&i| facts.number(i)).collect();
+                let all: Vec<usize> = b
+                    .lines
+                    .iter()
+                    .copied()
+                    .filter(|&n| facts.line(n).is_some())
+                    .collect();
                 assert_eq!(
-                    (&a.connection, a.outcome, &a.lines, a.last_seq),
-                    (&b.connection, b.outcome, &b.lines, b.last_seq),
+                    (&a.connection, a.outcome, &kept, a.last_seq),
+                    (&b.connection, b.outcome, &all, b.last_seq),
                     "{name}"
                 );
                 assert!(facts.session(a.connection.conn).is_some(), "{name}");

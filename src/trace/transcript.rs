@@ -10,6 +10,9 @@ use crate::session::grammar::{Lines, Observed, Side};
 use crate::smtp::{Reply, ReplyParser};
 
 pub use crate::session::grammar::{Exchange, LineKind};
+pub use text::Text;
+
+mod text;
 
 /// One line of a connection as a person reads it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,7 +28,8 @@ pub struct Line {
     /// the replies that answer it share one (the greeting is 0). None for
     /// a reply nobody asked for, and for protocols without exchanges.
     pub exchange: Option<Exchange>,
-    pub text: String,
+    /// Shared with equal lines (`Text`): an index holds ~100 a message.
+    pub text: Text,
     /// The line travelled inside TLS: the ends read it, the link saw only
     /// records.
     pub sealed: bool,
@@ -138,6 +142,9 @@ impl Observer {
 #[derive(Default)]
 pub struct Transcriber {
     conns: BTreeMap<ConnId, ConnState>,
+    /// Message data lines come out without their text (`Text::default`):
+    /// for readers that look at commands and replies only.
+    no_data_text: bool,
 }
 
 struct ConnState {
@@ -157,6 +164,16 @@ struct ConnState {
 impl Transcriber {
     pub fn new() -> Transcriber {
         Transcriber::default()
+    }
+
+    /// A transcriber whose message data lines (`Data`, `Chunk`) are empty:
+    /// the same lines, in the same order, without the message text, which
+    /// is most of a session's text and is in the trace already.
+    pub fn without_data_text() -> Transcriber {
+        Transcriber {
+            no_data_text: true,
+            ..Transcriber::default()
+        }
     }
 
     /// The lines that `event` completes (none for other events). A line
@@ -193,7 +210,7 @@ impl Transcriber {
                 let (protocol, sealed_from) = (state.protocol, state.sealed_from);
                 let held = state.observer.close();
                 self.conns.remove(conn);
-                lines_of(*conn, protocol, sealed_from, held)
+                lines_of(*conn, protocol, sealed_from, held, self.no_data_text)
             }
             EventKind::Bytes {
                 conn,
@@ -211,7 +228,13 @@ impl Transcriber {
                 let observed = state
                     .observer
                     .feed(*dir, (event.seq, event.at), data.as_bytes());
-                lines_of(*conn, state.protocol, state.sealed_from, observed)
+                lines_of(
+                    *conn,
+                    state.protocol,
+                    state.sealed_from,
+                    observed,
+                    self.no_data_text,
+                )
             }
             _ => Vec::new(),
         }
@@ -223,6 +246,7 @@ fn lines_of(
     protocol: Protocol,
     sealed_from: Option<u64>,
     observed: Vec<Observed<Tag>>,
+    no_data_text: bool,
 ) -> Vec<Line> {
     observed
         .into_iter()
@@ -238,9 +262,10 @@ fn lines_of(
             kind: o.kind,
             protocol,
             exchange: o.exchange,
-            text: match String::from_utf8(o.text) {
-                Ok(text) => text,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            text: if no_data_text && matches!(o.kind, LineKind::Data | LineKind::Chunk) {
+                Text::default()
+            } else {
+                Text::from_octets(o.text)
             },
         })
         .collect()

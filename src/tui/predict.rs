@@ -494,7 +494,7 @@ pub fn questions(trace: &Trace, index: &Index, seq: u64) -> Vec<Question> {
             conn: session.connection.conn.0,
             server: server.clone(),
             command,
-            reply: line.text.clone(),
+            reply: line.text.to_string(),
             explain,
             choices,
             answer,

@@ -92,7 +92,7 @@ pub fn menu(app: &App, point: &Point) -> Menu {
         Point::Reply { step, line, .. } => {
             let now = line.map_or_else(
                 || "no reply (a what-if took it)".to_owned(),
-                |l| index.lines[l].text.clone(),
+                |l| index.lines[l].text.to_string(),
             );
             let code = now.get(..3).unwrap_or_default().to_owned();
             let mut choices: Vec<Choice> = replies(*step)

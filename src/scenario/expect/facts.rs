@@ -3,15 +3,46 @@
 //! (`trace::index`), and per message its send time, its subject and, for
 //! a bounce, the message it reports on.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use crate::mail::Headers;
 use crate::plan::Window;
 use crate::trace::index::{Index, Needs};
 use crate::trace::state::{State, What};
-use crate::trace::transcript::LineKind;
-use crate::trace::{DeliveredRest, EventKind, SimTime, Trace};
+use crate::trace::transcript::{LineKind, Transcriber};
+use crate::trace::{ConnId, DeliveredRest, EventKind, SimTime, Trace};
+
+/// The message data lines of each of `conns`, each followed by CRLF, as
+/// the transcript reads them: the index built for facts keeps no data
+/// text (`Needs::Facts`), so the few sessions whose message was never
+/// delivered are read again from the trace, in one walk.
+fn data_lines(trace: &Trace, conns: BTreeSet<ConnId>) -> BTreeMap<ConnId, String> {
+    let mut data: BTreeMap<ConnId, String> = BTreeMap::new();
+    if conns.is_empty() {
+        return data;
+    }
+    let mut transcriber = Transcriber::new();
+    for e in trace.events() {
+        let conn = match &e.kind {
+            EventKind::Connect { conn, .. }
+            | EventKind::Bytes { conn, .. }
+            | EventKind::Close { conn, .. } => conn,
+            _ => continue,
+        };
+        if !conns.contains(conn) {
+            continue;
+        }
+        for line in transcriber.feed(e) {
+            if line.kind == LineKind::Data {
+                let text = data.entry(line.conn).or_default();
+                text.push_str(&line.text);
+                text.push_str("\r\n");
+            }
+        }
+    }
+    data
+}
 
 /// A thing a claim counts: when it happened, the message it concerns.
 #[derive(Debug, Clone)]
@@ -64,22 +95,20 @@ impl<'t> Facts<'t> {
             }
         }
         // A message never delivered: its subject as the session carried it.
-        for entry in state.entries() {
-            if subjects.contains_key(&entry.message_id) {
-                continue;
-            }
-            let Some(session) = entry.conn.and_then(|c| index.session(c)) else {
-                continue;
-            };
-            let data: String = session
-                .lines
-                .iter()
-                .map(|&i| &index.lines[i])
-                .filter(|l| l.kind == LineKind::Data)
-                .map(|l| format!("{}\r\n", l.text))
-                .collect();
+        let undelivered: Vec<(&String, ConnId)> = state
+            .entries()
+            .iter()
+            .filter(|entry| !subjects.contains_key(&entry.message_id))
+            .filter_map(|entry| {
+                let conn = entry.conn.filter(|&c| index.session(c).is_some())?;
+                Some((&entry.message_id, conn))
+            })
+            .collect();
+        let data = data_lines(trace, undelivered.iter().map(|&(_, conn)| conn).collect());
+        for (message_id, conn) in undelivered {
+            let data = data.get(&conn).map_or("", String::as_str);
             if let Some(subject) = Headers::parse(data.as_bytes()).get_decoded("Subject") {
-                subjects.insert(entry.message_id.clone(), subject);
+                subjects.insert(message_id.clone(), subject);
             }
         }
         let mut reports = BTreeMap::new();

@@ -307,7 +307,8 @@ impl<'a, 't> Resolver<'a, 't> {
     /// What the trace shows at a mark.
     fn shows(&self, mark: Mark) -> String {
         if let Some(line) = mark.line {
-            return format!("S: {}", self.facts.index.lines[line].text);
+            let text = self.facts.index.line(line).map_or("", |l| l.text.as_str());
+            return format!("S: {text}");
         }
         let trace = self.facts.trace;
         match trace.events().get(mark.before) {
@@ -359,7 +360,9 @@ impl<'a, 't> Resolver<'a, 't> {
         let Some(codes) = codes else {
             return;
         };
-        let text = &self.facts.index.lines[line].text;
+        let Some(text) = self.facts.index.line(line).map(|l| &l.text) else {
+            return;
+        };
         let sent = real
             .code
             .map(|c| c.to_string())

@@ -13,7 +13,7 @@ use crate::trace::transcript::LineKind;
 use crate::trace::{Dir, EventKind, HostId, Protocol, SimTime};
 
 /// Where a selector landed: the event (`seq`), and for a reply the
-/// transcript line (an index into `Index::lines`).
+/// transcript line, by its number among all lines (`Index::line`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Found {
     Start,
@@ -294,7 +294,7 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
 /// A server's reply, with what it answers.
 pub struct ReplyLine {
     pub seq: u64,
-    /// Its last line (an index into `Index::lines`).
+    /// Its last line, by its number among all lines (`Index::line`).
     pub line: usize,
     pub conn: u32,
     pub server: HostId,
@@ -365,7 +365,8 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
         };
         out.push(ReplyLine {
             seq: line.seq,
-            line: i,
+            // Numbered as every index numbers it (the dashboard's too).
+            line: index.number(i),
             conn: line.conn.0,
             server: session.connection.to,
             command,

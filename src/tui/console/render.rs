@@ -206,7 +206,7 @@ fn scrollback(app: &App, console: &Console, width: usize) -> Vec<Line<'static>> 
         };
         let spans = [
             Span::styled(tag, style),
-            Span::styled(line.text.clone(), style),
+            Span::styled(line.text.to_string(), style),
         ];
         out.extend(wrap(&spans, width, 3));
         if line.dir == Dir::Down

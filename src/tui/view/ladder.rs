@@ -383,9 +383,9 @@ fn session_rows(app: &App, s: &Session, rows: &mut Vec<Row>) {
                 format!("‹message data, {} lines› .", data_lines - 1),
                 theme.dim,
             ),
-            LineKind::Reply { code } => (line.text.clone(), theme.reply(code, &line.text)),
+            LineKind::Reply { code } => (line.text.to_string(), theme.reply(code, &line.text)),
             LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
-                (line.text.clone(), theme.client)
+                (line.text.to_string(), theme.client)
             }
         };
         rows.push(Row::Arrow {
@@ -803,10 +803,10 @@ mod walk {
                                 theme.dim,
                             ),
                             LineKind::Reply { code } => {
-                                (line.text.clone(), theme.reply(code, &line.text))
+                                (line.text.to_string(), theme.reply(code, &line.text))
                             }
                             LineKind::Command | LineKind::SaslResponse | LineKind::Chunk => {
-                                (line.text.clone(), theme.client)
+                                (line.text.to_string(), theme.client)
                             }
                         };
                         rows.push(Row::Arrow {

@@ -103,7 +103,7 @@ fn traffic(app: &App) -> Option<Traffic> {
                 .iter()
                 .filter(|&&i| index.lines[i].kind == LineKind::Chunk)
                 .count();
-            let text = |i: usize| index.lines[i].text.clone();
+            let text = |i: usize| index.lines[i].text.to_string();
             let label = if chunk > 0 {
                 let bdat = lines
                     .iter()

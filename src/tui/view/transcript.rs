@@ -218,7 +218,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App) {
                 ),
                 match (eavesdrop && line.sealed, event_of(app, line.seq)) {
                     (true, Some(event)) => Span::styled(on_the_link(event), theme.dim),
-                    _ => Span::styled(line.text.clone(), style),
+                    _ => Span::styled(line.text.to_string(), style),
                 },
             ];
             let line = Line::from(fit_spans(spans, width));
