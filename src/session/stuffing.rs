@@ -14,16 +14,6 @@
 /// receiver notes it whichever protocol carries the message.
 pub const MAX_TEXT_LINE: usize = 1000;
 
-/// The least room the message gets at its first octets: a small message
-/// then arrives without the buffer being grown and copied on the way
-/// (8, 16, 32, … octets: eight copies for 1 KiB).
-const FIRST_ROOM: usize = 1024;
-
-/// The most room taken on a client's word (SIZE, RFC 1870) before the
-/// octets come: a thousand sessions that each declare the limit and send
-/// nothing should not hold a thousand limits.
-const MOST_DECLARED: usize = 1 << 20;
-
 /// Where in a line the receiver stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum At {
@@ -78,31 +68,9 @@ impl DataReceiver {
         }
     }
 
-    /// A receiver for a message whose sender declared its size (SIZE,
-    /// RFC 1870 §3): room for that many octets at once, within the limit.
-    pub fn declared(max_size: usize, size: Option<u64>) -> DataReceiver {
-        let mut rx = DataReceiver::new(max_size);
-        if let Some(size) = size {
-            let room = usize::try_from(size)
-                .unwrap_or(usize::MAX)
-                .min(MOST_DECLARED)
-                .min(max_size);
-            rx.content.reserve_exact(room);
-        }
-        rx
-    }
-
     /// Takes bytes; returns how many it used, and whether the end of data
     /// was among them. Bytes after the end belong to the command stream.
     pub fn ingest(&mut self, input: &[u8]) -> (usize, bool) {
-        if self.content.capacity() == 0 && !input.is_empty() {
-            // Room for what came at once (over a real socket, most often
-            // the whole message), or FIRST_ROOM: doubling from nothing
-            // copied a 1 KiB message eight times.
-            let room = self.max_size.saturating_sub(self.size);
-            self.content
-                .reserve_exact(input.len().max(FIRST_ROOM).min(room));
-        }
         let mut i = 0;
         while i < input.len() {
             // Inside a line only CR and LF matter: take the text up to the
@@ -414,32 +382,6 @@ mod tests {
         assert!(end.is_some());
         assert_eq!(content.len(), 1000);
         assert_eq!(faults.first_long_line, None);
-    }
-
-    /// The buffer is sized once: from the declared SIZE (RFC 1870 §3),
-    /// or from the first input, never past the limit nor, on a declared
-    /// size alone, past MOST_DECLARED.
-    #[test]
-    fn declared_size_rfc1870_3_sizes_the_buffer_within_the_limit() {
-        let mut wire = vec![b'x'; 3000];
-        wire.extend_from_slice(b"\r\n.\r\n");
-        let mut rx = DataReceiver::declared(1 << 20, Some(3002));
-        assert_eq!(rx.content.capacity(), 3002);
-        assert_eq!(rx.ingest(&wire), (wire.len(), true));
-        assert_eq!(rx.content.capacity(), 3002, "grown again");
-        assert_eq!(
-            DataReceiver::declared(100, Some(3002)).content.capacity(),
-            100
-        );
-        let huge = DataReceiver::declared(usize::MAX, Some(u64::MAX));
-        assert_eq!(huge.content.capacity(), super::MOST_DECLARED);
-
-        let mut rx = DataReceiver::new(1 << 20);
-        assert_eq!(rx.ingest(&wire), (wire.len(), true));
-        assert_eq!(rx.content.capacity(), wire.len(), "grown in steps");
-        let mut small = DataReceiver::new(10);
-        small.ingest(&wire);
-        assert!(small.content.capacity() <= 10);
     }
 
     #[test]

@@ -805,7 +805,7 @@ impl ServerSession {
                 self.send(Reply::new(354, None, "End data with <CR><LF>.<CR><LF>"));
                 // Room for the message plus one extra octet to notice excess.
                 let max = policy.max_message_size().saturating_add(1);
-                let rx = Box::new(DataReceiver::declared(max, envelope.params.size));
+                let rx = Box::new(DataReceiver::new(max));
                 self.phase = Phase::Data { envelope, rx };
             }
         }
@@ -973,7 +973,7 @@ impl ServerSession {
                 });
                 self.send(reply);
                 let max = policy.max_message_size().saturating_add(1);
-                let rx = Box::new(DataReceiver::declared(max, envelope.params.size));
+                let rx = Box::new(DataReceiver::new(max));
                 self.phase = Phase::Data { envelope, rx };
                 return;
             }
