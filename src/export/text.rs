@@ -106,8 +106,16 @@ impl Board {
     /// `at` right-aligned in 10 columns, formatted once per distinct time.
     fn stamp(&mut self, at: SimTime) -> &str {
         if self.stamp.0 != at {
-            self.stamp.1.clear();
-            let _ = write!(self.stamp.1, "{:>10}", at.to_string());
+            // Written in place and padded after: `{:>10}` needs the time
+            // as a string first, an allocation per distinct time (most
+            // lines under `serve`, where times are the wall clock's).
+            let text = &mut self.stamp.1;
+            text.clear();
+            let _ = write!(text, "{at}");
+            let width = text.chars().count();
+            if width < 10 {
+                text.insert_str(0, &"          "[..10 - width]);
+            }
             self.stamp.0 = at;
         }
         &self.stamp.1
@@ -138,4 +146,27 @@ fn explanation(line: &Line) -> Option<(String, String)> {
         }
     };
     Some((entry.title.clone(), entry.rfc.clone()))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use super::Board;
+    use crate::trace::SimTime;
+
+    /// The stamp written in place reads as `{:>10}` of the time did, long
+    /// times (wider than the column) included.
+    #[test]
+    fn stamp_is_the_time_right_aligned_in_ten_columns() {
+        let mut board = Board::new(false);
+        for ms in [0, 7, 1_234, 61_000, 3_599_999, 3_600_000, 360_000_000_000] {
+            let at = SimTime(Duration::from_millis(ms));
+            assert_eq!(
+                board.stamp(at),
+                format!("{:>10}", at.to_string()),
+                "{ms} ms"
+            );
+        }
+    }
 }
