@@ -161,7 +161,7 @@ mod tests {
     fn stamp_is_the_time_right_aligned_in_ten_columns() {
         let mut board = Board::new(false);
         for ms in [0, 7, 1_234, 61_000, 3_599_999, 3_600_000, 360_000_000_000] {
-            let at = SimTime(Duration::from_millis(ms));
+            let at = SimTime::from(Duration::from_millis(ms));
             assert_eq!(
                 board.stamp(at),
                 format!("{:>10}", at.to_string()),
