@@ -64,10 +64,12 @@ impl Future for Stopping {
         let mut waiting = this.stop.waiting.borrow_mut();
         match this.place {
             Some(place) => {
-                if let Some((_, waker)) = waiting.iter_mut().find(|(p, _)| *p == place)
-                    && !waker.will_wake(cx.waker())
+                // Places are pushed in order, so the list stays sorted:
+                // under `serve` a thousand sessions may wait at once.
+                if let Ok(at) = waiting.binary_search_by_key(&place, |(p, _)| *p)
+                    && !waiting[at].1.will_wake(cx.waker())
                 {
-                    *waker = cx.waker().clone();
+                    waiting[at].1 = cx.waker().clone();
                 }
             }
             None => {
@@ -85,7 +87,6 @@ impl Drop for Stopping {
     fn drop(&mut self) {
         if let Some(place) = self.place {
             let mut waiting = self.stop.waiting.borrow_mut();
-            // Places are pushed in order, so the list stays sorted.
             if let Ok(at) = waiting.binary_search_by_key(&place, |(p, _)| *p) {
                 waiting.remove(at);
             }
