@@ -33,6 +33,24 @@ impl Payload {
     }
 }
 
+/// The slot of `bytes` in a direct-mapped cache of 2^`bits` slots, for
+/// the per-thread caches that share equal octets (payloads, DATA bodies,
+/// transcript texts): FNV-1a over the octets, 8 at a time (cheap next to
+/// the allocation a hit saves), then the top bits of a Fibonacci
+/// multiply, where every octet is mixed in.
+pub(crate) fn slot(bytes: &[u8], bits: u32) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let w = u64::from_le_bytes(word.try_into().expect("8 octets"));
+        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    for &b in words.remainder() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    (h.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - bits)) as usize
+}
+
 /// A small cache of recent short payloads, one per thread, so that equal
 /// lines share one allocation. Direct-mapped: a slot holds the last
 /// payload whose hash fell on it, so the cache stays small however long
@@ -53,21 +71,6 @@ mod shared {
         static CACHE: RefCell<Vec<Option<Payload>>> = RefCell::new(vec![None; SLOTS]);
     }
 
-    /// FNV-1a over the octets, 8 at a time: cheap next to the allocation
-    /// it saves.
-    fn hash(bytes: &[u8]) -> u64 {
-        let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-        let mut words = bytes.chunks_exact(8);
-        for word in &mut words {
-            let w = u64::from_le_bytes(word.try_into().expect("8 octets"));
-            h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        for &b in words.remainder() {
-            h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
-        h
-    }
-
     /// Long payloads that end as DATA does (`CRLF.CRLF`), by the hash of
     /// their last octets before the dot: a letter stored next looks its
     /// body up here.
@@ -81,8 +84,7 @@ mod shared {
 
     fn data_slot(message: &[u8]) -> usize {
         let tail = &message[message.len().saturating_sub(TAIL)..];
-        (hash(tail).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - DATA_SLOTS.trailing_zeros()))
-            as usize
+        super::slot(tail, DATA_SLOTS.trailing_zeros())
     }
 
     pub fn remember_data(payload: &Payload) {
@@ -111,8 +113,7 @@ mod shared {
     }
 
     pub fn payload(bytes: &[u8]) -> Payload {
-        // The top bits, where the multiplications mixed every octet in.
-        let slot = (hash(bytes).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS)) as usize;
+        let slot = super::slot(bytes, SLOT_BITS);
         CACHE.with_borrow_mut(|cache| match &cache[slot] {
             Some(p) if *p.0 == *bytes => p.clone(),
             _ => {

@@ -27,20 +27,6 @@ thread_local! {
     static RECENT: RefCell<Vec<Option<Arc<str>>>> = RefCell::new(vec![None; SLOTS]);
 }
 
-/// FNV-1a over the octets, 8 at a time.
-fn hash(bytes: &[u8]) -> u64 {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let w = u64::from_le_bytes(word.try_into().expect("8 octets"));
-        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    for &b in words.remainder() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    h
-}
-
 impl Text {
     /// The octets of a line as text (not UTF-8: replaced, as the board
     /// always showed them).
@@ -56,9 +42,7 @@ impl Text {
         if text.len() > LONGEST {
             return Text(Arc::from(text));
         }
-        // The top bits, where the multiplications mixed every octet in.
-        let slot = (hash(text.as_bytes()).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> (64 - SLOT_BITS))
-            as usize;
+        let slot = crate::trace::payload::slot(text.as_bytes(), SLOT_BITS);
         RECENT.with_borrow_mut(|recent| match &recent[slot] {
             Some(t) if **t == *text => Text(t.clone()),
             _ => {
