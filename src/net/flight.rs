@@ -20,6 +20,7 @@ use std::task::{Context, Poll, Waker, ready};
 
 use super::delay::{Pending, arrival};
 use super::medium::Medium;
+use super::wait::WaitLine;
 
 /// First in, first out, with the first thing inline: a pipe mostly has
 /// one chunk in flight, and a buffer allocated for it per connection,
@@ -217,53 +218,8 @@ impl<T> Arrivals<T> {
 pub(crate) struct Moved {
     /// Notices given so far.
     notices: Cell<u64>,
-    /// Waits begun so far: the next one's place in line.
-    begun: Cell<u64>,
-    /// The ends waiting, by place in line: a connection has two.
-    waiting: RefCell<Waiting>,
-}
-
-/// Waits in line: two inline (one per end of a connection), any more in
-/// `rest`, so that a connection allocates nothing for them.
-#[derive(Default)]
-struct Waiting {
-    inline: [Option<(u64, Waker)>; 2],
-    rest: Vec<(u64, Waker)>,
-}
-
-impl Waiting {
-    fn push(&mut self, place: u64, waker: Waker) {
-        match self.inline.iter_mut().find(|slot| slot.is_none()) {
-            Some(slot) => *slot = Some((place, waker)),
-            None => self.rest.push((place, waker)),
-        }
-    }
-
-    fn find(&mut self, place: u64) -> Option<&mut Waker> {
-        self.inline
-            .iter_mut()
-            .flatten()
-            .chain(self.rest.iter_mut())
-            .find(|(p, _)| *p == place)
-            .map(|(_, waker)| waker)
-    }
-
-    fn remove(&mut self, place: u64) {
-        for slot in &mut self.inline {
-            if slot.as_ref().is_some_and(|(p, _)| *p == place) {
-                *slot = None;
-            }
-        }
-        self.rest.retain(|(p, _)| *p != place);
-    }
-
-    /// Every wait, first begun first.
-    fn take_in_order(&mut self) -> Vec<(u64, Waker)> {
-        let mut all: Vec<(u64, Waker)> = std::mem::take(&mut self.rest);
-        all.extend(self.inline.iter_mut().filter_map(Option::take));
-        all.sort_unstable_by_key(|(place, _)| *place);
-        all
-    }
+    /// The ends waiting: a connection has two.
+    line: WaitLine,
 }
 
 impl Moved {
@@ -279,10 +235,7 @@ impl Moved {
     /// Ends every wait begun before now.
     pub(crate) fn notify_waiters(&self) {
         self.notices.set(self.notices.get() + 1);
-        let waiting = self.waiting.borrow_mut().take_in_order();
-        for (_, waker) in waiting {
-            waker.wake();
-        }
+        self.line.wake_all();
     }
 }
 
@@ -302,22 +255,7 @@ impl Future for Changed<'_> {
             this.place = None;
             return Poll::Ready(());
         }
-        let mut waiting = this.moved.waiting.borrow_mut();
-        match this.place {
-            Some(place) => {
-                if let Some(waker) = waiting.find(place)
-                    && !waker.will_wake(cx.waker())
-                {
-                    *waker = cx.waker().clone();
-                }
-            }
-            None => {
-                let place = this.moved.begun.get();
-                this.moved.begun.set(place + 1);
-                waiting.push(place, cx.waker().clone());
-                this.place = Some(place);
-            }
-        }
+        this.moved.line.wait(&mut this.place, cx.waker());
         Poll::Pending
     }
 }
@@ -325,7 +263,7 @@ impl Future for Changed<'_> {
 impl Drop for Changed<'_> {
     fn drop(&mut self) {
         if let Some(place) = self.place {
-            self.moved.waiting.borrow_mut().remove(place);
+            self.moved.line.leave(place);
         }
     }
 }

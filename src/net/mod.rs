@@ -16,6 +16,7 @@
 //! * `datagram`: sockets for DNS
 //! * `stop`: the world's stop, and the sessions that wait for it
 //! * `tap`: where a live world's events go
+//! * `wait`: ends waiting for a notice, woken in the order they began
 
 pub mod clock;
 pub mod datagram;
@@ -30,6 +31,7 @@ pub mod socket;
 mod stop;
 pub mod stream;
 mod tap;
+mod wait;
 
 pub use datagram::DatagramSocket;
 pub use link::{Link, Window};

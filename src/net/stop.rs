@@ -9,30 +9,26 @@
 //! (given back unless the stop is seen), so the order in which a driver's
 //! `select!` sees its branches stays tokio's.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll, Waker, ready};
+use std::task::{Context, Poll, ready};
+
+use super::wait::WaitLine;
 
 /// Whether the world is stopping, and who waits for it.
 #[derive(Default)]
 pub(crate) struct Stop {
     stopped: Cell<bool>,
-    /// Waits begun so far: the next one's place.
-    begun: Cell<u64>,
-    /// The waits not yet over, by place (first begun first).
-    waiting: RefCell<Vec<(u64, Waker)>>,
+    line: WaitLine,
 }
 
 impl Stop {
     /// Stops the world: every wait ends, woken first begun first.
     pub(crate) fn stop(&self) {
         self.stopped.set(true);
-        let waiting = std::mem::take(&mut *self.waiting.borrow_mut());
-        for (_, waker) in waiting {
-            waker.wake();
-        }
+        self.line.wake_all();
     }
 
     /// A wait that ends once the world stops (at once if it has).
@@ -61,24 +57,7 @@ impl Future for Stopping {
             coop.made_progress();
             return Poll::Ready(());
         }
-        let mut waiting = this.stop.waiting.borrow_mut();
-        match this.place {
-            Some(place) => {
-                // Places are pushed in order, so the list stays sorted:
-                // under `serve` a thousand sessions may wait at once.
-                if let Ok(at) = waiting.binary_search_by_key(&place, |(p, _)| *p)
-                    && !waiting[at].1.will_wake(cx.waker())
-                {
-                    waiting[at].1 = cx.waker().clone();
-                }
-            }
-            None => {
-                let place = this.stop.begun.get();
-                this.stop.begun.set(place + 1);
-                waiting.push((place, cx.waker().clone()));
-                this.place = Some(place);
-            }
-        }
+        this.stop.line.wait(&mut this.place, cx.waker());
         Poll::Pending
     }
 }
@@ -86,10 +65,7 @@ impl Future for Stopping {
 impl Drop for Stopping {
     fn drop(&mut self) {
         if let Some(place) = self.place {
-            let mut waiting = self.stop.waiting.borrow_mut();
-            if let Ok(at) = waiting.binary_search_by_key(&place, |(p, _)| *p) {
-                waiting.remove(at);
-            }
+            self.stop.line.leave(place);
         }
     }
 }
@@ -98,7 +74,7 @@ impl Drop for Stopping {
 mod tests {
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::Wake;
+    use std::task::{Wake, Waker};
 
     use super::*;
 
@@ -126,13 +102,13 @@ mod tests {
         // Polled again with the same waker: still one wait each.
         assert!(poll(&mut a, &waker).is_pending());
         drop(gone);
-        assert_eq!(stop.waiting.borrow().len(), 2);
+        assert_eq!(stop.line.len(), 2);
         stop.stop();
         assert_eq!(count.0.load(Ordering::SeqCst), 2);
         assert!(poll(&mut a, &waker).is_ready());
         assert!(poll(&mut b, &waker).is_ready());
         let mut late = stop.wait();
         assert!(poll(&mut late, &waker).is_ready());
-        assert!(stop.waiting.borrow().is_empty());
+        assert_eq!(stop.line.len(), 0);
     }
 }
