@@ -595,3 +595,26 @@ fn a_lesson_placed_while_its_world_computes_lands_where_the_whole_run_puts_it() 
         }
     }
 }
+
+#[test]
+fn esc_in_a_lesson_asks_before_it_quits() {
+    let mut app = walking("hello");
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit, "one Esc does not end the walk");
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("Esc again leaves the lesson at step 1/8"),
+        "{notice}"
+    );
+    // Any other key between the two takes the question back.
+    press(&mut app, KeyCode::Down);
+    press(&mut app, KeyCode::Esc);
+    assert!(!app.quit, "the first Esc after another key asks again");
+    press(&mut app, KeyCode::Esc);
+    assert!(app.quit, "Esc twice in a row quits");
+
+    // q quits at once, as everywhere.
+    let mut app = walking("hello");
+    press(&mut app, KeyCode::Char('q'));
+    assert!(app.quit);
+}

@@ -267,6 +267,8 @@ pub fn handle_key(app: &mut App, key: KeyEvent, screen: Rect) {
 
 fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
     app.notice = None;
+    // Only the key right after the first Esc confirms leaving a lesson.
+    let leaving = std::mem::take(&mut app.lesson.leaving);
     match app.overlay {
         Overlay::Search => return search_key(app, key),
         Overlay::Predict => return predict_key(app, key),
@@ -306,6 +308,15 @@ fn dispatch(app: &mut App, key: KeyEvent, screen: Rect) {
     };
     let in_events = app.view == View::Events;
     match command {
+        // Esc is also the key that closes things: in a lesson it asks
+        // first, so that a reflex does not end the student's walk.
+        C::Quit if key.code == KeyCode::Esc && app.lesson.on && !leaving => {
+            app.lesson.leaving = true;
+            app.notice = Some(format!(
+                "Esc again leaves the lesson at {} (q quits at once)",
+                app.lesson.progress()
+            ));
+        }
         C::Quit => app.quit = true,
         C::PlayPause => {
             // At the end of a finished run, play again; at the live edge,

@@ -31,6 +31,8 @@ pub struct Guide {
     /// event, an answer the trace contradicts): found while the world
     /// computed beside the dashboard, shown, and reported on quit.
     pub broken: Option<Unfit>,
+    /// Esc was pressed once: the next Esc quits, any other key stays.
+    pub leaving: bool,
 }
 
 impl Guide {
