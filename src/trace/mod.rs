@@ -16,7 +16,7 @@ pub mod search;
 pub mod state;
 pub mod transcript;
 
-pub use payload::{Letter, Payload};
+pub use payload::{Letter, Payload, Store};
 
 use std::fmt;
 use std::time::Duration;
