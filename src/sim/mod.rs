@@ -176,9 +176,6 @@ async fn world(
     clock: Clock,
     tap: Option<std::sync::mpsc::SyncSender<crate::trace::Event>>,
 ) -> Run {
-    // A simulated world keeps every event: its payloads go into blocks
-    // (trace::Store) until it ends.
-    let _store = (clock == Clock::Simulated).then(crate::trace::Store::open);
     let Built {
         network, activity, ..
     } = build(plan, clock);

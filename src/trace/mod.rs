@@ -16,7 +16,7 @@ pub mod search;
 pub mod state;
 pub mod transcript;
 
-pub use payload::{Letter, Payload, Store};
+pub use payload::{Letter, Payload};
 
 use std::fmt;
 use std::time::Duration;

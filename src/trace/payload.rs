@@ -5,17 +5,13 @@
 //! them (issue 14 §1: a million messages within 8 GB).
 
 use std::fmt;
+use std::sync::Arc;
 
-use append_only_bytes::BytesSlice;
 use serde::Serialize;
 
-pub use store::Store;
-
-/// Bytes as they crossed the wire, shared between every reader: a range
-/// of a block of the [`Store`] (a simulated world's), or of an allocation
-/// of their own. 16 octets, as the `Arc<[u8]>` it was.
-#[derive(Clone)]
-pub struct Payload(pub(crate) BytesSlice);
+/// Bytes as they crossed the wire, shared between every reader.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Payload(pub Arc<[u8]>);
 
 impl Payload {
     /// The bytes as a payload. Short ones that were seen lately share
@@ -25,7 +21,7 @@ impl Payload {
     /// message's memory (issue 14 §1).
     pub fn new(bytes: &[u8]) -> Payload {
         if bytes.len() > shared::LONGEST {
-            let payload = store::keep(bytes);
+            let payload = Payload(Arc::from(bytes));
             shared::remember_data(&payload);
             return payload;
         }
@@ -33,102 +29,7 @@ impl Payload {
     }
 
     pub fn as_bytes(&self) -> &[u8] {
-        self.0.as_bytes()
-    }
-
-    /// Whether the two are the same octets in memory, not only equal ones.
-    #[cfg(test)]
-    fn same(&self, other: &Payload) -> bool {
-        self.0.ptr_eq(&other.0)
-            && self.0.start() == other.0.start()
-            && self.0.len() == other.0.len()
-    }
-}
-
-impl PartialEq for Payload {
-    fn eq(&self, other: &Payload) -> bool {
-        self.as_bytes() == other.as_bytes()
-    }
-}
-
-impl Eq for Payload {}
-
-/// Where a simulated world keeps the octets of its trace: append-only
-/// blocks of [`Store::BLOCK`] octets, each payload a range of one. A
-/// payload is kept as long as the trace, while the sessions' buffers
-/// (replies, commands, DATA being read) live for a session; one
-/// allocation each, the two interleaved in glibc's heap, and freed
-/// buffers between kept payloads left holes that later ones did not fit:
-/// RSS was 40% over the live heap (issue 14 §1, benches/README.md
-/// memory5). In blocks, the payloads stay out of the small chunks.
-///
-/// Only a simulated world opens the store (`sim::run`), for its thread:
-/// it keeps every event anyway. A live one (`mailflow serve`) drops
-/// events once printed and must keep flat memory, where one live payload
-/// would pin a whole block; its payloads keep an allocation each.
-mod store {
-    use std::cell::RefCell;
-
-    use append_only_bytes::{AppendOnlyBytes, BytesSlice};
-
-    use super::Payload;
-
-    thread_local! {
-        /// The block being filled, while a store is open on this thread.
-        static OPEN: RefCell<Option<AppendOnlyBytes>> = const { RefCell::new(None) };
-    }
-
-    /// This thread's payloads go into blocks while it lives.
-    #[must_use = "the store closes when this is dropped"]
-    pub struct Store {
-        /// What was open before (a world inside a world's thread).
-        before: Option<AppendOnlyBytes>,
-        was_open: bool,
-    }
-
-    impl Store {
-        /// Octets in a block: a few hundred payloads, and a tail left
-        /// unused when the next one does not fit is at most a fiftieth.
-        pub const BLOCK: usize = 64 * 1024;
-        /// Longer payloads get an allocation of their own.
-        const LARGEST: usize = Store::BLOCK / 16;
-
-        pub fn open() -> Store {
-            OPEN.with_borrow_mut(|open| {
-                let was_open = open.is_some();
-                let before = open.replace(AppendOnlyBytes::new());
-                Store { before, was_open }
-            })
-        }
-    }
-
-    impl Drop for Store {
-        fn drop(&mut self) {
-            let before = self.before.take();
-            let was_open = self.was_open;
-            OPEN.with_borrow_mut(|open| {
-                *open = if was_open { before } else { None };
-            });
-        }
-    }
-
-    /// `bytes` in the open block, or in an allocation of their own.
-    pub fn keep(bytes: &[u8]) -> Payload {
-        if bytes.len() <= Store::LARGEST
-            && let Some(payload) = OPEN.with_borrow_mut(|open| {
-                let block = open.as_mut()?;
-                if block.capacity() - block.len() < bytes.len() {
-                    // Never grown: growing copies the block.
-                    *block = AppendOnlyBytes::with_capacity(Store::BLOCK);
-                }
-                let start = block.len();
-                block.push_slice(bytes);
-                Some(Payload(block.slice(start..)))
-            })
-        {
-            return payload;
-        }
-        Payload(BytesSlice::from_bytes(bytes))
+        &self.0
     }
 }
 
@@ -156,6 +57,7 @@ pub(crate) fn slot(bytes: &[u8], bits: u32) -> usize {
 /// the run, and a miss costs one hash and one compare.
 mod shared {
     use std::cell::RefCell;
+    use std::sync::Arc;
 
     use super::Payload;
 
@@ -213,9 +115,9 @@ mod shared {
     pub fn payload(bytes: &[u8]) -> Payload {
         let slot = super::slot(bytes, SLOT_BITS);
         CACHE.with_borrow_mut(|cache| match &cache[slot] {
-            Some(p) if p.as_bytes() == bytes => p.clone(),
+            Some(p) if *p.0 == *bytes => p.clone(),
             _ => {
-                let p = super::store::keep(bytes);
+                let p = Payload(Arc::from(bytes));
                 cache[slot] = Some(p.clone());
                 p
             }
@@ -295,14 +197,14 @@ impl Serialize for Letter {
 
 impl fmt::Debug for Payload {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{:?}", String::from_utf8_lossy(self.as_bytes()))
+        write!(f, "{:?}", String::from_utf8_lossy(&self.0))
     }
 }
 
 impl Serialize for Payload {
     /// As text: SMTP and POP3 are text protocols; other bytes are escaped.
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&String::from_utf8_lossy(self.as_bytes()))
+        s.serialize_str(&String::from_utf8_lossy(&self.0))
     }
 }
 
@@ -316,11 +218,11 @@ mod tests {
     fn equal_short_payloads_share_one_copy_issue_14_1() {
         let a = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
         let b = Payload::new(b"221 2.0.0 smtp.example.org Bye\r\n");
-        assert!(a.same(&b));
+        assert!(Arc::ptr_eq(&a.0, &b.0));
         assert_eq!(Payload::new(b"").as_bytes(), b"");
         let long = vec![b'x'; shared::LONGEST + 1];
         let (c, d) = (Payload::new(&long), Payload::new(&long));
-        assert!(!c.same(&d));
+        assert!(!Arc::ptr_eq(&c.0, &d.0));
         assert_eq!(c, d);
         // Many distinct lines, more than the cache has slots, each read
         // back as written.
@@ -339,7 +241,9 @@ mod tests {
         let data = Payload::new(format!("{body}.\r\n").as_bytes());
         let stored = format!("Return-Path: <a@x>\r\nReceived: by mx\r\n{body}");
         let letter = Letter::new(stored.as_bytes());
-        assert!(matches!(&letter.body, Some((p, len)) if p.same(&data) && *len == body.len()));
+        assert!(
+            matches!(&letter.body, Some((p, len)) if Arc::ptr_eq(&p.0, &data.0) && *len == body.len())
+        );
         assert_eq!(&*letter.as_bytes(), stored.as_bytes());
         assert_eq!(letter.len(), stored.len());
         assert_eq!(
@@ -353,45 +257,5 @@ mod tests {
         assert_eq!(&*alone.as_bytes(), other.as_bytes());
         assert_eq!(letter, Letter::new(stored.as_bytes()));
         assert_ne!(letter, alone);
-    }
-
-    /// A payload is as small as the `Arc<[u8]>` it was: `Bytes` events
-    /// hold two (issue 14 §1, `an_event_stays_small_issue_14_1`).
-    #[test]
-    fn a_payload_stays_two_words_issue_14_1() {
-        assert_eq!(std::mem::size_of::<Payload>(), 16);
-    }
-
-    /// While a store is open, long payloads share blocks, never grown (a
-    /// payload too long for what is left starts the next block), and
-    /// each reads back as written; closed, each has its own allocation.
-    #[test]
-    fn an_open_store_keeps_payloads_in_blocks_issue_14_1() {
-        let lines: Vec<Vec<u8>> = (0..400u32)
-            .map(|i| format!("{i:>600}\r\n").into_bytes())
-            .collect();
-        let kept: Vec<Payload> = {
-            let _store = Store::open();
-            lines.iter().map(|line| Payload::new(line)).collect()
-        };
-        for (line, payload) in lines.iter().zip(&kept) {
-            assert_eq!(payload.as_bytes(), line.as_slice());
-        }
-        let per_block = Store::BLOCK / lines[0].len();
-        assert!(kept[0].0.ptr_eq(&kept[per_block - 1].0));
-        assert!(!kept[0].0.ptr_eq(&kept[per_block].0));
-        assert_eq!(kept[per_block].0.start(), 0);
-        // Too long for a block's share: its own allocation.
-        let big = vec![b'b'; Store::BLOCK / 8];
-        let (a, b) = {
-            let _store = Store::open();
-            (Payload::new(&big), Payload::new(&lines[1]))
-        };
-        assert_eq!(a.as_bytes(), big.as_slice());
-        assert!(!a.0.ptr_eq(&b.0) && a.0.start() == 0);
-        // Closed: the next one is alone.
-        let (c, d) = (Payload::new(&lines[2]), Payload::new(&lines[3]));
-        assert!(!c.0.ptr_eq(&d.0));
-        assert_eq!(d.as_bytes(), lines[3].as_slice());
     }
 }
