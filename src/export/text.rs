@@ -109,7 +109,11 @@ impl Board {
 
 /// "  [conn] tag ", formatted again only when the line's connection or tag
 /// differs from the last line's (`kept`).
-fn prefix_of<'a>(kept: &'a mut (ConnId, &'static str, String), conn: ConnId, tag: &'static str) -> &'a str {
+fn prefix_of<'a>(
+    kept: &'a mut (ConnId, &'static str, String),
+    conn: ConnId,
+    tag: &'static str,
+) -> &'a str {
     let (last, last_tag, text) = kept;
     if text.is_empty() || *last != conn || *last_tag != tag {
         text.clear();
@@ -148,17 +152,13 @@ fn explanation(protocol: Protocol, kind: LineKind, text: &str) -> Option<(String
     let entry = match kind {
         LineKind::Data | LineKind::Chunk => return None,
         LineKind::SaslResponse => catalog.lookup("334")?,
-        LineKind::Command => *catalog
-            .explain_session_line(protocol, text)
-            .first()?,
+        LineKind::Command => *catalog.explain_session_line(protocol, text).first()?,
         LineKind::Reply { .. } => {
             // Only the last line of a multi-line reply ("250 ...") is explained.
             if !ReplyLine::parse(text).is_ok_and(|reply| reply.last) {
                 return None;
             }
-            *catalog
-                .explain_session_line(protocol, text)
-                .first()?
+            *catalog.explain_session_line(protocol, text).first()?
         }
     };
     Some((entry.title.clone(), entry.rfc.clone()))

@@ -263,7 +263,8 @@ impl<T: Clone> Observer<T> {
                 let (exchange, take) = (*exchange, chunk_take(*remaining, bytes.len()));
                 *remaining -= take as u64;
                 let done = *remaining == 0;
-                let mut chunk = |text| out.push(client_line(tag, LineKind::Chunk, Some(exchange), text));
+                let mut chunk =
+                    |text| out.push(client_line(tag, LineKind::Chunk, Some(exchange), text));
                 self.client_lines.push(&bytes[..take], &mut chunk);
                 if done {
                     self.client_lines.flush(chunk);

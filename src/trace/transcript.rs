@@ -172,7 +172,7 @@ impl LineRef<'_> {
         String::from_utf8_lossy(self.text)
     }
 
-    pub fn to_line(&self) -> Line {
+    pub fn to_line(self) -> Line {
         Line {
             seq: self.seq,
             conn: self.conn,
