@@ -8,7 +8,7 @@ use crate::explain::Catalog;
 use crate::scenario::duration::format_duration;
 use crate::smtp::reply::ReplyLine;
 use crate::trace::describe::describe;
-use crate::trace::transcript::{Line, LineKind, Transcriber};
+use crate::trace::transcript::{LineKind, Transcriber};
 use crate::trace::{ConnId, Dir, Event, Protocol, SimTime, Trace};
 
 /// A quiet stretch longer than this is announced.
@@ -66,83 +66,99 @@ impl Board {
             );
         }
         self.last = event.at;
-        for line in self.transcriber.feed(event) {
+        // The lines are lent, not made (`feed_with`): the board only
+        // copies their text out, and under `serve --headless` it sees
+        // every line a real server exchanges.
+        let Board {
+            transcriber,
+            explain,
+            stamp,
+            prefix,
+            ..
+        } = self;
+        transcriber.feed_with(event, |line| {
             let tag = match (line.dir, line.kind) {
                 (_, LineKind::Data) => "  |",
                 (_, LineKind::Chunk) => "  :",
                 (Dir::Up, _) => "C:",
                 (Dir::Down, _) => "S:",
             };
-            out.push_str(self.stamp(line.at));
-            out.push_str(self.prefix(line.conn, tag));
-            out.push_str(&line.text);
+            let text = line.text_lossy();
+            out.push_str(stamp_of(stamp, line.at));
+            out.push_str(prefix_of(prefix, line.conn, tag));
+            out.push_str(&text);
             out.push('\n');
-            if self.explain
-                && let Some((title, rfc)) = explanation(&line)
-            {
+            if *explain && let Some((title, rfc)) = explanation(line.protocol, line.kind, &text) {
                 let _ = writeln!(out, "{:>10}        └─ {title} ({rfc})", "");
             }
-        }
+        });
         if let Some(text) = describe(trace, &event.kind) {
-            out.push_str(self.stamp(event.at));
+            out.push_str(stamp_of(&mut self.stamp, event.at));
             out.push_str("  ");
             out.push_str(&text);
             out.push('\n');
         }
     }
 
-    /// "  [conn] tag ", formatted again only when the line's connection
-    /// or tag differs from the last line's.
-    fn prefix(&mut self, conn: ConnId, tag: &'static str) -> &str {
-        let (last, last_tag, text) = &mut self.prefix;
-        if text.is_empty() || *last != conn || *last_tag != tag {
-            text.clear();
-            let _ = write!(text, "  [{}] {tag} ", conn.0);
-            (*last, *last_tag) = (conn, tag);
-        }
-        &self.prefix.2
-    }
-
     /// `at` right-aligned in 10 columns, formatted once per distinct time.
+    #[cfg(test)]
     fn stamp(&mut self, at: SimTime) -> &str {
-        if self.stamp.0 != at {
-            // Written in place and padded after: `{:>10}` needs the time
-            // as a string first, an allocation per distinct time (most
-            // lines under `serve`, where times are the wall clock's).
-            let text = &mut self.stamp.1;
-            text.clear();
-            let _ = write!(text, "{at}");
-            let width = text.chars().count();
-            if width < 10 {
-                text.insert_str(0, &"          "[..10 - width]);
-            }
-            self.stamp.0 = at;
-        }
-        &self.stamp.1
+        stamp_of(&mut self.stamp, at)
     }
+}
+
+/// "  [conn] tag ", formatted again only when the line's connection or tag
+/// differs from the last line's (`kept`).
+fn prefix_of<'a>(
+    kept: &'a mut (ConnId, &'static str, String),
+    conn: ConnId,
+    tag: &'static str,
+) -> &'a str {
+    let (last, last_tag, text) = kept;
+    if text.is_empty() || *last != conn || *last_tag != tag {
+        text.clear();
+        let _ = write!(text, "  [{}] {tag} ", conn.0);
+        (*last, *last_tag) = (conn, tag);
+    }
+    text
+}
+
+/// `at` right-aligned in 10 columns, formatted again only when it differs
+/// from the last stamp (`kept`).
+fn stamp_of(kept: &mut (SimTime, String), at: SimTime) -> &str {
+    let (last, text) = kept;
+    if *last != at {
+        // Written in place and padded after: `{:>10}` needs the time
+        // as a string first, an allocation per distinct time (most
+        // lines under `serve`, where times are the wall clock's).
+        text.clear();
+        let _ = write!(text, "{at}");
+        let width = text.chars().count();
+        if width < 10 {
+            text.insert_str(0, &"          "[..10 - width]);
+        }
+        *last = at;
+    }
+    text
 }
 
 /// The catalog's one-line meaning of a command, a SASL response or a
 /// reply's last line; the grammar is the catalog's and the SMTP module's.
-fn explanation(line: &Line) -> Option<(String, String)> {
+fn explanation(protocol: Protocol, kind: LineKind, text: &str) -> Option<(String, String)> {
     let catalog = Catalog::builtin();
-    if !matches!(line.protocol, Protocol::Smtp | Protocol::Submission) {
+    if !matches!(protocol, Protocol::Smtp | Protocol::Submission) {
         return None;
     }
-    let entry = match line.kind {
+    let entry = match kind {
         LineKind::Data | LineKind::Chunk => return None,
         LineKind::SaslResponse => catalog.lookup("334")?,
-        LineKind::Command => *catalog
-            .explain_session_line(line.protocol, &line.text)
-            .first()?,
+        LineKind::Command => *catalog.explain_session_line(protocol, text).first()?,
         LineKind::Reply { .. } => {
             // Only the last line of a multi-line reply ("250 ...") is explained.
-            if !ReplyLine::parse(&line.text).is_ok_and(|reply| reply.last) {
+            if !ReplyLine::parse(text).is_ok_and(|reply| reply.last) {
                 return None;
             }
-            *catalog
-                .explain_session_line(line.protocol, &line.text)
-                .first()?
+            *catalog.explain_session_line(protocol, text).first()?
         }
     };
     Some((entry.title.clone(), entry.rfc.clone()))

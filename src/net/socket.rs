@@ -21,7 +21,7 @@ use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use tokio::io::AsyncWriteExt;
+use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio::net::tcp::{OwnedReadHalf, OwnedWriteHalf};
 use tokio::sync::{Notify, mpsc};
@@ -432,16 +432,25 @@ impl RealStream {
     }
 
     /// Reads what the peer sent into the shared buffer (`READ_BUF`): the
-    /// number of octets, 0 at the end. Cancel-safe: readiness is only
-    /// waited for, and the read itself does not wait.
-    async fn read(&self) -> std::io::Result<usize> {
-        loop {
-            self.reader.readable().await?;
-            match READ_BUF.with_borrow_mut(|buf| self.reader.try_read(buf)) {
-                Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => continue,
-                read => return read,
-            }
-        }
+    /// number of octets, 0 at the end. Cancel-safe: the buffer is borrowed
+    /// only inside one poll, and a poll that reads returns at once.
+    ///
+    /// Through `poll_read` rather than `readable` and `try_read`: on epoll
+    /// tokio takes a read shorter than the buffer as the socket drained
+    /// and clears its readiness, where `try_read` kept it until a read
+    /// found nothing, a `recvfrom` that failed with EAGAIN after most
+    /// commands (the client waits for our reply before it sends more).
+    async fn read(&mut self) -> std::io::Result<usize> {
+        let reader = &mut self.reader;
+        std::future::poll_fn(|cx| {
+            READ_BUF.with_borrow_mut(|buf| {
+                let mut filled = ReadBuf::new(buf);
+                std::pin::Pin::new(&mut *reader)
+                    .poll_read(cx, &mut filled)
+                    .map_ok(|()| filled.filled().len())
+            })
+        })
+        .await
     }
 
     /// The next chunk the peer sent, recorded as it is read; `None` once

@@ -15,11 +15,22 @@ use std::path::{Path, PathBuf};
 use super::ServeError;
 
 /// Writes `pem` to `path` (replacing what was there) and says where it is.
+/// Written beside it and renamed into place: two worlds of one scenario
+/// share the default path, and a client reading it while the other world
+/// truncated it found no certificate (`serve_tls`'s tests run in parallel).
 pub(super) fn write_ca(path: &Path, pem: &str) -> Result<PathBuf, ServeError> {
     let failed = |source| ServeError::CaFile {
         path: path.to_owned(),
         source,
     };
-    std::fs::write(path, pem).map_err(failed)?;
+    let mut beside = path.as_os_str().to_owned();
+    beside.push(format!(".{}.tmp", std::process::id()));
+    let beside = PathBuf::from(beside);
+    std::fs::write(&beside, pem)
+        .and_then(|()| std::fs::rename(&beside, path))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&beside);
+            failed(e)
+        })?;
     Ok(std::path::absolute(path).unwrap_or_else(|_| path.to_owned()))
 }

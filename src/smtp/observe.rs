@@ -137,51 +137,79 @@ impl<T: Clone> Observer<T> {
     /// Bytes the client sent; the lines they complete, in order.
     pub fn client(&mut self, tag: T, bytes: &[u8]) -> Vec<Observed<T>> {
         let mut out = Vec::new();
-        self.client_bytes(&tag, bytes, &mut out);
+        self.client_into(tag, bytes, &mut out);
         out
+    }
+
+    /// As [`Observer::client`], appending to `out`: a caller fed every
+    /// event of a live server (the headless transcript) keeps one vector.
+    pub fn client_into(&mut self, tag: T, bytes: &[u8], out: &mut Vec<Observed<T>>) {
+        self.client_bytes(&tag, bytes, out);
     }
 
     /// Bytes the server sent; the lines they complete. Client lines held
     /// for one of these replies come first: they were sent earlier.
     pub fn server(&mut self, tag: T, bytes: &[u8]) -> Vec<Observed<T>> {
-        let mut replies = Vec::new();
+        let mut out = Vec::new();
+        self.server_into(tag, bytes, &mut out);
+        out
+    }
+
+    /// As [`Observer::server`], appending to `out`.
+    pub fn server_into(&mut self, tag: T, bytes: &[u8], out: &mut Vec<Observed<T>>) {
+        let start = out.len();
+        // Held client lines are rare (a client that pipelines past a DATA,
+        // AUTH or EHLO): this stays empty, and unallocated, otherwise.
         let mut released = Vec::new();
-        let mut completed = Vec::new();
-        self.server_lines.push(bytes, |line| completed.push(line));
-        for text in completed {
-            let (code, last) = reply_line(&text);
-            self.reply_lists_chunking |= text
-                .get(4..)
-                .is_some_and(|k| k.eq_ignore_ascii_case(b"CHUNKING"));
-            let exchange = self
-                .awaiting
-                .front()
-                .map(|a| a.exchange)
-                .or(match self.client {
-                    // A reply in the middle of the data (a 421 as the server
-                    // gives up, say) belongs to it.
-                    Client::Data(exchange, _) => Some(exchange),
-                    _ => None,
-                });
-            replies.push(Observed {
-                tag: tag.clone(),
-                side: Side::Server,
-                kind: LineKind::Reply { code },
-                exchange,
-                text,
+        // Each line is decided as it completes; the splitter is taken out
+        // for that so that deciding may change the rest of `self`.
+        let mut lines = std::mem::take(&mut self.server_lines);
+        lines.push(bytes, |text| self.reply(&tag, text, out, &mut released));
+        self.server_lines = lines;
+        if !released.is_empty() {
+            out.splice(start..start, released);
+        }
+    }
+
+    /// One complete reply line: out it goes, and if it ends its reply, the
+    /// exchange it answers is done (lines it releases go to `released`).
+    fn reply(
+        &mut self,
+        tag: &T,
+        text: Vec<u8>,
+        out: &mut Vec<Observed<T>>,
+        released: &mut Vec<Observed<T>>,
+    ) {
+        let (code, last) = reply_line(&text);
+        self.reply_lists_chunking |= text
+            .get(4..)
+            .is_some_and(|k| k.eq_ignore_ascii_case(b"CHUNKING"));
+        let exchange = self
+            .awaiting
+            .front()
+            .map(|a| a.exchange)
+            .or(match self.client {
+                // A reply in the middle of the data (a 421 as the server
+                // gives up, say) belongs to it.
+                Client::Data(exchange, _) => Some(exchange),
+                _ => None,
             });
-            if last {
-                let lists_chunking = std::mem::take(&mut self.reply_lists_chunking);
-                if let Some(answered) = self.awaiting.pop_front() {
-                    if answered.turn == Turn::Hello {
-                        self.chunking = lists_chunking && code == Some(250);
-                    }
-                    self.answered(answered, code, &mut released);
+        out.push(Observed {
+            tag: tag.clone(),
+            side: Side::Server,
+            kind: LineKind::Reply { code },
+            exchange,
+            text,
+        });
+        if last {
+            let lists_chunking = std::mem::take(&mut self.reply_lists_chunking);
+            if let Some(answered) = self.awaiting.pop_front() {
+                if answered.turn == Turn::Hello {
+                    self.chunking = lists_chunking && code == Some(250);
                 }
+                self.answered(answered, code, released);
             }
         }
-        released.extend(replies);
-        released
     }
 
     /// The connection closed: client bytes still held were never answered,
@@ -235,15 +263,12 @@ impl<T: Clone> Observer<T> {
                 let (exchange, take) = (*exchange, chunk_take(*remaining, bytes.len()));
                 *remaining -= take as u64;
                 let done = *remaining == 0;
-                let mut lines = Vec::new();
-                self.client_lines
-                    .push(&bytes[..take], |text| lines.push(text));
+                let mut chunk =
+                    |text| out.push(client_line(tag, LineKind::Chunk, Some(exchange), text));
+                self.client_lines.push(&bytes[..take], &mut chunk);
                 if done {
-                    self.client_lines.flush(|text| lines.push(text));
+                    self.client_lines.flush(chunk);
                     self.client = Client::Commands;
-                }
-                for text in lines {
-                    out.push(client_line(tag, LineKind::Chunk, Some(exchange), text));
                 }
                 bytes = &bytes[take..];
                 continue;
@@ -251,21 +276,19 @@ impl<T: Clone> Observer<T> {
             if let Client::Data(exchange, rx) = &mut self.client {
                 let exchange = *exchange;
                 let (used, ended) = rx.ingest(bytes);
-                let mut lines = Vec::new();
-                self.client_lines
-                    .push(&bytes[..used], |text| lines.push(text));
-                let count = lines.len();
-                for (i, text) in lines.into_iter().enumerate() {
+                let first = out.len();
+                self.client_lines.push(&bytes[..used], |text| {
+                    out.push(client_line(tag, LineKind::Data, Some(exchange), text));
+                });
+                if ended {
                     // The lone dot ends the data; the reply to it answers
                     // the whole message, so it opens an exchange of its own.
-                    let exchange = if ended && i + 1 == count {
-                        self.open(Turn::Stays)
-                    } else {
-                        exchange
-                    };
-                    out.push(client_line(tag, LineKind::Data, Some(exchange), text));
-                }
-                if ended {
+                    if out.len() > first {
+                        let dot = self.open(Turn::Stays);
+                        if let Some(line) = out.last_mut() {
+                            line.exchange = Some(dot);
+                        }
+                    }
                     self.client = Client::Commands;
                 }
                 bytes = &bytes[used..];
@@ -276,13 +299,14 @@ impl<T: Clone> Observer<T> {
                 .iter()
                 .position(|&b| b == b'\n')
                 .map_or(bytes.len(), |i| i + 1);
-            let mut lines = Vec::new();
-            self.client_lines
-                .push(&bytes[..end], |text| lines.push(text));
-            for text in lines {
+            // The splitter is taken out so that the line can be classified
+            // (which may change the rest of `self`) as it completes.
+            let mut lines = std::mem::take(&mut self.client_lines);
+            lines.push(&bytes[..end], |text| {
                 let (kind, exchange) = self.classify(&text);
                 out.push(client_line(tag, kind, Some(exchange), text));
-            }
+            });
+            self.client_lines = lines;
             bytes = &bytes[end..];
         }
     }

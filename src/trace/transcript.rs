@@ -101,18 +101,18 @@ impl Observer {
         }
     }
 
-    fn feed(&mut self, dir: Dir, tag: Tag, bytes: &[u8]) -> Vec<Observed<Tag>> {
+    /// The lines `bytes` complete, appended to `out`.
+    fn feed(&mut self, dir: Dir, tag: Tag, bytes: &[u8], out: &mut Vec<Observed<Tag>>) {
         match (self, dir) {
-            (Observer::Smtp(o), Dir::Up) => o.client(tag, bytes),
-            (Observer::Smtp(o), Dir::Down) => o.server(tag, bytes),
-            (Observer::Pop3(o), Dir::Up) => o.client(tag, bytes),
-            (Observer::Pop3(o), Dir::Down) => o.server(tag, bytes),
+            (Observer::Smtp(o), Dir::Up) => o.client_into(tag, bytes, out),
+            (Observer::Smtp(o), Dir::Down) => o.server_into(tag, bytes, out),
+            (Observer::Pop3(o), Dir::Up) => out.extend(o.client(tag, bytes)),
+            (Observer::Pop3(o), Dir::Down) => out.extend(o.server(tag, bytes)),
             (Observer::Plain { up, down }, dir) => {
                 let (lines, side, kind) = match dir {
                     Dir::Up => (up, Side::Client, LineKind::Command),
                     Dir::Down => (down, Side::Server, LineKind::Reply { code: None }),
                 };
-                let mut out = Vec::new();
                 lines.push(bytes, |text| {
                     out.push(Observed {
                         tag,
@@ -122,7 +122,6 @@ impl Observer {
                         text,
                     })
                 });
-                out
             }
         }
     }
@@ -145,6 +144,50 @@ pub struct Transcriber {
     /// Message data lines come out without their text (`Text::default`):
     /// for readers that look at commands and replies only.
     no_data_text: bool,
+    /// The lines of the event being fed, kept between events: the live
+    /// transcript feeds every event a real server sees.
+    observed: Vec<Observed<Tag>>,
+}
+
+/// A line as [`Transcriber::feed_with`] lends it: [`Line`]'s fields, the
+/// text borrowed as octets (not yet made a [`Text`]).
+#[derive(Debug, Clone, Copy)]
+pub struct LineRef<'a> {
+    pub seq: u64,
+    pub conn: ConnId,
+    pub at: SimTime,
+    pub dir: Dir,
+    pub kind: LineKind,
+    pub protocol: Protocol,
+    pub exchange: Option<Exchange>,
+    /// Without its line ending; empty for a data line of a transcriber
+    /// made `without_data_text`. Not always UTF-8.
+    pub text: &'a [u8],
+    pub sealed: bool,
+}
+
+impl LineRef<'_> {
+    /// The text as the board shows it: octets that are not UTF-8 replaced.
+    pub fn text_lossy(&self) -> std::borrow::Cow<'_, str> {
+        String::from_utf8_lossy(self.text)
+    }
+
+    pub fn to_line(self) -> Line {
+        Line {
+            seq: self.seq,
+            conn: self.conn,
+            at: self.at,
+            dir: self.dir,
+            kind: self.kind,
+            protocol: self.protocol,
+            exchange: self.exchange,
+            text: match std::str::from_utf8(self.text) {
+                Ok(text) => Text::new(text),
+                Err(_) => Text::new(&String::from_utf8_lossy(self.text)),
+            },
+            sealed: self.sealed,
+        }
+    }
 }
 
 struct ConnState {
@@ -180,7 +223,16 @@ impl Transcriber {
     /// that had to wait for a reply to be decided (see `smtp::observe`)
     /// comes out with the reply, still carrying its own seq and time.
     pub fn feed(&mut self, event: &super::Event) -> Vec<Line> {
-        match &event.kind {
+        let mut lines = Vec::new();
+        self.feed_with(event, |line| lines.push(line.to_line()));
+        lines
+    }
+
+    /// The lines that `event` completes, as [`Transcriber::feed`] gives
+    /// them, lent one by one: a reader that only writes them out (the
+    /// board) makes no `Line`, no `Text` and no vector per event.
+    pub fn feed_with(&mut self, event: &super::Event, mut each: impl FnMut(LineRef<'_>)) {
+        let (conn, protocol, sealed_from) = match &event.kind {
             EventKind::Connect {
                 conn,
                 protocol,
@@ -197,20 +249,20 @@ impl Transcriber {
                         sealed_from: None,
                     },
                 );
-                Vec::new()
+                return;
             }
             EventKind::Close { conn, .. } => {
                 let Some(state) = self.conns.get_mut(conn) else {
-                    return Vec::new();
+                    return;
                 };
                 state.closed += 1;
                 if state.closed < 2 && !state.real {
-                    return Vec::new();
+                    return;
                 }
                 let (protocol, sealed_from) = (state.protocol, state.sealed_from);
-                let held = state.observer.close();
+                self.observed.extend(state.observer.close());
                 self.conns.remove(conn);
-                lines_of(*conn, protocol, sealed_from, held, self.no_data_text)
+                (*conn, protocol, sealed_from)
             }
             EventKind::Bytes {
                 conn,
@@ -220,55 +272,43 @@ impl Transcriber {
                 ..
             } => {
                 let Some(state) = self.conns.get_mut(conn) else {
-                    return Vec::new();
+                    return;
                 };
                 if sealed.is_some() && state.sealed_from.is_none() {
                     state.sealed_from = Some(event.seq);
                 }
-                let observed = state
-                    .observer
-                    .feed(*dir, (event.seq, event.at), data.as_bytes());
-                lines_of(
-                    *conn,
-                    state.protocol,
-                    state.sealed_from,
-                    observed,
-                    self.no_data_text,
-                )
+                state.observer.feed(
+                    *dir,
+                    (event.seq, event.at),
+                    data.as_bytes(),
+                    &mut self.observed,
+                );
+                (*conn, state.protocol, state.sealed_from)
             }
-            _ => Vec::new(),
+            _ => return,
+        };
+        for o in self.observed.drain(..) {
+            let data = matches!(o.kind, LineKind::Data | LineKind::Chunk);
+            each(LineRef {
+                sealed: sealed_from.is_some_and(|from| o.tag.0 >= from),
+                seq: o.tag.0,
+                conn,
+                at: o.tag.1,
+                dir: match o.side {
+                    Side::Client => Dir::Up,
+                    Side::Server => Dir::Down,
+                },
+                kind: o.kind,
+                protocol,
+                exchange: o.exchange,
+                text: if self.no_data_text && data {
+                    &[]
+                } else {
+                    &o.text
+                },
+            });
         }
     }
-}
-
-fn lines_of(
-    conn: ConnId,
-    protocol: Protocol,
-    sealed_from: Option<u64>,
-    observed: Vec<Observed<Tag>>,
-    no_data_text: bool,
-) -> Vec<Line> {
-    observed
-        .into_iter()
-        .map(|o| Line {
-            sealed: sealed_from.is_some_and(|from| o.tag.0 >= from),
-            seq: o.tag.0,
-            conn,
-            at: o.tag.1,
-            dir: match o.side {
-                Side::Client => Dir::Up,
-                Side::Server => Dir::Down,
-            },
-            kind: o.kind,
-            protocol,
-            exchange: o.exchange,
-            text: if no_data_text && matches!(o.kind, LineKind::Data | LineKind::Chunk) {
-                Text::default()
-            } else {
-                Text::from_octets(o.text)
-            },
-        })
-        .collect()
 }
 
 /// The lines of connection `conn`, in the order they were sent.
