@@ -158,7 +158,7 @@ impl Received {
     /// there is exactly one, otherwise `None` (RFC 5321 §4.4, §7.2).
     pub fn single_recipient(forward_paths: &[ForwardPath]) -> Option<String> {
         match forward_paths {
-            [ForwardPath::Mailbox(m)] => Some(m.to_string()),
+            [ForwardPath::Mailbox(m)] => Some(crate::smtp::address::text_of(m, m.text_len())),
             [ForwardPath::Postmaster] => Some("Postmaster".to_owned()),
             _ => None,
         }
