@@ -97,8 +97,10 @@ pub(crate) fn sanitize(value: &str) -> String {
 /// [`sanitize`], borrowing the value when only its ends are trimmed.
 fn sanitized(value: &str) -> Cow<'_, str> {
     // Most values hold no control character at all: only trim them.
-    let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\t';
-    if value.bytes().all(|b| plain(&b)) {
+    let plain = |b: u8| (b' '..=b'~').contains(&b) | (b == b'\t');
+    // Every byte looked at, without a branch per byte (see
+    // `session::text::printable`).
+    if value.bytes().fold(true, |ok, b| ok & plain(b)) {
         return Cow::Borrowed(value.trim());
     }
     let cleaned: String = value
