@@ -304,9 +304,7 @@ impl ClientSession {
             tls_start_untold: false,
             expect: VecDeque::new(),
             replies: ReplyParser::new(),
-            // Room for a command line (RFC 5321 §4.5.3.1.4) from the start:
-            // grown from nothing it was reallocated for each of the first ones.
-            outbox: Vec::with_capacity(512),
+            outbox: Vec::new(),
             events: VecDeque::new(),
             deadline: None,
             closed: false,

@@ -236,9 +236,7 @@ impl ServerSession {
             transaction: None,
             lines: LineBuffer::new(MAX_COMMAND_LINE),
             line: Vec::new(),
-            // Room for the greeting and an EHLO reply from the start: grown
-            // from nothing it was reallocated by the first replies.
-            outbox: Vec::with_capacity(512),
+            outbox: Vec::new(),
             events: VecDeque::new(),
             tls_starting: false,
             tls_start_untold: false,
