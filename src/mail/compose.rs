@@ -129,7 +129,13 @@ pub fn compose(draft: &Draft) -> Vec<u8> {
 pub(crate) fn bracketed_id(id: &str) -> Option<String> {
     let id = sanitize(id);
     let inner = id.trim_start_matches('<').trim_end_matches('>').trim();
-    (!inner.is_empty()).then(|| format!("<{inner}>"))
+    (!inner.is_empty()).then(|| {
+        let mut out = String::with_capacity(inner.len() + 2);
+        out.push('<');
+        out.push_str(inner);
+        out.push('>');
+        out
+    })
 }
 
 fn address_list(list: &[NamedMailbox]) -> String {

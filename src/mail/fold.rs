@@ -36,15 +36,24 @@ pub const MAX_LINE_LENGTH: usize = 998;
 /// longer than a line stays whole (it cannot be folded without changing it).
 /// No line of the result consists of whitespace alone (§3.2.2).
 pub fn fold_field(name: &str, value: &str) -> String {
-    let value = sanitized(value);
     let mut out = String::with_capacity(name.len() + value.len() + 8);
+    fold_field_into(&mut out, name, value);
+    out
+}
+
+/// [`fold_field`] written at the end of `out`, which may already hold
+/// text (a message being put together): the line lengths count from the
+/// field's own start.
+pub fn fold_field_into(out: &mut String, name: &str, value: &str) {
+    let value = sanitized(value);
+    let start = out.len();
     out.push_str(name);
     out.push(':');
     if value.is_empty() {
-        return out;
+        return;
     }
     out.push(' ');
-    let mut line_len = out.len();
+    let mut line_len = out.len() - start;
     let mut line_has_words = false;
     for_each_piece(&value, |piece| {
         let foldable = line_has_words && piece.starts_with([' ', '\t']);
@@ -56,7 +65,6 @@ pub fn fold_field(name: &str, value: &str) -> String {
         line_len += piece.len();
         line_has_words = true;
     });
-    out
 }
 
 /// Removes every line break that is followed by a space or tab (RFC 5322
@@ -89,8 +97,10 @@ pub(crate) fn sanitize(value: &str) -> String {
 /// [`sanitize`], borrowing the value when only its ends are trimmed.
 fn sanitized(value: &str) -> Cow<'_, str> {
     // Most values hold no control character at all: only trim them.
-    let plain = |b: &u8| (b' '..=b'~').contains(b) || *b == b'\t';
-    if value.bytes().all(|b| plain(&b)) {
+    let plain = |b: u8| (b' '..=b'~').contains(&b) | (b == b'\t');
+    // Every byte looked at, without a branch per byte (see
+    // `session::text::printable`).
+    if value.bytes().fold(true, |ok, b| ok & plain(b)) {
         return Cow::Borrowed(value.trim());
     }
     let cleaned: String = value

@@ -57,4 +57,5 @@ pub use headers::{Field, Headers, body, header_section};
 pub use mime::{ContentType, split_multipart};
 pub use trace_fields::{
     LOOP_DETECTION_THRESHOLD, Received, With, prepend, received_count, return_path,
+    with_return_path,
 };

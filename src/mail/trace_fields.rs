@@ -36,7 +36,7 @@ use std::net::IpAddr;
 use crate::smtp::{ForwardPath, ReversePath};
 
 use super::date::{parse_rfc5322_date, push_rfc5322_date};
-use super::fold::fold_field;
+use super::fold::{fold_field, fold_field_into};
 use super::lex;
 
 /// RFC 5321 §6.3: a server that counts `Received:` fields to find loops
@@ -158,7 +158,7 @@ impl Received {
     /// there is exactly one, otherwise `None` (RFC 5321 §4.4, §7.2).
     pub fn single_recipient(forward_paths: &[ForwardPath]) -> Option<String> {
         match forward_paths {
-            [ForwardPath::Mailbox(m)] => Some(m.to_string()),
+            [ForwardPath::Mailbox(m)] => Some(crate::smtp::address::text_of(m, m.text_len())),
             [ForwardPath::Postmaster] => Some("Postmaster".to_owned()),
             _ => None,
         }
@@ -217,6 +217,21 @@ impl Received {
     /// ready for [`prepend`].
     pub fn to_header(&self) -> String {
         fold_field("Received", &self.value())
+    }
+
+    /// The message with this field on top: `prepend(content,
+    /// &self.to_header())` in one buffer, the field folded straight into
+    /// it (every hop of every message writes one).
+    pub fn prepend_to(&self, content: &[u8]) -> Vec<u8> {
+        let value = self.value();
+        // The folded field is the value, the name and a CRLF per 78 octets.
+        let field = value.len() + value.len() / 32 + 16;
+        let mut out = String::with_capacity(field + 2 + content.len());
+        fold_field_into(&mut out, "Received", &value);
+        out.push_str("\r\n");
+        let mut out = out.into_bytes();
+        out.extend_from_slice(content);
+        out
     }
 
     /// Reads a `Received:` value (unfolded, without the name) back: ours,
@@ -305,6 +320,16 @@ pub fn prepend(content: &[u8], header_line: &str) -> Vec<u8> {
 /// the final CRLF.
 pub fn return_path(reverse_path: &ReversePath) -> String {
     format!("Return-Path: {reverse_path}")
+}
+
+/// `prepend(content, &return_path(reverse_path))` in one buffer: each
+/// local delivery of each message writes one.
+pub fn with_return_path(content: &[u8], reverse_path: &ReversePath) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut out = Vec::with_capacity(content.len() + 80);
+    let _ = write!(out, "Return-Path: {reverse_path}\r\n");
+    out.extend_from_slice(content);
+    out
 }
 
 /// How many `Received:` fields the message carries: its hop count, for
@@ -632,6 +657,33 @@ mod tests {
         assert!(out.ends_with(content));
         assert_eq!(out.len(), example().to_header().len() + 2 + content.len());
         assert_eq!(prepend(b"x", "A: b\r\n"), b"A: b\r\nx");
+    }
+
+    #[test]
+    fn prepend_to_is_prepend_of_the_folded_field_rfc5321_4_4() {
+        let content: &[u8] = b"Subject: x\r\n\r\nbody \xff\r\n";
+        let long = Received {
+            from_helo: "a-very-long-client-name.subdomain.example.org".to_owned(),
+            for_rcpt: Some("<someone.with.a.long.name@example.net>".to_owned()),
+            ..example()
+        };
+        for r in [example(), long] {
+            assert_eq!(r.prepend_to(content), prepend(content, &r.to_header()));
+        }
+    }
+
+    #[test]
+    fn with_return_path_is_prepend_of_return_path_rfc5321_4_4() {
+        let content: &[u8] = b"Subject: x\r\n\r\nbody\r\n";
+        for path in [
+            ReversePath::Null,
+            ReversePath::parse("<alice@example.org>").unwrap(),
+        ] {
+            assert_eq!(
+                with_return_path(content, &path),
+                prepend(content, &return_path(&path))
+            );
+        }
     }
 
     #[test]

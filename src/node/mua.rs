@@ -73,10 +73,15 @@ fn mailboxes(list: &[Mailbox]) -> Vec<NamedMailbox> {
 /// this world sends, through the run id too: two runs of one scenario
 /// write different messages.
 fn local_part(date: i64, n: usize, run: Option<&str>) -> String {
-    match run {
-        Some(run) => format!("{date}.{n}.{run}"),
-        None => format!("{date}.{n}"),
+    // Sized at once, not grown by `format!`: one a message.
+    use std::fmt::Write as _;
+    let mut out = String::with_capacity(42 + run.map_or(0, str::len));
+    let _ = write!(out, "{date}.{n}");
+    if let Some(run) = run {
+        out.push('.');
+        out.push_str(run);
     }
+    out
 }
 
 /// Writes message number `n` and submits it.

@@ -65,11 +65,20 @@ impl StubResolver {
         };
         let outcome = match &result {
             Ok(records) if records.is_empty() => "no records (NODATA)".to_owned(),
-            Ok(records) => records
-                .iter()
-                .map(|r| r.to_string())
-                .collect::<Vec<_>>()
-                .join("; "),
+            // Written into one String: three lookups a message.
+            Ok(records) => {
+                use std::fmt::Write as _;
+                let mut text = String::with_capacity(64 * records.len());
+                for (i, r) in records.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str("; ");
+                    }
+                    let _ = write!(text, "{r}");
+                }
+                // The trace keeps it: no spare room.
+                text.shrink_to_fit();
+                text
+            }
             Err(e) => format!("{e}"),
         };
         self.net.record(EventKind::Resolved {

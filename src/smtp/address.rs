@@ -219,9 +219,35 @@ impl Mailbox {
 }
 
 impl fmt::Display for Mailbox {
+    // Piece by piece, not through `write!`: every reply, command and
+    // trace event that names an address passes here.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}@{}", self.0.local_part, self.0.host)
+        f.write_str(&self.0.local_part)?;
+        f.write_str("@")?;
+        fmt::Display::fmt(&self.0.host, f)
     }
+}
+
+impl Mailbox {
+    /// Octets of the text form (an address literal counted at its
+    /// longest), to size a buffer once.
+    pub(crate) fn text_len(&self) -> usize {
+        let host = match &self.0.host {
+            Host::Domain(d) => d.len(),
+            Host::Ipv4(_) => 17,
+            Host::Ipv6(_) => 47,
+        };
+        self.0.local_part.len() + 1 + host
+    }
+}
+
+/// `value`'s text in a String sized for it at once (`to_string` grows
+/// from nothing, a reallocation per doubling).
+pub(crate) fn text_of(value: &impl fmt::Display, capacity: usize) -> String {
+    use fmt::Write as _;
+    let mut out = String::with_capacity(capacity);
+    let _ = write!(out, "{value}");
+    out
 }
 
 /// The argument of `MAIL FROM:`: where bounces go, or nowhere (`<>`).
@@ -259,8 +285,24 @@ impl fmt::Display for ReversePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ReversePath::Null => f.write_str("<>"),
-            ReversePath::Mailbox(m) => write!(f, "<{m}>"),
+            ReversePath::Mailbox(m) => {
+                f.write_str("<")?;
+                fmt::Display::fmt(m, f)?;
+                f.write_str(">")
+            }
         }
+    }
+}
+
+impl ReversePath {
+    /// `to_string`, sized at once.
+    pub fn to_text(&self) -> String {
+        text_of(self, self.text_len())
+    }
+
+    /// Octets of the text form, at most.
+    pub(crate) fn text_len(&self) -> usize {
+        self.mailbox().map_or(2, |m| m.text_len() + 2)
     }
 }
 
@@ -306,8 +348,24 @@ impl fmt::Display for ForwardPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ForwardPath::Postmaster => f.write_str("<Postmaster>"),
-            ForwardPath::Mailbox(m) => write!(f, "<{m}>"),
+            ForwardPath::Mailbox(m) => {
+                f.write_str("<")?;
+                fmt::Display::fmt(m, f)?;
+                f.write_str(">")
+            }
         }
+    }
+}
+
+impl ForwardPath {
+    /// `to_string`, sized at once.
+    pub fn to_text(&self) -> String {
+        text_of(self, self.text_len())
+    }
+
+    /// Octets of the text form, at most.
+    pub(crate) fn text_len(&self) -> usize {
+        self.mailbox().map_or(12, |m| m.text_len() + 2)
     }
 }
 

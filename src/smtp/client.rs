@@ -91,7 +91,12 @@ pub struct ClientConfig {
 /// AUTH PLAIN's initial response: authzid (empty) NUL authcid NUL
 /// passwd, in base64 (RFC 4616 §2).
 pub fn plain_response(user: &str, password: &str) -> String {
-    BASE64.encode(format!("\0{user}\0{password}"))
+    let mut plain = Vec::with_capacity(user.len() + password.len() + 2);
+    plain.push(0);
+    plain.extend_from_slice(user.as_bytes());
+    plain.push(0);
+    plain.extend_from_slice(password.as_bytes());
+    BASE64.encode(plain)
 }
 
 impl ClientConfig {

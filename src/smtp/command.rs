@@ -163,9 +163,20 @@ impl Command {
             Some((verb, rest)) => (verb, rest),
             None => (line, ""),
         };
-        let upper = verb.to_ascii_uppercase();
+        // Upper-cased on the stack: every command line of every session is
+        // read here, and no verb is longer than 8 octets.
+        let mut buf = [0u8; 8];
+        let upper = match buf.get_mut(..verb.len()) {
+            Some(buf) => {
+                buf.copy_from_slice(verb.as_bytes());
+                buf.make_ascii_uppercase();
+                // ASCII case changes keep UTF-8 valid.
+                std::str::from_utf8(buf).unwrap_or("")
+            }
+            None => "",
+        };
         let arg = rest.trim_end_matches(' ');
-        match upper.as_str() {
+        match upper {
             "HELO" => Ok(Command::Helo {
                 domain: one_word(arg, "HELO domain")?,
             }),
@@ -192,7 +203,7 @@ impl Command {
             "AUTH" => parse_auth(arg),
             "BDAT" => parse_bdat(arg),
             "BURL" | "ETRN" | "ATRN" | "TURN" | "LHLO" | "SEND" | "SOML" | "SAML" | "VERB"
-            | "ONEX" => Err(CommandError::NotImplemented(upper)),
+            | "ONEX" => Err(CommandError::NotImplemented(upper.to_owned())),
             _ => Err(CommandError::Unknown(verb.chars().take(16).collect())),
         }
     }

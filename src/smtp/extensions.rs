@@ -85,7 +85,8 @@ impl Extensions {
     pub fn to_lines(&self) -> Vec<String> {
         let mut lines = Vec::with_capacity(10);
         if let Some(size) = self.size {
-            lines.push(format!("SIZE {size}"));
+            // Sized at once: every EHLO reply of every session has it.
+            lines.push(super::address::text_of(&format_args!("SIZE {size}"), 25));
         }
         let flags = [
             (self.pipelining, "PIPELINING"),

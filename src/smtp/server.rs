@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
-use super::address::{ForwardPath, ReversePath};
+use super::address::{ForwardPath, ReversePath, text_of};
 use super::command::{Command, MailParams, RcptParams};
 use super::extensions::{Extensions, Mechanism};
 use super::policy::{Envelope, Peer, Policy};
@@ -266,7 +266,7 @@ impl ServerSession {
         }
         match policy.greeting(&session.peer) {
             Ok(()) => {
-                let text = format!("{} ESMTP mailflow ready", session.config.hostname);
+                let text = joined(&[&session.config.hostname, " ESMTP mailflow ready"]);
                 session.send(Reply::new(220, None, text));
             }
             Err(text) => {
@@ -611,7 +611,7 @@ impl ServerSession {
     }
 
     fn quit(&mut self) {
-        let text = format!("{} Bye", self.config.hostname);
+        let text = joined(&[&self.config.hostname, " Bye"]);
         self.close(Reply::new(221, esc(2, 0, 0), text), CloseReason::Quit);
     }
 
@@ -621,7 +621,7 @@ impl ServerSession {
         self.esmtp = esmtp;
         self.peer.helo = Some(domain.clone());
         self.peer.esmtp = esmtp;
-        let first = format!("{} Hello {}", self.config.hostname, domain);
+        let first = joined(&[&self.config.hostname, " Hello ", &domain]);
         self.chunking_offered = esmtp && self.config.chunking;
         let reply = if esmtp {
             let mut lines = vec![first];
@@ -704,7 +704,11 @@ impl ServerSession {
     }
 
     fn sender_ok(&mut self, from: ReversePath, params: MailParams) {
-        let reply = Reply::new(250, esc(2, 1, 0), format!("Sender {from} OK"));
+        let reply = Reply::new(
+            250,
+            esc(2, 1, 0),
+            text_of(&format_args!("Sender {from} OK"), from.text_len() + 10),
+        );
         self.open_transaction(from, params);
         self.send(reply);
     }
@@ -760,7 +764,11 @@ impl ServerSession {
         if let Some(reply) = policy.check_recipient(envelope, &to, &self.peer) {
             return self.send(reply);
         }
-        let reply = Reply::new(250, esc(2, 1, 5), format!("Recipient {to} OK"));
+        let reply = Reply::new(
+            250,
+            esc(2, 1, 5),
+            text_of(&format_args!("Recipient {to} OK"), to.text_len() + 13),
+        );
         self.send(reply);
         self.add_recipient(to);
         self.keep_rcpt_dsn(params.dsn);
@@ -867,7 +875,7 @@ impl ServerSession {
                 let text = if queue_id.is_empty() {
                     "Message accepted for delivery".to_owned()
                 } else {
-                    format!("Message accepted for delivery as {queue_id}")
+                    joined(&["Message accepted for delivery as ", &queue_id])
                 };
                 self.accepted(
                     Reply::new(250, esc(2, 6, 0), text),
@@ -1219,6 +1227,16 @@ fn on_the_wire(reply: Reply) -> Reply {
         .map(|l| printable(l).into_owned())
         .collect();
     Reply::multiline(reply.code().get(), reply.enhanced(), lines)
+}
+
+/// The pieces one after another in a String of their length: a reply
+/// text without `format!`'s growth from nothing (several a session).
+fn joined(pieces: &[&str]) -> String {
+    let mut out = String::with_capacity(pieces.iter().map(|p| p.len()).sum());
+    for piece in pieces {
+        out.push_str(piece);
+    }
+    out
 }
 
 /// At the end of data with no recipient (only after a what-if's 354).

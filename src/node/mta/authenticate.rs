@@ -15,6 +15,8 @@
 //! Each lookup goes through the host's stub resolver: real queries on the
 //! world's network, in the trace like the MX lookups of delivery.
 
+use std::borrow::Cow;
+
 use rand::RngExt;
 
 use super::policy::MtaPolicy;
@@ -86,37 +88,39 @@ impl MtaPolicy {
 
     /// What the checks add to a message taken: the header fields of the
     /// receiver, or the signature of the sender's own domain.
-    pub(super) fn authenticate(&mut self, content: Vec<u8>, peer: &Peer) -> Vec<u8> {
+    /// Borrowed when nothing is added (most mail): the caller's copy with
+    /// its `Received:` on top is then the only one.
+    pub(super) fn authenticate<'a>(&mut self, content: &'a [u8], peer: &Peer) -> Cow<'a, [u8]> {
         let fields = std::mem::take(&mut self.checks.fields);
         if !fields.is_empty() {
             let hostname = self.mta.state.borrow().host.hostname.clone();
-            let content = results::strip_own(&content, &hostname);
-            return fields.iter().rev().fold(content, |c, f| prepend(&c, f));
+            let content = results::strip_own(content, &hostname);
+            return Cow::Owned(fields.iter().rev().fold(content, |c, f| prepend(&c, f)));
         }
         self.sign(content, peer)
     }
 
     /// A DKIM signature for mail of its own users, when it holds the key
     /// of the From domain (RFC 6376 §5).
-    fn sign(&self, content: Vec<u8>, peer: &Peer) -> Vec<u8> {
+    fn sign<'a>(&self, content: &'a [u8], peer: &Peer) -> Cow<'a, [u8]> {
         use crate::smtp::Policy;
         if !self.may_relay(peer) {
-            return content;
+            return Cow::Borrowed(content);
         }
         let state = self.mta.state.borrow();
         // No key, no signature: the From field is not even read.
         if state.plan.auth.signers.is_empty() {
-            return content;
+            return Cow::Borrowed(content);
         }
-        let Ok(domain) = dmarc::author_domain(&content) else {
-            return content;
+        let Ok(domain) = dmarc::author_domain(content) else {
+            return Cow::Borrowed(content);
         };
         let Some(signer) = state.plan.auth.signers.iter().find(|s| s.domain == domain) else {
-            return content;
+            return Cow::Borrowed(content);
         };
         let now = self.mta.now().unix;
-        let field = dkim::sign(&content, &signer.key, &signer.domain, &signer.selector, now);
-        prepend(&content, &field)
+        let field = dkim::sign(content, &signer.key, &signer.domain, &signer.selector, now);
+        Cow::Owned(prepend(content, &field))
     }
 }
 

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::mail::{Action, DsnRecipient, compose_dsn, prepend, return_path};
+use crate::mail::{Action, DsnRecipient, compose_dsn, with_return_path};
 use crate::smtp::client::{Outcome, Reason};
 use crate::smtp::dsn::{MailDsn, RcptDsn};
 use crate::smtp::{EnhancedCode, ForwardPath, Mailbox, ReversePath};
@@ -253,7 +253,7 @@ impl Queue {
                         queue_id: id.clone(),
                         mailbox: mailbox.clone(),
                         message_id: message_id.clone(),
-                        content: prepend(&content, &return_path(&reverse_path)),
+                        content: with_return_path(&content, &reverse_path),
                     });
                     delivered.push((mailbox.clone(), rcpt_dsn));
                     filed.push(mailbox);

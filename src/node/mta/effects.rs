@@ -4,6 +4,7 @@
 
 use super::Mta;
 use super::core::{Arrival, Effect};
+use crate::smtp::ForwardPath;
 use crate::trace::{
     Attempt, BouncedRest, ConnId, DeferredRest, EventKind, NotifiedRest, QueuedRest, SimTime,
 };
@@ -33,8 +34,9 @@ impl Mta {
                     queue_id,
                     rest: Box::new(QueuedRest {
                         message_id,
-                        from: from.to_string(),
-                        rcpts: rcpts.iter().map(ToString::to_string).collect(),
+                        // Sized at once, not grown from nothing: two a message.
+                        from: from.to_text(),
+                        rcpts: rcpts.iter().map(ForwardPath::to_text).collect(),
                         conn,
                     }),
                 }),

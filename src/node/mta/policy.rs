@@ -6,7 +6,7 @@ use super::Mta;
 use super::core::{Arrival, loop_detected};
 use super::local::mailbox_key;
 use crate::mail::headers::Taken;
-use crate::mail::{Received, With, prepend};
+use crate::mail::{Received, With};
 use crate::net::prefix;
 use crate::session::Settle;
 use crate::smtp::{
@@ -220,7 +220,7 @@ impl Policy for MtaPolicy {
     ) -> Result<String, Reply> {
         // The receiver's results, or its own user's signature, go under
         // the Received line added below.
-        let content = self.authenticate(content.to_vec(), peer);
+        let content = self.authenticate(content, peer);
         let mta = &self.mta;
         let net = &mta.net;
         let (max_hops, hostname) = {
@@ -256,7 +256,7 @@ impl Policy for MtaPolicy {
             for_rcpt: Received::single_recipient(&envelope.forward_paths),
             date: mta.now().unix,
         };
-        let content = prepend(&content, &received.to_header());
+        let content = received.prepend_to(&content);
         // The Received field prepended above holds no Message-ID.
         let message_id = taken
             .message_id

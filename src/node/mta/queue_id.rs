@@ -106,7 +106,12 @@ impl QueueIds {
 
     pub fn next(&mut self) -> String {
         self.issued += 1;
-        format!("{}{:04}", self.prefix, self.issued)
+        // `format!("{}{:04}")` in a String of its length: two a message.
+        use std::fmt::Write as _;
+        let mut id = String::with_capacity(self.prefix.len() + 6);
+        id.push_str(&self.prefix);
+        let _ = write!(id, "{:04}", self.issued);
+        id
     }
 
     /// Counts on after `id`, issued in an earlier sitting of a live world,
