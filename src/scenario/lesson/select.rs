@@ -46,7 +46,7 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
     };
     let message_of = |host: HostId, queue_id: &str| {
         facts
-            .state
+            .state()
             .entry(host, queue_id)
             .map(|e| e.message_id.clone())
     };
@@ -309,7 +309,7 @@ pub struct ReplyLine {
 
 /// Every complete reply of every SMTP and POP3 session, in trace order.
 pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
-    let index = &facts.index;
+    let index = facts.index();
     // The line that opened each exchange, the first client line of it: a
     // session of thousands of messages is not searched once per reply.
     let mut requests: HashMap<(u32, u32), usize> = HashMap::new();
