@@ -350,7 +350,7 @@ impl<'a, 't> Resolver<'a, 't> {
         let Some(line) = mark.line else {
             return;
         };
-        let Some(real) = replies(self.facts).into_iter().find(|r| r.line == line) else {
+        let Some(real) = replies(self.facts).find(|r| r.line == line) else {
             return;
         };
         let code = |c: &str| -> Option<String> {
