@@ -333,12 +333,8 @@ pub fn replies<'f>(facts: &'f Facts) -> impl Iterator<Item = ReplyLine> + 'f {
         {
             return None;
         }
-        let Some(session) = index.session(line.conn) else {
-            return None;
-        };
-        let Some(exchange) = line.exchange else {
-            return None;
-        };
+        let session = index.session(line.conn)?;
+        let exchange = line.exchange?;
         let request = requests
             .get(&(line.conn.0, exchange))
             .map(|&j| &index.lines[j]);
