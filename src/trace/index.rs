@@ -128,13 +128,26 @@ pub enum Needs {
     #[default]
     Views,
     /// `lines` (of each run of message data lines only the first, without
-    /// its text, which the trace holds already: `number` and `line` give
-    /// the lines the views' numbers), `sessions` (with `session`),
-    /// `message_events` and `messages`, the step functions, `links`,
-    /// `failed_from`; not
+    /// its text, which the trace holds already, and of a multi-line SMTP
+    /// reply only its last line, the one a reply is counted at: `number`
+    /// and `line` give the lines the views' numbers), `sessions` (with
+    /// `session`), `message_events` and `messages`, the step functions,
+    /// `links`, `failed_from`; not
     /// `session_of`, `tags`, the postings, `line_texts`, `datagrams` or
     /// `dns_links`, which stay empty.
     Facts,
+    /// As `Facts`, without any transcript line (sessions hold none): for
+    /// the claims that read no line, the transcript is not made at all.
+    Sessions,
+}
+
+/// Whether `line` is an SMTP reply line that another line of the same
+/// reply follows (`250-PIPELINING`): a reply is counted, and a lesson
+/// step placed, at its last line, so facts never read these (issue 14 §1:
+/// an EHLO reply is most of a session's reply lines).
+fn continued(line: &Line) -> bool {
+    matches!(line.kind, LineKind::Reply { code: Some(_) })
+        && line.text.as_bytes().get(3) == Some(&b'-')
 }
 
 /// One connection and what the index knows about it.
@@ -283,14 +296,19 @@ impl Index {
                     lines: Vec::new(),
                 });
             }
-            for line in self.walk.transcriber.feed(event) {
+            let lines = if self.needs == Needs::Sessions {
+                Vec::new()
+            } else {
+                self.walk.transcriber.feed(event)
+            };
+            for line in lines {
                 let number = self.walk.lines_seen;
                 self.walk.lines_seen += 1;
                 let session = self.by_conn.get(&line.conn).copied();
                 if self.for_views() {
                     self.line_texts.push(&line.text);
                 } else {
-                    if self.continues_data(session, &line) {
+                    if continued(&line) || self.continues_data(session, &line) {
                         continue;
                     }
                     self.numbers.push(number);
@@ -683,8 +701,9 @@ mod tests {
 
     /// An index built for facts holds, for every bundled scenario, the
     /// same sessions, lines and message events as the views' index, but of
-    /// message data only the first line of each run, without its text, and
-    /// none of what only the views read.
+    /// message data only the first line of each run, without its text, of
+    /// a multi-line SMTP reply only its last line, and none of what only
+    /// the views read; one built for sessions alone holds no line.
     #[test]
     fn an_index_for_facts_holds_what_facts_read_and_no_more() {
         for name in crate::scenario::bundled::names() {
@@ -703,7 +722,8 @@ mod tests {
                 assert_eq!(*line, same, "{name}");
                 assert_eq!(facts.line(number), Some(line), "{name}");
             }
-            // Every line but data that continues data is kept.
+            // Every line but data that continues data and a reply line
+            // that another line of its reply follows is kept.
             for (number, line) in full.lines.iter().enumerate() {
                 let before = full.session(line.conn).and_then(|s| {
                     let k = s.lines.iter().position(|&i| i == number)?;
@@ -713,7 +733,13 @@ mod tests {
                     && before.is_some_and(|b| {
                         data(b) && b.dir == line.dir && b.exchange == line.exchange
                     });
-                assert_eq!(facts.line(number).is_none(), continues, "{name} {number}");
+                let reply_goes_on = matches!(line.kind, LineKind::Reply { code: Some(_) })
+                    && line.text.get(3..4) == Some("-");
+                assert_eq!(
+                    facts.line(number).is_none(),
+                    continues || reply_goes_on,
+                    "{name} {number}"
+                );
             }
             assert_eq!(facts.sessions.len(), full.sessions.len(), "{name}");
             for (a, b) in facts.sessions.iter().zip(&full.sessions) {
@@ -732,6 +758,25 @@ mod tests {
                 assert!(facts.session(a.connection.conn).is_some(), "{name}");
             }
             assert_eq!(facts.message_events, full.message_events, "{name}");
+            let sessions = Index::build_for(&trace, Needs::Sessions);
+            assert!(sessions.lines.is_empty(), "{name}");
+            assert_eq!(sessions.sessions.len(), full.sessions.len(), "{name}");
+            for (a, b) in sessions.sessions.iter().zip(&full.sessions) {
+                assert_eq!(
+                    (&a.connection, a.outcome, a.last_seq, a.lines.is_empty()),
+                    (&b.connection, b.outcome, b.last_seq, true),
+                    "{name}"
+                );
+            }
+            assert_eq!(
+                (
+                    &sessions.message_events,
+                    &sessions.messages,
+                    &sessions.links
+                ),
+                (&full.message_events, &full.messages, &full.links),
+                "{name}"
+            );
             assert!(!full.tags.is_empty(), "{name}");
             assert!(
                 facts.tags.is_empty() && facts.session_of_event.is_empty(),

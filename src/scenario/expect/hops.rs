@@ -73,7 +73,7 @@ fn paths(facts: &Facts, message_id: &str, rcpt: Option<&str>) -> Vec<(String, us
         if m != message_id || rcpt.is_some_and(|r| !r.eq_ignore_ascii_case(mailbox)) {
             continue;
         }
-        if let Some(entry) = facts.state.entry(*host, queue_id) {
+        if let Some(entry) = facts.state().entry(*host, queue_id) {
             out.push((mailbox.clone(), hops(facts, entry)));
         }
     }
@@ -86,9 +86,9 @@ fn hops(facts: &Facts, last: &Entry) -> usize {
     let mut entry = last;
     // A path is never longer than the entries there are: a guard against
     // a trace that loops.
-    for _ in 0..facts.state.entries().len() {
+    for _ in 0..facts.state().entries().len() {
         let Some(conn) = entry.conn else { break };
-        let Some(session) = facts.index.session(conn) else {
+        let Some(session) = facts.index().session(conn) else {
             break;
         };
         let Some(previous) = sender_entry(facts, session.connection.from, &entry.message_id, conn)
@@ -108,7 +108,7 @@ fn sender_entry<'f>(
     message_id: &str,
     conn: crate::trace::ConnId,
 ) -> Option<&'f Entry> {
-    facts.state.entries().iter().find(|e| {
+    facts.state().entries().iter().find(|e| {
         e.host == host
             && e.message_id == message_id
             && e.facts

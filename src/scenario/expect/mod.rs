@@ -36,7 +36,7 @@ impl fmt::Display for Verdict {
 
 /// Checks every expectation in order.
 pub fn check(expectations: &[Expectation], trace: &Trace) -> Vec<Verdict> {
-    let facts = Facts::of(trace);
+    let facts = Facts::for_claims(trace, expectations);
     expectations.iter().map(|e| check_one(e, &facts)).collect()
 }
 
@@ -473,7 +473,7 @@ fn bounce_evidence(t: &Tally, facts: &Facts, window: &Window, seen: &[(String, S
 /// entry on the scope's host, naming its recipient, of its message.
 fn deferrals(facts: &Facts, scope: &Scope) -> Vec<Occurrence> {
     let mut found = Vec::new();
-    for entry in facts.state.entries() {
+    for entry in facts.state().entries() {
         if scope
             .host
             .as_ref()
@@ -517,7 +517,7 @@ fn replies(
 ) -> (Vec<Occurrence>, usize) {
     let mut found = Vec::new();
     let mut same_code = 0;
-    for session in &facts.index.sessions {
+    for session in &facts.index().sessions {
         let c = &session.connection;
         if !matches!(c.protocol, Protocol::Smtp | Protocol::Submission)
             || scope.session.is_some_and(|s| s != c.conn.0)
@@ -538,7 +538,7 @@ fn replies(
             continue;
         }
         for &i in &session.lines {
-            let line = &facts.index.lines[i];
+            let line = &facts.index().lines[i];
             let LineKind::Reply { code: Some(got) } = line.kind else {
                 continue;
             };
@@ -574,7 +574,7 @@ fn answers(facts: &Facts, session: &Session, exchange: Option<u32>, scope: &Scop
     let command = session
         .lines
         .iter()
-        .map(|&i| &facts.index.lines[i])
+        .map(|&i| &facts.index().lines[i])
         .find(|l| l.kind == LineKind::Command && l.exchange.is_some() && l.exchange == exchange);
     let Some(command) = command else {
         return false;

@@ -307,7 +307,11 @@ impl<'a, 't> Resolver<'a, 't> {
     /// What the trace shows at a mark.
     fn shows(&self, mark: Mark) -> String {
         if let Some(line) = mark.line {
-            let text = self.facts.index.line(line).map_or("", |l| l.text.as_str());
+            let text = self
+                .facts
+                .index()
+                .line(line)
+                .map_or("", |l| l.text.as_str());
             return format!("S: {text}");
         }
         let trace = self.facts.trace;
@@ -346,7 +350,7 @@ impl<'a, 't> Resolver<'a, 't> {
         let Some(line) = mark.line else {
             return;
         };
-        let Some(real) = replies(self.facts).into_iter().find(|r| r.line == line) else {
+        let Some(real) = replies(self.facts).find(|r| r.line == line) else {
             return;
         };
         let code = |c: &str| -> Option<String> {
@@ -360,7 +364,7 @@ impl<'a, 't> Resolver<'a, 't> {
         let Some(codes) = codes else {
             return;
         };
-        let Some(text) = self.facts.index.line(line).map(|l| &l.text) else {
+        let Some(text) = self.facts.index().line(line).map(|l| &l.text) else {
             return;
         };
         let sent = real

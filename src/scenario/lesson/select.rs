@@ -46,7 +46,7 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
     };
     let message_of = |host: HostId, queue_id: &str| {
         facts
-            .state
+            .state()
             .entry(host, queue_id)
             .map(|e| e.message_id.clone())
     };
@@ -81,7 +81,6 @@ fn find_in(at: &At, facts: &Facts, growing: bool) -> Result<Found, String> {
             nth,
         } => {
             let hits = replies(facts)
-                .into_iter()
                 .filter(|r| {
                     host_is(r.server, from)
                         && session.is_none_or(|s| s == r.conn)
@@ -307,9 +306,12 @@ pub struct ReplyLine {
     pub code: Option<u16>,
 }
 
-/// Every complete reply of every SMTP and POP3 session, in trace order.
-pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
-    let index = &facts.index;
+/// Every complete reply of every SMTP and POP3 session, in trace order,
+/// made one at a time as they are read: a selector keeps the few that fit,
+/// and all of them at once were the largest part of `check`'s peak at a
+/// hundred thousand messages (issue 14 §1).
+pub fn replies<'f>(facts: &'f Facts) -> impl Iterator<Item = ReplyLine> + 'f {
+    let index = facts.index();
     // The line that opened each exchange, the first client line of it: a
     // session of thousands of messages is not searched once per reply.
     let mut requests: HashMap<(u32, u32), usize> = HashMap::new();
@@ -318,10 +320,9 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
             requests.entry((line.conn.0, exchange)).or_insert(i);
         }
     }
-    let mut out = Vec::new();
-    for (i, line) in index.lines.iter().enumerate() {
+    index.lines.iter().enumerate().filter_map(move |(i, line)| {
         let LineKind::Reply { code } = line.kind else {
-            continue;
+            return None;
         };
         if line.dir != Dir::Down
             || !matches!(
@@ -330,14 +331,10 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
             )
             || (code.is_some() && line.text.as_bytes().get(3) == Some(&b'-'))
         {
-            continue;
+            return None;
         }
-        let Some(session) = index.session(line.conn) else {
-            continue;
-        };
-        let Some(exchange) = line.exchange else {
-            continue;
-        };
+        let session = index.session(line.conn)?;
+        let exchange = line.exchange?;
         let request = requests
             .get(&(line.conn.0, exchange))
             .map(|&j| &index.lines[j]);
@@ -361,9 +358,9 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
                     .flatten();
                 (verb, rcpt)
             }
-            None => continue,
+            None => return None,
         };
-        out.push(ReplyLine {
+        Some(ReplyLine {
             seq: line.seq,
             // Numbered as every index numbers it (the dashboard's too).
             line: index.number(i),
@@ -372,9 +369,8 @@ pub fn replies(facts: &Facts) -> Vec<ReplyLine> {
             command,
             rcpt,
             code,
-        });
-    }
-    out
+        })
+    })
 }
 
 /// The expectations' comparison: the path of an address, any case.
