@@ -281,16 +281,32 @@ impl ReversePath {
     }
 }
 
+/// What a path without a mailbox is written as.
+const NULL_PATH: &str = "<>";
+const POSTMASTER_PATH: &str = "<Postmaster>";
+
+/// A path's text: `<mailbox>`, or `none` when it has no mailbox.
+/// Piece by piece, not through `write!`: every MAIL and RCPT, every
+/// reply to them and every queued message's event passes here.
+fn write_path(f: &mut fmt::Formatter<'_>, mailbox: Option<&Mailbox>, none: &str) -> fmt::Result {
+    match mailbox {
+        None => f.write_str(none),
+        Some(m) => {
+            f.write_str("<")?;
+            fmt::Display::fmt(m, f)?;
+            f.write_str(">")
+        }
+    }
+}
+
+/// Octets of [`write_path`]'s text, at most.
+fn path_len(mailbox: Option<&Mailbox>, none: &str) -> usize {
+    mailbox.map_or(none.len(), |m| m.text_len() + 2)
+}
+
 impl fmt::Display for ReversePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ReversePath::Null => f.write_str("<>"),
-            ReversePath::Mailbox(m) => {
-                f.write_str("<")?;
-                fmt::Display::fmt(m, f)?;
-                f.write_str(">")
-            }
-        }
+        write_path(f, self.mailbox(), NULL_PATH)
     }
 }
 
@@ -302,7 +318,7 @@ impl ReversePath {
 
     /// Octets of the text form, at most.
     pub(crate) fn text_len(&self) -> usize {
-        self.mailbox().map_or(2, |m| m.text_len() + 2)
+        path_len(self.mailbox(), NULL_PATH)
     }
 }
 
@@ -346,14 +362,7 @@ impl ForwardPath {
 
 impl fmt::Display for ForwardPath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            ForwardPath::Postmaster => f.write_str("<Postmaster>"),
-            ForwardPath::Mailbox(m) => {
-                f.write_str("<")?;
-                fmt::Display::fmt(m, f)?;
-                f.write_str(">")
-            }
-        }
+        write_path(f, self.mailbox(), POSTMASTER_PATH)
     }
 }
 
@@ -365,7 +374,7 @@ impl ForwardPath {
 
     /// Octets of the text form, at most.
     pub(crate) fn text_len(&self) -> usize {
-        self.mailbox().map_or(12, |m| m.text_len() + 2)
+        path_len(self.mailbox(), POSTMASTER_PATH)
     }
 }
 
