@@ -271,23 +271,10 @@ impl Drop for Changed<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::wait::counting::counter;
     use crate::trace::SimTime;
     use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
     use std::task::Wake;
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn counter() -> (Arc<Count>, Waker) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        (Arc::clone(&count), Waker::from(count))
-    }
 
     fn item(n: u8) -> Pending<u8> {
         Pending::new(SimTime::ZERO, n)
@@ -299,20 +286,20 @@ mod tests {
         let (count, waker) = counter();
         let mut cx = Context::from_waker(&waker);
         tx.send(item(1));
-        assert_eq!(count.0.load(Ordering::SeqCst), 0, "nobody waited");
+        assert_eq!(count.wakes(), 0, "nobody waited");
         let first = rx.poll_take(&mut cx).map(|p| p.map(Pending::into_item));
         assert_eq!(first, Poll::Ready(Some(1)));
         assert!(rx.poll_take(&mut cx).is_pending());
         tx.send(item(2));
         tx.send(item(3));
-        assert_eq!(count.0.load(Ordering::SeqCst), 1, "one wake for the wait");
+        assert_eq!(count.wakes(), 1, "one wake for the wait");
         let taken: Vec<_> = (0..2)
             .map(|_| rx.poll_take(&mut cx).map(|p| p.map(Pending::into_item)))
             .collect();
         assert_eq!(taken, [Poll::Ready(Some(2)), Poll::Ready(Some(3))]);
         assert!(rx.poll_take(&mut cx).is_pending());
         drop(tx);
-        assert_eq!(count.0.load(Ordering::SeqCst), 2, "the sender's end wakes");
+        assert_eq!(count.wakes(), 2, "the sender's end wakes");
         assert!(matches!(rx.poll_take(&mut cx), Poll::Ready(None)));
     }
 

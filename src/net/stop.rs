@@ -72,19 +72,10 @@ impl Drop for Stopping {
 
 #[cfg(test)]
 mod tests {
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::{Wake, Waker};
+    use std::task::Waker;
 
     use super::*;
-
-    struct Count(AtomicUsize);
-
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
+    use crate::net::wait::counting::counter;
 
     fn poll(wait: &mut Stopping, waker: &Waker) -> Poll<()> {
         Pin::new(wait).poll(&mut Context::from_waker(waker))
@@ -93,8 +84,7 @@ mod tests {
     #[test]
     fn every_wait_ends_when_the_world_stops_and_a_later_one_at_once() {
         let stop = Rc::new(Stop::default());
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&count));
+        let (count, waker) = counter();
         let (mut a, mut b, mut gone) = (stop.wait(), stop.wait(), stop.wait());
         assert!(poll(&mut a, &waker).is_pending());
         assert!(poll(&mut gone, &waker).is_pending());
@@ -104,7 +94,7 @@ mod tests {
         drop(gone);
         assert_eq!(stop.line.len(), 2);
         stop.stop();
-        assert_eq!(count.0.load(Ordering::SeqCst), 2);
+        assert_eq!(count.wakes(), 2);
         assert!(poll(&mut a, &waker).is_ready());
         assert!(poll(&mut b, &waker).is_ready());
         let mut late = stop.wait();
