@@ -145,7 +145,7 @@ pub enum Needs {
 /// reply follows (`250-PIPELINING`): a reply is counted, and a lesson
 /// step placed, at its last line, so facts never read these (issue 14 §1:
 /// an EHLO reply is most of a session's reply lines).
-fn continued(line: &Line) -> bool {
+pub(crate) fn continued(line: &Line) -> bool {
     matches!(line.kind, LineKind::Reply { code: Some(_) })
         && line.text.as_bytes().get(3) == Some(&b'-')
 }

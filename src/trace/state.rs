@@ -555,7 +555,10 @@ impl State {
 
     /// What a client wrote, by Message-ID.
     pub fn composed(&self, message_id: &str) -> Option<&Composed> {
-        debug_assert!(!self.queues_only, "mailboxes of a state of queues alone");
+        debug_assert!(
+            !self.queues_only,
+            "messages composed of a state of queues alone"
+        );
         self.composed.get(message_id)
     }
 }

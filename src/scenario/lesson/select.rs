@@ -329,7 +329,7 @@ pub fn replies<'f>(facts: &'f Facts) -> impl Iterator<Item = ReplyLine> + 'f {
                 line.protocol,
                 Protocol::Smtp | Protocol::Submission | Protocol::Pop3
             )
-            || (code.is_some() && line.text.as_bytes().get(3) == Some(&b'-'))
+            || crate::trace::index::continued(line)
         {
             return None;
         }
